@@ -1,0 +1,4 @@
+export * from './apps.js';
+export * from './handoffs.js';
+export * from './topics.js';
+export * from './paths.js';

@@ -1,0 +1,42 @@
+/**
+ * Mounts a service's Fastify plugin in an encapsulated scope and records every route it
+ * registers with the service's name, so that the ownership table (`baton routes`) comes
+ * from the live registrations rather than from documentation.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { BatonApp } from './create-app.js';
+
+export interface OwnedRoute {
+  owner: string;
+  method: string;
+  url: string;
+}
+
+export class RouteTable {
+  readonly routes: OwnedRoute[] = [];
+
+  add(route: OwnedRoute): void {
+    if (route.method === 'HEAD') return;
+    this.routes.push(route);
+  }
+
+  sorted(): OwnedRoute[] {
+    return [...this.routes].sort((a, b) => a.url.localeCompare(b.url) || a.method.localeCompare(b.method));
+  }
+}
+
+export async function mountService<O extends Record<string, unknown>>(
+  app: BatonApp,
+  owner: string,
+  plugin: FastifyPluginAsync<O>,
+  options: O,
+  table?: RouteTable,
+): Promise<void> {
+  await app.register(async (scope) => {
+    scope.addHook('onRoute', (route) => {
+      const methods = Array.isArray(route.method) ? route.method : [route.method];
+      for (const method of methods) table?.add({ owner, method, url: route.url });
+    });
+    await scope.register(plugin as FastifyPluginAsync<any>, options);
+  });
+}

@@ -1,0 +1,92 @@
+/**
+ * Opens a service's own database: a SQLite file in the data directory by default, or
+ * the service's own schema on PostgreSQL when a database URL is given. The same Kysely
+ * code and migrations run on both.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Migration } from 'kysely';
+import { migrateToLatest } from './migrate.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Database<DB> {
+  db: Kysely<DB>;
+  dialect: Dialect;
+  /** Where the data lives, for humans: a file path or `postgres schema <name>`. */
+  location: string;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** The owning service; names the SQLite file and the PostgreSQL schema. */
+  service: string;
+  dataDir: string;
+  databaseUrl?: string;
+  /** PostgreSQL schema; defaults to the service name. Tests use a unique one per run. */
+  schema?: string;
+  migrations: Record<string, Migration>;
+  /** Pool size on PostgreSQL. */
+  maxConnections?: number;
+}
+
+const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export async function openDatabase<DB>(options: OpenDatabaseOptions): Promise<Database<DB>> {
+  const database = options.databaseUrl ? await openPostgres<DB>(options) : openSqlite<DB>(options);
+  try {
+    await migrateToLatest(database.db, options.migrations);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return database;
+}
+
+function openSqlite<DB>(options: OpenDatabaseOptions): Database<DB> {
+  mkdirSync(options.dataDir, { recursive: true });
+  const file = join(options.dataDir, `${options.service}.sqlite`);
+  const handle = new SQLite(file);
+  handle.pragma('journal_mode = WAL');
+  handle.pragma('synchronous = NORMAL');
+  handle.pragma('foreign_keys = ON');
+  handle.pragma('busy_timeout = 5000');
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: handle }) });
+  return { db, dialect: 'sqlite', location: file, close: () => db.destroy() };
+}
+
+async function openPostgres<DB>(options: OpenDatabaseOptions): Promise<Database<DB>> {
+  const schema = options.schema ?? options.service;
+  if (!SCHEMA_RE.test(schema)) throw new Error(`invalid PostgreSQL schema name "${schema}"`);
+  // The schema must exist before a pool whose search_path names it hands out connections.
+  const bootstrap = new pg.Client({ connectionString: options.databaseUrl });
+  await bootstrap.connect();
+  try {
+    await bootstrap.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  } finally {
+    await bootstrap.end();
+  }
+  const pool = new pg.Pool({
+    connectionString: options.databaseUrl,
+    max: options.maxConnections ?? 10,
+    options: `-c search_path="${schema}"`,
+  });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', location: `postgres schema ${schema}`, close: () => db.destroy() };
+}
+
+/** Drops a PostgreSQL schema and everything in it; tests clean up with it. */
+export async function dropPostgresSchema(databaseUrl: string, schema: string): Promise<void> {
+  if (!SCHEMA_RE.test(schema)) throw new Error(`invalid PostgreSQL schema name "${schema}"`);
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
+export { sql };
