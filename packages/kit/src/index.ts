@@ -13,3 +13,4 @@ export * from './store/migrate.js';
 export * from './store/outbox.js';
 export * from './auth/token-verifier.js';
 export * from './auth/service-token-client.js';
+export * from './service.js';
