@@ -14,3 +14,4 @@ export * from './store/outbox.js';
 export * from './auth/token-verifier.js';
 export * from './auth/service-token-client.js';
 export * from './service.js';
+export * from './testing/postgres.js';

@@ -1,0 +1,39 @@
+/**
+ * Boundary rules between Baton's parts. test/boundaries.test.ts runs them, so breaking
+ * one fails `npm test`:
+ * - a service never imports another service (they talk over HTTPS);
+ * - shared packages never import a service, the device or the operator tools;
+ * - the device speaks only the wire protocols: it imports no service.
+ */
+module.exports = {
+  forbidden: [
+    {
+      name: 'service-imports-service',
+      comment: 'Services talk over HTTPS with identity-issued tokens, never through imports.',
+      severity: 'error',
+      from: { path: '^services/([^/]+)/' },
+      to: { path: '^services/', pathNot: '^services/$1/' },
+    },
+    {
+      name: 'package-imports-service',
+      comment: 'packages/* are shared by every service and must not depend on one.',
+      severity: 'error',
+      from: { path: '^packages/' },
+      to: { path: '^(services|device|operator)/' },
+    },
+    {
+      name: 'device-imports-service',
+      comment: 'The device only knows the wire protocols.',
+      severity: 'error',
+      from: { path: '^device/' },
+      to: { path: '^(services|operator)/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)node_modules/' },
+    tsPreCompilationDeps: true,
+    preserveSymlinks: false,
+    enhancedResolveOptions: { extensions: ['.ts', '.js', '.mjs', '.json'], conditionNames: ['import', 'node', 'default'] },
+  },
+};

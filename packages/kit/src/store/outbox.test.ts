@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase, dropPostgresSchema } from './database.js';
+import { enqueueOutbox, outboxMigration, outboxStats, OutboxRelay, type OutboxMessage } from './outbox.js';
+import { testBackends, uniqueSchema } from '../testing/postgres.js';
+
+for (const backend of testBackends()) {
+  test(`outbox on ${backend.name}`, async (t) => {
+    const schema = uniqueSchema('outbox');
+    const database = await openDatabase<any>({
+      service: 'outboxtest',
+      dataDir: mkdtempSync(join(tmpdir(), 'baton-outbox-')),
+      databaseUrl: backend.databaseUrl,
+      schema,
+      migrations: { '0000_outbox': outboxMigration },
+    });
+    t.after(async () => {
+      await database.close();
+      if (backend.databaseUrl) await dropPostgresSchema(backend.databaseUrl, schema);
+    });
+    const { db, dialect } = database;
+
+    await t.test('a rolled-back transaction leaves no message', async () => {
+      await assert.rejects(
+        db.transaction().execute(async (trx) => {
+          await enqueueOutbox(trx, 'topic.a', { n: 0 });
+          throw new Error('business write failed');
+        }),
+      );
+      assert.deepEqual(await outboxStats(db), { pending: 0, delivered: 0 });
+    });
+
+    await t.test('a message survives a receiver that is down and arrives once it is back', async () => {
+      let down = true;
+      const received: OutboxMessage[] = [];
+      const relay = new OutboxRelay({
+        db,
+        dialect,
+        backoffMs: () => 0,
+        handlers: {
+          'topic.a': async (m) => {
+            if (down) throw new Error('receiver unavailable');
+            received.push(m);
+          },
+        },
+      });
+      await db.transaction().execute((trx) => enqueueOutbox(trx, 'topic.a', { n: 1 }, '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'));
+      assert.equal(await relay.runOnce(), 0);
+      const row = await db.selectFrom('outbox').selectAll().executeTakeFirstOrThrow();
+      assert.equal(row.attempts, 1);
+      assert.match(row.last_error, /receiver unavailable/);
+      down = false;
+      assert.equal(await relay.drain(), 1);
+      assert.equal(received.length, 1);
+      assert.deepEqual(received[0]!.payload, { n: 1 });
+      assert.equal(received[0]!.attempts, 2);
+      assert.match(received[0]!.traceParent!, /^00-0af7/);
+      assert.equal(await relay.drain(), 0, 'delivered messages are not sent again');
+    });
+
+    await t.test('two relays never deliver the same message twice', async () => {
+      for (let i = 0; i < 40; i++) await enqueueOutbox(db, 'topic.b', { i });
+      const seen: number[] = [];
+      const handler = async (m: OutboxMessage) => {
+        await new Promise((r) => setTimeout(r, 1));
+        seen.push((m.payload as { i: number }).i);
+      };
+      const a = new OutboxRelay({ db, dialect, handlers: { 'topic.b': handler }, batchSize: 7 });
+      const b = new OutboxRelay({ db, dialect, handlers: { 'topic.b': handler }, batchSize: 7 });
+      await Promise.all([a.drain(), b.drain()]);
+      assert.equal(seen.length, 40);
+      assert.equal(new Set(seen).size, 40);
+    });
+  });
+}
