@@ -1,6 +1,7 @@
 // Characters outside the XML 1.0 Char production cannot be written at all, not even as
 // character references, so a builder must refuse them instead of emitting a document that
 // every conforming parser rejects.
+// eslint-disable-next-line no-control-regex -- matching control characters is the purpose
 const INVALID_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export function isXmlSafe(value: string): boolean {

@@ -1,0 +1,3 @@
+export { buildProvisioningDoc, DEFAULT_RENEW } from './build.js';
+export { parseProvisioningDoc } from './parse.js';
+export type * from './types.js';
