@@ -1,0 +1,227 @@
+/**
+ * One Windows device walking the provisioning chain. It is configured with discovery's URL
+ * only; each later URL is read from the answer of the service before it (chain.md). A
+ * protocol failure never throws: the result names the phase, the service that answered and
+ * the error code in that service's protocol.
+ */
+import { createHttpsFetch, childTraceparent, type Fetch } from '@baton/kit';
+import { MDM_RESOURCE } from '@baton/contracts';
+import { CspTree } from './csp-tree.js';
+import { ChainError, type ChainService } from './errors.js';
+import { hardwareHash } from './hardware-hash.js';
+import type { DeviceHttp } from './http.js';
+import { deviceNameFromTemplate, hardwareDeviceId, mdmDeviceId, type DeviceInventory } from './inventory.js';
+import { authenticate } from './steps/authenticate.js';
+import { deviceToken } from './steps/device-token.js';
+import { enroll } from './steps/enroll.js';
+import { join } from './steps/join.js';
+import { lookup } from './steps/lookup.js';
+import { firstSync, type OmaDmFacts } from './steps/omadm.js';
+import { soapFaultError } from './xml-errors.js';
+
+export type PhaseName = 'lookup' | 'authenticate' | 'join' | 'deviceToken' | 'enroll' | 'firstSync';
+
+export const PHASES: readonly PhaseName[] = ['lookup', 'authenticate', 'join', 'deviceToken', 'enroll', 'firstSync'];
+
+/** The service that owns each phase, hence the one blamed when the phase fails. */
+export const PHASE_SERVICE: Record<PhaseName, ChainService> = {
+  lookup: 'discovery',
+  authenticate: 'identity',
+  join: 'identity',
+  deviceToken: 'identity',
+  enroll: 'management',
+  firstSync: 'management',
+};
+
+export interface RunDeviceOptions {
+  /** Discovery's base URL (https://host[:port]); the only URL the device is given. */
+  discoveryUrl: string;
+  /** CA that issued the services' TLS certificates. */
+  caPem: string;
+  inventory: DeviceInventory;
+  user: { upn: string; password: string };
+  /** Parent trace context; the run's requests all share its trace id. */
+  traceparent?: string;
+  signal?: AbortSignal;
+  /** Per-request timeout (default 30 s). */
+  timeoutMs?: number;
+  /** A CA-trusting fetch shared across a simulated fleet; the run then does not close it. */
+  fetch?: Fetch;
+}
+
+export interface PhaseTiming {
+  name: PhaseName;
+  ms: number;
+  ok: boolean;
+}
+
+export interface DeviceRunError {
+  phase: PhaseName;
+  /** 'device' only for a defect in the agent itself, never for a service's answer. */
+  service: ChainService | 'device';
+  code: string;
+  message: string;
+  /** HTTP status of the failing answer, when there was one. */
+  status?: number;
+}
+
+/** What the device learned from answers: the handoffs, made inspectable. */
+export interface LearnedFacts {
+  ztdId?: string;
+  tenantId?: string;
+  identityAuthority?: string;
+  tokenEndpoint?: string;
+  joinEndpoint?: string;
+  deviceId?: string;
+  managementDiscoveryUrl?: string;
+  policyServiceUrl?: string;
+  enrollmentServiceUrl?: string;
+  managementUrl?: string;
+  mdmDeviceId?: string;
+  deviceName?: string;
+}
+
+export interface DeviceRunResult {
+  ok: boolean;
+  /** The last phase the device reached: the failing one, or firstSync on success. */
+  phase: PhaseName;
+  phases: PhaseTiming[];
+  error?: DeviceRunError;
+  learned: LearnedFacts;
+  /** True once the first OMA-DM session completed. */
+  managed: boolean;
+  serialNumber: string;
+  traceparent: string;
+  session?: OmaDmFacts;
+}
+
+class PhaseFailure extends Error {
+  constructor(
+    readonly phase: PhaseName,
+    override readonly cause: unknown,
+  ) {
+    super(`phase ${phase} failed`);
+  }
+}
+
+export async function runDevice(options: RunDeviceOptions): Promise<DeviceRunResult> {
+  const { inventory, user } = options;
+  const traceparent = childTraceparent(options.traceparent);
+  const fetch = options.fetch ?? createHttpsFetch({ caPem: options.caPem, timeoutMs: options.timeoutMs, connections: 4 });
+  const http: DeviceHttp = { fetch, traceparent, signal: options.signal, xmlError: soapFaultError };
+  const learned: LearnedFacts = {};
+  const result: DeviceRunResult = {
+    ok: false,
+    phase: 'lookup',
+    phases: [],
+    learned,
+    managed: false,
+    serialNumber: inventory.serialNumber,
+    traceparent,
+  };
+
+  const phase = async <T>(name: PhaseName, fn: () => Promise<T>): Promise<T> => {
+    result.phase = name;
+    const start = performance.now();
+    try {
+      if (options.signal?.aborted) throw new ChainError(PHASE_SERVICE[name], 'aborted', 'The run was aborted.');
+      const value = await fn();
+      result.phases.push({ name, ms: performance.now() - start, ok: true });
+      return value;
+    } catch (err) {
+      result.phases.push({ name, ms: performance.now() - start, ok: false });
+      throw new PhaseFailure(name, err);
+    }
+  };
+
+  try {
+    const found = await phase('lookup', () =>
+      lookup(http, { discoveryUrl: options.discoveryUrl, hardwareHash: hardwareHash(inventory), serialNumber: inventory.serialNumber }),
+    );
+    learned.ztdId = found.ztdId;
+    learned.tenantId = found.tenantId;
+    learned.identityAuthority = found.authority;
+    const deviceName = deviceNameFromTemplate(found.deviceNameTemplate, inventory);
+    learned.deviceName = deviceName;
+
+    const signedIn = await phase('authenticate', () => authenticate(http, { authority: found.authority, upn: user.upn, password: user.password }));
+    learned.tokenEndpoint = signedIn.tokenEndpoint;
+
+    const joined = await phase('join', () =>
+      join(http, {
+        deviceRegistrationDiscoveryUrl: found.deviceRegistrationDiscoveryUrl,
+        accessToken: signedIn.accessToken,
+        tenantDomain: found.tenantDomain,
+        osVersion: inventory.osBuild,
+        deviceDisplayName: deviceName,
+        ztdId: found.ztdId,
+      }),
+    );
+    learned.joinEndpoint = joined.joinEndpoint;
+    learned.deviceId = joined.deviceId;
+    learned.managementDiscoveryUrl = joined.mdmEnrollment.discoveryUrl;
+
+    const bound = await phase('deviceToken', () =>
+      deviceToken(http, {
+        tokenEndpoint: signedIn.tokenEndpoint,
+        refreshToken: signedIn.refreshToken,
+        deviceKey: joined.deviceKeys.privateKey,
+        certificateBase64: joined.certificateBase64,
+        resource: joined.mdmEnrollment.resource || MDM_RESOURCE,
+      }),
+    );
+
+    const mdmId = mdmDeviceId(inventory);
+    learned.mdmDeviceId = mdmId;
+    const enrolled = await phase('enroll', () =>
+      enroll(http, {
+        discoveryUrl: joined.mdmEnrollment.discoveryUrl,
+        deviceToken: bound.accessToken,
+        upn: user.upn,
+        inventory,
+        mdmDeviceId: mdmId,
+        hwDevId: hardwareDeviceId(inventory),
+        deviceName,
+      }),
+    );
+    learned.policyServiceUrl = enrolled.policyServiceUrl;
+    learned.enrollmentServiceUrl = enrolled.enrollmentServiceUrl;
+    learned.managementUrl = enrolled.managementUrl;
+
+    result.session = await phase('firstSync', async () => {
+      // OMA-DM sessions authenticate the device by its MDM certificate at the TLS layer.
+      const mtls = createHttpsFetch({
+        caPem: options.caPem,
+        clientCertPem: enrolled.mdmCertificatePem,
+        clientKeyPem: enrolled.mdmKeyPem,
+        timeoutMs: options.timeoutMs,
+        connections: 1,
+      });
+      try {
+        const tree = new CspTree(inventory, { deviceId: mdmId, deviceName, hwDevId: hardwareDeviceId(inventory) });
+        return await firstSync({ ...http, fetch: mtls }, { managementUrl: enrolled.managementUrl, deviceId: mdmId, tree });
+      } finally {
+        await mtls.close().catch(() => undefined);
+      }
+    });
+    result.managed = true;
+    result.ok = true;
+  } catch (err) {
+    result.error = describeFailure(err, result.phase);
+  } finally {
+    if (!options.fetch) await (fetch as Fetch & { close?: () => Promise<void> }).close?.().catch(() => undefined);
+  }
+  return result;
+}
+
+function describeFailure(err: unknown, phase: PhaseName): DeviceRunError {
+  const failedPhase = err instanceof PhaseFailure ? err.phase : phase;
+  const cause = err instanceof PhaseFailure ? err.cause : err;
+  if (cause instanceof ChainError) {
+    const out: DeviceRunError = { phase: failedPhase, service: cause.service, code: cause.code, message: cause.message };
+    if (cause.status !== undefined) out.status = cause.status;
+    return out;
+  }
+  const message = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+  return { phase: failedPhase, service: 'device', code: 'device_error', message };
+}

@@ -1,0 +1,112 @@
+/**
+ * The part of Windows' OMA-DM management tree (configuration service providers) a first
+ * management session reads: DevInfo, DevDetail and a writable Vendor/MSFT area where policies
+ * land. Statuses are the SyncML codes Windows answers with.
+ */
+import type { DeviceInventory } from './inventory.js';
+
+export type CspFormat = 'chr' | 'int' | 'bool' | 'b64' | 'xml' | 'node';
+
+export interface CspValue {
+  format: CspFormat;
+  data: string;
+}
+
+interface Leaf {
+  format: CspFormat;
+  read: () => string;
+  writable: boolean;
+}
+
+export interface CspTreeOptions {
+  /** The MDM DeviceID, which Windows also reports as DevInfo/DevId. */
+  deviceId: string;
+  deviceName: string;
+  hwDevId?: string;
+  locale?: string;
+}
+
+/** Roots that management may write (policies, DMClient settings); DevInfo/DevDetail are read-only. */
+const WRITABLE_ROOTS = ['./Vendor/MSFT/', './User/Vendor/MSFT/'];
+
+/**
+ * Windows accepts `./Device/Vendor/MSFT/X` and `./Vendor/MSFT/X` for the same device-scoped node;
+ * one spelling keeps the tree single.
+ */
+export function normalizeUri(uri: string): string {
+  let u = uri.trim().replace(/\/+$/, '');
+  if (!u.startsWith('./')) u = u.startsWith('/') ? `.${u}` : `./${u}`;
+  if (u === './Device/Vendor/MSFT' || u.startsWith('./Device/Vendor/MSFT/')) u = `./Vendor/MSFT${u.slice('./Device/Vendor/MSFT'.length)}`;
+  return u;
+}
+
+export class CspTree {
+  private readonly leaves = new Map<string, Leaf>();
+
+  constructor(inventory: DeviceInventory, options: CspTreeOptions) {
+    const ro = (uri: string, format: CspFormat, read: () => string) => this.leaves.set(uri, { format, read, writable: false });
+    const fixed = (uri: string, value: string, format: CspFormat = 'chr') => ro(uri, format, () => value);
+    fixed('./DevInfo/DevId', options.deviceId);
+    fixed('./DevInfo/Man', inventory.manufacturer);
+    fixed('./DevInfo/Mod', inventory.model);
+    fixed('./DevInfo/DmV', '1.3');
+    fixed('./DevInfo/Lang', options.locale ?? 'en-US');
+    fixed('./DevDetail/DevTyp', 'Desktop');
+    fixed('./DevDetail/OEM', inventory.manufacturer);
+    fixed('./DevDetail/FwV', inventory.biosVersion);
+    fixed('./DevDetail/SwV', inventory.osBuild);
+    fixed('./DevDetail/HwV', '1.0');
+    fixed('./DevDetail/LrgObj', 'true', 'bool');
+    fixed('./DevDetail/Ext/Microsoft/DeviceName', options.deviceName);
+    fixed('./DevDetail/Ext/Microsoft/DNSComputerName', options.deviceName);
+    fixed('./DevDetail/Ext/Microsoft/OSPlatform', 'Windows 11 Enterprise');
+    fixed('./DevDetail/Ext/Microsoft/ProcessorArchitecture', '9', 'int');
+    fixed('./DevDetail/Ext/Microsoft/TotalRAM', String(inventory.totalRamMb), 'int');
+    fixed('./DevDetail/Ext/Microsoft/SMBIOSSerialNumber', inventory.serialNumber);
+    fixed('./DevDetail/Ext/WLANMACAddress', inventory.macAddresses[1] ?? inventory.macAddresses[0] ?? '');
+    ro('./DevDetail/Ext/Microsoft/LocalTime', 'chr', () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'));
+    if (options.hwDevId) fixed('./Vendor/MSFT/DMClient/HWDevID', options.hwDevId);
+  }
+
+  /** A leaf's value, or an interior node's children as Windows lists them (`a/b/c`). */
+  get(uri: string): CspValue | undefined {
+    const u = normalizeUri(uri);
+    const leaf = this.leaves.get(u);
+    if (leaf) return { format: leaf.format, data: leaf.read() };
+    const children = this.children(u);
+    return children.length > 0 ? { format: 'node', data: children.join('/') } : undefined;
+  }
+
+  has(uri: string): boolean {
+    return this.get(uri) !== undefined;
+  }
+
+  /** Add or Replace: 200 on success, 405 on a read-only node, 418 for Add of an existing leaf. */
+  set(uri: string, data: string, format: CspFormat = 'chr', verb: 'Add' | 'Replace' = 'Replace'): string {
+    const u = normalizeUri(uri);
+    const existing = this.leaves.get(u);
+    if (existing && !existing.writable) return '405';
+    if (!WRITABLE_ROOTS.some((root) => u.startsWith(root))) return '405';
+    if (verb === 'Add' && existing) return '418';
+    this.leaves.set(u, { format, read: () => data, writable: true });
+    return '200';
+  }
+
+  /** 200 when something was deleted, 404 when nothing was there, 405 for read-only nodes. */
+  delete(uri: string): string {
+    const u = normalizeUri(uri);
+    const targets = [...this.leaves.keys()].filter((k) => k === u || k.startsWith(`${u}/`));
+    if (targets.length === 0) return '404';
+    if (targets.some((k) => !this.leaves.get(k)!.writable)) return '405';
+    for (const k of targets) this.leaves.delete(k);
+    return '200';
+  }
+
+  private children(prefix: string): string[] {
+    const names = new Set<string>();
+    for (const key of this.leaves.keys()) {
+      if (key.startsWith(`${prefix}/`)) names.add(key.slice(prefix.length + 1).split('/')[0]!);
+    }
+    return [...names];
+  }
+}

@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { buildSyncML, parseSyncML, type SyncMLCommand, type SyncMLMessage, type SyncMLResults, type SyncMLStatus } from '@baton/protocols';
+import { CspTree } from '../csp-tree.js';
+import { randomInventory } from '../inventory.js';
+import { fakeHttp } from '../testing/fake-fetch.js';
+import { firstSync } from './omadm.js';
+
+const ADDR = 'https://mdm.example/ManagementServer/MDM.svc';
+const DEVICE_ID = '0123456789ABCDEF0123456789ABCDEF';
+const inv = randomInventory('omadm', 0);
+const input = () => ({ managementUrl: ADDR, deviceId: DEVICE_ID, tree: new CspTree(inv, { deviceId: DEVICE_ID, deviceName: 'DEMO-PC1' }) });
+
+function serverMessage(request: SyncMLMessage, commands: SyncMLCommand[], headerStatus = '200'): string {
+  return buildSyncML({
+    header: { verDTD: '1.2', verProto: 'DM/1.2', sessionId: request.header.sessionId, msgId: request.header.msgId, target: request.header.source, source: ADDR },
+    commands: [{ kind: 'Status', cmdId: '1', msgRef: request.header.msgId, cmdRef: '0', cmd: 'SyncHdr', data: headerStatus }, ...commands],
+    final: true,
+  });
+}
+
+const syncml = (body: string) => ({ contentType: 'application/vnd.syncml.dm+xml', body });
+
+test('package 1, then Status and Results for each server command, until the server only sends Statuses', async () => {
+  const received: SyncMLMessage[] = [];
+  const http = fakeHttp((req) => {
+    assert.equal(req.url, ADDR);
+    assert.equal(req.headers['content-type'], 'application/vnd.syncml.dm+xml');
+    const msg = parseSyncML(req.body);
+    received.push(msg);
+    if (received.length === 1) {
+      return syncml(
+        serverMessage(msg, [
+          { kind: 'Status', cmdId: '2', msgRef: '1', cmdRef: '1', cmd: 'Alert', data: '200' },
+          { kind: 'Status', cmdId: '3', msgRef: '1', cmdRef: '2', cmd: 'Replace', data: '200' },
+          { kind: 'Get', cmdId: '4', items: [{ target: './DevDetail/SwV' }] },
+          { kind: 'Get', cmdId: '5', items: [{ target: './DevDetail/Ext/Microsoft/DeviceName' }] },
+          { kind: 'Get', cmdId: '6', items: [{ target: './Vendor/MSFT/NoSuchCsp/Node' }] },
+          { kind: 'Replace', cmdId: '7', items: [{ target: './Device/Vendor/MSFT/Policy/Config/Camera/AllowCamera', meta: { format: 'int' }, data: '0' }] },
+        ]),
+      );
+    }
+    return syncml(serverMessage(msg, []));
+  });
+  const facts = await firstSync(http, input());
+
+  const [p1, p2] = received;
+  assert.equal(received.length, 2);
+  assert.equal(facts.messagesSent, 2);
+  assert.deepEqual(
+    { ...p1!.header },
+    { verDTD: '1.2', verProto: 'DM/1.2', sessionId: '1', msgId: '1', target: ADDR, source: DEVICE_ID },
+  );
+  assert.equal(p1!.final, true);
+  assert.deepEqual(p1!.commands[0], { kind: 'Alert', cmdId: '1', data: '1201', items: [] });
+  const replace = p1!.commands[1]!;
+  assert.equal(replace.kind, 'Replace');
+  assert.deepEqual(
+    (replace as { items: Array<{ source?: string; data?: string }> }).items.map((i) => [i.source, i.data]),
+    [
+      ['./DevInfo/DevId', DEVICE_ID],
+      ['./DevInfo/Man', inv.manufacturer],
+      ['./DevInfo/Mod', inv.model],
+      ['./DevInfo/DmV', '1.3'],
+      ['./DevInfo/Lang', 'en-US'],
+    ],
+  );
+
+  assert.equal(p2!.header.msgId, '2');
+  assert.equal(p2!.header.sessionId, '1');
+  const statuses = p2!.commands.filter((c): c is SyncMLStatus => c.kind === 'Status');
+  assert.deepEqual(
+    statuses.map((s) => [s.cmdRef, s.cmd, s.data, s.msgRef]),
+    [
+      ['0', 'SyncHdr', '200', '1'],
+      ['4', 'Get', '200', '1'],
+      ['5', 'Get', '200', '1'],
+      ['6', 'Get', '404', '1'],
+      ['7', 'Replace', '200', '1'],
+    ],
+  );
+  const results = p2!.commands.filter((c): c is SyncMLResults => c.kind === 'Results');
+  assert.deepEqual(
+    results.map((r) => [r.cmdRef, r.items[0]!.source, r.items[0]!.data]),
+    [
+      ['4', './DevDetail/SwV', inv.osBuild],
+      ['5', './DevDetail/Ext/Microsoft/DeviceName', 'DEMO-PC1'],
+    ],
+  );
+  const ids = p2!.commands.map((c) => c.cmdId);
+  assert.equal(new Set(ids).size, ids.length, 'CmdIDs are unique within a message');
+  assert.deepEqual(facts.commands.map((c) => c.status), ['200', '200', '404', '200']);
+});
+
+test('a refused SyncHdr ends the session with the SyncML status as the error code', async () => {
+  const http = fakeHttp((req) => syncml(serverMessage(parseSyncML(req.body), [], '401')));
+  await assert.rejects(firstSync(http, input()), (err: any) => err.service === 'management' && err.code === '401');
+});
+
+test('a server that never stops is cut off after the message cap', async () => {
+  const http = fakeHttp((req) => syncml(serverMessage(parseSyncML(req.body), [{ kind: 'Get', cmdId: '2', items: [{ target: './DevInfo/Man' }] }])));
+  await assert.rejects(firstSync(http, { ...input(), maxMessages: 20 }), (err: any) => err.code === 'session_too_long');
+  assert.equal(http.requests.length, 20);
+});
+
+test('an unreadable answer and an HTTP error are reported as management failures', async () => {
+  await assert.rejects(firstSync(fakeHttp(() => syncml('<html>oops</html>')), input()), (err: any) => err.service === 'management' && err.code === 'invalid_syncml');
+  await assert.rejects(firstSync(fakeHttp(() => ({ status: 400, body: '' })), input()), (err: any) => err.code === 'http_400' && err.status === 400);
+});
+
+test('Atomic gets a Status for itself and each child; a failing child fails the Atomic', async () => {
+  let second: SyncMLMessage | undefined;
+  const http = fakeHttp((req) => {
+    const msg = parseSyncML(req.body);
+    if (msg.header.msgId === '2') second = msg;
+    if (msg.header.msgId !== '1') return syncml(serverMessage(msg, []));
+    return syncml(
+      serverMessage(msg, [
+        {
+          kind: 'Atomic',
+          cmdId: '2',
+          commands: [
+            { kind: 'Replace', cmdId: '3', items: [{ target: './Vendor/MSFT/Policy/Config/A/B', data: '1' }] },
+            { kind: 'Replace', cmdId: '4', items: [{ target: './DevDetail/SwV', data: 'hack' }] },
+          ],
+        },
+      ]),
+    );
+  });
+  await firstSync(http, input());
+  const statuses = second!.commands.filter((c): c is SyncMLStatus => c.kind === 'Status').map((s) => [s.cmdRef, s.cmd, s.data]);
+  assert.deepEqual(statuses, [
+    ['0', 'SyncHdr', '200'],
+    ['2', 'Atomic', '507'],
+    ['3', 'Replace', '200'],
+    ['4', 'Replace', '405'],
+  ]);
+});

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { DeviceRunResult, PhaseName } from './agent.js';
+import { percentile, summarizeRuns } from './summary.js';
+
+function run(ms: number, error?: DeviceRunResult['error']): DeviceRunResult {
+  const phases = error
+    ? [{ name: 'lookup' as PhaseName, ms, ok: error.phase !== 'lookup' }]
+    : (['lookup', 'authenticate', 'join', 'deviceToken', 'enroll', 'firstSync'] as PhaseName[]).map((name) => ({ name, ms, ok: true }));
+  return { ok: !error, phase: error?.phase ?? 'firstSync', phases, error, learned: {}, managed: !error, serialNumber: 'X', traceparent: '' };
+}
+
+test('nearest-rank percentiles on 1..100', () => {
+  const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
+  assert.equal(percentile(sorted, 50), 50);
+  assert.equal(percentile(sorted, 95), 95);
+  assert.equal(percentile(sorted, 99), 99);
+  assert.equal(percentile(sorted, 100), 100);
+  assert.equal(percentile([7], 99), 7);
+  assert.equal(percentile([], 50), 0);
+});
+
+test('fleet summary counts managed devices, failures by service, and phase latencies', () => {
+  const results = Array.from({ length: 100 }, (_, i) => run(100 - i));
+  results.push(run(5, { phase: 'lookup', service: 'discovery', code: 'ZtdDeviceNotFound', message: '', status: 404 }));
+  results.push(run(5, { phase: 'enroll', service: 'management', code: 'invalidsecurity', message: '', status: 401 }));
+  results.push(run(5, { phase: 'enroll', service: 'management', code: 'invalidsecurity', message: '', status: 401 }));
+  const s = summarizeRuns(results);
+  assert.equal(s.devices, 103);
+  assert.equal(s.managed, 100);
+  assert.deepEqual(s.failedByService, { discovery: 1, identity: 0, management: 2, device: 0 });
+  assert.deepEqual(s.failedByCode, { 'discovery:ZtdDeviceNotFound': 1, 'management:invalidsecurity': 2 });
+  const lookup = s.phases.find((p) => p.name === 'lookup')!;
+  // The failed lookup is not timed; the two runs that failed later had a successful 5 ms lookup.
+  assert.deepEqual(lookup, { name: 'lookup', count: 102, p50: 49, p95: 95, p99: 99, max: 100 });
+  const firstSync = s.phases.find((p) => p.name === 'firstSync')!;
+  assert.deepEqual(firstSync, { name: 'firstSync', count: 100, p50: 50, p95: 95, p99: 99, max: 100 });
+  assert.deepEqual(s.phases.map((p) => p.name), ['lookup', 'authenticate', 'join', 'deviceToken', 'enroll', 'firstSync']);
+});
+
+test('an empty fleet summarises to zeros', () => {
+  const s = summarizeRuns([]);
+  assert.equal(s.devices, 0);
+  assert.ok(s.phases.every((p) => p.count === 0 && p.max === 0));
+});
