@@ -37,7 +37,7 @@ const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
 export async function openDatabase<DB>(options: OpenDatabaseOptions): Promise<Database<DB>> {
   const database = options.databaseUrl ? await openPostgres<DB>(options) : openSqlite<DB>(options);
   try {
-    await migrateToLatest(database.db, options.migrations);
+    await migrateToLatest(database.db, options.migrations, database.dialect === 'postgres' ? (options.schema ?? options.service) : undefined);
   } catch (error) {
     await database.close();
     throw error;

@@ -8,8 +8,10 @@ class StaticMigrations implements MigrationProvider {
 }
 
 /** Applies a service's migrations in name order; a failed migration aborts start-up. */
-export async function migrateToLatest(db: Kysely<any>, migrations: Record<string, Migration>): Promise<void> {
-  const migrator = new Migrator({ db, provider: new StaticMigrations(migrations) });
+export async function migrateToLatest(db: Kysely<any>, migrations: Record<string, Migration>, schema?: string): Promise<void> {
+  // On PostgreSQL the migration bookkeeping lives in the service's own schema; without
+  // naming it, Kysely finds another service's tables and skips creating its own.
+  const migrator = new Migrator({ db, provider: new StaticMigrations(migrations), ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;

@@ -76,3 +76,18 @@ for (const backend of testBackends()) {
     });
   });
 }
+
+test('two services migrate into their own PostgreSQL schemas in one database', { skip: !process.env.BATON_TEST_DATABASE_URL }, async () => {
+  const url = process.env.BATON_TEST_DATABASE_URL!;
+  const schemas = [uniqueSchema('svc_a'), uniqueSchema('svc_b')];
+  try {
+    for (const schema of schemas) {
+      const database = await openDatabase<any>({ service: 'x', dataDir: tmpdir(), databaseUrl: url, schema, migrations: { '0000_outbox': outboxMigration } });
+      await enqueueOutbox(database.db, 't', {});
+      assert.deepEqual(await outboxStats(database.db), { pending: 1, delivered: 0 });
+      await database.close();
+    }
+  } finally {
+    for (const schema of schemas) await dropPostgresSchema(url, schema);
+  }
+});

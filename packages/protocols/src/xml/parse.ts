@@ -1,3 +1,4 @@
+import { isXmlSafe } from './escape.js';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { fail, ProtocolParseError } from '../errors.js';
 import { decodeXmlEntities } from './entities.js';
@@ -90,6 +91,8 @@ export function parseXml(xml: string, options: ParseXmlOptions = {}): XmlElement
     fail('xml.size', `document exceeds ${maxBytes} bytes`);
   }
   const doc = xml.charCodeAt(0) === 0xfeff ? xml.slice(1) : xml;
+  // Characters XML 1.0 forbids would parse here but could never be written back out.
+  if (!isXmlSafe(doc)) fail('xml.char', 'the document contains a character XML 1.0 does not allow');
   if (MARKUP_DECLARATION.test(doc)) fail('xml.dtd', 'DOCTYPE and other markup declarations are not accepted');
   // The underlying parser silently drops text after the root element; a document must end in markup.
   if (!doc.trimEnd().endsWith('>')) fail('xml.malformed', 'text after the root element');

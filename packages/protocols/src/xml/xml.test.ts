@@ -55,3 +55,10 @@ test('arbitrary input never throws anything but ProtocolParseError', () => {
   fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 400 }), (s) => onlyParseErrors(() => parseXml(s))), { numRuns: 2000 });
   assert.ok(new ProtocolParseError('x', 'y') instanceof Error);
 });
+
+test('characters XML 1.0 forbids are refused at parse time, so nothing parsed is unwritable', () => {
+  for (const bad of ['\u0001', '\uffff', '\ud800']) {
+    assert.throws(() => parseXml(`<a>x${bad}y</a>`), (e: unknown) => e instanceof ProtocolParseError && e.code === 'xml.char');
+  }
+  assert.equal(textOf(parseXml('<a>tab\there</a>')), 'tab\there');
+});

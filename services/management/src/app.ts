@@ -1,0 +1,67 @@
+/**
+ * The management service as a Fastify plugin. Each protocol family lives in its own
+ * encapsulated scope with its own error handler, so that even the framework's errors
+ * (wrong content type, oversize body) reach a client in the shape it understands:
+ * SOAP faults on the MS-MDE2 endpoints, plain 4xx on OMA-DM, Graph envelopes on the admin API.
+ */
+import { createApp, type BatonApp, type ServiceContext } from '@baton/kit';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { ManagementDeps } from './deps.js';
+import { discoveryRoutes } from './routes/enrollment-discovery.js';
+import { enrollmentRoutes } from './routes/enrollment.js';
+import { policyRoutes } from './routes/enrollment-policy.js';
+import { managedDeviceRoutes } from './routes/managed-devices.js';
+import { omadmRoutes, syncmlErrorHandler } from './routes/omadm.js';
+import { soapErrorHandler } from './routes/soap.js';
+import { createManagementService } from './service.js';
+
+export interface ManagementPluginOptions {
+  deps: ManagementDeps;
+}
+
+export const managementPlugin: FastifyPluginAsync<ManagementPluginOptions> = async (app, options) => {
+  const { deps } = options;
+  await app.register(async (soap: FastifyInstance) => {
+    soap.setErrorHandler(soapErrorHandler);
+    await discoveryRoutes(soap, deps);
+    await policyRoutes(soap, deps);
+    await enrollmentRoutes(soap, deps);
+  });
+  await app.register(async (omadm: FastifyInstance) => {
+    omadm.setErrorHandler(syncmlErrorHandler);
+    await omadmRoutes(omadm, deps);
+  });
+  await app.register(async (graph: FastifyInstance) => {
+    await managedDeviceRoutes(graph, deps);
+  });
+};
+
+export interface BuildManagementAppOptions {
+  /** TLS options for a listening test server (key, cert, requestCert, rejectUnauthorized). */
+  https?: Record<string, unknown>;
+}
+
+/** The management service alone in an app of its own, for tests. */
+export async function buildManagementApp(
+  ctx: ServiceContext,
+  options: BuildManagementAppOptions = {},
+): Promise<{ app: BatonApp; deps: ManagementDeps; close(): Promise<void> }> {
+  const runtime = await createManagementService(ctx);
+  const app = createApp({ logger: false, ...(options.https ? { https: options.https } : {}) });
+  try {
+    await app.register(runtime.plugin, runtime.pluginOptions);
+    await runtime.start();
+  } catch (error) {
+    await runtime.stop();
+    throw error;
+  }
+  const deps = (runtime.pluginOptions as unknown as ManagementPluginOptions).deps;
+  return {
+    app,
+    deps,
+    async close() {
+      await app.close();
+      await runtime.stop();
+    },
+  };
+}

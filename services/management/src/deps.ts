@@ -1,0 +1,17 @@
+import type { KeyAndCert, ServiceUrls, TokenVerifier } from '@baton/kit';
+import type { Logger } from 'pino';
+import type { ManagementStore } from './store/store.js';
+
+/** Everything the routes need, built once by createManagementService. */
+export interface ManagementDeps {
+  store: ManagementStore;
+  /** Read at request time: the host may learn its public URL only once it listens. */
+  urls: ServiceUrls;
+  logger: Logger;
+  /** Verifies identity's device-bound enrollment tokens (audience MDM_RESOURCE). */
+  enrollmentTokens: TokenVerifier;
+  /** Verifies Graph admin tokens (audience GRAPH_RESOURCE). */
+  graphTokens: TokenVerifier;
+  /** The MDM CA, created on first use. */
+  authority(): Promise<KeyAndCert>;
+}

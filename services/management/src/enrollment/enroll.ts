@@ -1,0 +1,130 @@
+/**
+ * MS-WSTEP enrollment: a device authenticated by identity's token sends a PKCS#10 and its
+ * context; management signs its MDM client certificate, records the enrollment with its
+ * first-session commands, and answers with the provisioning document that points the
+ * device's DM client at MDM.svc.
+ */
+import { randomUUID } from 'node:crypto';
+import { CsrError, certificateDerBase64, signPublicKey, thumbprint, verifyCsr, type KeyAndCert } from '@baton/kit';
+import { buildProvisioningDoc, TOKEN, type PollSettings, type RequestSecurityToken } from '@baton/protocols';
+import { EnrollmentFault } from '../errors.js';
+import { firstSessionCommands } from '../session/inventory.js';
+import type { Enrollment, ManagementStore } from '../store/store.js';
+import type { DeviceIdentity } from './token.js';
+
+export const PROVIDER_ID = 'Baton';
+export const PROVIDER_NAME = 'Baton';
+export const CLIENT_CERT_VALIDITY_DAYS = 365;
+
+/**
+ * The DM client's poll schedule: three polls 15 minutes apart right after enrollment (to
+ * pick up what was assigned during OOBE), then every 8 hours for as long as the device is
+ * enrolled (NumberOfRemainingScheduledRetries 0 = no end). A one-minute endless poll, as
+ * some servers use, costs ~1,670 sessions/s per 100k devices; pushing a wake-up is the
+ * way to get lower latency, not polling.
+ */
+export const POLL_SCHEDULE: PollSettings = {
+  intervalForFirstSetOfRetriesMinutes: 15,
+  numberOfFirstRetries: 3,
+  intervalForSecondSetOfRetriesMinutes: 480,
+  numberOfSecondRetries: 1,
+  intervalForRemainingScheduledRetriesMinutes: 480,
+  numberOfRemainingScheduledRetries: 0,
+  pollOnLogin: true,
+  allUsersPollOnFirstLogin: true,
+};
+
+// The DeviceID becomes the certificate CN and the SyncML Source LocURI: keep it plain.
+const DEVICE_ID_RE = /^[A-Za-z0-9{}._:-]{1,128}$/;
+const MAX_CONTEXT_VALUE = 256;
+
+function contextValue(rst: RequestSecurityToken, name: string): string | undefined {
+  const value = rst.additionalContext[name];
+  if (value === undefined || value === '') return undefined;
+  return value.length > MAX_CONTEXT_VALUE ? value.slice(0, MAX_CONTEXT_VALUE) : value;
+}
+
+export interface EnrollInput {
+  store: ManagementStore;
+  authority: KeyAndCert;
+  identity: DeviceIdentity;
+  request: RequestSecurityToken;
+  managementUrl: string;
+  now?: Date;
+}
+
+export interface EnrollResult {
+  enrollment: Enrollment;
+  provisioningDocXml: string;
+  replaced: string[];
+}
+
+export async function enrollDevice(input: EnrollInput): Promise<EnrollResult> {
+  const { request: rst, identity } = input;
+  const now = input.now ?? new Date();
+
+  if (rst.requestType && rst.requestType !== TOKEN.issue) {
+    throw new EnrollmentFault('certificateRequest', 'Only first enrollment (wst:Issue) is supported; renewal is not.');
+  }
+  if (!rst.binarySecurityToken.valueType.endsWith('#PKCS10')) {
+    throw new EnrollmentFault('certificateRequest', 'The request must carry a PKCS#10 certificate request.');
+  }
+  const mdmDeviceId = contextValue(rst, 'DeviceID');
+  if (!mdmDeviceId || !DEVICE_ID_RE.test(mdmDeviceId)) {
+    throw new EnrollmentFault('messageFormat', 'AdditionalContext must name the device (DeviceID).');
+  }
+  const enrollmentType = contextValue(rst, 'EnrollmentType') ?? 'Full';
+  if (enrollmentType !== 'Full' && enrollmentType !== 'Device') {
+    throw new EnrollmentFault('messageFormat', `EnrollmentType ${enrollmentType} is not supported.`);
+  }
+
+  let csr;
+  try {
+    csr = await verifyCsr(rst.binarySecurityToken.value);
+  } catch (error) {
+    if (error instanceof CsrError) throw new EnrollmentFault('certificateRequest', error.message);
+    throw error;
+  }
+  // Windows puts odd things in the CSR subject; the certificate names the device instead.
+  const certPem = await signPublicKey(input.authority, csr.publicKey, {
+    commonName: mdmDeviceId,
+    validityDays: CLIENT_CERT_VALIDITY_DAYS,
+    usage: 'client',
+  });
+  const certThumbprint = thumbprint(certPem);
+
+  const enrollment: Enrollment = {
+    id: randomUUID(),
+    tenantId: identity.tenantId,
+    azureAdDeviceId: identity.deviceId,
+    userId: identity.userId,
+    upn: identity.upn,
+    mdmDeviceId,
+    hwDevId: contextValue(rst, 'HWDevID') ?? null,
+    deviceName: contextValue(rst, 'DeviceName') ?? null,
+    osVersion: contextValue(rst, 'OSVersion') ?? null,
+    enrollmentType,
+    certThumbprint,
+    certPem,
+    enrolledAt: now.toISOString(),
+    lastSyncAt: null,
+    managementState: 'enrolling',
+    inventory: {},
+  };
+  const replaced = await input.store.replaceEnrollment(enrollment, firstSessionCommands());
+
+  const provisioningDocXml = buildProvisioningDoc({
+    rootCaThumbprint: thumbprint(input.authority.certPem),
+    rootCaBase64: certificateDerBase64(input.authority.certPem),
+    clientCertThumbprint: certThumbprint,
+    clientCertBase64: certificateDerBase64(certPem),
+    certStore: enrollmentType === 'Device' ? 'System' : 'User',
+    providerId: PROVIDER_ID,
+    providerName: PROVIDER_NAME,
+    managementUrl: input.managementUrl,
+    poll: POLL_SCHEDULE,
+    // Tells the DM client which certificate to present on the TLS handshake to MDM.svc.
+    sslClientCertSearchCriteria: `Subject=CN%3D${encodeURIComponent(mdmDeviceId)}&Stores=MY%5C${enrollmentType === 'Device' ? 'System' : 'User'}`,
+  });
+  return { enrollment, provisioningDocXml, replaced };
+}

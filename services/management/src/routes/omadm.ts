@@ -1,0 +1,64 @@
+import { MANAGEMENT_PATHS } from '@baton/contracts';
+import { mapFrameworkError } from '@baton/kit';
+import { buildSyncML, isXmlSafe, parseSyncML, ProtocolParseError, SYNCML_CONTENT_TYPE } from '@baton/protocols';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ManagementDeps } from '../deps.js';
+import { authenticateDevice, peerCertificatePem } from '../session/authenticate.js';
+import { rejectMessage, runSession } from '../session/engine.js';
+
+/** Slightly above the codec's own 512 KiB bound, so the codec is the one that says no. */
+export const SYNCML_BODY_LIMIT = 600 * 1024;
+
+class SyncMLRequestError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * OMA-DM answers bad transport-level input with a plain 4xx: a body that does not parse
+ * has no SyncHdr to put a Status against.
+ */
+export function syncmlErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const send = (status: number, text: string) => reply.code(status).header('content-type', 'text/plain; charset=utf-8').send(text);
+  if (error instanceof SyncMLRequestError) return send(error.statusCode, error.message);
+  if (error instanceof ProtocolParseError) return send(400, `Malformed SyncML (${error.code}): ${error.message}`);
+  const mapped = mapFrameworkError(error);
+  if (mapped) return send(mapped.status, mapped.message);
+  request.log.error({ err: error }, 'OMA-DM session failed');
+  return send(500, 'The management service could not process the message.');
+}
+
+export async function omadmRoutes(app: FastifyInstance, deps: ManagementDeps): Promise<void> {
+  app.post(MANAGEMENT_PATHS.omadm, { bodyLimit: SYNCML_BODY_LIMIT }, async (request, reply) => {
+    const contentType = String(request.headers['content-type'] ?? '').toLowerCase();
+    if (contentType.includes('wbxml')) throw new SyncMLRequestError(415, 'WBXML is not supported; send application/vnd.syncml.dm+xml.');
+    if (typeof request.body !== 'string' || request.body.length === 0) {
+      throw new SyncMLRequestError(400, 'Expected a SyncML document (application/vnd.syncml.dm+xml).');
+    }
+    const body = request.body;
+    // The codec lets raw non-XML characters through in text; the reply echoes header values, so refuse them here.
+    if (!isXmlSafe(body)) throw new SyncMLRequestError(400, 'The body contains characters XML 1.0 does not allow.');
+    const message = parseSyncML(body);
+    const serverUrl = `${deps.urls.management}${MANAGEMENT_PATHS.omadm}`;
+    const authority = await deps.authority();
+    const auth = await authenticateDevice(deps.store, authority.certPem, message, peerCertificatePem(request.raw.socket));
+
+    let replyMessage;
+    if (!auth.ok) {
+      request.log.info({ device: message.header.source.slice(0, 128), status: auth.status, reason: auth.reason }, 'OMA-DM message rejected');
+      replyMessage = rejectMessage(message, auth.status, serverUrl);
+    } else {
+      const outcome = await runSession(deps.store, { message, enrollment: auth.enrollment, rawBody: body, serverUrl });
+      request.log.info(
+        { enrollmentId: auth.enrollment.id, session: message.header.sessionId, msg: message.header.msgId, sent: outcome.sent, complete: outcome.complete, state: outcome.state },
+        'OMA-DM message',
+      );
+      replyMessage = outcome.reply;
+    }
+    return reply.code(200).header('content-type', SYNCML_CONTENT_TYPE).send(buildSyncML(replyMessage));
+  });
+}

@@ -1,0 +1,44 @@
+import { GRAPH_RESOURCE, MDM_RESOURCE } from '@baton/contracts';
+import { TokenVerifier, type KeyAndCert, type ServiceContext, type ServiceRuntime } from '@baton/kit';
+import { managementPlugin, type ManagementPluginOptions } from './app.js';
+import type { ManagementDeps } from './deps.js';
+import { loadOrCreateAuthority } from './enrollment/authority.js';
+import { openManagementStore } from './store/index.js';
+
+export async function createManagementService(ctx: ServiceContext): Promise<ServiceRuntime> {
+  const { store, database } = await openManagementStore({
+    dataDir: ctx.config.dataDir,
+    databaseUrl: ctx.config.databaseUrl,
+    schema: ctx.schema,
+  });
+
+  let authority: Promise<KeyAndCert> | undefined;
+  const deps: ManagementDeps = {
+    store,
+    urls: ctx.urls,
+    logger: ctx.logger,
+    enrollmentTokens: new TokenVerifier({ identityUrl: ctx.urls.identity, audiences: [MDM_RESOURCE], fetch: ctx.fetch }),
+    graphTokens: new TokenVerifier({ identityUrl: ctx.urls.identity, audiences: [GRAPH_RESOURCE], fetch: ctx.fetch }),
+    authority() {
+      authority ??= loadOrCreateAuthority(store, ctx.secretKey).catch((error) => {
+        authority = undefined;
+        throw error;
+      });
+      return authority;
+    },
+  };
+  const pluginOptions: ManagementPluginOptions = { deps };
+
+  return {
+    name: 'management',
+    plugin: managementPlugin,
+    pluginOptions: pluginOptions as unknown as Record<string, unknown>,
+    async start() {
+      await deps.authority();
+      ctx.logger.info({ store: database.location }, 'management started');
+    },
+    async stop() {
+      await database.close();
+    },
+  };
+}

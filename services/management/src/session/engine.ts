@@ -1,0 +1,209 @@
+/**
+ * The OMA-DM session engine: one authenticated device message in, the server's reply
+ * out. It answers every device command with a Status, files the device's Status and
+ * Results against the commands it sent, and hands the device what is queued for it.
+ * It does no I/O besides the store, so it runs the same behind any transport.
+ *
+ * Correlation: a command the server sends is remembered as (enrollment, SessionID,
+ * MsgID of the reply, CmdID); the device's Status/Results name it by (SessionID,
+ * MsgRef, CmdRef). The reply echoes the device's MsgID, so MsgRef is the MsgID of the
+ * device message that got the command.
+ */
+import { AlertCode, StatusCode, type SyncMLCommand, type SyncMLMessage, type SyncMLStatus } from '@baton/protocols';
+import type { Enrollment, Inventory, ManagementStore, QueuedCommand } from '../store/store.js';
+import { inventoryKey, inventoryValue, MAX_INVENTORY_VALUES_PER_MESSAGE } from './inventory.js';
+
+export interface SessionInput {
+  message: SyncMLMessage;
+  enrollment: Enrollment;
+  /** The request body as received, kept (compressed) for audit. */
+  rawBody: string;
+  /** The server's own LocURI (the MDM.svc URL), written as SyncHdr/Source. */
+  serverUrl: string;
+  now?: Date;
+  /** Commands handed out per reply; the rest follow in the next message of the session. */
+  maxCommandsPerMessage?: number;
+}
+
+export interface SessionOutcome {
+  reply: SyncMLMessage;
+  /** Commands handed to the device in this reply. */
+  sent: number;
+  /** Device Status elements that matched a command we sent. */
+  answered: number;
+  /** True when this reply closes the session: nothing left queued or in flight. */
+  complete: boolean;
+  state: Enrollment['managementState'];
+}
+
+const DEFAULT_MAX_COMMANDS = 20;
+const UNENROLL_TYPE = /mdm\.unenrollment/i;
+const SESSION_START_ALERTS: ReadonlySet<string> = new Set([AlertCode.ClientInitiatedSession, AlertCode.ServerInitiatedSession]);
+
+/** Builds the reply skeleton: header for the device, and the SyncHdr Status as CmdID 1. */
+function replyFor(message: SyncMLMessage, serverUrl: string, headerStatus: string): { reply: SyncMLMessage; nextCmdId: () => string } {
+  let cmdId = 0;
+  const nextCmdId = () => String(++cmdId);
+  const h = message.header;
+  const headerStatusCmd: SyncMLStatus = {
+    kind: 'Status',
+    cmdId: nextCmdId(),
+    msgRef: h.msgId,
+    cmdRef: '0',
+    cmd: 'SyncHdr',
+    data: headerStatus,
+  };
+  if (h.target) headerStatusCmd.targetRef = h.target;
+  headerStatusCmd.sourceRef = h.source;
+  const reply: SyncMLMessage = {
+    header: {
+      verDTD: '1.2',
+      verProto: 'DM/1.2',
+      sessionId: h.sessionId,
+      msgId: h.msgId,
+      target: h.source,
+      // Our own address rather than an echo of whatever the device put in Target.
+      source: serverUrl,
+    },
+    commands: [headerStatusCmd],
+    final: true,
+  };
+  return { reply, nextCmdId };
+}
+
+/**
+ * The reply to a message the server will not act on: SyncHdr Status 401 (credentials
+ * rejected) or 407 (none presented), no commands. Nothing is stored.
+ */
+export function rejectMessage(message: SyncMLMessage, status: '401' | '407', serverUrl: string): SyncMLMessage {
+  return replyFor(message, serverUrl, status).reply;
+}
+
+function isUnenroll(cmd: SyncMLCommand): boolean {
+  return cmd.kind === 'Alert' && cmd.data === AlertCode.GenericUnenroll && cmd.items.some((i) => UNENROLL_TYPE.test(i.meta?.type ?? ''));
+}
+
+export async function runSession(store: ManagementStore, input: SessionInput): Promise<SessionOutcome> {
+  return store.transaction((tx) => runSessionInTx(tx, input));
+}
+
+async function runSessionInTx(store: ManagementStore, input: SessionInput): Promise<SessionOutcome> {
+  const { message } = input;
+  const enrollment = await store.lockEnrollment(input.enrollment.id);
+  // Re-enrolled (and so removed) between authentication and now.
+  if (!enrollment) {
+    const reply = rejectMessage(message, StatusCode.InvalidCredentials, input.serverUrl);
+    return { reply, sent: 0, answered: 0, complete: true, state: input.enrollment.managementState };
+  }
+  const now = (input.now ?? new Date()).toISOString();
+  const { sessionId, msgId } = message.header;
+  const { reply, nextCmdId } = replyFor(message, input.serverUrl, StatusCode.Ok);
+
+  const startsSession = message.commands.some((c) => c.kind === 'Alert' && SESSION_START_ALERTS.has(c.data));
+  const opened = await store.openSession(enrollment.id, sessionId, msgId, now, startsSession);
+  // Whatever was in flight belonged to a session the device has since left.
+  if (opened) await store.requeueInFlight(enrollment.id);
+  await store.recordRawRequest(enrollment.id, sessionId, msgId, input.rawBody, now);
+
+  const inventory: Inventory = {};
+  let inventoryCount = 0;
+  const keep = (locUri: string | undefined, data: string | undefined) => {
+    const key = inventoryKey(locUri);
+    const value = inventoryValue(data);
+    if (key === undefined || value === undefined || inventoryCount >= MAX_INVENTORY_VALUES_PER_MESSAGE) return;
+    inventory[key] = value;
+    inventoryCount++;
+  };
+
+  let answered = 0;
+  let retire = false;
+  let aborted = false;
+  // Results without MsgRef answer a command of the message whose Status shares their CmdRef.
+  const msgRefByCmdRef = new Map<string, string>();
+  for (const cmd of message.commands) if (cmd.kind === 'Status' && cmd.cmdRef !== '0') msgRefByCmdRef.set(cmd.cmdRef, cmd.msgRef);
+
+  for (const cmd of message.commands) {
+    switch (cmd.kind) {
+      case 'Status': {
+        if (cmd.cmdRef === '0') break;
+        const matched = await store.recordStatus({ enrollmentId: enrollment.id, sessionId, msgRef: cmd.msgRef, cmdRef: cmd.cmdRef }, cmd.data);
+        if (matched) answered++;
+        break;
+      }
+      case 'Results': {
+        const msgRef = cmd.msgRef ?? msgRefByCmdRef.get(cmd.cmdRef);
+        const items = cmd.items.map((i) => ({ locUri: i.source ?? i.target, data: i.data, format: i.meta?.format, type: i.meta?.type }));
+        for (const item of items) keep(item.locUri, item.data);
+        if (msgRef !== undefined) {
+          await store.recordResult({ enrollmentId: enrollment.id, sessionId, msgRef, cmdRef: cmd.cmdRef }, items);
+        }
+        break;
+      }
+      case 'Alert':
+        if (isUnenroll(cmd)) retire = true;
+        if (cmd.data === AlertCode.SessionAbort) aborted = true;
+        reply.commands.push(statusFor(cmd, message.header.msgId, nextCmdId()));
+        break;
+      case 'Replace':
+      case 'Add':
+        for (const item of cmd.items) keep(item.target ?? item.source, item.data);
+        reply.commands.push(statusFor(cmd, message.header.msgId, nextCmdId()));
+        break;
+      default:
+        reply.commands.push(statusFor(cmd, message.header.msgId, nextCmdId()));
+    }
+  }
+
+  if (inventoryCount > 0) await store.updateEnrollment(enrollment.id, { inventory });
+
+  if (retire || aborted || enrollment.managementState === 'retired') {
+    await store.endSession(enrollment.id, sessionId, now);
+    if (aborted) await store.requeueInFlight(enrollment.id);
+    const state = retire ? 'retired' : enrollment.managementState;
+    if (retire) await store.updateEnrollment(enrollment.id, { managementState: 'retired', lastSyncAt: now });
+    return { reply, sent: 0, answered, complete: true, state };
+  }
+
+  // A device package spread over several messages: ask for the rest before sending work.
+  if (!message.final) {
+    reply.commands.push({ kind: 'Alert', cmdId: nextCmdId(), data: AlertCode.NextMessage, items: [] });
+    reply.final = false;
+    return { reply, sent: 0, answered, complete: false, state: enrollment.managementState };
+  }
+
+  const queued = await store.nextQueued(enrollment.id, input.maxCommandsPerMessage ?? DEFAULT_MAX_COMMANDS);
+  const sent = queued.map((q) => {
+    const cmdId = nextCmdId();
+    reply.commands.push(commandFor(q, cmdId));
+    return { commandId: q.commandId, cmdId };
+  });
+  if (sent.length > 0) await store.markSent(enrollment.id, sessionId, msgId, sent);
+
+  let state = enrollment.managementState;
+  let complete = false;
+  if (sent.length === 0) {
+    const outstanding = await store.countOutstanding(enrollment.id);
+    if (outstanding.queued === 0 && outstanding.sent === 0) {
+      complete = true;
+      if (state === 'enrolling') state = 'managed';
+      await store.updateEnrollment(enrollment.id, { managementState: state, lastSyncAt: now });
+      await store.endSession(enrollment.id, sessionId, now);
+    }
+  }
+  return { reply, sent: sent.length, answered, complete, state };
+}
+
+function statusFor(cmd: Exclude<SyncMLCommand, { kind: 'Status' | 'Results' }>, msgRef: string, cmdId: string): SyncMLStatus {
+  return { kind: 'Status', cmdId, msgRef, cmdRef: cmd.cmdId, cmd: cmd.kind, data: StatusCode.Ok };
+}
+
+function commandFor(q: QueuedCommand, cmdId: string): SyncMLCommand {
+  const item: { target: string; data?: string; meta?: { format?: string; type?: string } } = { target: q.locUri };
+  if (q.payload.data !== undefined) item.data = q.payload.data;
+  if (q.payload.format !== undefined || q.payload.type !== undefined) {
+    item.meta = {};
+    if (q.payload.format !== undefined) item.meta.format = q.payload.format;
+    if (q.payload.type !== undefined) item.meta.type = q.payload.type;
+  }
+  return { kind: q.verb, cmdId, items: [item] };
+}

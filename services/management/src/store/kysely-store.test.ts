@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { testBackends } from '../testing/context.js';
+import { openTestStore, sampleEnrollment } from '../testing/store.js';
+import type { KyselyManagementStore } from './kysely-store.js';
+
+for (const backend of testBackends()) {
+  describe(`management store (${backend})`, () => {
+    let store: KyselyManagementStore;
+    let close: () => Promise<void>;
+    before(async () => {
+      ({ store, close } = await openTestStore(backend));
+    });
+    after(async () => close());
+
+    test('keeps the first CA stored when two replicas race to create one', async () => {
+      const first = await store.putCertificateAuthorityIfAbsent({ certPem: 'cert-a', keySealed: 'key-a' });
+      const second = await store.putCertificateAuthorityIfAbsent({ certPem: 'cert-b', keySealed: 'key-b' });
+      assert.equal(first.certPem, 'cert-a');
+      assert.deepEqual(second, { certPem: 'cert-a', keySealed: 'key-a' });
+    });
+
+    test('re-enrolling a device replaces its enrollment in the tenant, not in other tenants', async () => {
+      const original = sampleEnrollment();
+      await store.replaceEnrollment(original, [{ verb: 'Get', locUri: './DevInfo/Mod' }]);
+      const otherTenant = sampleEnrollment({ mdmDeviceId: original.mdmDeviceId, hwDevId: original.hwDevId });
+      await store.replaceEnrollment(otherTenant, []);
+
+      const again = sampleEnrollment({ tenantId: original.tenantId, hwDevId: original.hwDevId, azureAdDeviceId: original.azureAdDeviceId });
+      const removed = await store.replaceEnrollment(again, [{ verb: 'Get', locUri: './DevDetail/SwV' }]);
+      assert.deepEqual(removed, [original.id]);
+      assert.equal(await store.getEnrollment(original.id), undefined);
+      assert.ok(await store.getEnrollment(otherTenant.id));
+      const queue = await store.listQueue(again.id);
+      assert.deepEqual(
+        queue.map((q) => q.locUri),
+        ['./DevDetail/SwV'],
+      );
+      assert.equal((await store.getEnrollmentByThumbprint(again.certThumbprint))?.id, again.id);
+    });
+
+    test('one command fans out to many enrollments, each at the end of its own queue', async () => {
+      const a = sampleEnrollment();
+      const b = sampleEnrollment({ tenantId: a.tenantId });
+      await store.replaceEnrollment(a, [{ verb: 'Get', locUri: './DevInfo/Mod' }, { verb: 'Get', locUri: './DevInfo/Man' }]);
+      await store.replaceEnrollment(b, []);
+      const id = await store.enqueueCommand({ verb: 'Replace', locUri: './Vendor/MSFT/Policy/Config/X', payload: { data: '1', format: 'int' } }, [a.id, b.id]);
+      const qa = await store.listQueue(a.id);
+      const qb = await store.listQueue(b.id);
+      assert.deepEqual(
+        qa.map((q) => q.position),
+        [1, 2, 3],
+      );
+      assert.equal(qa[2]!.commandId, id);
+      assert.deepEqual(qb.map((q) => [q.commandId, q.position, q.status]), [[id, 1, 'queued']]);
+      assert.deepEqual(qb[0]!.payload, { data: '1', format: 'int' });
+    });
+
+    test('a device Status updates only the command it names by session, message and CmdID', async () => {
+      const e = sampleEnrollment();
+      await store.replaceEnrollment(e, [{ verb: 'Get', locUri: './DevInfo/Mod' }, { verb: 'Get', locUri: './DevInfo/Man' }]);
+      const [first, second] = await store.nextQueued(e.id, 10);
+      await store.markSent(e.id, '5', '1', [
+        { commandId: first!.commandId, cmdId: '3' },
+        { commandId: second!.commandId, cmdId: '4' },
+      ]);
+      assert.equal(await store.recordStatus({ enrollmentId: e.id, sessionId: '5', msgRef: '2', cmdRef: '3' }, '200'), false);
+      assert.equal(await store.recordStatus({ enrollmentId: e.id, sessionId: '5', msgRef: '1', cmdRef: '3' }, '200'), true);
+      assert.equal(await store.recordStatus({ enrollmentId: e.id, sessionId: '5', msgRef: '1', cmdRef: '4' }, '404'), true);
+      assert.equal(await store.recordResult({ enrollmentId: e.id, sessionId: '5', msgRef: '1', cmdRef: '3' }, [{ data: 'VM' }]), true);
+      const queue = await store.listQueue(e.id);
+      assert.deepEqual(
+        queue.map((q) => [q.status, q.statusCode]),
+        [
+          ['acknowledged', '200'],
+          ['failed', '404'],
+        ],
+      );
+      assert.deepEqual(queue[0]!.result, [{ data: 'VM' }]);
+      assert.deepEqual(await store.countOutstanding(e.id), { queued: 0, sent: 0 });
+    });
+
+    test('commands in flight when a session is abandoned go back to the queue', async () => {
+      const e = sampleEnrollment();
+      await store.replaceEnrollment(e, [{ verb: 'Get', locUri: './DevInfo/Mod' }]);
+      const [q] = await store.nextQueued(e.id, 10);
+      await store.markSent(e.id, '1', '1', [{ commandId: q!.commandId, cmdId: '2' }]);
+      assert.deepEqual(await store.countOutstanding(e.id), { queued: 0, sent: 1 });
+      assert.equal(await store.requeueInFlight(e.id), 1);
+      const [back] = await store.listQueue(e.id);
+      assert.equal(back!.status, 'queued');
+      assert.equal(back!.cmdId, null);
+    });
+
+    test('sessions: a new session alert closes the open one', async () => {
+      const e = sampleEnrollment();
+      await store.replaceEnrollment(e, []);
+      assert.equal(await store.openSession(e.id, '1', '1', new Date().toISOString(), true), true);
+      assert.equal(await store.openSession(e.id, '1', '2', new Date().toISOString(), false), false);
+      assert.equal(await store.openSession(e.id, '2', '1', new Date().toISOString(), true), true);
+    });
+
+    test('raw requests round-trip through gzip', async () => {
+      const e = sampleEnrollment();
+      await store.replaceEnrollment(e, []);
+      const body = '<SyncML>' + 'x'.repeat(10_000) + '</SyncML>';
+      await store.recordRawRequest(e.id, '1', '1', body, new Date().toISOString());
+      const [raw] = await store.listRawRequests(e.id);
+      assert.equal(raw!.body, body);
+    });
+
+    test('inventory merges key by key and listing is per tenant, paged', async () => {
+      const tenantId = (await import('node:crypto')).randomUUID();
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const e = sampleEnrollment({ tenantId, enrolledAt: new Date(Date.UTC(2030, 0, i + 1)).toISOString() });
+        ids.push(e.id);
+        await store.replaceEnrollment(e, []);
+      }
+      await store.updateEnrollment(ids[0]!, { inventory: { 'DevInfo/Mod': 'A' } });
+      await store.updateEnrollment(ids[0]!, { inventory: { 'DevDetail/SwV': '10.0' }, managementState: 'managed' });
+      const first = await store.getEnrollment(ids[0]!);
+      assert.deepEqual(first!.inventory, { 'DevInfo/Mod': 'A', 'DevDetail/SwV': '10.0' });
+      assert.equal(first!.managementState, 'managed');
+      const page = await store.listEnrollments(tenantId, { top: 2, skip: 1 });
+      assert.equal(page.total, 3);
+      assert.deepEqual(
+        page.items.map((i) => i.id),
+        ids.slice(1),
+      );
+    });
+  });
+}

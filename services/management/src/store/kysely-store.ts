@@ -1,0 +1,379 @@
+import { randomUUID } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { Dialect } from '@baton/kit';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { CommandQueueTable, CommandsTable, EnrollmentsTable, ManagementDatabase } from './schema.js';
+import type {
+  CommandCorrelation,
+  CommandVerb,
+  Enrollment,
+  EnrollmentPatch,
+  ListPage,
+  ManagementStore,
+  NewCommand,
+  QueuedCommand,
+  SentCommand,
+  StoredCertificateAuthority,
+} from './store.js';
+
+const CA_ROW_ID = 'mdm';
+
+function parseJson<T>(text: string | null, fallback: T): T {
+  if (text === null) return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+function toEnrollment(row: Selectable<EnrollmentsTable>): Enrollment {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    azureAdDeviceId: row.azure_ad_device_id,
+    userId: row.user_id,
+    upn: row.upn,
+    mdmDeviceId: row.mdm_device_id,
+    hwDevId: row.hw_dev_id,
+    deviceName: row.device_name,
+    osVersion: row.os_version,
+    enrollmentType: row.enrollment_type,
+    certThumbprint: row.cert_thumbprint,
+    certPem: row.cert_pem,
+    enrolledAt: row.enrolled_at,
+    lastSyncAt: row.last_sync_at,
+    managementState: row.management_state,
+    inventory: parseJson(row.inventory, {}),
+  };
+}
+
+type QueueRow = Selectable<CommandQueueTable> & Pick<Selectable<CommandsTable>, 'verb' | 'loc_uri' | 'payload'>;
+
+function toQueued(row: QueueRow): QueuedCommand {
+  return {
+    commandId: row.command_id,
+    verb: row.verb as CommandVerb,
+    locUri: row.loc_uri,
+    payload: parseJson(row.payload, {}),
+    position: Number(row.position),
+    status: row.status,
+    sessionId: row.session_id,
+    msgId: row.msg_id,
+    cmdId: row.cmd_id,
+    statusCode: row.status_code,
+    result: parseJson(row.result, null),
+  };
+}
+
+export class KyselyManagementStore implements ManagementStore {
+  constructor(
+    private readonly db: Kysely<ManagementDatabase>,
+    readonly dialect: Dialect,
+    private readonly inTransaction = false,
+  ) {}
+
+  async transaction<T>(fn: (store: ManagementStore) => Promise<T>): Promise<T> {
+    if (this.inTransaction) return fn(this);
+    return this.db
+      .transaction()
+      .execute((trx: Transaction<ManagementDatabase>) => fn(new KyselyManagementStore(trx, this.dialect, true)));
+  }
+
+  async getCertificateAuthority(): Promise<StoredCertificateAuthority | undefined> {
+    const row = await this.db.selectFrom('mdm_ca').selectAll().where('id', '=', CA_ROW_ID).executeTakeFirst();
+    return row ? { certPem: row.cert_pem, keySealed: row.key_sealed } : undefined;
+  }
+
+  async putCertificateAuthorityIfAbsent(ca: StoredCertificateAuthority): Promise<StoredCertificateAuthority> {
+    await this.db
+      .insertInto('mdm_ca')
+      .values({ id: CA_ROW_ID, cert_pem: ca.certPem, key_sealed: ca.keySealed, created_at: new Date().toISOString() })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+    return (await this.getCertificateAuthority())!;
+  }
+
+  replaceEnrollment(enrollment: Enrollment, initialCommands: NewCommand[]): Promise<string[]> {
+    return this.transaction(async (tx) => (tx as KyselyManagementStore).replaceEnrollmentInTx(enrollment, initialCommands));
+  }
+
+  private async replaceEnrollmentInTx(e: Enrollment, initialCommands: NewCommand[]): Promise<string[]> {
+    const previous = await this.db
+      .selectFrom('enrollments')
+      .select('id')
+      .where('tenant_id', '=', e.tenantId)
+      .where((eb) => {
+        const same = [eb('azure_ad_device_id', '=', e.azureAdDeviceId), eb('mdm_device_id', '=', e.mdmDeviceId)];
+        if (e.hwDevId) same.push(eb('hw_dev_id', '=', e.hwDevId));
+        return eb.or(same);
+      })
+      .execute();
+    const removed = previous.map((p) => p.id);
+    if (removed.length > 0) await this.db.deleteFrom('enrollments').where('id', 'in', removed).execute();
+    await this.db
+      .insertInto('enrollments')
+      .values({
+        id: e.id,
+        tenant_id: e.tenantId,
+        azure_ad_device_id: e.azureAdDeviceId,
+        user_id: e.userId,
+        upn: e.upn,
+        mdm_device_id: e.mdmDeviceId,
+        hw_dev_id: e.hwDevId,
+        device_name: e.deviceName,
+        os_version: e.osVersion,
+        enrollment_type: e.enrollmentType,
+        cert_thumbprint: e.certThumbprint,
+        cert_pem: e.certPem,
+        enrolled_at: e.enrolledAt,
+        last_sync_at: e.lastSyncAt,
+        management_state: e.managementState,
+        inventory: JSON.stringify(e.inventory),
+      })
+      .execute();
+    for (const command of initialCommands) await this.enqueueCommandInTx(command, [e.id]);
+    return removed;
+  }
+
+  async getEnrollment(id: string): Promise<Enrollment | undefined> {
+    const row = await this.db.selectFrom('enrollments').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toEnrollment(row) : undefined;
+  }
+
+  async lockEnrollment(id: string): Promise<Enrollment | undefined> {
+    // SQLite has one writer and Kysely runs a transaction on its single connection, so
+    // only PostgreSQL needs the row lock.
+    const query = this.db.selectFrom('enrollments').selectAll().where('id', '=', id);
+    const row = await (this.dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
+    return row ? toEnrollment(row) : undefined;
+  }
+
+  async getEnrollmentByThumbprint(thumbprint: string): Promise<Enrollment | undefined> {
+    const row = await this.db.selectFrom('enrollments').selectAll().where('cert_thumbprint', '=', thumbprint).executeTakeFirst();
+    return row ? toEnrollment(row) : undefined;
+  }
+
+  async listEnrollments(tenantId: string, page: ListPage): Promise<{ items: Enrollment[]; total: number }> {
+    const rows = await this.db
+      .selectFrom('enrollments')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .orderBy('enrolled_at')
+      .orderBy('id')
+      .limit(page.top)
+      .offset(page.skip)
+      .execute();
+    const count = await this.db
+      .selectFrom('enrollments')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('tenant_id', '=', tenantId)
+      .executeTakeFirstOrThrow();
+    return { items: rows.map(toEnrollment), total: Number(count.n) };
+  }
+
+  updateEnrollment(id: string, patch: EnrollmentPatch): Promise<void> {
+    return this.transaction(async (tx) => {
+      const self = tx as KyselyManagementStore;
+      const set: Partial<EnrollmentsTable> = {};
+      if (patch.managementState) set.management_state = patch.managementState;
+      if (patch.lastSyncAt) set.last_sync_at = patch.lastSyncAt;
+      if (patch.inventory && Object.keys(patch.inventory).length > 0) {
+        const row = await self.db.selectFrom('enrollments').select('inventory').where('id', '=', id).executeTakeFirst();
+        if (!row) return;
+        set.inventory = JSON.stringify({ ...parseJson<Record<string, string>>(row.inventory, {}), ...patch.inventory });
+      }
+      if (Object.keys(set).length === 0) return;
+      await self.db.updateTable('enrollments').set(set).where('id', '=', id).execute();
+    });
+  }
+
+  enqueueCommand(command: NewCommand, enrollmentIds: string[]): Promise<string> {
+    return this.transaction(async (tx) => (tx as KyselyManagementStore).enqueueCommandInTx(command, enrollmentIds));
+  }
+
+  private async enqueueCommandInTx(command: NewCommand, enrollmentIds: string[]): Promise<string> {
+    const id = randomUUID();
+    const now = new Date().toISOString();
+    await this.db
+      .insertInto('commands')
+      .values({ id, verb: command.verb, loc_uri: command.locUri, payload: JSON.stringify(command.payload ?? {}), created_at: now })
+      .execute();
+    if (enrollmentIds.length === 0) return id;
+    const tails = await this.db
+      .selectFrom('command_queue')
+      .select((eb) => ['enrollment_id', eb.fn.max('position').as('last')])
+      .where('enrollment_id', 'in', enrollmentIds)
+      .groupBy('enrollment_id')
+      .execute();
+    const last = new Map(tails.map((t) => [t.enrollment_id, Number(t.last)]));
+    await this.db
+      .insertInto('command_queue')
+      .values(
+        enrollmentIds.map((enrollmentId) => ({
+          enrollment_id: enrollmentId,
+          command_id: id,
+          position: (last.get(enrollmentId) ?? 0) + 1,
+          status: 'queued' as const,
+          session_id: null,
+          msg_id: null,
+          cmd_id: null,
+          status_code: null,
+          result: null,
+          updated_at: now,
+        })),
+      )
+      .execute();
+    return id;
+  }
+
+  private queueQuery(enrollmentId: string) {
+    return this.db
+      .selectFrom('command_queue as q')
+      .innerJoin('commands as c', 'c.id', 'q.command_id')
+      .selectAll('q')
+      .select(['c.verb', 'c.loc_uri', 'c.payload'])
+      .where('q.enrollment_id', '=', enrollmentId);
+  }
+
+  async listQueue(enrollmentId: string): Promise<QueuedCommand[]> {
+    const rows = await this.queueQuery(enrollmentId).orderBy('q.position').execute();
+    return rows.map(toQueued);
+  }
+
+  async nextQueued(enrollmentId: string, limit: number): Promise<QueuedCommand[]> {
+    const rows = await this.queueQuery(enrollmentId).where('q.status', '=', 'queued').orderBy('q.position').limit(limit).execute();
+    return rows.map(toQueued);
+  }
+
+  async markSent(enrollmentId: string, sessionId: string, msgId: string, sent: SentCommand[]): Promise<void> {
+    const now = new Date().toISOString();
+    for (const s of sent) {
+      await this.db
+        .updateTable('command_queue')
+        .set({ status: 'sent', session_id: sessionId, msg_id: msgId, cmd_id: s.cmdId, updated_at: now })
+        .where('enrollment_id', '=', enrollmentId)
+        .where('command_id', '=', s.commandId)
+        .execute();
+    }
+  }
+
+  async requeueInFlight(enrollmentId: string): Promise<number> {
+    const result = await this.db
+      .updateTable('command_queue')
+      .set({ status: 'queued', session_id: null, msg_id: null, cmd_id: null, updated_at: new Date().toISOString() })
+      .where('enrollment_id', '=', enrollmentId)
+      .where('status', '=', 'sent')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  private sentRow(ref: CommandCorrelation) {
+    return this.db
+      .updateTable('command_queue')
+      .where('enrollment_id', '=', ref.enrollmentId)
+      .where('session_id', '=', ref.sessionId)
+      .where('msg_id', '=', ref.msgRef)
+      .where('cmd_id', '=', ref.cmdRef)
+      .where('status', 'in', ['sent', 'acknowledged', 'failed']);
+  }
+
+  async recordStatus(ref: CommandCorrelation, statusCode: string): Promise<boolean> {
+    // 2xx is success in OMA-DM (200 done, 202 accepted for later processing, …).
+    const status = /^2\d\d$/.test(statusCode) ? ('acknowledged' as const) : ('failed' as const);
+    const result = await this.sentRow(ref)
+      .set({ status, status_code: statusCode, updated_at: new Date().toISOString() })
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async recordResult(ref: CommandCorrelation, result: unknown): Promise<boolean> {
+    const updated = await this.sentRow(ref)
+      .set({ result: JSON.stringify(result), updated_at: new Date().toISOString() })
+      .executeTakeFirst();
+    return Number(updated.numUpdatedRows) > 0;
+  }
+
+  async countOutstanding(enrollmentId: string): Promise<{ queued: number; sent: number }> {
+    const rows = await this.db
+      .selectFrom('command_queue')
+      .select((eb) => ['status', eb.fn.countAll().as('n')])
+      .where('enrollment_id', '=', enrollmentId)
+      .where('status', 'in', ['queued', 'sent'])
+      .groupBy('status')
+      .execute();
+    const out = { queued: 0, sent: 0 };
+    for (const r of rows) out[r.status as 'queued' | 'sent'] = Number(r.n);
+    return out;
+  }
+
+  async openSession(enrollmentId: string, sessionId: string, msgId: string, at: string, forceNew: boolean): Promise<boolean> {
+    const open = await this.db
+      .selectFrom('sessions')
+      .select(['id', 'session_id'])
+      .where('enrollment_id', '=', enrollmentId)
+      .where('ended_at', 'is', null)
+      .execute();
+    const current = open.find((s) => s.session_id === sessionId);
+    if (current && !forceNew) {
+      await this.db.updateTable('sessions').set({ last_msg_id: msgId }).where('id', '=', current.id).execute();
+      return false;
+    }
+    if (open.length > 0) {
+      await this.db
+        .updateTable('sessions')
+        .set({ ended_at: at })
+        .where(
+          'id',
+          'in',
+          open.map((s) => s.id),
+        )
+        .execute();
+    }
+    await this.db
+      .insertInto('sessions')
+      .values({ id: randomUUID(), enrollment_id: enrollmentId, session_id: sessionId, last_msg_id: msgId, started_at: at, ended_at: null })
+      .execute();
+    return true;
+  }
+
+  async endSession(enrollmentId: string, sessionId: string, at: string): Promise<void> {
+    await this.db
+      .updateTable('sessions')
+      .set({ ended_at: at })
+      .where('enrollment_id', '=', enrollmentId)
+      .where('session_id', '=', sessionId)
+      .where('ended_at', 'is', null)
+      .execute();
+  }
+
+  async recordRawRequest(enrollmentId: string, sessionId: string, msgId: string, body: string, at: string): Promise<void> {
+    await this.db
+      .insertInto('raw_requests')
+      .values({
+        id: randomUUID(),
+        enrollment_id: enrollmentId,
+        session_id: sessionId,
+        msg_id: msgId,
+        body_gzip: gzipSync(body).toString('base64'),
+        received_at: at,
+      })
+      .execute();
+  }
+
+  async listRawRequests(enrollmentId: string) {
+    const rows = await this.db
+      .selectFrom('raw_requests')
+      .selectAll()
+      .where('enrollment_id', '=', enrollmentId)
+      .orderBy('received_at')
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({
+      sessionId: r.session_id,
+      msgId: r.msg_id,
+      body: gunzipSync(Buffer.from(r.body_gzip, 'base64')).toString('utf8'),
+      receivedAt: r.received_at,
+    }));
+  }
+}

@@ -1,0 +1,96 @@
+import { outboxMigration } from '@baton/kit';
+import type { Kysely, Migration } from 'kysely';
+
+const core: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('mdm_ca')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('cert_pem', 'text', (c) => c.notNull())
+      .addColumn('key_sealed', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('enrollments')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('azure_ad_device_id', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text')
+      .addColumn('upn', 'text')
+      .addColumn('mdm_device_id', 'text', (c) => c.notNull())
+      .addColumn('hw_dev_id', 'text')
+      .addColumn('device_name', 'text')
+      .addColumn('os_version', 'text')
+      .addColumn('enrollment_type', 'text', (c) => c.notNull())
+      .addColumn('cert_thumbprint', 'text', (c) => c.notNull().unique())
+      .addColumn('cert_pem', 'text', (c) => c.notNull())
+      .addColumn('enrolled_at', 'text', (c) => c.notNull())
+      .addColumn('last_sync_at', 'text')
+      .addColumn('management_state', 'text', (c) => c.notNull())
+      .addColumn('inventory', 'text', (c) => c.notNull().defaultTo('{}'))
+      .execute();
+    await db.schema.createIndex('enrollments_tenant').on('enrollments').columns(['tenant_id', 'enrolled_at', 'id']).execute();
+    await db.schema.createIndex('enrollments_mdm_device').on('enrollments').columns(['mdm_device_id']).execute();
+    await db.schema.createIndex('enrollments_aad_device').on('enrollments').columns(['tenant_id', 'azure_ad_device_id']).execute();
+    await db.schema.createIndex('enrollments_hw_dev').on('enrollments').columns(['tenant_id', 'hw_dev_id']).execute();
+
+    await db.schema
+      .createTable('commands')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('verb', 'text', (c) => c.notNull())
+      .addColumn('loc_uri', 'text', (c) => c.notNull())
+      .addColumn('payload', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('command_queue')
+      .addColumn('enrollment_id', 'text', (c) => c.notNull().references('enrollments.id').onDelete('cascade'))
+      .addColumn('command_id', 'text', (c) => c.notNull().references('commands.id').onDelete('cascade'))
+      .addColumn('position', 'integer', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('session_id', 'text')
+      .addColumn('msg_id', 'text')
+      .addColumn('cmd_id', 'text')
+      .addColumn('status_code', 'text')
+      .addColumn('result', 'text')
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('command_queue_pk', ['enrollment_id', 'command_id'])
+      .execute();
+    await db.schema.createIndex('command_queue_next').on('command_queue').columns(['enrollment_id', 'status', 'position']).execute();
+    await db.schema
+      .createIndex('command_queue_sent')
+      .on('command_queue')
+      .columns(['enrollment_id', 'session_id', 'msg_id', 'cmd_id'])
+      .execute();
+
+    await db.schema
+      .createTable('sessions')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('enrollment_id', 'text', (c) => c.notNull().references('enrollments.id').onDelete('cascade'))
+      .addColumn('session_id', 'text', (c) => c.notNull())
+      .addColumn('last_msg_id', 'text', (c) => c.notNull())
+      .addColumn('started_at', 'text', (c) => c.notNull())
+      .addColumn('ended_at', 'text')
+      .execute();
+    await db.schema.createIndex('sessions_enrollment').on('sessions').columns(['enrollment_id', 'session_id', 'started_at']).execute();
+
+    // No foreign key: the audit trail outlives the enrollment it belongs to.
+    await db.schema
+      .createTable('raw_requests')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('enrollment_id', 'text', (c) => c.notNull())
+      .addColumn('session_id', 'text', (c) => c.notNull())
+      .addColumn('msg_id', 'text', (c) => c.notNull())
+      .addColumn('body_gzip', 'text', (c) => c.notNull())
+      .addColumn('received_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('raw_requests_enrollment').on('raw_requests').columns(['enrollment_id', 'received_at']).execute();
+  },
+};
+
+export const managementMigrations: Record<string, Migration> = {
+  '0001_management_core': core,
+  '0002_outbox': outboxMigration,
+};

@@ -1,0 +1,82 @@
+/**
+ * Row shapes of management's own database. Booleans are integers, timestamps ISO-8601
+ * text and structured values JSON text, so that SQLite and PostgreSQL hold identical data.
+ */
+import type { OutboxTable } from '@baton/kit';
+
+export type ManagementState = 'enrolling' | 'managed' | 'retired';
+export type QueueStatus = 'queued' | 'sent' | 'acknowledged' | 'failed';
+
+export interface MdmCaTable {
+  id: string;
+  cert_pem: string;
+  key_sealed: string;
+  created_at: string;
+}
+
+export interface EnrollmentsTable {
+  id: string;
+  tenant_id: string;
+  azure_ad_device_id: string;
+  user_id: string | null;
+  upn: string | null;
+  mdm_device_id: string;
+  hw_dev_id: string | null;
+  device_name: string | null;
+  os_version: string | null;
+  enrollment_type: string;
+  cert_thumbprint: string;
+  cert_pem: string;
+  enrolled_at: string;
+  last_sync_at: string | null;
+  management_state: ManagementState;
+  inventory: string;
+}
+
+export interface CommandsTable {
+  id: string;
+  verb: string;
+  loc_uri: string;
+  payload: string;
+  created_at: string;
+}
+
+export interface CommandQueueTable {
+  enrollment_id: string;
+  command_id: string;
+  position: number;
+  status: QueueStatus;
+  session_id: string | null;
+  msg_id: string | null;
+  cmd_id: string | null;
+  status_code: string | null;
+  result: string | null;
+  updated_at: string;
+}
+
+export interface SessionsTable {
+  id: string;
+  enrollment_id: string;
+  session_id: string;
+  last_msg_id: string;
+  started_at: string;
+  ended_at: string | null;
+}
+
+export interface RawRequestsTable {
+  id: string;
+  enrollment_id: string;
+  session_id: string;
+  msg_id: string;
+  body_gzip: string;
+  received_at: string;
+}
+
+export interface ManagementDatabase extends OutboxTable {
+  mdm_ca: MdmCaTable;
+  enrollments: EnrollmentsTable;
+  commands: CommandsTable;
+  command_queue: CommandQueueTable;
+  sessions: SessionsTable;
+  raw_requests: RawRequestsTable;
+}

@@ -1,0 +1,130 @@
+/**
+ * What the management domain needs from storage. The session engine and enrollment
+ * code depend on this interface only; `KyselyManagementStore` implements it on SQLite
+ * and PostgreSQL.
+ */
+import type { ManagementState, QueueStatus } from './schema.js';
+
+export type { ManagementState, QueueStatus };
+
+export type Inventory = Record<string, string>;
+
+export interface Enrollment {
+  id: string;
+  tenantId: string;
+  azureAdDeviceId: string;
+  userId: string | null;
+  upn: string | null;
+  mdmDeviceId: string;
+  hwDevId: string | null;
+  deviceName: string | null;
+  osVersion: string | null;
+  enrollmentType: string;
+  certThumbprint: string;
+  certPem: string;
+  enrolledAt: string;
+  lastSyncAt: string | null;
+  managementState: ManagementState;
+  inventory: Inventory;
+}
+
+export type CommandVerb = 'Get' | 'Add' | 'Replace' | 'Delete' | 'Exec';
+
+/** What goes into an Item besides its target: the value and its Meta. */
+export interface CommandPayload {
+  data?: string;
+  format?: string;
+  type?: string;
+}
+
+export interface NewCommand {
+  verb: CommandVerb;
+  locUri: string;
+  payload?: CommandPayload;
+}
+
+export interface QueuedCommand {
+  commandId: string;
+  verb: CommandVerb;
+  locUri: string;
+  payload: CommandPayload;
+  position: number;
+  status: QueueStatus;
+  sessionId: string | null;
+  msgId: string | null;
+  cmdId: string | null;
+  statusCode: string | null;
+  result: unknown;
+}
+
+export interface StoredCertificateAuthority {
+  certPem: string;
+  keySealed: string;
+}
+
+export interface SentCommand {
+  commandId: string;
+  cmdId: string;
+}
+
+export interface CommandCorrelation {
+  enrollmentId: string;
+  sessionId: string;
+  msgRef: string;
+  cmdRef: string;
+}
+
+export interface EnrollmentPatch {
+  managementState?: ManagementState;
+  lastSyncAt?: string;
+  /** Merged into the stored inventory, key by key. */
+  inventory?: Inventory;
+}
+
+export interface ListPage {
+  top: number;
+  skip: number;
+}
+
+export interface ManagementStore {
+  /** Runs `fn` atomically: everything it writes commits together or not at all. */
+  transaction<T>(fn: (store: ManagementStore) => Promise<T>): Promise<T>;
+
+  getCertificateAuthority(): Promise<StoredCertificateAuthority | undefined>;
+  /** Stores the CA unless one exists already (another replica may win the race); returns the stored one. */
+  putCertificateAuthorityIfAbsent(ca: StoredCertificateAuthority): Promise<StoredCertificateAuthority>;
+
+  /**
+   * Creates an enrollment and queues its first commands, removing the tenant's earlier
+   * enrollments of the same device (same Entra device id, MDM device id or hardware id).
+   * Returns the ids it removed.
+   */
+  replaceEnrollment(enrollment: Enrollment, initialCommands: NewCommand[]): Promise<string[]>;
+  getEnrollment(id: string): Promise<Enrollment | undefined>;
+  /**
+   * Reads an enrollment and, inside a transaction, holds it until commit, so that two
+   * messages of one device processed at once cannot hand out the same command twice.
+   */
+  lockEnrollment(id: string): Promise<Enrollment | undefined>;
+  getEnrollmentByThumbprint(thumbprint: string): Promise<Enrollment | undefined>;
+  listEnrollments(tenantId: string, page: ListPage): Promise<{ items: Enrollment[]; total: number }>;
+  updateEnrollment(id: string, patch: EnrollmentPatch): Promise<void>;
+
+  /** One command row, queued at the end of each enrollment's queue. */
+  enqueueCommand(command: NewCommand, enrollmentIds: string[]): Promise<string>;
+  listQueue(enrollmentId: string): Promise<QueuedCommand[]>;
+  nextQueued(enrollmentId: string, limit: number): Promise<QueuedCommand[]>;
+  markSent(enrollmentId: string, sessionId: string, msgId: string, sent: SentCommand[]): Promise<void>;
+  /** Puts commands sent in an earlier, abandoned session back in the queue. */
+  requeueInFlight(enrollmentId: string): Promise<number>;
+  /** Applies a device Status to the command it answers; false when nothing matched. */
+  recordStatus(ref: CommandCorrelation, statusCode: string): Promise<boolean>;
+  recordResult(ref: CommandCorrelation, result: unknown): Promise<boolean>;
+  countOutstanding(enrollmentId: string): Promise<{ queued: number; sent: number }>;
+
+  /** Returns true when this opened a new session row. */
+  openSession(enrollmentId: string, sessionId: string, msgId: string, at: string, forceNew: boolean): Promise<boolean>;
+  endSession(enrollmentId: string, sessionId: string, at: string): Promise<void>;
+  recordRawRequest(enrollmentId: string, sessionId: string, msgId: string, body: string, at: string): Promise<void>;
+  listRawRequests(enrollmentId: string): Promise<Array<{ sessionId: string; msgId: string; body: string; receivedAt: string }>>;
+}
