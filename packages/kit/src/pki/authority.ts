@@ -173,12 +173,7 @@ export async function verifyCsr(input: string | Uint8Array, minRsaBits = 2048): 
   } else if (keyAlgorithm !== 'ECDSA') {
     throw new CsrError('csr.algorithm', `Unsupported key algorithm ${keyAlgorithm}.`);
   }
-  let valid = false;
-  try {
-    valid = await csr.verify(crypto);
-  } catch {
-    valid = false;
-  }
+  const valid = await csr.verify(crypto).catch(() => false);
   if (!valid) throw new CsrError('csr.signature', 'The certificate request signature does not verify.');
   return { subject: csr.subject, publicKey: csr.publicKey, keyAlgorithm, keyBits, csr };
 }
