@@ -1,0 +1,45 @@
+/**
+ * The identity service as a Fastify plugin (mounted by the combined server or by
+ * `baton serve identity`), and a standalone app for tests.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { createApp, type BatonApp, type CreateAppOptions, type ServiceContext } from '@baton/kit';
+import { drsRoutes } from './routes/drs.js';
+import { graphRoutes } from './routes/graph.js';
+import { oauthRoutes } from './routes/oauth.js';
+import type { IdentityRouteOptions } from './routes/context.js';
+import { createIdentityService, type IdentityRuntime, type IdentityServiceOptions } from './service.js';
+
+export type IdentityPluginOptions = IdentityRouteOptions;
+
+/** Each protocol registers in a scope of its own, so each keeps its own error shape. */
+export const identityPlugin: FastifyPluginAsync<IdentityPluginOptions> = async (app, options) => {
+  await app.register(oauthRoutes, options);
+  await app.register(drsRoutes, options);
+  await app.register(graphRoutes, options);
+};
+
+export interface IdentityApp {
+  app: BatonApp;
+  identity: IdentityRuntime;
+}
+
+/** kit's app with the identity plugin; closing the app stops the service and its store. */
+export async function buildIdentityApp(
+  ctx: ServiceContext,
+  appOptions: CreateAppOptions = {},
+  serviceOptions: IdentityServiceOptions = {},
+): Promise<IdentityApp> {
+  const identity = await createIdentityService(ctx, serviceOptions);
+  const app = createApp({ logger: false, ...appOptions });
+  try {
+    await app.register(identity.plugin, identity.pluginOptions);
+  } catch (error) {
+    await identity.stop();
+    throw error;
+  }
+  app.addHook('onClose', async () => {
+    await identity.stop();
+  });
+  return { app, identity };
+}

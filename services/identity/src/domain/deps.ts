@@ -1,0 +1,14 @@
+import type { SecretBox, ServiceContext } from '@baton/kit';
+import type { IdentityStore } from '../store/store.js';
+import type { KeyRing } from './signing-keys.js';
+import type { IdentityUrls } from './urls.js';
+
+/** What the domain needs from its host, passed explicitly so tests can build it. */
+export interface IdentityDeps {
+  store: IdentityStore;
+  secrets: SecretBox;
+  keys: KeyRing;
+  urls: IdentityUrls;
+  serviceCredentials: ServiceContext['serviceCredentials'];
+  now: () => Date;
+}

@@ -1,0 +1,183 @@
+/**
+ * The directory's device objects as Graph shows them, and the Autopilot placeholder
+ * upsert discovery sends through its outbox (at least once, so it must be idempotent).
+ */
+import { randomUUID } from 'node:crypto';
+import { identityGraphErrors } from '../errors.js';
+import { StoreConflictError, type DeviceQuery, type DeviceRecord, type IdentityStore } from '../store/store.js';
+import { isGuid } from './ids.js';
+import { FilterError, parseFilter } from './odata-filter.js';
+import { PagingError, parsePage, skiptokenFor } from './paging.js';
+
+export interface GraphDevice {
+  id: string;
+  deviceId: string;
+  displayName: string;
+  physicalIds: string[];
+  trustType: string | null;
+  accountEnabled: boolean;
+  operatingSystem: string | null;
+  operatingSystemVersion: string | null;
+  isCompliant: boolean | null;
+  isManaged: boolean | null;
+  approximateLastSignInDateTime: string | null;
+  createdDateTime: string;
+  registrationDateTime: string | null;
+}
+
+export function graphDevice(d: DeviceRecord): GraphDevice {
+  return {
+    id: d.id,
+    deviceId: d.deviceId,
+    displayName: d.displayName,
+    physicalIds: d.physicalIds,
+    trustType: d.trustType,
+    accountEnabled: d.accountEnabled,
+    operatingSystem: d.operatingSystem,
+    operatingSystemVersion: d.operatingSystemVersion,
+    isCompliant: d.isCompliant,
+    isManaged: d.isManaged,
+    approximateLastSignInDateTime: d.approximateLastSignIn,
+    createdDateTime: d.createdAt,
+    registrationDateTime: d.registeredAt,
+  };
+}
+
+export interface DeviceUpsert {
+  displayName?: string;
+  physicalIds?: string[];
+  operatingSystem?: string;
+  operatingSystemVersion?: string;
+  accountEnabled?: boolean;
+}
+
+
+/**
+ * PATCH devices(deviceId='…'): updates the object, or with create-if-missing creates
+ * it. Join state (trust type, certificate, owner) is never touched here, so a late
+ * redelivery cannot undo a join.
+ */
+export async function upsertDevice(
+  store: IdentityStore,
+  tenantId: string,
+  deviceId: string,
+  input: DeviceUpsert,
+  createIfMissing: boolean,
+  now: Date,
+): Promise<{ created: boolean; device: DeviceRecord }> {
+  if (!isGuid(deviceId)) throw identityGraphErrors.invalidValue(`deviceId '${deviceId.slice(0, 64)}' is not a GUID.`);
+  const at = now.toISOString();
+  const update = async (s: IdentityStore, existing: DeviceRecord) => {
+    await s.updateDevice(tenantId, existing.id, { ...input, modifiedAt: at });
+    return { created: false, device: { ...existing, ...input, modifiedAt: at } };
+  };
+  const attempt = () =>
+    store.transaction(async (tx) => {
+      const existing = await tx.findDeviceByDeviceId(tenantId, deviceId);
+      if (existing) return update(tx, existing);
+      if (!createIfMissing) throw identityGraphErrors.deviceNotFound(deviceId);
+      if (!input.displayName) throw identityGraphErrors.invalidValue('displayName is required to create a device.');
+      const device: DeviceRecord = {
+        id: randomUUID(),
+        deviceId: deviceId.toLowerCase(),
+        tenantId,
+        displayName: input.displayName,
+        physicalIds: input.physicalIds ?? [],
+        ztdId: null,
+        trustType: null,
+        accountEnabled: input.accountEnabled ?? true,
+        operatingSystem: input.operatingSystem ?? null,
+        operatingSystemVersion: input.operatingSystemVersion ?? null,
+        isCompliant: null,
+        isManaged: null,
+        certThumbprint: null,
+        certPem: null,
+        transportKey: null,
+        registeredOwnerUserId: null,
+        approximateLastSignIn: null,
+        registeredAt: null,
+        createdAt: at,
+        modifiedAt: at,
+      };
+      await tx.insertDevice(device);
+      return { created: true, device };
+    });
+  try {
+    return await attempt();
+  } catch (error) {
+    // Two deliveries raced to create the same object: the loser becomes an update.
+    if (!(error instanceof StoreConflictError)) throw error;
+    const ztdConflict = () => identityGraphErrors.conflict('Another device object already holds this [ZTDID] physical id.');
+    const existing = await store.findDeviceByDeviceId(tenantId, deviceId);
+    if (!existing) throw ztdConflict();
+    try {
+      return await update(store, existing);
+    } catch (retryError) {
+      if (retryError instanceof StoreConflictError) throw ztdConflict();
+      throw retryError;
+    }
+  }
+}
+
+export async function getDevice(store: IdentityStore, tenantId: string, id: string): Promise<DeviceRecord> {
+  const device = isGuid(id) ? await store.findDevice(tenantId, id) : undefined;
+  if (!device) throw identityGraphErrors.deviceNotFound(id);
+  return device;
+}
+
+export async function getDeviceByDeviceId(store: IdentityStore, tenantId: string, deviceId: string): Promise<DeviceRecord> {
+  const device = isGuid(deviceId) ? await store.findDeviceByDeviceId(tenantId, deviceId) : undefined;
+  if (!device) throw identityGraphErrors.deviceNotFound(deviceId);
+  return device;
+}
+
+const DEVICE_FILTER_PROPERTIES: Record<string, keyof DeviceQuery> = {
+  id: 'id',
+  deviceid: 'deviceId',
+  displayname: 'displayName',
+  trusttype: 'trustType',
+  operatingsystem: 'operatingSystem',
+  accountenabled: 'accountEnabled',
+};
+
+export function deviceQuery(filter: string | undefined, top: string | undefined, skiptoken: string | undefined): DeviceQuery {
+  let page;
+  try {
+    page = parsePage(top, skiptoken);
+  } catch (error) {
+    if (error instanceof PagingError) throw identityGraphErrors.invalidValue(error.message);
+    throw error;
+  }
+  const query: DeviceQuery = { limit: page.top, afterId: page.afterId };
+  if (filter === undefined) return query;
+  let clauses;
+  try {
+    clauses = parseFilter(filter);
+  } catch (error) {
+    if (error instanceof FilterError) throw identityGraphErrors.unsupportedQuery(error.message);
+    throw error;
+  }
+  for (const clause of clauses) {
+    const property = clause.property.toLowerCase();
+    if (clause.kind === 'any-eq') {
+      if (property !== 'physicalids' || typeof clause.value !== 'string' || query.physicalId !== undefined) {
+        throw identityGraphErrors.unsupportedQuery(`Unsupported lambda filter on '${clause.property}'.`);
+      }
+      query.physicalId = clause.value;
+      continue;
+    }
+    const key = DEVICE_FILTER_PROPERTIES[property];
+    if (!key) throw identityGraphErrors.unsupportedQuery(`Filtering on '${clause.property}' is not supported.`);
+    if ((key === 'accountEnabled') !== (typeof clause.value === 'boolean')) {
+      throw identityGraphErrors.unsupportedQuery(`'${clause.property}' is compared with a value of the wrong type.`);
+    }
+    (query as unknown as Record<string, unknown>)[key] = clause.value;
+  }
+  return query;
+}
+
+export async function listDevices(store: IdentityStore, tenantId: string, query: DeviceQuery) {
+  const rows = await store.listDevices(tenantId, { ...query, limit: query.limit + 1 });
+  const page = rows.slice(0, query.limit);
+  return { devices: page, nextSkiptoken: rows.length > query.limit ? skiptokenFor(page[page.length - 1]!.id) : undefined };
+}

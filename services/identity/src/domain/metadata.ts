@@ -1,0 +1,45 @@
+/** Discovery documents: OpenID Connect per tenant, and MS-DVRD device registration. */
+import { DRS_RESOURCE, type DeviceRegistrationDiscovery } from '@baton/contracts';
+import type { TenantRecord } from '../store/store.js';
+import type { TenantKey } from './signing-keys.js';
+import type { IdentityUrls } from './urls.js';
+
+export function openidConfiguration(urls: IdentityUrls, tenant: TenantRecord, grantTypes: readonly string[]) {
+  const tid = tenant.id;
+  return {
+    issuer: urls.issuer(tid),
+    authorization_endpoint: urls.authorize(tid),
+    token_endpoint: urls.token(tid),
+    jwks_uri: urls.keys(tid),
+    token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
+    grant_types_supported: grantTypes,
+    response_types_supported: ['code'],
+    response_modes_supported: ['query', 'fragment', 'form_post'],
+    subject_types_supported: ['pairwise'],
+    id_token_signing_alg_values_supported: ['ES256'],
+    scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'nbf', 'name', 'preferred_username', 'email', 'oid', 'tid', 'ver'],
+    request_uri_parameter_supported: false,
+    tenant_region_scope: null,
+    cloud_instance_name: new URL(urls.root).host,
+    msgraph_host: new URL(urls.root).host,
+  };
+}
+
+export function jwks(key: TenantKey) {
+  return { keys: [key.publicJwk] };
+}
+
+export function deviceRegistrationDiscovery(urls: IdentityUrls, tenant: TenantRecord): DeviceRegistrationDiscovery {
+  const tid = tenant.id;
+  return {
+    DeviceRegistrationService: {
+      RegistrationEndpoint: urls.deviceRegistration(tid),
+      RegistrationResourceId: DRS_RESOURCE,
+      ServiceVersion: '1.0',
+    },
+    AuthenticationService: { OAuth2: { AuthCodeEndpoint: urls.authorize(tid), TokenEndpoint: urls.token(tid) } },
+    DeviceJoinService: { JoinEndpoint: urls.join(tid), JoinResourceId: DRS_RESOURCE, ServiceVersion: '2.0' },
+    TenantInfo: { TenantId: tid, TenantName: tenant.domain, DisplayName: tenant.displayName },
+  };
+}

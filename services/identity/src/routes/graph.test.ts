@@ -1,0 +1,216 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEVICE_AGENT_CLIENT_ID, GRAPH_RESOURCE, SERVICE_APP_IDS } from '@baton/contracts';
+import { backends, form, newGuid, startIdentity, tenantInput, type RunningIdentity } from '../testing/harness.js';
+
+for (const backend of backends()) {
+  describe(`Graph directory (${backend.name})`, () => {
+    let id: RunningIdentity;
+    let discoveryToken: string;
+    let otherTenantToken: string;
+    let otherTenantId: string;
+    before(async () => {
+      id = await startIdentity(backend);
+      discoveryToken = await appToken(id.tenantId);
+      const other = await id.identity.bootstrapTenant(tenantInput(`other-${id.domain}`));
+      otherTenantId = other.tenantId;
+      otherTenantToken = await appToken(other.tenantId);
+    });
+    after(async () => {
+      await id.close();
+    });
+
+    async function appToken(tenantId: string, service: 'discovery' | 'identity' = 'discovery') {
+      const res = await id.app.inject({
+        method: 'POST',
+        url: `/${tenantId}/oauth2/v2.0/token`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: form({
+          grant_type: 'client_credentials',
+          client_id: SERVICE_APP_IDS[service],
+          client_secret: id.ctx.serviceCredentials[service].clientSecret,
+          scope: `${GRAPH_RESOURCE}/.default`,
+        }),
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      return res.json().access_token as string;
+    }
+
+    const graph = (method: 'GET' | 'PATCH', url: string, token: string, payload?: object, headers: Record<string, string> = {}) =>
+      id.app.inject({ method, url, headers: { authorization: `Bearer ${token}`, ...headers }, ...(payload ? { payload } : {}) });
+
+    const placeholder = (deviceId: string, ztdId: string, token = discoveryToken, displayName = '5CG1234XYZ') =>
+      graph(
+        'PATCH',
+        `/graph/v1.0/devices(deviceId='${deviceId}')`,
+        token,
+        { displayName, physicalIds: [`[ZTDID]:${ztdId}`, '[OrderID]:Sales'], operatingSystem: 'Windows', accountEnabled: true },
+        { prefer: 'create-if-missing' },
+      );
+
+    test('placeholder upsert creates once, then updates in place (redelivery is harmless)', async () => {
+      const deviceId = newGuid();
+      const ztdId = newGuid();
+      const created = await placeholder(deviceId, ztdId);
+      assert.equal(created.statusCode, 201, created.body);
+      const device = created.json();
+      assert.equal(device.deviceId, deviceId);
+      assert.equal(device.trustType, null);
+      assert.deepEqual(device.physicalIds, [`[ZTDID]:${ztdId}`, '[OrderID]:Sales']);
+      for (let i = 0; i < 3; i++) {
+        const again = await placeholder(deviceId, ztdId);
+        assert.equal(again.statusCode, 204);
+      }
+      const renamed = await placeholder(deviceId, ztdId, discoveryToken, 'RENAMED');
+      assert.equal(renamed.statusCode, 204);
+      const list = await graph('GET', `/graph/v1.0/devices?$filter=deviceId eq '${deviceId}'`, discoveryToken);
+      assert.equal(list.statusCode, 200);
+      assert.equal(list.json().value.length, 1);
+      assert.equal(list.json().value[0].id, device.id);
+      assert.equal(list.json().value[0].displayName, 'RENAMED');
+      const one = await graph('GET', `/graph/v1.0/devices/${device.id}`, discoveryToken);
+      assert.equal(one.statusCode, 200);
+      assert.deepEqual(
+        Object.keys(one.json()).filter((k) => !k.startsWith('@')).sort(),
+        [
+          'accountEnabled',
+          'approximateLastSignInDateTime',
+          'createdDateTime',
+          'deviceId',
+          'displayName',
+          'id',
+          'isCompliant',
+          'isManaged',
+          'operatingSystem',
+          'operatingSystemVersion',
+          'physicalIds',
+          'registrationDateTime',
+          'trustType',
+        ],
+      );
+      const byKey = await graph('GET', `/graph/v1.0/devices(deviceId='${deviceId}')`, discoveryToken);
+      assert.equal(byKey.json().id, device.id);
+    });
+
+    test('concurrent deliveries of the same placeholder create one object', async () => {
+      const deviceId = newGuid();
+      const ztdId = newGuid();
+      const results = await Promise.all(Array.from({ length: 5 }, () => placeholder(deviceId, ztdId)));
+      assert.deepEqual(results.map((r) => r.statusCode).sort(), [201, 204, 204, 204, 204]);
+    });
+
+    test('one [ZTDID] belongs to one device object: a second claim is 409', async () => {
+      const ztdId = newGuid();
+      assert.equal((await placeholder(newGuid(), ztdId)).statusCode, 201);
+      const other = newGuid();
+      const created = await placeholder(other, ztdId);
+      assert.equal(created.statusCode, 409, created.body);
+      assert.equal((await placeholder(other, newGuid())).statusCode, 201);
+      const moved = await placeholder(other, ztdId);
+      assert.equal(moved.statusCode, 409, moved.body);
+      assert.equal(moved.json().error.code, 'Conflict');
+    });
+
+    test('without Prefer: create-if-missing an unknown device is 404', async () => {
+      const res = await graph('PATCH', `/graph/v1.0/devices(deviceId='${newGuid()}')`, discoveryToken, { displayName: 'x' });
+      assert.equal(res.statusCode, 404);
+      assert.equal(res.json().error.code, 'Request_ResourceNotFound');
+    });
+
+    test('tenants are isolated: another tenant neither sees nor reaches the device', async () => {
+      const deviceId = newGuid();
+      const created = (await placeholder(deviceId, newGuid())).json();
+      const foreignGet = await graph('GET', `/graph/v1.0/devices/${created.id}`, otherTenantToken);
+      assert.equal(foreignGet.statusCode, 404);
+      assert.ok(foreignGet.json().error.innerError['request-id']);
+      const foreignList = await graph('GET', `/graph/v1.0/devices?$filter=deviceId eq '${deviceId}'`, otherTenantToken);
+      assert.deepEqual(foreignList.json().value, []);
+      const foreignKey = await graph('GET', `/graph/v1.0/devices(deviceId='${deviceId}')`, otherTenantToken);
+      assert.equal(foreignKey.statusCode, 404);
+      // The same device id upserted in the other tenant is that tenant's own object.
+      const theirs = await placeholder(deviceId, newGuid(), otherTenantToken);
+      assert.equal(theirs.statusCode, 201);
+      assert.notEqual(theirs.json().id, created.id);
+      const mine = await graph('GET', `/graph/v1.0/devices/${created.id}`, discoveryToken);
+      assert.equal(mine.json().displayName, '5CG1234XYZ');
+      const org = await graph('GET', '/graph/v1.0/organization', otherTenantToken);
+      assert.equal(org.json().value[0].id, otherTenantId);
+    });
+
+    test('listing filters by physical id and pages with $top and an https nextLink', async () => {
+      const ztdId = newGuid();
+      await placeholder(newGuid(), ztdId);
+      const byZtd = await graph('GET', `/graph/v1.0/devices?$filter=physicalIds/any(p:p eq '[ZTDID]:${ztdId}')`, discoveryToken);
+      assert.equal(byZtd.statusCode, 200, byZtd.body);
+      assert.equal(byZtd.json().value.length, 1);
+      const first = await graph('GET', '/graph/v1.0/devices?$top=2', discoveryToken);
+      assert.equal(first.json().value.length, 2);
+      const next = new URL(first.json()['@odata.nextLink']);
+      assert.equal(next.protocol, 'https:');
+      const second = await graph('GET', `${next.pathname}${next.search}`, discoveryToken);
+      assert.equal(second.statusCode, 200);
+      const seen = new Set([...first.json().value, ...second.json().value].map((d: { id: string }) => d.id));
+      assert.equal(seen.size, first.json().value.length + second.json().value.length);
+      for (const bad of ['$top=0', '$top=abc', "$filter=displayName gt 'a'", "$filter=foo eq 'x'", '$skiptoken=%%%']) {
+        const res = await graph('GET', `/graph/v1.0/devices?${bad}`, discoveryToken);
+        assert.equal(res.statusCode, 400, `${bad}: ${res.body}`);
+        assert.ok(res.json().error.code);
+      }
+    });
+
+    test('organization carries verified domain and branding', async () => {
+      const res = await graph('GET', '/graph/v1.0/organization', discoveryToken);
+      assert.equal(res.statusCode, 200);
+      const [org] = res.json().value;
+      assert.equal(org.id, id.tenantId);
+      assert.deepEqual(org.verifiedDomains[0], { name: id.domain, isDefault: true, isInitial: true, type: 'Managed', capabilities: 'None' });
+      assert.equal(org.branding.companyName, 'Contoso (test)');
+    });
+
+    test('users list and get never expose the password hash', async () => {
+      const list = await graph('GET', '/graph/v1.0/users', discoveryToken);
+      assert.equal(list.statusCode, 200);
+      const [admin] = list.json().value;
+      assert.equal(admin.userPrincipalName, `admin@${id.domain}`);
+      assert.doesNotMatch(list.body, /scrypt|password/i);
+      const one = await graph('GET', `/graph/v1.0/users/${admin.id}`, discoveryToken);
+      assert.equal(one.json().displayName, 'Admin');
+      const byUpn = await graph('GET', `/graph/v1.0/users/admin@${id.domain}`, discoveryToken);
+      assert.equal(byUpn.json().id, admin.id);
+      const filtered = await graph('GET', `/graph/v1.0/users?$filter=userPrincipalName eq 'ADMIN@${id.domain}'`, discoveryToken);
+      assert.equal(filtered.json().value.length, 1);
+      const foreign = await graph('GET', `/graph/v1.0/users/${admin.id}`, otherTenantToken);
+      assert.equal(foreign.statusCode, 404);
+    });
+
+    test('tokens: missing → 401, wrong audience → 401, missing role → 403', async () => {
+      const none = await id.app.inject({ url: '/graph/v1.0/devices' });
+      assert.equal(none.statusCode, 401);
+      assert.equal(none.json().error.code, 'InvalidAuthenticationToken');
+      const userDrs = await id.app.inject({
+        method: 'POST',
+        url: `/${id.tenantId}/oauth2/v2.0/token`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: form({
+          grant_type: 'password',
+          client_id: DEVICE_AGENT_CLIENT_ID,
+          username: `admin@${id.domain}`,
+          password: 'correct horse battery',
+          scope: 'urn:ms-drs:enterpriseregistration.baton.local/.default',
+        }),
+      });
+      const wrongAud = await graph('GET', '/graph/v1.0/devices', userDrs.json().access_token);
+      assert.equal(wrongAud.statusCode, 401);
+      const identityApp = await appToken(id.tenantId, 'identity');
+      const forbidden = await graph('GET', '/graph/v1.0/devices', identityApp);
+      assert.equal(forbidden.statusCode, 403);
+      const badBody = await graph('PATCH', `/graph/v1.0/devices(deviceId='${newGuid()}')`, discoveryToken, { displayName: 42 } as object, {
+        prefer: 'create-if-missing',
+      });
+      assert.equal(badBody.statusCode, 400);
+      assert.ok(badBody.json().error);
+      const badKey = await graph('PATCH', `/graph/v1.0/devices(deviceId=nope)`, discoveryToken, { displayName: 'x' });
+      assert.equal(badKey.statusCode, 400);
+    });
+  });
+}

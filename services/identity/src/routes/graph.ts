@@ -1,0 +1,153 @@
+/**
+ * The directory part of the Graph surface: devices, users, organization. The token's
+ * tenant decides whose directory is read; an id from another tenant is simply not found.
+ */
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { GRAPH_RESOURCE, ROLES } from '@baton/contracts';
+import { graphErrorHandler, graphErrors, requireRole } from '@baton/kit';
+import { AccessTokenRejected, bearerToken, verifyAccessToken, type VerifiedAccess } from '../domain/access-tokens.js';
+import { deviceQuery, getDevice, getDeviceByDeviceId, graphDevice, listDevices, upsertDevice } from '../domain/devices.js';
+import { getUser, graphOrganization, graphUser, listUsers, userQuery } from '../domain/directory.js';
+import type { IdentityRouteOptions } from './context.js';
+
+const DEVICE_READ = [ROLES.devicesReadWrite, 'Device.Read.All', ROLES.directoryRead, 'Directory.ReadWrite.All'];
+const DEVICE_WRITE = [ROLES.devicesReadWrite, 'Directory.ReadWrite.All'];
+const USER_READ = [ROLES.usersReadWrite, 'User.Read.All', ROLES.directoryRead, 'Directory.ReadWrite.All'];
+
+const ListQuery = Type.Object(
+  {
+    $filter: Type.Optional(Type.String({ maxLength: 2000 })),
+    $top: Type.Optional(Type.String({ maxLength: 10 })),
+    $skiptoken: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: true },
+);
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 256 }) });
+const KeyParams = Type.Object({ key: Type.String({ minLength: 1, maxLength: 256 }) });
+const DevicePatchBody = Type.Object(
+  {
+    displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    physicalIds: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 512 }), { maxItems: 50 })),
+    operatingSystem: Type.Optional(Type.String({ maxLength: 64 })),
+    operatingSystemVersion: Type.Optional(Type.String({ maxLength: 64 })),
+    accountEnabled: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: true },
+);
+
+/** `devices(deviceId='…')`: the router hands over everything after `=`, quotes included. */
+function alternateKey(raw: string): string {
+  const match = /^'([^']{1,64})'\)$/.exec(raw);
+  if (!match) throw graphErrors.badRequest(`Invalid key: devices(deviceId=${raw.slice(0, 80)}.`);
+  return match[1]!;
+}
+
+function wantsCreate(prefer: string | string[] | undefined): boolean {
+  const values = (Array.isArray(prefer) ? prefer : [prefer ?? '']).flatMap((v) => v.split(','));
+  return values.some((v) => v.trim().toLowerCase() === 'create-if-missing');
+}
+
+export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (instance: FastifyInstance, { deps }) => {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+  app.setErrorHandler(graphErrorHandler);
+  const access = new WeakMap<FastifyRequest, VerifiedAccess>();
+  const context = (entity: string) => deps.urls.graph(`$metadata#${entity}`);
+
+  app.addHook('onRequest', async (request) => {
+    const token = bearerToken(request.headers.authorization);
+    if (!token) throw graphErrors.unauthenticated('Access token is empty.');
+    try {
+      access.set(request, await verifyAccessToken(deps, token, GRAPH_RESOURCE));
+    } catch (error) {
+      if (error instanceof AccessTokenRejected) throw graphErrors.unauthenticated(`Access token validation failure: ${error.message}.`);
+      throw error;
+    }
+  });
+  const caller = (request: FastifyRequest, roles?: string[]) => {
+    const verified = access.get(request)!;
+    if (roles) requireRole(verified.claims, roles);
+    return verified.tenant;
+  };
+
+  app.get('/graph/v1.0/organization', async (request) => {
+    const tenant = caller(request);
+    return { '@odata.context': context('organization'), value: [graphOrganization(tenant)] };
+  });
+
+  app.get('/graph/v1.0/devices', { schema: { querystring: ListQuery } }, async (request) => {
+    const tenant = caller(request, DEVICE_READ);
+    const q = request.query;
+    const { devices, nextSkiptoken } = await listDevices(deps.store, tenant.id, deviceQuery(q.$filter, q.$top, q.$skiptoken));
+    const body: Record<string, unknown> = { '@odata.context': context('devices'), value: devices.map(graphDevice) };
+    if (nextSkiptoken) {
+      const next = new URLSearchParams();
+      if (q.$filter) next.set('$filter', q.$filter);
+      if (q.$top) next.set('$top', q.$top);
+      next.set('$skiptoken', nextSkiptoken);
+      body['@odata.nextLink'] = deps.urls.graph(`devices?${next.toString()}`);
+    }
+    return body;
+  });
+
+  app.get('/graph/v1.0/devices/:id', { schema: { params: IdParams } }, async (request) => {
+    const tenant = caller(request, DEVICE_READ);
+    const device = await getDevice(deps.store, tenant.id, request.params.id);
+    return { '@odata.context': context('devices/$entity'), ...graphDevice(device) };
+  });
+
+  app.get("/graph/v1.0/devices(deviceId=:key", { schema: { params: KeyParams } }, async (request) => {
+    const tenant = caller(request, DEVICE_READ);
+    const device = await getDeviceByDeviceId(deps.store, tenant.id, alternateKey(request.params.key));
+    return { '@odata.context': context('devices/$entity'), ...graphDevice(device) };
+  });
+
+  app.patch(
+    "/graph/v1.0/devices(deviceId=:key",
+    { bodyLimit: 64 * 1024, schema: { params: KeyParams, body: DevicePatchBody } },
+    async (request, reply) => {
+      const tenant = caller(request, DEVICE_WRITE);
+      const deviceId = alternateKey(request.params.key);
+      const b = request.body;
+      const { created, device } = await upsertDevice(
+        deps.store,
+        tenant.id,
+        deviceId,
+        {
+          displayName: b.displayName,
+          physicalIds: b.physicalIds,
+          operatingSystem: b.operatingSystem,
+          operatingSystemVersion: b.operatingSystemVersion,
+          accountEnabled: b.accountEnabled,
+        },
+        wantsCreate(request.headers.prefer),
+        deps.now(),
+      );
+      if (!created) return reply.code(204).send();
+      return reply.code(201).send({ '@odata.context': context('devices/$entity'), ...graphDevice(device) });
+    },
+  );
+
+  app.get('/graph/v1.0/users', { schema: { querystring: ListQuery } }, async (request) => {
+    const tenant = caller(request, USER_READ);
+    const q = request.query;
+    const { users, nextSkiptoken } = await listUsers(deps.store, tenant.id, userQuery(q.$filter, q.$top, q.$skiptoken));
+    const body: Record<string, unknown> = { '@odata.context': context('users'), value: users.map(graphUser) };
+    if (nextSkiptoken) {
+      const next = new URLSearchParams();
+      if (q.$filter) next.set('$filter', q.$filter);
+      if (q.$top) next.set('$top', q.$top);
+      next.set('$skiptoken', nextSkiptoken);
+      body['@odata.nextLink'] = deps.urls.graph(`users?${next.toString()}`);
+    }
+    return body;
+  });
+
+  app.get('/graph/v1.0/users/:id', { schema: { params: IdParams } }, async (request) => {
+    const tenant = caller(request, USER_READ);
+    const user = await getUser(deps.store, tenant.id, request.params.id);
+    return { '@odata.context': context('users/$entity'), ...graphUser(user) };
+  });
+
+};

@@ -1,0 +1,77 @@
+/**
+ * The identity service's runtime: its own store (SQLite file or PostgreSQL schema),
+ * its keys, its routes, and tenant bootstrap for the host process.
+ */
+import { createSecretBox, openDatabase, OutboxRelay, type ServiceContext, type ServiceRuntime } from '@baton/kit';
+import type { IdentityDeps } from './domain/deps.js';
+import { BatonTokenEndpoint } from './domain/grants.js';
+import { KeyRing } from './domain/signing-keys.js';
+import { bootstrapTenant, type BootstrapTenantInput, type BootstrapTenantResult } from './domain/tenants.js';
+import type { TokenEndpoint } from './domain/token-endpoint.js';
+import { IdentityUrls } from './domain/urls.js';
+import { identityPlugin } from './app.js';
+import { KyselyIdentityStore } from './store/kysely-store.js';
+import { identityMigrations } from './store/migrations.js';
+import type { IdentityDatabase } from './store/schema.js';
+import type { IdentityStore } from './store/store.js';
+
+export interface IdentityRuntime extends ServiceRuntime {
+  name: 'identity';
+  /** Creates or updates a tenant with its keys, admin, applications and MDM registration. */
+  bootstrapTenant(input: BootstrapTenantInput): Promise<BootstrapTenantResult>;
+  /** The store, for the host's diagnostics and for tests. */
+  readonly store: IdentityStore;
+}
+
+export interface IdentityServiceOptions {
+  /** Replaces the token endpoint core (the default is Baton's own). */
+  tokenEndpoint?: (deps: IdentityDeps) => TokenEndpoint;
+  now?: () => Date;
+}
+
+export async function createIdentityService(ctx: ServiceContext, options: IdentityServiceOptions = {}): Promise<IdentityRuntime> {
+  const database = await openDatabase<IdentityDatabase>({
+    service: 'identity',
+    dataDir: ctx.config.dataDir,
+    databaseUrl: ctx.config.databaseUrl,
+    schema: ctx.schema,
+    migrations: identityMigrations,
+  });
+  const store = new KyselyIdentityStore(database.db);
+  const secrets = createSecretBox(ctx.secretKey, 'identity');
+  const deps: IdentityDeps = {
+    store,
+    secrets,
+    keys: new KeyRing(secrets),
+    urls: new IdentityUrls(() => ctx.urls.identity),
+    serviceCredentials: ctx.serviceCredentials,
+    now: options.now ?? (() => new Date()),
+  };
+  const tokenEndpoint = options.tokenEndpoint?.(deps) ?? new BatonTokenEndpoint(deps);
+  // Identity sends no cross-service messages yet; the relay is here so that the first
+  // topic needs a handler, not new plumbing.
+  const relay = new OutboxRelay({
+    db: database.db,
+    dialect: database.dialect,
+    handlers: {},
+    onError: (message, error) => ctx.logger.warn({ err: error, topic: message.topic, id: message.id }, 'outbox delivery failed'),
+  });
+  let stopped = false;
+
+  return {
+    name: 'identity',
+    plugin: identityPlugin,
+    pluginOptions: { deps, tokenEndpoint },
+    store,
+    bootstrapTenant: (input) => bootstrapTenant(store, secrets, input, deps.now()),
+    async start() {
+      relay.start();
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await relay.stop();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,202 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { openDatabase, outboxStats, enqueueOutbox, type Database } from '@baton/kit';
+import { backends, testContext, type TestContext } from '../testing/harness.js';
+import { KyselyIdentityStore } from './kysely-store.js';
+import { identityMigrations } from './migrations.js';
+import type { IdentityDatabase } from './schema.js';
+import type { DeviceRecord, TenantRecord } from './store.js';
+
+const at = '2025-01-01T00:00:00.000Z';
+
+function tenant(id = randomUUID()): TenantRecord {
+  return {
+    id,
+    domain: `${id.slice(0, 8)}.Example.test`,
+    displayName: 'T',
+    branding: { companyName: 'C', backgroundColor: '#000000' },
+    signingKey: 'sealed-key',
+    deviceCaCertPem: 'pem',
+    deviceCaKey: 'sealed-ca',
+    createdAt: at,
+    modifiedAt: at,
+  };
+}
+
+function device(tenantId: string, overrides: Partial<DeviceRecord> = {}): DeviceRecord {
+  return {
+    id: randomUUID(),
+    deviceId: randomUUID(),
+    tenantId,
+    displayName: 'D',
+    physicalIds: [],
+    ztdId: null,
+    trustType: null,
+    accountEnabled: true,
+    operatingSystem: 'Windows',
+    operatingSystemVersion: null,
+    isCompliant: null,
+    isManaged: null,
+    certThumbprint: null,
+    certPem: null,
+    transportKey: null,
+    registeredOwnerUserId: null,
+    approximateLastSignIn: null,
+    registeredAt: null,
+    createdAt: at,
+    modifiedAt: at,
+    ...overrides,
+  };
+}
+
+for (const backend of backends()) {
+  describe(`identity store (${backend.name})`, () => {
+    let env: TestContext;
+    let database: Database<IdentityDatabase>;
+    let store: KyselyIdentityStore;
+    before(async () => {
+      env = testContext(backend);
+      const options = {
+        service: 'identity',
+        dataDir: env.ctx.config.dataDir,
+        databaseUrl: env.ctx.config.databaseUrl,
+        schema: env.ctx.schema,
+        migrations: identityMigrations,
+      };
+      database = await openDatabase<IdentityDatabase>(options);
+      // Migrating an up-to-date database is a no-op.
+      await (await openDatabase<IdentityDatabase>(options)).close();
+      store = new KyselyIdentityStore(database.db);
+    });
+    after(async () => {
+      await database.close();
+      await env.cleanup();
+    });
+
+    test('tenants by id and case-insensitive domain; JSON branding round-trips', async () => {
+      const t = tenant();
+      await store.insertTenant(t);
+      assert.deepEqual((await store.findTenantById(t.id.toUpperCase()))?.branding, t.branding);
+      assert.equal((await store.findTenantByDomain(t.domain.toUpperCase()))?.id, t.id);
+      await store.updateTenant(t.id, { displayName: 'T2', branding: { companyName: 'C2' } });
+      assert.equal((await store.findTenantById(t.id))?.displayName, 'T2');
+      await assert.rejects(store.insertTenant({ ...tenant(), domain: t.domain }), 'domains are unique');
+    });
+
+    test('users: UPN unique per tenant, case-insensitive lookup, booleans round-trip', async () => {
+      const a = tenant();
+      const b = tenant();
+      await store.insertTenant(a);
+      await store.insertTenant(b);
+      const user = {
+        id: randomUUID(),
+        tenantId: a.id,
+        upn: 'Ada@Example.test',
+        displayName: 'Ada',
+        passwordHash: 'h',
+        accountEnabled: true,
+        isAdmin: false,
+        createdAt: at,
+        modifiedAt: at,
+      };
+      await store.insertUser(user);
+      await store.insertUser({ ...user, id: randomUUID(), tenantId: b.id });
+      await assert.rejects(store.insertUser({ ...user, id: randomUUID(), upn: 'ada@example.test' }));
+      const found = await store.findUserByUpn(a.id, 'ADA@example.TEST');
+      assert.equal(found?.id, user.id);
+      assert.equal(found?.upn, 'Ada@Example.test');
+      assert.equal(found?.accountEnabled, true);
+      await store.updateUser(a.id, user.id, { accountEnabled: false, isAdmin: true });
+      const updated = await store.findUserById(a.id, user.id);
+      assert.equal(updated?.accountEnabled, false);
+      assert.equal(updated?.isAdmin, true);
+      assert.equal(await store.findUserById(b.id, user.id), undefined, 'ids do not cross tenants');
+      assert.equal((await store.listUsers(a.id, { limit: 10 })).length, 1);
+    });
+
+    test('applications upsert in place', async () => {
+      const t = tenant();
+      await store.insertTenant(t);
+      const app = {
+        tenantId: t.id,
+        appId: randomUUID(),
+        displayName: 'A',
+        secretDigest: 'd1',
+        roles: ['R1'],
+        isPublic: false,
+        mdm: { discoveryUrl: 'https://x/d' },
+        createdAt: at,
+        modifiedAt: at,
+      };
+      await store.upsertApplication(app);
+      await store.upsertApplication({ ...app, secretDigest: 'd2', roles: ['R2'] });
+      const found = await store.findApplication(t.id, app.appId.toUpperCase());
+      assert.equal(found?.secretDigest, 'd2');
+      assert.deepEqual(found?.roles, ['R2']);
+      assert.deepEqual(found?.mdm, { discoveryUrl: 'https://x/d' });
+      assert.equal(found?.isPublic, false);
+    });
+
+    test('refresh tokens rotate exactly once and families revoke together', async () => {
+      const t = tenant();
+      await store.insertTenant(t);
+      const family = randomUUID();
+      const base = { familyId: family, tenantId: t.id, userId: 'u', clientId: 'c', scope: 's', deviceId: null, expiresAt: '2999-01-01T00:00:00.000Z', rotated: false, createdAt: at };
+      await store.insertRefreshToken({ ...base, tokenHash: 'h1' });
+      await store.insertRefreshToken({ ...base, tokenHash: 'h2' });
+      assert.equal(await store.markRefreshTokenRotated('h1'), true);
+      assert.equal(await store.markRefreshTokenRotated('h1'), false);
+      assert.equal((await store.findRefreshToken('h1'))?.rotated, true);
+      await store.revokeRefreshTokenFamily(family);
+      const h2 = await store.findRefreshToken('h2');
+      assert.equal(h2?.rotated, true);
+      assert.ok(new Date(h2!.expiresAt) < new Date());
+    });
+
+    test('devices: ZTDID index, thumbprint lookup, physical-id filter, keyset paging', async () => {
+      const t = tenant();
+      await store.insertTenant(t);
+      const ztd = randomUUID();
+      const d = device(t.id, { physicalIds: [`[ZTDID]:${ztd.toUpperCase()}`, '[OrderID]:50%_off'] });
+      await store.insertDevice(d);
+      assert.equal((await store.findDeviceByZtdId(t.id, ztd))?.id, d.id);
+      await assert.rejects(store.insertDevice(device(t.id, { physicalIds: [`[ZTDID]:${ztd}`] })), 'one object per ZTDID');
+      await store.updateDevice(t.id, d.id, { certThumbprint: 'ABCDEF', trustType: 'AzureAd', isCompliant: true });
+      const updated = await store.findDeviceByThumbprint(t.id, 'abcdef');
+      assert.equal(updated?.trustType, 'AzureAd');
+      assert.equal(updated?.isCompliant, true);
+      assert.equal(updated?.isManaged, null);
+      assert.deepEqual(
+        (await store.listDevices(t.id, { physicalId: '[OrderID]:50%_off', limit: 5 })).map((x) => x.id),
+        [d.id],
+      );
+      assert.deepEqual(await store.listDevices(t.id, { physicalId: '[OrderID]:50', limit: 5 }), [], 'whole-element match only');
+      for (let i = 0; i < 4; i++) await store.insertDevice(device(t.id));
+      const page1 = await store.listDevices(t.id, { limit: 3 });
+      const page2 = await store.listDevices(t.id, { limit: 3, afterId: page1[2]!.id });
+      assert.equal(page1.length, 3);
+      assert.equal(page2.length, 2);
+      assert.equal(new Set([...page1, ...page2].map((x) => x.id)).size, 5);
+    });
+
+    test('transactions roll back as a whole', async () => {
+      const t = tenant();
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.insertTenant(t);
+          throw new Error('boom');
+        }),
+      );
+      assert.equal(await store.findTenantById(t.id), undefined);
+    });
+
+    test('processed messages are recorded once; the outbox table exists', async () => {
+      const id = randomUUID();
+      assert.equal(await store.markMessageProcessed(id, 'topic'), true);
+      assert.equal(await store.markMessageProcessed(id, 'topic'), false);
+      await enqueueOutbox(database.db, 'x', { a: 1 });
+      assert.equal((await outboxStats(database.db)).pending, 1);
+    });
+  });
+}

@@ -1,0 +1,442 @@
+/**
+ * IdentityStore on Kysely. The same queries run on SQLite and PostgreSQL: no
+ * dialect-specific SQL beyond ON CONFLICT DO NOTHING and LIKE … ESCAPE, which both speak.
+ */
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { ApplicationsTable, DevicesTable, IdentityDatabase, RefreshTokensTable, TenantsTable, UsersTable } from './schema.js';
+import {
+  StoreConflictError,
+  type ApplicationRecord,
+  type DevicePatch,
+  type DeviceQuery,
+  type DeviceRecord,
+  type IdentityStore,
+  type RefreshTokenRecord,
+  type TenantBranding,
+  type TenantRecord,
+  type TrustType,
+  type UserQuery,
+  type UserRecord,
+} from './store.js';
+
+const ZTDID_PREFIX = '[ztdid]:';
+
+/** The `[ZTDID]:<id>` element, indexed so join finds the Autopilot placeholder. */
+export function ztdIdFromPhysicalIds(physicalIds: string[]): string | null {
+  const entry = physicalIds.find((p) => p.toLowerCase().startsWith(ZTDID_PREFIX));
+  const value = entry?.slice(ZTDID_PREFIX.length).trim();
+  return value ? value.toLowerCase() : null;
+}
+
+const bool = (v: number | null): boolean | null => (v === null ? null : v !== 0);
+const int = (v: boolean): number => (v ? 1 : 0);
+
+function tenantOf(row: Selectable<TenantsTable>): TenantRecord {
+  return {
+    id: row.id,
+    domain: row.domain,
+    displayName: row.display_name,
+    branding: JSON.parse(row.branding) as TenantBranding,
+    signingKey: row.signing_key,
+    deviceCaCertPem: row.device_ca_cert,
+    deviceCaKey: row.device_ca_key,
+    createdAt: row.created_at,
+    modifiedAt: row.modified_at,
+  };
+}
+
+function userOf(row: Selectable<UsersTable>): UserRecord {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    upn: row.upn,
+    displayName: row.display_name,
+    passwordHash: row.password_hash,
+    accountEnabled: row.account_enabled !== 0,
+    isAdmin: row.is_admin !== 0,
+    createdAt: row.created_at,
+    modifiedAt: row.modified_at,
+  };
+}
+
+function applicationOf(row: Selectable<ApplicationsTable>): ApplicationRecord {
+  return {
+    tenantId: row.tenant_id,
+    appId: row.app_id,
+    displayName: row.display_name,
+    secretDigest: row.secret_digest,
+    roles: JSON.parse(row.roles) as string[],
+    isPublic: row.is_public !== 0,
+    mdm: row.mdm ? JSON.parse(row.mdm) : null,
+    createdAt: row.created_at,
+    modifiedAt: row.modified_at,
+  };
+}
+
+function refreshTokenOf(row: Selectable<RefreshTokensTable>): RefreshTokenRecord {
+  return {
+    tokenHash: row.token_hash,
+    familyId: row.family_id,
+    tenantId: row.tenant_id,
+    userId: row.user_id,
+    clientId: row.client_id,
+    scope: row.scope,
+    deviceId: row.device_id,
+    expiresAt: row.expires_at,
+    rotated: row.rotated !== 0,
+    createdAt: row.created_at,
+  };
+}
+
+function deviceOf(row: Selectable<DevicesTable>): DeviceRecord {
+  return {
+    id: row.id,
+    deviceId: row.device_id,
+    tenantId: row.tenant_id,
+    displayName: row.display_name,
+    physicalIds: JSON.parse(row.physical_ids) as string[],
+    ztdId: row.ztd_id,
+    trustType: row.trust_type as TrustType | null,
+    accountEnabled: row.account_enabled !== 0,
+    operatingSystem: row.operating_system,
+    operatingSystemVersion: row.operating_system_version,
+    isCompliant: bool(row.is_compliant),
+    isManaged: bool(row.is_managed),
+    certThumbprint: row.cert_thumbprint,
+    certPem: row.cert_pem,
+    transportKey: row.transport_key,
+    registeredOwnerUserId: row.registered_owner_user_id,
+    approximateLastSignIn: row.approximate_last_sign_in,
+    registeredAt: row.registered_at,
+    createdAt: row.created_at,
+    modifiedAt: row.modified_at,
+  };
+}
+
+function devicePatchRow(patch: DevicePatch): Partial<DevicesTable> {
+  const row: Partial<DevicesTable> = {};
+  if (patch.displayName !== undefined) row.display_name = patch.displayName;
+  if (patch.physicalIds !== undefined) {
+    row.physical_ids = JSON.stringify(patch.physicalIds);
+    row.ztd_id = ztdIdFromPhysicalIds(patch.physicalIds);
+  }
+  if (patch.trustType !== undefined) row.trust_type = patch.trustType;
+  if (patch.accountEnabled !== undefined) row.account_enabled = int(patch.accountEnabled);
+  if (patch.operatingSystem !== undefined) row.operating_system = patch.operatingSystem;
+  if (patch.operatingSystemVersion !== undefined) row.operating_system_version = patch.operatingSystemVersion;
+  if (patch.isCompliant !== undefined) row.is_compliant = patch.isCompliant === null ? null : int(patch.isCompliant);
+  if (patch.isManaged !== undefined) row.is_managed = patch.isManaged === null ? null : int(patch.isManaged);
+  if (patch.certThumbprint !== undefined) row.cert_thumbprint = patch.certThumbprint;
+  if (patch.certPem !== undefined) row.cert_pem = patch.certPem;
+  if (patch.transportKey !== undefined) row.transport_key = patch.transportKey;
+  if (patch.registeredOwnerUserId !== undefined) row.registered_owner_user_id = patch.registeredOwnerUserId;
+  if (patch.approximateLastSignIn !== undefined) row.approximate_last_sign_in = patch.approximateLastSignIn;
+  if (patch.registeredAt !== undefined) row.registered_at = patch.registeredAt;
+  if (patch.modifiedAt !== undefined) row.modified_at = patch.modifiedAt;
+  return row;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown };
+  return e?.code === '23505' || (typeof e?.message === 'string' && /UNIQUE constraint failed/i.test(e.message));
+}
+
+/** Unique-key collisions surface as StoreConflictError on both dialects. */
+async function conflictsAsStoreErrors<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new StoreConflictError(error instanceof Error ? error.message : 'unique key violation');
+    throw error;
+  }
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export class KyselyIdentityStore implements IdentityStore {
+  constructor(private readonly db: Kysely<IdentityDatabase> | Transaction<IdentityDatabase>) {}
+
+  async transaction<T>(fn: (store: IdentityStore) => Promise<T>): Promise<T> {
+    if (this.db.isTransaction) return fn(this);
+    return (this.db as Kysely<IdentityDatabase>).transaction().execute((trx) => fn(new KyselyIdentityStore(trx)));
+  }
+
+  async findTenantById(id: string) {
+    const row = await this.db.selectFrom('tenants').selectAll().where('id', '=', id.toLowerCase()).executeTakeFirst();
+    return row && tenantOf(row);
+  }
+
+  async findTenantByDomain(domain: string) {
+    const row = await this.db.selectFrom('tenants').selectAll().where('domain', '=', domain.toLowerCase()).executeTakeFirst();
+    return row && tenantOf(row);
+  }
+
+  async insertTenant(t: TenantRecord) {
+    await this.db
+      .insertInto('tenants')
+      .values({
+        id: t.id.toLowerCase(),
+        domain: t.domain.toLowerCase(),
+        display_name: t.displayName,
+        branding: JSON.stringify(t.branding),
+        signing_key: t.signingKey,
+        device_ca_cert: t.deviceCaCertPem,
+        device_ca_key: t.deviceCaKey,
+        created_at: t.createdAt,
+        modified_at: t.modifiedAt,
+      })
+      .execute();
+  }
+
+  async updateTenant(id: string, patch: { displayName: string; branding: TenantBranding }) {
+    await this.db
+      .updateTable('tenants')
+      .set({ display_name: patch.displayName, branding: JSON.stringify(patch.branding), modified_at: new Date().toISOString() })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async findUserById(tenantId: string, id: string) {
+    const row = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id.toLowerCase())
+      .executeTakeFirst();
+    return row && userOf(row);
+  }
+
+  async findUserByUpn(tenantId: string, upn: string) {
+    const row = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('upn_key', '=', upn.toLowerCase())
+      .executeTakeFirst();
+    return row && userOf(row);
+  }
+
+  async listUsers(tenantId: string, query: UserQuery) {
+    let q = this.db.selectFrom('users').selectAll().where('tenant_id', '=', tenantId);
+    if (query.upn !== undefined) q = q.where('upn_key', '=', query.upn.toLowerCase());
+    if (query.afterId !== undefined) q = q.where('id', '>', query.afterId);
+    const rows = await q.orderBy('id').limit(query.limit).execute();
+    return rows.map(userOf);
+  }
+
+  async insertUser(u: UserRecord) {
+    await this.db
+      .insertInto('users')
+      .values({
+        id: u.id,
+        tenant_id: u.tenantId,
+        upn: u.upn,
+        upn_key: u.upn.toLowerCase(),
+        display_name: u.displayName,
+        password_hash: u.passwordHash,
+        account_enabled: int(u.accountEnabled),
+        is_admin: int(u.isAdmin),
+        created_at: u.createdAt,
+        modified_at: u.modifiedAt,
+      })
+      .execute();
+  }
+
+  async updateUser(
+    tenantId: string,
+    id: string,
+    patch: Partial<Pick<UserRecord, 'displayName' | 'passwordHash' | 'accountEnabled' | 'isAdmin'>>,
+  ) {
+    const row: Partial<UsersTable> = { modified_at: new Date().toISOString() };
+    if (patch.displayName !== undefined) row.display_name = patch.displayName;
+    if (patch.passwordHash !== undefined) row.password_hash = patch.passwordHash;
+    if (patch.accountEnabled !== undefined) row.account_enabled = int(patch.accountEnabled);
+    if (patch.isAdmin !== undefined) row.is_admin = int(patch.isAdmin);
+    await this.db.updateTable('users').set(row).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+  }
+
+  async findApplication(tenantId: string, appId: string) {
+    const row = await this.db
+      .selectFrom('applications')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('app_id', '=', appId.toLowerCase())
+      .executeTakeFirst();
+    return row && applicationOf(row);
+  }
+
+  async upsertApplication(a: ApplicationRecord) {
+    const values = {
+      tenant_id: a.tenantId,
+      app_id: a.appId.toLowerCase(),
+      display_name: a.displayName,
+      secret_digest: a.secretDigest,
+      roles: JSON.stringify(a.roles),
+      is_public: int(a.isPublic),
+      mdm: a.mdm ? JSON.stringify(a.mdm) : null,
+      created_at: a.createdAt,
+      modified_at: a.modifiedAt,
+    };
+    await this.db
+      .insertInto('applications')
+      .values(values)
+      .onConflict((oc) =>
+        oc.columns(['tenant_id', 'app_id']).doUpdateSet({
+          display_name: values.display_name,
+          secret_digest: values.secret_digest,
+          roles: values.roles,
+          is_public: values.is_public,
+          mdm: values.mdm,
+          modified_at: values.modified_at,
+        }),
+      )
+      .execute();
+  }
+
+  async insertRefreshToken(t: RefreshTokenRecord) {
+    await this.db
+      .insertInto('refresh_tokens')
+      .values({
+        token_hash: t.tokenHash,
+        family_id: t.familyId,
+        tenant_id: t.tenantId,
+        user_id: t.userId,
+        client_id: t.clientId,
+        scope: t.scope,
+        device_id: t.deviceId,
+        expires_at: t.expiresAt,
+        rotated: int(t.rotated),
+        created_at: t.createdAt,
+      })
+      .execute();
+  }
+
+  async findRefreshToken(tokenHash: string) {
+    const row = await this.db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+    return row && refreshTokenOf(row);
+  }
+
+  async markRefreshTokenRotated(tokenHash: string) {
+    const result = await this.db
+      .updateTable('refresh_tokens')
+      .set({ rotated: 1 })
+      .where('token_hash', '=', tokenHash)
+      .where('rotated', '=', 0)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async revokeRefreshTokenFamily(familyId: string) {
+    // Rotated tokens of the family are kept so that a later replay is still recognised.
+    await this.db
+      .updateTable('refresh_tokens')
+      .set({ rotated: 1, expires_at: new Date(0).toISOString() })
+      .where('family_id', '=', familyId)
+      .execute();
+  }
+
+  async findDevice(tenantId: string, id: string) {
+    const row = await this.db
+      .selectFrom('devices')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id.toLowerCase())
+      .executeTakeFirst();
+    return row && deviceOf(row);
+  }
+
+  async findDeviceByDeviceId(tenantId: string, deviceId: string) {
+    const row = await this.db
+      .selectFrom('devices')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('device_id', '=', deviceId.toLowerCase())
+      .executeTakeFirst();
+    return row && deviceOf(row);
+  }
+
+  async findDeviceByZtdId(tenantId: string, ztdId: string) {
+    const row = await this.db
+      .selectFrom('devices')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('ztd_id', '=', ztdId.toLowerCase())
+      .executeTakeFirst();
+    return row && deviceOf(row);
+  }
+
+  async findDeviceByThumbprint(tenantId: string, thumbprint: string) {
+    const row = await this.db
+      .selectFrom('devices')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('cert_thumbprint', '=', thumbprint.toUpperCase())
+      .executeTakeFirst();
+    return row && deviceOf(row);
+  }
+
+  async listDevices(tenantId: string, query: DeviceQuery) {
+    let q = this.db.selectFrom('devices').selectAll().where('tenant_id', '=', tenantId);
+    if (query.id !== undefined) q = q.where('id', '=', query.id.toLowerCase());
+    if (query.deviceId !== undefined) q = q.where('device_id', '=', query.deviceId.toLowerCase());
+    if (query.displayName !== undefined) q = q.where('display_name', '=', query.displayName);
+    if (query.trustType !== undefined) q = q.where('trust_type', '=', query.trustType);
+    if (query.operatingSystem !== undefined) q = q.where('operating_system', '=', query.operatingSystem);
+    if (query.accountEnabled !== undefined) q = q.where('account_enabled', '=', int(query.accountEnabled));
+    if (query.afterId !== undefined) q = q.where('id', '>', query.afterId);
+    q = q.orderBy('id');
+    if (query.physicalId === undefined) return (await q.limit(query.limit).execute()).map(deviceOf);
+    // JSON text narrows the candidates; the exact element match happens on the parsed array.
+    const pattern = `%${escapeLike(JSON.stringify(query.physicalId))}%`;
+    const candidates = await q.where(sql<boolean>`physical_ids like ${pattern} escape '\\'`).execute();
+    return candidates
+      .map(deviceOf)
+      .filter((d) => d.physicalIds.includes(query.physicalId!))
+      .slice(0, query.limit);
+  }
+
+  async insertDevice(d: DeviceRecord) {
+    const insert = this.db
+      .insertInto('devices')
+      .values({
+        id: d.id,
+        device_id: d.deviceId.toLowerCase(),
+        tenant_id: d.tenantId,
+        display_name: d.displayName,
+        physical_ids: JSON.stringify(d.physicalIds),
+        ztd_id: ztdIdFromPhysicalIds(d.physicalIds),
+        trust_type: d.trustType,
+        account_enabled: int(d.accountEnabled),
+        operating_system: d.operatingSystem,
+        operating_system_version: d.operatingSystemVersion,
+        is_compliant: d.isCompliant === null ? null : int(d.isCompliant),
+        is_managed: d.isManaged === null ? null : int(d.isManaged),
+        cert_thumbprint: d.certThumbprint,
+        cert_pem: d.certPem,
+        transport_key: d.transportKey,
+        registered_owner_user_id: d.registeredOwnerUserId,
+        approximate_last_sign_in: d.approximateLastSignIn,
+        registered_at: d.registeredAt,
+        created_at: d.createdAt,
+        modified_at: d.modifiedAt,
+      })
+      .execute();
+    await conflictsAsStoreErrors(insert);
+  }
+
+  async updateDevice(tenantId: string, id: string, patch: DevicePatch) {
+    const row = devicePatchRow({ ...patch, modifiedAt: patch.modifiedAt ?? new Date().toISOString() });
+    await conflictsAsStoreErrors(this.db.updateTable('devices').set(row).where('tenant_id', '=', tenantId).where('id', '=', id).execute());
+  }
+
+  async markMessageProcessed(id: string, topic: string) {
+    const result = await this.db
+      .insertInto('processed_messages')
+      .values({ id, topic, processed_at: new Date().toISOString() })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+  }
+}

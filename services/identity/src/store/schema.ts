@@ -1,0 +1,93 @@
+/**
+ * Row shapes of identity's tables. Booleans are integers, timestamps ISO text and
+ * structured values JSON text, so the same rows work on SQLite and PostgreSQL.
+ */
+import type { OutboxTable } from '@baton/kit';
+
+export interface TenantsTable {
+  id: string;
+  domain: string;
+  display_name: string;
+  branding: string;
+  signing_key: string;
+  device_ca_cert: string;
+  device_ca_key: string;
+  created_at: string;
+  modified_at: string;
+}
+
+export interface UsersTable {
+  id: string;
+  tenant_id: string;
+  upn: string;
+  upn_key: string;
+  display_name: string;
+  password_hash: string;
+  account_enabled: number;
+  is_admin: number;
+  created_at: string;
+  modified_at: string;
+}
+
+export interface ApplicationsTable {
+  tenant_id: string;
+  app_id: string;
+  display_name: string;
+  secret_digest: string | null;
+  roles: string;
+  is_public: number;
+  mdm: string | null;
+  created_at: string;
+  modified_at: string;
+}
+
+export interface RefreshTokensTable {
+  token_hash: string;
+  family_id: string;
+  tenant_id: string;
+  user_id: string;
+  client_id: string;
+  scope: string;
+  device_id: string | null;
+  expires_at: string;
+  rotated: number;
+  created_at: string;
+}
+
+export interface DevicesTable {
+  id: string;
+  device_id: string;
+  tenant_id: string;
+  display_name: string;
+  physical_ids: string;
+  ztd_id: string | null;
+  trust_type: string | null;
+  account_enabled: number;
+  operating_system: string | null;
+  operating_system_version: string | null;
+  is_compliant: number | null;
+  is_managed: number | null;
+  cert_thumbprint: string | null;
+  cert_pem: string | null;
+  transport_key: string | null;
+  registered_owner_user_id: string | null;
+  approximate_last_sign_in: string | null;
+  registered_at: string | null;
+  created_at: string;
+  modified_at: string;
+}
+
+export interface ProcessedMessagesTable {
+  id: string;
+  topic: string;
+  processed_at: string;
+}
+
+export interface IdentityDatabase extends OutboxTable {
+  tenants: TenantsTable;
+  users: UsersTable;
+  applications: ApplicationsTable;
+  refresh_tokens: RefreshTokensTable;
+  devices: DevicesTable;
+  processed_messages: ProcessedMessagesTable;
+}
