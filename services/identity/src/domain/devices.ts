@@ -2,6 +2,7 @@
  * The directory's device objects as Graph shows them, and the Autopilot placeholder
  * upsert discovery sends through its outbox (at least once, so it must be idempotent).
  */
+import { ztdIdFromPhysicalIds } from '../store/kysely-store.js';
 import { randomUUID } from 'node:crypto';
 import { identityGraphErrors } from '../errors.js';
 import { StoreConflictError, type DeviceQuery, type DeviceRecord, type IdentityStore } from '../store/store.js';
@@ -64,7 +65,7 @@ export async function upsertDevice(
   input: DeviceUpsert,
   createIfMissing: boolean,
   now: Date,
-): Promise<{ created: boolean; device: DeviceRecord }> {
+): Promise<{ created: boolean; mergedInto?: DeviceRecord; device: DeviceRecord }> {
   if (!isGuid(deviceId)) throw identityGraphErrors.invalidValue(`deviceId '${deviceId.slice(0, 64)}' is not a GUID.`);
   const at = now.toISOString();
   const update = async (s: IdentityStore, existing: DeviceRecord) => {
@@ -76,6 +77,18 @@ export async function upsertDevice(
       const existing = await tx.findDeviceByDeviceId(tenantId, deviceId);
       if (existing) return update(tx, existing);
       if (!createIfMissing) throw identityGraphErrors.deviceNotFound(deviceId);
+      // The device may have joined before the Autopilot placeholder arrived (the outbox
+      // delivers at least once, not before the device boots). The object the join made
+      // for that ZTDId is the device: merge the registration's physical ids into it and
+      // tell the caller its real device id, instead of creating a second object.
+      const ztdId = ztdIdFromPhysicalIds(input.physicalIds ?? []);
+      const joined = ztdId ? await tx.findDeviceByZtdId(tenantId, ztdId) : undefined;
+      if (joined) {
+        const physicalIds = [...new Set([...joined.physicalIds, ...(input.physicalIds ?? [])])];
+        await tx.updateDevice(tenantId, joined.id, { physicalIds, modifiedAt: at });
+        const merged = { ...joined, physicalIds, modifiedAt: at };
+        return { created: false, mergedInto: merged, device: merged };
+      }
       if (!input.displayName) throw identityGraphErrors.invalidValue('displayName is required to create a device.');
       const device: DeviceRecord = {
         id: randomUUID(),

@@ -167,6 +167,35 @@ for (const backend of backends()) {
       assert.equal(all.length, 1);
     });
 
+    test('a device that joins before its Autopilot placeholder arrives still ends as one object', async () => {
+      const ztdId = newGuid();
+      const joined = await join(joinBody((await deviceCsr()).csrBase64, { ZtdId: ztdId }));
+      assert.equal(joined.statusCode, 200, joined.body);
+      const graph = await id.app.inject({
+        method: 'POST',
+        url: `/${id.tenantId}/oauth2/v2.0/token`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: form({
+          grant_type: 'client_credentials',
+          client_id: SERVICE_APP_IDS.discovery,
+          client_secret: id.ctx.serviceCredentials.discovery.clientSecret,
+          scope: `${GRAPH_RESOURCE}/.default`,
+        }),
+      });
+      const late = await id.app.inject({
+        method: 'PATCH',
+        url: `/graph/v1.0/devices(deviceId='${newGuid()}')`,
+        headers: { authorization: `Bearer ${graph.json().access_token}`, prefer: 'create-if-missing' },
+        payload: { displayName: '5CG7654ABC', physicalIds: [`[ZTDID]:${ztdId}`, '[OrderID]:Sales'], accountEnabled: true, operatingSystem: 'Windows' },
+      });
+      assert.equal(late.statusCode, 200, late.body);
+      assert.equal(late.json().deviceId, joined.json().DeviceId, 'discovery learns the joined device id');
+      assert.equal(late.json().trustType, 'AzureAd', 'the join is not undone');
+      const all = await id.identity.store.listDevices(id.tenantId, { physicalId: `[ZTDID]:${ztdId}`, limit: 10 });
+      assert.equal(all.length, 1);
+      assert.deepEqual(all[0]!.physicalIds, [`[ZTDID]:${ztdId}`, '[OrderID]:Sales']);
+    });
+
     test('malformed or unacceptable CSRs are 400 DRS errors', async () => {
       const weak = await deviceCsr({ modulusLength: 1024 });
       const wrongCn = await deviceCsr({ commonName: 'not-the-join-cn' });

@@ -99,12 +99,16 @@ for (const backend of backends()) {
       assert.deepEqual(results.map((r) => r.statusCode).sort(), [201, 204, 204, 204, 204]);
     });
 
-    test('one [ZTDID] belongs to one device object: a second claim is 409', async () => {
+    test('one [ZTDID] belongs to one device object: a second placeholder merges into it', async () => {
       const ztdId = newGuid();
-      assert.equal((await placeholder(newGuid(), ztdId)).statusCode, 201);
+      const firstId = newGuid();
+      assert.equal((await placeholder(firstId, ztdId)).statusCode, 201);
       const other = newGuid();
-      const created = await placeholder(other, ztdId);
-      assert.equal(created.statusCode, 409, created.body);
+      const merged = await placeholder(other, ztdId);
+      assert.equal(merged.statusCode, 200, merged.body);
+      assert.equal(merged.json().deviceId, firstId, 'the caller learns the device id the object carries');
+      const ghost = await graph('GET', `/graph/v1.0/devices?$filter=deviceId eq '${other}'`, discoveryToken);
+      assert.deepEqual(ghost.json().value, [], 'no second object');
       assert.equal((await placeholder(other, newGuid())).statusCode, 201);
       const moved = await placeholder(other, ztdId);
       assert.equal(moved.statusCode, 409, moved.body);

@@ -110,7 +110,7 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
       const tenant = caller(request, DEVICE_WRITE);
       const deviceId = alternateKey(request.params.key);
       const b = request.body;
-      const { created, device } = await upsertDevice(
+      const { created, mergedInto, device } = await upsertDevice(
         deps.store,
         tenant.id,
         deviceId,
@@ -124,6 +124,9 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
         wantsCreate(request.headers.prefer),
         deps.now(),
       );
+      // 200 with the body only when the request was merged into another object, so the
+      // caller learns the device id that object carries.
+      if (mergedInto) return reply.code(200).send({ '@odata.context': context('devices/$entity'), ...graphDevice(mergedInto) });
       if (!created) return reply.code(204).send();
       return reply.code(201).send({ '@odata.context': context('devices/$entity'), ...graphDevice(device) });
     },
