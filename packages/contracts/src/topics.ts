@@ -4,6 +4,8 @@
 export interface PlaceholderDeviceRequested {
   tenantId: string;
   ztdId: string;
+  /** The device id discovery proposes; identity answers with the one its object carries. */
+  azureActiveDirectoryDeviceId: string;
   serialNumber: string;
   groupTag?: string;
   purchaseOrderId?: string;

@@ -73,6 +73,9 @@ async function openPostgres<DB>(options: OpenDatabaseOptions): Promise<Database<
     max: options.maxConnections ?? 10,
     options: `-c search_path="${schema}"`,
   });
+  // An idle client losing its connection emits 'error' on the pool; unhandled, that
+  // would end the process. The pool replaces the client; the next query reconnects.
+  pool.on('error', () => undefined);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', location: `postgres schema ${schema}`, close: () => db.destroy() };
 }

@@ -1,0 +1,50 @@
+/**
+ * Discovery's HTTP surface as one Fastify plugin (mounted by the combined server) and a
+ * standalone app for tests.
+ */
+import { createApp, type BatonApp, type ServiceContext } from '@baton/kit';
+import type { FastifyPluginAsync } from 'fastify';
+import { autopilotDeviceRoutes } from './routes/autopilot-devices.js';
+import { traceHook, type DiscoveryPluginOptions, type GraphVersion } from './routes/context.js';
+import { deploymentProfileRoutes } from './routes/deployment-profiles.js';
+import { importedDeviceRoutes } from './routes/imported-devices.js';
+import { lookupRoutes } from './routes/lookup.js';
+import { createDiscoveryService, type DiscoveryRuntime, type DiscoveryServiceOptions } from './service.js';
+
+export type { DiscoveryPluginOptions } from './routes/context.js';
+
+const VERSIONS: GraphVersion[] = ['beta', 'v1.0'];
+
+export const discoveryPlugin: FastifyPluginAsync<DiscoveryPluginOptions> = async (app, options) => {
+  app.addHook('onRequest', traceHook);
+  await app.register(lookupRoutes, options);
+  for (const version of VERSIONS) {
+    const prefix = `/graph/${version}`;
+    await app.register(importedDeviceRoutes, { ...options, version, prefix });
+    await app.register(autopilotDeviceRoutes, { ...options, version, prefix });
+    if (version === 'beta') await app.register(deploymentProfileRoutes, { ...options, version, prefix });
+  }
+};
+
+export interface DiscoveryApp {
+  app: BatonApp;
+  runtime: DiscoveryRuntime;
+  /** Stops background work, closes the app and the store. */
+  close(): Promise<void>;
+}
+
+/** The service on an app of its own, not listening: tests inject() or listen on port 0. */
+export async function buildDiscoveryApp(ctx: ServiceContext, options: DiscoveryServiceOptions = {}): Promise<DiscoveryApp> {
+  const runtime = await createDiscoveryService(ctx, options);
+  const app = createApp({ logger: false });
+  await app.register(runtime.plugin, runtime.pluginOptions);
+  await app.ready();
+  return {
+    app,
+    runtime,
+    async close() {
+      await app.close();
+      await runtime.stop();
+    },
+  };
+}

@@ -1,0 +1,23 @@
+import type { SecretBox } from '@baton/kit';
+import type { Logger } from 'pino';
+import type { DiscoveryStore } from '../store/types.js';
+import type { OrganizationSource } from './organization.js';
+import type { PlaceholderSender } from './placeholder.js';
+
+/** What discovery's rules need from the outside world. */
+export interface DiscoveryDeps {
+  store: DiscoveryStore;
+  /** Seals hardware hashes and digests hardware identities (purpose 'discovery'). */
+  box: SecretBox;
+  organizations: OrganizationSource;
+  /** Identity's public base URL: the authority discovery hands devices to. */
+  identityUrl: string;
+  /** Sends a placeholder to identity at once, for a device that boots before the outbox delivered it. */
+  sendPlaceholder: PlaceholderSender;
+  /** Called after a write queued an outbox message, so delivery need not wait for a poll. */
+  outboxWritten?: () => void;
+  logger?: Logger;
+  now?: () => Date;
+}
+
+export const nowIso = (deps: Pick<DiscoveryDeps, 'now'>): string => (deps.now?.() ?? new Date()).toISOString();

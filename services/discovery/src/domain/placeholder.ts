@@ -1,0 +1,59 @@
+/**
+ * Delivers the Autopilot placeholder to identity, which owns device objects. Identity
+ * upserts on the device id, so a second delivery (the outbox after a lookup already sent
+ * it, or a retry after a lost answer) is harmless.
+ */
+import { randomUUID } from 'node:crypto';
+import { GRAPH_RESOURCE } from '@baton/contracts';
+import type { Fetch, OutboxHandler } from '@baton/kit';
+import type { DiscoveryStore } from '../store/types.js';
+import type { TokenSource } from './organization.js';
+import type { PlaceholderMessage } from './registration.js';
+
+/** Resolves to the device id identity's object carries (it differs when the device joined first). */
+export type PlaceholderSender = (message: PlaceholderMessage, options?: { requestId?: string; traceParent?: string | null }) => Promise<string>;
+
+export function placeholderBody(message: PlaceholderMessage): Record<string, unknown> {
+  const physicalIds = [`[ZTDID]:${message.ztdId}`];
+  if (message.groupTag) physicalIds.push(`[OrderID]:${message.groupTag}`);
+  if (message.purchaseOrderId) physicalIds.push(`[PurchaseOrderId]:${message.purchaseOrderId}`);
+  return { displayName: message.displayName, physicalIds, operatingSystem: 'Windows', accountEnabled: true };
+}
+
+/**
+ * PATCHes the placeholder; any answer but 2xx throws, so the caller retries. A 200 means
+ * identity merged it into the object a join already made: that object's device id wins.
+ */
+export function createPlaceholderSender(options: { identityUrl: string; tokens: TokenSource; fetch: Fetch }): PlaceholderSender {
+  return async (message, ids = {}) => {
+    const token = await options.tokens.token(message.tenantId, `${GRAPH_RESOURCE}/.default`);
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      prefer: 'create-if-missing',
+      'client-request-id': ids.requestId ?? randomUUID(),
+    };
+    if (ids.traceParent) headers.traceparent = ids.traceParent;
+    const url = `${options.identityUrl}/graph/v1.0/devices(deviceId='${encodeURIComponent(message.azureActiveDirectoryDeviceId)}')`;
+    const response = await options.fetch(url, { method: 'PATCH', headers, body: JSON.stringify(placeholderBody(message)) });
+    if (!response.ok) {
+      const detail = (await response.text().catch(() => '')).slice(0, 300);
+      throw new Error(`identity answered ${response.status} to the placeholder for ${message.ztdId}: ${detail}`);
+    }
+    if (response.status === 200) {
+      const body = (await response.json().catch(() => ({}))) as { deviceId?: unknown };
+      if (typeof body.deviceId === 'string' && /^[0-9a-f-]{36}$/i.test(body.deviceId)) return body.deviceId.toLowerCase();
+    }
+    await response.body?.cancel().catch(() => undefined);
+    return message.azureActiveDirectoryDeviceId;
+  };
+}
+
+/** The outbox side: send, then remember that identity has the device. */
+export function placeholderOutboxHandler(send: PlaceholderSender, store: Pick<DiscoveryStore, 'markPlaceholderDelivered'>): OutboxHandler {
+  return async (outbox) => {
+    const message = outbox.payload as PlaceholderMessage;
+    const deviceId = await send(message, { requestId: outbox.id, traceParent: outbox.traceParent });
+    await store.markPlaceholderDelivered(message.ztdId, deviceId);
+  };
+}

@@ -1,0 +1,64 @@
+/** Discovery's records as Graph spells them. */
+import type { SecretBox } from '@baton/kit';
+import type { AutopilotDevice, ImportedDeviceIdentity } from '../store/types.js';
+import type { EffectiveProfile } from '../domain/assignments.js';
+import type { GraphVersion } from './context.js';
+
+/** Graph's value for a DateTimeOffset that never happened (the property is not nullable). */
+const NEVER = '0001-01-01T00:00:00Z';
+const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
+
+export function renderDevice(device: AutopilotDevice, version: GraphVersion, profile: EffectiveProfile | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    '@odata.type': '#microsoft.graph.windowsAutopilotDeviceIdentity',
+    id: device.id,
+    groupTag: device.groupTag ?? '',
+    purchaseOrderIdentifier: device.purchaseOrderIdentifier ?? '',
+    serialNumber: device.serialNumber,
+    productKey: device.productKey ?? '',
+    manufacturer: device.manufacturer ?? '',
+    model: device.model ?? '',
+    enrollmentState: device.enrollmentState,
+    lastContactedDateTime: device.lastContactedDateTime ?? NEVER,
+    addressableUserName: '',
+    userPrincipalName: device.userPrincipalName ?? '',
+    resourceName: '',
+    skuNumber: '',
+    systemFamily: '',
+    azureActiveDirectoryDeviceId: device.azureActiveDirectoryDeviceId,
+    managedDeviceId: EMPTY_GUID,
+    displayName: '',
+  };
+  if (version === 'beta') {
+    out.azureAdDeviceId = device.azureActiveDirectoryDeviceId;
+    out.deploymentProfileAssignmentStatus = profile ? 'assignedInSync' : 'notAssigned';
+    out.deploymentProfileAssignmentDetailedStatus = 'none';
+    out.deploymentProfileAssignedDateTime = profile
+      ? [profile.assignment.createdDateTime, device.createdDateTime].sort().at(-1)
+      : NEVER;
+    out.remediationState = 'noRemediationRequired';
+    out.remediationStateLastModifiedDateTime = NEVER;
+    out.userlessEnrollmentStatus = 'allowed';
+  }
+  return out;
+}
+
+export function renderImported(imported: ImportedDeviceIdentity, box: SecretBox): Record<string, unknown> {
+  return {
+    '@odata.type': '#microsoft.graph.importedWindowsAutopilotDeviceIdentity',
+    id: imported.id,
+    groupTag: imported.groupTag ?? '',
+    serialNumber: imported.serialNumber ?? '',
+    productKey: imported.productKey ?? '',
+    importId: imported.importId ?? '',
+    hardwareIdentifier: imported.hardwareHashSealed ? box.open(imported.hardwareHashSealed).toString('base64') : null,
+    assignedUserPrincipalName: imported.assignedUserPrincipalName ?? '',
+    state: {
+      '@odata.type': 'microsoft.graph.importedWindowsAutopilotDeviceIdentityState',
+      deviceImportStatus: imported.state.deviceImportStatus,
+      deviceRegistrationId: imported.state.deviceRegistrationId ?? '',
+      deviceErrorCode: imported.state.deviceErrorCode,
+      deviceErrorName: imported.state.deviceErrorName ?? '',
+    },
+  };
+}

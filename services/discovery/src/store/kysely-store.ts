@@ -1,0 +1,346 @@
+/**
+ * DiscoveryStore on Kysely; the same queries run on SQLite and PostgreSQL.
+ */
+import { enqueueOutbox, sql, type Database } from '@baton/kit';
+import type { Kysely, SelectQueryBuilder } from 'kysely';
+import type {
+  AutopilotDeviceRow,
+  DeploymentProfileRow,
+  DiscoveryTables,
+  ImportedIdentityRow,
+  ProfileAssignmentRow,
+} from './schema.js';
+import type {
+  AutopilotDevice,
+  DeploymentProfile,
+  DiscoveryStore,
+  EnrollmentState,
+  ImportedDeviceIdentity,
+  OutboxWrite,
+  Page,
+  ProfileAssignment,
+  ProfileOdataType,
+  RegisterOutcome,
+  SerialFilter,
+} from './types.js';
+
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** LIKE pattern with the wildcards of the user's text taken literally. */
+function likePattern(prefix: string, text: string, suffix: string): string {
+  return `${prefix}${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}${suffix}`;
+}
+
+function applySerialFilter<T extends 'autopilot_devices' | 'imported_device_identities', O>(
+  query: SelectQueryBuilder<DiscoveryTables, T, O>,
+  filter: SerialFilter,
+): SelectQueryBuilder<DiscoveryTables, T, O> {
+  let q = query;
+  const column = sql.ref('serial_number');
+  if (filter.equals !== undefined) q = q.where(sql<boolean>`lower(${column}) = ${filter.equals.toLowerCase()}`);
+  if (filter.contains !== undefined) q = q.where(sql<boolean>`lower(${column}) like ${likePattern('%', filter.contains, '%')} escape '\\'`);
+  if (filter.startsWith !== undefined) q = q.where(sql<boolean>`lower(${column}) like ${likePattern('', filter.startsWith, '%')} escape '\\'`);
+  return q;
+}
+
+const deviceToRow = (d: AutopilotDevice): AutopilotDeviceRow => ({
+  id: d.id,
+  tenant_id: d.tenantId,
+  serial_number: d.serialNumber,
+  hardware_hash: d.hardwareHashSealed,
+  hardware_identity_digest: d.hardwareIdentityDigest,
+  product_key: d.productKey,
+  group_tag: d.groupTag,
+  purchase_order_identifier: d.purchaseOrderIdentifier,
+  manufacturer: d.manufacturer,
+  model: d.model,
+  user_principal_name: d.userPrincipalName,
+  azure_active_directory_device_id: d.azureActiveDirectoryDeviceId,
+  enrollment_state: d.enrollmentState,
+  last_contacted: d.lastContactedDateTime,
+  placeholder_delivered: d.placeholderDelivered ? 1 : 0,
+  created: d.createdDateTime,
+});
+
+const rowToDevice = (r: AutopilotDeviceRow): AutopilotDevice => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  serialNumber: r.serial_number,
+  hardwareHashSealed: r.hardware_hash,
+  hardwareIdentityDigest: r.hardware_identity_digest,
+  productKey: r.product_key,
+  groupTag: r.group_tag,
+  purchaseOrderIdentifier: r.purchase_order_identifier,
+  manufacturer: r.manufacturer,
+  model: r.model,
+  userPrincipalName: r.user_principal_name,
+  azureActiveDirectoryDeviceId: r.azure_active_directory_device_id,
+  enrollmentState: r.enrollment_state as EnrollmentState,
+  lastContactedDateTime: r.last_contacted,
+  placeholderDelivered: Number(r.placeholder_delivered) === 1,
+  createdDateTime: r.created,
+});
+
+const importedToRow = (i: ImportedDeviceIdentity): ImportedIdentityRow => ({
+  id: i.id,
+  tenant_id: i.tenantId,
+  serial_number: i.serialNumber,
+  product_key: i.productKey,
+  group_tag: i.groupTag,
+  assigned_user_principal_name: i.assignedUserPrincipalName,
+  hardware_hash: i.hardwareHashSealed,
+  state: JSON.stringify(i.state),
+  import_id: i.importId,
+  created: i.createdDateTime,
+});
+
+const rowToImported = (r: ImportedIdentityRow): ImportedDeviceIdentity => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  serialNumber: r.serial_number,
+  productKey: r.product_key,
+  groupTag: r.group_tag,
+  assignedUserPrincipalName: r.assigned_user_principal_name,
+  hardwareHashSealed: r.hardware_hash,
+  state: JSON.parse(r.state),
+  importId: r.import_id,
+  createdDateTime: r.created,
+});
+
+const rowToProfile = (r: DeploymentProfileRow): DeploymentProfile => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  odataType: r.odata_type as ProfileOdataType,
+  displayName: r.display_name,
+  description: r.description,
+  settings: JSON.parse(r.settings),
+  createdDateTime: r.created,
+  lastModifiedDateTime: r.modified,
+});
+
+const rowToAssignment = (r: ProfileAssignmentRow): ProfileAssignment => ({
+  id: r.id,
+  profileId: r.profile_id,
+  tenantId: r.tenant_id,
+  target: JSON.parse(r.target),
+  createdDateTime: r.created,
+});
+
+export class KyselyDiscoveryStore implements DiscoveryStore {
+  readonly db: Kysely<DiscoveryTables>;
+
+  constructor(private readonly database: Database<DiscoveryTables>) {
+    this.db = database.db;
+  }
+
+  get dialect() {
+    return this.database.dialect;
+  }
+
+  async registerDevice(device: AutopilotDevice, imported: ImportedDeviceIdentity, message: OutboxWrite): Promise<RegisterOutcome> {
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        const existing = await trx
+          .selectFrom('autopilot_devices')
+          .select(['id', 'tenant_id'])
+          .where('hardware_identity_digest', '=', device.hardwareIdentityDigest)
+          .executeTakeFirst();
+        if (existing) return { registered: false, existing: { id: existing.id, tenantId: existing.tenant_id } } as const;
+        await trx.insertInto('autopilot_devices').values(deviceToRow(device)).execute();
+        await trx.insertInto('imported_device_identities').values(importedToRow(imported)).execute();
+        await enqueueOutbox(trx, message.topic, message.payload, message.traceParent);
+        return { registered: true } as const;
+      });
+    } catch (error) {
+      // Two imports of one device raced past the check; the unique digest let one win.
+      if (!isUniqueViolation(error)) throw error;
+      const winner = await this.findDeviceByDigest(device.hardwareIdentityDigest);
+      if (!winner) throw error;
+      return { registered: false, existing: { id: winner.id, tenantId: winner.tenantId } };
+    }
+  }
+
+  async findDeviceByDigest(digest: string): Promise<AutopilotDevice | undefined> {
+    const row = await this.db.selectFrom('autopilot_devices').selectAll().where('hardware_identity_digest', '=', digest).executeTakeFirst();
+    return row && rowToDevice(row);
+  }
+
+  async getDevice(tenantId: string, id: string): Promise<AutopilotDevice | undefined> {
+    const row = await this.db
+      .selectFrom('autopilot_devices')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && rowToDevice(row);
+  }
+
+  async listDevices(tenantId: string, filter: SerialFilter, page: Page): Promise<AutopilotDevice[]> {
+    const query = this.db.selectFrom('autopilot_devices').selectAll().where('tenant_id', '=', tenantId);
+    const rows = await applySerialFilter(query, filter).orderBy('created').orderBy('id').limit(page.limit).offset(page.offset).execute();
+    return rows.map(rowToDevice);
+  }
+
+  async deleteDevice(tenantId: string, id: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('autopilot_devices').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  async markDeviceContacted(id: string, at: string): Promise<void> {
+    await this.db.updateTable('autopilot_devices').set({ last_contacted: at }).where('id', '=', id).execute();
+  }
+
+  async markPlaceholderDelivered(id: string, azureActiveDirectoryDeviceId: string): Promise<void> {
+    await this.db
+      .updateTable('autopilot_devices')
+      .set({ placeholder_delivered: 1, azure_active_directory_device_id: azureActiveDirectoryDeviceId })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async insertImported(imported: ImportedDeviceIdentity): Promise<void> {
+    await this.db.insertInto('imported_device_identities').values(importedToRow(imported)).execute();
+  }
+
+  async getImported(tenantId: string, id: string): Promise<ImportedDeviceIdentity | undefined> {
+    const row = await this.db
+      .selectFrom('imported_device_identities')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && rowToImported(row);
+  }
+
+  async listImported(tenantId: string, filter: SerialFilter, page: Page): Promise<ImportedDeviceIdentity[]> {
+    const query = this.db.selectFrom('imported_device_identities').selectAll().where('tenant_id', '=', tenantId);
+    const rows = await applySerialFilter(query, filter).orderBy('created').orderBy('id').limit(page.limit).offset(page.offset).execute();
+    return rows.map(rowToImported);
+  }
+
+  async deleteImported(tenantId: string, id: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('imported_device_identities')
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  async createProfile(profile: DeploymentProfile): Promise<void> {
+    await this.db
+      .insertInto('deployment_profiles')
+      .values({
+        id: profile.id,
+        tenant_id: profile.tenantId,
+        odata_type: profile.odataType,
+        display_name: profile.displayName,
+        description: profile.description,
+        settings: JSON.stringify(profile.settings),
+        created: profile.createdDateTime,
+        modified: profile.lastModifiedDateTime,
+      })
+      .execute();
+  }
+
+  async getProfile(tenantId: string, id: string): Promise<DeploymentProfile | undefined> {
+    const row = await this.db
+      .selectFrom('deployment_profiles')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && rowToProfile(row);
+  }
+
+  async listProfiles(tenantId: string, page: Page): Promise<DeploymentProfile[]> {
+    const rows = await this.db
+      .selectFrom('deployment_profiles')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .orderBy('created')
+      .orderBy('id')
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute();
+    return rows.map(rowToProfile);
+  }
+
+  async deleteProfile(tenantId: string, id: string): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const result = await trx.deleteFrom('deployment_profiles').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+      if (Number(result.numDeletedRows) === 0) return false;
+      await trx.deleteFrom('profile_assignments').where('tenant_id', '=', tenantId).where('profile_id', '=', id).execute();
+      return true;
+    });
+  }
+
+  async addAssignment(assignment: ProfileAssignment): Promise<boolean> {
+    try {
+      await this.db
+        .insertInto('profile_assignments')
+        .values({
+          id: assignment.id,
+          profile_id: assignment.profileId,
+          tenant_id: assignment.tenantId,
+          target_type: assignment.target['@odata.type'],
+          target: JSON.stringify(assignment.target),
+          created: assignment.createdDateTime,
+        })
+        .execute();
+      return true;
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
+  }
+
+  async listAssignments(tenantId: string, profileId: string): Promise<ProfileAssignment[]> {
+    const rows = await this.db
+      .selectFrom('profile_assignments')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('profile_id', '=', profileId)
+      .orderBy('created')
+      .orderBy('id')
+      .execute();
+    return rows.map(rowToAssignment);
+  }
+
+  async deleteAssignment(tenantId: string, profileId: string, id: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('profile_assignments')
+      .where('tenant_id', '=', tenantId)
+      .where('profile_id', '=', profileId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  async newestAssignment(
+    tenantId: string,
+    targetTypes: string[],
+  ): Promise<{ assignment: ProfileAssignment; profile: DeploymentProfile } | undefined> {
+    if (targetTypes.length === 0) return undefined;
+    const row = await this.db
+      .selectFrom('profile_assignments as a')
+      .innerJoin('deployment_profiles as p', (join) => join.onRef('p.id', '=', 'a.profile_id').onRef('p.tenant_id', '=', 'a.tenant_id'))
+      .selectAll('a')
+      .where('a.tenant_id', '=', tenantId)
+      .where('a.target_type', 'in', targetTypes)
+      .orderBy('a.created', 'desc')
+      .orderBy('a.id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const profile = await this.getProfile(tenantId, row.profile_id);
+    return profile && { assignment: rowToAssignment(row), profile };
+  }
+
+  close(): Promise<void> {
+    return this.database.close();
+  }
+}

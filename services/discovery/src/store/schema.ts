@@ -1,0 +1,61 @@
+/** Column layout of discovery's tables. Booleans are integers, timestamps ISO text, JSON text. */
+import type { OutboxTable } from '@baton/kit';
+
+export interface AutopilotDeviceRow {
+  id: string;
+  tenant_id: string;
+  serial_number: string;
+  hardware_hash: string;
+  hardware_identity_digest: string;
+  product_key: string | null;
+  group_tag: string | null;
+  purchase_order_identifier: string | null;
+  manufacturer: string | null;
+  model: string | null;
+  user_principal_name: string | null;
+  azure_active_directory_device_id: string;
+  enrollment_state: string;
+  last_contacted: string | null;
+  placeholder_delivered: number;
+  created: string;
+}
+
+export interface ImportedIdentityRow {
+  id: string;
+  tenant_id: string;
+  serial_number: string | null;
+  product_key: string | null;
+  group_tag: string | null;
+  assigned_user_principal_name: string | null;
+  hardware_hash: string | null;
+  state: string;
+  import_id: string | null;
+  created: string;
+}
+
+export interface DeploymentProfileRow {
+  id: string;
+  tenant_id: string;
+  odata_type: string;
+  display_name: string;
+  description: string | null;
+  settings: string;
+  created: string;
+  modified: string;
+}
+
+export interface ProfileAssignmentRow {
+  id: string;
+  profile_id: string;
+  tenant_id: string;
+  target_type: string;
+  target: string;
+  created: string;
+}
+
+export interface DiscoveryTables extends OutboxTable {
+  autopilot_devices: AutopilotDeviceRow;
+  imported_device_identities: ImportedIdentityRow;
+  deployment_profiles: DeploymentProfileRow;
+  profile_assignments: ProfileAssignmentRow;
+}
