@@ -1,0 +1,55 @@
+/**
+ * Identity's token endpoint over HTTPS: the password grant (a device's OOBE sign-in,
+ * dominated by scrypt) and client credentials (service-to-service, dominated by ES256
+ * signing), each beside its floor measured in the same run: scrypt N=16384 through
+ * node's thread pool, and jose ES256 signing.
+ *
+ *   node --import tsx bench/token.ts [--requests 400] [--concurrency 8]
+ */
+import { randomBytes, scrypt } from 'node:crypto';
+import { SignJWT, generateKeyPair } from 'jose';
+import { loadConfig, createHttpsFetch } from '@baton/kit';
+import { SERVICE_NAMES, DEVICE_AGENT_CLIENT_ID, DRS_RESOURCE, GRAPH_RESOURCE } from '@baton/contracts';
+import { seedDemo, startBaton } from '@baton/cli';
+import type { IdentityRuntime } from '@baton/identity';
+import { arg, benchDataDir, load, report } from './support.js';
+
+const requests = arg('requests', 400);
+const concurrency = arg('concurrency', 8);
+
+const dataDir = benchDataDir();
+const baton = await startBaton({ config: loadConfig({}, { dataDir, port: 0, logLevel: 'silent' }), services: [...SERVICE_NAMES], quiet: true });
+const fetch = createHttpsFetch({ caPem: baton.caPem, connections: concurrency });
+const demo = await seedDemo({ dataDir, url: baton.url, urls: baton.urls, caPath: baton.caPath, identity: baton.runtimes.identity as IdentityRuntime, fetch });
+const tokenUrl = `${demo.authority}/oauth2/v2.0/token`;
+const post = async (form: Record<string, string>) => {
+  const res = await fetch(tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+  await res.arrayBuffer();
+  return res.status === 200;
+};
+
+const password = await load(requests, concurrency, () =>
+  post({ grant_type: 'password', client_id: DEVICE_AGENT_CLIENT_ID, username: demo.user.upn, password: demo.user.password, scope: `${DRS_RESOURCE}/.default` }),
+);
+const clientCredentials = await load(requests * 5, concurrency, () =>
+  post({ grant_type: 'client_credentials', client_id: demo.adminApp.clientId, client_secret: demo.adminApp.clientSecret, scope: `${GRAPH_RESOURCE}/.default` }),
+);
+await fetch.close();
+await baton.close();
+
+const salt = randomBytes(16);
+const scryptFloor = await load(requests, concurrency, () =>
+  new Promise<boolean>((resolve, reject) => scrypt('correct horse battery staple', salt, 64, { N: 16384, r: 8, p: 1 }, (e) => (e ? reject(e) : resolve(true)))),
+);
+const { privateKey } = await generateKeyPair('ES256');
+const es256Floor = await load(requests * 5, concurrency, async () => {
+  await new SignJWT({ tid: 'x', roles: ['Device.ReadWrite.All'] }).setProtectedHeader({ alg: 'ES256' }).setIssuedAt().setExpirationTime('1h').sign(privateKey);
+  return true;
+});
+
+report(`token endpoint: concurrency ${concurrency}, SQLite, client in the same process`, [
+  ['password grant (scrypt verify + ES256 tokens)', password],
+  ['baseline: scrypt N=16384 floor', scryptFloor],
+  ['client_credentials grant (ES256 token)', clientCredentials],
+  ['baseline: ES256 sign floor (jose)', es256Floor],
+]);

@@ -1,0 +1,5 @@
+export { startBaton, composeServices, type RunningBaton, type StartOptions } from './host/start.js';
+export { seedDemo, readDemo, adminToken, graphJson, type DemoInfo } from './host/demo.js';
+export { runFleet, type FleetResult } from './simulate/fleet.js';
+export { formatReport } from './simulate/report.js';
+export { collectRoutes } from './commands/routes.js';

@@ -1,0 +1,62 @@
+// The commands a new user types: `baton up`, then `baton simulate`, then `baton routes`.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFile } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort, tempDataDir } from './support.js';
+
+const bin = new URL('../../operator/cli/bin/baton.js', import.meta.url).pathname;
+const run = promisify(execFile);
+
+test('baton up serves HTTPS with a demo tenant; baton simulate takes devices to managed', async (t) => {
+  const dataDir = tempDataDir();
+  const port = await freePort();
+  const child = spawn(process.execPath, [bin, 'up', '--port', String(port), '--data', dataDir], {
+    env: { ...process.env, BATON_LOG_LEVEL: 'silent', BATON_DATABASE_URL: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.after(() => {
+    child.kill('SIGTERM');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`baton up did not come up:\n${out}`)), 60_000);
+    child.stdout.on('data', () => {
+      if (out.includes('Baton is up at')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`baton up exited with ${code}:\n${out}`)));
+  });
+  assert.match(out, new RegExp(`Baton is up at https://localhost:${port}`));
+  const demo = JSON.parse(readFileSync(join(dataDir, 'demo.json'), 'utf8'));
+  for (const key of ['tenantId', 'domain', 'baseUrl', 'caPath', 'user', 'adminApp']) assert.ok(demo[key], `demo.json has ${key}`);
+  assert.ok(existsSync(demo.caPath));
+  assert.match(out, new RegExp(demo.caPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+
+  const sim = await run(process.execPath, [bin, 'simulate', '--devices', '3', '--concurrency', '3', '--data', dataDir, '--seed', '5'], {
+    env: { ...process.env, BATON_LOG_LEVEL: 'silent' },
+    timeout: 120_000,
+  });
+  assert.match(sim.stdout, /3\/3 devices reached "managed"/);
+  for (const phase of ['lookup', 'authenticate', 'join', 'enroll', 'firstSync']) assert.match(sim.stdout, new RegExp(`^${phase}\\s`, 'm'));
+});
+
+test('baton routes lists every route with its owning service', async () => {
+  const { stdout } = await run(process.execPath, [bin, 'routes'], { env: { ...process.env, BATON_LOG_LEVEL: 'silent' }, timeout: 60_000 });
+  const rows = stdout.split('\n').filter((l) => /^(discovery|identity|management)\s/.test(l));
+  const owner = (path: string) => rows.find((r) => r.trim().endsWith(path))?.split(/\s+/)[0];
+  assert.equal(owner('/ztd/v1/lookup'), 'discovery');
+  assert.equal(owner('/:tenant/oauth2/v2.0/token') ?? rows.find((r) => r.includes('/oauth2/v2.0/token'))?.split(/\s+/)[0], 'identity');
+  assert.equal(rows.find((r) => r.includes('/EnrollmentServer/Enrollment.svc'))?.split(/\s+/)[0], 'management');
+  assert.equal(rows.find((r) => r.includes('/ManagementServer/MDM.svc'))?.split(/\s+/)[0], 'management');
+  assert.equal(rows.find((r) => r.includes('windowsAutopilotDeviceIdentities'))?.split(/\s+/)[0], 'discovery');
+  assert.equal(rows.find((r) => r.includes('managedDevices'))?.split(/\s+/)[0], 'management');
+  assert.match(stdout, /\d+ routes: discovery \d+, identity \d+, management \d+/);
+});

@@ -1,0 +1,56 @@
+/** Starting Baton for end-to-end tests: temp data directory, free ports, quiet logs. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, dropPostgresSchema, uniqueSchema, type StoreBackend } from '@baton/kit';
+import type { ServiceName } from '@baton/contracts';
+import { startBaton, type RunningBaton } from '@baton/cli';
+
+export function tempDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'baton-e2e-'));
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface StartedBaton {
+  instances: RunningBaton[];
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+/** One listener per group of services; each group gets its own port. */
+export async function startGroups(backend: StoreBackend, groups: ServiceName[][]): Promise<StartedBaton> {
+  const dataDir = tempDataDir();
+  const prefix = backend.databaseUrl ? uniqueSchema('e2e') : undefined;
+  const ports = await Promise.all(groups.map(() => freePort()));
+  const urlOf = (service: ServiceName) => `https://localhost:${ports[groups.findIndex((g) => g.includes(service))]}`;
+  const peerUrls = { discovery: urlOf('discovery'), identity: urlOf('identity'), management: urlOf('management') };
+  const instances: RunningBaton[] = [];
+  // identity first: the others verify its tokens and call it.
+  const order = [...groups.keys()].sort((a, b) => Number(groups[b]!.includes('identity')) - Number(groups[a]!.includes('identity')));
+  for (const i of order) {
+    const config = loadConfig({}, { dataDir, port: ports[i]!, logLevel: 'silent', databaseUrl: backend.databaseUrl });
+    instances[i] = await startBaton({ config, services: groups[i]!, peerUrls, quiet: true, schemaPrefix: prefix });
+  }
+  return {
+    instances,
+    dataDir,
+    async stop() {
+      for (const instance of instances) await instance?.close();
+      if (backend.databaseUrl && prefix) {
+        for (const s of ['discovery', 'identity', 'management']) await dropPostgresSchema(backend.databaseUrl, `${prefix}_${s}`);
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
