@@ -12,21 +12,21 @@ module.exports = {
       comment: 'Services talk over HTTPS with identity-issued tokens, never through imports.',
       severity: 'error',
       from: { path: '^services/([^/]+)/' },
-      to: { path: '^services/', pathNot: '^services/$1/' },
+      to: { path: '^(services/|@baton/(discovery|identity|management)$)', pathNot: '^(services/$1/|@baton/$1$)' },
     },
     {
       name: 'package-imports-service',
       comment: 'packages/* are shared by every service and must not depend on one.',
       severity: 'error',
       from: { path: '^packages/' },
-      to: { path: '^(services|device|operator)/' },
+      to: { path: '^((services|device|operator)/|@baton/(discovery|identity|management|device|cli)$)' },
     },
     {
       name: 'device-imports-service',
       comment: 'The device only knows the wire protocols.',
       severity: 'error',
       from: { path: '^device/' },
-      to: { path: '^(services|operator)/' },
+      to: { path: '^((services|operator)/|@baton/(discovery|identity|management|cli)$)' },
     },
   ],
   options: {
@@ -34,6 +34,11 @@ module.exports = {
     exclude: { path: '(^|/)node_modules/' },
     tsPreCompilationDeps: true,
     preserveSymlinks: false,
-    enhancedResolveOptions: { extensions: ['.ts', '.js', '.mjs', '.json'], conditionNames: ['import', 'node', 'default'] },
+    enhancedResolveOptions: {
+      extensions: ['.ts', '.js', '.mjs', '.json'],
+      conditionNames: ['import', 'node', 'default'],
+      exportsFields: ['exports'],
+      mainFields: ['module', 'main', 'types'],
+    },
   },
 };

@@ -2,7 +2,7 @@
 // shared package that imports a service, fails the suite.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,23 @@ test('no service, package or device crosses a boundary', async () => {
     found.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`),
     [],
   );
+});
+
+test('the rules catch a service importing another by its workspace package name', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'baton-boundary-'));
+  try {
+    mkdirSync(join(dir, 'services/identity/src'), { recursive: true });
+    mkdirSync(join(dir, 'services/discovery/src'), { recursive: true });
+    mkdirSync(join(dir, 'node_modules/@baton'), { recursive: true });
+    writeFileSync(join(dir, 'services/identity/package.json'), JSON.stringify({ name: '@baton/identity', type: 'module', exports: { '.': './src/index.ts' } }));
+    writeFileSync(join(dir, 'services/identity/src/index.ts'), 'export const issuer = 1;\n');
+    symlinkSync(join(dir, 'services/identity'), join(dir, 'node_modules/@baton/identity'));
+    writeFileSync(join(dir, 'services/discovery/src/app.ts'), "import { issuer } from '@baton/identity';\nexport const x = issuer;\n");
+    const found = await violations(dir, ['services']);
+    assert.deepEqual(found.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`), ['service-imports-service: services/discovery/src/app.ts -> services/identity/src/index.ts']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('the rules catch management importing identity', async () => {

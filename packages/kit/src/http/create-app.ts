@@ -55,8 +55,10 @@ export function createApp(options: CreateAppOptions = {}): BatonApp {
       reply.header('client-request-id', clientRequestId);
     }
   });
+  // One line per request at debug: a fleet run is thousands of requests, and an operator
+  // watching `baton up` needs to see warnings, not traffic. BATON_LOG_LEVEL=debug shows it.
   app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
+    request.log.debug(
       { method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
       'request',
     );
