@@ -17,7 +17,9 @@ export class RouteTable {
 
   add(route: OwnedRoute): void {
     if (route.method === 'HEAD') return;
-    this.routes.push(route);
+    // find-my-way cannot hold a closing parenthesis after a parameter, so OData key routes
+    // are registered as `entity(key=:param`; show them the way clients write them.
+    this.routes.push({ ...route, url: route.url.replace(/\((\w+)=:(\w+)$/, "($1='{$2}')") });
   }
 
   sorted(): OwnedRoute[] {
