@@ -83,6 +83,8 @@ export async function upsertDevice(
       // tell the caller its real device id, instead of creating a second object.
       const ztdId = ztdIdFromPhysicalIds(input.physicalIds ?? []);
       const joined = ztdId ? await tx.findDeviceByZtdId(tenantId, ztdId) : undefined;
+      // The same placeholder committed by a concurrent delivery is an ordinary update.
+      if (joined && joined.deviceId === deviceId.toLowerCase()) return update(tx, joined);
       if (joined) {
         const physicalIds = [...new Set([...joined.physicalIds, ...(input.physicalIds ?? [])])];
         await tx.updateDevice(tenantId, joined.id, { physicalIds, modifiedAt: at });
