@@ -2,13 +2,12 @@
  * The directory's device objects as Graph shows them, and the Autopilot placeholder
  * upsert discovery sends through its outbox (at least once, so it must be idempotent).
  */
-import { ztdIdFromPhysicalIds } from '../store/kysely-store.js';
 import { randomUUID } from 'node:crypto';
 import { identityGraphErrors } from '../errors.js';
-import { StoreConflictError, type DeviceQuery, type DeviceRecord, type IdentityStore } from '../store/store.js';
+import { StoreConflictError, ztdIdFromPhysicalIds, type DeviceQuery, type DeviceRecord, type IdentityStore } from '../store/store.js';
 import { isGuid } from './ids.js';
-import { FilterError, parseFilter } from './odata-filter.js';
-import { PagingError, parsePage, skiptokenFor } from './paging.js';
+import { parseListQuery } from './list-query.js';
+import { skiptokenFor } from './paging.js';
 
 export interface GraphDevice {
   id: string;
@@ -156,22 +155,8 @@ const DEVICE_FILTER_PROPERTIES: Record<string, keyof DeviceQuery> = {
 };
 
 export function deviceQuery(filter: string | undefined, top: string | undefined, skiptoken: string | undefined): DeviceQuery {
-  let page;
-  try {
-    page = parsePage(top, skiptoken);
-  } catch (error) {
-    if (error instanceof PagingError) throw identityGraphErrors.invalidValue(error.message);
-    throw error;
-  }
-  const query: DeviceQuery = { limit: page.top, afterId: page.afterId };
-  if (filter === undefined) return query;
-  let clauses;
-  try {
-    clauses = parseFilter(filter);
-  } catch (error) {
-    if (error instanceof FilterError) throw identityGraphErrors.unsupportedQuery(error.message);
-    throw error;
-  }
+  const { limit, afterId, clauses } = parseListQuery(filter, top, skiptoken);
+  const query: DeviceQuery = { limit, afterId };
   for (const clause of clauses) {
     const property = clause.property.toLowerCase();
     if (clause.kind === 'any-eq') {

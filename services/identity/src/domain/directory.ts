@@ -2,8 +2,8 @@
 import { identityGraphErrors } from '../errors.js';
 import type { IdentityStore, TenantRecord, UserQuery, UserRecord } from '../store/store.js';
 import { isGuid } from './ids.js';
-import { FilterError, parseFilter } from './odata-filter.js';
-import { PagingError, parsePage, skiptokenFor } from './paging.js';
+import { parseListQuery } from './list-query.js';
+import { skiptokenFor } from './paging.js';
 
 export function graphOrganization(tenant: TenantRecord) {
   return {
@@ -37,22 +37,8 @@ export async function getUser(store: IdentityStore, tenantId: string, idOrUpn: s
 }
 
 export function userQuery(filter: string | undefined, top: string | undefined, skiptoken: string | undefined): UserQuery {
-  let page;
-  try {
-    page = parsePage(top, skiptoken);
-  } catch (error) {
-    if (error instanceof PagingError) throw identityGraphErrors.invalidValue(error.message);
-    throw error;
-  }
-  const query: UserQuery = { limit: page.top, afterId: page.afterId };
-  if (filter === undefined) return query;
-  let clauses;
-  try {
-    clauses = parseFilter(filter);
-  } catch (error) {
-    if (error instanceof FilterError) throw identityGraphErrors.unsupportedQuery(error.message);
-    throw error;
-  }
+  const { limit, afterId, clauses } = parseListQuery(filter, top, skiptoken);
+  const query: UserQuery = { limit, afterId };
   for (const clause of clauses) {
     if (clause.kind !== 'eq' || clause.property.toLowerCase() !== 'userprincipalname' || typeof clause.value !== 'string') {
       throw identityGraphErrors.unsupportedQuery(`Filtering users on '${clause.property}' is not supported.`);

@@ -17,16 +17,8 @@ import {
   type TrustType,
   type UserQuery,
   type UserRecord,
+  ztdIdFromPhysicalIds,
 } from './store.js';
-
-const ZTDID_PREFIX = '[ztdid]:';
-
-/** The `[ZTDID]:<id>` element, indexed so join finds the Autopilot placeholder. */
-export function ztdIdFromPhysicalIds(physicalIds: string[]): string | null {
-  const entry = physicalIds.find((p) => p.toLowerCase().startsWith(ZTDID_PREFIX));
-  const value = entry?.slice(ZTDID_PREFIX.length).trim();
-  return value ? value.toLowerCase() : null;
-}
 
 const bool = (v: number | null): boolean | null => (v === null ? null : v !== 0);
 const int = (v: boolean): number => (v ? 1 : 0);

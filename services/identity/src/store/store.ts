@@ -159,3 +159,12 @@ export interface IdentityStore {
   /** Records a delivered message id; false when it was already processed. */
   markMessageProcessed(id: string, topic: string): Promise<boolean>;
 }
+
+const ZTDID_PREFIX = '[ztdid]:';
+
+/** The `[ZTDID]:<id>` element, indexed so join finds the Autopilot placeholder. */
+export function ztdIdFromPhysicalIds(physicalIds: string[]): string | null {
+  const entry = physicalIds.find((p) => p.toLowerCase().startsWith(ZTDID_PREFIX));
+  const value = entry?.slice(ZTDID_PREFIX.length).trim();
+  return value ? value.toLowerCase() : null;
+}
