@@ -5,10 +5,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Migration } from 'kysely';
 import { migrateToLatest } from './migrate.js';
+import { loadSqliteDriver } from './sqlite-driver.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -48,6 +48,7 @@ export async function openDatabase<DB>(options: OpenDatabaseOptions): Promise<Da
 function openSqlite<DB>(options: OpenDatabaseOptions): Database<DB> {
   mkdirSync(options.dataDir, { recursive: true });
   const file = join(options.dataDir, `${options.service}.sqlite`);
+  const SQLite = loadSqliteDriver();
   const handle = new SQLite(file);
   handle.pragma('journal_mode = WAL');
   handle.pragma('synchronous = NORMAL');
