@@ -5,6 +5,7 @@ import { serve } from './commands/serve.js';
 import { routes } from './commands/routes.js';
 import { simulate } from './commands/simulate.js';
 import { hashDecode } from './commands/hash.js';
+import { importCsvFile, writeSampleCsv } from './commands/import.js';
 
 const program = new Command()
   .name('baton')
@@ -53,6 +54,29 @@ program
   .option('--group-tag <tag>', 'group tag for the registered devices')
   .addOption(new Option('--no-progress', 'no progress bar'))
   .action(simulate);
+
+program
+  .command('import')
+  .description('register devices from an Autopilot CSV file (UTF-16, UTF-8 or ANSI, as the Intune portal takes it)')
+  .argument('<file.csv>', 'the CSV file: Device Serial Number,Windows Product ID,Hardware Hash[,Group Tag[,Assigned User]]')
+  .option('-d, --data <dir>', "the Baton to import into, through its demo.json (default ./.baton)")
+  .option('--url <url>', 'or: a Baton base URL (with --tenant, --client-id, --client-secret, --ca)')
+  .option('--ca <file>', 'CA certificate to trust')
+  .option('--tenant <id>', 'tenant id')
+  .option('--client-id <id>', 'admin application client id')
+  .option('--client-secret <secret>', 'admin application secret')
+  .option('--only-failed', 'list only the rows that were not imported')
+  .option('--json', 'print the answer as JSON')
+  .option('--write-sample <n>', 'instead of importing, write <n> simulated devices to the file')
+  .option('--encoding <encoding>', 'with --write-sample: utf-16le, utf-16be, utf-8-bom, utf-8 or windows-1252', 'utf-16le')
+  .action(async (file: string, options: Record<string, string | boolean | undefined>) => {
+    if (options.writeSample !== undefined) {
+      const n = Number(options.writeSample);
+      if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new Error(`--write-sample must be a whole number from 1 to 100000, got "${String(options.writeSample)}"`);
+      return writeSampleCsv(file, n, String(options.encoding));
+    }
+    return importCsvFile(file, options);
+  });
 
 program
   .command('hash')

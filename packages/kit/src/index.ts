@@ -15,3 +15,4 @@ export * from './auth/token-verifier.js';
 export * from './auth/service-token-client.js';
 export * from './service.js';
 export * from './testing/postgres.js';
+export * from './store/odata/index.js';

@@ -7,6 +7,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { autopilotDeviceRoutes } from './routes/autopilot-devices.js';
 import { traceHook, type DiscoveryPluginOptions, type GraphVersion } from './routes/context.js';
 import { deploymentProfileRoutes } from './routes/deployment-profiles.js';
+import { importCsvRoutes } from './routes/import-csv.js';
 import { importedDeviceRoutes } from './routes/imported-devices.js';
 import { lookupRoutes } from './routes/lookup.js';
 import { createDiscoveryService, type DiscoveryRuntime, type DiscoveryServiceOptions } from './service.js';
@@ -22,7 +23,10 @@ export const discoveryPlugin: FastifyPluginAsync<DiscoveryPluginOptions> = async
     const prefix = `/graph/${version}`;
     await app.register(importedDeviceRoutes, { ...options, version, prefix });
     await app.register(autopilotDeviceRoutes, { ...options, version, prefix });
-    if (version === 'beta') await app.register(deploymentProfileRoutes, { ...options, version, prefix });
+    if (version === 'beta') {
+      await app.register(deploymentProfileRoutes, { ...options, version, prefix });
+      await app.register(importCsvRoutes, { ...options, version, prefix });
+    }
   }
 };
 

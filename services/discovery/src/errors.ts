@@ -13,6 +13,11 @@ export const IMPORT_ERRORS = {
   missingSerialNumber: { code: 803, name: 'MissingZtdSerialNumberAndProductKey' },
   alreadyAssigned: { code: 806, name: 'ZtdDeviceAlreadyAssigned' },
   assignedToOtherTenant: { code: 808, name: 'ZtdDeviceAssignedToOtherTenant' },
+  /**
+   * Baton's own, outside Autopilot's 8xx range: a corporate identifier (manufacturer, model,
+   * serial) row, which only Autopilot device preparation can use.
+   */
+  corporateIdentifierUnsupported: { code: 9001, name: 'BatonCorporateIdentifierUnsupported' },
 } as const;
 
 export type ImportError = (typeof IMPORT_ERRORS)[keyof typeof IMPORT_ERRORS];
@@ -38,6 +43,7 @@ export const discoveryErrors = {
   profileNotAssigned: () =>
     new GraphError(404, DISCOVERY_ERROR_CODES.profileNotAssigned, 'The device is registered but no deployment profile is assigned to it.'),
   conflict: (message: string) => new GraphError(409, 'Conflict', message),
+  unsupportedMediaType: (message: string) => new GraphError(415, 'UnsupportedMediaType', message),
   identityUnavailable: (retryAfterSeconds = 30) =>
     new GraphError(503, DISCOVERY_ERROR_CODES.serviceUnavailable, 'The identity service did not answer; try again shortly.', {
       'retry-after': String(retryAfterSeconds),

@@ -51,6 +51,22 @@ export interface OutboxMessage<P = unknown> {
   attempts: number;
 }
 
+/** The row for one message; batch writers insert many of these in one statement. */
+export function outboxRow(topic: string, payload: unknown, traceParent?: string | null, now = new Date().toISOString()): OutboxTable['outbox'] {
+  return {
+    id: randomUUID(),
+    topic,
+    payload: JSON.stringify(payload),
+    trace_parent: traceParent ?? null,
+    created_at: now,
+    attempts: 0,
+    next_attempt_at: now,
+    claimed_until: null,
+    delivered_at: null,
+    last_error: null,
+  };
+}
+
 /** Writes a message inside the caller's transaction. */
 export async function enqueueOutbox(
   trx: Transaction<any> | Kysely<any>,
@@ -58,24 +74,9 @@ export async function enqueueOutbox(
   payload: unknown,
   traceParent?: string,
 ): Promise<string> {
-  const id = randomUUID();
-  const now = new Date().toISOString();
-  await (trx as Kysely<OutboxTable>)
-    .insertInto('outbox')
-    .values({
-      id,
-      topic,
-      payload: JSON.stringify(payload),
-      trace_parent: traceParent ?? null,
-      created_at: now,
-      attempts: 0,
-      next_attempt_at: now,
-      claimed_until: null,
-      delivered_at: null,
-      last_error: null,
-    })
-    .execute();
-  return id;
+  const row = outboxRow(topic, payload, traceParent);
+  await (trx as Kysely<OutboxTable>).insertInto('outbox').values(row).execute();
+  return row.id;
 }
 
 export type OutboxHandler = (message: OutboxMessage) => Promise<void>;

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { TOPICS, type PlaceholderDeviceRequested } from '@baton/contracts';
-import type { AutopilotDevice, ImportedDeviceIdentity, ImportState } from '../store/types.js';
+import type { AutopilotDevice, ImportedDeviceIdentity, ImportState, OutboxWrite, RegisterOutcome } from '../store/types.js';
 import { IMPORT_ERRORS, discoveryErrors, type ImportError } from '../errors.js';
 import { nowIso, type DiscoveryDeps } from './deps.js';
 import { parseBase64Binary, readHardwareHash } from './hardware-hash.js';
@@ -38,13 +38,101 @@ export function hardwareHashBytes(hardwareIdentifier: string | null | undefined)
   return bytes;
 }
 
+export interface ImportOptions {
+  traceParent?: string;
+  /** Rows written per transaction; a batch that hits a conflict is retried one row at a time. */
+  batchSize?: number;
+  /**
+   * What a hash that is not base64 does: Graph refuses the request (400, as Graph refuses a bad
+   * Edm.Binary literal); a CSV import refuses just that row with 802.
+   */
+  notBase64?: 'rejectRequest' | 'refuseRow';
+}
+
+export const DEFAULT_IMPORT_BATCH = 500;
+
+/** An imported identity ready to be written: either refused already, or a device to register. */
+interface PreparedImport {
+  imported: ImportedDeviceIdentity;
+  registration?: { device: AutopilotDevice; message: OutboxWrite };
+}
+
 export async function importDevice(
   deps: DiscoveryDeps,
   tenantId: string,
   input: ImportInput,
   traceParent?: string,
 ): Promise<ImportedDeviceIdentity> {
-  const bytes = hardwareHashBytes(input.hardwareIdentifier);
+  const [imported] = await importDevices(deps, tenantId, [input], { traceParent });
+  return imported!;
+}
+
+/**
+ * Imports identities in order, one answer per input. Every row is judged before anything is
+ * written; rows are then written in batches, each batch one transaction, so a device is never
+ * stored without its imported record and outbox message. A refused row creates only its
+ * imported record, carrying the Autopilot error code.
+ */
+export async function importDevices(
+  deps: DiscoveryDeps,
+  tenantId: string,
+  inputs: ImportInput[],
+  options: ImportOptions = {},
+): Promise<ImportedDeviceIdentity[]> {
+  const prepared = inputs.map((input) => prepareImport(deps, tenantId, input, options));
+  const batchSize = Math.max(1, options.batchSize ?? DEFAULT_IMPORT_BATCH);
+  for (let start = 0; start < prepared.length; start += batchSize) {
+    const batch = prepared.slice(start, start + batchSize);
+    const registering = batch.filter((p) => p.registration);
+    const outcomes = await registerBatch(deps, registering);
+    const refused: ImportedDeviceIdentity[] = [];
+    let queued = false;
+    registering.forEach((p, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.registered) {
+        queued = true;
+        return;
+      }
+      // The other tenant's registration id stays hidden: it is that tenant's data.
+      p.imported.state =
+        outcome.existing.tenantId === tenantId
+          ? errorState(IMPORT_ERRORS.alreadyAssigned, outcome.existing.id)
+          : errorState(IMPORT_ERRORS.assignedToOtherTenant, null);
+      refused.push(p.imported);
+    });
+    for (const p of batch) if (!p.registration) refused.push(p.imported);
+    if (refused.length > 0) await deps.store.insertImportedMany(refused);
+    if (queued) deps.outboxWritten?.();
+  }
+  return prepared.map((p) => p.imported);
+}
+
+/**
+ * A batch that collides with a concurrent import on the unique hardware identity fails as a
+ * whole; its rows are then written one at a time so only the colliding row is refused.
+ */
+async function registerBatch(deps: DiscoveryDeps, registering: PreparedImport[]): Promise<RegisterOutcome[]> {
+  if (registering.length === 0) return [];
+  const entries = registering.map((p) => ({ ...p.registration!, imported: p.imported }));
+  if (entries.length > 1) {
+    const outcomes = await deps.store.registerDevices(entries);
+    if (outcomes) return outcomes;
+  }
+  const outcomes: RegisterOutcome[] = [];
+  for (const entry of entries) outcomes.push(await deps.store.registerDevice(entry.device, entry.imported, entry.message));
+  return outcomes;
+}
+
+function prepareImport(deps: DiscoveryDeps, tenantId: string, input: ImportInput, options: ImportOptions): PreparedImport {
+  let bytes: Buffer | null;
+  let notBase64 = false;
+  try {
+    bytes = hardwareHashBytes(input.hardwareIdentifier);
+  } catch (error) {
+    if (options.notBase64 !== 'refuseRow') throw error;
+    bytes = null;
+    notBase64 = true;
+  }
   const now = nowIso(deps);
   const imported: ImportedDeviceIdentity = {
     id: randomUUID(),
@@ -58,13 +146,12 @@ export async function importDevice(
     importId: blankToNull(input.importId),
     createdDateTime: now,
   };
-  const refuse = async (error: ImportError, registrationId: string | null = null) => {
-    imported.state = errorState(error, registrationId);
-    await deps.store.insertImported(imported);
-    return imported;
+  const refuse = (error: ImportError): PreparedImport => {
+    imported.state = errorState(error, null);
+    return { imported };
   };
 
-  if (!bytes) return refuse(IMPORT_ERRORS.invalidHardwareHash);
+  if (!bytes || notBase64) return refuse(IMPORT_ERRORS.invalidHardwareHash);
   const reading = readHardwareHash(bytes, deps.box);
   if (!reading.ok) {
     deps.logger?.info({ tenantId, reason: reading.reason }, 'import refused: hardware hash');
@@ -93,19 +180,13 @@ export async function importDevice(
     createdDateTime: now,
   };
   imported.state = { deviceImportStatus: 'complete', deviceRegistrationId: device.id, deviceErrorCode: 0, deviceErrorName: null };
-  const outcome = await deps.store.registerDevice(device, imported, {
-    topic: TOPICS.placeholderDeviceRequested,
-    payload: placeholderMessage(device),
-    traceParent,
-  });
-  if (!outcome.registered) {
-    // The other tenant's registration id stays hidden: it is that tenant's data.
-    return outcome.existing.tenantId === tenantId
-      ? refuse(IMPORT_ERRORS.alreadyAssigned, outcome.existing.id)
-      : refuse(IMPORT_ERRORS.assignedToOtherTenant);
-  }
-  deps.outboxWritten?.();
-  return imported;
+  return {
+    imported,
+    registration: {
+      device,
+      message: { topic: TOPICS.placeholderDeviceRequested, payload: placeholderMessage(device), traceParent: options.traceParent },
+    },
+  };
 }
 
 function errorState(error: ImportError, registrationId: string | null): ImportState {

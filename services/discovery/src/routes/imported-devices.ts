@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { importDevice } from '../domain/registration.js';
+import { importDevice, importDevices } from '../domain/registration.js';
 import { discoveryErrors } from '../errors.js';
 import { graphAuth, metadataContext, tenantOf, traceOf, type GraphRouteOptions } from './context.js';
 import { collection, parseCollectionQuery } from './odata.js';
@@ -52,12 +52,11 @@ export const importedDeviceRoutes: FastifyPluginAsync<GraphRouteOptions> = async
     '/deviceManagement/importedWindowsAutopilotDeviceIdentities/import',
     { schema: { body: ImportActionBody }, bodyLimit: 8 * 1024 * 1024 },
     async (request) => {
-      const tenantId = tenantOf(request);
-      const results = [];
-      // Rows are independent: each is its own transaction, so one refused row leaves the others intact.
-      for (const row of request.body.importedWindowsAutopilotDeviceIdentities as ImportedIdentityBody[]) {
-        results.push(render(await importDevice(deps, tenantId, row, traceOf(request))));
-      }
+      // Every row is judged before any is written; refused rows leave the others intact.
+      const imported = await importDevices(deps, tenantOf(request), request.body.importedWindowsAutopilotDeviceIdentities as ImportedIdentityBody[], {
+        traceParent: traceOf(request),
+      });
+      const results = imported.map(render);
       return { '@odata.context': metadataContext(publicUrl, version, `Collection(microsoft.graph.importedWindowsAutopilotDeviceIdentity)`), value: results };
     },
   );

@@ -1,7 +1,7 @@
 /**
  * DiscoveryStore on Kysely; the same queries run on SQLite and PostgreSQL.
  */
-import { enqueueOutbox, sql, type Database } from '@baton/kit';
+import { enqueueOutbox, outboxRow, sql, type Database } from '@baton/kit';
 import type { Kysely, SelectQueryBuilder } from 'kysely';
 import type {
   AutopilotDeviceRow,
@@ -21,8 +21,21 @@ import type {
   ProfileAssignment,
   ProfileOdataType,
   RegisterOutcome,
+  RegistrationEntry,
   SerialFilter,
 } from './types.js';
+
+/**
+ * Rows per multi-row INSERT: the widest table has 16 columns, which keeps a statement under
+ * SQLite's 32,766 and PostgreSQL's 65,535 bound parameters with room to spare.
+ */
+const INSERT_CHUNK = 500;
+
+function chunks<T>(items: T[], size = INSERT_CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
 
 export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
@@ -161,6 +174,52 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
       if (!winner) throw error;
       return { registered: false, existing: { id: winner.id, tenantId: winner.tenantId } };
     }
+  }
+
+  async registerDevices(entries: RegistrationEntry[]): Promise<RegisterOutcome[] | undefined> {
+    if (entries.length === 0) return [];
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        const holders = new Map<string, { id: string; tenantId: string }>();
+        for (const part of chunks(entries.map((e) => e.device.hardwareIdentityDigest))) {
+          const rows = await trx
+            .selectFrom('autopilot_devices')
+            .select(['id', 'tenant_id', 'hardware_identity_digest'])
+            .where('hardware_identity_digest', 'in', part)
+            .execute();
+          for (const r of rows) holders.set(r.hardware_identity_digest, { id: r.id, tenantId: r.tenant_id });
+        }
+        const outcomes: RegisterOutcome[] = [];
+        const winners: RegistrationEntry[] = [];
+        for (const entry of entries) {
+          const existing = holders.get(entry.device.hardwareIdentityDigest);
+          if (existing) {
+            outcomes.push({ registered: false, existing });
+            continue;
+          }
+          holders.set(entry.device.hardwareIdentityDigest, { id: entry.device.id, tenantId: entry.device.tenantId });
+          winners.push(entry);
+          outcomes.push({ registered: true });
+        }
+        const now = new Date().toISOString();
+        for (const part of chunks(winners)) {
+          await trx.insertInto('autopilot_devices').values(part.map((e) => deviceToRow(e.device))).execute();
+          await trx.insertInto('imported_device_identities').values(part.map((e) => importedToRow(e.imported))).execute();
+          await trx.insertInto('outbox').values(part.map((e) => outboxRow(e.message.topic, e.message.payload, e.message.traceParent, now))).execute();
+        }
+        return outcomes;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async insertImportedMany(imported: ImportedDeviceIdentity[]): Promise<void> {
+    if (imported.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      for (const part of chunks(imported)) await trx.insertInto('imported_device_identities').values(part.map(importedToRow)).execute();
+    });
   }
 
   async findDeviceByDigest(digest: string): Promise<AutopilotDevice | undefined> {

@@ -94,12 +94,25 @@ export interface OutboxWrite {
 
 export type RegisterOutcome = { registered: true } | { registered: false; existing: { id: string; tenantId: string } };
 
+export interface RegistrationEntry {
+  device: AutopilotDevice;
+  imported: ImportedDeviceIdentity;
+  message: OutboxWrite;
+}
+
 export interface DiscoveryStore {
   /**
    * Registers a device, records its import and queues the outbox message, all in one
    * transaction; when another registration holds the hardware identity nothing is written.
    */
   registerDevice(device: AutopilotDevice, imported: ImportedDeviceIdentity, message: OutboxWrite): Promise<RegisterOutcome>;
+  /**
+   * registerDevice for many devices in one transaction, answering per entry in order. A device
+   * whose hardware identity is registered already, or appears earlier in the same call, is not
+   * written. Undefined when a concurrent writer took one of the identities first: then nothing
+   * was written and the caller retries the entries one by one.
+   */
+  registerDevices(entries: RegistrationEntry[]): Promise<RegisterOutcome[] | undefined>;
   findDeviceByDigest(digest: string): Promise<AutopilotDevice | undefined>;
   getDevice(tenantId: string, id: string): Promise<AutopilotDevice | undefined>;
   listDevices(tenantId: string, filter: SerialFilter, page: Page): Promise<AutopilotDevice[]>;
@@ -110,6 +123,7 @@ export interface DiscoveryStore {
 
   /** Records an import that failed; it creates nothing else. */
   insertImported(imported: ImportedDeviceIdentity): Promise<void>;
+  insertImportedMany(imported: ImportedDeviceIdentity[]): Promise<void>;
   getImported(tenantId: string, id: string): Promise<ImportedDeviceIdentity | undefined>;
   listImported(tenantId: string, filter: SerialFilter, page: Page): Promise<ImportedDeviceIdentity[]>;
   deleteImported(tenantId: string, id: string): Promise<boolean>;

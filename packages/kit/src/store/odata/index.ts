@@ -1,0 +1,3 @@
+export * from './property-map.js';
+export { applyODataFilter, odataFilterToSql, type ODataSqlOptions } from './filter-sql.js';
+export { applyODataOrderBy } from './orderby-sql.js';

@@ -1,0 +1,275 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import type { Kysely, Migration } from 'kysely';
+import { applyOrderBy, evaluateFilter, formatFilter, parseFilter, ODataError, type FilterNode, type FilterLiteral, type OrderByItem } from '@baton/protocols';
+import { openDatabase, dropPostgresSchema } from '../database.js';
+import { testBackends, uniqueSchema } from '../../testing/postgres.js';
+import { applyODataFilter, applyODataOrderBy, type ODataPropertyMap } from './index.js';
+
+interface Device {
+  id: number;
+  displayName: string | null;
+  serialNumber: string | null;
+  groupTag: string | null;
+  deviceId: string | null;
+  enrollmentCount: number | null;
+  isManaged: boolean | null;
+  registeredAt: string | null;
+  physicalIds: string[] | null;
+  state: { deviceImportStatus: string | null };
+}
+
+const devices: Device[] = [
+  ['Kiosk-01', 'SN-001', 'Sales', '6f9a9c2b-8d1e-4a51-9a3e-0c2f8d7b1e44', 0, true, '2024-01-01T00:00:00.000Z', ['[ZTDID]:aa11', '[OrderId]:Sales'], 'complete'],
+  ['kiosk-02', 'sn-002', 'sales', '0b7d1c8e-2f4a-4e61-8c2d-9a1b3c4d5e6f', 1, false, '2024-01-01T00:00:00.001Z', ['[ZTDID]:bb22'], 'pending'],
+  ['50% off', 'SN_100%', null, null, 2, null, '2023-06-15T12:30:00.000Z', [], 'error'],
+  ['500 units', 'SN-100', 'Ops', 'A1B2C3D4-0000-4000-8000-000000000001', 5, true, null, null, null],
+  ['a_b', 'SN!1', 'Ops_East', null, null, false, '2025-12-31T23:59:59.999Z', ['[OrderId]:Ops_East', '[ZTDID]:cc33'], 'complete'],
+  ['axb', 'SN!!2', 'ops', null, -3, true, '1999-01-01T00:00:00.000Z', ['[orderid]:ops'], 'unknown'],
+  ["O'Brien's laptop", "it''s", "O'", null, 3, null, '2024-02-29T08:00:00.000Z', ['[ZTDID]:dd44', "[OrderId]:O'Brien"], 'complete'],
+  ['!bang!', '%', '_', null, 1, true, '2024-01-01T00:00:00.000Z', ['%', '_', '!'], 'Complete'],
+  ['', '', '', null, 0, false, '2024-03-01T10:00:00.000Z', [''], ''],
+  [null, null, null, null, null, null, null, null, null],
+  ['ZEBRA', 'zz', 'Z', null, 100, true, '2030-05-05T05:05:05.000Z', ['[PurchaseOrderId]:PO-9', '[ZTDID]:ee55', '[OrderId]:Z'], 'pending'],
+  ['zebra', 'ZZ', 'z', null, 99, false, '2030-05-05T05:05:05.500Z', ['[ztdid]:EE55'], 'PENDING'],
+].map(([displayName, serialNumber, groupTag, deviceId, enrollmentCount, isManaged, registeredAt, physicalIds, status], i) => ({
+  id: i + 1,
+  displayName,
+  serialNumber,
+  groupTag,
+  deviceId,
+  enrollmentCount,
+  isManaged,
+  registeredAt,
+  physicalIds,
+  state: { deviceImportStatus: status },
+})) as Device[];
+
+function propertyMap(caseInsensitive: boolean): ODataPropertyMap {
+  return {
+    id: { column: 'id', type: 'number' },
+    displayName: { column: 'display_name', type: 'string', caseInsensitive },
+    serialNumber: { column: 'serial_number', type: 'string', caseInsensitive },
+    groupTag: { column: 'group_tag', type: 'string', caseInsensitive },
+    deviceId: { column: 'device_id', type: 'string', caseInsensitive },
+    enrollmentCount: { column: 'enrollment_count', type: 'number' },
+    isManaged: { column: 'is_managed', type: 'boolean' },
+    registeredAt: { column: 'registered_at', type: 'datetime' },
+    physicalIds: { jsonArrayColumn: 'physical_ids', caseInsensitive },
+    'state/deviceImportStatus': { column: 'import_status', type: 'string', caseInsensitive },
+  };
+}
+
+const migration: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('devices')
+      .addColumn('id', 'integer', (c) => c.primaryKey())
+      .addColumn('display_name', 'text')
+      .addColumn('serial_number', 'text')
+      .addColumn('group_tag', 'text')
+      .addColumn('device_id', 'text')
+      .addColumn('enrollment_count', 'integer')
+      .addColumn('is_managed', 'integer')
+      .addColumn('registered_at', 'text')
+      .addColumn('physical_ids', 'text')
+      .addColumn('import_status', 'text')
+      .execute();
+  },
+};
+
+// ---- a generator of filters the SQL translation supports, over the properties above ----
+
+const text = fc.oneof(
+  fc.constantFrom('', 'a', 'A', 'kiosk', 'KIOSK-0', 'sales', 'SN', 'sn-00', '%', '_', '!', '50%', 'a_b', '!!', "'", "O'", 'ops_', 'z', 'ZZ', 'complete', 'PENDING', '[ztdid]', '[ZTDID]:', '[OrderId]:', 'ee55', 'Sales'),
+  fc.string({ unit: fc.constantFrom('a', 'A', 'b', 'z', 'Z', '%', '_', '!', "'", '-', '0', '1', 'S', 'n'), maxLength: 4 }),
+);
+const str = (value: string): FilterLiteral => ({ kind: 'literal', type: 'string', value });
+const nul: FilterLiteral = { kind: 'literal', type: 'null', value: null };
+const op = fc.constantFrom('eq' as const, 'ne' as const, 'gt' as const, 'ge' as const, 'lt' as const, 'le' as const);
+const fn = fc.constantFrom('startswith' as const, 'endswith' as const, 'contains' as const);
+const stringProperty = fc.constantFrom<string[]>(['displayName'], ['serialNumber'], ['groupTag'], ['state', 'deviceImportStatus'], ['DisplayName']);
+const datetimes = [...new Set(devices.map((d) => d.registeredAt).filter((d): d is string => d !== null))];
+
+/** Sometimes writes the literal first, which the translation must flip. */
+function comparison(path: string[], operator: fc.Arbitrary<'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le'>, literal: fc.Arbitrary<FilterLiteral>): fc.Arbitrary<FilterNode> {
+  return fc.tuple(operator, literal, fc.boolean()).map(([o, lit, flip]): FilterNode => {
+    const property = { kind: 'property' as const, path };
+    return flip ? { kind: 'compare', op: o, left: lit, right: property } : { kind: 'compare', op: o, left: property, right: lit };
+  });
+}
+
+const element = { kind: 'variable' as const, name: 'p', path: [] };
+const elementPredicate: fc.Arbitrary<FilterNode> = fc.letrec<{ node: FilterNode }>((tie) => ({
+  node: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.tuple(op, text).map(([o, v]): FilterNode => ({ kind: 'compare', op: o, left: element, right: str(v) })),
+    fc.tuple(fn, text).map(([f, v]): FilterNode => ({ kind: 'function', name: f, args: [element, str(v)] })),
+    fc.tuple(fc.constantFrom('and' as const, 'or' as const), tie('node'), tie('node')).map(([k, l, r]): FilterNode => ({ kind: k, left: l, right: r })),
+    tie('node').map((o): FilterNode => ({ kind: 'not', operand: o })),
+  ),
+})).node;
+
+const leaf: fc.Arbitrary<FilterNode> = fc.oneof(
+  stringProperty.chain((path) => comparison(path, op, fc.oneof({ weight: 5, arbitrary: text.map(str) }, { weight: 1, arbitrary: fc.constant(nul) }))),
+  fc.tuple(fn, stringProperty, text).map(([f, path, v]): FilterNode => ({ kind: 'function', name: f, args: [{ kind: 'property', path }, str(v)] })),
+  comparison(['deviceId'], fc.constantFrom('eq' as const, 'ne' as const), fc.constantFrom(...devices.filter((d) => d.deviceId).map((d) => d.deviceId!.toUpperCase()), '00000000-0000-4000-8000-000000000000').map((value): FilterLiteral => ({ kind: 'literal', type: 'guid', value }))),
+  comparison(['enrollmentCount'], op, fc.oneof(fc.integer({ min: -4, max: 101 }), fc.constantFrom(0.5, 2.5, -3.5, 1e9)).map((value): FilterLiteral => ({ kind: 'literal', type: 'number', value }))),
+  comparison(['enrollmentCount'], op, fc.constant(nul)),
+  comparison(['isManaged'], op, fc.oneof(fc.boolean().map((value): FilterLiteral => ({ kind: 'literal', type: 'boolean', value })), fc.constant(nul))),
+  comparison(
+    ['registeredAt'],
+    op,
+    fc.oneof(
+      fc.constantFrom(...datetimes).map((value): FilterLiteral => ({ kind: 'literal', type: 'datetime', value })),
+      fc.constantFrom('2024-01-01T00:00:00Z', '2024-01-01', '2024-01-01T01:00:00+01:00', '2030-05-05T05:05:05.5Z', '2030-05-05T05:05:05.4999999Z').map((value): FilterLiteral => ({ kind: 'literal', type: 'datetime', value })),
+    ),
+  ),
+  fc.tuple(fc.constantFrom('any' as const, 'all' as const), elementPredicate).map(([o, predicate]): FilterNode => ({ kind: 'lambda', op: o, collection: { kind: 'property', path: ['physicalIds'] }, variable: 'p', predicate })),
+  fc.constant<FilterNode>({ kind: 'lambda', op: 'any', collection: { kind: 'property', path: ['physicalIds'] } }),
+);
+
+const sqlFilter: fc.Arbitrary<FilterNode> = fc.letrec<{ node: FilterNode }>((tie) => ({
+  node: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    leaf,
+    fc.tuple(fc.constantFrom('and' as const, 'or' as const), tie('node'), tie('node')).map(([k, l, r]): FilterNode => ({ kind: k, left: l, right: r })),
+    tie('node').map((o): FilterNode => ({ kind: 'not', operand: o })),
+  ),
+})).node;
+
+const orderProperty = fc.constantFrom('displayName', 'serialNumber', 'groupTag', 'enrollmentCount', 'isManaged', 'registeredAt', 'state/deviceImportStatus');
+const orderBy = fc.array(fc.record({ path: orderProperty.map((p) => p.split('/')), direction: fc.constantFrom('asc' as const, 'desc' as const) }), { maxLength: 3 });
+
+for (const backend of testBackends()) {
+  test(`OData filters and ordering in SQL on ${backend.name}`, async (t) => {
+    const schema = uniqueSchema('odata');
+    const database = await openDatabase<any>({
+      service: 'odatatest',
+      dataDir: mkdtempSync(join(tmpdir(), 'baton-odata-')),
+      databaseUrl: backend.databaseUrl,
+      schema,
+      migrations: { '0000_devices': migration },
+    });
+    t.after(async () => {
+      await database.close();
+      if (backend.databaseUrl) await dropPostgresSchema(backend.databaseUrl, schema);
+    });
+    const { db, dialect } = database;
+    await db
+      .insertInto('devices')
+      .values(
+        devices.map((d) => ({
+          id: d.id,
+          display_name: d.displayName,
+          serial_number: d.serialNumber,
+          group_tag: d.groupTag,
+          device_id: d.deviceId,
+          enrollment_count: d.enrollmentCount,
+          is_managed: d.isManaged === null ? null : d.isManaged ? 1 : 0,
+          registered_at: d.registeredAt,
+          physical_ids: d.physicalIds === null ? null : JSON.stringify(d.physicalIds),
+          import_status: d.state.deviceImportStatus,
+        })),
+      )
+      .execute();
+
+    const sqlIds = async (node: FilterNode, caseInsensitive = true): Promise<number[]> => {
+      const rows = await applyODataFilter(db.selectFrom('devices').select('id'), node, propertyMap(caseInsensitive), dialect).orderBy('id').execute();
+      return rows.map((r: { id: number }) => Number(r.id));
+    };
+    const memoryIds = (node: FilterNode, caseInsensitive = true): number[] =>
+      devices.filter((d) => evaluateFilter(node, d as unknown as Record<string, unknown>, { caseInsensitive })).map((d) => d.id);
+    const ids = (filter: string) => sqlIds(parseFilter(filter));
+
+    await t.test('the filters real tools send', async () => {
+      assert.deepEqual(await ids("contains(serialNumber,'SN-00')"), [1, 2]);
+      assert.deepEqual(await ids("serialNumber eq 'sn-001'"), [1]);
+      assert.deepEqual(await ids("deviceId eq '6F9A9C2B-8D1E-4A51-9A3E-0C2F8D7B1E44'"), [1]);
+      assert.deepEqual(await ids('deviceId eq a1b2c3d4-0000-4000-8000-000000000001'), [4]);
+      assert.deepEqual(await ids("physicalIds/any(p:startswith(p,'[ZTDID]'))"), [1, 2, 5, 7, 11, 12]);
+      assert.deepEqual(await ids("physicalIds/any(p:p eq '[OrderId]:sales')"), [1]);
+      assert.deepEqual(await ids("displayName eq 'kiosk-01' and startswith(groupTag,'S')"), [1]);
+      assert.deepEqual(await ids("not(groupTag eq 'ops')"), [1, 2, 3, 5, 7, 8, 9, 10, 11, 12]);
+      assert.deepEqual(await ids("state/deviceImportStatus eq 'complete'"), [1, 5, 7, 8]);
+    });
+
+    await t.test('LIKE wildcards and quotes in the needle match literally', async () => {
+      assert.deepEqual(await ids("contains(displayName,'50%')"), [3]);
+      assert.deepEqual(await ids("startswith(displayName,'a_')"), [5]);
+      assert.deepEqual(await ids("endswith(serialNumber,'!2')"), [6]);
+      assert.deepEqual(await ids("contains(displayName,'!')"), [8]);
+      assert.deepEqual(await ids("contains(displayName,'''s')"), [7]);
+      assert.deepEqual(await ids("serialNumber eq 'it''''s'"), [7]);
+      assert.deepEqual(await ids("physicalIds/any(p:p eq '_')"), [8]);
+      assert.deepEqual(await ids("physicalIds/any(p:contains(p,'%'))"), [8]);
+    });
+
+    await t.test('nulls, booleans, numbers and datetimes', async () => {
+      assert.deepEqual(await ids('groupTag eq null'), [3, 10]);
+      assert.deepEqual(await ids("groupTag ne 'ops'"), [1, 2, 3, 5, 7, 8, 9, 10, 11, 12]);
+      assert.deepEqual(await ids('isManaged eq true'), [1, 4, 6, 8, 11]);
+      assert.deepEqual(await ids('enrollmentCount gt 1.5 and enrollmentCount le 5'), [3, 4, 7]);
+      assert.deepEqual(await ids('registeredAt ge 2030-05-05T05:05:05.5Z'), [12]);
+      assert.deepEqual(await ids('registeredAt lt 2024-01-01T01:00:00.001+01:00'), [1, 3, 6, 8]);
+      assert.deepEqual(await ids('physicalIds/any()'), [1, 2, 4, 5, 6, 7, 8, 9, 11, 12].filter((id) => devices[id - 1]!.physicalIds?.length));
+      assert.deepEqual(await ids("physicalIds/all(p:startswith(p,'['))"), [1, 2, 3, 4, 5, 6, 7, 10, 11, 12]);
+    });
+
+    await t.test('what the translation refuses', async () => {
+      const refuses = (filter: string, pattern: RegExp) =>
+        assert.throws(
+          () => applyODataFilter(db.selectFrom('devices').selectAll(), parseFilter(filter), propertyMap(true), dialect),
+          (e: unknown) => e instanceof ODataError && e.code === 'odata.unsupported' && pattern.test(e.message),
+        );
+      refuses("secret eq 'x'", /'secret'/);
+      refuses("enrollmentCount eq '3'", /number/);
+      refuses("isManaged eq 1", /boolean/);
+      refuses("registeredAt gt '2024'", /datetime/);
+      refuses("physicalIds eq 'x'", /any\(\) or all\(\)/);
+      refuses("displayName/any(p:p eq 'x')", /not a collection/);
+      refuses('displayName eq serialNumber', /literal/);
+      refuses("physicalIds/any(p:displayName eq 'x')", /range variable/);
+      refuses("contains(enrollmentCount,'1')", /string property/);
+    });
+
+    await t.test('random filters select exactly the rows evaluateFilter selects', async () => {
+      for (const caseInsensitive of [true, false]) {
+        await fc.assert(
+          fc.asyncProperty(sqlFilter, async (node) => {
+            assert.deepEqual(await sqlIds(node, caseInsensitive), memoryIds(node, caseInsensitive), formatFilter(node));
+          }),
+          { numRuns: 400 },
+        );
+      }
+    });
+
+    await t.test('random filters survive printing and parsing on the way in', async () => {
+      await fc.assert(
+        fc.asyncProperty(sqlFilter, async (node) => {
+          const reparsed = parseFilter(formatFilter(node), { maxLength: Infinity, maxDepth: 100 });
+          assert.deepEqual(await sqlIds(reparsed), memoryIds(node));
+        }),
+        { numRuns: 100 },
+      );
+    });
+
+    await t.test('random $orderby gives the order applyOrderBy gives', async () => {
+      for (const caseInsensitive of [true, false]) {
+        await fc.assert(
+          fc.asyncProperty(orderBy, async (items) => {
+            const full: OrderByItem[] = [...items, { path: ['id'], direction: 'asc' }];
+            const rows = await applyODataOrderBy(db.selectFrom('devices').select('id'), full, propertyMap(caseInsensitive), dialect).execute();
+            const expected = applyOrderBy(devices as unknown as Record<string, unknown>[], full, { caseInsensitive }).map((d) => d.id);
+            assert.deepEqual(rows.map((r: { id: number }) => Number(r.id)), expected, JSON.stringify(items));
+          }),
+          { numRuns: 150 },
+        );
+      }
+    });
+  });
+}
