@@ -7,3 +7,4 @@ export * from './provisioning/index.js';
 export * from './hwhash/index.js';
 export * from './autopilot-csv/index.js';
 export * from './odata/index.js';
+export * from './membership-rules/index.js';
