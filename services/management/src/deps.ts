@@ -1,4 +1,4 @@
-import type { KeyAndCert, ServiceUrls, TokenVerifier } from '@baton/kit';
+import type { KeyAndCert, SecretBox, ServiceUrls, TokenVerifier } from '@baton/kit';
 import type { Logger } from 'pino';
 import type { ManagementStore } from './store/store.js';
 
@@ -12,6 +12,8 @@ export interface ManagementDeps {
   enrollmentTokens: TokenVerifier;
   /** Verifies Graph admin tokens (audience GRAPH_RESOURCE). */
   graphTokens: TokenVerifier;
+  /** Seals what management keeps secret at rest (the CA key, devices' digest secrets). */
+  secrets: SecretBox;
   /** The MDM CA, created on first use. */
   authority(): Promise<KeyAndCert>;
 }

@@ -1,5 +1,5 @@
 import { GRAPH_RESOURCE, MDM_RESOURCE } from '@baton/contracts';
-import { TokenVerifier, type KeyAndCert, type ServiceContext, type ServiceRuntime } from '@baton/kit';
+import { createSecretBox, TokenVerifier, type KeyAndCert, type ServiceContext, type ServiceRuntime } from '@baton/kit';
 import { managementPlugin, type ManagementPluginOptions } from './app.js';
 import type { ManagementDeps } from './deps.js';
 import { loadOrCreateAuthority } from './enrollment/authority.js';
@@ -19,6 +19,7 @@ export async function createManagementService(ctx: ServiceContext): Promise<Serv
     logger: ctx.logger,
     enrollmentTokens: new TokenVerifier({ identityUrl: ctx.urls.identity, audiences: [MDM_RESOURCE], fetch: ctx.fetch }),
     graphTokens: new TokenVerifier({ identityUrl: ctx.urls.identity, audiences: [GRAPH_RESOURCE], fetch: ctx.fetch }),
+    secrets: createSecretBox(ctx.secretKey, 'management'),
     authority() {
       authority ??= loadOrCreateAuthority(store, ctx.secretKey).catch((error) => {
         authority = undefined;

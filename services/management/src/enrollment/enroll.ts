@@ -4,10 +4,11 @@
  * first-session commands, and answers with the provisioning document that points the
  * device's DM client at MDM.svc.
  */
-import { randomUUID } from 'node:crypto';
-import { CsrError, certificateDerBase64, signPublicKey, thumbprint, verifyCsr, type KeyAndCert } from '@baton/kit';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { CsrError, certificateDerBase64, signPublicKey, thumbprint, verifyCsr, type KeyAndCert, type SecretBox } from '@baton/kit';
 import { buildProvisioningDoc, TOKEN, type PollSettings, type RequestSecurityToken } from '@baton/protocols';
 import { EnrollmentFault } from '../errors.js';
+import { newNonce } from '../session/authenticate.js';
 import { firstSessionCommands } from '../session/inventory.js';
 import type { Enrollment, ManagementStore } from '../store/store.js';
 import type { DeviceIdentity } from './token.js';
@@ -47,6 +48,8 @@ function contextValue(rst: RequestSecurityToken, name: string): string | undefin
 export interface EnrollInput {
   store: ManagementStore;
   authority: KeyAndCert;
+  /** Seals the device's OMA-DM digest secret. */
+  secrets: SecretBox;
   identity: DeviceIdentity;
   request: RequestSecurityToken;
   managementUrl: string;
@@ -111,7 +114,26 @@ export async function enrollDevice(input: EnrollInput): Promise<EnrollResult> {
     managementState: 'enrolling',
     inventory: {},
   };
-  const replaced = await input.store.replaceEnrollment(enrollment, firstSessionCommands());
+  // APPAUTH CLIENT: what the device uses for the OMA-DM MD5 digest when it does not present
+  // its certificate over TLS (session/authenticate.ts). The APPSRV pair would let the device
+  // authenticate the server by digest; TLS server authentication does that job, so its
+  // secret is random and kept nowhere.
+  const clientName = enrollment.id;
+  const clientSecret = randomBytes(24).toString('base64url');
+  const clientNonce = newNonce();
+  const appAuth = {
+    clientName,
+    clientSecret,
+    clientNonceBase64: clientNonce,
+    serverName: PROVIDER_ID,
+    serverSecret: randomBytes(24).toString('base64url'),
+    serverNonceBase64: newNonce(),
+  };
+  const replaced = await input.store.replaceEnrollment(enrollment, firstSessionCommands(), {
+    userName: clientName,
+    secretSealed: input.secrets.seal(clientSecret),
+    nonce: clientNonce,
+  });
 
   const provisioningDocXml = buildProvisioningDoc({
     rootCaThumbprint: thumbprint(input.authority.certPem),
@@ -123,6 +145,7 @@ export async function enrollDevice(input: EnrollInput): Promise<EnrollResult> {
     providerName: PROVIDER_NAME,
     managementUrl: input.managementUrl,
     poll: POLL_SCHEDULE,
+    appAuth,
     // Tells the DM client which certificate to present on the TLS handshake to MDM.svc.
     sslClientCertSearchCriteria: `Subject=CN%3D${encodeURIComponent(mdmDeviceId)}&Stores=MY%5C${enrollmentType === 'Device' ? 'System' : 'User'}`,
   });

@@ -14,6 +14,7 @@ export async function enrollmentRoutes(app: FastifyInstance, deps: ManagementDep
     const result = await enrollDevice({
       store: deps.store,
       authority: await deps.authority(),
+      secrets: deps.secrets,
       identity,
       request: rst,
       managementUrl: `${deps.urls.management}${MANAGEMENT_PATHS.omadm}`,

@@ -45,14 +45,18 @@ export async function omadmRoutes(app: FastifyInstance, deps: ManagementDeps): P
     const message = parseSyncML(body);
     const serverUrl = `${deps.urls.management}${MANAGEMENT_PATHS.omadm}`;
     const authority = await deps.authority();
-    const auth = await authenticateDevice(deps.store, authority.certPem, message, peerCertificatePem(request.raw.socket));
+    const auth = await authenticateDevice({ store: deps.store, caCertPem: authority.certPem, secrets: deps.secrets }, message, peerCertificatePem(request.raw.socket));
 
     let replyMessage;
     if (!auth.ok) {
       request.log.info({ device: message.header.source.slice(0, 128), status: auth.status, reason: auth.reason }, 'OMA-DM message rejected');
-      replyMessage = rejectMessage(message, auth.status, serverUrl);
+      replyMessage = rejectMessage(message, auth.status, serverUrl, auth.chal);
     } else {
-      const outcome = await runSession(deps.store, { message, enrollment: auth.enrollment, rawBody: body, serverUrl });
+      const sessionAuth =
+        auth.method === 'digest'
+          ? { method: auth.method, ...(auth.headerStatus ? { headerStatus: auth.headerStatus } : {}), ...(auth.chal ? { chal: auth.chal } : {}) }
+          : { method: auth.method };
+      const outcome = await runSession(deps.store, { message, enrollment: auth.enrollment, rawBody: body, serverUrl, auth: sessionAuth });
       request.log.info(
         { enrollmentId: auth.enrollment.id, session: message.header.sessionId, msg: message.header.msgId, sent: outcome.sent, complete: outcome.complete, state: outcome.state },
         'OMA-DM message',

@@ -8,9 +8,23 @@
  * MsgID of the reply, CmdID); the device's Status/Results name it by (SessionID,
  * MsgRef, CmdRef). The reply echoes the device's MsgID, so MsgRef is the MsgID of the
  * device message that got the command.
+ *
+ * Session and message numbering (OMA-DM 1.2 Protocol §8.1, SyncML RepPro §5.1: a MsgID is
+ * unique and increasing within a session; a session begins with Alert 1200/1201):
+ * - SessionID is 1–32 letters or digits (Windows writes a hex counter); MsgID is a decimal
+ *   integer from 1 to 2^31−1. Anything else is refused.
+ * - A message that carries Alert 1200/1201 opens a session. Reusing a SessionID that has
+ *   ended is allowed only this way: the DM client's counter is not unique across reboots
+ *   and re-enrollments, and the spec asks uniqueness only among live sessions.
+ * - Any other message must continue an open session with a MsgID greater than the last
+ *   one seen. A repeated MsgID is refused rather than replayed: its commands may already
+ *   have been acted on, and a device that lost our reply starts a new session anyway, in
+ *   which whatever was in flight is sent again.
+ * - A refused message gets only a SyncHdr Status 400 and leaves nothing behind: no session
+ *   row, no stored request, no queue change.
  */
-import { AlertCode, StatusCode, type SyncMLCommand, type SyncMLMessage, type SyncMLStatus } from '@baton/protocols';
-import type { Enrollment, Inventory, ManagementStore, QueuedCommand } from '../store/store.js';
+import { AlertCode, StatusCode, type SyncMLChal, type SyncMLCommand, type SyncMLMessage, type SyncMLStatus } from '@baton/protocols';
+import type { Enrollment, Inventory, ManagementStore, QueuedCommand, SessionAuth } from '../store/store.js';
 import { inventoryKey, inventoryValue, MAX_INVENTORY_VALUES_PER_MESSAGE } from './inventory.js';
 
 export interface SessionInput {
@@ -23,6 +37,8 @@ export interface SessionInput {
   now?: Date;
   /** Commands handed out per reply; the rest follow in the next message of the session. */
   maxCommandsPerMessage?: number;
+  /** How the device proved itself; a digest Cred is answered with 212 and the next nonce. */
+  auth?: { method: SessionAuth; headerStatus?: string; chal?: SyncMLChal };
 }
 
 export interface SessionOutcome {
@@ -40,8 +56,18 @@ const DEFAULT_MAX_COMMANDS = 20;
 const UNENROLL_TYPE = /mdm\.unenrollment/i;
 const SESSION_START_ALERTS: ReadonlySet<string> = new Set([AlertCode.ClientInitiatedSession, AlertCode.ServerInitiatedSession]);
 
+const SESSION_ID_RE = /^[0-9A-Za-z]{1,32}$/;
+const MSG_ID_RE = /^[1-9][0-9]{0,9}$/;
+const MAX_MSG_ID = 2 ** 31 - 1;
+
+/** Whether the header's SessionID and MsgID are of the shape the numbering rules need. */
+export function validHeaderIds(message: SyncMLMessage): boolean {
+  const { sessionId, msgId } = message.header;
+  return SESSION_ID_RE.test(sessionId) && MSG_ID_RE.test(msgId) && Number(msgId) <= MAX_MSG_ID;
+}
+
 /** Builds the reply skeleton: header for the device, and the SyncHdr Status as CmdID 1. */
-function replyFor(message: SyncMLMessage, serverUrl: string, headerStatus: string): { reply: SyncMLMessage; nextCmdId: () => string } {
+function replyFor(message: SyncMLMessage, serverUrl: string, headerStatus: string, chal?: SyncMLChal): { reply: SyncMLMessage; nextCmdId: () => string } {
   let cmdId = 0;
   const nextCmdId = () => String(++cmdId);
   const h = message.header;
@@ -55,12 +81,14 @@ function replyFor(message: SyncMLMessage, serverUrl: string, headerStatus: strin
   };
   if (h.target) headerStatusCmd.targetRef = h.target;
   headerStatusCmd.sourceRef = h.source;
+  if (chal) headerStatusCmd.chal = chal;
   const reply: SyncMLMessage = {
     header: {
       verDTD: '1.2',
       verProto: 'DM/1.2',
       sessionId: h.sessionId,
-      msgId: h.msgId,
+      // An unusable MsgID is not echoed: the reply's own MsgID must still be a valid one.
+      msgId: validHeaderIds(message) ? h.msgId : '1',
       target: h.source,
       // Our own address rather than an echo of whatever the device put in Target.
       source: serverUrl,
@@ -75,8 +103,8 @@ function replyFor(message: SyncMLMessage, serverUrl: string, headerStatus: strin
  * The reply to a message the server will not act on: SyncHdr Status 401 (credentials
  * rejected) or 407 (none presented), no commands. Nothing is stored.
  */
-export function rejectMessage(message: SyncMLMessage, status: '401' | '407', serverUrl: string): SyncMLMessage {
-  return replyFor(message, serverUrl, status).reply;
+export function rejectMessage(message: SyncMLMessage, status: string, serverUrl: string, chal?: SyncMLChal): SyncMLMessage {
+  return replyFor(message, serverUrl, status, chal).reply;
 }
 
 function isUnenroll(cmd: SyncMLCommand): boolean {
@@ -97,10 +125,21 @@ async function runSessionInTx(store: ManagementStore, input: SessionInput): Prom
   }
   const now = (input.now ?? new Date()).toISOString();
   const { sessionId, msgId } = message.header;
-  const { reply, nextCmdId } = replyFor(message, input.serverUrl, StatusCode.Ok);
-
+  const refuse = (): SessionOutcome => ({
+    reply: rejectMessage(message, StatusCode.BadRequest, input.serverUrl),
+    sent: 0,
+    answered: 0,
+    complete: true,
+    state: enrollment.managementState,
+  });
+  if (!validHeaderIds(message)) return refuse();
   const startsSession = message.commands.some((c) => c.kind === 'Alert' && SESSION_START_ALERTS.has(c.data));
-  const opened = await store.openSession(enrollment.id, sessionId, msgId, now, startsSession);
+  const previous = await store.findSession(enrollment.id, sessionId);
+  if (previous && !previous.ended && Number(msgId) <= Number(previous.lastMsgId)) return refuse();
+  if (!startsSession && (!previous || previous.ended)) return refuse();
+
+  const { reply, nextCmdId } = replyFor(message, input.serverUrl, input.auth?.headerStatus ?? StatusCode.Ok, input.auth?.chal);
+  const opened = await store.openSession(enrollment.id, sessionId, msgId, now, startsSession, input.auth?.method ?? 'certificate');
   // Whatever was in flight belonged to a session the device has since left.
   if (opened) await store.requeueInFlight(enrollment.id);
   await store.recordRawRequest(enrollment.id, sessionId, msgId, input.rawBody, now);

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Dialect } from '@baton/kit';
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import type { CommandQueueTable, CommandsTable, EnrollmentsTable, ManagementDatabase } from './schema.js';
 import type {
   CommandCorrelation,
   CommandVerb,
+  DigestCredential,
   Enrollment,
   EnrollmentPatch,
   ListPage,
@@ -13,6 +14,8 @@ import type {
   NewCommand,
   QueuedCommand,
   SentCommand,
+  SessionAuth,
+  SessionState,
   StoredCertificateAuthority,
 } from './store.js';
 
@@ -45,6 +48,27 @@ function toEnrollment(row: Selectable<EnrollmentsTable>): Enrollment {
     lastSyncAt: row.last_sync_at,
     managementState: row.management_state,
     inventory: parseJson(row.inventory, {}),
+  };
+}
+
+function enrollmentRow(e: Enrollment): Insertable<EnrollmentsTable> {
+  return {
+    id: e.id,
+    tenant_id: e.tenantId,
+    azure_ad_device_id: e.azureAdDeviceId,
+    user_id: e.userId,
+    upn: e.upn,
+    mdm_device_id: e.mdmDeviceId,
+    hw_dev_id: e.hwDevId,
+    device_name: e.deviceName,
+    os_version: e.osVersion,
+    enrollment_type: e.enrollmentType,
+    cert_thumbprint: e.certThumbprint,
+    cert_pem: e.certPem,
+    enrolled_at: e.enrolledAt,
+    last_sync_at: e.lastSyncAt,
+    management_state: e.managementState,
+    inventory: JSON.stringify(e.inventory),
   };
 }
 
@@ -94,11 +118,11 @@ export class KyselyManagementStore implements ManagementStore {
     return (await this.getCertificateAuthority())!;
   }
 
-  replaceEnrollment(enrollment: Enrollment, initialCommands: NewCommand[]): Promise<string[]> {
-    return this.transaction(async (tx) => (tx as KyselyManagementStore).replaceEnrollmentInTx(enrollment, initialCommands));
+  replaceEnrollment(enrollment: Enrollment, initialCommands: NewCommand[], credential?: DigestCredential): Promise<string[]> {
+    return this.transaction(async (tx) => (tx as KyselyManagementStore).replaceEnrollmentInTx(enrollment, initialCommands, credential));
   }
 
-  private async replaceEnrollmentInTx(e: Enrollment, initialCommands: NewCommand[]): Promise<string[]> {
+  private async replaceEnrollmentInTx(e: Enrollment, initialCommands: NewCommand[], credential?: DigestCredential): Promise<string[]> {
     const previous = await this.db
       .selectFrom('enrollments')
       .select('id')
@@ -111,29 +135,53 @@ export class KyselyManagementStore implements ManagementStore {
       .execute();
     const removed = previous.map((p) => p.id);
     if (removed.length > 0) await this.db.deleteFrom('enrollments').where('id', 'in', removed).execute();
-    await this.db
-      .insertInto('enrollments')
-      .values({
-        id: e.id,
-        tenant_id: e.tenantId,
-        azure_ad_device_id: e.azureAdDeviceId,
-        user_id: e.userId,
-        upn: e.upn,
-        mdm_device_id: e.mdmDeviceId,
-        hw_dev_id: e.hwDevId,
-        device_name: e.deviceName,
-        os_version: e.osVersion,
-        enrollment_type: e.enrollmentType,
-        cert_thumbprint: e.certThumbprint,
-        cert_pem: e.certPem,
-        enrolled_at: e.enrolledAt,
-        last_sync_at: e.lastSyncAt,
-        management_state: e.managementState,
-        inventory: JSON.stringify(e.inventory),
-      })
-      .execute();
+    await this.db.insertInto('enrollments').values(enrollmentRow(e)).execute();
+    if (credential) {
+      await this.db
+        .insertInto('digest_credentials')
+        .values({ enrollment_id: e.id, user_name: credential.userName, secret_sealed: credential.secretSealed, nonce: credential.nonce, updated_at: e.enrolledAt })
+        .execute();
+    }
     for (const command of initialCommands) await this.enqueueCommandInTx(command, [e.id]);
     return removed;
+  }
+
+  insertEnrollments(enrollments: Enrollment[], command?: NewCommand): Promise<void> {
+    // Bounded batches keep each statement under SQLite's and PostgreSQL's parameter limits.
+    const BATCH = 500;
+    return this.transaction(async (tx) => {
+      const self = tx as KyselyManagementStore;
+      const now = new Date().toISOString();
+      const commandId = randomUUID();
+      if (command) {
+        await self.db
+          .insertInto('commands')
+          .values({ id: commandId, verb: command.verb, loc_uri: command.locUri, payload: JSON.stringify(command.payload ?? {}), created_at: now })
+          .execute();
+      }
+      for (let i = 0; i < enrollments.length; i += BATCH) {
+        const batch = enrollments.slice(i, i + BATCH);
+        await self.db.insertInto('enrollments').values(batch.map(enrollmentRow)).execute();
+        if (!command) continue;
+        await self.db
+          .insertInto('command_queue')
+          .values(
+            batch.map((e) => ({
+              enrollment_id: e.id,
+              command_id: commandId,
+              position: 1,
+              status: 'queued' as const,
+              session_id: null,
+              msg_id: null,
+              cmd_id: null,
+              status_code: null,
+              result: null,
+              updated_at: now,
+            })),
+          )
+          .execute();
+      }
+    });
   }
 
   async getEnrollment(id: string): Promise<Enrollment | undefined> {
@@ -274,21 +322,26 @@ export class KyselyManagementStore implements ManagementStore {
       .where('enrollment_id', '=', ref.enrollmentId)
       .where('session_id', '=', ref.sessionId)
       .where('msg_id', '=', ref.msgRef)
-      .where('cmd_id', '=', ref.cmdRef)
-      .where('status', 'in', ['sent', 'acknowledged', 'failed']);
+      .where('cmd_id', '=', ref.cmdRef);
   }
 
   async recordStatus(ref: CommandCorrelation, statusCode: string): Promise<boolean> {
     // 2xx is success in OMA-DM (200 done, 202 accepted for later processing, …).
     const status = /^2\d\d$/.test(statusCode) ? ('acknowledged' as const) : ('failed' as const);
+    // Only a command still waiting for its Status: a second Status (a replay, or a device
+    // answering twice) must not rewrite the outcome already recorded.
     const result = await this.sentRow(ref)
+      .where('status', '=', 'sent')
       .set({ status, status_code: statusCode, updated_at: new Date().toISOString() })
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }
 
   async recordResult(ref: CommandCorrelation, result: unknown): Promise<boolean> {
+    // Results arrive with or after the Status of the same message, and only once.
     const updated = await this.sentRow(ref)
+      .where('status', 'in', ['sent', 'acknowledged', 'failed'])
+      .where('result', 'is', null)
       .set({ result: JSON.stringify(result), updated_at: new Date().toISOString() })
       .executeTakeFirst();
     return Number(updated.numUpdatedRows) > 0;
@@ -307,7 +360,43 @@ export class KyselyManagementStore implements ManagementStore {
     return out;
   }
 
-  async openSession(enrollmentId: string, sessionId: string, msgId: string, at: string, forceNew: boolean): Promise<boolean> {
+  async digestCandidates(mdmDeviceId: string): Promise<Array<{ enrollment: Enrollment; credential: DigestCredential }>> {
+    const rows = await this.db
+      .selectFrom('enrollments as e')
+      .innerJoin('digest_credentials as d', 'd.enrollment_id', 'e.id')
+      .selectAll('e')
+      .select(['d.user_name', 'd.secret_sealed', 'd.nonce'])
+      .where('e.mdm_device_id', '=', mdmDeviceId)
+      .where('e.management_state', '!=', 'retired')
+      .orderBy('e.enrolled_at', 'desc')
+      .limit(8)
+      .execute();
+    return rows.map((r) => ({ enrollment: toEnrollment(r), credential: { userName: r.user_name, secretSealed: r.secret_sealed, nonce: r.nonce } }));
+  }
+
+  async rotateNonce(enrollmentId: string, expected: string, next: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('digest_credentials')
+      .set({ nonce: next, updated_at: new Date().toISOString() })
+      .where('enrollment_id', '=', enrollmentId)
+      .where('nonce', '=', expected)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async findSession(enrollmentId: string, sessionId: string): Promise<SessionState | undefined> {
+    const row = await this.db
+      .selectFrom('sessions')
+      .select(['last_msg_id', 'ended_at', 'auth'])
+      .where('enrollment_id', '=', enrollmentId)
+      .where('session_id', '=', sessionId)
+      .orderBy('started_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row ? { lastMsgId: row.last_msg_id, ended: row.ended_at !== null, auth: row.auth } : undefined;
+  }
+
+  async openSession(enrollmentId: string, sessionId: string, msgId: string, at: string, forceNew: boolean, auth: SessionAuth = 'certificate'): Promise<boolean> {
     const open = await this.db
       .selectFrom('sessions')
       .select(['id', 'session_id'])
@@ -332,7 +421,7 @@ export class KyselyManagementStore implements ManagementStore {
     }
     await this.db
       .insertInto('sessions')
-      .values({ id: randomUUID(), enrollment_id: enrollmentId, session_id: sessionId, last_msg_id: msgId, started_at: at, ended_at: null })
+      .values({ id: randomUUID(), enrollment_id: enrollmentId, session_id: sessionId, last_msg_id: msgId, started_at: at, ended_at: null, auth })
       .execute();
     return true;
   }

@@ -90,7 +90,24 @@ const core: Migration = {
   },
 };
 
+// OMA-DM MD5 digest credentials for devices that do not present the MDM certificate over
+// TLS, and how each session was authenticated (a digest session may continue without Cred).
+const digest: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('digest_credentials')
+      .addColumn('enrollment_id', 'text', (c) => c.primaryKey().references('enrollments.id').onDelete('cascade'))
+      .addColumn('user_name', 'text', (c) => c.notNull())
+      .addColumn('secret_sealed', 'text', (c) => c.notNull())
+      .addColumn('nonce', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.alterTable('sessions').addColumn('auth', 'text', (c) => c.notNull().defaultTo('certificate')).execute();
+  },
+};
+
 export const managementMigrations: Record<string, Migration> = {
   '0001_management_core': core,
   '0002_outbox': outboxMigration,
+  '0003_digest_auth': digest,
 };

@@ -61,6 +61,18 @@ export interface SessionsTable {
   last_msg_id: string;
   started_at: string;
   ended_at: string | null;
+  auth: SessionAuth;
+}
+
+export type SessionAuth = 'certificate' | 'digest';
+
+export interface DigestCredentialsTable {
+  enrollment_id: string;
+  user_name: string;
+  secret_sealed: string;
+  /** Base64 of the nonce the device must use in its next Cred. */
+  nonce: string;
+  updated_at: string;
 }
 
 export interface RawRequestsTable {
@@ -79,4 +91,5 @@ export interface ManagementDatabase extends OutboxTable {
   command_queue: CommandQueueTable;
   sessions: SessionsTable;
   raw_requests: RawRequestsTable;
+  digest_credentials: DigestCredentialsTable;
 }

@@ -3,9 +3,9 @@
  * code depend on this interface only; `KyselyManagementStore` implements it on SQLite
  * and PostgreSQL.
  */
-import type { ManagementState, QueueStatus } from './schema.js';
+import type { ManagementState, QueueStatus, SessionAuth } from './schema.js';
 
-export type { ManagementState, QueueStatus };
+export type { ManagementState, QueueStatus, SessionAuth };
 
 export type Inventory = Record<string, string>;
 
@@ -81,6 +81,20 @@ export interface EnrollmentPatch {
   inventory?: Inventory;
 }
 
+/** OMA-DM digest credentials of an enrollment: the APPAUTH CLIENT name/secret and the current nonce. */
+export interface DigestCredential {
+  userName: string;
+  /** The secret, sealed with the service's secret box. */
+  secretSealed: string;
+  nonce: string;
+}
+
+export interface SessionState {
+  lastMsgId: string;
+  ended: boolean;
+  auth: SessionAuth;
+}
+
 export interface ListPage {
   top: number;
   skip: number;
@@ -99,7 +113,12 @@ export interface ManagementStore {
    * enrollments of the same device (same Entra device id, MDM device id or hardware id).
    * Returns the ids it removed.
    */
-  replaceEnrollment(enrollment: Enrollment, initialCommands: NewCommand[]): Promise<string[]>;
+  replaceEnrollment(enrollment: Enrollment, initialCommands: NewCommand[], credential?: DigestCredential): Promise<string[]>;
+  /**
+   * Bulk load for benchmarks and imports: inserts new enrollments (no replacement of earlier
+   * ones) and, when given, one command queued to every one of them.
+   */
+  insertEnrollments(enrollments: Enrollment[], command?: NewCommand): Promise<void>;
   getEnrollment(id: string): Promise<Enrollment | undefined>;
   /**
    * Reads an enrollment and, inside a transaction, holds it until commit, so that two
@@ -122,8 +141,15 @@ export interface ManagementStore {
   recordResult(ref: CommandCorrelation, result: unknown): Promise<boolean>;
   countOutstanding(enrollmentId: string): Promise<{ queued: number; sent: number }>;
 
+  /** Enrollments (not retired) of a DM device id that hold digest credentials. */
+  digestCandidates(mdmDeviceId: string): Promise<Array<{ enrollment: Enrollment; credential: DigestCredential }>>;
+  /** Replaces the nonce only if it is still `expected`: a nonce authenticates once. */
+  rotateNonce(enrollmentId: string, expected: string, next: string): Promise<boolean>;
+
+  /** The most recent session of the enrollment with this SessionID, if any. */
+  findSession(enrollmentId: string, sessionId: string): Promise<SessionState | undefined>;
   /** Returns true when this opened a new session row. */
-  openSession(enrollmentId: string, sessionId: string, msgId: string, at: string, forceNew: boolean): Promise<boolean>;
+  openSession(enrollmentId: string, sessionId: string, msgId: string, at: string, forceNew: boolean, auth?: SessionAuth): Promise<boolean>;
   endSession(enrollmentId: string, sessionId: string, at: string): Promise<void>;
   recordRawRequest(enrollmentId: string, sessionId: string, msgId: string, body: string, at: string): Promise<void>;
   listRawRequests(enrollmentId: string): Promise<Array<{ sessionId: string; msgId: string; body: string; receivedAt: string }>>;

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { dropPostgresSchema } from '@baton/kit';
-import { openManagementStore, type Enrollment, type KyselyManagementStore } from '../store/index.js';
+import type { Kysely } from 'kysely';
+import { openManagementStore, type Enrollment, type KyselyManagementStore, type ManagementDatabase } from '../store/index.js';
 import { tempDir, type TestBackend } from './context.js';
 
 export async function openTestStore(backend: TestBackend): Promise<{ store: KyselyManagementStore; close(): Promise<void> }> {
@@ -48,4 +49,27 @@ export function sampleEnrollment(overrides: Partial<Enrollment> = {}): Enrollmen
     inventory: {},
     ...overrides,
   };
+}
+
+/**
+ * Row counts of every table a device message could touch, to show that a refused message
+ * left nothing behind. Reads through the store's own connection.
+ */
+export async function tableCounts(store: KyselyManagementStore): Promise<Record<string, number>> {
+  const db = (store as unknown as { db: Kysely<ManagementDatabase> }).db;
+  const out: Record<string, number> = {};
+  for (const table of ['enrollments', 'commands', 'command_queue', 'sessions', 'raw_requests', 'digest_credentials'] as const) {
+    const row = await db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    out[table] = Number(row.n);
+  }
+  const states = await db
+    .selectFrom('command_queue')
+    .select((eb) => ['status', eb.fn.countAll().as('n')])
+    .groupBy('status')
+    .execute();
+  for (const s of states) out[`queue.${s.status}`] = Number(s.n);
+  return out;
 }
