@@ -1,55 +1,11 @@
+import { RULE_OPERATORS, type RuleOperator } from './ast.js';
 import { RuleError } from './errors.js';
 
-export type Keyword =
-  | 'eq'
-  | 'ne'
-  | 'startsWith'
-  | 'notStartsWith'
-  | 'endsWith'
-  | 'notEndsWith'
-  | 'contains'
-  | 'notContains'
-  | 'match'
-  | 'notMatch'
-  | 'in'
-  | 'notIn'
-  | 'le'
-  | 'ge'
-  | 'any'
-  | 'all'
-  | 'and'
-  | 'or'
-  | 'not'
-  | 'plus'
-  | 'minus';
+export type Keyword = RuleOperator | 'any' | 'all' | 'and' | 'or' | 'not' | 'plus' | 'minus';
 
-export const KEYWORDS: ReadonlyMap<string, Keyword> = new Map(
-  (
-    [
-      'eq',
-      'ne',
-      'startsWith',
-      'notStartsWith',
-      'endsWith',
-      'notEndsWith',
-      'contains',
-      'notContains',
-      'match',
-      'notMatch',
-      'in',
-      'notIn',
-      'le',
-      'ge',
-      'any',
-      'all',
-      'and',
-      'or',
-      'not',
-      'plus',
-      'minus',
-    ] as const
-  ).map((k) => [k.toLowerCase(), k]),
-);
+const WORDS: readonly Keyword[] = [...RULE_OPERATORS, 'any', 'all', 'and', 'or', 'not', 'plus', 'minus'];
+
+export const KEYWORDS: ReadonlyMap<string, Keyword> = new Map(WORDS.map((k) => [k.toLowerCase(), k]));
 
 export type Token =
   | { type: 'lparen' | 'rparen' | 'lbracket' | 'rbracket' | 'comma' | 'eof'; pos: number; end: number }

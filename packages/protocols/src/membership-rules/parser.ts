@@ -1,5 +1,6 @@
 import {
   MAX_RULE_LENGTH,
+  RULE_OPERATORS,
   type RuleComparisonNode,
   type RuleOperator,
   type RulePropertyRef,
@@ -27,20 +28,7 @@ export interface ParseRuleOptions {
 export const MAX_RULE_NESTING = 64;
 
 const OPERATOR_LIST = '-eq, -ne, -startsWith, -notStartsWith, -endsWith, -notEndsWith, -contains, -notContains, -match, -notMatch, -in, -notIn, -le, -ge, -any, -all';
-const STRING_OPERATORS: readonly RuleOperator[] = [
-  'eq',
-  'ne',
-  'startsWith',
-  'notStartsWith',
-  'endsWith',
-  'notEndsWith',
-  'contains',
-  'notContains',
-  'match',
-  'notMatch',
-  'in',
-  'notIn',
-];
+const STRING_OPERATORS: readonly RuleOperator[] = RULE_OPERATORS.filter((op) => op !== 'le' && op !== 'ge');
 const DURATION = /^P(?=\d|T\d)(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+S)?)?$/i;
 
 interface Lambda {
