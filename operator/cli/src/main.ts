@@ -5,6 +5,7 @@ import { serve } from './commands/serve.js';
 import { routes } from './commands/routes.js';
 import { simulate } from './commands/simulate.js';
 import { hashDecode } from './commands/hash.js';
+import { tenantCreate } from './commands/tenant.js';
 import { importCsvFile, writeSampleCsv } from './commands/import.js';
 
 const program = new Command()
@@ -77,6 +78,20 @@ program
     }
     return importCsvFile(file, options);
   });
+
+const tenant = program.command('tenant').description('tenants in identity');
+tenant
+  .command('create')
+  .description('create a tenant with an admin user and an admin application (for services run with `baton serve`)')
+  .requiredOption('--domain <domain>', "the tenant's verified domain, e.g. contoso.example")
+  .requiredOption('--identity-url <url>', "identity's public URL (the authority's base)")
+  .requiredOption('--management-url <url>', "management's public URL (named in join answers)")
+  .option('--name <name>', 'display name')
+  .option('--admin <upn>', 'admin user principal name (default admin@<domain>)')
+  .option('--password <password>', 'admin password (default: generated)')
+  .option('-d, --data <dir>', "identity's data directory (env BATON_DATA_DIR)")
+  .option('--json', 'print JSON')
+  .action(tenantCreate);
 
 program
   .command('hash')
