@@ -2,7 +2,8 @@
  * Discovery's HTTP surface as one Fastify plugin (mounted by the combined server) and a
  * standalone app for tests.
  */
-import { createApp, type BatonApp, type ServiceContext } from '@baton/kit';
+import { createApp, graphErrorHandler, type BatonApp, type ServiceContext } from '@baton/kit';
+import { ODataError } from '@baton/protocols';
 import type { FastifyPluginAsync } from 'fastify';
 import { autopilotDeviceRoutes } from './routes/autopilot-devices.js';
 import { traceHook, type DiscoveryPluginOptions, type GraphVersion } from './routes/context.js';
@@ -10,6 +11,8 @@ import { deploymentProfileRoutes } from './routes/deployment-profiles.js';
 import { importCsvRoutes } from './routes/import-csv.js';
 import { importedDeviceRoutes } from './routes/imported-devices.js';
 import { lookupRoutes } from './routes/lookup.js';
+import { odataBadRequest } from './routes/odata.js';
+import { autopilotSettingsRoutes } from './routes/settings.js';
 import { createDiscoveryService, type DiscoveryRuntime, type DiscoveryServiceOptions } from './service.js';
 
 export type { DiscoveryPluginOptions } from './routes/context.js';
@@ -18,6 +21,10 @@ const VERSIONS: GraphVersion[] = ['beta', 'v1.0'];
 
 export const discoveryPlugin: FastifyPluginAsync<DiscoveryPluginOptions> = async (app, options) => {
   app.addHook('onRequest', traceHook);
+  // The query codec throws its own error type; to a Graph client it is a 400 like any other.
+  app.setErrorHandler(function (error, request, reply) {
+    return graphErrorHandler.call(this, error instanceof ODataError ? odataBadRequest(error) : error, request, reply);
+  });
   await app.register(lookupRoutes, options);
   for (const version of VERSIONS) {
     const prefix = `/graph/${version}`;
@@ -26,6 +33,7 @@ export const discoveryPlugin: FastifyPluginAsync<DiscoveryPluginOptions> = async
     if (version === 'beta') {
       await app.register(deploymentProfileRoutes, { ...options, version, prefix });
       await app.register(importCsvRoutes, { ...options, version, prefix });
+      await app.register(autopilotSettingsRoutes, { ...options, version, prefix });
     }
   }
 };

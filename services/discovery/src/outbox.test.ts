@@ -117,5 +117,33 @@ for (const kind of databaseKinds()) {
       });
       assert.equal(device.json().azureActiveDirectoryDeviceId, joinedDeviceId);
     });
+
+    test('a retried placeholder sends the device as it is now, never an older group tag', async () => {
+      const tid = randomUUID();
+      const token = await identity.adminToken(tid);
+      const res = await discovery.app.inject({
+        method: 'POST',
+        url: '/graph/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities',
+        headers: { authorization: `Bearer ${token}` },
+        payload: { serialNumber: 'PH-RETAG', groupTag: 'Old', hardwareIdentifier: hashOf(sampleInventory({ smbiosSerial: 'PH-RETAG' })) },
+      });
+      const ztdId = res.json().state.deviceRegistrationId as string;
+      identity.graphDown = true;
+      await discovery.runtime.drainOutbox();
+      const retag = await discovery.app.inject({
+        method: 'POST',
+        url: `/graph/beta/deviceManagement/windowsAutopilotDeviceIdentities/${ztdId}/updateDeviceProperties`,
+        headers: { authorization: `Bearer ${token}` },
+        payload: { groupTag: 'New' },
+      });
+      assert.equal(retag.statusCode, 204, retag.body);
+      identity.graphDown = false;
+      await discovery.runtime.drainOutbox();
+      const tags = identity.patches
+        .filter((p) => (p.body.physicalIds as string[]).includes(`[ZTDID]:${ztdId}`))
+        .map((p) => (p.body.physicalIds as string[]).find((id) => id.startsWith('[OrderID]:')));
+      assert.ok(tags.length >= 1);
+      assert.ok(tags.every((tag) => tag === '[OrderID]:New'), `identity saw ${tags.join(', ')}`);
+    });
   });
 }

@@ -8,7 +8,7 @@ import { GRAPH_RESOURCE } from '@baton/contracts';
 import type { Fetch, OutboxHandler } from '@baton/kit';
 import type { DiscoveryStore } from '../store/types.js';
 import type { TokenSource } from './organization.js';
-import type { PlaceholderMessage } from './registration.js';
+import { placeholderMessage, type PlaceholderMessage } from './registration.js';
 
 /** Resolves to the device id identity's object carries (it differs when the device joined first). */
 export type PlaceholderSender = (message: PlaceholderMessage, options?: { requestId?: string; traceParent?: string | null }) => Promise<string>;
@@ -49,11 +49,22 @@ export function createPlaceholderSender(options: { identityUrl: string; tokens: 
   };
 }
 
-/** The outbox side: send, then remember that identity has the device. */
-export function placeholderOutboxHandler(send: PlaceholderSender, store: Pick<DiscoveryStore, 'markPlaceholderDelivered'>): OutboxHandler {
+/**
+ * The outbox side: send the device as it is NOW, then remember that identity has it.
+ * Messages can be retried out of order (a groupTag change after a failed delivery), so
+ * the payload written at enqueue time is only a pointer; re-reading the device makes a
+ * late retry send current state instead of undoing a newer change. A deleted device has
+ * nothing left to send.
+ */
+export function placeholderOutboxHandler(
+  send: PlaceholderSender,
+  store: Pick<DiscoveryStore, 'markPlaceholderDelivered' | 'getDevice'>,
+): OutboxHandler {
   return async (outbox) => {
-    const message = outbox.payload as PlaceholderMessage;
-    const deviceId = await send(message, { requestId: outbox.id, traceParent: outbox.traceParent });
-    await store.markPlaceholderDelivered(message.ztdId, deviceId);
+    const written = outbox.payload as PlaceholderMessage;
+    const device = await store.getDevice(written.tenantId, written.ztdId);
+    if (!device) return;
+    const deviceId = await send(placeholderMessage(device), { requestId: outbox.id, traceParent: outbox.traceParent });
+    await store.markPlaceholderDelivered(device.id, deviceId);
   };
 }

@@ -238,6 +238,53 @@ export async function createProfile(deps: DiscoveryDeps, tenantId: string, body:
   return profile;
 }
 
+/** Legacy top-level name → current name, for PATCH bodies that carry only one of them. */
+const LEGACY_NAMES: Record<string, string> = {
+  language: 'locale',
+  extractHardwareHash: 'hardwareHashExtractionEnabled',
+  enableWhiteGlove: 'preprovisioningAllowed',
+  outOfBoxExperienceSettings: 'outOfBoxExperienceSetting',
+};
+
+/**
+ * PATCH: the body's properties replace the stored ones, under either generation of names; a
+ * complex value (the OOBE settings) is replaced whole, as Graph replaces complex properties.
+ * `managementServiceAppId` may be sent or left out (IntuneManagement strips it); the profile's
+ * type may be restated but not changed.
+ */
+export async function updateProfile(deps: DiscoveryDeps, tenantId: string, id: string, patch: Body): Promise<DeploymentProfile> {
+  const existing = await requireProfile(deps, tenantId, id);
+  if (patch['@odata.type'] !== undefined && patch['@odata.type'] !== null) {
+    const requested = typeof patch['@odata.type'] === 'string' ? PROFILE_TYPES[patch['@odata.type'].replace(/^#/, '').toLowerCase()] : undefined;
+    if (requested !== existing.odataType) {
+      throw discoveryErrors.badRequest(`@odata.type cannot change from '${existing.odataType}'; delete the profile and create one of the other type.`);
+    }
+  }
+  const base: Body = { ...renderProfile(existing) };
+  for (const [legacy, current] of Object.entries(LEGACY_NAMES)) {
+    delete base[legacy];
+    // The body names only the legacy spelling: it must win over the stored current one.
+    if (patch[legacy] !== undefined && patch[current] === undefined) delete base[current];
+  }
+  const input = parseProfileInput({ ...base, ...patch, '@odata.type': existing.odataType });
+  const updated: DeploymentProfile = {
+    ...existing,
+    displayName: input.displayName,
+    description: input.description,
+    settings: input.settings as unknown as Record<string, unknown>,
+    lastModifiedDateTime: nowIso(deps),
+  };
+  if (!(await deps.store.updateProfile(updated))) throw discoveryErrors.itemNotFound('windowsAutopilotDeploymentProfile', id);
+  return updated;
+}
+
+export const PROFILE_PROPERTY_NAMES = [
+  'id', 'displayName', 'description', 'language', 'locale', 'createdDateTime', 'lastModifiedDateTime', 'outOfBoxExperienceSettings',
+  'outOfBoxExperienceSetting', 'enrollmentStatusScreenSettings', 'extractHardwareHash', 'hardwareHashExtractionEnabled',
+  'deviceNameTemplate', 'deviceType', 'enableWhiteGlove', 'preprovisioningAllowed', 'roleScopeTagIds', 'managementServiceAppId',
+  'hybridAzureADJoinSkipConnectivityCheck',
+] as const;
+
 export async function requireProfile(deps: DiscoveryDeps, tenantId: string, id: string): Promise<DeploymentProfile> {
   const profile = await deps.store.getProfile(tenantId, id);
   if (!profile) throw discoveryErrors.itemNotFound('windowsAutopilotDeploymentProfile', id);

@@ -173,6 +173,8 @@ function prepareImport(deps: DiscoveryDeps, tenantId: string, input: ImportInput
     manufacturer: reading.manufacturer ?? null,
     model: reading.model ?? null,
     userPrincipalName: imported.assignedUserPrincipalName,
+    addressableUserName: null,
+    displayName: null,
     azureActiveDirectoryDeviceId: randomUUID(),
     enrollmentState: 'notContacted',
     lastContactedDateTime: null,

@@ -1,30 +1,33 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { effectiveProfile, type EffectiveProfile } from '../domain/assignments.js';
+import { assignUserToDevice, deleteDevices, unassignUserFromDevice, updateDeviceProperties } from '../domain/device-actions.js';
 import { renderProfile } from '../domain/profiles.js';
 import { discoveryErrors } from '../errors.js';
-import { graphAuth, metadataContext, tenantOf, type GraphRouteOptions } from './context.js';
-import { collection, parseCollectionQuery } from './odata.js';
-import { renderDevice } from './shapes.js';
+import { graphAuth, metadataContext, tenantOf, traceOf, type GraphRouteOptions, type GraphVersion } from './context.js';
+import { collectionBody, contextWithSelect, countFilter, readCollectionQuery, readEntityQuery, selectWithExpansions, type CollectionSpec } from './odata.js';
+import { DEVICE_PROPERTY_NAMES, renderDevice } from './shapes.js';
+import { ACTION_BODY_LIMIT, useTolerantJson } from './tolerant-json.js';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
 const SET = 'deviceManagement/windowsAutopilotDeviceIdentities';
-const EXPANDABLE = new Set(['deploymentprofile', 'intendeddeploymentprofile']);
+const EXPANDABLE = ['deploymentProfile', 'intendedDeploymentProfile'] as const;
 
-/**
- * beta's `$expand=deploymentProfile,intendedDeploymentProfile`, which Get-AutopilotDevice
- * sends; both resolve to the profile the device gets, since assignment is immediate here.
- */
-function expansion(query: Record<string, unknown>, version: string, profile: EffectiveProfile | undefined): Record<string, unknown> {
-  const raw = query.$expand;
-  if (raw === undefined) return {};
-  if (typeof raw !== 'string' || version !== 'beta') throw discoveryErrors.badRequest('$expand is not supported here.');
+function spec(version: GraphVersion): CollectionSpec {
+  return {
+    set: SET,
+    select: DEVICE_PROPERTY_NAMES[version],
+    orderby: ['serialNumber', 'groupTag', 'displayName', 'model', 'manufacturer', 'enrollmentState', 'lastContactedDateTime', 'purchaseOrderIdentifier', 'userPrincipalName'],
+    // beta only: Get-AutopilotDevice sends $expand=deploymentProfile,intendedDeploymentProfile.
+    ...(version === 'beta' ? { expand: EXPANDABLE } : {}),
+  };
+}
+
+/** Both navigations resolve to the profile the device gets, since assignment is immediate here. */
+function expansion(expand: readonly string[] | undefined, profile: EffectiveProfile | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const name of raw.split(',').map((n) => n.trim())) {
-    if (!EXPANDABLE.has(name.toLowerCase())) throw discoveryErrors.badRequest(`Could not find a navigation property '${name.slice(0, 80)}' to expand.`);
-    out[name.toLowerCase() === 'deploymentprofile' ? 'deploymentProfile' : 'intendedDeploymentProfile'] = profile ? renderProfile(profile.profile) : null;
-  }
+  for (const name of expand ?? []) out[name] = profile ? renderProfile(profile.profile) : null;
   return out;
 }
 
@@ -32,27 +35,36 @@ export const autopilotDeviceRoutes: FastifyPluginAsync<GraphRouteOptions> = asyn
   const { deps, publicUrl, version } = options;
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   r.addHook('preHandler', graphAuth(options.verifier));
+  const collection = spec(version);
+  const ctx = { publicUrl, version, spec: collection };
 
   r.get('/deviceManagement/windowsAutopilotDeviceIdentities', async (request) => {
     const tenantId = tenantOf(request);
-    const { filter, page } = parseCollectionQuery(request.query as Record<string, string>);
-    const [rows, profile] = await Promise.all([
-      deps.store.listDevices(tenantId, filter, { offset: page.offset, limit: page.limit + 1 }),
+    const parsed = readCollectionQuery(request, collection);
+    const [page, count, profile] = await Promise.all([
+      deps.store.listDevices(tenantId, parsed.query),
+      parsed.count ? deps.store.countDevices(tenantId, parsed.query.filter) : undefined,
       effectiveProfile(deps, tenantId),
     ]);
-    const expanded = expansion(request.query as Record<string, unknown>, version, profile);
-    return collection(request, publicUrl, metadataContext(publicUrl, version, SET), rows, page, (d) => ({ ...renderDevice(d, version, profile), ...expanded }));
+    const expanded = expansion(parsed.expand, profile);
+    return collectionBody(request, ctx, parsed, page, (d) => ({ ...renderDevice(d, version, profile), ...expanded }), count);
+  });
+
+  r.get('/deviceManagement/windowsAutopilotDeviceIdentities/$count', async (request, reply) => {
+    const count = await deps.store.countDevices(tenantOf(request), countFilter(request));
+    reply.type('text/plain; charset=utf-8');
+    return String(count);
   });
 
   r.get('/deviceManagement/windowsAutopilotDeviceIdentities/:id', { schema: { params: IdParams } }, async (request) => {
     const tenantId = tenantOf(request);
+    const { select, expand } = readEntityQuery(request, collection);
     const device = await deps.store.getDevice(tenantId, request.params.id);
     if (!device) throw discoveryErrors.itemNotFound('windowsAutopilotDeviceIdentity', request.params.id);
     const profile = await effectiveProfile(deps, tenantId);
     return {
-      '@odata.context': metadataContext(publicUrl, version, `${SET}/$entity`),
-      ...renderDevice(device, version, profile),
-      ...expansion(request.query as Record<string, unknown>, version, profile),
+      '@odata.context': contextWithSelect(ctx, SET, select).concat('/$entity'),
+      ...selectWithExpansions({ ...renderDevice(device, version, profile), ...expansion(expand, profile) }, select, expand),
     };
   });
 
@@ -61,5 +73,37 @@ export const autopilotDeviceRoutes: FastifyPluginAsync<GraphRouteOptions> = asyn
       throw discoveryErrors.itemNotFound('windowsAutopilotDeviceIdentity', request.params.id);
     }
     reply.code(204);
+  });
+
+  await app.register(async (actions: FastifyInstance) => {
+    // Only these routes read lenient JSON: the module that sends it calls nothing else here with a body.
+    useTolerantJson(actions);
+    const a = actions.withTypeProvider<TypeBoxTypeProvider>();
+    const routeOptions = { schema: { params: IdParams }, bodyLimit: ACTION_BODY_LIMIT };
+    const bound = (name: string) => `/deviceManagement/windowsAutopilotDeviceIdentities/:id/${name}`;
+    const paramsOf = (request: FastifyRequest) => request.params as { id: string };
+
+    // Paths match ignoring case (the router is case-insensitive), so UpdateDeviceProperties lands here too.
+    a.post(bound('updateDeviceProperties'), routeOptions, async (request, reply) => {
+      await updateDeviceProperties(deps, tenantOf(request), paramsOf(request).id, request.body, traceOf(request));
+      reply.code(204);
+    });
+    a.post(bound('assignUserToDevice'), routeOptions, async (request, reply) => {
+      await assignUserToDevice(deps, tenantOf(request), paramsOf(request).id, request.body);
+      reply.code(204);
+    });
+    a.post(bound('unassignUserFromDevice'), routeOptions, async (request, reply) => {
+      await unassignUserFromDevice(deps, tenantOf(request), paramsOf(request).id);
+      reply.code(204);
+    });
+    if (version === 'beta') {
+      a.post('/deviceManagement/windowsAutopilotDeviceIdentities/deleteDevices', { bodyLimit: ACTION_BODY_LIMIT }, async (request) => {
+        const states = await deleteDevices(deps, tenantOf(request), request.body);
+        return {
+          '@odata.context': metadataContext(publicUrl, version, 'Collection(microsoft.graph.deletedWindowsAutopilotDeviceState)'),
+          value: states.map((s) => ({ '@odata.type': '#microsoft.graph.deletedWindowsAutopilotDeviceState', ...s })),
+        };
+      });
+    }
   });
 };

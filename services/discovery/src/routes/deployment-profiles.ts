@@ -2,10 +2,10 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { addAssignment, renderAssignment } from '../domain/assignments.js';
-import { createProfile, renderProfile, requireProfile } from '../domain/profiles.js';
+import { createProfile, PROFILE_PROPERTY_NAMES, renderProfile, requireProfile, updateProfile } from '../domain/profiles.js';
 import { discoveryErrors } from '../errors.js';
 import { graphAuth, metadataContext, tenantOf, type GraphRouteOptions } from './context.js';
-import { collection, parseCollectionQuery } from './odata.js';
+import { collectionBody, contextWithSelect, countFilter, readCollectionQuery, readEntityQuery, selectWithExpansions, type CollectionSpec } from './odata.js';
 
 const AnyObject = Type.Object({}, { additionalProperties: true });
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
@@ -14,6 +14,13 @@ const AssignmentParams = Type.Object({
   assignmentId: Type.String({ minLength: 1, maxLength: 300 }),
 });
 const SET = 'deviceManagement/windowsAutopilotDeploymentProfiles';
+/** Graph documents $orderby on displayName and description only, and $filter on nothing else. */
+const PROFILES: CollectionSpec = { set: SET, select: PROFILE_PROPERTY_NAMES, orderby: ['displayName', 'description'] };
+const assignmentsSpec = (profileId: string): CollectionSpec => ({
+  set: `${SET}('${profileId}')/assignments`,
+  select: ['id', 'source', 'sourceId', 'target'],
+  orderby: [],
+});
 
 /** Deployment profiles exist only in beta: v1.0 has no navigation to them. */
 export const deploymentProfileRoutes: FastifyPluginAsync<GraphRouteOptions> = async (app, options) => {
@@ -28,15 +35,32 @@ export const deploymentProfileRoutes: FastifyPluginAsync<GraphRouteOptions> = as
     return { '@odata.context': entityContext, ...renderProfile(profile) };
   });
 
+  const ctx = { publicUrl, version, spec: PROFILES };
+
   r.get('/deviceManagement/windowsAutopilotDeploymentProfiles', async (request) => {
-    const { filter, page } = parseCollectionQuery(request.query as Record<string, string>);
-    if (Object.keys(filter).length > 0) throw discoveryErrors.badRequest('$filter is not supported on deployment profiles yet.');
-    const rows = await deps.store.listProfiles(tenantOf(request), { offset: page.offset, limit: page.limit + 1 });
-    return collection(request, publicUrl, metadataContext(publicUrl, version, SET), rows, page, renderProfile);
+    const tenantId = tenantOf(request);
+    const parsed = readCollectionQuery(request, PROFILES);
+    const [page, count] = await Promise.all([
+      deps.store.listProfiles(tenantId, parsed.query),
+      parsed.count ? deps.store.countProfiles(tenantId, parsed.query.filter) : undefined,
+    ]);
+    return collectionBody(request, ctx, parsed, page, renderProfile, count);
+  });
+
+  r.get('/deviceManagement/windowsAutopilotDeploymentProfiles/$count', async (request, reply) => {
+    const count = await deps.store.countProfiles(tenantOf(request), countFilter(request));
+    reply.type('text/plain; charset=utf-8');
+    return String(count);
   });
 
   r.get('/deviceManagement/windowsAutopilotDeploymentProfiles/:id', { schema: { params: IdParams } }, async (request) => {
+    const { select } = readEntityQuery(request, PROFILES);
     const profile = await requireProfile(deps, tenantOf(request), request.params.id);
+    return { '@odata.context': contextWithSelect(ctx, SET, select).concat('/$entity'), ...selectWithExpansions(renderProfile(profile), select, undefined) };
+  });
+
+  r.patch('/deviceManagement/windowsAutopilotDeploymentProfiles/:id', { schema: { params: IdParams, body: AnyObject } }, async (request) => {
+    const profile = await updateProfile(deps, tenantOf(request), request.params.id, request.body);
     return { '@odata.context': entityContext, ...renderProfile(profile) };
   });
 
@@ -62,12 +86,23 @@ export const deploymentProfileRoutes: FastifyPluginAsync<GraphRouteOptions> = as
 
   r.get('/deviceManagement/windowsAutopilotDeploymentProfiles/:id/assignments', { schema: { params: IdParams } }, async (request) => {
     const tenantId = tenantOf(request);
+    const profileId = request.params.id;
+    const spec = assignmentsSpec(profileId);
+    const parsed = readCollectionQuery(request, spec);
+    await requireProfile(deps, tenantId, profileId);
+    const [page, count] = await Promise.all([
+      deps.store.pageAssignments(tenantId, profileId, parsed.query),
+      parsed.count ? deps.store.countAssignments(tenantId, profileId, parsed.query.filter) : undefined,
+    ]);
+    return collectionBody(request, { publicUrl, version, spec }, parsed, page, renderAssignment, count);
+  });
+
+  r.get('/deviceManagement/windowsAutopilotDeploymentProfiles/:id/assignments/$count', { schema: { params: IdParams } }, async (request, reply) => {
+    const tenantId = tenantOf(request);
+    const filter = countFilter(request);
     await requireProfile(deps, tenantId, request.params.id);
-    const rows = await deps.store.listAssignments(tenantId, request.params.id);
-    return {
-      '@odata.context': metadataContext(publicUrl, version, `${SET}('${request.params.id}')/assignments`),
-      value: rows.map(renderAssignment),
-    };
+    reply.type('text/plain; charset=utf-8');
+    return String(await deps.store.countAssignments(tenantId, request.params.id, filter));
   });
 
   r.delete(

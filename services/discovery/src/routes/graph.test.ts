@@ -165,8 +165,9 @@ for (const kind of databaseKinds()) {
       assert.equal(page2.body.value.length, 1);
       assert.equal(page2.body['@odata.nextLink'], undefined);
       assert.deepEqual([...page1.body.value, ...page2.body.value].map((d: any) => d.serialNumber).sort(), serials);
-      const unsupported = await t.call('GET', `${base}?$filter=${encodeURIComponent("model eq 'x'")}`);
+      const unsupported = await t.call('GET', `${base}?$filter=${encodeURIComponent("skuNumber eq 'x'")}`);
       assert.equal(unsupported.status, 400);
+      assert.match(unsupported.body.error.message, /skuNumber/);
       const badTop = await t.call('GET', `${base}?$top=zero`);
       assert.equal(badTop.status, 400);
     });

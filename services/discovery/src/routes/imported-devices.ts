@@ -4,8 +4,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { importDevice, importDevices } from '../domain/registration.js';
 import { discoveryErrors } from '../errors.js';
 import { graphAuth, metadataContext, tenantOf, traceOf, type GraphRouteOptions } from './context.js';
-import { collection, parseCollectionQuery } from './odata.js';
-import { renderImported } from './shapes.js';
+import { collectionBody, contextWithSelect, countFilter, readCollectionQuery, readEntityQuery, selectWithExpansions, type CollectionSpec } from './odata.js';
+import { IMPORTED_PROPERTY_NAMES, renderImported } from './shapes.js';
 
 const NullableText = (maxLength: number) => Type.Optional(Type.Union([Type.String({ maxLength }), Type.Null()]));
 
@@ -34,6 +34,7 @@ const ImportActionBody = Type.Object(
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
 
 const SET = 'deviceManagement/importedWindowsAutopilotDeviceIdentities';
+const COLLECTION: CollectionSpec = { set: SET, select: IMPORTED_PROPERTY_NAMES, orderby: ['serialNumber', 'groupTag', 'importId', 'state/deviceImportStatus'] };
 
 export const importedDeviceRoutes: FastifyPluginAsync<GraphRouteOptions> = async (app, options) => {
   const { deps, publicUrl, version } = options;
@@ -61,16 +62,29 @@ export const importedDeviceRoutes: FastifyPluginAsync<GraphRouteOptions> = async
     },
   );
 
+  const ctx = { publicUrl, version, spec: COLLECTION };
+
   r.get('/deviceManagement/importedWindowsAutopilotDeviceIdentities', async (request) => {
-    const { filter, page } = parseCollectionQuery(request.query as Record<string, string>);
-    const rows = await deps.store.listImported(tenantOf(request), filter, { offset: page.offset, limit: page.limit + 1 });
-    return collection(request, publicUrl, metadataContext(publicUrl, version, SET), rows, page, render);
+    const tenantId = tenantOf(request);
+    const parsed = readCollectionQuery(request, COLLECTION);
+    const [page, count] = await Promise.all([
+      deps.store.listImported(tenantId, parsed.query),
+      parsed.count ? deps.store.countImported(tenantId, parsed.query.filter) : undefined,
+    ]);
+    return collectionBody(request, ctx, parsed, page, render, count);
+  });
+
+  r.get('/deviceManagement/importedWindowsAutopilotDeviceIdentities/$count', async (request, reply) => {
+    const count = await deps.store.countImported(tenantOf(request), countFilter(request));
+    reply.type('text/plain; charset=utf-8');
+    return String(count);
   });
 
   r.get('/deviceManagement/importedWindowsAutopilotDeviceIdentities/:id', { schema: { params: IdParams } }, async (request) => {
+    const { select } = readEntityQuery(request, COLLECTION);
     const imported = await deps.store.getImported(tenantOf(request), request.params.id);
     if (!imported) throw discoveryErrors.itemNotFound('importedWindowsAutopilotDeviceIdentity', request.params.id);
-    return { '@odata.context': entityContext, ...render(imported) };
+    return { '@odata.context': contextWithSelect(ctx, SET, select).concat('/$entity'), ...selectWithExpansions(render(imported), select, undefined) };
   });
 
   r.delete('/deviceManagement/importedWindowsAutopilotDeviceIdentities/:id', { schema: { params: IdParams } }, async (request, reply) => {

@@ -20,14 +20,14 @@ export function renderDevice(device: AutopilotDevice, version: GraphVersion, pro
     model: device.model ?? '',
     enrollmentState: device.enrollmentState,
     lastContactedDateTime: device.lastContactedDateTime ?? NEVER,
-    addressableUserName: '',
+    addressableUserName: device.addressableUserName ?? '',
     userPrincipalName: device.userPrincipalName ?? '',
     resourceName: '',
     skuNumber: '',
     systemFamily: '',
     azureActiveDirectoryDeviceId: device.azureActiveDirectoryDeviceId,
     managedDeviceId: EMPTY_GUID,
-    displayName: '',
+    displayName: device.displayName ?? '',
   };
   if (version === 'beta') {
     out.azureAdDeviceId = device.azureActiveDirectoryDeviceId;
@@ -42,6 +42,26 @@ export function renderDevice(device: AutopilotDevice, version: GraphVersion, pro
   }
   return out;
 }
+
+const V1_DEVICE_PROPERTIES = [
+  'id', 'groupTag', 'purchaseOrderIdentifier', 'serialNumber', 'productKey', 'manufacturer', 'model', 'enrollmentState',
+  'lastContactedDateTime', 'addressableUserName', 'userPrincipalName', 'resourceName', 'skuNumber', 'systemFamily',
+  'azureActiveDirectoryDeviceId', 'managedDeviceId', 'displayName',
+] as const;
+
+/** What `$select` may name on each version: the properties renderDevice writes. */
+export const DEVICE_PROPERTY_NAMES: Record<GraphVersion, readonly string[]> = {
+  'v1.0': V1_DEVICE_PROPERTIES,
+  beta: [
+    ...V1_DEVICE_PROPERTIES,
+    'azureAdDeviceId', 'deploymentProfileAssignmentStatus', 'deploymentProfileAssignmentDetailedStatus', 'deploymentProfileAssignedDateTime',
+    'remediationState', 'remediationStateLastModifiedDateTime', 'userlessEnrollmentStatus',
+  ],
+};
+
+export const IMPORTED_PROPERTY_NAMES = [
+  'id', 'groupTag', 'serialNumber', 'productKey', 'importId', 'hardwareIdentifier', 'assignedUserPrincipalName', 'state',
+] as const;
 
 export function renderImported(imported: ImportedDeviceIdentity, box: SecretBox): Record<string, unknown> {
   return {

@@ -1,8 +1,11 @@
 /**
  * DiscoveryStore on Kysely; the same queries run on SQLite and PostgreSQL.
  */
-import { enqueueOutbox, outboxRow, sql, type Database } from '@baton/kit';
-import type { Kysely, SelectQueryBuilder } from 'kysely';
+import { applyODataFilter, applyODataOrderBy, enqueueOutbox, outboxRow, type Database, type ODataPropertyMap } from '@baton/kit';
+import type { FilterNode } from '@baton/protocols';
+import type { Kysely } from 'kysely';
+import { cursorOf, keysetAfter, orderTerms } from './keyset.js';
+import { ASSIGNMENT_PROPERTIES, DEVICE_PROPERTIES, IMPORTED_PROPERTIES, PROFILE_PROPERTIES } from './odata-maps.js';
 import type {
   AutopilotDeviceRow,
   DeploymentProfileRow,
@@ -12,17 +15,20 @@ import type {
 } from './schema.js';
 import type {
   AutopilotDevice,
+  AutopilotSettings,
   DeploymentProfile,
+  DevicePatch,
   DiscoveryStore,
   EnrollmentState,
   ImportedDeviceIdentity,
+  ListPage,
+  ListQuery,
   OutboxWrite,
-  Page,
   ProfileAssignment,
   ProfileOdataType,
   RegisterOutcome,
   RegistrationEntry,
-  SerialFilter,
+  SyncStatus,
 } from './types.js';
 
 /**
@@ -42,22 +48,7 @@ export function isUniqueViolation(error: unknown): boolean {
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
-/** LIKE pattern with the wildcards of the user's text taken literally. */
-function likePattern(prefix: string, text: string, suffix: string): string {
-  return `${prefix}${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}${suffix}`;
-}
-
-function applySerialFilter<T extends 'autopilot_devices' | 'imported_device_identities', O>(
-  query: SelectQueryBuilder<DiscoveryTables, T, O>,
-  filter: SerialFilter,
-): SelectQueryBuilder<DiscoveryTables, T, O> {
-  let q = query;
-  const column = sql.ref('serial_number');
-  if (filter.equals !== undefined) q = q.where(sql<boolean>`lower(${column}) = ${filter.equals.toLowerCase()}`);
-  if (filter.contains !== undefined) q = q.where(sql<boolean>`lower(${column}) like ${likePattern('%', filter.contains, '%')} escape '\\'`);
-  if (filter.startsWith !== undefined) q = q.where(sql<boolean>`lower(${column}) like ${likePattern('', filter.startsWith, '%')} escape '\\'`);
-  return q;
-}
+type Scope = Record<string, string>;
 
 const deviceToRow = (d: AutopilotDevice): AutopilotDeviceRow => ({
   id: d.id,
@@ -71,6 +62,8 @@ const deviceToRow = (d: AutopilotDevice): AutopilotDeviceRow => ({
   manufacturer: d.manufacturer,
   model: d.model,
   user_principal_name: d.userPrincipalName,
+  addressable_user_name: d.addressableUserName,
+  display_name: d.displayName,
   azure_active_directory_device_id: d.azureActiveDirectoryDeviceId,
   enrollment_state: d.enrollmentState,
   last_contacted: d.lastContactedDateTime,
@@ -90,6 +83,8 @@ const rowToDevice = (r: AutopilotDeviceRow): AutopilotDevice => ({
   manufacturer: r.manufacturer,
   model: r.model,
   userPrincipalName: r.user_principal_name,
+  addressableUserName: r.addressable_user_name ?? null,
+  displayName: r.display_name ?? null,
   azureActiveDirectoryDeviceId: r.azure_active_directory_device_id,
   enrollmentState: r.enrollment_state as EnrollmentState,
   lastContactedDateTime: r.last_contacted,
@@ -106,6 +101,7 @@ const importedToRow = (i: ImportedDeviceIdentity): ImportedIdentityRow => ({
   assigned_user_principal_name: i.assignedUserPrincipalName,
   hardware_hash: i.hardwareHashSealed,
   state: JSON.stringify(i.state),
+  import_status: i.state.deviceImportStatus,
   import_id: i.importId,
   created: i.createdDateTime,
 });
@@ -237,10 +233,85 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
     return row && rowToDevice(row);
   }
 
-  async listDevices(tenantId: string, filter: SerialFilter, page: Page): Promise<AutopilotDevice[]> {
-    const query = this.db.selectFrom('autopilot_devices').selectAll().where('tenant_id', '=', tenantId);
-    const rows = await applySerialFilter(query, filter).orderBy('created').orderBy('id').limit(page.limit).offset(page.offset).execute();
-    return rows.map(rowToDevice);
+  /**
+   * One page of a collection, filtered and ordered in SQL; reads one row past the page to
+   * know whether another follows.
+   */
+  private async page<R, T>(table: keyof DiscoveryTables, map: ODataPropertyMap, scope: Scope, query: ListQuery, toRecord: (row: R) => T): Promise<ListPage<T>> {
+    const db = this.db as unknown as Kysely<any>;
+    const terms = orderTerms(map, query.orderby);
+    let qb = db.selectFrom(table).selectAll();
+    for (const [column, value] of Object.entries(scope)) qb = qb.where(column, '=', value);
+    qb = applyODataFilter(qb, query.filter, map, this.dialect);
+    if (query.after) qb = qb.where(keysetAfter(terms, query.after, this.dialect));
+    qb = applyODataOrderBy(qb, query.orderby, map, this.dialect).orderBy('created').orderBy('id').limit(query.limit + 1);
+    if (!query.after && query.skip) qb = qb.offset(query.skip);
+    const rows = (await qb.execute()) as Array<Record<string, unknown>>;
+    const more = rows.length > query.limit;
+    const kept = rows.slice(0, query.limit);
+    const page: ListPage<T> = { items: kept.map((r) => toRecord(r as R)) };
+    if (more && kept.length > 0) page.next = cursorOf(terms, kept.at(-1)!);
+    return page;
+  }
+
+  private async count(table: keyof DiscoveryTables, map: ODataPropertyMap, scope: Scope, filter: FilterNode | undefined): Promise<number> {
+    const db = this.db as unknown as Kysely<any>;
+    let qb = db.selectFrom(table).select((eb) => eb.fn.countAll().as('n'));
+    for (const [column, value] of Object.entries(scope)) qb = qb.where(column, '=', value);
+    const row = await applyODataFilter(qb, filter, map, this.dialect).executeTakeFirst();
+    return Number((row as { n?: unknown } | undefined)?.n ?? 0);
+  }
+
+  listDevices(tenantId: string, query: ListQuery): Promise<ListPage<AutopilotDevice>> {
+    return this.page('autopilot_devices', DEVICE_PROPERTIES, { tenant_id: tenantId }, query, rowToDevice);
+  }
+
+  countDevices(tenantId: string, filter?: FilterNode): Promise<number> {
+    return this.count('autopilot_devices', DEVICE_PROPERTIES, { tenant_id: tenantId }, filter);
+  }
+
+  async updateDevice(
+    tenantId: string,
+    id: string,
+    patch: DevicePatch,
+    message?: (updated: AutopilotDevice) => OutboxWrite | undefined,
+  ): Promise<AutopilotDevice | undefined> {
+    const set: Partial<AutopilotDeviceRow> = {};
+    if (patch.userPrincipalName !== undefined) set.user_principal_name = patch.userPrincipalName;
+    if (patch.addressableUserName !== undefined) set.addressable_user_name = patch.addressableUserName;
+    if (patch.groupTag !== undefined) set.group_tag = patch.groupTag;
+    if (patch.displayName !== undefined) set.display_name = patch.displayName;
+    return this.db.transaction().execute(async (trx) => {
+      if (Object.keys(set).length > 0) {
+        await trx.updateTable('autopilot_devices').set(set).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+      }
+      const row = await trx.selectFrom('autopilot_devices').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+      if (!row) return undefined;
+      const updated = rowToDevice(row);
+      const out = message?.(updated);
+      if (out) await enqueueOutbox(trx, out.topic, out.payload, out.traceParent);
+      return updated;
+    });
+  }
+
+  async deleteDevicesBySerial(tenantId: string, serialNumbers: string[]): Promise<AutopilotDevice[]> {
+    if (serialNumbers.length === 0) return [];
+    const wanted = serialNumbers.map((s) => s.toLowerCase());
+    return this.db.transaction().execute(async (trx) => {
+      const deleted: AutopilotDevice[] = [];
+      for (const part of chunks(wanted)) {
+        const rows = await trx
+          .selectFrom('autopilot_devices')
+          .selectAll()
+          .where('tenant_id', '=', tenantId)
+          .where((eb) => eb(eb.fn('lower', ['serial_number']), 'in', part))
+          .execute();
+        if (rows.length === 0) continue;
+        await trx.deleteFrom('autopilot_devices').where('tenant_id', '=', tenantId).where('id', 'in', rows.map((r) => r.id)).execute();
+        deleted.push(...rows.map(rowToDevice));
+      }
+      return deleted;
+    });
   }
 
   async deleteDevice(tenantId: string, id: string): Promise<boolean> {
@@ -274,10 +345,12 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
     return row && rowToImported(row);
   }
 
-  async listImported(tenantId: string, filter: SerialFilter, page: Page): Promise<ImportedDeviceIdentity[]> {
-    const query = this.db.selectFrom('imported_device_identities').selectAll().where('tenant_id', '=', tenantId);
-    const rows = await applySerialFilter(query, filter).orderBy('created').orderBy('id').limit(page.limit).offset(page.offset).execute();
-    return rows.map(rowToImported);
+  listImported(tenantId: string, query: ListQuery): Promise<ListPage<ImportedDeviceIdentity>> {
+    return this.page('imported_device_identities', IMPORTED_PROPERTIES, { tenant_id: tenantId }, query, rowToImported);
+  }
+
+  countImported(tenantId: string, filter?: FilterNode): Promise<number> {
+    return this.count('imported_device_identities', IMPORTED_PROPERTIES, { tenant_id: tenantId }, filter);
   }
 
   async deleteImported(tenantId: string, id: string): Promise<boolean> {
@@ -315,17 +388,27 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
     return row && rowToProfile(row);
   }
 
-  async listProfiles(tenantId: string, page: Page): Promise<DeploymentProfile[]> {
-    const rows = await this.db
-      .selectFrom('deployment_profiles')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .orderBy('created')
-      .orderBy('id')
-      .limit(page.limit)
-      .offset(page.offset)
-      .execute();
-    return rows.map(rowToProfile);
+  listProfiles(tenantId: string, query: ListQuery): Promise<ListPage<DeploymentProfile>> {
+    return this.page('deployment_profiles', PROFILE_PROPERTIES, { tenant_id: tenantId }, query, rowToProfile);
+  }
+
+  countProfiles(tenantId: string, filter?: FilterNode): Promise<number> {
+    return this.count('deployment_profiles', PROFILE_PROPERTIES, { tenant_id: tenantId }, filter);
+  }
+
+  async updateProfile(profile: DeploymentProfile): Promise<boolean> {
+    const result = await this.db
+      .updateTable('deployment_profiles')
+      .set({
+        display_name: profile.displayName,
+        description: profile.description,
+        settings: JSON.stringify(profile.settings),
+        modified: profile.lastModifiedDateTime,
+      })
+      .where('tenant_id', '=', profile.tenantId)
+      .where('id', '=', profile.id)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   async deleteProfile(tenantId: string, id: string): Promise<boolean> {
@@ -369,6 +452,14 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
     return rows.map(rowToAssignment);
   }
 
+  pageAssignments(tenantId: string, profileId: string, query: ListQuery): Promise<ListPage<ProfileAssignment>> {
+    return this.page('profile_assignments', ASSIGNMENT_PROPERTIES, { tenant_id: tenantId, profile_id: profileId }, query, rowToAssignment);
+  }
+
+  countAssignments(tenantId: string, profileId: string, filter?: FilterNode): Promise<number> {
+    return this.count('profile_assignments', ASSIGNMENT_PROPERTIES, { tenant_id: tenantId, profile_id: profileId }, filter);
+  }
+
   async deleteAssignment(tenantId: string, profileId: string, id: string): Promise<boolean> {
     const result = await this.db
       .deleteFrom('profile_assignments')
@@ -397,6 +488,23 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
     if (!row) return undefined;
     const profile = await this.getProfile(tenantId, row.profile_id);
     return profile && { assignment: rowToAssignment(row), profile };
+  }
+
+  async getSettings(tenantId: string): Promise<AutopilotSettings> {
+    const row = await this.db.selectFrom('autopilot_settings').selectAll().where('tenant_id', '=', tenantId).executeTakeFirst();
+    return {
+      lastSyncDateTime: row?.last_sync ?? null,
+      lastManualSyncTriggerDateTime: row?.last_manual_sync ?? null,
+      syncStatus: (row?.sync_status as SyncStatus | undefined) ?? 'unknown',
+    };
+  }
+
+  async recordSync(tenantId: string, at: string): Promise<void> {
+    await this.db
+      .insertInto('autopilot_settings')
+      .values({ tenant_id: tenantId, last_sync: at, last_manual_sync: at, sync_status: 'completed' })
+      .onConflict((oc) => oc.column('tenant_id').doUpdateSet({ last_sync: at, last_manual_sync: at, sync_status: 'completed' }))
+      .execute();
   }
 
   close(): Promise<void> {

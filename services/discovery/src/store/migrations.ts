@@ -1,5 +1,5 @@
 import { outboxMigration } from '@baton/kit';
-import type { Kysely, Migration } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type Migration } from 'kysely';
 
 const discoveryTables: Migration = {
   async up(db: Kysely<any>) {
@@ -74,7 +74,47 @@ const discoveryTables: Migration = {
   },
 };
 
+/**
+ * What Graph clients filter and order by: the device properties updateDeviceProperties and
+ * assignUserToDevice write, the import status clients poll, and settings per tenant. String
+ * comparisons fold case (Intune's do), so the indexes are on lower(column); PostgreSQL's also
+ * carry the byte-order collation the OData translation compares under, or the planner could
+ * not use them.
+ */
+const graphSurface: Migration = {
+  async up(db: Kysely<any>) {
+    const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+    await db.schema.alterTable('autopilot_devices').addColumn('display_name', 'text').execute();
+    await db.schema.alterTable('autopilot_devices').addColumn('addressable_user_name', 'text').execute();
+    await db.schema.alterTable('imported_device_identities').addColumn('import_status', 'text').execute();
+    const status = postgres ? sql`CAST(state AS jsonb) ->> 'deviceImportStatus'` : sql`json_extract(state, '$.deviceImportStatus')`;
+    await sql`UPDATE imported_device_identities SET import_status = ${status}`.execute(db);
+
+    const folded = (column: string) => (postgres ? sql`(lower(${sql.ref(column)}) COLLATE "C")` : sql`lower(${sql.ref(column)})`);
+    const index = (name: string, table: string, column: string) =>
+      sql`CREATE INDEX ${sql.ref(name)} ON ${sql.table(table)} (tenant_id, ${folded(column)}, created, id)`.execute(db);
+    await index('autopilot_devices_serial', 'autopilot_devices', 'serial_number');
+    await index('autopilot_devices_group_tag', 'autopilot_devices', 'group_tag');
+    await index('autopilot_devices_aad_device', 'autopilot_devices', 'azure_active_directory_device_id');
+    await index('autopilot_devices_display_name', 'autopilot_devices', 'display_name');
+    await index('autopilot_devices_upn', 'autopilot_devices', 'user_principal_name');
+    await index('imported_device_identities_serial', 'imported_device_identities', 'serial_number');
+    await index('imported_device_identities_status', 'imported_device_identities', 'import_status');
+    await index('deployment_profiles_display_name', 'deployment_profiles', 'display_name');
+    await db.schema.createIndex('profile_assignments_profile').on('profile_assignments').columns(['tenant_id', 'profile_id', 'created', 'id']).execute();
+
+    await db.schema
+      .createTable('autopilot_settings')
+      .addColumn('tenant_id', 'text', (c) => c.primaryKey())
+      .addColumn('last_sync', 'text')
+      .addColumn('last_manual_sync', 'text')
+      .addColumn('sync_status', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
 export const discoveryMigrations: Record<string, Migration> = {
   '0001_discovery_tables': discoveryTables,
   '0002_outbox': outboxMigration,
+  '0003_graph_surface': graphSurface,
 };

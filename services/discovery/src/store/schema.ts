@@ -18,6 +18,8 @@ export interface AutopilotDeviceRow {
   last_contacted: string | null;
   placeholder_delivered: number;
   created: string;
+  display_name: string | null;
+  addressable_user_name: string | null;
 }
 
 export interface ImportedIdentityRow {
@@ -29,6 +31,8 @@ export interface ImportedIdentityRow {
   assigned_user_principal_name: string | null;
   hardware_hash: string | null;
   state: string;
+  /** state.deviceImportStatus again, as a column clients can filter on. */
+  import_status: string | null;
   import_id: string | null;
   created: string;
 }
@@ -53,7 +57,15 @@ export interface ProfileAssignmentRow {
   created: string;
 }
 
+export interface AutopilotSettingsRow {
+  tenant_id: string;
+  last_sync: string | null;
+  last_manual_sync: string | null;
+  sync_status: string;
+}
+
 export interface DiscoveryTables extends OutboxTable {
+  autopilot_settings: AutopilotSettingsRow;
   autopilot_devices: AutopilotDeviceRow;
   imported_device_identities: ImportedIdentityRow;
   deployment_profiles: DeploymentProfileRow;

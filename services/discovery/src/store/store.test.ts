@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { TOPICS } from '@baton/contracts';
 import { outboxStats } from '@baton/kit';
+import { parseFilter } from '@baton/protocols';
 import { databaseKinds, openTestStore, TENANT_A, TENANT_B, testDatabase, type TestDatabase } from '../testing/harness.js';
 import type { KyselyDiscoveryStore } from './kysely-store.js';
 import type { AutopilotDevice, DeploymentProfile, ImportedDeviceIdentity } from './types.js';
@@ -20,6 +21,8 @@ function device(tenantId: string, serialNumber: string, digest: string = randomU
     manufacturer: 'HP',
     model: 'EliteBook',
     userPrincipalName: null,
+    addressableUserName: null,
+    displayName: null,
     azureActiveDirectoryDeviceId: randomUUID(),
     enrollmentState: 'notContacted',
     lastContactedDateTime: null,
@@ -113,13 +116,19 @@ for (const kind of databaseKinds()) {
         const d = device(tenant, serial);
         await store.registerDevice(d, imported(d), message);
       }
-      const serials = async (filter: Parameters<KyselyDiscoveryStore['listDevices']>[1]) =>
-        (await store.listDevices(tenant, filter, { offset: 0, limit: 10 })).map((d) => d.serialNumber).sort();
-      assert.deepEqual(await serials({ equals: 'abc-100' }), ['ABC-100']);
-      assert.deepEqual(await serials({ contains: 'abc' }), ['ABC-100', 'XYZ-ABC', 'abc-200']);
-      assert.deepEqual(await serials({ startsWith: 'ABC' }), ['ABC-100', 'abc-200']);
-      assert.deepEqual(await serials({ contains: '%_' }), ['XYZ%_1']);
-      assert.equal((await store.listDevices(tenant, {}, { offset: 1, limit: 2 })).length, 2);
+      const serials = async (filter: string) =>
+        (await store.listDevices(tenant, { filter: parseFilter(filter), limit: 10 })).items.map((d) => d.serialNumber).sort();
+      assert.deepEqual(await serials("serialNumber eq 'abc-100'"), ['ABC-100']);
+      assert.deepEqual(await serials("contains(serialNumber,'abc')"), ['ABC-100', 'XYZ-ABC', 'abc-200']);
+      assert.deepEqual(await serials("startswith(serialNumber,'ABC')"), ['ABC-100', 'abc-200']);
+      assert.deepEqual(await serials("contains(serialNumber,'%_')"), ['XYZ%_1']);
+      const first = await store.listDevices(tenant, { skip: 1, limit: 2 });
+      assert.equal(first.items.length, 2);
+      assert.ok(first.next);
+      const rest = await store.listDevices(tenant, { after: first.next, limit: 2 });
+      assert.equal(rest.items.length, 1);
+      assert.equal(rest.next, undefined);
+      assert.equal(await store.countDevices(tenant, parseFilter("contains(serialNumber,'abc')")), 3);
     });
 
     test('the newest honoured assignment wins, per tenant', async () => {

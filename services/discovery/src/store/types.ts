@@ -1,7 +1,9 @@
 /**
  * The narrow store interface discovery's domain depends on. Records use the domain's
- * names; how they map to columns is the implementation's business.
+ * names; how they map to columns is the implementation's business. Collection queries
+ * arrive as parsed OData (a filter tree, orderby items), named by Graph property.
  */
+import type { FilterNode, OrderByItem } from '@baton/protocols';
 
 export type EnrollmentState = 'unknown' | 'enrolled' | 'pendingReset' | 'failed' | 'notContacted' | 'blocked';
 
@@ -20,6 +22,8 @@ export interface AutopilotDevice {
   manufacturer: string | null;
   model: string | null;
   userPrincipalName: string | null;
+  addressableUserName: string | null;
+  displayName: string | null;
   azureActiveDirectoryDeviceId: string;
   enrollmentState: EnrollmentState;
   lastContactedDateTime: string | null;
@@ -74,16 +78,36 @@ export interface ProfileAssignment {
   createdDateTime: string;
 }
 
-export interface Page {
-  offset: number;
+/** Where the previous page ended: its last row's order keys, then the (created, id) tie-break. */
+export interface PageCursor {
+  keys: Array<string | number | null>;
+  created: string;
+  id: string;
+}
+
+export interface ListQuery {
+  filter?: FilterNode;
+  orderby?: OrderByItem[];
+  /** Resume after this row; `skip` only applies to a first page. */
+  after?: PageCursor;
+  skip?: number;
   limit: number;
 }
 
-export interface SerialFilter {
-  /** Case-insensitive equality, as Intune compares serial numbers. */
-  equals?: string;
-  contains?: string;
-  startsWith?: string;
+export interface ListPage<T> {
+  items: T[];
+  /** Present when more rows match. */
+  next?: PageCursor;
+}
+
+export type DevicePatch = Partial<Pick<AutopilotDevice, 'userPrincipalName' | 'addressableUserName' | 'groupTag' | 'displayName'>>;
+
+export type SyncStatus = 'unknown' | 'inProgress' | 'completed' | 'failed';
+
+export interface AutopilotSettings {
+  lastSyncDateTime: string | null;
+  lastManualSyncTriggerDateTime: string | null;
+  syncStatus: SyncStatus;
 }
 
 export interface OutboxWrite {
@@ -115,8 +139,21 @@ export interface DiscoveryStore {
   registerDevices(entries: RegistrationEntry[]): Promise<RegisterOutcome[] | undefined>;
   findDeviceByDigest(digest: string): Promise<AutopilotDevice | undefined>;
   getDevice(tenantId: string, id: string): Promise<AutopilotDevice | undefined>;
-  listDevices(tenantId: string, filter: SerialFilter, page: Page): Promise<AutopilotDevice[]>;
+  listDevices(tenantId: string, query: ListQuery): Promise<ListPage<AutopilotDevice>>;
+  countDevices(tenantId: string, filter?: FilterNode): Promise<number>;
   deleteDevice(tenantId: string, id: string): Promise<boolean>;
+  /**
+   * Applies the patch, and queues `message(updated)` in the same transaction when given;
+   * undefined when the tenant has no such device.
+   */
+  updateDevice(
+    tenantId: string,
+    id: string,
+    patch: DevicePatch,
+    message?: (updated: AutopilotDevice) => OutboxWrite | undefined,
+  ): Promise<AutopilotDevice | undefined>;
+  /** Deletes the tenant's devices with these serial numbers (ignoring case); answers what it deleted. */
+  deleteDevicesBySerial(tenantId: string, serialNumbers: string[]): Promise<AutopilotDevice[]>;
   markDeviceContacted(id: string, at: string): Promise<void>;
   /** Records that identity holds the device object, and the device id that object carries. */
   markPlaceholderDelivered(id: string, azureActiveDirectoryDeviceId: string): Promise<void>;
@@ -125,24 +162,34 @@ export interface DiscoveryStore {
   insertImported(imported: ImportedDeviceIdentity): Promise<void>;
   insertImportedMany(imported: ImportedDeviceIdentity[]): Promise<void>;
   getImported(tenantId: string, id: string): Promise<ImportedDeviceIdentity | undefined>;
-  listImported(tenantId: string, filter: SerialFilter, page: Page): Promise<ImportedDeviceIdentity[]>;
+  listImported(tenantId: string, query: ListQuery): Promise<ListPage<ImportedDeviceIdentity>>;
+  countImported(tenantId: string, filter?: FilterNode): Promise<number>;
   deleteImported(tenantId: string, id: string): Promise<boolean>;
 
   createProfile(profile: DeploymentProfile): Promise<void>;
   getProfile(tenantId: string, id: string): Promise<DeploymentProfile | undefined>;
-  listProfiles(tenantId: string, page: Page): Promise<DeploymentProfile[]>;
+  listProfiles(tenantId: string, query: ListQuery): Promise<ListPage<DeploymentProfile>>;
+  countProfiles(tenantId: string, filter?: FilterNode): Promise<number>;
+  /** False when the tenant has no such profile. */
+  updateProfile(profile: DeploymentProfile): Promise<boolean>;
   /** Deletes the profile and its assignments. */
   deleteProfile(tenantId: string, id: string): Promise<boolean>;
 
   /** False when the profile already has an assignment with this id. */
   addAssignment(assignment: ProfileAssignment): Promise<boolean>;
   listAssignments(tenantId: string, profileId: string): Promise<ProfileAssignment[]>;
+  pageAssignments(tenantId: string, profileId: string, query: ListQuery): Promise<ListPage<ProfileAssignment>>;
+  countAssignments(tenantId: string, profileId: string, filter?: FilterNode): Promise<number>;
   deleteAssignment(tenantId: string, profileId: string, id: string): Promise<boolean>;
   /** The newest assignment in the tenant whose target is one of `targetTypes`, with its profile. */
   newestAssignment(
     tenantId: string,
     targetTypes: string[],
   ): Promise<{ assignment: ProfileAssignment; profile: DeploymentProfile } | undefined>;
+
+  getSettings(tenantId: string): Promise<AutopilotSettings>;
+  /** Records a manual sync that finished at `at`. */
+  recordSync(tenantId: string, at: string): Promise<void>;
 
   close(): Promise<void>;
 }

@@ -1,0 +1,122 @@
+// Run as its own process with NODE_EXTRA_CA_CERTS set: an administrator's script on the
+// Microsoft Graph JS SDK, registering devices and giving them a profile the way
+// WindowsAutopilotIntune does, against Baton instead of graph.microsoft.com.
+import { readFileSync } from 'node:fs';
+import { Client } from '@microsoft/microsoft-graph-client';
+
+const demo = JSON.parse(readFileSync(process.argv[2]!, 'utf8'));
+const input = JSON.parse(readFileSync(process.argv[3]!, 'utf8')) as { prefix: string; devices: Array<{ serialNumber: string; hardwareIdentifier: string }> };
+
+async function token(): Promise<string> {
+  const res = await fetch(`${demo.authority}/oauth2/v2.0/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: demo.adminApp.clientId,
+      client_secret: demo.adminApp.clientSecret,
+      scope: 'https://graph.baton.local/.default',
+    }),
+  });
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+const client = Client.initWithMiddleware({
+  authProvider: { getAccessToken: token },
+  baseUrl: `${demo.baseUrl}/graph/`,
+  defaultVersion: 'beta',
+  customHosts: new Set([new URL(demo.baseUrl).hostname]),
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const out: Record<string, unknown> = {};
+
+// Add-AutopilotImportedDevice: one POST per device, state pending, then poll until complete.
+const imported: Array<{ id: string }> = [];
+for (const device of input.devices) {
+  imported.push(
+    await client.api('/deviceManagement/importedWindowsAutopilotDeviceIdentities').post({
+      '@odata.type': '#microsoft.graph.importedWindowsAutopilotDeviceIdentity',
+      groupTag: 'Kiosk',
+      serialNumber: device.serialNumber,
+      productKey: '',
+      hardwareIdentifier: device.hardwareIdentifier,
+      assignedUserPrincipalName: '',
+      state: { '@odata.type': 'microsoft.graph.importedWindowsAutopilotDeviceIdentityState', deviceImportStatus: 'pending', deviceRegistrationId: '', deviceErrorCode: 0, deviceErrorName: '' },
+    }),
+  );
+}
+const statuses: string[] = [];
+const registrationIds: string[] = [];
+for (const { id } of imported) {
+  let state = { deviceImportStatus: 'unknown', deviceRegistrationId: '' };
+  for (let attempt = 0; attempt < 20 && state.deviceImportStatus !== 'complete' && state.deviceImportStatus !== 'error'; attempt++) {
+    if (attempt > 0) await sleep(100);
+    state = (await client.api(`/deviceManagement/importedWindowsAutopilotDeviceIdentities/${id}`).get()).state;
+  }
+  statuses.push(state.deviceImportStatus);
+  registrationIds.push(state.deviceRegistrationId);
+}
+out.importStatuses = statuses;
+out.registrationIds = registrationIds;
+
+// Get-AutopilotDevice: contains(serialNumber,…) and the nextLink loop, two to a page.
+let page = await client
+  .api('/deviceManagement/windowsAutopilotDeviceIdentities')
+  .filter(`contains(serialNumber,'${input.prefix}')`)
+  .top(2)
+  .get();
+const pages: string[][] = [];
+const nextLinks: string[] = [];
+for (;;) {
+  pages.push(page.value.map((d: { id: string }) => d.id));
+  const next = page['@odata.nextLink'];
+  if (!next) break;
+  nextLinks.push(next);
+  page = await client.api(next).get();
+}
+out.pages = pages;
+out.nextLinks = nextLinks;
+
+// Only the profile this script assigns should decide the devices' status.
+const existing = await client.api('/deviceManagement/windowsAutopilotDeploymentProfiles').get();
+for (const profile of existing.value as Array<{ id: string }>) {
+  const assignments = await client.api(`/deviceManagement/windowsAutopilotDeploymentProfiles/${profile.id}/assignments`).get();
+  for (const a of assignments.value as Array<{ id: string }>) {
+    await client.api(`/deviceManagement/windowsAutopilotDeploymentProfiles/${profile.id}/assignments/${a.id}`).delete();
+  }
+}
+const firstId = registrationIds[0]!;
+out.statusBefore = (await client.api(`/deviceManagement/windowsAutopilotDeviceIdentities/${firstId}`).get()).deploymentProfileAssignmentStatus;
+
+// New-AutopilotProfile writes the deprecated names.
+const created = await client.api('/deviceManagement/windowsAutopilotDeploymentProfiles').post({
+  '@odata.type': '#microsoft.graph.azureADWindowsAutopilotDeploymentProfile',
+  displayName: 'SDK legacy names',
+  description: 'created with the old property names',
+  language: 'en-GB',
+  extractHardwareHash: true,
+  enableWhiteGlove: true,
+  deviceNameTemplate: 'SDK-%SERIAL%',
+  outOfBoxExperienceSettings: { hidePrivacySettings: true, hideEULA: true, userType: 'standard', deviceUsageType: 'singleUser', skipKeyboardSelectionPage: true, hideEscapeLink: true },
+});
+const read = await client.api(`/deviceManagement/windowsAutopilotDeploymentProfiles/${created.id}`).get();
+out.profileNew = {
+  locale: read.locale,
+  hardwareHashExtractionEnabled: read.hardwareHashExtractionEnabled,
+  preprovisioningAllowed: read.preprovisioningAllowed,
+  outOfBoxExperienceSetting: read.outOfBoxExperienceSetting,
+};
+
+const assignment = await client
+  .api(`/deviceManagement/windowsAutopilotDeploymentProfiles/${created.id}/assignments`)
+  .post({ target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' } });
+out.assignmentTarget = assignment.target['@odata.type'];
+const after = await client
+  .api(`/deviceManagement/windowsAutopilotDeviceIdentities/${firstId}`)
+  .expand(['deploymentProfile', 'intendedDeploymentProfile'])
+  .get();
+out.statusAfter = after.deploymentProfileAssignmentStatus;
+out.intendedProfileId = after.intendedDeploymentProfile?.id ?? null;
+out.profileId = created.id;
+process.stdout.write(JSON.stringify(out));
