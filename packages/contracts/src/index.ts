@@ -2,3 +2,4 @@ export * from './apps.js';
 export * from './handoffs.js';
 export * from './topics.js';
 export * from './paths.js';
+export * from './notifications.js';

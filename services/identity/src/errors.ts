@@ -147,6 +147,10 @@ export const identityGraphErrors = {
     new GraphError(404, 'Request_ResourceNotFound', `Resource '${id.slice(0, 100)}' does not exist or one of its queried reference-property objects are not present.`),
   userNotFound: (id: string) =>
     new GraphError(404, 'Request_ResourceNotFound', `Resource '${id.slice(0, 100)}' does not exist or one of its queried reference-property objects are not present.`),
+  groupNotFound: (id: string) =>
+    new GraphError(404, 'Request_ResourceNotFound', `Resource '${id.slice(0, 100)}' does not exist or one of its queried reference-property objects are not present.`),
+  objectNotFound: (id: string) =>
+    new GraphError(404, 'Request_ResourceNotFound', `Resource '${id.slice(0, 100)}' does not exist or one of its queried reference-property objects are not present.`),
   unsupportedQuery: (message: string) => new GraphError(400, 'Request_UnsupportedQuery', message),
   invalidValue: (message: string) => new GraphError(400, 'Request_BadRequest', message),
 };

@@ -10,6 +10,9 @@ import { bootstrapTenant, type BootstrapTenantInput, type BootstrapTenantResult 
 import type { TokenEndpoint } from './domain/token-endpoint.js';
 import { IdentityUrls } from './domain/urls.js';
 import { identityPlugin } from './app.js';
+import { MembershipEngine, type MembershipEngineOptions } from './domain/membership/engine.js';
+import { changeNotificationHandler } from './domain/notifications/delivery.js';
+import { CHANGE_NOTIFICATION_TOPIC, DirectoryFeed } from './domain/notifications/feed.js';
 import { KyselyIdentityStore } from './store/kysely-store.js';
 import { identityMigrations } from './store/migrations.js';
 import type { IdentityDatabase } from './store/schema.js';
@@ -21,12 +24,18 @@ export interface IdentityRuntime extends ServiceRuntime {
   bootstrapTenant(input: BootstrapTenantInput): Promise<BootstrapTenantResult>;
   /** The store, for the host's diagnostics and for tests. */
   readonly store: IdentityStore;
+  /** Delivers every due outbox message now; returns how many were delivered. */
+  drainOutbox(): Promise<number>;
 }
 
 export interface IdentityServiceOptions {
   /** Replaces the token endpoint core (the default is Baton's own). */
   tokenEndpoint?: (deps: IdentityDeps) => TokenEndpoint;
   now?: () => Date;
+  membership?: MembershipEngineOptions;
+  /** Outbox backoff for attempt n (ms); tests shorten it. */
+  outboxBackoffMs?: (attempt: number) => number;
+  outboxPollMs?: number;
 }
 
 export async function createIdentityService(ctx: ServiceContext, options: IdentityServiceOptions = {}): Promise<IdentityRuntime> {
@@ -37,23 +46,29 @@ export async function createIdentityService(ctx: ServiceContext, options: Identi
     schema: ctx.schema,
     migrations: identityMigrations,
   });
-  const store = new KyselyIdentityStore(database.db);
+  const store = new KyselyIdentityStore(database.db, database.dialect);
   const secrets = createSecretBox(ctx.secretKey, 'identity');
+  const now = options.now ?? (() => new Date());
   const deps: IdentityDeps = {
     store,
     secrets,
     keys: new KeyRing(secrets),
     urls: new IdentityUrls(() => ctx.urls.identity),
     serviceCredentials: ctx.serviceCredentials,
-    now: options.now ?? (() => new Date()),
+    now,
+    feed: new DirectoryFeed(new MembershipEngine(options.membership), now, () => relay.wake()),
+    fetch: ctx.fetch,
   };
   const tokenEndpoint = options.tokenEndpoint?.(deps) ?? new BatonTokenEndpoint(deps);
-  // Identity sends no cross-service messages yet; the relay is here so that the first
-  // topic needs a handler, not new plumbing.
   const relay = new OutboxRelay({
     db: database.db,
     dialect: database.dialect,
-    handlers: {},
+    handlers: {
+      // ctx.fetch is read per delivery: a host (or a test) may swap it after start.
+      [CHANGE_NOTIFICATION_TOPIC]: changeNotificationHandler(store, () => ctx.fetch, now),
+    },
+    backoffMs: options.outboxBackoffMs,
+    pollMs: options.outboxPollMs,
     onError: (message, error) => ctx.logger.warn({ err: error, topic: message.topic, id: message.id }, 'outbox delivery failed'),
   });
   let stopped = false;
@@ -63,7 +78,8 @@ export async function createIdentityService(ctx: ServiceContext, options: Identi
     plugin: identityPlugin,
     pluginOptions: { deps, tokenEndpoint },
     store,
-    bootstrapTenant: (input) => bootstrapTenant(store, secrets, input, deps.now()),
+    bootstrapTenant: (input) => bootstrapTenant(store, secrets, input, deps.now(), deps.feed),
+    drainOutbox: () => relay.drain(),
     async start() {
       relay.start();
     },

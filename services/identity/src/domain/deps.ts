@@ -1,4 +1,5 @@
-import type { SecretBox, ServiceContext } from '@baton/kit';
+import type { Fetch, SecretBox, ServiceContext } from '@baton/kit';
+import type { DirectoryFeed } from './notifications/feed.js';
 import type { IdentityStore } from '../store/store.js';
 import type { KeyRing } from './signing-keys.js';
 import type { IdentityUrls } from './urls.js';
@@ -11,4 +12,8 @@ export interface IdentityDeps {
   urls: IdentityUrls;
   serviceCredentials: ServiceContext['serviceCredentials'];
   now: () => Date;
+  /** Membership engine and change notifications, run inside every directory write. */
+  feed: DirectoryFeed;
+  /** fetch for calls out to subscribers' notification endpoints. */
+  fetch: Fetch;
 }

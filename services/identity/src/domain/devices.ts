@@ -8,6 +8,8 @@ import { StoreConflictError, ztdIdFromPhysicalIds, type DeviceQuery, type Device
 import { isGuid } from './ids.js';
 import { parseListQuery } from './list-query.js';
 import { skiptokenFor } from './paging.js';
+import type { IdentityDeps } from './deps.js';
+import type { DirectoryFeed } from './notifications/feed.js';
 
 export interface GraphDevice {
   id: string;
@@ -59,6 +61,7 @@ export interface DeviceUpsert {
  */
 export async function upsertDevice(
   store: IdentityStore,
+  feed: DirectoryFeed,
   tenantId: string,
   deviceId: string,
   input: DeviceUpsert,
@@ -69,7 +72,9 @@ export async function upsertDevice(
   const at = now.toISOString();
   const update = async (s: IdentityStore, existing: DeviceRecord) => {
     await s.updateDevice(tenantId, existing.id, { ...input, modifiedAt: at });
-    return { created: false, device: { ...existing, ...input, modifiedAt: at } };
+    const device = { ...existing, ...definedOnly(input), modifiedAt: at };
+    await feed.deviceWritten(s, tenantId, existing, device);
+    return { created: false, device };
   };
   const attempt = () =>
     store.transaction(async (tx) => {
@@ -88,6 +93,7 @@ export async function upsertDevice(
         const physicalIds = [...new Set([...joined.physicalIds, ...(input.physicalIds ?? [])])];
         await tx.updateDevice(tenantId, joined.id, { physicalIds, modifiedAt: at });
         const merged = { ...joined, physicalIds, modifiedAt: at };
+        await feed.deviceWritten(tx, tenantId, joined, merged);
         return { created: false, mergedInto: merged, device: merged };
       }
       if (!input.displayName) throw identityGraphErrors.invalidValue('displayName is required to create a device.');
@@ -114,10 +120,13 @@ export async function upsertDevice(
         modifiedAt: at,
       };
       await tx.insertDevice(device);
+      await feed.deviceWritten(tx, tenantId, undefined, device);
       return { created: true, device };
     });
   try {
-    return await attempt();
+    const result = await attempt();
+    feed.committed();
+    return result;
   } catch (error) {
     // Two deliveries raced to create the same object: the loser becomes an update.
     if (!(error instanceof StoreConflictError)) throw error;
@@ -125,12 +134,45 @@ export async function upsertDevice(
     const existing = await store.findDeviceByDeviceId(tenantId, deviceId);
     if (!existing) throw ztdConflict();
     try {
-      return await update(store, existing);
+      const result = await store.transaction((tx) => update(tx, existing));
+      feed.committed();
+      return result;
     } catch (retryError) {
       if (retryError instanceof StoreConflictError) throw ztdConflict();
       throw retryError;
     }
   }
+}
+
+function definedOnly<T extends object>(input: T): Partial<T> {
+  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** PATCH devices/{id}: the attributes an administrator may change, disabling included. */
+export async function patchDevice(deps: IdentityDeps, tenantId: string, id: string, input: DeviceUpsert): Promise<void> {
+  const at = deps.now().toISOString();
+  await deps.store.transaction(async (tx) => {
+    const existing = await getDevice(tx, tenantId, id);
+    const patch = { ...definedOnly(input), modifiedAt: at };
+    try {
+      await tx.updateDevice(tenantId, existing.id, patch);
+    } catch (error) {
+      if (error instanceof StoreConflictError) throw identityGraphErrors.conflict('Another device object already holds this [ZTDID] physical id.');
+      throw error;
+    }
+    await deps.feed.deviceWritten(tx, tenantId, existing, { ...existing, ...patch });
+  });
+  deps.feed.committed();
+}
+
+/** DELETE devices/{id}: the object leaves every group it was in. */
+export async function deleteDevice(deps: IdentityDeps, tenantId: string, id: string): Promise<void> {
+  await deps.store.transaction(async (tx) => {
+    const existing = await getDevice(tx, tenantId, id);
+    await tx.deleteDevice(tenantId, existing.id);
+    await deps.feed.deviceWritten(tx, tenantId, existing, undefined);
+  });
+  deps.feed.committed();
 }
 
 export async function getDevice(store: IdentityStore, tenantId: string, id: string): Promise<DeviceRecord> {

@@ -85,7 +85,9 @@ export async function joinDevice(
         // A concurrent join chose another device id than the one in the new certificate.
         if (current.deviceId !== deviceId) throw drsErrors.deviceConflict();
         await tx.updateDevice(tenant.id, current.id, joinedState);
-        return { ...current, ...joinedState };
+        const joined = { ...current, ...joinedState };
+        await deps.feed.deviceWritten(tx, tenant.id, current, joined);
+        return joined;
       }
       if (known) throw drsErrors.deviceConflict();
       const created: DeviceRecord = {
@@ -102,8 +104,10 @@ export async function joinDevice(
         createdAt: at,
       };
       await tx.insertDevice(created);
+      await deps.feed.deviceWritten(tx, tenant.id, undefined, created);
       return created;
     });
+    deps.feed.committed();
   } catch (error) {
     if (error instanceof StoreConflictError) throw drsErrors.deviceConflict();
     throw error;

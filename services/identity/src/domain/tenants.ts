@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { generateCertificateAuthority, type SecretBox } from '@baton/kit';
 import { DEVICE_AGENT_CLIENT_ID, MDM_RESOURCE, SERVICE_APP_IDS, SERVICE_APP_ROLES, type ManagementHandoff } from '@baton/contracts';
-import type { ApplicationRecord, IdentityStore, MdmSettings, TenantBranding, TenantRecord } from '../store/store.js';
+import type { ApplicationRecord, IdentityStore, MdmSettings, TenantBranding, TenantRecord, UserRecord } from '../store/store.js';
+import type { DirectoryFeed } from './notifications/feed.js';
 import { isGuid, nameGuid } from './ids.js';
 import { hashPassword } from './passwords.js';
 import { generateSealedSigningKey } from './signing-keys.js';
@@ -58,6 +59,7 @@ export async function bootstrapTenant(
   secrets: SecretBox,
   input: BootstrapTenantInput,
   now: Date = new Date(),
+  feed?: DirectoryFeed,
 ): Promise<BootstrapTenantResult> {
   validate(input);
   const domain = input.domain.toLowerCase();
@@ -98,10 +100,12 @@ export async function bootstrapTenant(
     let adminUserId: string;
     if (user) {
       adminUserId = user.id;
-      await tx.updateUser(tenantId, user.id, { displayName: input.admin.displayName, passwordHash, isAdmin: true, accountEnabled: true });
+      const change = { displayName: input.admin.displayName, passwordHash, isAdmin: true, accountEnabled: true };
+      await tx.updateUser(tenantId, user.id, change);
+      await feed?.userWritten(tx, tenantId, user, { ...user, ...change });
     } else {
       adminUserId = randomUUID();
-      await tx.insertUser({
+      const created: UserRecord = {
         id: adminUserId,
         tenantId,
         upn: input.admin.upn,
@@ -111,7 +115,9 @@ export async function bootstrapTenant(
         isAdmin: true,
         createdAt: at,
         modifiedAt: at,
-      });
+      };
+      await tx.insertUser(created);
+      await feed?.userWritten(tx, tenantId, undefined, created);
     }
 
     // Without an explicit client id the admin app's id is derived from the tenant, so a

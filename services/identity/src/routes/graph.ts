@@ -8,9 +8,10 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastif
 import { GRAPH_RESOURCE, ROLES } from '@baton/contracts';
 import { graphErrorHandler, graphErrors, requireRole } from '@baton/kit';
 import { AccessTokenRejected, bearerToken, verifyAccessToken, type VerifiedAccess } from '../domain/access-tokens.js';
-import { deviceQuery, getDevice, getDeviceByDeviceId, graphDevice, listDevices, upsertDevice } from '../domain/devices.js';
+import { deleteDevice, deviceQuery, getDevice, getDeviceByDeviceId, graphDevice, listDevices, patchDevice, upsertDevice } from '../domain/devices.js';
 import { getUser, graphOrganization, graphUser, listUsers, userQuery } from '../domain/directory.js';
 import type { IdentityRouteOptions } from './context.js';
+import { registerGroupRoutes } from './groups.js';
 
 const DEVICE_READ = [ROLES.devicesReadWrite, 'Device.Read.All', ROLES.directoryRead, 'Directory.ReadWrite.All'];
 const DEVICE_WRITE = [ROLES.devicesReadWrite, 'Directory.ReadWrite.All'];
@@ -112,6 +113,7 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
       const b = request.body;
       const { created, mergedInto, device } = await upsertDevice(
         deps.store,
+        deps.feed,
         tenant.id,
         deviceId,
         {
@@ -131,6 +133,25 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
       return reply.code(201).send({ '@odata.context': context('devices/$entity'), ...graphDevice(device) });
     },
   );
+
+  app.patch('/graph/v1.0/devices/:id', { bodyLimit: 64 * 1024, schema: { params: IdParams, body: DevicePatchBody } }, async (request, reply) => {
+    const tenant = caller(request, DEVICE_WRITE);
+    const b = request.body;
+    await patchDevice(deps, tenant.id, request.params.id, {
+      displayName: b.displayName,
+      physicalIds: b.physicalIds,
+      operatingSystem: b.operatingSystem,
+      operatingSystemVersion: b.operatingSystemVersion,
+      accountEnabled: b.accountEnabled,
+    });
+    return reply.code(204).send();
+  });
+
+  app.delete('/graph/v1.0/devices/:id', { schema: { params: IdParams } }, async (request, reply) => {
+    const tenant = caller(request, DEVICE_WRITE);
+    await deleteDevice(deps, tenant.id, request.params.id);
+    return reply.code(204).send();
+  });
 
   app.get('/graph/v1.0/users', { schema: { querystring: ListQuery } }, async (request) => {
     const tenant = caller(request, USER_READ);
@@ -153,4 +174,5 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
     return { '@odata.context': context('users/$entity'), ...graphUser(user) };
   });
 
+  registerGroupRoutes(instance, deps, (request) => access.get(request)!);
 };

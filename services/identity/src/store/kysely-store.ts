@@ -3,8 +3,29 @@
  * dialect-specific SQL beyond ON CONFLICT DO NOTHING and LIKE … ESCAPE, which both speak.
  */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import type { ApplicationsTable, DevicesTable, IdentityDatabase, RefreshTokensTable, TenantsTable, UsersTable } from './schema.js';
+import type { ChangeType } from '@baton/contracts';
+import { applyODataFilter, type Dialect, type ODataPropertyMap, type OutboxTable } from '@baton/kit';
+import type { FilterNode } from '@baton/protocols';
+import type {
+  ApplicationsTable,
+  DevicesTable,
+  GroupMembersTable,
+  GroupsTable,
+  IdentityDatabase,
+  RefreshTokensTable,
+  SubscriptionsTable,
+  TenantsTable,
+  UsersTable,
+} from './schema.js';
 import {
+  type GroupMemberRecord,
+  type GroupPatch,
+  type GroupQuery,
+  type GroupRecord,
+  type MemberType,
+  type MembershipSource,
+  type ProcessingState,
+  type SubscriptionRecord,
   StoreConflictError,
   type ApplicationRecord,
   type DevicePatch,
@@ -143,16 +164,102 @@ async function conflictsAsStoreErrors<T>(write: Promise<T>): Promise<T> {
   }
 }
 
+function groupOf(row: Selectable<GroupsTable>): GroupRecord {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    displayName: row.display_name,
+    description: row.description,
+    mailNickname: row.mail_nickname,
+    mailEnabled: row.mail_enabled !== 0,
+    securityEnabled: row.security_enabled !== 0,
+    groupTypes: JSON.parse(row.group_types) as string[],
+    membershipRule: row.membership_rule,
+    membershipRuleProcessingState: row.membership_rule_processing_state as ProcessingState | null,
+    ruleSubject: row.rule_subject as MemberType | null,
+    membershipUpdatedAt: row.membership_updated_at,
+    createdAt: row.created_at,
+    modifiedAt: row.modified_at,
+  };
+}
+
+function groupRow(g: GroupRecord): GroupsTable {
+  return {
+    id: g.id,
+    tenant_id: g.tenantId,
+    display_name: g.displayName,
+    description: g.description,
+    mail_nickname: g.mailNickname,
+    mail_enabled: int(g.mailEnabled),
+    security_enabled: int(g.securityEnabled),
+    group_types: JSON.stringify(g.groupTypes),
+    membership_rule: g.membershipRule,
+    membership_rule_processing_state: g.membershipRuleProcessingState,
+    rule_subject: g.ruleSubject,
+    membership_updated_at: g.membershipUpdatedAt,
+    created_at: g.createdAt,
+    modified_at: g.modifiedAt,
+  };
+}
+
+function memberOf(row: Selectable<GroupMembersTable>): GroupMemberRecord {
+  return {
+    groupId: row.group_id,
+    memberId: row.member_id,
+    memberType: row.member_type as MemberType,
+    tenantId: row.tenant_id,
+    source: row.source as MembershipSource,
+  };
+}
+
+function subscriptionOf(row: Selectable<SubscriptionsTable>): SubscriptionRecord {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    appId: row.app_id,
+    resource: row.resource,
+    changeTypes: row.change_types.split(',') as ChangeType[],
+    notificationUrl: row.notification_url,
+    clientState: row.client_state,
+    expiresAt: row.expires_at,
+    createdAt: row.created_at,
+  };
+}
+
+/** `$filter` on groups: Graph compares directory strings ignoring case. */
+export const GROUP_FILTER_PROPERTIES: ODataPropertyMap = {
+  id: { column: 'id', type: 'string', caseInsensitive: true },
+  displayName: { column: 'display_name', type: 'string', caseInsensitive: true },
+  mailNickname: { column: 'mail_nickname', type: 'string', caseInsensitive: true },
+  description: { column: 'description', type: 'string', caseInsensitive: true },
+  mailEnabled: { column: 'mail_enabled', type: 'boolean' },
+  securityEnabled: { column: 'security_enabled', type: 'boolean' },
+  groupTypes: { jsonArrayColumn: 'group_types', caseInsensitive: true },
+  membershipRuleProcessingState: { column: 'membership_rule_processing_state', type: 'string', caseInsensitive: true },
+  createdDateTime: { column: 'created_at', type: 'datetime' },
+};
+
+/** Keeps IN lists well under SQLite's and PostgreSQL's bound-parameter limits. */
+const CHUNK = 500;
+function chunks<T>(items: T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 export class KyselyIdentityStore implements IdentityStore {
-  constructor(private readonly db: Kysely<IdentityDatabase> | Transaction<IdentityDatabase>) {}
+  constructor(
+    private readonly db: Kysely<IdentityDatabase> | Transaction<IdentityDatabase>,
+    private readonly dialect: Dialect = 'sqlite',
+  ) {}
 
   async transaction<T>(fn: (store: IdentityStore) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return fn(this);
-    return (this.db as Kysely<IdentityDatabase>).transaction().execute((trx) => fn(new KyselyIdentityStore(trx)));
+    return (this.db as Kysely<IdentityDatabase>).transaction().execute((trx) => fn(new KyselyIdentityStore(trx, this.dialect)));
   }
 
   async findTenantById(id: string) {
@@ -421,6 +528,239 @@ export class KyselyIdentityStore implements IdentityStore {
   async updateDevice(tenantId: string, id: string, patch: DevicePatch) {
     const row = devicePatchRow({ ...patch, modifiedAt: patch.modifiedAt ?? new Date().toISOString() });
     await conflictsAsStoreErrors(this.db.updateTable('devices').set(row).where('tenant_id', '=', tenantId).where('id', '=', id).execute());
+  }
+
+  async findDevicesByIds(tenantId: string, ids: string[]) {
+    const out: DeviceRecord[] = [];
+    for (const part of chunks(ids)) {
+      if (part.length === 0) continue;
+      const rows = await this.db.selectFrom('devices').selectAll().where('tenant_id', '=', tenantId).where('id', 'in', part).execute();
+      out.push(...rows.map(deviceOf));
+    }
+    return out;
+  }
+
+  async findUsersByIds(tenantId: string, ids: string[]) {
+    const out: UserRecord[] = [];
+    for (const part of chunks(ids)) {
+      if (part.length === 0) continue;
+      const rows = await this.db.selectFrom('users').selectAll().where('tenant_id', '=', tenantId).where('id', 'in', part).execute();
+      out.push(...rows.map(userOf));
+    }
+    return out;
+  }
+
+  async deleteDevice(tenantId: string, id: string) {
+    await this.db.deleteFrom('devices').where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+  }
+
+  async insertGroup(g: GroupRecord) {
+    await this.db.insertInto('groups').values(groupRow(g)).execute();
+  }
+
+  async updateGroup(tenantId: string, id: string, patch: GroupPatch) {
+    const full = groupRow({ ...({} as GroupRecord), ...patch });
+    const row: Partial<GroupsTable> = {};
+    const keys: Array<[keyof GroupPatch, keyof GroupsTable]> = [
+      ['displayName', 'display_name'],
+      ['description', 'description'],
+      ['mailNickname', 'mail_nickname'],
+      ['mailEnabled', 'mail_enabled'],
+      ['securityEnabled', 'security_enabled'],
+      ['groupTypes', 'group_types'],
+      ['membershipRule', 'membership_rule'],
+      ['membershipRuleProcessingState', 'membership_rule_processing_state'],
+      ['ruleSubject', 'rule_subject'],
+      ['membershipUpdatedAt', 'membership_updated_at'],
+      ['modifiedAt', 'modified_at'],
+    ];
+    for (const [from, to] of keys) if (patch[from] !== undefined) (row as Record<string, unknown>)[to] = full[to];
+    if (Object.keys(row).length === 0) return;
+    await this.db.updateTable('groups').set(row).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+  }
+
+  async deleteGroup(tenantId: string, id: string) {
+    await this.db.deleteFrom('group_members').where('tenant_id', '=', tenantId).where('group_id', '=', id).execute();
+    await this.db.deleteFrom('group_rule_properties').where('tenant_id', '=', tenantId).where('group_id', '=', id).execute();
+    await this.db.deleteFrom('groups').where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+  }
+
+  async findGroup(tenantId: string, id: string) {
+    const row = await this.db
+      .selectFrom('groups')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id.toLowerCase())
+      .executeTakeFirst();
+    return row && groupOf(row);
+  }
+
+  async listGroups(tenantId: string, query: GroupQuery) {
+    let q = this.db.selectFrom('groups').selectAll().where('tenant_id', '=', tenantId);
+    q = applyODataFilter(q, query.filter, GROUP_FILTER_PROPERTIES, this.dialect);
+    if (query.afterId !== undefined) q = q.where('id', '>', query.afterId);
+    const rows = await q.orderBy('id').limit(query.limit).execute();
+    return rows.map(groupOf);
+  }
+
+  async countGroups(tenantId: string, filter: FilterNode | undefined) {
+    let q = this.db.selectFrom('groups').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', tenantId);
+    q = applyODataFilter(q, filter, GROUP_FILTER_PROPERTIES, this.dialect);
+    const row = await q.executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async setGroupRuleProperties(tenantId: string, groupId: string, properties: string[]) {
+    await this.db.deleteFrom('group_rule_properties').where('tenant_id', '=', tenantId).where('group_id', '=', groupId).execute();
+    const unique = [...new Set(properties.map((p) => p.toLowerCase()))];
+    if (unique.length === 0) return;
+    await this.db
+      .insertInto('group_rule_properties')
+      .values(unique.map((property) => ({ group_id: groupId, tenant_id: tenantId, property })))
+      .execute();
+  }
+
+  async findRuleGroups(tenantId: string, subject: MemberType, properties: string[] | 'all') {
+    let q = this.db
+      .selectFrom('groups')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('rule_subject', '=', subject)
+      .where('membership_rule_processing_state', '=', 'On');
+    if (properties !== 'all') {
+      if (properties.length === 0) return [];
+      const wanted = properties.map((p) => p.toLowerCase());
+      q = q.where('id', 'in', (eb) =>
+        eb.selectFrom('group_rule_properties').select('group_id').where('tenant_id', '=', tenantId).where('property', 'in', wanted),
+      );
+    }
+    return (await q.orderBy('id').execute()).map(groupOf);
+  }
+
+  async membershipsOf(tenantId: string, memberId: string) {
+    const rows = await this.db.selectFrom('group_members').selectAll().where('tenant_id', '=', tenantId).where('member_id', '=', memberId).execute();
+    return rows.map(memberOf);
+  }
+
+  async listMemberOf(tenantId: string, memberId: string, afterId: string | undefined, limit: number) {
+    let q = this.db
+      .selectFrom('groups')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', 'in', (eb) =>
+        eb.selectFrom('group_members').select('group_id').where('tenant_id', '=', tenantId).where('member_id', '=', memberId),
+      );
+    if (afterId !== undefined) q = q.where('id', '>', afterId);
+    return (await q.orderBy('id').limit(limit).execute()).map(groupOf);
+  }
+
+  async listGroupMembers(tenantId: string, groupId: string, afterId: string | undefined, limit: number) {
+    let q = this.db.selectFrom('group_members').selectAll().where('tenant_id', '=', tenantId).where('group_id', '=', groupId);
+    if (afterId !== undefined) q = q.where('member_id', '>', afterId);
+    return (await q.orderBy('member_id').limit(limit).execute()).map(memberOf);
+  }
+
+  async groupMemberIds(tenantId: string, groupId: string, source: MembershipSource) {
+    const rows = await this.db
+      .selectFrom('group_members')
+      .select('member_id')
+      .where('tenant_id', '=', tenantId)
+      .where('group_id', '=', groupId)
+      .where('source', '=', source)
+      .execute();
+    return rows.map((r) => r.member_id);
+  }
+
+  async insertGroupMembers(members: GroupMemberRecord[]) {
+    for (const part of chunks(members, 200)) {
+      if (part.length === 0) continue;
+      await this.db
+        .insertInto('group_members')
+        .values(part.map((m) => ({ group_id: m.groupId, member_id: m.memberId, member_type: m.memberType, tenant_id: m.tenantId, source: m.source })))
+        .onConflict((oc) => oc.columns(['group_id', 'member_id']).doNothing())
+        .execute();
+    }
+  }
+
+  async deleteGroupMembers(tenantId: string, groupId: string, memberIds: string[]) {
+    for (const part of chunks(memberIds)) {
+      if (part.length === 0) continue;
+      await this.db
+        .deleteFrom('group_members')
+        .where('tenant_id', '=', tenantId)
+        .where('group_id', '=', groupId)
+        .where('member_id', 'in', part)
+        .execute();
+    }
+  }
+
+  async deleteMemberships(tenantId: string, memberId: string) {
+    const rows = await this.db
+      .deleteFrom('group_members')
+      .where('tenant_id', '=', tenantId)
+      .where('member_id', '=', memberId)
+      .returningAll()
+      .execute();
+    return rows.map(memberOf);
+  }
+
+  async insertSubscription(s: SubscriptionRecord) {
+    await this.db
+      .insertInto('subscriptions')
+      .values({
+        id: s.id,
+        tenant_id: s.tenantId,
+        app_id: s.appId.toLowerCase(),
+        resource: s.resource,
+        change_types: s.changeTypes.join(','),
+        notification_url: s.notificationUrl,
+        client_state: s.clientState,
+        expires_at: s.expiresAt,
+        created_at: s.createdAt,
+      })
+      .execute();
+  }
+
+  async findSubscription(id: string) {
+    const row = await this.db.selectFrom('subscriptions').selectAll().where('id', '=', id.toLowerCase()).executeTakeFirst();
+    return row && subscriptionOf(row);
+  }
+
+  async listSubscriptions(tenantId: string, appId: string) {
+    const rows = await this.db
+      .selectFrom('subscriptions')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('app_id', '=', appId.toLowerCase())
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(subscriptionOf);
+  }
+
+  async updateSubscriptionExpiry(id: string, expiresAt: string) {
+    await this.db.updateTable('subscriptions').set({ expires_at: expiresAt }).where('id', '=', id).execute();
+  }
+
+  async deleteSubscription(id: string) {
+    await this.db.deleteFrom('subscriptions').where('id', '=', id).execute();
+  }
+
+  async subscriptionsOn(tenantId: string, resources: string[], now: string) {
+    if (resources.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('subscriptions')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('resource', 'in', resources)
+      .where('expires_at', '>', now)
+      .execute();
+    return rows.map(subscriptionOf);
+  }
+
+  async enqueue(rows: OutboxTable['outbox'][]) {
+    if (rows.length === 0) return;
+    await this.db.insertInto('outbox').values(rows).execute();
   }
 
   async markMessageProcessed(id: string, topic: string) {

@@ -96,8 +96,70 @@ const initial: Migration = {
   },
 };
 
+const groups: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('groups')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id'))
+      .addColumn('display_name', 'text', (c) => c.notNull())
+      .addColumn('description', 'text')
+      .addColumn('mail_nickname', 'text', (c) => c.notNull())
+      .addColumn('mail_enabled', 'integer', (c) => c.notNull())
+      .addColumn('security_enabled', 'integer', (c) => c.notNull())
+      .addColumn('group_types', 'text', (c) => c.notNull())
+      .addColumn('membership_rule', 'text')
+      .addColumn('membership_rule_processing_state', 'text')
+      .addColumn('rule_subject', 'text')
+      .addColumn('membership_updated_at', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('modified_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('groups_tenant_name').on('groups').columns(['tenant_id', 'display_name']).execute();
+
+    await db.schema
+      .createTable('group_rule_properties')
+      .addColumn('group_id', 'text', (c) => c.notNull())
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('property', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('group_rule_properties_pk', ['group_id', 'property'])
+      .execute();
+    await db.schema.createIndex('group_rule_properties_lookup').on('group_rule_properties').columns(['tenant_id', 'property']).execute();
+
+    await db.schema
+      .createTable('group_members')
+      .addColumn('group_id', 'text', (c) => c.notNull())
+      .addColumn('member_id', 'text', (c) => c.notNull())
+      .addColumn('member_type', 'text', (c) => c.notNull())
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('source', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('group_members_pk', ['group_id', 'member_id'])
+      .execute();
+    await db.schema.createIndex('group_members_member').on('group_members').columns(['tenant_id', 'member_id']).execute();
+
+    await db.schema
+      .createTable('subscriptions')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id'))
+      .addColumn('app_id', 'text', (c) => c.notNull())
+      .addColumn('resource', 'text', (c) => c.notNull())
+      .addColumn('change_types', 'text', (c) => c.notNull())
+      .addColumn('notification_url', 'text', (c) => c.notNull())
+      .addColumn('client_state', 'text')
+      .addColumn('expires_at', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('subscriptions_resource').on('subscriptions').columns(['tenant_id', 'resource']).execute();
+    // Keyset pages over a tenant's devices (lists, full recomputes) walk this index instead
+    // of sorting the tenant's devices for every page.
+    await db.schema.createIndex('devices_tenant_id').on('devices').columns(['tenant_id', 'id']).execute();
+    await db.schema.createIndex('subscriptions_app').on('subscriptions').columns(['tenant_id', 'app_id']).execute();
+  },
+};
+
 /** Names sort in the order they apply. */
 export const identityMigrations: Record<string, Migration> = {
   '0001_identity': initial,
   '0002_outbox': outboxMigration,
+  '0003_groups': groups,
 };

@@ -83,7 +83,55 @@ export interface ProcessedMessagesTable {
   processed_at: string;
 }
 
+export interface GroupsTable {
+  id: string;
+  tenant_id: string;
+  display_name: string;
+  description: string | null;
+  mail_nickname: string;
+  mail_enabled: number;
+  security_enabled: number;
+  group_types: string;
+  membership_rule: string | null;
+  membership_rule_processing_state: string | null;
+  rule_subject: string | null;
+  membership_updated_at: string | null;
+  created_at: string;
+  modified_at: string;
+}
+
+/** Which dynamic groups read which rule property, lower-cased (`device.devicephysicalids`). */
+export interface GroupRulePropertiesTable {
+  group_id: string;
+  tenant_id: string;
+  property: string;
+}
+
+export interface GroupMembersTable {
+  group_id: string;
+  member_id: string;
+  member_type: string;
+  tenant_id: string;
+  source: string;
+}
+
+export interface SubscriptionsTable {
+  id: string;
+  tenant_id: string;
+  app_id: string;
+  resource: string;
+  change_types: string;
+  notification_url: string;
+  client_state: string | null;
+  expires_at: string;
+  created_at: string;
+}
+
 export interface IdentityDatabase extends OutboxTable {
+  groups: GroupsTable;
+  group_rule_properties: GroupRulePropertiesTable;
+  group_members: GroupMembersTable;
+  subscriptions: SubscriptionsTable;
   tenants: TenantsTable;
   users: UsersTable;
   applications: ApplicationsTable;

@@ -1,3 +1,7 @@
+import type { ChangeType } from '@baton/contracts';
+import type { OutboxTable } from '@baton/kit';
+import type { FilterNode } from '@baton/protocols';
+
 /**
  * The narrow store the domain depends on. Records are in the domain's terms (camelCase,
  * booleans, parsed JSON); the Kysely implementation maps them to portable rows.
@@ -123,6 +127,58 @@ export interface UserQuery {
   limit: number;
 }
 
+export type MemberType = 'device' | 'user';
+export type MembershipSource = 'static' | 'dynamic';
+export type ProcessingState = 'On' | 'Paused';
+
+export interface GroupRecord {
+  id: string;
+  tenantId: string;
+  displayName: string;
+  description: string | null;
+  mailNickname: string;
+  mailEnabled: boolean;
+  securityEnabled: boolean;
+  groupTypes: string[];
+  membershipRule: string | null;
+  membershipRuleProcessingState: ProcessingState | null;
+  /** Whom the rule is about; null for assigned (static) groups. */
+  ruleSubject: MemberType | null;
+  /** When the engine last finished changing this group's dynamic members. */
+  membershipUpdatedAt: string | null;
+  createdAt: string;
+  modifiedAt: string;
+}
+
+export type GroupPatch = Partial<Omit<GroupRecord, 'id' | 'tenantId' | 'createdAt'>>;
+
+export interface GroupMemberRecord {
+  groupId: string;
+  memberId: string;
+  memberType: MemberType;
+  tenantId: string;
+  source: MembershipSource;
+}
+
+export interface GroupQuery {
+  filter?: FilterNode;
+  afterId?: string;
+  limit: number;
+}
+
+export interface SubscriptionRecord {
+  id: string;
+  tenantId: string;
+  appId: string;
+  /** Canonical, lower-cased: `groups`, `devices`, `groups/{id}/members`. */
+  resource: string;
+  changeTypes: ChangeType[];
+  notificationUrl: string;
+  clientState: string | null;
+  expiresAt: string;
+  createdAt: string;
+}
+
 export interface IdentityStore {
   /** Runs fn with a store bound to one transaction. */
   transaction<T>(fn: (store: IdentityStore) => Promise<T>): Promise<T>;
@@ -155,6 +211,45 @@ export interface IdentityStore {
   listDevices(tenantId: string, query: DeviceQuery): Promise<DeviceRecord[]>;
   insertDevice(device: DeviceRecord): Promise<void>;
   updateDevice(tenantId: string, id: string, patch: DevicePatch): Promise<void>;
+
+  findDevicesByIds(tenantId: string, ids: string[]): Promise<DeviceRecord[]>;
+  findUsersByIds(tenantId: string, ids: string[]): Promise<UserRecord[]>;
+  deleteDevice(tenantId: string, id: string): Promise<void>;
+
+  insertGroup(group: GroupRecord): Promise<void>;
+  updateGroup(tenantId: string, id: string, patch: GroupPatch): Promise<void>;
+  /** Removes the group with its members and rule index. */
+  deleteGroup(tenantId: string, id: string): Promise<void>;
+  findGroup(tenantId: string, id: string): Promise<GroupRecord | undefined>;
+  listGroups(tenantId: string, query: GroupQuery): Promise<GroupRecord[]>;
+  countGroups(tenantId: string, filter: FilterNode | undefined): Promise<number>;
+  /** Replaces the rule-property index of one group (empty for groups without an active rule). */
+  setGroupRuleProperties(tenantId: string, groupId: string, properties: string[]): Promise<void>;
+  /**
+   * Dynamic groups whose processing is On, about `subject`, whose rule reads one of
+   * `properties` (lower-cased `device.x`), or all of them when `properties` is 'all'.
+   */
+  findRuleGroups(tenantId: string, subject: MemberType, properties: string[] | 'all'): Promise<GroupRecord[]>;
+  /** Groups the object belongs to. */
+  membershipsOf(tenantId: string, memberId: string): Promise<GroupMemberRecord[]>;
+  listMemberOf(tenantId: string, memberId: string, afterId: string | undefined, limit: number): Promise<GroupRecord[]>;
+  listGroupMembers(tenantId: string, groupId: string, afterId: string | undefined, limit: number): Promise<GroupMemberRecord[]>;
+  groupMemberIds(tenantId: string, groupId: string, source: MembershipSource): Promise<string[]>;
+  insertGroupMembers(members: GroupMemberRecord[]): Promise<void>;
+  deleteGroupMembers(tenantId: string, groupId: string, memberIds: string[]): Promise<void>;
+  /** Removes the object from every group; returns the memberships it had. */
+  deleteMemberships(tenantId: string, memberId: string): Promise<GroupMemberRecord[]>;
+
+  insertSubscription(subscription: SubscriptionRecord): Promise<void>;
+  findSubscription(id: string): Promise<SubscriptionRecord | undefined>;
+  listSubscriptions(tenantId: string, appId: string): Promise<SubscriptionRecord[]>;
+  updateSubscriptionExpiry(id: string, expiresAt: string): Promise<void>;
+  deleteSubscription(id: string): Promise<void>;
+  /** Live subscriptions of the tenant on any of `resources` (canonical spellings). */
+  subscriptionsOn(tenantId: string, resources: string[], now: string): Promise<SubscriptionRecord[]>;
+
+  /** Writes outbox rows in this store's transaction. */
+  enqueue(rows: OutboxTable['outbox'][]): Promise<void>;
 
   /** Records a delivered message id; false when it was already processed. */
   markMessageProcessed(id: string, topic: string): Promise<boolean>;

@@ -93,8 +93,13 @@ export interface RunningIdentity {
   close(): Promise<void>;
 }
 
-export async function startIdentity(backend: Backend, options: IdentityServiceOptions = {}): Promise<RunningIdentity> {
+export async function startIdentity(
+  backend: Backend,
+  options: IdentityServiceOptions = {},
+  overrides: { fetch?: Fetch } = {},
+): Promise<RunningIdentity> {
   const { ctx, cleanup } = testContext(backend);
+  if (overrides.fetch) ctx.fetch = overrides.fetch;
   const tls = await ensureLocalTls(ctx.config.dataDir);
   const { app, identity } = await buildIdentityApp(ctx, { https: { key: tls.key, cert: tls.cert } }, options);
   await app.listen({ port: 0, host: '127.0.0.1' });

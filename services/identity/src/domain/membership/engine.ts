@@ -1,0 +1,150 @@
+/**
+ * Keeps dynamic group membership materialised in `group_members`, inside the transaction
+ * of the write that changes it, so a membership is visible in the same request that made
+ * it true (Entra's processing delay of minutes to hours is what this avoids).
+ *
+ * A write to one object re-evaluates only the groups whose rule reads a property that
+ * changed (the rule index); creating or deleting an object touches every group about its
+ * kind. A rule change recomputes that one group over the whole directory, in batches.
+ */
+import { evaluateRule } from '@baton/protocols';
+import type { DeviceRecord, GroupMemberRecord, GroupRecord, IdentityStore, MemberType, UserRecord } from '../../store/store.js';
+import { RuleCache } from './rules.js';
+import { changedRuleProperties, subjectOf, type RuleSubject } from './subject.js';
+
+export interface MembershipChange {
+  tenantId: string;
+  groupId: string;
+  memberId: string;
+  memberType: MemberType;
+  /** The device's deviceId, for device members. */
+  deviceId?: string;
+  change: 'added' | 'removed';
+}
+
+export interface MembershipEngineOptions {
+  /** Called once per rule evaluation (tests and benchmarks count them). */
+  onEvaluate?: (groupId: string) => void;
+  /** Objects read per batch during a full recompute. */
+  batchSize?: number;
+}
+
+type DirectoryObject = DeviceRecord | UserRecord;
+
+export class MembershipEngine {
+  readonly rules = new RuleCache();
+
+  constructor(private readonly options: MembershipEngineOptions = {}) {}
+
+  /**
+   * Brings the object's dynamic memberships up to date after a write. `before` is absent
+   * for a created object, `after` for a deleted one (which also leaves static groups).
+   */
+  async objectChanged(
+    tx: IdentityStore,
+    tenantId: string,
+    type: MemberType,
+    before: DirectoryObject | undefined,
+    after: DirectoryObject | undefined,
+  ): Promise<MembershipChange[]> {
+    const object = after ?? before;
+    if (!object) return [];
+    const deviceId = type === 'device' ? (object as DeviceRecord).deviceId : undefined;
+    const change = (groupId: string, kind: MembershipChange['change']): MembershipChange => ({
+      tenantId,
+      groupId,
+      memberId: object.id,
+      memberType: type,
+      ...(deviceId ? { deviceId } : {}),
+      change: kind,
+    });
+    if (!after) {
+      const removed = await tx.deleteMemberships(tenantId, object.id);
+      return removed.map((m) => change(m.groupId, 'removed'));
+    }
+    const subject = subjectOf(type, after);
+    const properties = before ? changedRuleProperties(type, subjectOf(type, before), subject) : 'all';
+    if (properties !== 'all' && properties.length === 0) return [];
+    const groups = await tx.findRuleGroups(tenantId, type, properties);
+    if (groups.length === 0) return [];
+    const current = new Set(
+      (before ? await tx.membershipsOf(tenantId, object.id) : []).filter((m) => m.source === 'dynamic').map((m) => m.groupId),
+    );
+    const added: GroupMemberRecord[] = [];
+    const removed: string[] = [];
+    for (const group of groups) {
+      const wants = this.matches(group, subject);
+      if (wants && !current.has(group.id)) added.push({ groupId: group.id, memberId: object.id, memberType: type, tenantId, source: 'dynamic' });
+      else if (!wants && current.has(group.id)) removed.push(group.id);
+    }
+    if (added.length > 0) await tx.insertGroupMembers(added);
+    for (const groupId of removed) await tx.deleteGroupMembers(tenantId, groupId, [object.id]);
+    return [...added.map((m) => change(m.groupId, 'added')), ...removed.map((g) => change(g, 'removed'))];
+  }
+
+  /**
+   * Recomputes one group from scratch: after its rule changed, processing resumed, or it
+   * became (or stopped being) dynamic. A group without an active rule keeps no dynamic
+   * members.
+   */
+  async recomputeGroup(tx: IdentityStore, group: GroupRecord): Promise<MembershipChange[]> {
+    const tenantId = group.tenantId;
+    const current = new Set(await tx.groupMemberIds(tenantId, group.id, 'dynamic'));
+    const wanted = new Map<string, { type: MemberType; deviceId?: string }>();
+    const active = group.membershipRule !== null && group.ruleSubject !== null && group.membershipRuleProcessingState === 'On';
+    const batch = this.options.batchSize ?? 1000;
+    if (active && group.ruleSubject === 'device') {
+      for (let afterId: string | undefined; ; ) {
+        const page = await tx.listDevices(tenantId, { afterId, limit: batch });
+        for (const d of page) if (this.matches(group, subjectOf('device', d))) wanted.set(d.id, { type: 'device', deviceId: d.deviceId });
+        if (page.length < batch) break;
+        afterId = page[page.length - 1]!.id;
+      }
+    } else if (active && group.ruleSubject === 'user') {
+      for (let afterId: string | undefined; ; ) {
+        const page = await tx.listUsers(tenantId, { afterId, limit: batch });
+        for (const u of page) if (this.matches(group, subjectOf('user', u))) wanted.set(u.id, { type: 'user' });
+        if (page.length < batch) break;
+        afterId = page[page.length - 1]!.id;
+      }
+    }
+    const toAdd = [...wanted].filter(([id]) => !current.has(id));
+    const toRemove = [...current].filter((id) => !wanted.has(id));
+    await tx.insertGroupMembers(
+      toAdd.map(([memberId, m]) => ({ groupId: group.id, memberId, memberType: m.type, tenantId, source: 'dynamic' as const })),
+    );
+    await tx.deleteGroupMembers(tenantId, group.id, toRemove);
+    const changes: MembershipChange[] = toAdd.map(([memberId, m]) => ({
+      tenantId,
+      groupId: group.id,
+      memberId,
+      memberType: m.type,
+      ...(m.deviceId ? { deviceId: m.deviceId } : {}),
+      change: 'added',
+    }));
+    if (toRemove.length > 0) {
+      // Removed members are described by what they are now; objects deleted meanwhile
+      // are already gone from the group, so every id here still resolves.
+      const devices = new Map(
+        group.ruleSubject === 'user' ? [] : (await tx.findDevicesByIds(tenantId, toRemove)).map((d) => [d.id, d.deviceId] as const),
+      );
+      for (const memberId of toRemove) {
+        const deviceId = devices.get(memberId);
+        changes.push({
+          tenantId,
+          groupId: group.id,
+          memberId,
+          memberType: deviceId ? 'device' : 'user',
+          ...(deviceId ? { deviceId } : {}),
+          change: 'removed',
+        });
+      }
+    }
+    return changes;
+  }
+
+  private matches(group: GroupRecord, subject: RuleSubject): boolean {
+    this.options.onEvaluate?.(group.id);
+    return evaluateRule(this.rules.get(group.membershipRule!).ast, subject);
+  }
+}

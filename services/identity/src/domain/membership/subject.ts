@@ -1,0 +1,74 @@
+/**
+ * What a membership rule sees of a directory object. Rule property names are Entra's
+ * dynamic-group names (`device.deviceOSType`), not Graph's (`operatingSystem`), so each
+ * record is mapped once here. The device mapping:
+ *
+ * | rule property                    | identity's device record                                  |
+ * |----------------------------------|-----------------------------------------------------------|
+ * | objectId                         | id (the object id)                                        |
+ * | deviceId                         | deviceId                                                  |
+ * | displayName                      | displayName                                               |
+ * | accountEnabled                   | accountEnabled                                            |
+ * | devicePhysicalIds                | physicalIds (`[ZTDID]:…`, `[OrderID]:<group tag>`, …)     |
+ * | deviceOSType                     | operatingSystem ("Windows")                               |
+ * | deviceOSVersion                  | operatingSystemVersion                                    |
+ * | deviceTrustType, trustType       | trustType (AzureAd, Workplace, ServerAd; null before join)|
+ * | managementType                   | "MDM" once management reported the device managed, else null |
+ * | isCompliant                      | isCompliant (device filters only; dynamic groups cannot name it) |
+ * | deviceOwnership, enrollmentProfileName, deviceCategory, deviceManufacturer, deviceModel, deviceManagementAppId, profileType, systemLabels, extensionAttribute1-15, isRooted | not kept by identity: null (empty for collections), so a positive comparison is false and a negative one true |
+ *
+ * Users: objectId, userPrincipalName, displayName, accountEnabled, mail (null),
+ * mailNickName (the UPN's local part); every other user property is null.
+ */
+import type { DeviceRecord, MemberType, UserRecord } from '../../store/store.js';
+
+export type RuleSubject = Record<string, unknown>;
+
+export function deviceSubject(d: DeviceRecord): RuleSubject {
+  return {
+    objectId: d.id,
+    deviceId: d.deviceId,
+    displayName: d.displayName,
+    accountEnabled: d.accountEnabled,
+    devicePhysicalIds: d.physicalIds,
+    deviceOSType: d.operatingSystem,
+    deviceOSVersion: d.operatingSystemVersion,
+    deviceTrustType: d.trustType,
+    trustType: d.trustType,
+    managementType: d.isManaged ? 'MDM' : null,
+    isCompliant: d.isCompliant,
+  };
+}
+
+export function userSubject(u: UserRecord): RuleSubject {
+  return {
+    objectId: u.id,
+    userPrincipalName: u.upn,
+    displayName: u.displayName,
+    accountEnabled: u.accountEnabled,
+    mail: null,
+    mailNickName: u.upn.split('@')[0] ?? null,
+  };
+}
+
+export function subjectOf(type: MemberType, record: DeviceRecord | UserRecord): RuleSubject {
+  return type === 'device' ? deviceSubject(record as DeviceRecord) : userSubject(record as UserRecord);
+}
+
+function same(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => v === b[i]);
+  return a === b;
+}
+
+/**
+ * The rule properties (lower-cased `device.x`, the form the rule index holds) whose value
+ * differs between two versions of one object; a write that changes none of them cannot
+ * change any dynamic membership.
+ */
+export function changedRuleProperties(type: MemberType, before: RuleSubject, after: RuleSubject): string[] {
+  const out: string[] = [];
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (!same(before[key], after[key])) out.push(`${type}.${key}`.toLowerCase());
+  }
+  return out;
+}
