@@ -11,6 +11,7 @@ import { deploymentProfileRoutes } from './routes/deployment-profiles.js';
 import { importCsvRoutes } from './routes/import-csv.js';
 import { importedDeviceRoutes } from './routes/imported-devices.js';
 import { lookupRoutes } from './routes/lookup.js';
+import { notificationRoutes } from './routes/notifications.js';
 import { odataBadRequest } from './routes/odata.js';
 import { autopilotSettingsRoutes } from './routes/settings.js';
 import { createDiscoveryService, type DiscoveryRuntime, type DiscoveryServiceOptions } from './service.js';
@@ -26,6 +27,7 @@ export const discoveryPlugin: FastifyPluginAsync<DiscoveryPluginOptions> = async
     return graphErrorHandler.call(this, error instanceof ODataError ? odataBadRequest(error) : error, request, reply);
   });
   await app.register(lookupRoutes, options);
+  await app.register(notificationRoutes, options);
   for (const version of VERSIONS) {
     const prefix = `/graph/${version}`;
     await app.register(importedDeviceRoutes, { ...options, version, prefix });
@@ -46,9 +48,13 @@ export interface DiscoveryApp {
 }
 
 /** The service on an app of its own, not listening: tests inject() or listen on port 0. */
-export async function buildDiscoveryApp(ctx: ServiceContext, options: DiscoveryServiceOptions = {}): Promise<DiscoveryApp> {
+export async function buildDiscoveryApp(
+  ctx: ServiceContext,
+  options: DiscoveryServiceOptions = {},
+  appOptions: { https?: Record<string, unknown> } = {},
+): Promise<DiscoveryApp> {
   const runtime = await createDiscoveryService(ctx, options);
-  const app = createApp({ logger: false });
+  const app = createApp({ logger: false, ...appOptions });
   await app.register(runtime.plugin, runtime.pluginOptions);
   await app.ready();
   return {

@@ -44,6 +44,8 @@ export const discoveryErrors = {
     new GraphError(404, DISCOVERY_ERROR_CODES.profileNotAssigned, 'The device is registered but no deployment profile is assigned to it.'),
   conflict: (message: string) => new GraphError(409, 'Conflict', message),
   unsupportedMediaType: (message: string) => new GraphError(415, 'UnsupportedMediaType', message),
+  notificationsUnavailable: () =>
+    new GraphError(503, DISCOVERY_ERROR_CODES.serviceUnavailable, 'The notifications could not be recorded; deliver them again.', { 'retry-after': '10' }),
   identityUnavailable: (retryAfterSeconds = 30) =>
     new GraphError(503, DISCOVERY_ERROR_CODES.serviceUnavailable, 'The identity service did not answer; try again shortly.', {
       'retry-after': String(retryAfterSeconds),

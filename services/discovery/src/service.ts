@@ -5,7 +5,9 @@
 import { GRAPH_RESOURCE, TOPICS } from '@baton/contracts';
 import { OutboxRelay, ServiceTokenClient, TokenVerifier, createSecretBox, type OutboxRelayOptions, type ServiceContext, type ServiceRuntime } from '@baton/kit';
 import { discoveryPlugin } from './app.js';
+import { recordMembershipChange } from './domain/assignments.js';
 import type { DiscoveryDeps } from './domain/deps.js';
+import { GroupMembership, NOTIFICATIONS_PATH } from './domain/group-membership.js';
 import { IdentityOrganizationSource } from './domain/organization.js';
 import { createPlaceholderSender, placeholderOutboxHandler } from './domain/placeholder.js';
 import type { DiscoveryPluginOptions } from './routes/context.js';
@@ -17,6 +19,8 @@ export interface DiscoveryRuntime extends ServiceRuntime {
   deps: DiscoveryDeps;
   store: KyselyDiscoveryStore;
   relay: OutboxRelay;
+  /** The mirror of assigned groups: subscriptions at identity and their deltas. */
+  groups: GroupMembership;
   /** Delivers every due outbox message now; returns how many were delivered. */
   drainOutbox(): Promise<number>;
 }
@@ -24,6 +28,12 @@ export interface DiscoveryRuntime extends ServiceRuntime {
 export interface DiscoveryServiceOptions {
   /** Relay tuning; tests shorten the backoff. */
   relay?: Pick<OutboxRelayOptions, 'pollMs' | 'backoffMs' | 'batchSize' | 'claimMs'>;
+  /** Where identity delivers change notifications; by default discovery's public URL. */
+  notificationUrl?: () => string;
+  /** How often unfinished subscriptions are retried and near-expiry ones renewed. */
+  groupWatchIntervalMs?: number;
+  /** The clock subscriptions expire by; tests move it. */
+  now?: () => Date;
 }
 
 export async function createDiscoveryService(ctx: ServiceContext, options: DiscoveryServiceOptions = {}): Promise<DiscoveryRuntime> {
@@ -47,9 +57,22 @@ export async function createDiscoveryService(ctx: ServiceContext, options: Disco
     sendPlaceholder,
     outboxWritten: () => relay.wake(),
     logger,
+    ...(options.now ? { now: options.now } : {}),
   };
+  const groups = new GroupMembership({
+    store,
+    box: deps.box,
+    tokens,
+    fetch: ctx.fetch,
+    identityUrl: ctx.urls.identity,
+    notificationUrl: options.notificationUrl ?? (() => `${ctx.urls.discovery}${NOTIFICATIONS_PATH}`),
+    membershipChanged: (tenantId, deviceIds) => recordMembershipChange(deps, tenantId, deviceIds),
+    now: options.now,
+    logger,
+  });
+  deps.groups = groups;
   const verifier = new TokenVerifier({ identityUrl: ctx.urls.identity, audiences: [GRAPH_RESOURCE], fetch: ctx.fetch });
-  const pluginOptions = { deps, verifier, publicUrl: ctx.urls.discovery };
+  const pluginOptions = { deps, verifier, publicUrl: ctx.urls.discovery, groups };
   let stopped = false;
 
   return {
@@ -59,13 +82,17 @@ export async function createDiscoveryService(ctx: ServiceContext, options: Disco
     deps,
     store,
     relay,
+    groups,
     drainOutbox: () => relay.drain(),
     async start() {
       relay.start();
+      // The first tick also subscribes groups that assignments made before this start target.
+      groups.start(options.groupWatchIntervalMs ?? 60_000);
     },
     async stop() {
       if (stopped) return;
       stopped = true;
+      await groups.stop();
       await relay.stop();
       await store.close();
     },

@@ -1,10 +1,10 @@
 /**
- * Profile assignments and which profile a device gets. Every target is recorded as sent,
- * but only all-devices targets decide a device's profile for now: group targets need group
- * membership, which identity owns and discovery does not read yet.
+ * Profile assignments and which profile a device gets. Group targets are resolved against
+ * discovery's mirror of the groups' members (group-membership.ts), which identity's change
+ * notifications keep current; identity owns the groups, discovery only reads them.
  */
 import { randomUUID } from 'node:crypto';
-import type { DeploymentProfile, ProfileAssignment } from '../store/types.js';
+import type { AutopilotDevice, DeploymentProfile, ProfileAssignment } from '../store/types.js';
 import { discoveryErrors } from '../errors.js';
 import { nowIso, type DiscoveryDeps } from './deps.js';
 import { requireProfile } from './profiles.js';
@@ -14,9 +14,6 @@ export const TARGET_TYPES = {
   group: '#microsoft.graph.groupAssignmentTarget',
   exclusionGroup: '#microsoft.graph.exclusionGroupAssignmentTarget',
 } as const;
-
-/** Targets that currently resolve a device's profile. */
-export const HONOURED_TARGET_TYPES: string[] = [TARGET_TYPES.allDevices];
 
 const KNOWN_TARGETS = new Map(Object.values(TARGET_TYPES).map((t) => [t.slice(1).toLowerCase(), t]));
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -74,7 +71,25 @@ export async function addAssignment(
   if (!(await deps.store.addAssignment(assignment))) {
     throw discoveryErrors.conflict(`The profile already has an assignment with id '${id}'.`);
   }
+  // Identity being down must not fail the admin's write: the devices show `pending` and the
+  // watcher's retry loop finishes the subscription later.
+  if (typeof target.groupId === 'string') await deps.groups?.watch(tenantId, target.groupId);
   return assignment;
+}
+
+export async function deleteAssignment(deps: DiscoveryDeps, tenantId: string, profileId: string, id: string): Promise<void> {
+  const existing = (await deps.store.listAssignments(tenantId, profileId)).find((a) => a.id === id);
+  if (!existing || !(await deps.store.deleteAssignment(tenantId, profileId, id))) {
+    throw discoveryErrors.itemNotFound('windowsAutopilotDeploymentProfileAssignment', id);
+  }
+  if (typeof existing.target.groupId === 'string') await deps.groups?.release(tenantId, existing.target.groupId);
+}
+
+export async function deleteProfile(deps: DiscoveryDeps, tenantId: string, profileId: string): Promise<void> {
+  const assignments = await deps.store.listAssignments(tenantId, profileId);
+  if (!(await deps.store.deleteProfile(tenantId, profileId))) throw discoveryErrors.itemNotFound('windowsAutopilotDeploymentProfile', profileId);
+  const groups = new Set(assignments.flatMap((a) => (typeof a.target.groupId === 'string' ? [a.target.groupId] : [])));
+  for (const groupId of groups) await deps.groups?.release(tenantId, groupId);
 }
 
 export function renderAssignment(assignment: ProfileAssignment): Record<string, unknown> {
@@ -92,7 +107,100 @@ export interface EffectiveProfile {
   assignment: ProfileAssignment;
 }
 
-/** The profile devices in the tenant get: the newest honoured assignment wins. */
-export function effectiveProfile(deps: DiscoveryDeps, tenantId: string): Promise<EffectiveProfile | undefined> {
-  return deps.store.newestAssignment(tenantId, HONOURED_TARGET_TYPES);
+export type AssignmentStatus = 'assignedInSync' | 'notAssigned' | 'pending';
+
+export interface DeviceProfileView {
+  effective: EffectiveProfile | undefined;
+  status: AssignmentStatus;
+  /** When the device got its current profile; undefined when it has none. */
+  assignedDateTime: string | undefined;
+}
+
+type Entry = { assignment: ProfileAssignment; profile: DeploymentProfile };
+
+const olderProfileFirst = (a: Entry, b: Entry) =>
+  a.profile.createdDateTime.localeCompare(b.profile.createdDateTime) ||
+  a.profile.id.localeCompare(b.profile.id) ||
+  a.assignment.createdDateTime.localeCompare(b.assignment.createdDateTime);
+
+/**
+ * Precedence as Microsoft documents it ("Autopilot profile priority", Configure Autopilot
+ * profiles, learn.microsoft.com/autopilot/profiles): a device in several groups with
+ * different profiles gets the oldest created profile; the profile assigned to all devices
+ * is the default, applied only when no group-assigned profile applies. An exclusion group
+ * removes its profile from the device whatever includes it, as Intune exclusions do.
+ * Among several all-devices assignments the newest wins, as discovery has always done,
+ * since Microsoft documents no rule for that case.
+ */
+export function resolveProfile(entries: Entry[], groups: ReadonlySet<string>): EffectiveProfile | undefined {
+  const excluded = new Set(
+    entries
+      .filter((e) => e.assignment.target['@odata.type'] === TARGET_TYPES.exclusionGroup && groups.has(String(e.assignment.target.groupId)))
+      .map((e) => e.profile.id),
+  );
+  const applicable = entries.filter((e) => !excluded.has(e.profile.id));
+  const byGroup = applicable
+    .filter((e) => e.assignment.target['@odata.type'] === TARGET_TYPES.group && groups.has(String(e.assignment.target.groupId)))
+    .sort(olderProfileFirst);
+  if (byGroup[0]) return { profile: byGroup[0].profile, assignment: byGroup[0].assignment };
+  const fallback = applicable
+    .filter((e) => e.assignment.target['@odata.type'] === TARGET_TYPES.allDevices)
+    .sort((a, b) => b.assignment.createdDateTime.localeCompare(a.assignment.createdDateTime) || b.assignment.id.localeCompare(a.assignment.id));
+  return fallback[0] && { profile: fallback[0].profile, assignment: fallback[0].assignment };
+}
+
+const NO_GROUPS: ReadonlySet<string> = new Set();
+
+/** Everything a tenant's devices are resolved against, read once for a batch of devices. */
+export async function tenantResolver(deps: DiscoveryDeps, tenantId: string) {
+  const [entries, unsynced] = await Promise.all([deps.store.tenantAssignments(tenantId), deps.store.unsyncedGroups(tenantId)]);
+  return {
+    entries,
+    /** A targeted group's members are not known yet, so any device may still change profile. */
+    pending: unsynced.length > 0,
+    resolve: (groups: ReadonlySet<string> | undefined) => resolveProfile(entries, groups ?? NO_GROUPS),
+  };
+}
+
+/** Profile, status and assignment time of each device, keyed by ZTDId. */
+export async function describeDevices(deps: DiscoveryDeps, tenantId: string, devices: AutopilotDevice[]): Promise<Map<string, DeviceProfileView>> {
+  const resolver = await tenantResolver(deps, tenantId);
+  const ids = devices.map((d) => d.azureActiveDirectoryDeviceId);
+  const [groups, states] = await Promise.all([deps.store.groupsOfDevices(tenantId, ids), deps.store.profileStates(tenantId, ids)]);
+  const out = new Map<string, DeviceProfileView>();
+  for (const device of devices) {
+    const effective = resolver.resolve(groups.get(device.azureActiveDirectoryDeviceId));
+    const state = states.get(device.azureActiveDirectoryDeviceId);
+    let assignedDateTime: string | undefined;
+    if (effective) {
+      assignedDateTime =
+        state && state.profileId === effective.profile.id
+          ? state.changed
+          : [effective.assignment.createdDateTime, device.createdDateTime].sort().at(-1);
+    }
+    const status: AssignmentStatus = resolver.pending ? 'pending' : effective ? 'assignedInSync' : 'notAssigned';
+    out.set(device.id, { effective, status, assignedDateTime });
+  }
+  return out;
+}
+
+/** The profile one device gets now. */
+export async function effectiveProfile(deps: DiscoveryDeps, device: AutopilotDevice): Promise<EffectiveProfile | undefined> {
+  return (await describeDevices(deps, device.tenantId, [device])).get(device.id)?.effective;
+}
+
+/**
+ * Records when membership changed these devices' profile, so deploymentProfileAssignedDateTime
+ * says when the device got the profile it has rather than when the assignment was made.
+ */
+export async function recordMembershipChange(deps: DiscoveryDeps, tenantId: string, deviceIds: string[]): Promise<void> {
+  if (deviceIds.length === 0) return;
+  const resolver = await tenantResolver(deps, tenantId);
+  const [groups, states] = await Promise.all([deps.store.groupsOfDevices(tenantId, deviceIds), deps.store.profileStates(tenantId, deviceIds)]);
+  const at = nowIso(deps);
+  for (const deviceId of new Set(deviceIds)) {
+    const now = resolver.resolve(groups.get(deviceId))?.profile.id ?? null;
+    const before = states.has(deviceId) ? states.get(deviceId)!.profileId : (resolver.resolve(undefined)?.profile.id ?? null);
+    if (now !== before) await deps.store.putProfileState(tenantId, deviceId, now, at);
+  }
 }

@@ -16,8 +16,18 @@ export interface DiscoveryDeps {
   sendPlaceholder: PlaceholderSender;
   /** Called after a write queued an outbox message, so delivery need not wait for a poll. */
   outboxWritten?: () => void;
+  /** Keeps discovery's mirror of assigned groups; absent in domain tests that need no identity. */
+  groups?: GroupWatcher;
   logger?: Logger;
   now?: () => Date;
+}
+
+/** What assignment writes tell the group watcher. Neither call throws: failures are retried later. */
+export interface GroupWatcher {
+  /** An assignment now targets the group: subscribe to its members and mirror them. */
+  watch(tenantId: string, groupId: string): Promise<void>;
+  /** An assignment stopped targeting the group: unsubscribe when no other one does. */
+  release(tenantId: string, groupId: string): Promise<void>;
 }
 
 export const nowIso = (deps: Pick<DiscoveryDeps, 'now'>): string => (deps.now?.() ?? new Date()).toISOString();

@@ -24,7 +24,7 @@ export async function lookupDevice(deps: DiscoveryDeps, request: DeviceLookupReq
   // Contact is recorded before the profile check: "registered, contacted, no profile" is what an admin needs to see.
   await deps.store.markDeviceContacted(device.id, nowIso(deps));
 
-  const resolved = await effectiveProfile(deps, device.tenantId);
+  const resolved = await effectiveProfile(deps, device);
   if (!resolved) throw discoveryErrors.profileNotAssigned();
 
   // The handoff names identity, so identity must know the device before the device arrives there.

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { effectiveProfile, type EffectiveProfile } from '../domain/assignments.js';
+import { describeDevices, type DeviceProfileView } from '../domain/assignments.js';
 import { assignUserToDevice, deleteDevices, unassignUserFromDevice, updateDeviceProperties } from '../domain/device-actions.js';
 import { renderProfile } from '../domain/profiles.js';
 import { discoveryErrors } from '../errors.js';
@@ -25,9 +25,9 @@ function spec(version: GraphVersion): CollectionSpec {
 }
 
 /** Both navigations resolve to the profile the device gets, since assignment is immediate here. */
-function expansion(expand: readonly string[] | undefined, profile: EffectiveProfile | undefined): Record<string, unknown> {
+function expansion(expand: readonly string[] | undefined, view: DeviceProfileView | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const name of expand ?? []) out[name] = profile ? renderProfile(profile.profile) : null;
+  for (const name of expand ?? []) out[name] = view?.effective ? renderProfile(view.effective.profile) : null;
   return out;
 }
 
@@ -41,13 +41,15 @@ export const autopilotDeviceRoutes: FastifyPluginAsync<GraphRouteOptions> = asyn
   r.get('/deviceManagement/windowsAutopilotDeviceIdentities', async (request) => {
     const tenantId = tenantOf(request);
     const parsed = readCollectionQuery(request, collection);
-    const [page, count, profile] = await Promise.all([
+    const [page, count] = await Promise.all([
       deps.store.listDevices(tenantId, parsed.query),
       parsed.count ? deps.store.countDevices(tenantId, parsed.query.filter) : undefined,
-      effectiveProfile(deps, tenantId),
     ]);
-    const expanded = expansion(parsed.expand, profile);
-    return collectionBody(request, ctx, parsed, page, (d) => ({ ...renderDevice(d, version, profile), ...expanded }), count);
+    const views = await describeDevices(deps, tenantId, page.items);
+    return collectionBody(request, ctx, parsed, page, (d) => {
+      const view = views.get(d.id);
+      return { ...renderDevice(d, version, view), ...expansion(parsed.expand, view) };
+    }, count);
   });
 
   r.get('/deviceManagement/windowsAutopilotDeviceIdentities/$count', async (request, reply) => {
@@ -61,10 +63,10 @@ export const autopilotDeviceRoutes: FastifyPluginAsync<GraphRouteOptions> = asyn
     const { select, expand } = readEntityQuery(request, collection);
     const device = await deps.store.getDevice(tenantId, request.params.id);
     if (!device) throw discoveryErrors.itemNotFound('windowsAutopilotDeviceIdentity', request.params.id);
-    const profile = await effectiveProfile(deps, tenantId);
+    const view = (await describeDevices(deps, tenantId, [device])).get(device.id);
     return {
       '@odata.context': contextWithSelect(ctx, SET, select).concat('/$entity'),
-      ...selectWithExpansions({ ...renderDevice(device, version, profile), ...expansion(expand, profile) }, select, expand),
+      ...selectWithExpansions({ ...renderDevice(device, version, view), ...expansion(expand, view) }, select, expand),
     };
   });
 

@@ -3,6 +3,7 @@ import { ROLES } from '@baton/contracts';
 import { childTraceparent, requireRole, type AccessTokenClaims } from '@baton/kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DiscoveryDeps } from '../domain/deps.js';
+import type { GroupMembership } from '../domain/group-membership.js';
 
 export interface TokenCheck {
   verifyHeader(header: string | undefined): Promise<AccessTokenClaims>;
@@ -13,6 +14,8 @@ export interface DiscoveryPluginOptions {
   verifier: TokenCheck;
   /** Discovery's public base URL, for `@odata.context` and `@odata.nextLink`. */
   publicUrl: string;
+  /** Receives identity's change notifications; without it deliveries are accepted and dropped. */
+  groups?: GroupMembership;
 }
 
 export type GraphVersion = 'beta' | 'v1.0';

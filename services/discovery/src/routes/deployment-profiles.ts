@@ -1,9 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { addAssignment, renderAssignment } from '../domain/assignments.js';
+import { addAssignment, deleteAssignment, deleteProfile, renderAssignment } from '../domain/assignments.js';
 import { createProfile, PROFILE_PROPERTY_NAMES, renderProfile, requireProfile, updateProfile } from '../domain/profiles.js';
-import { discoveryErrors } from '../errors.js';
 import { graphAuth, metadataContext, tenantOf, type GraphRouteOptions } from './context.js';
 import { collectionBody, contextWithSelect, countFilter, readCollectionQuery, readEntityQuery, selectWithExpansions, type CollectionSpec } from './odata.js';
 
@@ -65,9 +64,7 @@ export const deploymentProfileRoutes: FastifyPluginAsync<GraphRouteOptions> = as
   });
 
   r.delete('/deviceManagement/windowsAutopilotDeploymentProfiles/:id', { schema: { params: IdParams } }, async (request, reply) => {
-    if (!(await deps.store.deleteProfile(tenantOf(request), request.params.id))) {
-      throw discoveryErrors.itemNotFound('windowsAutopilotDeploymentProfile', request.params.id);
-    }
+    await deleteProfile(deps, tenantOf(request), request.params.id);
     reply.code(204);
   });
 
@@ -110,9 +107,7 @@ export const deploymentProfileRoutes: FastifyPluginAsync<GraphRouteOptions> = as
     { schema: { params: AssignmentParams } },
     async (request, reply) => {
       const { id, assignmentId } = request.params;
-      if (!(await deps.store.deleteAssignment(tenantOf(request), id, assignmentId))) {
-        throw discoveryErrors.itemNotFound('windowsAutopilotDeploymentProfileAssignment', assignmentId);
-      }
+      await deleteAssignment(deps, tenantOf(request), id, assignmentId);
       reply.code(204);
     },
   );

@@ -1,14 +1,14 @@
 /** Discovery's records as Graph spells them. */
 import type { SecretBox } from '@baton/kit';
 import type { AutopilotDevice, ImportedDeviceIdentity } from '../store/types.js';
-import type { EffectiveProfile } from '../domain/assignments.js';
+import type { DeviceProfileView } from '../domain/assignments.js';
 import type { GraphVersion } from './context.js';
 
 /** Graph's value for a DateTimeOffset that never happened (the property is not nullable). */
 const NEVER = '0001-01-01T00:00:00Z';
 const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
 
-export function renderDevice(device: AutopilotDevice, version: GraphVersion, profile: EffectiveProfile | undefined): Record<string, unknown> {
+export function renderDevice(device: AutopilotDevice, version: GraphVersion, view: DeviceProfileView | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {
     '@odata.type': '#microsoft.graph.windowsAutopilotDeviceIdentity',
     id: device.id,
@@ -31,11 +31,9 @@ export function renderDevice(device: AutopilotDevice, version: GraphVersion, pro
   };
   if (version === 'beta') {
     out.azureAdDeviceId = device.azureActiveDirectoryDeviceId;
-    out.deploymentProfileAssignmentStatus = profile ? 'assignedInSync' : 'notAssigned';
+    out.deploymentProfileAssignmentStatus = view?.status ?? 'notAssigned';
     out.deploymentProfileAssignmentDetailedStatus = 'none';
-    out.deploymentProfileAssignedDateTime = profile
-      ? [profile.assignment.createdDateTime, device.createdDateTime].sort().at(-1)
-      : NEVER;
+    out.deploymentProfileAssignedDateTime = view?.assignedDateTime ?? NEVER;
     out.remediationState = 'noRemediationRequired';
     out.remediationStateLastModifiedDateTime = NEVER;
     out.userlessEnrollmentStatus = 'allowed';

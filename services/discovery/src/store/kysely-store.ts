@@ -10,6 +10,7 @@ import type {
   AutopilotDeviceRow,
   DeploymentProfileRow,
   DiscoveryTables,
+  GroupSubscriptionRow,
   ImportedIdentityRow,
   ProfileAssignmentRow,
 } from './schema.js';
@@ -20,6 +21,8 @@ import type {
   DevicePatch,
   DiscoveryStore,
   EnrollmentState,
+  GroupMember,
+  GroupWatch,
   ImportedDeviceIdentity,
   ListPage,
   ListQuery,
@@ -128,6 +131,15 @@ const rowToProfile = (r: DeploymentProfileRow): DeploymentProfile => ({
   settings: JSON.parse(r.settings),
   createdDateTime: r.created,
   lastModifiedDateTime: r.modified,
+});
+
+const rowToWatch = (r: GroupSubscriptionRow): GroupWatch => ({
+  tenantId: r.tenant_id,
+  groupId: r.group_id,
+  subscriptionId: r.subscription_id,
+  expirationDateTime: r.expiration,
+  synced: Number(r.synced) === 1,
+  lastError: r.last_error,
 });
 
 const rowToAssignment = (r: ProfileAssignmentRow): ProfileAssignment => ({
@@ -431,6 +443,7 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
           target_type: assignment.target['@odata.type'],
           target: JSON.stringify(assignment.target),
           created: assignment.createdDateTime,
+          group_id: typeof assignment.target.groupId === 'string' ? assignment.target.groupId.toLowerCase() : null,
         })
         .execute();
       return true;
@@ -488,6 +501,190 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
     if (!row) return undefined;
     const profile = await this.getProfile(tenantId, row.profile_id);
     return profile && { assignment: rowToAssignment(row), profile };
+  }
+
+  async tenantAssignments(tenantId: string): Promise<Array<{ assignment: ProfileAssignment; profile: DeploymentProfile }>> {
+    const [assignments, profiles] = await Promise.all([
+      this.db.selectFrom('profile_assignments').selectAll().where('tenant_id', '=', tenantId).orderBy('created').orderBy('id').execute(),
+      this.db.selectFrom('deployment_profiles').selectAll().where('tenant_id', '=', tenantId).execute(),
+    ]);
+    const byId = new Map(profiles.map((p) => [p.id, rowToProfile(p)]));
+    return assignments.flatMap((a) => {
+      const profile = byId.get(a.profile_id);
+      return profile ? [{ assignment: rowToAssignment(a), profile }] : [];
+    });
+  }
+
+  async targetedGroups(): Promise<Array<{ tenantId: string; groupId: string }>> {
+    const rows = await this.db
+      .selectFrom('profile_assignments')
+      .select(['tenant_id', 'group_id'])
+      .where('group_id', 'is not', null)
+      .distinct()
+      .execute();
+    return rows.map((r) => ({ tenantId: r.tenant_id, groupId: r.group_id! }));
+  }
+
+  async isGroupTargeted(tenantId: string, groupId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('profile_assignments')
+      .select('id')
+      .where('tenant_id', '=', tenantId)
+      .where('group_id', '=', groupId)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async getGroupWatch(tenantId: string, groupId: string): Promise<GroupWatch | undefined> {
+    const row = await this.db
+      .selectFrom('group_subscriptions')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('group_id', '=', groupId)
+      .executeTakeFirst();
+    return row && rowToWatch(row);
+  }
+
+  async findGroupWatchBySubscription(subscriptionId: string): Promise<GroupWatch | undefined> {
+    const row = await this.db.selectFrom('group_subscriptions').selectAll().where('subscription_id', '=', subscriptionId).executeTakeFirst();
+    return row && rowToWatch(row);
+  }
+
+  async listGroupWatches(): Promise<GroupWatch[]> {
+    const rows = await this.db.selectFrom('group_subscriptions').selectAll().orderBy('tenant_id').orderBy('group_id').execute();
+    return rows.map(rowToWatch);
+  }
+
+  async putGroupWatch(watch: GroupWatch, at: string): Promise<void> {
+    const values = {
+      subscription_id: watch.subscriptionId,
+      expiration: watch.expirationDateTime,
+      synced: watch.synced ? 1 : 0,
+      last_error: watch.lastError?.slice(0, 500) ?? null,
+      modified: at,
+    };
+    await this.db
+      .insertInto('group_subscriptions')
+      .values({ tenant_id: watch.tenantId, group_id: watch.groupId, ...values })
+      .onConflict((oc) => oc.columns(['tenant_id', 'group_id']).doUpdateSet(values))
+      .execute();
+  }
+
+  async deleteGroupWatch(tenantId: string, groupId: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('group_subscriptions').where('tenant_id', '=', tenantId).where('group_id', '=', groupId).execute();
+      await trx.deleteFrom('group_members').where('tenant_id', '=', tenantId).where('group_id', '=', groupId).execute();
+    });
+  }
+
+  async unsyncedGroups(tenantId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('profile_assignments as a')
+      .leftJoin('group_subscriptions as s', (join) => join.onRef('s.tenant_id', '=', 'a.tenant_id').onRef('s.group_id', '=', 'a.group_id'))
+      .select('a.group_id')
+      .where('a.tenant_id', '=', tenantId)
+      .where('a.group_id', 'is not', null)
+      .where((eb) => eb.or([eb('s.synced', 'is', null), eb('s.synced', '<>', 1)]))
+      .distinct()
+      .execute();
+    return rows.map((r) => r.group_id!);
+  }
+
+  async replaceGroupMembers(tenantId: string, groupId: string, members: GroupMember[]): Promise<string[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const before = await trx.selectFrom('group_members').select('device_id').where('tenant_id', '=', tenantId).where('group_id', '=', groupId).execute();
+      await trx.deleteFrom('group_members').where('tenant_id', '=', tenantId).where('group_id', '=', groupId).execute();
+      const unique = [...new Map(members.map((m) => [m.objectId, m])).values()];
+      for (const part of chunks(unique)) {
+        await trx
+          .insertInto('group_members')
+          .values(part.map((m) => ({ tenant_id: tenantId, group_id: groupId, object_id: m.objectId, device_id: m.deviceId })))
+          .execute();
+      }
+      return before.map((r) => r.device_id);
+    });
+  }
+
+  async applyGroupDelta(tenantId: string, groupId: string, added: GroupMember[], removedObjectIds: string[]): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      for (const part of chunks(removedObjectIds)) {
+        await trx.deleteFrom('group_members').where('tenant_id', '=', tenantId).where('group_id', '=', groupId).where('object_id', 'in', part).execute();
+      }
+      for (const m of added) {
+        await trx
+          .insertInto('group_members')
+          .values({ tenant_id: tenantId, group_id: groupId, object_id: m.objectId, device_id: m.deviceId })
+          .onConflict((oc) => oc.columns(['tenant_id', 'group_id', 'object_id']).doUpdateSet({ device_id: m.deviceId }))
+          .execute();
+      }
+    });
+  }
+
+  async groupsOfDevices(tenantId: string, deviceIds: string[]): Promise<Map<string, Set<string>>> {
+    const out = new Map<string, Set<string>>();
+    for (const part of chunks([...new Set(deviceIds)])) {
+      const rows = await this.db
+        .selectFrom('group_members')
+        .select(['device_id', 'group_id'])
+        .where('tenant_id', '=', tenantId)
+        .where('device_id', 'in', part)
+        .execute();
+      for (const r of rows) {
+        let set = out.get(r.device_id);
+        if (!set) out.set(r.device_id, (set = new Set()));
+        set.add(r.group_id);
+      }
+    }
+    return out;
+  }
+
+  async devicesByDeviceIds(tenantId: string, deviceIds: string[]): Promise<AutopilotDevice[]> {
+    const out: AutopilotDevice[] = [];
+    for (const part of chunks([...new Set(deviceIds)])) {
+      const rows = await this.db
+        .selectFrom('autopilot_devices')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('azure_active_directory_device_id', 'in', part)
+        .execute();
+      out.push(...rows.map(rowToDevice));
+    }
+    return out;
+  }
+
+  async profileStates(tenantId: string, deviceIds: string[]): Promise<Map<string, { profileId: string | null; changed: string }>> {
+    const out = new Map<string, { profileId: string | null; changed: string }>();
+    for (const part of chunks([...new Set(deviceIds)])) {
+      const rows = await this.db.selectFrom('device_profile_state').selectAll().where('tenant_id', '=', tenantId).where('device_id', 'in', part).execute();
+      for (const r of rows) out.set(r.device_id, { profileId: r.profile_id, changed: r.changed });
+    }
+    return out;
+  }
+
+  async putProfileState(tenantId: string, deviceId: string, profileId: string | null, changed: string): Promise<void> {
+    await this.db
+      .insertInto('device_profile_state')
+      .values({ tenant_id: tenantId, device_id: deviceId, profile_id: profileId, changed })
+      .onConflict((oc) => oc.columns(['tenant_id', 'device_id']).doUpdateSet({ profile_id: profileId, changed }))
+      .execute();
+  }
+
+  async *allDevices(tenantId: string): AsyncIterable<AutopilotDevice[]> {
+    let after: { created: string; id: string } | undefined;
+    for (;;) {
+      let qb = this.db.selectFrom('autopilot_devices').selectAll().where('tenant_id', '=', tenantId);
+      if (after) {
+        const { created, id } = after;
+        qb = qb.where((eb) => eb.or([eb('created', '>', created), eb.and([eb('created', '=', created), eb('id', '>', id)])]));
+      }
+      const rows = await qb.orderBy('created').orderBy('id').limit(INSERT_CHUNK).execute();
+      if (rows.length === 0) return;
+      yield rows.map(rowToDevice);
+      const last = rows.at(-1)!;
+      after = { created: last.created, id: last.id };
+      if (rows.length < INSERT_CHUNK) return;
+    }
   }
 
   async getSettings(tenantId: string): Promise<AutopilotSettings> {

@@ -113,8 +113,60 @@ const graphSurface: Migration = {
   },
 };
 
+/**
+ * Group-targeted assignments: the group each assignment names (as a column, so the set of
+ * watched groups is one indexed query), discovery's mirror of those groups' device members,
+ * the subscription at identity that keeps each mirror current, and when a device's profile
+ * last changed because its memberships did.
+ */
+const groupMembership: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('profile_assignments').addColumn('group_id', 'text').execute();
+    const rows = (await db.selectFrom('profile_assignments').select(['profile_id', 'id', 'target']).execute()) as Array<{ profile_id: string; id: string; target: string }>;
+    for (const row of rows) {
+      const groupId = (JSON.parse(row.target) as { groupId?: unknown }).groupId;
+      if (typeof groupId !== 'string') continue;
+      await db.updateTable('profile_assignments').set({ group_id: groupId.toLowerCase() }).where('profile_id', '=', row.profile_id).where('id', '=', row.id).execute();
+    }
+    await db.schema.createIndex('profile_assignments_group').on('profile_assignments').columns(['tenant_id', 'group_id']).execute();
+
+    await db.schema
+      .createTable('group_members')
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('group_id', 'text', (c) => c.notNull())
+      .addColumn('object_id', 'text', (c) => c.notNull())
+      .addColumn('device_id', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('group_members_pk', ['tenant_id', 'group_id', 'object_id'])
+      .execute();
+    await db.schema.createIndex('group_members_device').on('group_members').columns(['tenant_id', 'device_id']).execute();
+
+    await db.schema
+      .createTable('group_subscriptions')
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('group_id', 'text', (c) => c.notNull())
+      .addColumn('subscription_id', 'text')
+      .addColumn('expiration', 'text')
+      .addColumn('synced', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('last_error', 'text')
+      .addColumn('modified', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('group_subscriptions_pk', ['tenant_id', 'group_id'])
+      .execute();
+    await db.schema.createIndex('group_subscriptions_subscription').on('group_subscriptions').column('subscription_id').execute();
+
+    await db.schema
+      .createTable('device_profile_state')
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('device_id', 'text', (c) => c.notNull())
+      .addColumn('profile_id', 'text')
+      .addColumn('changed', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('device_profile_state_pk', ['tenant_id', 'device_id'])
+      .execute();
+  },
+};
+
 export const discoveryMigrations: Record<string, Migration> = {
   '0001_discovery_tables': discoveryTables,
   '0002_outbox': outboxMigration,
   '0003_graph_surface': graphSurface,
+  '0004_group_membership': groupMembership,
 };

@@ -55,6 +55,33 @@ export interface ProfileAssignmentRow {
   target_type: string;
   target: string;
   created: string;
+  /** Lower-case group id of group and exclusion-group targets. */
+  group_id: string | null;
+}
+
+export interface GroupMemberRow {
+  tenant_id: string;
+  group_id: string;
+  object_id: string;
+  /** The device's deviceId: discovery's azureActiveDirectoryDeviceId. */
+  device_id: string;
+}
+
+export interface GroupSubscriptionRow {
+  tenant_id: string;
+  group_id: string;
+  subscription_id: string | null;
+  expiration: string | null;
+  synced: number;
+  last_error: string | null;
+  modified: string;
+}
+
+export interface DeviceProfileStateRow {
+  tenant_id: string;
+  device_id: string;
+  profile_id: string | null;
+  changed: string;
 }
 
 export interface AutopilotSettingsRow {
@@ -70,4 +97,7 @@ export interface DiscoveryTables extends OutboxTable {
   imported_device_identities: ImportedIdentityRow;
   deployment_profiles: DeploymentProfileRow;
   profile_assignments: ProfileAssignmentRow;
+  group_members: GroupMemberRow;
+  group_subscriptions: GroupSubscriptionRow;
+  device_profile_state: DeviceProfileStateRow;
 }

@@ -78,6 +78,24 @@ export interface ProfileAssignment {
   createdDateTime: string;
 }
 
+export interface GroupMember {
+  /** The member's object id in identity. */
+  objectId: string;
+  /** The device's deviceId (discovery's azureActiveDirectoryDeviceId). */
+  deviceId: string;
+}
+
+/** Discovery's subscription to one group's members at identity, and whether its mirror is complete. */
+export interface GroupWatch {
+  tenantId: string;
+  groupId: string;
+  subscriptionId: string | null;
+  expirationDateTime: string | null;
+  /** True once a full listing was mirrored after the subscription existed. */
+  synced: boolean;
+  lastError: string | null;
+}
+
 /** Where the previous page ended: its last row's order keys, then the (created, id) tie-break. */
 export interface PageCursor {
   keys: Array<string | number | null>;
@@ -186,6 +204,32 @@ export interface DiscoveryStore {
     tenantId: string,
     targetTypes: string[],
   ): Promise<{ assignment: ProfileAssignment; profile: DeploymentProfile } | undefined>;
+
+  /** Every assignment of the tenant with its profile, oldest assignment first. */
+  tenantAssignments(tenantId: string): Promise<Array<{ assignment: ProfileAssignment; profile: DeploymentProfile }>>;
+  /** (tenant, group) pairs some assignment targets, across tenants. */
+  targetedGroups(): Promise<Array<{ tenantId: string; groupId: string }>>;
+  isGroupTargeted(tenantId: string, groupId: string): Promise<boolean>;
+  getGroupWatch(tenantId: string, groupId: string): Promise<GroupWatch | undefined>;
+  findGroupWatchBySubscription(subscriptionId: string): Promise<GroupWatch | undefined>;
+  listGroupWatches(): Promise<GroupWatch[]>;
+  putGroupWatch(watch: GroupWatch, at: string): Promise<void>;
+  /** Forgets the watch and its mirror. */
+  deleteGroupWatch(tenantId: string, groupId: string): Promise<void>;
+  /** Targeted groups of the tenant whose mirror is not complete yet. */
+  unsyncedGroups(tenantId: string): Promise<string[]>;
+  /** Replaces the mirror of one group; answers the device ids it held before. */
+  replaceGroupMembers(tenantId: string, groupId: string, members: GroupMember[]): Promise<string[]>;
+  /** Applies a delta idempotently: added members are upserted, removed ones deleted by object id. */
+  applyGroupDelta(tenantId: string, groupId: string, added: GroupMember[], removedObjectIds: string[]): Promise<void>;
+  /** The mirrored groups each of these devices belongs to. */
+  groupsOfDevices(tenantId: string, deviceIds: string[]): Promise<Map<string, Set<string>>>;
+  devicesByDeviceIds(tenantId: string, deviceIds: string[]): Promise<AutopilotDevice[]>;
+  /** When each device's profile last changed through membership, with the profile it changed to. */
+  profileStates(tenantId: string, deviceIds: string[]): Promise<Map<string, { profileId: string | null; changed: string }>>;
+  putProfileState(tenantId: string, deviceId: string, profileId: string | null, changed: string): Promise<void>;
+  /** All devices of a tenant, in creation order, a batch at a time. */
+  allDevices(tenantId: string): AsyncIterable<AutopilotDevice[]>;
 
   getSettings(tenantId: string): Promise<AutopilotSettings>;
   /** Records a manual sync that finished at `at`. */

@@ -2,7 +2,10 @@
  * Plays identity's part for discovery's tests, over real HTTPS: a per-tenant JWKS, a
  * client-credentials token endpoint, Graph's organization, and a recorder for the
  * placeholder PATCHes discovery's outbox sends. It can be taken "down" to prove the
- * outbox retries.
+ * outbox retries. It also keeps groups of device members and Graph-style subscriptions to
+ * them: subscribing runs the validation handshake against the receiver over HTTPS, and
+ * membership changes made through it are POSTed to subscribers as contracts/notifications.ts
+ * describes.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,8 +29,25 @@ export interface RecordedPatch {
   body: Record<string, unknown>;
 }
 
+export interface FakeSubscription {
+  id: string;
+  tenantId: string;
+  applicationId: string;
+  resource: string;
+  notificationUrl: string;
+  clientState: string | null;
+  expirationDateTime: string;
+}
+
+export interface FakeMember {
+  id: string;
+  deviceId: string;
+}
+
 export interface FakeIdentity {
   url: string;
+  /** The certificate its HTTPS listener serves, from a CA its `fetch` trusts: a receiver can serve it too. */
+  tls: { key: string; cert: string };
   /** fetch that trusts the fake's certificate authority. */
   fetch: Fetch & { close(): Promise<void> };
   discoveryCredentials: { clientId: string; clientSecret: string };
@@ -41,6 +61,17 @@ export interface FakeIdentity {
   joinedByZtdId: Map<string, string>;
   /** An admin token for tenant `tid` with the given app roles. */
   adminToken(tid: string, roles?: string[], audience?: string): Promise<string>;
+  /** Device members by group id; groups spring into existence, empty, when first named. */
+  groups: Map<string, Map<string, FakeMember>>;
+  subscriptions: Map<string, FakeSubscription>;
+  /** Every subscription call discovery made, in order. */
+  subscriptionCalls: Array<{ method: string; id?: string; body?: Record<string, unknown> }>;
+  /** Members per page of a member listing, to exercise @odata.nextLink. */
+  memberPageSize: number;
+  /** Adds (or, with `removed`, removes) members and notifies subscribers; answers the receivers' statuses. */
+  changeMembers(groupId: string, change: { added?: FakeMember[]; removed?: FakeMember[] }): Promise<number[]>;
+  /** POSTs a body to a subscription's notification URL as identity would, and answers the status. */
+  post(url: string, body: string, contentType?: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -76,8 +107,65 @@ export async function startFakeIdentity(): Promise<FakeIdentity> {
     }
   };
 
+  const members = (groupId: string) => {
+    const key = groupId.toLowerCase();
+    let group = fake.groups.get(key);
+    if (!group) fake.groups.set(key, (group = new Map()));
+    return group;
+  };
+  const down = (reply: { code(n: number): { send(b: unknown): unknown } }) =>
+    reply.code(503).send({ error: { code: 'ServiceUnavailable', message: 'down' } });
+  const azpOfBearer = (header: string | undefined): string | undefined => {
+    const token = /^Bearer (.+)$/.exec(header ?? '')?.[1];
+    try {
+      return token ? JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')).azp : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+
   const fake: FakeIdentity = {
     url: '',
+    tls: { key: tls.key, cert: tls.cert },
+    groups: new Map(),
+    subscriptions: new Map(),
+    subscriptionCalls: [],
+    memberPageSize: 100,
+    async post(target, body, contentType = 'application/json') {
+      const response = await fake.fetch(target, { method: 'POST', headers: { 'content-type': contentType }, body });
+      await response.text();
+      return response.status;
+    },
+    async changeMembers(groupId, change) {
+      const group = members(groupId);
+      for (const m of change.added ?? []) group.set(m.id, m);
+      for (const m of change.removed ?? []) group.delete(m.id);
+      const delta = [
+        ...(change.added ?? []).map((m) => ({ '@odata.type': '#microsoft.graph.device', id: m.id, deviceId: m.deviceId })),
+        ...(change.removed ?? []).map((m) => ({ '@odata.type': '#microsoft.graph.device', id: m.id, deviceId: m.deviceId, '@removed': { reason: 'deleted' } })),
+      ];
+      const resource = `groups/${groupId.toLowerCase()}/members`;
+      const statuses: number[] = [];
+      for (const s of fake.subscriptions.values()) {
+        if (s.resource !== resource || Date.parse(s.expirationDateTime) <= Date.now()) continue;
+        const notification = {
+          subscriptionId: s.id,
+          clientState: s.clientState,
+          changeType: 'updated',
+          resource,
+          tenantId: s.tenantId,
+          subscriptionExpirationDateTime: s.expirationDateTime,
+          resourceData: {
+            '@odata.type': '#microsoft.graph.group',
+            '@odata.id': `groups/${groupId}`,
+            id: groupId,
+            'members@delta': delta,
+          },
+        };
+        statuses.push(await fake.post(s.notificationUrl, JSON.stringify({ value: [notification] })));
+      }
+      return statuses;
+    },
     fetch: createHttpsFetch({ caPem: tls.caPem, timeoutMs: 5_000 }),
     discoveryCredentials: { clientId: SERVICE_APP_IDS.discovery, clientSecret: DISCOVERY_SECRET },
     organizations: new Map(),
@@ -140,6 +228,77 @@ export async function startFakeIdentity(): Promise<FakeIdentity> {
     const ztd = ((request.body as { physicalIds?: string[] }).physicalIds ?? []).find((p) => p.startsWith('[ZTDID]:'))?.slice(8);
     const joined = ztd ? fake.joinedByZtdId.get(ztd) : undefined;
     if (joined) return reply.code(200).send({ id: randomUUID(), deviceId: joined, trustType: 'AzureAd' });
+    return reply.code(204).send();
+  });
+
+  app.get('/graph/v1.0/groups/:id/members', async (request, reply) => {
+    if (fake.graphDown) return down(reply);
+    if (!tenantOfBearer(request.headers.authorization)) return reply.code(401).send({ error: { code: 'InvalidAuthenticationToken', message: 'no tenant' } });
+    const { id } = request.params as { id: string };
+    const query = request.query as Record<string, string>;
+    const all = [...members(id).values()];
+    const skip = Number(query.$skiptoken ?? 0);
+    const page = all.slice(skip, skip + fake.memberPageSize);
+    const body: Record<string, unknown> = { value: page.map((m) => ({ '@odata.type': '#microsoft.graph.device', id: m.id, deviceId: m.deviceId })) };
+    if (skip + fake.memberPageSize < all.length) {
+      body['@odata.nextLink'] = `${url}/graph/v1.0/groups/${id}/members?$select=${encodeURIComponent(query.$select ?? '')}&$skiptoken=${skip + fake.memberPageSize}`;
+    }
+    return body;
+  });
+
+  app.post('/graph/v1.0/subscriptions', async (request, reply) => {
+    if (fake.graphDown) return down(reply);
+    const tid = tenantOfBearer(request.headers.authorization);
+    const body = request.body as Record<string, unknown>;
+    fake.subscriptionCalls.push({ method: 'POST', body });
+    if (!tid) return reply.code(401).send({ error: { code: 'InvalidAuthenticationToken', message: 'no tenant' } });
+    const notificationUrl = String(body.notificationUrl ?? '');
+    const validationToken = `Validation: ${randomUUID()}`;
+    const target = new URL(notificationUrl);
+    target.searchParams.set('validationToken', validationToken);
+    let echoed = '';
+    let status = 0;
+    let type = '';
+    try {
+      const response = await fake.fetch(target, { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' }, body: '', signal: AbortSignal.timeout(10_000) });
+      status = response.status;
+      type = response.headers.get('content-type') ?? '';
+      echoed = await response.text();
+    } catch {
+      // Unreachable receiver: status stays 0 and the subscription is refused below.
+    }
+    if (status !== 200 || !type.startsWith('text/plain') || echoed !== validationToken) {
+      return reply.code(400).send({ error: { code: 'ValidationError', message: 'Subscription validation request failed.' } });
+    }
+    const subscription: FakeSubscription = {
+      id: randomUUID(),
+      tenantId: tid,
+      applicationId: azpOfBearer(request.headers.authorization) ?? '',
+      resource: String(body.resource).toLowerCase(),
+      notificationUrl,
+      clientState: typeof body.clientState === 'string' ? body.clientState : null,
+      expirationDateTime: new Date(String(body.expirationDateTime)).toISOString(),
+    };
+    fake.subscriptions.set(subscription.id, subscription);
+    return reply.code(201).send({ ...subscription, changeType: body.changeType, includeResourceData: false, latestSupportedTlsVersion: 'v1_2' });
+  });
+
+  app.patch('/graph/v1.0/subscriptions/:id', async (request, reply) => {
+    if (fake.graphDown) return down(reply);
+    const { id } = request.params as { id: string };
+    const body = request.body as Record<string, unknown>;
+    fake.subscriptionCalls.push({ method: 'PATCH', id, body });
+    const s = fake.subscriptions.get(id);
+    if (!s) return reply.code(404).send({ error: { code: 'ResourceNotFound', message: 'no such subscription' } });
+    s.expirationDateTime = new Date(String(body.expirationDateTime)).toISOString();
+    return { ...s };
+  });
+
+  app.delete('/graph/v1.0/subscriptions/:id', async (request, reply) => {
+    if (fake.graphDown) return down(reply);
+    const { id } = request.params as { id: string };
+    fake.subscriptionCalls.push({ method: 'DELETE', id });
+    if (!fake.subscriptions.delete(id)) return reply.code(404).send({ error: { code: 'ResourceNotFound', message: 'no such subscription' } });
     return reply.code(204).send();
   });
 

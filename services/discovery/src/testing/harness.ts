@@ -9,6 +9,7 @@ import pino from 'pino';
 import { buildDiscoveryApp, type DiscoveryApp } from '../app.js';
 import type { DiscoveryServiceOptions } from '../service.js';
 import type { DiscoveryDeps } from '../domain/deps.js';
+import { NOTIFICATIONS_PATH } from '../domain/group-membership.js';
 import type { OrganizationSource } from '../domain/organization.js';
 import { openDiscoveryStore, type KyselyDiscoveryStore } from '../store/index.js';
 import type { FakeIdentity } from './fake-identity.js';
@@ -85,8 +86,22 @@ export function testContext(database: TestDatabase, identity: FakeIdentity): Ser
   };
 }
 
+/**
+ * Discovery on a real HTTPS port (serving the fake identity's certificate, which the fake's
+ * fetch trusts), so the fake's subscription handshake and notifications reach the receiver
+ * as identity's would. Graph links keep naming https://discovery.test.
+ */
 export async function startDiscovery(database: TestDatabase, identity: FakeIdentity, options: DiscoveryServiceOptions = {}): Promise<DiscoveryApp> {
-  return buildDiscoveryApp(testContext(database, identity), options);
+  let receiver = 'https://127.0.0.1:1';
+  const discovery = await buildDiscoveryApp(
+    testContext(database, identity),
+    { notificationUrl: () => `${receiver}${NOTIFICATIONS_PATH}`, ...options },
+    { https: identity.tls },
+  );
+  await discovery.app.listen({ port: 0, host: '127.0.0.1' });
+  const address = discovery.app.server.address();
+  receiver = `https://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  return discovery;
 }
 
 let counter = 0;
