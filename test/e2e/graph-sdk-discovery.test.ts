@@ -1,6 +1,6 @@
 // The Microsoft Graph JS SDK as an Autopilot admin script uses it: import devices, poll the
 // import, page a filtered device list by nextLink, create a profile under the deprecated
-// property names, assign it, and watch the devices pick it up.
+// property names, assign it to a dynamic group of the devices' group tag, and watch them pick it up.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -79,7 +79,8 @@ for (const backend of testBackends()) {
         escapeLinkHidden: true,
       },
     });
-    assert.equal(seen.assignmentTarget, '#microsoft.graph.allDevicesAssignmentTarget');
+    assert.equal(seen.assignmentTarget, '#microsoft.graph.groupAssignmentTarget');
+    assert.equal(seen.assignmentGroupId, seen.groupId);
     assert.ok(seen.statusAfter.startsWith('assigned'), seen.statusAfter);
     assert.equal(seen.intendedProfileId, seen.profileId);
   });

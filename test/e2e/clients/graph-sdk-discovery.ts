@@ -108,14 +108,31 @@ out.profileNew = {
   outOfBoxExperienceSetting: read.outOfBoxExperienceSetting,
 };
 
+// The group-tag pattern: a dynamic device group in identity (same Graph, v1.0) and the
+// profile assigned to it; the devices were imported with group tag Kiosk.
+const group = await client.api('/groups').version('v1.0').post({
+  displayName: 'Autopilot: Kiosk',
+  mailNickname: 'autopilot-kiosk',
+  mailEnabled: false,
+  securityEnabled: true,
+  groupTypes: ['DynamicMembership'],
+  membershipRule: '(device.devicePhysicalIds -any (_ -eq "[OrderID]:Kiosk"))',
+  membershipRuleProcessingState: 'On',
+});
 const assignment = await client
   .api(`/deviceManagement/windowsAutopilotDeploymentProfiles/${created.id}/assignments`)
-  .post({ target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' } });
+  .post({ target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: group.id } });
 out.assignmentTarget = assignment.target['@odata.type'];
-const after = await client
-  .api(`/deviceManagement/windowsAutopilotDeviceIdentities/${firstId}`)
-  .expand(['deploymentProfile', 'intendedDeploymentProfile'])
-  .get();
+out.assignmentGroupId = assignment.target.groupId;
+let after = { deploymentProfileAssignmentStatus: '', intendedDeploymentProfile: null as null | { id: string } };
+for (let attempt = 0; attempt < 100 && !String(after.deploymentProfileAssignmentStatus).startsWith('assigned'); attempt++) {
+  if (attempt > 0) await sleep(50);
+  after = await client
+    .api(`/deviceManagement/windowsAutopilotDeviceIdentities/${firstId}`)
+    .expand(['deploymentProfile', 'intendedDeploymentProfile'])
+    .get();
+}
+out.groupId = group.id;
 out.statusAfter = after.deploymentProfileAssignmentStatus;
 out.intendedProfileId = after.intendedDeploymentProfile?.id ?? null;
 out.profileId = created.id;
