@@ -29,6 +29,7 @@ export const DISCOVERY_ERROR_CODES = {
   itemNotFound: 'itemNotFound',
   deviceNotFound: 'ZtdDeviceNotFound',
   profileNotAssigned: 'ZtdProfileNotAssigned',
+  ambiguousDevice: 'ZtdAmbiguousDevice',
   serviceUnavailable: 'ServiceUnavailable',
 } as const;
 
@@ -42,6 +43,9 @@ export const discoveryErrors = {
     new GraphError(404, DISCOVERY_ERROR_CODES.deviceNotFound, 'No tenant has registered a device with this hardware hash.'),
   profileNotAssigned: () =>
     new GraphError(404, DISCOVERY_ERROR_CODES.profileNotAssigned, 'The device is registered but no deployment profile is assigned to it.'),
+  /** Refusing beats guessing: handing a device another tenant's profile would enroll it there. */
+  ambiguousDevice: () =>
+    new GraphError(409, DISCOVERY_ERROR_CODES.ambiguousDevice, 'More than one registered device has this serial number, manufacturer and model; look it up by hardware hash.'),
   conflict: (message: string) => new GraphError(409, 'Conflict', message),
   unsupportedMediaType: (message: string) => new GraphError(415, 'UnsupportedMediaType', message),
   notificationsUnavailable: () =>

@@ -7,6 +7,7 @@ import { OutboxRelay, ServiceTokenClient, TokenVerifier, createSecretBox, type O
 import { discoveryPlugin } from './app.js';
 import { recordMembershipChange } from './domain/assignments.js';
 import type { DiscoveryDeps } from './domain/deps.js';
+import { pruneEvents } from './domain/events.js';
 import { GroupMembership, NOTIFICATIONS_PATH } from './domain/group-membership.js';
 import { IdentityOrganizationSource } from './domain/organization.js';
 import { createPlaceholderSender, placeholderOutboxHandler } from './domain/placeholder.js';
@@ -34,6 +35,8 @@ export interface DiscoveryServiceOptions {
   groupWatchIntervalMs?: number;
   /** The clock subscriptions expire by; tests move it. */
   now?: () => Date;
+  /** How often events past retention are deleted. */
+  eventPruneIntervalMs?: number;
 }
 
 export async function createDiscoveryService(ctx: ServiceContext, options: DiscoveryServiceOptions = {}): Promise<DiscoveryRuntime> {
@@ -74,6 +77,12 @@ export async function createDiscoveryService(ctx: ServiceContext, options: Disco
   const verifier = new TokenVerifier({ identityUrl: ctx.urls.identity, audiences: [GRAPH_RESOURCE], fetch: ctx.fetch });
   const pluginOptions = { deps, verifier, publicUrl: ctx.urls.discovery, groups };
   let stopped = false;
+  let pruneTimer: NodeJS.Timeout | undefined;
+  const prune = () =>
+    pruneEvents(deps).then(
+      (deleted) => deleted > 0 && logger.info({ deleted }, 'events past retention deleted'),
+      (error: unknown) => logger.warn({ err: String(error) }, 'event prune failed'),
+    );
 
   return {
     name: 'discovery',
@@ -88,10 +97,14 @@ export async function createDiscoveryService(ctx: ServiceContext, options: Disco
       relay.start();
       // The first tick also subscribes groups that assignments made before this start target.
       groups.start(options.groupWatchIntervalMs ?? 60_000);
+      void prune();
+      pruneTimer = setInterval(() => void prune(), options.eventPruneIntervalMs ?? 60 * 60_000);
+      pruneTimer.unref();
     },
     async stop() {
       if (stopped) return;
       stopped = true;
+      if (pruneTimer) clearInterval(pruneTimer);
       await groups.stop();
       await relay.stop();
       await store.close();

@@ -3,10 +3,10 @@
  * discovery's mirror of the groups' members (group-membership.ts), which identity's change
  * notifications keep current; identity owns the groups, discovery only reads them.
  */
-import { randomUUID } from 'node:crypto';
-import type { AutopilotDevice, DeploymentProfile, ProfileAssignment } from '../store/types.js';
+import type { AutopilotDevice, DeploymentProfile, DiscoveryEvent, ProfileAssignment } from '../store/types.js';
 import { discoveryErrors } from '../errors.js';
 import { nowIso, type DiscoveryDeps } from './deps.js';
+import { assignmentEvent, traceIdOf, type AssignmentChangeReason } from './events.js';
 import { requireProfile } from './profiles.js';
 
 export const TARGET_TYPES = {
@@ -14,6 +14,25 @@ export const TARGET_TYPES = {
   group: '#microsoft.graph.groupAssignmentTarget',
   exclusionGroup: '#microsoft.graph.exclusionGroupAssignmentTarget',
 } as const;
+
+/**
+ * Intune's id for its All Devices virtual group (Entra has no such group). Intune tooling
+ * resolves it by name (e.g. IntuneManagement, community assignment reports), and Intune builds
+ * assignment ids from it as it does from a real group's id.
+ */
+export const ALL_DEVICES_GROUP_ID = 'adadadad-808e-44e2-905a-0b7873a8a531';
+
+/**
+ * Graph's assignment id, `{profileId}_{groupId}_0`, which WindowsAutopilotIntune(Community)
+ * also sends on POST and deletes by (reference §1.4). An exclusion of a group gets the same
+ * form, so including and excluding one group on one profile conflict rather than coexist.
+ */
+export function assignmentIdFor(profileId: string, target: ProfileAssignment['target']): string {
+  const groupId = typeof target.groupId === 'string' ? target.groupId : ALL_DEVICES_GROUP_ID;
+  return `${profileId}_${groupId}_0`;
+}
+
+const NO_GROUPS: ReadonlySet<string> = new Set();
 
 const KNOWN_TARGETS = new Map(Object.values(TARGET_TYPES).map((t) => [t.slice(1).toLowerCase(), t]));
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -56,19 +75,27 @@ export async function addAssignment(
   tenantId: string,
   profileId: string,
   body: Record<string, unknown>,
+  traceParent?: string,
 ): Promise<ProfileAssignment> {
-  await requireProfile(deps, tenantId, profileId);
+  const profile = await requireProfile(deps, tenantId, profileId);
   const target = parseTarget(body.target);
-  // Clients such as WindowsAutopilotIntune choose ids like {profileId}_{groupId}_0 and delete by them.
-  let id: string = randomUUID();
   if (body.id !== undefined && body.id !== null && body.id !== '') {
     if (typeof body.id !== 'string' || !/^[A-Za-z0-9_-]{1,200}$/.test(body.id)) {
       throw discoveryErrors.badRequest('id must be letters, digits, hyphens and underscores.');
     }
-    id = body.id;
   }
+  // The id follows from the target, as Graph's does; a client's own id is not kept.
+  const id = assignmentIdFor(profileId, target);
   const assignment: ProfileAssignment = { id, profileId, tenantId, target, createdDateTime: nowIso(deps) };
-  if (!(await deps.store.addAssignment(assignment))) {
+  const before = await deps.store.tenantAssignments(tenantId);
+  const events = (await mayMoveDevices(deps, tenantId, target))
+    ? await profileTransitions(deps, tenantId, before, [...before, { assignment, profile }], {
+        reason: 'assignmentCreated',
+        traceId: traceIdOf(traceParent),
+        assignmentId: id,
+      })
+    : [];
+  if (!(await deps.store.addAssignment(assignment, events))) {
     throw discoveryErrors.conflict(`The profile already has an assignment with id '${id}'.`);
   }
   // Identity being down must not fail the admin's write: the devices show `pending` and the
@@ -77,19 +104,74 @@ export async function addAssignment(
   return assignment;
 }
 
-export async function deleteAssignment(deps: DiscoveryDeps, tenantId: string, profileId: string, id: string): Promise<void> {
-  const existing = (await deps.store.listAssignments(tenantId, profileId)).find((a) => a.id === id);
-  if (!existing || !(await deps.store.deleteAssignment(tenantId, profileId, id))) {
+export async function getAssignment(deps: DiscoveryDeps, tenantId: string, profileId: string, id: string): Promise<ProfileAssignment> {
+  await requireProfile(deps, tenantId, profileId);
+  const assignment = await deps.store.getAssignment(tenantId, profileId, id);
+  if (!assignment) throw discoveryErrors.itemNotFound('windowsAutopilotDeploymentProfileAssignment', id);
+  return assignment;
+}
+
+export async function deleteAssignment(deps: DiscoveryDeps, tenantId: string, profileId: string, id: string, traceParent?: string): Promise<void> {
+  const before = await deps.store.tenantAssignments(tenantId);
+  const existing = before.find((e) => e.assignment.profileId === profileId && e.assignment.id === id)?.assignment;
+  if (!existing) throw discoveryErrors.itemNotFound('windowsAutopilotDeploymentProfileAssignment', id);
+  const events = (await mayMoveDevices(deps, tenantId, existing.target))
+    ? await profileTransitions(deps, tenantId, before, before.filter((e) => e.assignment !== existing), {
+        reason: 'assignmentDeleted',
+        traceId: traceIdOf(traceParent),
+        assignmentId: id,
+      })
+    : [];
+  if (!(await deps.store.deleteAssignment(tenantId, profileId, id, events))) {
     throw discoveryErrors.itemNotFound('windowsAutopilotDeploymentProfileAssignment', id);
   }
   if (typeof existing.target.groupId === 'string') await deps.groups?.release(tenantId, existing.target.groupId);
 }
 
-export async function deleteProfile(deps: DiscoveryDeps, tenantId: string, profileId: string): Promise<void> {
-  const assignments = await deps.store.listAssignments(tenantId, profileId);
-  if (!(await deps.store.deleteProfile(tenantId, profileId))) throw discoveryErrors.itemNotFound('windowsAutopilotDeploymentProfile', profileId);
+export async function deleteProfile(deps: DiscoveryDeps, tenantId: string, profileId: string, traceParent?: string): Promise<void> {
+  const before = await deps.store.tenantAssignments(tenantId);
+  const assignments = before.filter((e) => e.assignment.profileId === profileId).map((e) => e.assignment);
+  const events =
+    assignments.length > 0
+      ? await profileTransitions(deps, tenantId, before, before.filter((e) => e.assignment.profileId !== profileId), {
+          reason: 'assignmentDeleted',
+          traceId: traceIdOf(traceParent),
+        })
+      : [];
+  if (!(await deps.store.deleteProfile(tenantId, profileId, events))) throw discoveryErrors.itemNotFound('windowsAutopilotDeploymentProfile', profileId);
   const groups = new Set(assignments.flatMap((a) => (typeof a.target.groupId === 'string' ? [a.target.groupId] : [])));
   for (const groupId of groups) await deps.groups?.release(tenantId, groupId);
+}
+
+/**
+ * A group target moves only the group's mirrored members; with no mirror yet nobody moves
+ * now, and the first sync reports the members as a membership change instead.
+ */
+async function mayMoveDevices(deps: DiscoveryDeps, tenantId: string, target: ProfileAssignment['target']): Promise<boolean> {
+  if (typeof target.groupId !== 'string') return true;
+  return (await deps.store.getGroupWatch(tenantId, target.groupId)) !== undefined;
+}
+
+/** One event per device of the tenant whose profile differs between the two sets of assignments. */
+async function profileTransitions(
+  deps: DiscoveryDeps,
+  tenantId: string,
+  before: Entry[],
+  after: Entry[],
+  change: { reason: AssignmentChangeReason; traceId: string; assignmentId?: string },
+): Promise<DiscoveryEvent[]> {
+  const events: DiscoveryEvent[] = [];
+  const at = nowIso(deps);
+  for await (const batch of deps.store.allDevices(tenantId)) {
+    const groups = await deps.store.groupsOfDevices(tenantId, batch.map((d) => d.azureActiveDirectoryDeviceId));
+    for (const device of batch) {
+      const memberOf = groups.get(device.azureActiveDirectoryDeviceId) ?? NO_GROUPS;
+      const was = resolveProfile(before, memberOf)?.profile.id ?? null;
+      const now = resolveProfile(after, memberOf)?.profile.id ?? null;
+      if (was !== now) events.push(assignmentEvent(deps, device, { before: was, after: now, ...change, at }));
+    }
+  }
+  return events;
 }
 
 export function renderAssignment(assignment: ProfileAssignment): Record<string, unknown> {
@@ -149,8 +231,6 @@ export function resolveProfile(entries: Entry[], groups: ReadonlySet<string>): E
   return fallback[0] && { profile: fallback[0].profile, assignment: fallback[0].assignment };
 }
 
-const NO_GROUPS: ReadonlySet<string> = new Set();
-
 /** Everything a tenant's devices are resolved against, read once for a batch of devices. */
 export async function tenantResolver(deps: DiscoveryDeps, tenantId: string) {
   const [entries, unsynced] = await Promise.all([deps.store.tenantAssignments(tenantId), deps.store.unsyncedGroups(tenantId)]);
@@ -196,11 +276,21 @@ export async function effectiveProfile(deps: DiscoveryDeps, device: AutopilotDev
 export async function recordMembershipChange(deps: DiscoveryDeps, tenantId: string, deviceIds: string[]): Promise<void> {
   if (deviceIds.length === 0) return;
   const resolver = await tenantResolver(deps, tenantId);
-  const [groups, states] = await Promise.all([deps.store.groupsOfDevices(tenantId, deviceIds), deps.store.profileStates(tenantId, deviceIds)]);
+  const [groups, states, devices] = await Promise.all([
+    deps.store.groupsOfDevices(tenantId, deviceIds),
+    deps.store.profileStates(tenantId, deviceIds),
+    deps.store.devicesByDeviceIds(tenantId, deviceIds),
+  ]);
+  const byDeviceId = new Map(devices.map((d) => [d.azureActiveDirectoryDeviceId, d]));
   const at = nowIso(deps);
+  // A notification carries no request of the provisioning it affects, so its events start a trace of their own.
+  const traceId = traceIdOf(undefined);
   for (const deviceId of new Set(deviceIds)) {
     const now = resolver.resolve(groups.get(deviceId))?.profile.id ?? null;
     const before = states.has(deviceId) ? states.get(deviceId)!.profileId : (resolver.resolve(undefined)?.profile.id ?? null);
-    if (now !== before) await deps.store.putProfileState(tenantId, deviceId, now, at);
+    if (now === before) continue;
+    const device = byDeviceId.get(deviceId);
+    const event = device ? assignmentEvent(deps, device, { before, after: now, reason: 'membershipChanged', traceId, at }) : undefined;
+    await deps.store.putProfileState(tenantId, deviceId, now, at, event);
   }
 }

@@ -34,18 +34,24 @@ export interface TenantFacts {
   domain: string;
 }
 
-export function buildConfigurationFile(profile: DeploymentProfile, tenant: TenantFacts): AutopilotConfigurationFile {
+export const HYBRID_JOIN_PROFILE = '#microsoft.graph.activeDirectoryWindowsAutopilotDeploymentProfile';
+
+/** The file with the hybrid-join key Windows reads (AutopilotDDSZTDFile.json), which contracts does not name. */
+export type ConfigurationFile = AutopilotConfigurationFile & { HybridJoinSkipDCConnectivityCheck?: number };
+
+export function buildConfigurationFile(profile: DeploymentProfile, tenant: TenantFacts): ConfigurationFile {
   const settings = profileSettings(profile);
+  const hybrid = profile.odataType === HYBRID_JOIN_PROFILE;
   const oobe = settings.outOfBoxExperienceSetting;
   const forcedEnrollment = oobe.escapeLinkHidden ? 1 : 0;
-  const file: AutopilotConfigurationFile = {
+  const file: ConfigurationFile = {
     Comment_File: `Profile ${profile.displayName}`,
     Version: 2049,
     ZtdCorrelationId: profile.id,
     CloudAssignedTenantId: tenant.tenantId,
     CloudAssignedTenantDomain: tenant.domain,
     CloudAssignedOobeConfig: oobeConfig(oobe),
-    CloudAssignedDomainJoinMethod: profile.odataType === '#microsoft.graph.activeDirectoryWindowsAutopilotDeploymentProfile' ? 1 : 0,
+    CloudAssignedDomainJoinMethod: hybrid ? 1 : 0,
     CloudAssignedForcedEnrollment: forcedEnrollment,
     CloudAssignedAadServerData: JSON.stringify({
       ZeroTouchConfig: {
@@ -57,7 +63,12 @@ export function buildConfigurationFile(profile: DeploymentProfile, tenant: Tenan
     CloudAssignedAutopilotUpdateDisabled: 1,
     CloudAssignedAutopilotUpdateTimeout: 1_800_000,
   };
-  if (settings.deviceNameTemplate) file.CloudAssignedDeviceName = settings.deviceNameTemplate;
+  if (hybrid) {
+    file.HybridJoinSkipDCConnectivityCheck = settings.hybridAzureADJoinSkipConnectivityCheck ? 1 : 0;
+  } else if (settings.deviceNameTemplate) {
+    // Hybrid-joined devices are named by the Intune domain join profile, so the template is ignored there.
+    file.CloudAssignedDeviceName = settings.deviceNameTemplate;
+  }
   if (settings.locale && settings.locale !== 'os-default') file.CloudAssignedLanguage = settings.locale;
   return file;
 }

@@ -9,7 +9,8 @@ import { CsvError, decodeCsvText, parseAutopilotCsv, type CsvEncoding, type CsvV
 import { IMPORT_ERRORS, discoveryErrors } from '../errors.js';
 import type { ImportState } from '../store/types.js';
 import type { DiscoveryDeps } from './deps.js';
-import { importDevices, type ImportInput } from './registration.js';
+import { traceIdOf } from './events.js';
+import { importDevices, refusedImportEvent, type ImportInput } from './registration.js';
 
 export interface CsvImportRow {
   /** The row's line in the file. */
@@ -87,6 +88,17 @@ export async function importCsv(deps: DiscoveryDeps, tenantId: string, bytes: Ui
       const source = parsed.rows[i]!;
       rows.push({ row: source.row, serialNumber: identity.serialNumber ?? source.serialNumber, id: identity.id, state: identity.state });
     });
+  }
+
+  // Rows refused before registration store no imported identity, but they are registrations that failed.
+  const unstored = rows.filter((r) => !r.id);
+  if (unstored.length > 0) {
+    const traceId = traceIdOf(options.traceParent);
+    await deps.store.appendEvents(
+      unstored.map((r) =>
+        refusedImportEvent(deps, tenantId, traceId, { id: null, serialNumber: r.serialNumber || null, importId, state: r.state }, { csvRow: r.row }),
+      ),
+    );
   }
 
   rows.sort((a, b) => a.row - b.row);

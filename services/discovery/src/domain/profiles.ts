@@ -136,7 +136,8 @@ export function parseProfileInput(body: Body): ProfileInput {
   const description = text(body.description, 'description', 1500);
   const locale = text(pick(body, 'locale', 'language'), 'locale', 85) ?? 'os-default';
   const deviceNameTemplate = text(body.deviceNameTemplate, 'deviceNameTemplate', 63);
-  if (deviceNameTemplate) {
+  // A hybrid-joined device takes its name from the domain join profile, so its template is never used and not judged.
+  if (deviceNameTemplate && odataType !== '#microsoft.graph.activeDirectoryWindowsAutopilotDeploymentProfile') {
     const problem = deviceNameTemplateProblem(deviceNameTemplate);
     if (problem) throw discoveryErrors.badRequest(`Invalid deviceNameTemplate '${deviceNameTemplate}': ${problem}.`);
   }

@@ -5,9 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { TOPICS, type PlaceholderDeviceRequested } from '@baton/contracts';
-import type { AutopilotDevice, ImportedDeviceIdentity, ImportState, OutboxWrite, RegisterOutcome } from '../store/types.js';
+import type { AutopilotDevice, DiscoveryEvent, ImportedDeviceIdentity, ImportState, OutboxWrite, RegisterOutcome } from '../store/types.js';
 import { IMPORT_ERRORS, discoveryErrors, type ImportError } from '../errors.js';
 import { nowIso, type DiscoveryDeps } from './deps.js';
+import { discoveryEvent, traceIdOf } from './events.js';
 import { parseBase64Binary, readHardwareHash } from './hardware-hash.js';
 
 export interface ImportInput {
@@ -54,7 +55,29 @@ export const DEFAULT_IMPORT_BATCH = 500;
 /** An imported identity ready to be written: either refused already, or a device to register. */
 interface PreparedImport {
   imported: ImportedDeviceIdentity;
-  registration?: { device: AutopilotDevice; message: OutboxWrite };
+  registration?: { device: AutopilotDevice; message: OutboxWrite; event: DiscoveryEvent };
+}
+
+/** A refused row's event: the Autopilot error name as the code, the number in the detail. */
+export function refusedImportEvent(
+  deps: DiscoveryDeps,
+  tenantId: string,
+  traceId: string,
+  imported: Pick<ImportedDeviceIdentity, 'serialNumber' | 'importId' | 'state'> & { id: string | null },
+  extra: Record<string, unknown> = {},
+): DiscoveryEvent {
+  const detail: Record<string, unknown> = { deviceErrorCode: imported.state.deviceErrorCode, ...extra };
+  if (imported.id) detail.importedDeviceIdentityId = imported.id;
+  if (imported.importId) detail.importId = imported.importId;
+  return discoveryEvent(deps, {
+    type: 'registration',
+    outcome: 'failure',
+    tenantId,
+    traceId,
+    serialNumber: imported.serialNumber,
+    errorCode: imported.state.deviceErrorName,
+    detail,
+  });
 }
 
 export async function importDevice(
@@ -79,13 +102,15 @@ export async function importDevices(
   inputs: ImportInput[],
   options: ImportOptions = {},
 ): Promise<ImportedDeviceIdentity[]> {
-  const prepared = inputs.map((input) => prepareImport(deps, tenantId, input, options));
+  const traceId = traceIdOf(options.traceParent);
+  const prepared = inputs.map((input) => prepareImport(deps, tenantId, input, options, traceId));
   const batchSize = Math.max(1, options.batchSize ?? DEFAULT_IMPORT_BATCH);
   for (let start = 0; start < prepared.length; start += batchSize) {
     const batch = prepared.slice(start, start + batchSize);
     const registering = batch.filter((p) => p.registration);
     const outcomes = await registerBatch(deps, registering);
     const refused: ImportedDeviceIdentity[] = [];
+    const events: DiscoveryEvent[] = [];
     let queued = false;
     registering.forEach((p, i) => {
       const outcome = outcomes[i]!;
@@ -99,9 +124,20 @@ export async function importDevices(
           ? errorState(IMPORT_ERRORS.alreadyAssigned, outcome.existing.id)
           : errorState(IMPORT_ERRORS.assignedToOtherTenant, null);
       refused.push(p.imported);
+      const device = p.registration!.device;
+      events.push({
+        ...refusedImportEvent(deps, tenantId, traceId, p.imported),
+        // The registration that holds the hash, when it is this tenant's own.
+        ztdId: p.imported.state.deviceRegistrationId,
+        serialNumber: device.serialNumber,
+      });
     });
-    for (const p of batch) if (!p.registration) refused.push(p.imported);
-    if (refused.length > 0) await deps.store.insertImportedMany(refused);
+    for (const p of batch) {
+      if (p.registration) continue;
+      refused.push(p.imported);
+      events.push(refusedImportEvent(deps, tenantId, traceId, p.imported));
+    }
+    if (refused.length > 0) await deps.store.insertImportedMany(refused, events);
     if (queued) deps.outboxWritten?.();
   }
   return prepared.map((p) => p.imported);
@@ -119,11 +155,11 @@ async function registerBatch(deps: DiscoveryDeps, registering: PreparedImport[])
     if (outcomes) return outcomes;
   }
   const outcomes: RegisterOutcome[] = [];
-  for (const entry of entries) outcomes.push(await deps.store.registerDevice(entry.device, entry.imported, entry.message));
+  for (const entry of entries) outcomes.push(await deps.store.registerDevice(entry.device, entry.imported, entry.message, entry.event));
   return outcomes;
 }
 
-function prepareImport(deps: DiscoveryDeps, tenantId: string, input: ImportInput, options: ImportOptions): PreparedImport {
+function prepareImport(deps: DiscoveryDeps, tenantId: string, input: ImportInput, options: ImportOptions, traceId: string): PreparedImport {
   let bytes: Buffer | null;
   let notBase64 = false;
   try {
@@ -182,11 +218,15 @@ function prepareImport(deps: DiscoveryDeps, tenantId: string, input: ImportInput
     createdDateTime: now,
   };
   imported.state = { deviceImportStatus: 'complete', deviceRegistrationId: device.id, deviceErrorCode: 0, deviceErrorName: null };
+  const detail: Record<string, unknown> = { importedDeviceIdentityId: imported.id, deviceImportStatus: 'complete' };
+  if (imported.importId) detail.importId = imported.importId;
+  if (device.groupTag) detail.groupTag = device.groupTag;
   return {
     imported,
     registration: {
       device,
       message: { topic: TOPICS.placeholderDeviceRequested, payload: placeholderMessage(device), traceParent: options.traceParent },
+      event: discoveryEvent(deps, { type: 'registration', outcome: 'success', tenantId, traceId, device, detail, at: now }),
     },
   };
 }

@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { addAssignment, deleteAssignment, deleteProfile, renderAssignment } from '../domain/assignments.js';
+import { addAssignment, deleteAssignment, deleteProfile, getAssignment, renderAssignment } from '../domain/assignments.js';
 import { createProfile, PROFILE_PROPERTY_NAMES, renderProfile, requireProfile, updateProfile } from '../domain/profiles.js';
-import { graphAuth, metadataContext, tenantOf, type GraphRouteOptions } from './context.js';
+import { graphAuth, metadataContext, tenantOf, traceOf, type GraphRouteOptions } from './context.js';
 import { collectionBody, contextWithSelect, countFilter, readCollectionQuery, readEntityQuery, selectWithExpansions, type CollectionSpec } from './odata.js';
 
 const AnyObject = Type.Object({}, { additionalProperties: true });
@@ -64,7 +64,7 @@ export const deploymentProfileRoutes: FastifyPluginAsync<GraphRouteOptions> = as
   });
 
   r.delete('/deviceManagement/windowsAutopilotDeploymentProfiles/:id', { schema: { params: IdParams } }, async (request, reply) => {
-    await deleteProfile(deps, tenantOf(request), request.params.id);
+    await deleteProfile(deps, tenantOf(request), request.params.id, traceOf(request));
     reply.code(204);
   });
 
@@ -72,7 +72,7 @@ export const deploymentProfileRoutes: FastifyPluginAsync<GraphRouteOptions> = as
     '/deviceManagement/windowsAutopilotDeploymentProfiles/:id/assignments',
     { schema: { params: IdParams, body: AnyObject } },
     async (request, reply) => {
-      const assignment = await addAssignment(deps, tenantOf(request), request.params.id, request.body);
+      const assignment = await addAssignment(deps, tenantOf(request), request.params.id, request.body, traceOf(request));
       reply.code(201);
       return {
         '@odata.context': metadataContext(publicUrl, version, `${SET}('${request.params.id}')/assignments/$entity`),
@@ -102,12 +102,22 @@ export const deploymentProfileRoutes: FastifyPluginAsync<GraphRouteOptions> = as
     return String(await deps.store.countAssignments(tenantId, request.params.id, filter));
   });
 
+  r.get(
+    '/deviceManagement/windowsAutopilotDeploymentProfiles/:id/assignments/:assignmentId',
+    { schema: { params: AssignmentParams } },
+    async (request) => {
+      const { id, assignmentId } = request.params;
+      const assignment = await getAssignment(deps, tenantOf(request), id, assignmentId);
+      return { '@odata.context': metadataContext(publicUrl, version, `${SET}('${id}')/assignments/$entity`), ...renderAssignment(assignment) };
+    },
+  );
+
   r.delete(
     '/deviceManagement/windowsAutopilotDeploymentProfiles/:id/assignments/:assignmentId',
     { schema: { params: AssignmentParams } },
     async (request, reply) => {
       const { id, assignmentId } = request.params;
-      await deleteAssignment(deps, tenantOf(request), id, assignmentId);
+      await deleteAssignment(deps, tenantOf(request), id, assignmentId, traceOf(request));
       reply.code(204);
     },
   );

@@ -9,13 +9,15 @@ import { traceOf, type DiscoveryPluginOptions } from './context.js';
 
 const LookupBody = Type.Object(
   {
-    hardwareHash: Type.String({ minLength: 1, maxLength: 16_384 }),
+    hardwareHash: Type.Optional(Type.String({ minLength: 1, maxLength: 16_384 })),
     serialNumber: Type.Optional(Type.String({ maxLength: 256 })),
+    manufacturer: Type.Optional(Type.String({ maxLength: 256 })),
+    model: Type.Optional(Type.String({ maxLength: 256 })),
   },
   { additionalProperties: true },
 );
 
-/** No bearer token: the hardware hash is the device's credential. */
+/** No bearer token: the hardware hash (or the OEM's tuple) is the device's credential. */
 export const lookupRoutes: FastifyPluginAsync<DiscoveryPluginOptions> = async (app, options) => {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 

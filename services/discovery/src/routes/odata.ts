@@ -116,7 +116,7 @@ const HOST_RE = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$
  * The origin a nextLink points at: the host the client reached (Graph clients follow the link
  * verbatim and the JS SDK only trusts https links on its own hosts), else the configured URL.
  */
-function requestOrigin(request: FastifyRequest, publicUrl: string): string {
+export function requestOrigin(request: FastifyRequest, publicUrl: string): string {
   const host = request.host;
   return typeof host === 'string' && HOST_RE.test(host) ? `https://${host}` : publicUrl;
 }

@@ -3,12 +3,13 @@
  */
 import { applyODataFilter, applyODataOrderBy, enqueueOutbox, outboxRow, type Database, type ODataPropertyMap } from '@baton/kit';
 import type { FilterNode } from '@baton/protocols';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { cursorOf, keysetAfter, orderTerms } from './keyset.js';
 import { ASSIGNMENT_PROPERTIES, DEVICE_PROPERTIES, IMPORTED_PROPERTIES, PROFILE_PROPERTIES } from './odata-maps.js';
 import type {
   AutopilotDeviceRow,
   DeploymentProfileRow,
+  DiscoveryEventRow,
   DiscoveryTables,
   GroupSubscriptionRow,
   ImportedIdentityRow,
@@ -19,7 +20,10 @@ import type {
   AutopilotSettings,
   DeploymentProfile,
   DevicePatch,
+  DiscoveryEvent,
   DiscoveryStore,
+  EventCursor,
+  EventQuery,
   EnrollmentState,
   GroupMember,
   GroupWatch,
@@ -150,6 +154,40 @@ const rowToAssignment = (r: ProfileAssignmentRow): ProfileAssignment => ({
   createdDateTime: r.created,
 });
 
+const eventToRow = (e: DiscoveryEvent): DiscoveryEventRow => ({
+  id: e.id,
+  tenant_id: e.tenantId,
+  occurred_at: e.occurredDateTime,
+  type: e.type,
+  outcome: e.outcome,
+  ztd_id: e.ztdId,
+  azure_ad_device_id: e.azureADDeviceId,
+  serial_number: e.serialNumber,
+  trace_id: e.traceId,
+  error_code: e.errorCode,
+  detail: JSON.stringify(e.detail),
+});
+
+const rowToEvent = (r: DiscoveryEventRow): DiscoveryEvent => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  occurredDateTime: r.occurred_at,
+  type: r.type as DiscoveryEvent['type'],
+  outcome: r.outcome as DiscoveryEvent['outcome'],
+  ztdId: r.ztd_id,
+  azureADDeviceId: r.azure_ad_device_id,
+  serialNumber: r.serial_number,
+  traceId: r.trace_id,
+  errorCode: r.error_code,
+  detail: JSON.parse(r.detail),
+});
+
+/** Events are written by whoever holds the transaction of the change they describe. */
+async function insertEvents(db: Kysely<DiscoveryTables> | Transaction<DiscoveryTables>, events: DiscoveryEvent[] | undefined): Promise<void> {
+  if (!events || events.length === 0) return;
+  for (const part of chunks(events)) await db.insertInto('discovery_events').values(part.map(eventToRow)).execute();
+}
+
 export class KyselyDiscoveryStore implements DiscoveryStore {
   readonly db: Kysely<DiscoveryTables>;
 
@@ -161,7 +199,7 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
     return this.database.dialect;
   }
 
-  async registerDevice(device: AutopilotDevice, imported: ImportedDeviceIdentity, message: OutboxWrite): Promise<RegisterOutcome> {
+  async registerDevice(device: AutopilotDevice, imported: ImportedDeviceIdentity, message: OutboxWrite, event?: DiscoveryEvent): Promise<RegisterOutcome> {
     try {
       return await this.db.transaction().execute(async (trx) => {
         const existing = await trx
@@ -173,6 +211,7 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
         await trx.insertInto('autopilot_devices').values(deviceToRow(device)).execute();
         await trx.insertInto('imported_device_identities').values(importedToRow(imported)).execute();
         await enqueueOutbox(trx, message.topic, message.payload, message.traceParent);
+        await insertEvents(trx, event ? [event] : undefined);
         return { registered: true } as const;
       });
     } catch (error) {
@@ -215,6 +254,7 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
           await trx.insertInto('imported_device_identities').values(part.map((e) => importedToRow(e.imported))).execute();
           await trx.insertInto('outbox').values(part.map((e) => outboxRow(e.message.topic, e.message.payload, e.message.traceParent, now))).execute();
         }
+        await insertEvents(trx, winners.flatMap((e) => (e.event ? [e.event] : [])));
         return outcomes;
       });
     } catch (error) {
@@ -223,11 +263,27 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
     }
   }
 
-  async insertImportedMany(imported: ImportedDeviceIdentity[]): Promise<void> {
-    if (imported.length === 0) return;
+  async insertImportedMany(imported: ImportedDeviceIdentity[], events?: DiscoveryEvent[]): Promise<void> {
+    if (imported.length === 0 && !events?.length) return;
     await this.db.transaction().execute(async (trx) => {
       for (const part of chunks(imported)) await trx.insertInto('imported_device_identities').values(part.map(importedToRow)).execute();
+      await insertEvents(trx, events);
     });
+  }
+
+  async findDevicesByTuple(tuple: { serialNumber: string; manufacturer: string; model: string }, limit: number): Promise<AutopilotDevice[]> {
+    // The same expressions as the autopilot_devices_tuple index, so the planner can use it.
+    const rows = await this.db
+      .selectFrom('autopilot_devices')
+      .selectAll()
+      .where(sql<string>`lower(trim(serial_number))`, '=', tuple.serialNumber.trim().toLowerCase())
+      .where(sql<string>`lower(trim(manufacturer))`, '=', tuple.manufacturer.trim().toLowerCase())
+      .where(sql<string>`lower(trim(model))`, '=', tuple.model.trim().toLowerCase())
+      .orderBy('created')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map(rowToDevice);
   }
 
   async findDeviceByDigest(digest: string): Promise<AutopilotDevice | undefined> {
@@ -423,18 +479,20 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
     return Number(result.numUpdatedRows) > 0;
   }
 
-  async deleteProfile(tenantId: string, id: string): Promise<boolean> {
+  async deleteProfile(tenantId: string, id: string, events?: DiscoveryEvent[]): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const result = await trx.deleteFrom('deployment_profiles').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
       if (Number(result.numDeletedRows) === 0) return false;
       await trx.deleteFrom('profile_assignments').where('tenant_id', '=', tenantId).where('profile_id', '=', id).execute();
+      await insertEvents(trx, events);
       return true;
     });
   }
 
-  async addAssignment(assignment: ProfileAssignment): Promise<boolean> {
+  async addAssignment(assignment: ProfileAssignment, events?: DiscoveryEvent[]): Promise<boolean> {
     try {
-      await this.db
+      await this.db.transaction().execute(async (trx) => {
+        await trx
         .insertInto('profile_assignments')
         .values({
           id: assignment.id,
@@ -446,6 +504,8 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
           group_id: typeof assignment.target.groupId === 'string' ? assignment.target.groupId.toLowerCase() : null,
         })
         .execute();
+        await insertEvents(trx, events);
+      });
       return true;
     } catch (error) {
       if (isUniqueViolation(error)) return false;
@@ -473,14 +533,29 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
     return this.count('profile_assignments', ASSIGNMENT_PROPERTIES, { tenant_id: tenantId, profile_id: profileId }, filter);
   }
 
-  async deleteAssignment(tenantId: string, profileId: string, id: string): Promise<boolean> {
-    const result = await this.db
-      .deleteFrom('profile_assignments')
+  async deleteAssignment(tenantId: string, profileId: string, id: string, events?: DiscoveryEvent[]): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const result = await trx
+        .deleteFrom('profile_assignments')
+        .where('tenant_id', '=', tenantId)
+        .where('profile_id', '=', profileId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (Number(result.numDeletedRows) === 0) return false;
+      await insertEvents(trx, events);
+      return true;
+    });
+  }
+
+  async getAssignment(tenantId: string, profileId: string, id: string): Promise<ProfileAssignment | undefined> {
+    const row = await this.db
+      .selectFrom('profile_assignments')
+      .selectAll()
       .where('tenant_id', '=', tenantId)
       .where('profile_id', '=', profileId)
       .where('id', '=', id)
       .executeTakeFirst();
-    return Number(result.numDeletedRows) > 0;
+    return row && rowToAssignment(row);
   }
 
   async newestAssignment(
@@ -662,12 +737,15 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
     return out;
   }
 
-  async putProfileState(tenantId: string, deviceId: string, profileId: string | null, changed: string): Promise<void> {
-    await this.db
-      .insertInto('device_profile_state')
-      .values({ tenant_id: tenantId, device_id: deviceId, profile_id: profileId, changed })
-      .onConflict((oc) => oc.columns(['tenant_id', 'device_id']).doUpdateSet({ profile_id: profileId, changed }))
-      .execute();
+  async putProfileState(tenantId: string, deviceId: string, profileId: string | null, changed: string, event?: DiscoveryEvent): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('device_profile_state')
+        .values({ tenant_id: tenantId, device_id: deviceId, profile_id: profileId, changed })
+        .onConflict((oc) => oc.columns(['tenant_id', 'device_id']).doUpdateSet({ profile_id: profileId, changed }))
+        .execute();
+      await insertEvents(trx, event ? [event] : undefined);
+    });
   }
 
   async *allDevices(tenantId: string): AsyncIterable<AutopilotDevice[]> {
@@ -685,6 +763,37 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
       after = { created: last.created, id: last.id };
       if (rows.length < INSERT_CHUNK) return;
     }
+  }
+
+  async appendEvents(events: DiscoveryEvent[]): Promise<void> {
+    await insertEvents(this.db, events);
+  }
+
+  async listEvents(query: EventQuery): Promise<{ items: DiscoveryEvent[]; next?: EventCursor }> {
+    let qb = this.db.selectFrom('discovery_events').selectAll();
+    qb = query.includeTenantless
+      ? qb.where((eb) => eb.or([eb('tenant_id', '=', query.tenantId), eb('tenant_id', 'is', null)]))
+      : qb.where('tenant_id', '=', query.tenantId);
+    if (query.ztdId) qb = qb.where('ztd_id', '=', query.ztdId);
+    if (query.azureADDeviceId) qb = qb.where('azure_ad_device_id', '=', query.azureADDeviceId);
+    if (query.traceId) qb = qb.where('trace_id', '=', query.traceId);
+    if (query.serialNumber) qb = qb.where(sql<string>`lower(serial_number)`, '=', query.serialNumber.toLowerCase());
+    if (query.since) qb = qb.where('occurred_at', '>=', query.since);
+    if (query.after) {
+      const { occurredDateTime, id } = query.after;
+      qb = qb.where((eb) => eb.or([eb('occurred_at', '<', occurredDateTime), eb.and([eb('occurred_at', '=', occurredDateTime), eb('id', '<', id)])]));
+    }
+    const rows = await qb.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute();
+    const kept = rows.slice(0, query.limit);
+    const out: { items: DiscoveryEvent[]; next?: EventCursor } = { items: kept.map(rowToEvent) };
+    const last = kept.at(-1);
+    if (rows.length > query.limit && last) out.next = { occurredDateTime: last.occurred_at, id: last.id };
+    return out;
+  }
+
+  async pruneEvents(before: string): Promise<number> {
+    const result = await this.db.deleteFrom('discovery_events').where('occurred_at', '<', before).executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   async getSettings(tenantId: string): Promise<AutopilotSettings> {

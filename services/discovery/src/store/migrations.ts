@@ -164,9 +164,52 @@ const groupMembership: Migration = {
   },
 };
 
+/**
+ * Discovery's event feed: what happened to registrations, assignments and lookups, for
+ * attributing a failed provisioning to its boundary. Reads are per tenant, newest first, and
+ * the retention prune deletes by age, hence the (tenant_id, occurred_at) index and one on
+ * occurred_at alone; the others serve the feed's per-device and per-trace filters.
+ */
+const discoveryEvents: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('discovery_events')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('tenant_id', 'text')
+      .addColumn('occurred_at', 'text', (c) => c.notNull())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('outcome', 'text', (c) => c.notNull())
+      .addColumn('ztd_id', 'text')
+      .addColumn('azure_ad_device_id', 'text')
+      .addColumn('serial_number', 'text')
+      .addColumn('trace_id', 'text', (c) => c.notNull())
+      .addColumn('error_code', 'text')
+      .addColumn('detail', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('discovery_events_tenant_time').on('discovery_events').columns(['tenant_id', 'occurred_at', 'id']).execute();
+    await db.schema.createIndex('discovery_events_time').on('discovery_events').column('occurred_at').execute();
+    await db.schema.createIndex('discovery_events_ztd').on('discovery_events').columns(['ztd_id', 'occurred_at']).execute();
+    await db.schema.createIndex('discovery_events_device').on('discovery_events').columns(['azure_ad_device_id', 'occurred_at']).execute();
+    await db.schema.createIndex('discovery_events_trace').on('discovery_events').columns(['trace_id', 'occurred_at']).execute();
+    await sql`CREATE INDEX discovery_events_serial ON discovery_events (lower(serial_number), occurred_at)`.execute(db);
+  },
+};
+
+/**
+ * The lookup by (serial, manufacturer, model) that OEM and partner registrations use: matched
+ * across tenants, folded and trimmed, so the index is on exactly those expressions.
+ */
+const deviceTuple: Migration = {
+  async up(db: Kysely<any>) {
+    await sql`CREATE INDEX autopilot_devices_tuple ON autopilot_devices (lower(trim(serial_number)), lower(trim(manufacturer)), lower(trim(model)))`.execute(db);
+  },
+};
+
 export const discoveryMigrations: Record<string, Migration> = {
   '0001_discovery_tables': discoveryTables,
   '0002_outbox': outboxMigration,
   '0003_graph_surface': graphSurface,
   '0004_group_membership': groupMembership,
+  '0005_discovery_events': discoveryEvents,
+  '0006_device_tuple': deviceTuple,
 };

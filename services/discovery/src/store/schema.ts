@@ -91,7 +91,23 @@ export interface AutopilotSettingsRow {
   sync_status: string;
 }
 
+export interface DiscoveryEventRow {
+  id: string;
+  /** Null for a lookup of a hash no tenant registered. */
+  tenant_id: string | null;
+  occurred_at: string;
+  type: string;
+  outcome: string;
+  ztd_id: string | null;
+  azure_ad_device_id: string | null;
+  serial_number: string | null;
+  trace_id: string;
+  error_code: string | null;
+  detail: string;
+}
+
 export interface DiscoveryTables extends OutboxTable {
+  discovery_events: DiscoveryEventRow;
   autopilot_settings: AutopilotSettingsRow;
   autopilot_devices: AutopilotDeviceRow;
   imported_device_identities: ImportedIdentityRow;

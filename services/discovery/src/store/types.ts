@@ -136,10 +136,51 @@ export interface OutboxWrite {
 
 export type RegisterOutcome = { registered: true } | { registered: false; existing: { id: string; tenantId: string } };
 
+export type EventType = 'registration' | 'assignment' | 'lookup';
+export type EventOutcome = 'success' | 'failure';
+
+/** One row of discovery's event feed. */
+export interface DiscoveryEvent {
+  id: string;
+  /** Null for a lookup of a hash no tenant registered. */
+  tenantId: string | null;
+  occurredDateTime: string;
+  type: EventType;
+  outcome: EventOutcome;
+  ztdId: string | null;
+  azureADDeviceId: string | null;
+  serialNumber: string | null;
+  /** The W3C trace id (32 hex) of the request that caused it. */
+  traceId: string;
+  errorCode: string | null;
+  detail: Record<string, unknown>;
+}
+
+/** Where the previous page of events ended; pages run newest first. */
+export interface EventCursor {
+  occurredDateTime: string;
+  id: string;
+}
+
+export interface EventQuery {
+  tenantId: string;
+  /** Also events with no tenant: only Baton's own services may ask. */
+  includeTenantless?: boolean;
+  ztdId?: string;
+  azureADDeviceId?: string;
+  serialNumber?: string;
+  traceId?: string;
+  since?: string;
+  after?: EventCursor;
+  limit: number;
+}
+
 export interface RegistrationEntry {
   device: AutopilotDevice;
   imported: ImportedDeviceIdentity;
   message: OutboxWrite;
+  /** Written with the device, in the same transaction, only when the device is registered. */
+  event?: DiscoveryEvent;
 }
 
 export interface DiscoveryStore {
@@ -147,7 +188,7 @@ export interface DiscoveryStore {
    * Registers a device, records its import and queues the outbox message, all in one
    * transaction; when another registration holds the hardware identity nothing is written.
    */
-  registerDevice(device: AutopilotDevice, imported: ImportedDeviceIdentity, message: OutboxWrite): Promise<RegisterOutcome>;
+  registerDevice(device: AutopilotDevice, imported: ImportedDeviceIdentity, message: OutboxWrite, event?: DiscoveryEvent): Promise<RegisterOutcome>;
   /**
    * registerDevice for many devices in one transaction, answering per entry in order. A device
    * whose hardware identity is registered already, or appears earlier in the same call, is not
@@ -156,6 +197,11 @@ export interface DiscoveryStore {
    */
   registerDevices(entries: RegistrationEntry[]): Promise<RegisterOutcome[] | undefined>;
   findDeviceByDigest(digest: string): Promise<AutopilotDevice | undefined>;
+  /**
+   * Devices of any tenant whose serial, manufacturer and model equal these (trimmed, case
+   * folded); at most `limit`, enough for the caller to tell one match from several.
+   */
+  findDevicesByTuple(tuple: { serialNumber: string; manufacturer: string; model: string }, limit: number): Promise<AutopilotDevice[]>;
   getDevice(tenantId: string, id: string): Promise<AutopilotDevice | undefined>;
   listDevices(tenantId: string, query: ListQuery): Promise<ListPage<AutopilotDevice>>;
   countDevices(tenantId: string, filter?: FilterNode): Promise<number>;
@@ -178,7 +224,8 @@ export interface DiscoveryStore {
 
   /** Records an import that failed; it creates nothing else. */
   insertImported(imported: ImportedDeviceIdentity): Promise<void>;
-  insertImportedMany(imported: ImportedDeviceIdentity[]): Promise<void>;
+  /** Records refused imports and their events in one transaction. */
+  insertImportedMany(imported: ImportedDeviceIdentity[], events?: DiscoveryEvent[]): Promise<void>;
   getImported(tenantId: string, id: string): Promise<ImportedDeviceIdentity | undefined>;
   listImported(tenantId: string, query: ListQuery): Promise<ListPage<ImportedDeviceIdentity>>;
   countImported(tenantId: string, filter?: FilterNode): Promise<number>;
@@ -191,14 +238,15 @@ export interface DiscoveryStore {
   /** False when the tenant has no such profile. */
   updateProfile(profile: DeploymentProfile): Promise<boolean>;
   /** Deletes the profile and its assignments. */
-  deleteProfile(tenantId: string, id: string): Promise<boolean>;
+  deleteProfile(tenantId: string, id: string, events?: DiscoveryEvent[]): Promise<boolean>;
 
   /** False when the profile already has an assignment with this id. */
-  addAssignment(assignment: ProfileAssignment): Promise<boolean>;
+  addAssignment(assignment: ProfileAssignment, events?: DiscoveryEvent[]): Promise<boolean>;
   listAssignments(tenantId: string, profileId: string): Promise<ProfileAssignment[]>;
   pageAssignments(tenantId: string, profileId: string, query: ListQuery): Promise<ListPage<ProfileAssignment>>;
   countAssignments(tenantId: string, profileId: string, filter?: FilterNode): Promise<number>;
-  deleteAssignment(tenantId: string, profileId: string, id: string): Promise<boolean>;
+  deleteAssignment(tenantId: string, profileId: string, id: string, events?: DiscoveryEvent[]): Promise<boolean>;
+  getAssignment(tenantId: string, profileId: string, id: string): Promise<ProfileAssignment | undefined>;
   /** The newest assignment in the tenant whose target is one of `targetTypes`, with its profile. */
   newestAssignment(
     tenantId: string,
@@ -227,9 +275,15 @@ export interface DiscoveryStore {
   devicesByDeviceIds(tenantId: string, deviceIds: string[]): Promise<AutopilotDevice[]>;
   /** When each device's profile last changed through membership, with the profile it changed to. */
   profileStates(tenantId: string, deviceIds: string[]): Promise<Map<string, { profileId: string | null; changed: string }>>;
-  putProfileState(tenantId: string, deviceId: string, profileId: string | null, changed: string): Promise<void>;
+  putProfileState(tenantId: string, deviceId: string, profileId: string | null, changed: string, event?: DiscoveryEvent): Promise<void>;
   /** All devices of a tenant, in creation order, a batch at a time. */
   allDevices(tenantId: string): AsyncIterable<AutopilotDevice[]>;
+
+  appendEvents(events: DiscoveryEvent[]): Promise<void>;
+  /** Newest first; `next` when more match. */
+  listEvents(query: EventQuery): Promise<{ items: DiscoveryEvent[]; next?: EventCursor }>;
+  /** Deletes events that occurred before `before`; answers how many. */
+  pruneEvents(before: string): Promise<number>;
 
   getSettings(tenantId: string): Promise<AutopilotSettings>;
   /** Records a manual sync that finished at `at`. */
