@@ -47,7 +47,10 @@ export async function createDiscoveryService(ctx: ServiceContext, options: Disco
   const relay = new OutboxRelay({
     db: store.db,
     dialect: store.dialect,
-    handlers: { [TOPICS.placeholderDeviceRequested]: placeholderOutboxHandler(sendPlaceholder, store) },
+    // The placeholder handler sends the device's current state, so order does not matter
+    // and a bulk import's backlog can go out several at a time.
+    handlers: { [TOPICS.placeholderDeviceRequested]: { handle: placeholderOutboxHandler(sendPlaceholder, store), concurrency: 16 } },
+    batchSize: 200,
     onError: (message, error) =>
       logger.warn({ outboxId: message.id, topic: message.topic, attempts: message.attempts, err: String(error) }, 'outbox delivery failed'),
     ...options.relay,

@@ -61,6 +61,52 @@ for (const backend of testBackends()) {
       assert.equal(await relay.drain(), 0, 'delivered messages are not sent again');
     });
 
+    await t.test('a backlog drains without waiting a poll interval between full batches', async () => {
+      for (let i = 0; i < 120; i++) await enqueueOutbox(db, 'topic.backlog', { i });
+      let seen = 0;
+      const relay = new OutboxRelay({ db, dialect, batchSize: 50, pollMs: 60_000, handlers: { 'topic.backlog': async () => void seen++ } });
+      relay.start();
+      const deadline = Date.now() + 20_000;
+      while (seen < 120 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await relay.stop();
+      assert.equal(seen, 120, 'with a 60 s poll interval, only back-to-back passes deliver all three batches in time');
+    });
+
+    await t.test('plain handlers deliver in order one at a time; declared concurrency runs in parallel', async () => {
+      for (let i = 0; i < 12; i++) await enqueueOutbox(db, 'topic.ordered', { i });
+      for (let i = 0; i < 12; i++) await enqueueOutbox(db, 'topic.parallel', { i });
+      const order: number[] = [];
+      let inFlight = 0;
+      let maxOrdered = 0;
+      let maxParallel = 0;
+      const relay = new OutboxRelay({
+        db,
+        dialect,
+        handlers: {
+          'topic.ordered': async (m) => {
+            maxOrdered = Math.max(maxOrdered, ++inFlight);
+            await new Promise((r) => setTimeout(r, 2));
+            order.push((m.payload as { i: number }).i);
+            inFlight--;
+          },
+          'topic.parallel': {
+            concurrency: 4,
+            handle: async () => {
+              const now = ++inFlight;
+              maxParallel = Math.max(maxParallel, now);
+              await new Promise((r) => setTimeout(r, 5));
+              inFlight--;
+            },
+          },
+        },
+      });
+      assert.equal(await relay.drain(), 24);
+      assert.deepEqual(order, [...Array(12).keys()]);
+      assert.ok(maxParallel >= 4, `parallel topic reached ${maxParallel} in flight`);
+      assert.ok(maxParallel <= 5, 'at most its 4 plus one ordered delivery');
+      assert.ok(maxOrdered <= 5);
+    });
+
     await t.test('two relays never deliver the same message twice', async () => {
       for (let i = 0; i < 40; i++) await enqueueOutbox(db, 'topic.b', { i });
       const seen: number[] = [];

@@ -84,7 +84,12 @@ export type OutboxHandler = (message: OutboxMessage) => Promise<void>;
 export interface OutboxRelayOptions {
   db: Kysely<any>;
   dialect: Dialect;
-  handlers: Record<string, OutboxHandler>;
+  /**
+   * Delivery per topic. A plain handler delivers its topic's messages one after another, in
+   * order; `{ handle, concurrency }` delivers up to that many at once, for topics whose
+   * receiver does not depend on order (the handler sends current state, say).
+   */
+  handlers: Record<string, OutboxHandler | { handle: OutboxHandler; concurrency: number }>;
   /** How often to look for due messages when nothing wakes the relay. */
   pollMs?: number;
   batchSize?: number;
@@ -144,12 +149,15 @@ export class OutboxRelay {
 
   private async tick(): Promise<void> {
     if (this.running) return;
+    let full = false;
     try {
-      await this.runOnce();
+      const pass = await this.pass();
+      // A full batch means a backlog: go again at once rather than after a poll interval.
+      full = pass.claimed >= (this.options.batchSize ?? 50);
     } catch {
       // A database hiccup must not kill the relay; the next poll retries.
     } finally {
-      this.schedule(this.options.pollMs ?? 1000);
+      this.schedule(full ? 0 : (this.options.pollMs ?? 1000));
     }
   }
 
@@ -168,41 +176,59 @@ export class OutboxRelay {
 
   private async deliverBatch(): Promise<{ claimed: number; delivered: number }> {
     const claimed = await this.claim();
+    const byTopic = new Map<string, typeof claimed>();
+    for (const row of claimed) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
     let delivered = 0;
-    for (const row of claimed) {
-      const message: OutboxMessage = {
-        id: row.id,
-        topic: row.topic,
-        payload: JSON.parse(row.payload),
-        traceParent: row.trace_parent,
-        attempts: row.attempts + 1,
-      };
-      const handler = this.options.handlers[row.topic];
-      try {
-        if (!handler) throw new Error(`no handler for topic ${row.topic}`);
-        await handler(message);
-        await this.db
-          .updateTable('outbox')
-          .set({ delivered_at: new Date().toISOString(), attempts: message.attempts, claimed_until: null, last_error: null })
-          .where('id', '=', row.id)
-          .execute();
-        delivered++;
-      } catch (error) {
-        this.options.onError?.(message, error);
-        const backoff = (this.options.backoffMs ?? defaultBackoff)(message.attempts);
-        await this.db
-          .updateTable('outbox')
-          .set({
-            attempts: message.attempts,
-            claimed_until: null,
-            next_attempt_at: new Date(Date.now() + backoff).toISOString(),
-            last_error: (error instanceof Error ? error.message : String(error)).slice(0, 2000),
-          })
-          .where('id', '=', row.id)
-          .execute();
-      }
-    }
+    await Promise.all(
+      [...byTopic].map(async ([topic, rows]) => {
+        const entry = this.options.handlers[topic];
+        const handler = typeof entry === 'function' ? entry : entry?.handle;
+        const concurrency = typeof entry === 'object' ? Math.max(1, entry.concurrency) : 1;
+        let next = 0;
+        const lanes = Array.from({ length: Math.min(concurrency, rows.length) }, async () => {
+          while (next < rows.length) {
+            if (await this.deliverOne(rows[next++]!, handler)) delivered++;
+          }
+        });
+        await Promise.all(lanes);
+      }),
+    );
     return { claimed: claimed.length, delivered };
+  }
+
+  /** Delivers one row and records the outcome; true when the receiver accepted it. */
+  private async deliverOne(row: OutboxTable['outbox'], handler: OutboxHandler | undefined): Promise<boolean> {
+    const message: OutboxMessage = {
+      id: row.id,
+      topic: row.topic,
+      payload: JSON.parse(row.payload),
+      traceParent: row.trace_parent,
+      attempts: row.attempts + 1,
+    };
+    try {
+      if (!handler) throw new Error(`no handler for topic ${row.topic}`);
+      await handler(message);
+      await this.db
+        .updateTable('outbox')
+        .set({ delivered_at: new Date().toISOString(), attempts: message.attempts, claimed_until: null, last_error: null })
+        .where('id', '=', row.id)
+        .execute();
+      return true;
+    } catch (error) {
+      this.options.onError?.(message, error);
+      const backoff = (this.options.backoffMs ?? defaultBackoff)(message.attempts);
+      await this.db
+        .updateTable('outbox')
+        .set({
+          attempts: message.attempts,
+          claimed_until: null,
+          next_attempt_at: new Date(Date.now() + backoff).toISOString(),
+          last_error: (error instanceof Error ? error.message : String(error)).slice(0, 2000),
+        })
+        .where('id', '=', row.id)
+        .execute();
+      return false;
+    }
   }
 
   /**
