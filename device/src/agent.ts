@@ -6,7 +6,7 @@
  */
 import { createHttpsFetch, childTraceparent, type Fetch } from '@baton/kit';
 import { MDM_RESOURCE } from '@baton/contracts';
-import { CspTree } from './csp-tree.js';
+import { CspTree, type DeviceState } from './csp-tree.js';
 import { ChainError, type ChainService } from './errors.js';
 import { hardwareHash } from './hardware-hash.js';
 import type { DeviceHttp } from './http.js';
@@ -16,7 +16,7 @@ import { deviceToken } from './steps/device-token.js';
 import { enroll } from './steps/enroll.js';
 import { join } from './steps/join.js';
 import { lookup } from './steps/lookup.js';
-import { firstSync, type OmaDmFacts } from './steps/omadm.js';
+import { sync, type OmaDmFacts } from './steps/omadm.js';
 import { soapFaultError } from './xml-errors.js';
 
 export type PhaseName = 'lookup' | 'authenticate' | 'join' | 'deviceToken' | 'enroll' | 'firstSync';
@@ -93,6 +93,89 @@ export interface DeviceRunResult {
   serialNumber: string;
   traceparent: string;
   session?: OmaDmFacts;
+  /**
+   * The enrolled device, for later sessions. Not enumerable: it holds the MDM key, and
+   * results are printed and serialised.
+   */
+  managedDevice?: ManagedDevice;
+}
+
+/** What a device keeps from enrollment to open later OMA-DM sessions. */
+export interface EnrollmentFacts {
+  managementUrl: string;
+  mdmDeviceId: string;
+  mdmCertificatePem: string;
+  mdmKeyPem: string;
+  caPem: string;
+  tree: CspTree;
+  timeoutMs?: number;
+  /** Sessions already run on this enrollment (the first sync counts). */
+  sessions?: number;
+}
+
+export interface CheckInOptions {
+  traceparent?: string;
+  signal?: AbortSignal;
+}
+
+export interface CheckInResult {
+  ok: boolean;
+  session?: OmaDmFacts;
+  error?: Omit<DeviceRunError, 'phase'>;
+  state: DeviceState;
+}
+
+/**
+ * An enrolled device after its first session: `checkIn()` is its next scheduled poll, the
+ * only way anything queued for it (actions included) reaches it.
+ */
+export class ManagedDevice {
+  private sessions: number;
+
+  constructor(private readonly facts: EnrollmentFacts) {
+    this.sessions = facts.sessions ?? 1;
+  }
+
+  get mdmDeviceId(): string {
+    return this.facts.mdmDeviceId;
+  }
+
+  get tree(): CspTree {
+    return this.facts.tree;
+  }
+
+  get state(): DeviceState {
+    return this.facts.tree.state;
+  }
+
+  async checkIn(options: CheckInOptions = {}): Promise<CheckInResult> {
+    const state = this.state;
+    if (!state.enrolled) {
+      return { ok: false, state, error: { service: 'device', code: 'not_enrolled', message: 'The device has no MDM enrollment left to poll with.' } };
+    }
+    const fetch = createHttpsFetch({
+      caPem: this.facts.caPem,
+      clientCertPem: this.facts.mdmCertificatePem,
+      clientKeyPem: this.facts.mdmKeyPem,
+      timeoutMs: this.facts.timeoutMs,
+      connections: 1,
+    });
+    const http: DeviceHttp = { fetch, traceparent: childTraceparent(options.traceparent), signal: options.signal, xmlError: soapFaultError };
+    try {
+      const session = await sync(http, {
+        managementUrl: this.facts.managementUrl,
+        deviceId: this.facts.mdmDeviceId,
+        tree: this.facts.tree,
+        sessionNumber: ++this.sessions,
+      });
+      return { ok: true, session, state: this.state };
+    } catch (err) {
+      const { phase: _phase, ...error } = describeFailure(err, 'firstSync');
+      return { ok: false, error, state: this.state };
+    } finally {
+      await fetch.close().catch(() => undefined);
+    }
+  }
 }
 
 class PhaseFailure extends Error {
@@ -188,6 +271,7 @@ export async function runDevice(options: RunDeviceOptions): Promise<DeviceRunRes
     learned.enrollmentServiceUrl = enrolled.enrollmentServiceUrl;
     learned.managementUrl = enrolled.managementUrl;
 
+    const tree = new CspTree(inventory, { deviceId: mdmId, deviceName, hwDevId: hardwareDeviceId(inventory), providerId: enrolled.providerId });
     result.session = await phase('firstSync', async () => {
       // OMA-DM sessions authenticate the device by its MDM certificate at the TLS layer.
       const mtls = createHttpsFetch({
@@ -198,12 +282,21 @@ export async function runDevice(options: RunDeviceOptions): Promise<DeviceRunRes
         connections: 1,
       });
       try {
-        const tree = new CspTree(inventory, { deviceId: mdmId, deviceName, hwDevId: hardwareDeviceId(inventory) });
-        return await firstSync({ ...http, fetch: mtls }, { managementUrl: enrolled.managementUrl, deviceId: mdmId, tree });
+        return await sync({ ...http, fetch: mtls }, { managementUrl: enrolled.managementUrl, deviceId: mdmId, tree });
       } finally {
         await mtls.close().catch(() => undefined);
       }
     });
+    const managedDevice = new ManagedDevice({
+      managementUrl: enrolled.managementUrl,
+      mdmDeviceId: mdmId,
+      mdmCertificatePem: enrolled.mdmCertificatePem,
+      mdmKeyPem: enrolled.mdmKeyPem,
+      caPem: options.caPem,
+      tree,
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    });
+    Object.defineProperty(result, 'managedDevice', { value: managedDevice, enumerable: false });
     result.managed = true;
     result.ok = true;
   } catch (err) {

@@ -46,3 +46,56 @@ test('URIs are normalised to one spelling', () => {
   assert.equal(normalizeUri('DevInfo/Man'), './DevInfo/Man');
   assert.equal(normalizeUri('/DevInfo/Man'), './DevInfo/Man');
 });
+
+const enrolledTree = () => new CspTree(inv, { deviceId: 'ABCDEF0123456789ABCDEF0123456789', deviceName: 'DEMO-PC1', providerId: 'Baton' });
+
+test('Reboot/RebootNow executes under either spelling and counts reboots', () => {
+  const t = enrolledTree();
+  assert.equal(t.state.rebootCount, 0);
+  assert.equal(t.exec('./Device/Vendor/MSFT/Reboot/RebootNow'), '200');
+  assert.equal(t.exec('./Vendor/MSFT/Reboot/RebootNow'), '200');
+  assert.equal(t.state.rebootCount, 2);
+  assert.equal(t.state.enrolled, true);
+  assert.equal(t.state.wiped, undefined);
+});
+
+test('each RemoteWipe node wipes and keeps what its CSP says it keeps', () => {
+  const cases = [
+    ['doWipe', false, false],
+    ['doWipeProtected', false, false],
+    ['doWipePersistProvisionedData', true, false],
+    ['doWipePersistUserData', true, true],
+  ] as const;
+  for (const [method, enrollmentKept, userDataKept] of cases) {
+    const t = enrolledTree();
+    assert.equal(t.exec(`./Device/Vendor/MSFT/RemoteWipe/${method}`), '200', method);
+    assert.equal(t.state.wiped?.method, method);
+    assert.equal(t.state.wiped?.enrollmentKept, enrollmentKept, method);
+    assert.equal(t.state.wiped?.userDataKept, userDataKept, method);
+    assert.equal(t.state.enrolled, enrollmentKept, method);
+  }
+});
+
+test('Exec of a missing node is 404, of a readable non-executable node 405; neither changes state', () => {
+  const t = enrolledTree();
+  assert.equal(t.exec('./Device/Vendor/MSFT/RemoteWipe/doWipeEverything'), '404');
+  assert.equal(t.exec('./DevInfo/DevId'), '405');
+  assert.equal(t.exec('./Vendor/MSFT/RemoteWipe'), '405');
+  assert.deepEqual(t.state, { enrolled: true, rebootCount: 0 });
+  assert.deepEqual(t.get('./Vendor/MSFT/RemoteWipe')?.data.split('/').sort(), [
+    'doWipe',
+    'doWipePersistProvisionedData',
+    'doWipePersistUserData',
+    'doWipeProtected',
+  ]);
+});
+
+test('Delete of the DMClient provider unenrolls; deleting one of its settings does not', () => {
+  const t = enrolledTree();
+  assert.equal(t.get('./Vendor/MSFT/DMClient/Provider/Baton/EntDMID')?.data, 'ABCDEF0123456789ABCDEF0123456789');
+  assert.equal(t.delete('./Device/Vendor/MSFT/DMClient/Provider/Baton/EntDeviceName'), '200');
+  assert.equal(t.state.enrolled, true);
+  assert.equal(t.delete('./Device/Vendor/MSFT/DMClient/Provider/Baton'), '200');
+  assert.equal(t.state.enrolled, false);
+  assert.equal(t.delete('./Device/Vendor/MSFT/DMClient/Provider/Baton'), '404');
+});

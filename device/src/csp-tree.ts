@@ -1,11 +1,16 @@
 /**
  * The part of Windows' OMA-DM management tree (configuration service providers) a first
  * management session reads: DevInfo, DevDetail and a writable Vendor/MSFT area where policies
- * land. Statuses are the SyncML codes Windows answers with.
+ * land, plus the executable nodes of remote actions (RemoteWipe, Reboot) and the DMClient
+ * provider whose deletion unenrolls the device. Statuses are the SyncML codes Windows answers with.
+ *
+ * A real device acts on a wipe or reboot after it has answered the session; the simulated
+ * one records the effect in `state` at once, and the agent stops polling once it has no
+ * enrollment left.
  */
 import type { DeviceInventory } from './inventory.js';
 
-export type CspFormat = 'chr' | 'int' | 'bool' | 'b64' | 'xml' | 'node';
+export type CspFormat = 'chr' | 'int' | 'bool' | 'b64' | 'xml' | 'node' | 'null';
 
 export interface CspValue {
   format: CspFormat;
@@ -24,7 +29,26 @@ export interface CspTreeOptions {
   deviceName: string;
   hwDevId?: string;
   locale?: string;
+  /** PROVIDER-ID of the enrollment's w7 APPLICATION: DMClient/Provider/<id> exists while enrolled. */
+  providerId?: string;
 }
+
+export type WipeMethod = 'doWipe' | 'doWipeProtected' | 'doWipePersistProvisionedData' | 'doWipePersistUserData';
+
+export interface DeviceState {
+  /** Whether the MDM enrollment survives: false after retire or a wipe that does not keep it. */
+  enrolled: boolean;
+  rebootCount: number;
+  wiped?: { method: WipeMethod; enrollmentKept: boolean; userDataKept: boolean; at: string };
+}
+
+/** What each RemoteWipe node keeps (CSP RemoteWipe). */
+const WIPES: Record<WipeMethod, { enrollmentKept: boolean; userDataKept: boolean }> = {
+  doWipe: { enrollmentKept: false, userDataKept: false },
+  doWipeProtected: { enrollmentKept: false, userDataKept: false },
+  doWipePersistProvisionedData: { enrollmentKept: true, userDataKept: false },
+  doWipePersistUserData: { enrollmentKept: true, userDataKept: true },
+};
 
 /** Roots that management may write (policies, DMClient settings); DevInfo/DevDetail are read-only. */
 const WRITABLE_ROOTS = ['./Vendor/MSFT/', './User/Vendor/MSFT/'];
@@ -42,6 +66,9 @@ export function normalizeUri(uri: string): string {
 
 export class CspTree {
   private readonly leaves = new Map<string, Leaf>();
+  private readonly execs = new Map<string, () => void>();
+  private readonly providerUri: string | undefined;
+  readonly state: DeviceState = { enrolled: true, rebootCount: 0 };
 
   constructor(inventory: DeviceInventory, options: CspTreeOptions) {
     const ro = (uri: string, format: CspFormat, read: () => string) => this.leaves.set(uri, { format, read, writable: false });
@@ -66,6 +93,36 @@ export class CspTree {
     fixed('./DevDetail/Ext/WLANMACAddress', inventory.macAddresses[1] ?? inventory.macAddresses[0] ?? '');
     ro('./DevDetail/Ext/Microsoft/LocalTime', 'chr', () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'));
     if (options.hwDevId) fixed('./Vendor/MSFT/DMClient/HWDevID', options.hwDevId);
+    if (options.providerId) {
+      this.providerUri = `./Vendor/MSFT/DMClient/Provider/${options.providerId}`;
+      const managed = (node: string, value: string) => this.leaves.set(`${this.providerUri}/${node}`, { format: 'chr', read: () => value, writable: true });
+      managed('EntDeviceName', options.deviceName);
+      managed('EntDMID', options.deviceId);
+    }
+    for (const method of Object.keys(WIPES) as WipeMethod[]) {
+      this.execs.set(`./Vendor/MSFT/RemoteWipe/${method}`, () => {
+        const kept = WIPES[method];
+        this.state.wiped = { method, ...kept, at: new Date().toISOString() };
+        if (!kept.enrollmentKept) this.state.enrolled = false;
+      });
+    }
+    this.execs.set('./Vendor/MSFT/Reboot/RebootNow', () => {
+      this.state.rebootCount++;
+    });
+  }
+
+  /**
+   * Exec: 200 once the node's effect is recorded, 404 for a node that does not exist,
+   * 405 for a node that exists but cannot be executed.
+   */
+  exec(uri: string): string {
+    const u = normalizeUri(uri);
+    const run = this.execs.get(u);
+    if (run) {
+      run();
+      return '200';
+    }
+    return this.get(u) ? '405' : '404';
   }
 
   /** A leaf's value, or an interior node's children as Windows lists them (`a/b/c`). */
@@ -73,6 +130,8 @@ export class CspTree {
     const u = normalizeUri(uri);
     const leaf = this.leaves.get(u);
     if (leaf) return { format: leaf.format, data: leaf.read() };
+    // Exec nodes exist but have no value to read.
+    if (this.execs.has(u)) return { format: 'null', data: '' };
     const children = this.children(u);
     return children.length > 0 ? { format: 'node', data: children.join('/') } : undefined;
   }
@@ -99,12 +158,13 @@ export class CspTree {
     if (targets.length === 0) return '404';
     if (targets.some((k) => !this.leaves.get(k)!.writable)) return '405';
     for (const k of targets) this.leaves.delete(k);
+    if (this.providerUri && (u === this.providerUri || this.providerUri.startsWith(`${u}/`))) this.state.enrolled = false;
     return '200';
   }
 
   private children(prefix: string): string[] {
     const names = new Set<string>();
-    for (const key of this.leaves.keys()) {
+    for (const key of [...this.leaves.keys(), ...this.execs.keys()]) {
       if (key.startsWith(`${prefix}/`)) names.add(key.slice(prefix.length + 1).split('/')[0]!);
     }
     return [...names];

@@ -1,9 +1,9 @@
-export { runDevice, PHASES, PHASE_SERVICE } from './agent.js';
-export type { DeviceRunError, DeviceRunResult, LearnedFacts, PhaseName, PhaseTiming, RunDeviceOptions } from './agent.js';
+export { runDevice, ManagedDevice, PHASES, PHASE_SERVICE } from './agent.js';
+export type { CheckInOptions, CheckInResult, EnrollmentFacts, DeviceRunError, DeviceRunResult, LearnedFacts, PhaseName, PhaseTiming, RunDeviceOptions } from './agent.js';
 export { summarizeRuns, percentile, type FleetSummary, type PhaseSummary } from './summary.js';
 export { randomInventory, mdmDeviceId, hardwareDeviceId, deviceNameFromTemplate, SeededRandom, type DeviceInventory, type TpmInfo } from './inventory.js';
 export { hardwareHash, toHashInventory } from './hardware-hash.js';
-export { CspTree, normalizeUri, type CspValue, type CspFormat } from './csp-tree.js';
+export { CspTree, normalizeUri, type CspValue, type CspFormat, type DeviceState, type WipeMethod } from './csp-tree.js';
 export { ChainError, type ChainService } from './errors.js';
 export { generateDeviceKeyPair, createJoinCsr, createMdmCsr, createCsr, publicKeySpkiBase64, privateKeyPem } from './keys.js';
 export { lookup, lookupUrl, type LookupFacts } from './steps/lookup.js';
@@ -11,4 +11,4 @@ export { authenticate, openIdConfigurationUrl, type AuthenticateFacts } from './
 export { join, type JoinFacts } from './steps/join.js';
 export { deviceToken, buildDeviceTokenRequest, type DeviceTokenFacts } from './steps/device-token.js';
 export { enroll, enrollmentContext, type EnrollFacts } from './steps/enroll.js';
-export { firstSync, buildPackage1, type OmaDmFacts, type ServerCommandOutcome } from './steps/omadm.js';
+export { firstSync, sync, buildPackage1, type OmaDmFacts, type ServerCommandOutcome } from './steps/omadm.js';

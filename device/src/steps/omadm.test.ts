@@ -136,3 +136,37 @@ test('Atomic gets a Status for itself and each child; a failing child fails the 
     ['4', 'Replace', '405'],
   ]);
 });
+
+test('Exec of RemoteWipe and Reboot nodes is answered 200 and changes the device; an unknown Exec node is 404', async () => {
+  const tree = new CspTree(inv, { deviceId: DEVICE_ID, deviceName: 'DEMO-PC1', providerId: 'Baton' });
+  let answer: SyncMLMessage | undefined;
+  let turn = 0;
+  const http = fakeHttp((req) => {
+    const msg = parseSyncML(req.body);
+    if (turn++ === 0) {
+      return syncml(
+        serverMessage(msg, [
+          { kind: 'Exec', cmdId: '2', items: [{ target: './Device/Vendor/MSFT/Reboot/RebootNow', meta: { format: 'chr' }, data: '' }] },
+          { kind: 'Exec', cmdId: '3', items: [{ target: './Device/Vendor/MSFT/RemoteWipe/doWipePersistProvisionedData', meta: { format: 'chr' } }] },
+          { kind: 'Exec', cmdId: '4', items: [{ target: './Device/Vendor/MSFT/RemoteWipe/doNothing' }] },
+        ]),
+      );
+    }
+    answer = msg;
+    return syncml(serverMessage(msg, []));
+  });
+  const facts = await firstSync(http, { managementUrl: ADDR, deviceId: DEVICE_ID, tree, sessionNumber: 10 });
+  assert.equal(facts.sessionId, 'A');
+  const st = answer!.commands.filter((c): c is SyncMLStatus => c.kind === 'Status' && c.cmd === 'Exec');
+  assert.deepEqual(
+    st.map((s) => [s.cmdRef, s.data]),
+    [
+      ['2', '200'],
+      ['3', '200'],
+      ['4', '404'],
+    ],
+  );
+  assert.equal(tree.state.rebootCount, 1);
+  assert.deepEqual({ ...tree.state.wiped, at: undefined }, { method: 'doWipePersistProvisionedData', enrollmentKept: true, userDataKept: false, at: undefined });
+  assert.equal(tree.state.enrolled, true);
+});

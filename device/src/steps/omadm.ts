@@ -1,7 +1,8 @@
 /**
- * Step 6: the first OMA-DM session (SyncML 1.2 over HTTPS with the MDM client certificate).
- * The device opens with package 1 (Alert 1201 + DevInfo), then answers every server command
- * from its CSP tree until the server has nothing left to say.
+ * Step 6: the first OMA-DM session (SyncML 1.2 over HTTPS with the MDM client certificate),
+ * and every later poll, which runs the same way. The device opens with package 1 (Alert 1201
+ * + DevInfo), then answers every server command from its CSP tree until the server has
+ * nothing left to say.
  */
 import {
   AlertCode,
@@ -75,7 +76,8 @@ function header(input: OmaDmInput, sessionId: string, msgId: number): SyncMLMess
   return { verDTD: '1.2', verProto: 'DM/1.2', sessionId, msgId: String(msgId), target: input.managementUrl, source: input.deviceId };
 }
 
-export async function firstSync(http: DeviceHttp, input: OmaDmInput): Promise<OmaDmFacts> {
+/** One client-initiated session: the first after enrollment, or any later poll. */
+export async function sync(http: DeviceHttp, input: OmaDmInput): Promise<OmaDmFacts> {
   const sessionId = (input.sessionNumber ?? 1).toString(16).toUpperCase();
   const maxMessages = input.maxMessages ?? DEFAULT_MAX_MESSAGES;
   const outcomes: ServerCommandOutcome[] = [];
@@ -91,6 +93,8 @@ export async function firstSync(http: DeviceHttp, input: OmaDmInput): Promise<Om
   }
   throw new ChainError('management', 'session_too_long', `The OMA-DM session did not end within ${maxMessages} device messages.`);
 }
+
+export const firstSync = sync;
 
 async function exchange(http: DeviceHttp, url: string, message: SyncMLMessage): Promise<SyncMLMessage> {
   const answer = await send(http, 'management', url, {
@@ -180,9 +184,10 @@ function handle(tree: CspTree, command: SyncMLCommand, msgRef: string, out: Outb
       return record(command.items.map((i) => i.target ?? ''), code);
     }
     case 'Exec': {
-      // No executable nodes (wipe, app install) exist in this tree yet.
-      status(out, msgRef, command, StatusCode.OptionalFeatureNotSupported);
-      return record(command.items.map((i) => i.target ?? ''), StatusCode.OptionalFeatureNotSupported);
+      const codes = command.items.map((i) => (i.target ? tree.exec(i.target) : StatusCode.BadRequest));
+      const code = codes.length > 0 ? firstFailure(codes) : StatusCode.BadRequest;
+      status(out, msgRef, command, code);
+      return record(command.items.map((i) => i.target ?? ''), code);
     }
     case 'Atomic':
     case 'Sequence': {

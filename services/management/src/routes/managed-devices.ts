@@ -1,13 +1,18 @@
 /** Graph `deviceManagement/managedDevices`: the enrollments of the caller's tenant. */
 import { ROLES } from '@baton/contracts';
 import { graphErrorHandler, requireRole, type AccessTokenClaims } from '@baton/kit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ManagementDeps } from '../deps.js';
 import { graphErrorsManagement } from '../errors.js';
 import { inventoryFacts } from '../session/inventory.js';
-import type { Enrollment } from '../store/store.js';
+import { deviceActionResults, rebootCommand, retireCommand, wipeCommand, type WipeOptions } from '../session/actions.js';
+import { PROVIDER_ID } from '../enrollment/enroll.js';
+import type { DeviceActionName, Enrollment, ManagementState, NewCommand, StoredDeviceAction } from '../store/store.js';
 
 const READ_ROLES = [ROLES.managedDevicesReadWrite, 'DeviceManagementManagedDevices.Read.All'];
+/** Graph asks PrivilegedOperations for wipe and retire; ReadWrite.All covers the rest and Baton accepts it for all. */
+const ACTION_ROLES = ['DeviceManagementManagedDevices.PrivilegedOperations.All', ROLES.managedDevicesReadWrite];
+const WIPE_FLAGS = ['keepEnrollmentData', 'keepUserData', 'useProtectedWipe', 'persistEsimDataPlan'] as const;
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DEFAULT_TOP = 100;
 const MAX_TOP = 1000;
@@ -20,12 +25,19 @@ const MANAGEMENT_STATE: Record<Enrollment['managementState'], string> = {
   enrolling: 'discovered',
   managed: 'managed',
   retired: 'retireIssued',
+  wipePending: 'wipePending',
+  wipeIssued: 'wipeIssued',
+  wipeFailed: 'wipeFailed',
+  retirePending: 'retirePending',
+  retireIssued: 'retireIssued',
+  retireFailed: 'retireFailed',
 };
 
-export function toManagedDevice(e: Enrollment): Record<string, unknown> {
+export function toManagedDevice(e: Enrollment, actions: StoredDeviceAction[] = []): Record<string, unknown> {
   const facts = inventoryFacts(e.inventory);
   return {
     id: e.id,
+    deviceActionResults: deviceActionResults(actions, e),
     userId: e.userId,
     deviceName: facts.deviceName ?? e.deviceName,
     managedDeviceOwnerType: 'company',
@@ -65,6 +77,47 @@ function selectFields(device: Record<string, unknown>, select: string[] | undefi
   return out;
 }
 
+/** Graph clients send these as JSON booleans; the Intune portal sends "true"/"false" strings. */
+function flag(body: Record<string, unknown>, name: string): boolean {
+  const value = body[name];
+  if (value === undefined || value === null) return false;
+  if (typeof value === 'boolean') return value;
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw graphErrorsManagement.badQuery(`${name} must be a boolean.`);
+}
+
+function wipeOptions(raw: unknown): WipeOptions {
+  if (raw === undefined || raw === null || raw === '') return {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw graphErrorsManagement.badQuery('The wipe body must be a JSON object.');
+  const body = raw as Record<string, unknown>;
+  // macOsUnlockCode, obliterationBehavior and the eSIM plan mean nothing to a Windows PC.
+  const [keepEnrollmentData, keepUserData, useProtectedWipe] = WIPE_FLAGS.map((name) => flag(body, name));
+  if (useProtectedWipe && (keepEnrollmentData || keepUserData)) {
+    throw graphErrorsManagement.badQuery('useProtectedWipe cleans the whole drive and cannot keep enrollment or user data.');
+  }
+  return { keepEnrollmentData: keepEnrollmentData!, keepUserData: keepUserData!, useProtectedWipe: useProtectedWipe! };
+}
+
+interface ActionPlan {
+  command?: NewCommand;
+  managementState?: ManagementState;
+}
+
+function planAction(name: DeviceActionName, body: unknown): ActionPlan {
+  switch (name) {
+    case 'syncDevice':
+      return {};
+    case 'rebootNow':
+      return { command: rebootCommand() };
+    case 'wipe':
+      return { command: wipeCommand(wipeOptions(body)), managementState: 'wipePending' };
+    case 'retire':
+      return { command: retireCommand(PROVIDER_ID), managementState: 'retirePending' };
+  }
+}
+
+const ACTIONS: DeviceActionName[] = ['syncDevice', 'rebootNow', 'wipe', 'retire'];
+
 export async function managedDeviceRoutes(app: FastifyInstance, deps: ManagementDeps): Promise<void> {
   app.setErrorHandler(graphErrorHandler);
 
@@ -72,6 +125,16 @@ export async function managedDeviceRoutes(app: FastifyInstance, deps: Management
     const claims = await deps.graphTokens.verifyHeader(request.headers.authorization);
     requireRole(claims, READ_ROLES);
     return claims;
+  };
+
+  /** The caller's tenant's enrollment, or the 404 a device of another tenant also gets. */
+  const ownEnrollment = async (request: FastifyRequest, roles: string[]): Promise<Enrollment> => {
+    const claims = await deps.graphTokens.verifyHeader(request.headers.authorization);
+    requireRole(claims, roles);
+    const { id } = request.params as { id: string };
+    const enrollment = GUID_RE.test(id) ? await deps.store.getEnrollment(id.toLowerCase()) : undefined;
+    if (!enrollment || enrollment.tenantId !== claims.tid.toLowerCase()) throw graphErrorsManagement.managedDeviceNotFound(id);
+    return enrollment;
   };
 
   for (const version of ['v1.0', 'beta']) {
@@ -103,22 +166,51 @@ export async function managedDeviceRoutes(app: FastifyInstance, deps: Management
         next.searchParams.set('$skip', String(skip + page.items.length));
         body['@odata.nextLink'] = next.toString();
       }
-      body.value = page.items.map((e) => selectFields(toManagedDevice(e), select));
+      const wantsActions = !select || select.includes('deviceActionResults');
+      const actions = wantsActions ? await deps.store.listDeviceActions(page.items.map((e) => e.id)) : [];
+      body.value = page.items.map((e) =>
+        selectFields(
+          toManagedDevice(
+            e,
+            actions.filter((a) => a.enrollmentId === e.id),
+          ),
+          select,
+        ),
+      );
       return body;
     });
 
     app.get(`${base}/:id`, async (request) => {
-      const claims = await authorize(request);
-      const { id } = request.params as { id: string };
-      const enrollment = GUID_RE.test(id) ? await deps.store.getEnrollment(id.toLowerCase()) : undefined;
       // Another tenant's device answers exactly like a device that does not exist.
-      if (!enrollment || enrollment.tenantId !== claims.tid.toLowerCase()) throw graphErrorsManagement.managedDeviceNotFound(id);
+      const enrollment = await ownEnrollment(request, READ_ROLES);
+      const actions = await deps.store.listDeviceActions([enrollment.id]);
       const selectRaw = single(((request.query ?? {}) as Record<string, unknown>).$select);
       const select = selectRaw ? selectRaw.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
       return {
         '@odata.context': `${deps.urls.management}/graph/${version}/$metadata#deviceManagement/managedDevices/$entity`,
-        ...selectFields(toManagedDevice(enrollment), select),
+        ...selectFields(toManagedDevice(enrollment, actions), select),
       };
     });
+
+    app.delete(`${base}/:id`, async (request, reply) => {
+      const enrollment = await ownEnrollment(request, ACTION_ROLES);
+      // The device's certificate then matches no enrollment: its next session gets SyncHdr 401.
+      await deps.store.deleteEnrollment(enrollment.id);
+      return reply.code(204).send();
+    });
+
+    for (const name of ACTIONS) {
+      const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+        const enrollment = await ownEnrollment(request, ACTION_ROLES);
+        const plan = planAction(name, request.body);
+        const at = new Date().toISOString();
+        const recorded = await deps.store.requestDeviceAction(enrollment.id, { actionName: name, at, ...plan });
+        if (!recorded) throw graphErrorsManagement.managedDeviceNotFound(enrollment.id);
+        return reply.code(204).send();
+      };
+      // The Graph SDKs address bound actions by their plain name, OData allows the namespace too.
+      app.post(`${base}/:id/${name}`, handler);
+      app.post(`${base}/:id/microsoft.graph.${name}`, handler);
+    }
   }
 }

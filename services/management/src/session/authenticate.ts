@@ -24,7 +24,7 @@
 import { createHash, randomBytes, timingSafeEqual, X509Certificate } from 'node:crypto';
 import { isIssuedBy, thumbprint, type SecretBox } from '@baton/kit';
 import { StatusCode, type SyncMLChal, type SyncMLMessage } from '@baton/protocols';
-import type { Enrollment, ManagementStore } from '../store/store.js';
+import { UNENROLLED_STATES, type Enrollment, type ManagementStore } from '../store/store.js';
 
 export const AUTH_MD5 = 'syncml:auth-md5';
 
@@ -77,7 +77,7 @@ export async function authenticateDevice(options: AuthenticateOptions, message: 
   if (enrollment.mdmDeviceId !== message.header.source) {
     return { ok: false, status: '401', reason: 'certificate belongs to another device' };
   }
-  if (enrollment.managementState === 'retired') return { ok: false, status: '401', reason: 'enrollment retired' };
+  if (UNENROLLED_STATES.includes(enrollment.managementState)) return { ok: false, status: '401', reason: 'enrollment retired' };
   return { ok: true, enrollment, method: 'certificate' };
 }
 

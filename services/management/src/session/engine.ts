@@ -25,6 +25,7 @@
  */
 import { AlertCode, StatusCode, type SyncMLChal, type SyncMLCommand, type SyncMLMessage, type SyncMLStatus } from '@baton/protocols';
 import type { Enrollment, Inventory, ManagementStore, QueuedCommand, SessionAuth } from '../store/store.js';
+import { isPendingState, settledState } from './actions.js';
 import { inventoryKey, inventoryValue, MAX_INVENTORY_VALUES_PER_MESSAGE } from './inventory.js';
 
 export interface SessionInput {
@@ -195,11 +196,23 @@ async function runSessionInTx(store: ManagementStore, input: SessionInput): Prom
 
   if (inventoryCount > 0) await store.updateEnrollment(enrollment.id, { inventory });
 
-  if (retire || aborted || enrollment.managementState === 'retired') {
+  let state = enrollment.managementState;
+  // The device's Status for a wipe or retire moves the enrollment on from "pending".
+  if (answered > 0 && isPendingState(state)) {
+    const settled = settledState(state, await store.listDeviceActions([enrollment.id]));
+    if (settled !== state) {
+      state = settled;
+      await store.updateEnrollment(enrollment.id, { managementState: state });
+    }
+  }
+
+  if (retire || aborted || state === 'retired') {
     await store.endSession(enrollment.id, sessionId, now);
     if (aborted) await store.requeueInFlight(enrollment.id);
-    const state = retire ? 'retired' : enrollment.managementState;
-    if (retire) await store.updateEnrollment(enrollment.id, { managementState: 'retired', lastSyncAt: now });
+    if (retire) {
+      state = 'retired';
+      await store.updateEnrollment(enrollment.id, { managementState: state, lastSyncAt: now });
+    }
     return { reply, sent: 0, answered, complete: true, state };
   }
 
@@ -207,7 +220,7 @@ async function runSessionInTx(store: ManagementStore, input: SessionInput): Prom
   if (!message.final) {
     reply.commands.push({ kind: 'Alert', cmdId: nextCmdId(), data: AlertCode.NextMessage, items: [] });
     reply.final = false;
-    return { reply, sent: 0, answered, complete: false, state: enrollment.managementState };
+    return { reply, sent: 0, answered, complete: false, state };
   }
 
   const queued = await store.nextQueued(enrollment.id, input.maxCommandsPerMessage ?? DEFAULT_MAX_COMMANDS);
@@ -218,7 +231,6 @@ async function runSessionInTx(store: ManagementStore, input: SessionInput): Prom
   });
   if (sent.length > 0) await store.markSent(enrollment.id, sessionId, msgId, sent);
 
-  let state = enrollment.managementState;
   let complete = false;
   if (sent.length === 0) {
     const outstanding = await store.countOutstanding(enrollment.id);

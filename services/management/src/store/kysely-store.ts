@@ -3,20 +3,24 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Dialect } from '@baton/kit';
 import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import type { CommandQueueTable, CommandsTable, EnrollmentsTable, ManagementDatabase } from './schema.js';
+import { UNENROLLED_STATES } from './store.js';
 import type {
   CommandCorrelation,
   CommandVerb,
+  DeviceActionName,
   DigestCredential,
   Enrollment,
   EnrollmentPatch,
   ListPage,
   ManagementStore,
   NewCommand,
+  NewDeviceAction,
   QueuedCommand,
   SentCommand,
   SessionAuth,
   SessionState,
   StoredCertificateAuthority,
+  StoredDeviceAction,
 } from './store.js';
 
 const CA_ROW_ID = 'mdm';
@@ -360,6 +364,48 @@ export class KyselyManagementStore implements ManagementStore {
     return out;
   }
 
+  requestDeviceAction(enrollmentId: string, action: NewDeviceAction): Promise<boolean> {
+    return this.transaction(async (tx) => {
+      const self = tx as KyselyManagementStore;
+      // Held until commit, so the action and a session of the same device serialise.
+      if (!(await self.lockEnrollment(enrollmentId))) return false;
+      const commandId = action.command ? await self.enqueueCommandInTx(action.command, [enrollmentId]) : null;
+      await self.db
+        .insertInto('device_actions')
+        .values({ id: randomUUID(), enrollment_id: enrollmentId, action_name: action.actionName, command_id: commandId, started_at: action.at })
+        .execute();
+      if (action.managementState) {
+        await self.db.updateTable('enrollments').set({ management_state: action.managementState }).where('id', '=', enrollmentId).execute();
+      }
+      return true;
+    });
+  }
+
+  async listDeviceActions(enrollmentIds: string[]): Promise<StoredDeviceAction[]> {
+    if (enrollmentIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('device_actions as a')
+      .leftJoin('command_queue as q', (join) => join.onRef('q.enrollment_id', '=', 'a.enrollment_id').onRef('q.command_id', '=', 'a.command_id'))
+      .select(['a.enrollment_id', 'a.action_name', 'a.started_at', 'q.status', 'q.status_code', 'q.updated_at'])
+      .where('a.enrollment_id', 'in', enrollmentIds)
+      .orderBy('a.started_at')
+      .orderBy('a.id')
+      .execute();
+    return rows.map((r) => ({
+      enrollmentId: r.enrollment_id,
+      actionName: r.action_name as DeviceActionName,
+      startedAt: r.started_at,
+      queueStatus: r.status ?? null,
+      statusCode: r.status_code ?? null,
+      queueUpdatedAt: r.updated_at ?? null,
+    }));
+  }
+
+  async deleteEnrollment(id: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('enrollments').where('id', '=', id).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
   async digestCandidates(mdmDeviceId: string): Promise<Array<{ enrollment: Enrollment; credential: DigestCredential }>> {
     const rows = await this.db
       .selectFrom('enrollments as e')
@@ -367,7 +413,7 @@ export class KyselyManagementStore implements ManagementStore {
       .selectAll('e')
       .select(['d.user_name', 'd.secret_sealed', 'd.nonce'])
       .where('e.mdm_device_id', '=', mdmDeviceId)
-      .where('e.management_state', '!=', 'retired')
+      .where('e.management_state', 'not in', [...UNENROLLED_STATES])
       .orderBy('e.enrolled_at', 'desc')
       .limit(8)
       .execute();

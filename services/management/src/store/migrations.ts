@@ -106,8 +106,23 @@ const digest: Migration = {
   },
 };
 
+const deviceActions: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('device_actions')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('enrollment_id', 'text', (c) => c.notNull().references('enrollments.id').onDelete('cascade'))
+      .addColumn('action_name', 'text', (c) => c.notNull())
+      .addColumn('command_id', 'text')
+      .addColumn('started_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('device_actions_enrollment').on('device_actions').columns(['enrollment_id', 'started_at']).execute();
+  },
+};
+
 export const managementMigrations: Record<string, Migration> = {
   '0001_management_core': core,
   '0002_outbox': outboxMigration,
   '0003_digest_auth': digest,
+  '0004_device_actions': deviceActions,
 };

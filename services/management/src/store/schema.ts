@@ -4,7 +4,21 @@
  */
 import type { OutboxTable } from '@baton/kit';
 
-export type ManagementState = 'enrolling' | 'managed' | 'retired';
+/**
+ * `retired` is the device leaving on its own (unenroll alert); the wipe and retire states are
+ * Graph's own names for an administrator's action waiting for (pending), acknowledged by
+ * (issued) or refused by (failed) the device.
+ */
+export type ManagementState =
+  | 'enrolling'
+  | 'managed'
+  | 'retired'
+  | 'wipePending'
+  | 'wipeIssued'
+  | 'wipeFailed'
+  | 'retirePending'
+  | 'retireIssued'
+  | 'retireFailed';
 export type QueueStatus = 'queued' | 'sent' | 'acknowledged' | 'failed';
 
 export interface MdmCaTable {
@@ -84,7 +98,18 @@ export interface RawRequestsTable {
   received_at: string;
 }
 
+/** An administrator's action on a managed device; its progress is read from the command's queue row. */
+export interface DeviceActionsTable {
+  id: string;
+  enrollment_id: string;
+  action_name: string;
+  /** Null for actions that send nothing (syncDevice). */
+  command_id: string | null;
+  started_at: string;
+}
+
 export interface ManagementDatabase extends OutboxTable {
+  device_actions: DeviceActionsTable;
   mdm_ca: MdmCaTable;
   enrollments: EnrollmentsTable;
   commands: CommandsTable;

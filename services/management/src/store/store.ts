@@ -9,6 +9,9 @@ export type { ManagementState, QueueStatus, SessionAuth };
 
 export type Inventory = Record<string, string>;
 
+/** States in which an enrollment no longer authenticates: the device has been let go. */
+export const UNENROLLED_STATES: readonly ManagementState[] = ['retired', 'retireIssued'];
+
 export interface Enrollment {
   id: string;
   tenantId: string;
@@ -95,6 +98,27 @@ export interface SessionState {
   auth: SessionAuth;
 }
 
+export type DeviceActionName = 'syncDevice' | 'rebootNow' | 'wipe' | 'retire';
+
+/** An action as stored, with the state of the command it queued (if it queued one). */
+export interface StoredDeviceAction {
+  enrollmentId: string;
+  actionName: DeviceActionName;
+  startedAt: string;
+  /** Null when the action queued no command, or the queue row is gone. */
+  queueStatus: QueueStatus | null;
+  statusCode: string | null;
+  queueUpdatedAt: string | null;
+}
+
+export interface NewDeviceAction {
+  actionName: DeviceActionName;
+  command?: NewCommand;
+  /** Set on the enrollment in the same transaction. */
+  managementState?: ManagementState;
+  at: string;
+}
+
 export interface ListPage {
   top: number;
   skip: number;
@@ -140,6 +164,16 @@ export interface ManagementStore {
   recordStatus(ref: CommandCorrelation, statusCode: string): Promise<boolean>;
   recordResult(ref: CommandCorrelation, result: unknown): Promise<boolean>;
   countOutstanding(enrollmentId: string): Promise<{ queued: number; sent: number }>;
+
+  /**
+   * Records an administrator's action and queues its command (one command row) at the end of
+   * the device's queue, all in one transaction. False when the enrollment does not exist.
+   */
+  requestDeviceAction(enrollmentId: string, action: NewDeviceAction): Promise<boolean>;
+  /** The actions of these enrollments, oldest first. */
+  listDeviceActions(enrollmentIds: string[]): Promise<StoredDeviceAction[]>;
+  /** Removes the enrollment with its queue, sessions, credentials and actions. */
+  deleteEnrollment(id: string): Promise<boolean>;
 
   /** Enrollments (not retired) of a DM device id that hold digest credentials. */
   digestCandidates(mdmDeviceId: string): Promise<Array<{ enrollment: Enrollment; credential: DigestCredential }>>;

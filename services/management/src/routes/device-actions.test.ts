@@ -1,0 +1,258 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { GRAPH_RESOURCE, ROLES } from '@baton/contracts';
+import type { BatonApp } from '@baton/kit';
+import { parseSyncML, type SyncMLCommand, type SyncMLItemCommand, type SyncMLMessage } from '@baton/protocols';
+import { buildManagementApp } from '../app.js';
+import type { ManagementDeps } from '../deps.js';
+import { PROVIDER_ID } from '../enrollment/enroll.js';
+import { authenticateDevice } from '../session/authenticate.js';
+import { runSession } from '../session/engine.js';
+import type { Enrollment } from '../store/store.js';
+import { createTestContext, tempDir, testBackends, type TestContext } from '../testing/context.js';
+import { package1, syncml } from '../testing/device.js';
+import { startFakeIdentity, type FakeIdentity } from '../testing/fake-identity.js';
+import { sampleEnrollment } from '../testing/store.js';
+
+const SERVER = 'https://management.test/ManagementServer/MDM.svc';
+const BASE = '/graph/v1.0/deviceManagement/managedDevices';
+const PRIVILEGED = 'DeviceManagementManagedDevices.PrivilegedOperations.All';
+const actionsOf = (m: SyncMLMessage) => m.commands.filter((c): c is SyncMLItemCommand => c.kind === 'Exec' || c.kind === 'Delete');
+
+for (const backend of testBackends()) {
+  describe(`managed-device actions (${backend})`, () => {
+    let identity: FakeIdentity;
+    let tc: TestContext;
+    let app: BatonApp;
+    let deps: ManagementDeps;
+    let close: () => Promise<void>;
+    let admin: string;
+    const identityDir = tempDir();
+
+    before(async () => {
+      identity = await startFakeIdentity(identityDir.path);
+      tc = createTestContext(backend, identity);
+      ({ app, deps, close } = await buildManagementApp(tc.ctx));
+      admin = await identity.mint({ aud: GRAPH_RESOURCE, roles: [PRIVILEGED, 'DeviceManagementManagedDevices.Read.All'] });
+    });
+    after(async () => {
+      await close();
+      await identity.close();
+      await tc.cleanup();
+      identityDir.remove();
+    });
+
+    /** A managed device: enrolled, its first session done. */
+    async function managed(): Promise<Enrollment> {
+      const e = sampleEnrollment({ tenantId: identity.tenantId, managementState: 'managed', lastSyncAt: '2026-01-01T00:00:00.000Z' });
+      await deps.store.replaceEnrollment(e, []);
+      return e;
+    }
+
+    const post = (id: string, action: string, body?: unknown, token = admin) =>
+      app.inject({
+        method: 'POST',
+        url: `${BASE}/${id}/${action}`,
+        headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
+      });
+    const get = async (id: string) => {
+      const res = await app.inject({ method: 'GET', url: `${BASE}/${id}`, headers: { authorization: `Bearer ${admin}` } });
+      assert.equal(res.statusCode, 200, res.body);
+      return res.json();
+    };
+
+    /** One client-initiated session: package 1, then the device answers every command with `code`. */
+    async function session(e: Enrollment, sessionId: string, code: (cmd: SyncMLItemCommand) => string = () => '200') {
+      const first = await runSession(deps.store, { message: parseSyncML(package1(e.mdmDeviceId, sessionId, '1')), enrollment: e, rawBody: '', serverUrl: SERVER });
+      const sent = actionsOf(first.reply);
+      if (sent.length === 0) return { sent, outcome: first };
+      const answers: SyncMLCommand[] = [{ kind: 'Status', cmdId: '1', msgRef: '1', cmdRef: '0', cmd: 'SyncHdr', data: '200' }];
+      sent.forEach((c, i) => answers.push({ kind: 'Status', cmdId: String(i + 2), msgRef: '1', cmdRef: c.cmdId, cmd: c.kind, data: code(c) }));
+      const xml = syncml(e.mdmDeviceId, sessionId, '2', answers);
+      const outcome = await runSession(deps.store, { message: parseSyncML(xml), enrollment: e, rawBody: xml, serverUrl: SERVER });
+      return { sent, outcome };
+    }
+
+    test('wipe variants queue one Exec on the RemoteWipe node their flags select', async () => {
+      const cases: Array<[unknown, string]> = [
+        [{ keepEnrollmentData: false, keepUserData: false }, 'doWipe'],
+        [{ keepEnrollmentData: true, keepUserData: false, macOsUnlockCode: '123456', persistEsimDataPlan: true }, 'doWipePersistProvisionedData'],
+        [{ keepEnrollmentData: 'true', keepUserData: 'true' }, 'doWipePersistUserData'],
+        [{ useProtectedWipe: true }, 'doWipeProtected'],
+        [undefined, 'doWipe'],
+      ];
+      for (const [body, node] of cases) {
+        const e = await managed();
+        const res = await post(e.id, 'wipe', body);
+        assert.equal(res.statusCode, 204, res.body);
+        const queue = await deps.store.listQueue(e.id);
+        assert.deepEqual(
+          queue.map((q) => [q.verb, q.locUri, q.status]),
+          [['Exec', `./Device/Vendor/MSFT/RemoteWipe/${node}`, 'queued']],
+          JSON.stringify(body),
+        );
+        const md = await get(e.id);
+        assert.equal(md.managementState, 'wipePending');
+        assert.deepEqual(
+          md.deviceActionResults.map((r: { actionName: string; actionState: string }) => [r.actionName, r.actionState]),
+          [['wipe', 'pending']],
+        );
+      }
+    });
+
+    test('bad wipe bodies are 400 and queue nothing', async () => {
+      const e = await managed();
+      for (const body of [{ keepUserData: 'yes' }, { useProtectedWipe: true, keepEnrollmentData: true }, [1]]) {
+        const res = await post(e.id, 'wipe', body);
+        assert.equal(res.statusCode, 400, JSON.stringify(body));
+        assert.equal(res.json().error.code, 'BadRequest');
+      }
+      assert.equal((await deps.store.listQueue(e.id)).length, 0);
+      assert.equal((await get(e.id)).managementState, 'managed');
+    });
+
+    test('roles and tenants: readers cannot act, another tenant gets 404, ReadWrite.All may act', async () => {
+      const e = await managed();
+      const reader = await identity.mint({ aud: GRAPH_RESOURCE, roles: ['DeviceManagementManagedDevices.Read.All'] });
+      assert.equal((await post(e.id, 'retire', undefined, reader)).statusCode, 403);
+      const foreignAdmin = await identity.mint({ aud: GRAPH_RESOURCE, tid: randomUUID(), roles: [PRIVILEGED] });
+      const cross = await post(e.id, 'wipe', {}, foreignAdmin);
+      assert.equal(cross.statusCode, 404);
+      assert.equal(cross.json().error.code, 'ResourceNotFound');
+      const crossDelete = await app.inject({ method: 'DELETE', url: `${BASE}/${e.id}`, headers: { authorization: `Bearer ${foreignAdmin}` } });
+      assert.equal(crossDelete.statusCode, 404);
+      assert.equal((await post(randomUUID(), 'rebootNow')).statusCode, 404);
+      assert.equal((await post('not-a-guid', 'rebootNow')).statusCode, 404);
+      assert.equal((await deps.store.listQueue(e.id)).length, 0);
+      const readWrite = await identity.mint({ aud: GRAPH_RESOURCE, roles: [ROLES.managedDevicesReadWrite] });
+      assert.equal((await post(e.id, 'microsoft.graph.rebootNow', undefined, readWrite)).statusCode, 204);
+      assert.equal((await deps.store.listQueue(e.id)).length, 1);
+    });
+
+    test('wipe with keepEnrollmentData: pending → active while sent → done and wipeIssued on the device 200', async () => {
+      const e = await managed();
+      assert.equal((await post(e.id, 'wipe', { keepEnrollmentData: true, keepUserData: false })).statusCode, 204);
+      const first = await runSession(deps.store, { message: parseSyncML(package1(e.mdmDeviceId, '2', '1')), enrollment: e, rawBody: '', serverUrl: SERVER });
+      assert.deepEqual(
+        actionsOf(first.reply).map((c) => [c.kind, c.items[0]!.target]),
+        [['Exec', './Device/Vendor/MSFT/RemoteWipe/doWipePersistProvisionedData']],
+      );
+      const inFlight = await get(e.id);
+      assert.equal(inFlight.deviceActionResults[0].actionState, 'active');
+      assert.equal(inFlight.managementState, 'wipePending');
+
+      const cmd = actionsOf(first.reply)[0]!;
+      const xml = syncml(e.mdmDeviceId, '2', '2', [
+        { kind: 'Status', cmdId: '1', msgRef: '1', cmdRef: '0', cmd: 'SyncHdr', data: '200' },
+        { kind: 'Status', cmdId: '2', msgRef: '1', cmdRef: cmd.cmdId, cmd: 'Exec', data: '200' },
+      ]);
+      const done = await runSession(deps.store, { message: parseSyncML(xml), enrollment: e, rawBody: xml, serverUrl: SERVER });
+      assert.equal(done.complete, true);
+      assert.equal(done.state, 'wipeIssued');
+      const md = await get(e.id);
+      assert.equal(md.managementState, 'wipeIssued');
+      const [result] = md.deviceActionResults;
+      assert.equal(result.actionName, 'wipe');
+      assert.equal(result.actionState, 'done');
+      assert.ok(result.lastUpdatedDateTime >= result.startDateTime);
+      assert.deepEqual((await deps.store.listQueue(e.id)).map((q) => [q.status, q.statusCode]), [['acknowledged', '200']]);
+    });
+
+    test('a wipe the device refuses is failed with its code and wipeFailed', async () => {
+      const e = await managed();
+      await post(e.id, 'wipe', {});
+      const { outcome } = await session(e, '3', () => '500');
+      assert.equal(outcome.state, 'wipeFailed');
+      const md = await get(e.id);
+      assert.equal(md.managementState, 'wipeFailed');
+      assert.equal(md.deviceActionResults[0].actionState, 'failed');
+      assert.deepEqual((await deps.store.listQueue(e.id)).map((q) => [q.status, q.statusCode]), [['failed', '500']]);
+    });
+
+    test('retire deletes the DMClient provider, becomes retireIssued, and the device is then refused', async () => {
+      const e = await managed();
+      assert.equal((await post(e.id, 'retire')).statusCode, 204);
+      assert.equal((await get(e.id)).managementState, 'retirePending');
+      const { sent, outcome } = await session(e, '4');
+      assert.deepEqual(
+        sent.map((c) => [c.kind, c.items[0]!.target]),
+        [['Delete', `./Device/Vendor/MSFT/DMClient/Provider/${PROVIDER_ID}`]],
+      );
+      assert.equal(outcome.state, 'retireIssued');
+      const md = await get(e.id);
+      assert.equal(md.managementState, 'retireIssued');
+      assert.deepEqual(
+        md.deviceActionResults.map((r: { actionName: string; actionState: string }) => [r.actionName, r.actionState]),
+        [['retire', 'done']],
+      );
+      const authority = await deps.authority();
+      const auth = await authenticateDevice(
+        { store: deps.store, caCertPem: authority.certPem, secrets: deps.secrets },
+        parseSyncML(package1(e.mdmDeviceId, '5', '1')),
+        undefined,
+      );
+      assert.equal(auth.ok, false);
+    });
+
+    test('rebootNow queues Exec Reboot/RebootNow and leaves the management state alone', async () => {
+      const e = await managed();
+      assert.equal((await post(e.id, 'rebootNow')).statusCode, 204);
+      const { sent, outcome } = await session(e, '6');
+      assert.deepEqual(
+        sent.map((c) => [c.kind, c.items[0]!.target]),
+        [['Exec', './Device/Vendor/MSFT/Reboot/RebootNow']],
+      );
+      assert.equal(outcome.state, 'managed');
+      const md = await get(e.id);
+      assert.equal(md.managementState, 'managed');
+      assert.equal(md.deviceActionResults[0].actionState, 'done');
+    });
+
+    test('syncDevice queues nothing and is done once the device completes its next session', async () => {
+      const e = await managed();
+      assert.equal((await post(e.id, 'syncDevice')).statusCode, 204);
+      assert.equal((await deps.store.listQueue(e.id)).length, 0);
+      assert.deepEqual(
+        (await get(e.id)).deviceActionResults.map((r: { actionName: string; actionState: string }) => [r.actionName, r.actionState]),
+        [['syncDevice', 'pending']],
+      );
+      const { outcome } = await session(e, '7');
+      assert.equal(outcome.complete, true);
+      const [result] = (await get(e.id)).deviceActionResults;
+      assert.equal(result.actionState, 'done');
+      assert.ok(result.lastUpdatedDateTime >= result.startDateTime);
+    });
+
+    test('DELETE removes the record and its queue; the device is then unknown', async () => {
+      const e = await managed();
+      await post(e.id, 'rebootNow');
+      const res = await app.inject({ method: 'DELETE', url: `/graph/beta/deviceManagement/managedDevices/${e.id}`, headers: { authorization: `Bearer ${admin}` } });
+      assert.equal(res.statusCode, 204);
+      const gone = await app.inject({ method: 'GET', url: `${BASE}/${e.id}`, headers: { authorization: `Bearer ${admin}` } });
+      assert.equal(gone.statusCode, 404);
+      assert.equal((await deps.store.listQueue(e.id)).length, 0);
+      assert.equal(await deps.store.getEnrollmentByThumbprint(e.certThumbprint), undefined);
+      const again = await app.inject({ method: 'DELETE', url: `${BASE}/${e.id}`, headers: { authorization: `Bearer ${admin}` } });
+      assert.equal(again.statusCode, 404);
+      // A session already past authentication finds nothing and gets 401.
+      const late = await runSession(deps.store, { message: parseSyncML(package1(e.mdmDeviceId, '8', '1')), enrollment: e, rawBody: '', serverUrl: SERVER });
+      assert.equal(late.reply.commands[0]!.kind === 'Status' && late.reply.commands[0]!.data, '401');
+    });
+
+    test('the list shows each device its own action results, and $select can leave them out', async () => {
+      const a = await managed();
+      const b = await managed();
+      await post(a.id, 'rebootNow');
+      await post(b.id, 'retire');
+      const res = await app.inject({ method: 'GET', url: `${BASE}?$top=1000`, headers: { authorization: `Bearer ${admin}` } });
+      const byId = new Map(res.json().value.map((d: { id: string }) => [d.id, d]));
+      const names = (d: any) => d.deviceActionResults.map((r: { actionName: string }) => r.actionName);
+      assert.deepEqual(names(byId.get(a.id)), ['rebootNow']);
+      assert.deepEqual(names(byId.get(b.id)), ['retire']);
+      const slim = await app.inject({ method: 'GET', url: `${BASE}?$top=1&$select=id,managementState`, headers: { authorization: `Bearer ${admin}` } });
+      assert.deepEqual(Object.keys(slim.json().value[0]).sort(), ['id', 'managementState']);
+    });
+  });
+}

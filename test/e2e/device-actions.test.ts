@@ -1,0 +1,110 @@
+// Managed-device actions through the whole chain: provisioned devices are wiped, retired and
+// deleted through Graph, and each action reaches the device at its next check-in.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHttpsFetch, testBackends } from '@baton/kit';
+import { adminToken, graphJson, runFleet, seedDemo } from '@baton/cli';
+import type { DeviceRunResult } from '@baton/device';
+import type { IdentityRuntime } from '@baton/identity';
+import { startGroups } from './support.js';
+
+interface ActionResult {
+  actionName: string;
+  actionState: string;
+  startDateTime: string;
+  lastUpdatedDateTime: string;
+}
+
+for (const backend of testBackends()) {
+  test(`wipe, retire and delete reach provisioned devices at their next check-in (${backend.name})`, async (t) => {
+    const baton = await startGroups(backend, [['discovery', 'identity', 'management']]);
+    t.after(() => baton.stop());
+    const [host] = baton.instances;
+    assert.ok(host);
+    const fetch = createHttpsFetch({ caPem: host.caPem });
+    t.after(() => fetch.close());
+    const demo = await seedDemo({
+      dataDir: baton.dataDir,
+      url: host.urls.discovery,
+      urls: host.urls,
+      caPath: host.caPath,
+      identity: host.runtimes.identity as IdentityRuntime,
+      fetch,
+    });
+
+    const { results } = await runFleet({ demo, caPem: host.caPem, devices: 3, concurrency: 3, seed: 23 });
+    for (const r of results) assert.equal(r.managed, true, JSON.stringify(r.error));
+    const [wiped, retired, deleted] = results as [DeviceRunResult, DeviceRunResult, DeviceRunResult];
+
+    const headers = { authorization: `Bearer ${await adminToken(demo, fetch)}` };
+    const base = `${host.url}/graph/v1.0/deviceManagement/managedDevices`;
+    const list = await graphJson(fetch, base, { headers });
+    const idOf = (r: DeviceRunResult): string => {
+      const found = list.value.find((d: { azureADDeviceId: string }) => d.azureADDeviceId === r.learned.deviceId);
+      assert.ok(found, `managed device for ${r.learned.deviceId}`);
+      return found.id;
+    };
+    const device = (r: DeviceRunResult) => graphJson(fetch, `${base}/${idOf(r)}`, { headers });
+    const act = async (r: DeviceRunResult, action: string, body?: unknown) => {
+      const res = await fetch(`${base}/${idOf(r)}/${action}`, {
+        method: 'POST',
+        headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      assert.equal(res.status, 204, await res.text());
+    };
+    const results$ = (md: { deviceActionResults: ActionResult[] }) => md.deviceActionResults.map((a) => [a.actionName, a.actionState]);
+
+    // Autopilot reset as the Intune portal sends it.
+    await act(wiped, 'wipe', { keepEnrollmentData: true, keepUserData: false });
+    await act(retired, 'retire');
+    const res = await fetch(`${base}/${idOf(deleted)}`, { method: 'DELETE', headers });
+    assert.equal(res.status, 204);
+
+    const pendingWipe = await device(wiped);
+    assert.equal(pendingWipe.managementState, 'wipePending');
+    assert.deepEqual(results$(pendingWipe), [['wipe', 'pending']]);
+    assert.equal((await device(retired)).managementState, 'retirePending');
+    assert.equal(wiped.managedDevice!.state.wiped, undefined, 'nothing reaches a device before it polls');
+
+    const wipeCheckIn = await wiped.managedDevice!.checkIn();
+    assert.equal(wipeCheckIn.ok, true, JSON.stringify(wipeCheckIn.error));
+    assert.ok(
+      wipeCheckIn.session!.commands.some((c) => c.cmd === 'Exec' && c.targets[0] === './Device/Vendor/MSFT/RemoteWipe/doWipePersistProvisionedData' && c.status === '200'),
+      JSON.stringify(wipeCheckIn.session),
+    );
+    assert.equal(wipeCheckIn.state.wiped?.method, 'doWipePersistProvisionedData');
+    assert.equal(wipeCheckIn.state.wiped?.enrollmentKept, true);
+    assert.equal(wipeCheckIn.state.enrolled, true);
+
+    const retireCheckIn = await retired.managedDevice!.checkIn();
+    assert.equal(retireCheckIn.ok, true, JSON.stringify(retireCheckIn.error));
+    assert.ok(retireCheckIn.session!.commands.some((c) => c.cmd === 'Delete' && c.status === '200'));
+    assert.equal(retireCheckIn.state.enrolled, false);
+    assert.equal(retireCheckIn.state.wiped, undefined, 'retire leaves the device and its data in place');
+
+    const refused = await deleted.managedDevice!.checkIn();
+    assert.equal(refused.ok, false);
+    assert.equal(refused.error?.service, 'management');
+    assert.equal(refused.error?.code, '401');
+
+    const afterWipe = await device(wiped);
+    assert.equal(afterWipe.managementState, 'wipeIssued');
+    assert.deepEqual(results$(afterWipe), [['wipe', 'done']]);
+    const wipeResult = afterWipe.deviceActionResults[0] as ActionResult;
+    assert.ok(wipeResult.lastUpdatedDateTime >= wipeResult.startDateTime);
+    const afterRetire = await device(retired);
+    assert.equal(afterRetire.managementState, 'retireIssued');
+    assert.deepEqual(results$(afterRetire), [['retire', 'done']]);
+    const gone = await fetch(`${base}/${idOf(deleted)}`, { headers });
+    assert.equal(gone.status, 404);
+    await gone.text();
+
+    // The Autopilot-reset device kept its enrollment and keeps polling; the retired one stopped.
+    const again = await wiped.managedDevice!.checkIn();
+    assert.equal(again.ok, true, JSON.stringify(again.error));
+    const stopped = await retired.managedDevice!.checkIn();
+    assert.equal(stopped.ok, false);
+    assert.equal(stopped.error?.code, 'not_enrolled');
+  });
+}
