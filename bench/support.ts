@@ -3,7 +3,7 @@
  * prints its figure beside a baseline measured in the same run, because absolute
  * numbers on shared machines drift.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -47,8 +47,11 @@ export function report(title: string, rows: Array<[string, LoadResult | { perSec
   }
 }
 
+/** A scratch data directory, removed when the benchmark exits (a million devices is gigabytes). */
 export function benchDataDir(): string {
-  return mkdtempSync(join(tmpdir(), 'baton-bench-'));
+  const dir = mkdtempSync(join(tmpdir(), 'baton-bench-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 export function arg(name: string, fallback: number): number {
