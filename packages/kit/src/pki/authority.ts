@@ -29,7 +29,30 @@ function pemOfPkcs8(der: ArrayBuffer): string {
   return x509.PemConverter.encode(der, 'PRIVATE KEY');
 }
 
-async function importPrivateKey(pem: string): Promise<{ key: CryptoKey; alg: typeof EC_ALG | typeof RSA_ALG }> {
+// A CA signs many certificates with one key: importing it from PEM each time costs more
+// than the signature itself, so imported keys and parsed CA certificates are kept, by PEM.
+const importedKeys = new Map<string, Promise<{ key: CryptoKey; alg: typeof EC_ALG | typeof RSA_ALG }>>();
+const parsedCaCerts = new Map<string, x509.X509Certificate>();
+const MAX_CACHED_CAS = 32;
+
+function remember<V>(cache: Map<string, V>, key: string, make: () => V): V {
+  let value = cache.get(key);
+  if (value === undefined) {
+    if (cache.size >= MAX_CACHED_CAS) cache.delete(cache.keys().next().value!);
+    value = make();
+    cache.set(key, value);
+  }
+  return value;
+}
+
+function importPrivateKey(pem: string): Promise<{ key: CryptoKey; alg: typeof EC_ALG | typeof RSA_ALG }> {
+  const pending = remember(importedKeys, pem, () => importPrivateKeyUncached(pem));
+  // A failed import is not kept, so a corrected key can be retried.
+  pending.catch(() => importedKeys.delete(pem));
+  return pending;
+}
+
+async function importPrivateKeyUncached(pem: string): Promise<{ key: CryptoKey; alg: typeof EC_ALG | typeof RSA_ALG }> {
   const der = x509.PemConverter.decodeFirst(pem);
   try {
     return { key: await crypto.subtle.importKey('pkcs8', der, EC_ALG, false, ['sign']), alg: EC_ALG };
@@ -95,7 +118,7 @@ export async function issueCertificate(ca: KeyAndCert, options: IssueOptions): P
 
 /** Signs a public key (from a verified CSR or a fresh key pair) with the CA. */
 export async function signPublicKey(ca: KeyAndCert, publicKey: CryptoKey | x509.PublicKey, options: IssueOptions): Promise<string> {
-  const caCert = new x509.X509Certificate(ca.certPem);
+  const caCert = remember(parsedCaCerts, ca.certPem, () => new x509.X509Certificate(ca.certPem));
   const { key: caKey, alg } = await importPrivateKey(ca.keyPem);
   const now = Date.now();
   const sans: x509.JsonGeneralName[] = [
