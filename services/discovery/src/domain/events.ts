@@ -4,10 +4,11 @@
  * followed across the chain by one trace id and attributed to discovery's boundary
  * (registration, assignment, profile download).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { parseTraceparent } from '@baton/kit';
 import type { AutopilotDevice, DiscoveryEvent, EventOutcome, EventType } from '../store/types.js';
 import { nowIso, type DiscoveryDeps } from './deps.js';
+import { timeOrderedId } from './ids.js';
 
 /** How long events are kept. */
 export const EVENT_RETENTION_MS = 30 * 24 * 60 * 60_000;
@@ -33,7 +34,7 @@ export interface EventInput {
 
 export function discoveryEvent(deps: Pick<DiscoveryDeps, 'now'>, input: EventInput): DiscoveryEvent {
   return {
-    id: randomUUID(),
+    id: timeOrderedId(),
     tenantId: input.tenantId,
     occurredDateTime: input.at ?? nowIso(deps),
     type: input.type,
