@@ -62,6 +62,19 @@ for (const kind of databaseKinds()) {
       return { tid, inventory, hash, ztdId: imported.state.deviceRegistrationId as string, profileId };
     }
 
+    test('a device whose OS was updated since registration is still recognised; new hardware is not', async () => {
+      const device = await registered();
+      const updated = hashOf({ ...device.inventory, osBuild: { major: 10, minor: 0, build: 26200, revision: 7019 } });
+      assert.notEqual(updated, device.hash, 'the OS build is part of the hash');
+      const res = await lookup({ hardwareHash: updated, serialNumber: device.inventory.smbiosSerial });
+      assert.equal(res.statusCode, 200, res.body);
+      assert.equal(res.json().ztdId, device.ztdId);
+      const newBoard = hashOf({ ...device.inventory, smbiosUuid: randomUUID().toUpperCase() });
+      const other = await lookup({ hardwareHash: newBoard, serialNumber: device.inventory.smbiosSerial });
+      assert.equal(other.statusCode, 404, 'a replaced motherboard is a different device until re-registered');
+      assert.equal(other.json().error.code, 'ZtdDeviceNotFound');
+    });
+
     test('a registered device with a profile gets the chain.md answer and the identity handoff', async () => {
       const device = await registered({ groupTag: 'Sales' });
       const res = await lookup({ hardwareHash: device.hash, serialNumber: device.inventory.smbiosSerial }, { traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01` });
