@@ -19,13 +19,11 @@ import { adminToken, graphJson, seedDemo, startBaton } from '@baton/cli';
 import { hardwareHash, randomInventory } from '@baton/device';
 import type { IdentityRuntime } from '@baton/identity';
 import type { DiscoveryRuntime } from '@baton/discovery';
-import { autopilotCsvText, encodeCsvText, type CsvWriteRow } from '@baton/protocols';
-import { arg, benchDataDir } from './support.js';
+import { arg, benchDataDir, fleetCsv } from './support.js';
 
 const deviceCount = arg('devices', 100_000);
 const imports = arg('imports', 200);
 const pollMs = arg('poll', 5);
-const BODY_LIMIT = 64 * 1024 * 1024;
 const WAIT_LIMIT_MS = 10_000;
 const SAMPLE = 50;
 
@@ -39,29 +37,7 @@ const stats = (values: number[]) =>
     ? 'no samples'
     : `p50 ${pct(values, 50).toFixed(1)} ms  p95 ${pct(values, 95).toFixed(1)} ms  p99 ${pct(values, 99).toFixed(1)} ms  max ${pct(values, 100).toFixed(1)} ms`;
 
-const generated = performance.now();
-const rows: CsvWriteRow[] = Array.from({ length: deviceCount }, (_, i) => {
-  const inventory = randomInventory('assignment-bench', i);
-  return { serialNumber: inventory.serialNumber, hardwareHash: hardwareHash(inventory).replace(/=+$/, ''), groupTag: 'Fleet' };
-});
-/** Files under the endpoint's body limit, UTF-16LE as Windows PowerShell writes them. */
-function files(all: CsvWriteRow[]): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let start = 0;
-  while (start < all.length) {
-    let end = all.length;
-    let bytes = encodeCsvText(autopilotCsvText(all.slice(start, end)), 'utf-16le');
-    while (bytes.length > BODY_LIMIT) {
-      end = start + Math.floor(((end - start) * BODY_LIMIT * 0.95) / bytes.length);
-      bytes = encodeCsvText(autopilotCsvText(all.slice(start, end)), 'utf-16le');
-    }
-    out.push(bytes);
-    start = end;
-  }
-  return out;
-}
-const parts = files(rows).map((bytes) => Buffer.from(bytes));
-const generateSeconds = (performance.now() - generated) / 1000;
+const { rows, parts, generateSeconds } = fleetCsv('assignment-bench', deviceCount, 'Fleet');
 
 const dataDir = benchDataDir();
 const baton = await startBaton({ config: loadConfig({}, { dataDir, port: 0, logLevel: 'silent' }), services: [...SERVICE_NAMES], quiet: true });

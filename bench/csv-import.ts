@@ -13,39 +13,13 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { loadConfig, createHttpsFetch } from '@baton/kit';
 import { SERVICE_NAMES } from '@baton/contracts';
 import { adminToken, seedDemo, startBaton } from '@baton/cli';
-import { hardwareHash, randomInventory } from '@baton/device';
 import type { IdentityRuntime } from '@baton/identity';
-import { autopilotCsvText, encodeCsvText, type CsvWriteRow } from '@baton/protocols';
-import { arg, benchDataDir, report } from './support.js';
+import { arg, benchDataDir, fleetCsv, report } from './support.js';
 
 const rowCount = arg('rows', 100_000);
-const BODY_LIMIT = 64 * 1024 * 1024;
 const BATCH = 500;
 
-const generated = performance.now();
-const rows: CsvWriteRow[] = Array.from({ length: rowCount }, (_, i) => {
-  const inventory = randomInventory('csv-bench', i);
-  return { serialNumber: inventory.serialNumber, hardwareHash: hardwareHash(inventory).replace(/=+$/, ''), groupTag: 'Bench' };
-});
-
-/** Splits the rows into files that each fit the endpoint's body limit (UTF-16LE, as Windows PowerShell writes them). */
-function files(all: CsvWriteRow[]): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let start = 0;
-  while (start < all.length) {
-    let end = all.length;
-    let bytes = encodeCsvText(autopilotCsvText(all.slice(start, end)), 'utf-16le');
-    while (bytes.length > BODY_LIMIT) {
-      end = start + Math.floor(((end - start) * BODY_LIMIT * 0.95) / bytes.length);
-      bytes = encodeCsvText(autopilotCsvText(all.slice(start, end)), 'utf-16le');
-    }
-    out.push(bytes);
-    start = end;
-  }
-  return out;
-}
-const parts = files(rows).map((bytes) => Buffer.from(bytes));
-const generateSeconds = (performance.now() - generated) / 1000;
+const { rows, parts, generateSeconds } = fleetCsv('csv-bench', rowCount, 'Bench');
 
 const dataDir = benchDataDir();
 const baton = await startBaton({ config: loadConfig({}, { dataDir, port: 0, logLevel: 'silent' }), services: [...SERVICE_NAMES], quiet: true });

@@ -4,6 +4,8 @@
  * numbers on shared machines drift.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { hardwareHash, randomInventory } from '@baton/device';
+import { autopilotCsvText, encodeCsvText, type CsvWriteRow } from '@baton/protocols';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -57,4 +59,38 @@ export function benchDataDir(): string {
 export function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+/** The devices' CSV files, split under the import endpoint's 64 MB body limit. */
+export interface FleetCsv {
+  rows: CsvWriteRow[];
+  parts: Buffer<ArrayBuffer>[];
+  generateSeconds: number;
+}
+
+const CSV_BODY_LIMIT = 64 * 1024 * 1024;
+
+/**
+ * `count` simulated devices as Get-WindowsAutopilotInfo writes them under Windows
+ * PowerShell: UTF-16LE, hashes without padding.
+ */
+export function fleetCsv(seed: string, count: number, groupTag: string): FleetCsv {
+  const started = performance.now();
+  const rows: CsvWriteRow[] = Array.from({ length: count }, (_, i) => {
+    const inventory = randomInventory(seed, i);
+    return { serialNumber: inventory.serialNumber, hardwareHash: hardwareHash(inventory).replace(/=+$/, ''), groupTag };
+  });
+  const parts: Buffer<ArrayBuffer>[] = [];
+  let start = 0;
+  while (start < rows.length) {
+    let end = rows.length;
+    let bytes = encodeCsvText(autopilotCsvText(rows.slice(start, end)), 'utf-16le');
+    while (bytes.length > CSV_BODY_LIMIT) {
+      end = start + Math.floor(((end - start) * CSV_BODY_LIMIT * 0.95) / bytes.length);
+      bytes = encodeCsvText(autopilotCsvText(rows.slice(start, end)), 'utf-16le');
+    }
+    parts.push(Buffer.from(bytes));
+    start = end;
+  }
+  return { rows, parts, generateSeconds: (performance.now() - started) / 1000 };
 }
