@@ -24,9 +24,9 @@ for (const kind of databaseKinds()) {
       identity.graphDown = false;
     });
     after(async () => {
-      await discovery.close();
-      await database.dispose();
-      await identity.close();
+      await discovery?.close();
+      await database?.dispose();
+      await identity?.close();
     });
 
     async function importDevice(tid: string, body: Record<string, unknown>) {

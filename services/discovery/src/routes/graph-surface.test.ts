@@ -24,9 +24,9 @@ for (const kind of databaseKinds()) {
       discovery = await startDiscovery(database, identity);
     });
     after(async () => {
-      await discovery.close();
-      await database.dispose();
-      await identity.close();
+      await discovery?.close();
+      await database?.dispose();
+      await identity?.close();
     });
 
     async function tenant() {

@@ -21,9 +21,9 @@ for (const kind of databaseKinds()) {
       discovery = await startDiscovery(database, identity);
     });
     after(async () => {
-      await discovery.close();
-      await database.dispose();
-      await identity.close();
+      await discovery?.close();
+      await database?.dispose();
+      await identity?.close();
     });
 
     /** A fresh tenant with an admin token, so tests do not see each other's rows. */

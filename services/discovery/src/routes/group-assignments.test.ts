@@ -28,9 +28,9 @@ for (const kind of databaseKinds()) {
       discovery = await startDiscovery(database, identity, { now: () => new Date(clock) });
     });
     after(async () => {
-      await discovery.close();
-      await database.dispose();
-      await identity.close();
+      await discovery?.close();
+      await database?.dispose();
+      await identity?.close();
     });
 
     async function tenant() {

@@ -56,9 +56,9 @@ describe('hostile input', () => {
     token = await identity.adminToken(TENANT_A);
   });
   after(async () => {
-    await discovery.close();
-    await database.dispose();
-    await identity.close();
+    await discovery?.close();
+    await database?.dispose();
+    await identity?.close();
   });
 
   const isGraphError = (body: string) => {

@@ -36,9 +36,9 @@ for (const kind of databaseKinds()) {
       discovery = await startDiscovery(database, identity);
     });
     after(async () => {
-      await discovery.close();
-      await database.dispose();
-      await identity.close();
+      await discovery?.close();
+      await database?.dispose();
+      await identity?.close();
     });
 
     async function tenant() {
@@ -219,9 +219,9 @@ describe('CSV import: hostile bodies', () => {
     token = await identity.adminToken(randomUUID());
   });
   after(async () => {
-    await discovery.close();
-    await database.dispose();
-    await identity.close();
+    await discovery?.close();
+    await database?.dispose();
+    await identity?.close();
   });
 
   const token_ = fc.constantFrom(HEADER, ',', ',,', '"', '\r\n', '\n', '\r', ' ', 'SN1', validRow.hardwareHash!, validRow.serialNumber, '=', '\uFEFF', '\u0000', 'Manufacturer,Model,Serial', '🙂');

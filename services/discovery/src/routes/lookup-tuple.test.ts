@@ -23,9 +23,9 @@ for (const kind of databaseKinds()) {
       discovery = await startDiscovery(database, identity);
     });
     after(async () => {
-      await discovery.close();
-      await database.dispose();
-      await identity.close();
+      await discovery?.close();
+      await database?.dispose();
+      await identity?.close();
     });
 
     async function call(tid: string, method: 'GET' | 'POST' | 'DELETE', url: string, payload?: unknown) {

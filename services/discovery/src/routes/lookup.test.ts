@@ -20,9 +20,9 @@ for (const kind of databaseKinds()) {
       discovery = await startDiscovery(database, identity);
     });
     after(async () => {
-      await discovery.close();
-      await database.dispose();
-      await identity.close();
+      await discovery?.close();
+      await database?.dispose();
+      await identity?.close();
     });
 
     const lookup = (payload: unknown, headers: Record<string, string> = {}) =>

@@ -50,6 +50,16 @@ function chunks<T>(items: T[], size = INSERT_CHUNK): T[][] {
   return out;
 }
 
+/**
+ * A batch that two imports race on: PostgreSQL aborts one of them as a deadlock (40P01) or
+ * serialization failure (40001) when they insert overlapping keys; the whole transaction is
+ * rolled back, so retrying it row by row is safe.
+ */
+function isBatchConflict(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return isUniqueViolation(error) || code === '40P01' || code === '40001';
+}
+
 export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
@@ -249,6 +259,10 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
           outcomes.push({ registered: true });
         }
         const now = new Date().toISOString();
+        // Inserting in hardware-digest order makes concurrent imports of the same devices
+        // take their unique-index locks in one order: the later one waits, then conflicts,
+        // instead of deadlocking.
+        winners.sort((a, b) => (a.device.hardwareIdentityDigest < b.device.hardwareIdentityDigest ? -1 : 1));
         for (const part of chunks(winners)) {
           await trx.insertInto('autopilot_devices').values(part.map((e) => deviceToRow(e.device))).execute();
           await trx.insertInto('imported_device_identities').values(part.map((e) => importedToRow(e.imported))).execute();
@@ -258,7 +272,7 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
         return outcomes;
       });
     } catch (error) {
-      if (isUniqueViolation(error)) return undefined;
+      if (isBatchConflict(error)) return undefined;
       throw error;
     }
   }
