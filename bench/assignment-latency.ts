@@ -8,10 +8,6 @@
  *
  *   node --import tsx bench/assignment-latency.ts [--devices 100000] [--imports 200] [--poll 5]
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import type BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import { loadConfig, createHttpsFetch } from '@baton/kit';
 import { SERVICE_NAMES, DISCOVERY_PATHS } from '@baton/contracts';
@@ -19,7 +15,7 @@ import { adminToken, graphJson, seedDemo, startBaton } from '@baton/cli';
 import { hardwareHash, randomInventory } from '@baton/device';
 import type { IdentityRuntime } from '@baton/identity';
 import type { DiscoveryRuntime } from '@baton/discovery';
-import { arg, benchDataDir, fleetCsv } from './support.js';
+import { arg, benchDataDir, fleetCsv, rawImportFloorSeconds } from './support.js';
 
 const deviceCount = arg('devices', 100_000);
 const imports = arg('imports', 200);
@@ -85,44 +81,6 @@ for (const id of sampleIds) {
 const bulkSeconds = (performance.now() - bulkStarted) / 1000;
 
 /** The same three rows per device the import writes, 500 per transaction, as bench/csv-import.ts. */
-function rawSqliteSeconds(): number {
-  const driver = Number(process.versions.node.split('.')[0]) >= 22 ? 'better-sqlite3-napi' : 'better-sqlite3';
-  const SQLite = createRequire(import.meta.url)(driver) as typeof BetterSqlite3;
-  const db = new SQLite(join(benchDataDir(), 'baseline.sqlite'));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.exec(`
-    create table devices (id text primary key, tenant_id text not null, serial_number text not null, hardware_hash text not null,
-      hardware_identity_digest text not null unique, group_tag text, azure_active_directory_device_id text not null,
-      enrollment_state text not null, placeholder_delivered integer not null default 0, created text not null);
-    create index devices_tenant on devices (tenant_id, created, id);
-    create table imported (id text primary key, tenant_id text not null, serial_number text, group_tag text, hardware_hash text,
-      state text not null, import_id text, created text not null);
-    create index imported_tenant on imported (tenant_id, created, id);
-    create table outbox (id text primary key, topic text not null, payload text not null, created_at text not null,
-      next_attempt_at text not null, delivered_at text);
-    create index outbox_due on outbox (delivered_at, next_attempt_at);`);
-  const device = db.prepare('insert into devices values (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)');
-  const record = db.prepare('insert into imported values (?, ?, ?, ?, ?, ?, ?, ?)');
-  const message = db.prepare('insert into outbox values (?, ?, ?, ?, ?, null)');
-  const tenant = randomUUID();
-  const t0 = performance.now();
-  for (let start = 0; start < rows.length; start += 500) {
-    db.transaction(() => {
-      for (const r of rows.slice(start, start + 500)) {
-        const now = new Date().toISOString();
-        const id = randomUUID();
-        const sealed = randomBytes(Math.ceil((r.hardwareHash!.length * 3) / 4) + 28).toString('base64');
-        device.run(id, tenant, r.serialNumber, sealed, randomBytes(32).toString('base64url'), r.groupTag, randomUUID(), 'notContacted', now);
-        record.run(randomUUID(), tenant, r.serialNumber, r.groupTag, sealed, JSON.stringify({ deviceImportStatus: 'complete', deviceRegistrationId: id }), randomUUID(), now);
-        message.run(randomUUID(), 'discovery.placeholderDeviceRequested', JSON.stringify({ tenantId: tenant, ztdId: id, serialNumber: r.serialNumber }), now, now);
-      }
-    })();
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  db.close();
-  return seconds;
-}
 
 // The fleet's placeholders reach identity through discovery's outbox; a Sales device queued
 // behind that backlog would measure the backlog, so the steady state is waited for (and timed).
@@ -231,7 +189,7 @@ for (let i = 0; i < imports; i++) {
 
 await fetch.close();
 await baton.close();
-const rawSeconds = rawSqliteSeconds();
+const rawSeconds = rawImportFloorSeconds(rows);
 
 console.log(
   `\nassignment-latency: ${deviceCount} devices registered before, ${imports} sequential single imports per series, polling every ${pollMs} ms, ` +

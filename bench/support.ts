@@ -3,7 +3,9 @@
  * prints its figure beside a baseline measured in the same run, because absolute
  * numbers on shared machines drift.
  */
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { loadSqliteDriver } from '@baton/kit';
 import { hardwareHash, randomInventory } from '@baton/device';
 import { autopilotCsvText, encodeCsvText, type CsvWriteRow } from '@baton/protocols';
 import { tmpdir } from 'node:os';
@@ -93,4 +95,48 @@ export function fleetCsv(seed: string, count: number, groupTag: string): FleetCs
     start = end;
   }
   return { rows, parts, generateSeconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * The SQLite floor for an import: the three rows discovery writes per device (device,
+ * imported record, outbox message) inserted raw, 500 per transaction, in tables of the same
+ * shape. Returns seconds.
+ */
+export function rawImportFloorSeconds(rows: CsvWriteRow[]): number {
+  const SQLite = loadSqliteDriver();
+  const db = new SQLite(join(benchDataDir(), 'baseline.sqlite'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec(`
+    create table devices (id text primary key, tenant_id text not null, serial_number text not null, hardware_hash text not null,
+      hardware_identity_digest text not null unique, product_key text, group_tag text, purchase_order_identifier text, manufacturer text,
+      model text, user_principal_name text, azure_active_directory_device_id text not null, enrollment_state text not null,
+      last_contacted text, placeholder_delivered integer not null default 0, created text not null);
+    create index devices_tenant on devices (tenant_id, created, id);
+    create table imported (id text primary key, tenant_id text not null, serial_number text, product_key text, group_tag text,
+      assigned_user_principal_name text, hardware_hash text, state text not null, import_id text, created text not null);
+    create index imported_tenant on imported (tenant_id, created, id);
+    create table outbox (id text primary key, topic text not null, payload text not null, trace_parent text, created_at text not null,
+      attempts integer not null default 0, next_attempt_at text not null, claimed_until text, delivered_at text, last_error text);
+    create index outbox_due on outbox (delivered_at, next_attempt_at);`);
+  const device = db.prepare('insert into devices values (?, ?, ?, ?, ?, null, ?, null, null, null, null, ?, ?, null, 0, ?)');
+  const record = db.prepare('insert into imported values (?, ?, ?, null, ?, null, ?, ?, ?, ?)');
+  const message = db.prepare('insert into outbox values (?, ?, ?, null, ?, 0, ?, null, null, null)');
+  const tenant = randomUUID();
+  const t0 = performance.now();
+  for (let start = 0; start < rows.length; start += 500) {
+    db.transaction(() => {
+      for (const r of rows.slice(start, start + 500)) {
+        const now = new Date().toISOString();
+        const id = randomUUID();
+        const sealed = randomBytes(Math.ceil((r.hardwareHash!.length * 3) / 4) + 28).toString('base64');
+        device.run(id, tenant, r.serialNumber, sealed, randomBytes(32).toString('base64url'), r.groupTag, randomUUID(), 'notContacted', now);
+        record.run(randomUUID(), tenant, r.serialNumber, r.groupTag, sealed, JSON.stringify({ deviceImportStatus: 'complete', deviceRegistrationId: id }), randomUUID(), now);
+        message.run(randomUUID(), 'discovery.placeholderDeviceRequested', JSON.stringify({ tenantId: tenant, ztdId: id, serialNumber: r.serialNumber }), now, now);
+      }
+    })();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  db.close();
+  return seconds;
 }

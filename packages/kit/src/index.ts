@@ -16,3 +16,4 @@ export * from './auth/service-token-client.js';
 export * from './service.js';
 export * from './testing/postgres.js';
 export * from './store/odata/index.js';
+export * from './store/sqlite-driver.js';

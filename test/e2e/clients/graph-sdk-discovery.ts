@@ -2,24 +2,13 @@
 // Microsoft Graph JS SDK, registering devices and giving them a profile the way
 // WindowsAutopilotIntune does, against Baton instead of graph.microsoft.com.
 import { readFileSync } from 'node:fs';
+import { adminAccessToken } from './admin-token.js';
 import { Client } from '@microsoft/microsoft-graph-client';
 
 const demo = JSON.parse(readFileSync(process.argv[2]!, 'utf8'));
 const input = JSON.parse(readFileSync(process.argv[3]!, 'utf8')) as { prefix: string; devices: Array<{ serialNumber: string; hardwareIdentifier: string }> };
 
-async function token(): Promise<string> {
-  const res = await fetch(`${demo.authority}/oauth2/v2.0/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: demo.adminApp.clientId,
-      client_secret: demo.adminApp.clientSecret,
-      scope: 'https://graph.baton.local/.default',
-    }),
-  });
-  return ((await res.json()) as { access_token: string }).access_token;
-}
+const token = () => adminAccessToken(demo);
 
 const client = Client.initWithMiddleware({
   authProvider: { getAccessToken: token },

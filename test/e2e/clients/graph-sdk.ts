@@ -1,23 +1,12 @@
 // Run as its own process with NODE_EXTRA_CA_CERTS set, the way an administrator points the
 // Microsoft Graph JS SDK at Baton: demo.json for credentials, the local CA for trust.
 import { readFileSync } from 'node:fs';
+import { adminAccessToken } from './admin-token.js';
 import { Client, GraphError } from '@microsoft/microsoft-graph-client';
 
 const demo = JSON.parse(readFileSync(process.argv[2]!, 'utf8'));
 
-async function token(): Promise<string> {
-  const res = await fetch(`${demo.authority}/oauth2/v2.0/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: demo.adminApp.clientId,
-      client_secret: demo.adminApp.clientSecret,
-      scope: 'https://graph.baton.local/.default',
-    }),
-  });
-  return ((await res.json()) as { access_token: string }).access_token;
-}
+const token = () => adminAccessToken(demo);
 
 const client = Client.initWithMiddleware({
   authProvider: { getAccessToken: token },
