@@ -118,3 +118,26 @@ export const JOIN_CSR_COMMON_NAME = '7E980AD9-B86D-4306-9425-9AC066FB014A';
 
 /** OAuth grant a joined device uses to obtain a device-bound token (PRT-like). */
 export const DEVICE_JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+
+/**
+ * management → identity: the compliance state management evaluated for a device, sent
+ * through management's outbox (at least once, possibly out of order). Identity stores it
+ * and enforces it in conditional access; `version` makes the write idempotent and keeps a
+ * late, older report from overwriting a newer one.
+ */
+export interface DeviceComplianceReport {
+  isCompliant: boolean;
+  isManaged: boolean;
+  /** When a compliant state lapses unless re-evaluated (Graph's complianceExpirationDateTime). */
+  complianceExpirationDateTime?: string | null;
+  /** Strictly increasing per device, e.g. the evaluation time in microseconds. */
+  version: number;
+}
+
+/** Identity's answer: whether this report is now the stored state. */
+export interface DeviceComplianceResult {
+  applied: boolean;
+  /** The version identity holds after the call. */
+  version: number;
+  isCompliant: boolean | null;
+}

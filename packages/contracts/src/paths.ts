@@ -10,6 +10,8 @@ export const IDENTITY_PATHS = {
   issuer: (tenant: string) => `/${tenant}/v2.0`,
   drsDiscovery: (tenant: string) => `/enterpriseregistration/${tenant}/Discover?api-version=1.9`,
   join: (tenant: string) => `/enterpriseregistration/${tenant}/EnrollmentServer/device/?api-version=2.0`,
+  /** PUT a DeviceComplianceReport (management's application only); the tenant comes from the token. */
+  complianceState: (deviceId: string) => `/identity/v1/devices/${deviceId}/compliance`,
 } as const;
 
 export const DISCOVERY_PATHS = {

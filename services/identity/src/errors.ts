@@ -69,6 +69,8 @@ export const oauthErrors = {
   deviceAuthFailed: (detail: string) => new OAuthError('invalid_grant', 50155, `Device authentication failed. ${detail}`),
   deviceNotFound: () => new OAuthError('invalid_grant', 700003, 'Device object was not found in the tenant directory.'),
   deviceDisabled: () => new OAuthError('invalid_grant', 135011, 'Device used during the authentication is disabled.'),
+  deviceCertificateRevoked: (reason: string) =>
+    new OAuthError('invalid_grant', 50155, `Device authentication failed. The device certificate has been revoked (${reason}).`),
 };
 
 /** OAuth error JSON as the Microsoft identity platform writes it. */

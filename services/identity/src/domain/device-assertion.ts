@@ -40,7 +40,10 @@ export async function verifyDeviceAssertion(deps: IdentityDeps, tenant: TenantRe
   if (!isIssuedBy(pem, tenant.deviceCaCertPem, deps.now())) {
     throw oauthErrors.deviceAuthFailed("The certificate was not issued by the tenant's device authority.");
   }
-  const device = await deps.store.findDeviceByThumbprint(tenant.id, thumbprint(pem));
+  const certThumbprint = thumbprint(pem);
+  const revoked = await deps.store.findRevokedDeviceCertificate(tenant.id, certThumbprint);
+  if (revoked) throw revoked.reason === 'certificateHold' ? oauthErrors.deviceDisabled() : oauthErrors.deviceCertificateRevoked(revoked.reason);
+  const device = await deps.store.findDeviceByThumbprint(tenant.id, certThumbprint);
   if (!device) throw oauthErrors.deviceNotFound();
   if (!device.accountEnabled) throw oauthErrors.deviceDisabled();
   let payload: DeviceAssertion['payload'];

@@ -4,7 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { identityGraphErrors } from '../errors.js';
-import { StoreConflictError, ztdIdFromPhysicalIds, type DeviceQuery, type DeviceRecord, type IdentityStore } from '../store/store.js';
+import { StoreConflictError, ztdIdFromPhysicalIds, type DeviceOwnership, type DevicePatch, type DeviceQuery, type DeviceRecord, type IdentityStore } from '../store/store.js';
+import { releaseDeviceCredentials, revokeDeviceCredentials } from './device-revocation.js';
 import { isGuid } from './ids.js';
 import { parseListQuery } from './list-query.js';
 import { skiptokenFor } from './paging.js';
@@ -25,6 +26,19 @@ export interface GraphDevice {
   approximateLastSignInDateTime: string | null;
   createdDateTime: string;
   registrationDateTime: string | null;
+  mdmAppId: string | null;
+  complianceExpirationDateTime: string | null;
+  deviceOwnership: string | null;
+  enrollmentProfileName: string | null;
+  profileType: string | null;
+  extensionAttributes: Record<string, string | null>;
+}
+
+export const EXTENSION_ATTRIBUTE_NAMES = Array.from({ length: 15 }, (_, i) => `extensionAttribute${i + 1}`);
+
+/** Graph lists all fifteen, null where unset. */
+function extensionAttributesOf(d: DeviceRecord): Record<string, string | null> {
+  return Object.fromEntries(EXTENSION_ATTRIBUTE_NAMES.map((name) => [name, d.extensionAttributes?.[name] ?? null]));
 }
 
 export function graphDevice(d: DeviceRecord): GraphDevice {
@@ -42,6 +56,13 @@ export function graphDevice(d: DeviceRecord): GraphDevice {
     approximateLastSignInDateTime: d.approximateLastSignIn,
     createdDateTime: d.createdAt,
     registrationDateTime: d.registeredAt,
+    mdmAppId: d.mdmAppId ?? null,
+    complianceExpirationDateTime: d.complianceExpiration ?? null,
+    deviceOwnership: d.deviceOwnership ?? null,
+    enrollmentProfileName: d.enrollmentProfileName ?? null,
+    // Entra shows RegisteredDevice for joined and registered devices alike.
+    profileType: d.trustType ? 'RegisteredDevice' : null,
+    extensionAttributes: extensionAttributesOf(d),
   };
 }
 
@@ -51,6 +72,10 @@ export interface DeviceUpsert {
   operatingSystem?: string;
   operatingSystemVersion?: string;
   accountEnabled?: boolean;
+  deviceOwnership?: DeviceOwnership;
+  enrollmentProfileName?: string;
+  /** Merged into the stored ones; a null value removes that attribute. */
+  extensionAttributes?: Record<string, string | null>;
 }
 
 
@@ -71,8 +96,9 @@ export async function upsertDevice(
   if (!isGuid(deviceId)) throw identityGraphErrors.invalidValue(`deviceId '${deviceId.slice(0, 64)}' is not a GUID.`);
   const at = now.toISOString();
   const update = async (s: IdentityStore, existing: DeviceRecord) => {
-    await s.updateDevice(tenantId, existing.id, { ...input, modifiedAt: at });
-    const device = { ...existing, ...definedOnly(input), modifiedAt: at };
+    const patch = { ...patchFrom(existing, input), modifiedAt: at };
+    await s.updateDevice(tenantId, existing.id, patch);
+    const device = { ...existing, ...patch };
     await feed.deviceWritten(s, tenantId, existing, device);
     return { created: false, device };
   };
@@ -118,6 +144,7 @@ export async function upsertDevice(
         registeredAt: null,
         createdAt: at,
         modifiedAt: at,
+        ...patchFrom(undefined, { deviceOwnership: input.deviceOwnership, enrollmentProfileName: input.enrollmentProfileName, extensionAttributes: input.extensionAttributes }),
       };
       await tx.insertDevice(device);
       await feed.deviceWritten(tx, tenantId, undefined, device);
@@ -148,18 +175,36 @@ function definedOnly<T extends object>(input: T): Partial<T> {
   return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+/** The store patch an upsert makes: extension attributes merge into the stored ones. */
+function patchFrom(existing: DeviceRecord | undefined, input: DeviceUpsert): DevicePatch {
+  const { extensionAttributes, ...rest } = input;
+  const patch: DevicePatch = definedOnly(rest);
+  if (extensionAttributes) {
+    const merged: Record<string, string> = { ...(existing?.extensionAttributes ?? {}) };
+    for (const [name, value] of Object.entries(extensionAttributes)) {
+      if (!EXTENSION_ATTRIBUTE_NAMES.includes(name)) throw identityGraphErrors.invalidValue(`'${name.slice(0, 40)}' is not one of extensionAttribute1..15.`);
+      if (value === null) delete merged[name];
+      else merged[name] = value;
+    }
+    patch.extensionAttributes = merged;
+  }
+  return patch;
+}
+
 /** PATCH devices/{id}: the attributes an administrator may change, disabling included. */
 export async function patchDevice(deps: IdentityDeps, tenantId: string, id: string, input: DeviceUpsert): Promise<void> {
   const at = deps.now().toISOString();
   await deps.store.transaction(async (tx) => {
     const existing = await getDevice(tx, tenantId, id);
-    const patch = { ...definedOnly(input), modifiedAt: at };
+    const patch = { ...patchFrom(existing, input), modifiedAt: at };
     try {
       await tx.updateDevice(tenantId, existing.id, patch);
     } catch (error) {
       if (error instanceof StoreConflictError) throw identityGraphErrors.conflict('Another device object already holds this [ZTDID] physical id.');
       throw error;
     }
+    if (existing.accountEnabled && patch.accountEnabled === false) await revokeDeviceCredentials(tx, existing, 'certificateHold', at);
+    if (!existing.accountEnabled && patch.accountEnabled === true) await releaseDeviceCredentials(tx, existing);
     await deps.feed.deviceWritten(tx, tenantId, existing, { ...existing, ...patch });
   });
   deps.feed.committed();
@@ -169,6 +214,7 @@ export async function patchDevice(deps: IdentityDeps, tenantId: string, id: stri
 export async function deleteDevice(deps: IdentityDeps, tenantId: string, id: string): Promise<void> {
   await deps.store.transaction(async (tx) => {
     const existing = await getDevice(tx, tenantId, id);
+    await revokeDeviceCredentials(tx, existing, 'cessationOfOperation', deps.now().toISOString());
     await tx.deleteDevice(tenantId, existing.id);
     await deps.feed.deviceWritten(tx, tenantId, existing, undefined);
   });

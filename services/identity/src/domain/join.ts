@@ -11,6 +11,7 @@ import { drsErrors } from '../errors.js';
 import { StoreConflictError, type DeviceRecord, type TenantRecord, type TrustType, type UserRecord } from '../store/store.js';
 import type { IdentityDeps } from './deps.js';
 import { issueDeviceCertificate } from './device-certificates.js';
+import { revokeDeviceCredentials } from './device-revocation.js';
 import { managementHandoff } from './tenants.js';
 
 const JOIN_TYPES: Record<number, { trustType: TrustType; joined: boolean }> = {
@@ -84,6 +85,10 @@ export async function joinDevice(
       if (current) {
         // A concurrent join chose another device id than the one in the new certificate.
         if (current.deviceId !== deviceId) throw drsErrors.deviceConflict();
+        // The object keeps its id; the certificate and tokens of the previous join die.
+        if (current.certThumbprint && current.certThumbprint !== certThumbprint) {
+          await revokeDeviceCredentials(tx, current, 'superseded', at);
+        }
         await tx.updateDevice(tenant.id, current.id, joinedState);
         const joined = { ...current, ...joinedState };
         await deps.feed.deviceWritten(tx, tenant.id, current, joined);

@@ -2,15 +2,17 @@
  * The directory part of the Graph surface: devices, users, organization. The token's
  * tenant decides whose directory is read; an id from another tenant is simply not found.
  */
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { GRAPH_RESOURCE, ROLES } from '@baton/contracts';
 import { graphErrorHandler, graphErrors, requireRole } from '@baton/kit';
 import { AccessTokenRejected, bearerToken, verifyAccessToken, type VerifiedAccess } from '../domain/access-tokens.js';
-import { deleteDevice, deviceQuery, getDevice, getDeviceByDeviceId, graphDevice, listDevices, patchDevice, upsertDevice } from '../domain/devices.js';
+import { complianceErrors, MDM_OWNED_DEVICE_PROPERTIES } from '../domain/compliance.js';
+import { deleteDevice, deviceQuery, getDevice, getDeviceByDeviceId, graphDevice, listDevices, patchDevice, upsertDevice, type DeviceUpsert } from '../domain/devices.js';
 import { getUser, graphOrganization, graphUser, listUsers, userQuery } from '../domain/directory.js';
 import type { IdentityRouteOptions } from './context.js';
+import { registerComplianceRoutes } from './compliance.js';
 import { registerGroupRoutes } from './groups.js';
 
 const DEVICE_READ = [ROLES.devicesReadWrite, 'Device.Read.All', ROLES.directoryRead, 'Directory.ReadWrite.All'];
@@ -34,9 +36,30 @@ const DevicePatchBody = Type.Object(
     operatingSystem: Type.Optional(Type.String({ maxLength: 64 })),
     operatingSystemVersion: Type.Optional(Type.String({ maxLength: 64 })),
     accountEnabled: Type.Optional(Type.Boolean()),
+    deviceOwnership: Type.Optional(Type.Union([Type.Literal('Company'), Type.Literal('Personal')])),
+    enrollmentProfileName: Type.Optional(Type.String({ maxLength: 256 })),
+    extensionAttributes: Type.Optional(
+      Type.Record(Type.String({ maxLength: 32 }), Type.Union([Type.String({ maxLength: 1024 }), Type.Null()]), { maxProperties: 15 }),
+    ),
   },
   { additionalProperties: true },
 );
+type DevicePatchInput = Static<typeof DevicePatchBody>;
+
+/** The body's writable attributes; compliance belongs to the MDM application's handoff. */
+function deviceUpsertOf(body: DevicePatchInput & Record<string, unknown>): DeviceUpsert {
+  if (MDM_OWNED_DEVICE_PROPERTIES.some((name) => body[name] !== undefined)) throw complianceErrors.notMdmApplication();
+  return {
+    displayName: body.displayName,
+    physicalIds: body.physicalIds,
+    operatingSystem: body.operatingSystem,
+    operatingSystemVersion: body.operatingSystemVersion,
+    accountEnabled: body.accountEnabled,
+    deviceOwnership: body.deviceOwnership,
+    enrollmentProfileName: body.enrollmentProfileName,
+    extensionAttributes: body.extensionAttributes,
+  };
+}
 
 /** `devices(deviceId='…')`: the router hands over everything after `=`, quotes included. */
 function alternateKey(raw: string): string {
@@ -110,19 +133,12 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
     async (request, reply) => {
       const tenant = caller(request, DEVICE_WRITE);
       const deviceId = alternateKey(request.params.key);
-      const b = request.body;
       const { created, mergedInto, device } = await upsertDevice(
         deps.store,
         deps.feed,
         tenant.id,
         deviceId,
-        {
-          displayName: b.displayName,
-          physicalIds: b.physicalIds,
-          operatingSystem: b.operatingSystem,
-          operatingSystemVersion: b.operatingSystemVersion,
-          accountEnabled: b.accountEnabled,
-        },
+        deviceUpsertOf(request.body),
         wantsCreate(request.headers.prefer),
         deps.now(),
       );
@@ -136,14 +152,7 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
 
   app.patch('/graph/v1.0/devices/:id', { bodyLimit: 64 * 1024, schema: { params: IdParams, body: DevicePatchBody } }, async (request, reply) => {
     const tenant = caller(request, DEVICE_WRITE);
-    const b = request.body;
-    await patchDevice(deps, tenant.id, request.params.id, {
-      displayName: b.displayName,
-      physicalIds: b.physicalIds,
-      operatingSystem: b.operatingSystem,
-      operatingSystemVersion: b.operatingSystemVersion,
-      accountEnabled: b.accountEnabled,
-    });
+    await patchDevice(deps, tenant.id, request.params.id, deviceUpsertOf(request.body));
     return reply.code(204).send();
   });
 
@@ -175,4 +184,5 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
   });
 
   registerGroupRoutes(instance, deps, (request) => access.get(request)!);
+  registerComplianceRoutes(instance, deps, (request) => access.get(request)!);
 };

@@ -28,6 +28,9 @@ import {
   type SubscriptionRecord,
   StoreConflictError,
   type ApplicationRecord,
+  type ComplianceState,
+  type DeviceOwnership,
+  type RevokedCertificateRecord,
   type DevicePatch,
   type DeviceQuery,
   type DeviceRecord,
@@ -123,6 +126,12 @@ function deviceOf(row: Selectable<DevicesTable>): DeviceRecord {
     registeredAt: row.registered_at,
     createdAt: row.created_at,
     modifiedAt: row.modified_at,
+    mdmAppId: row.mdm_app_id,
+    deviceOwnership: row.device_ownership as DeviceOwnership | null,
+    enrollmentProfileName: row.enrollment_profile_name,
+    complianceExpiration: row.compliance_expiration,
+    complianceVersion: row.compliance_version === null ? null : Number(row.compliance_version),
+    extensionAttributes: row.extension_attributes ? (JSON.parse(row.extension_attributes) as Record<string, string>) : {},
   };
 }
 
@@ -146,6 +155,9 @@ function devicePatchRow(patch: DevicePatch): Partial<DevicesTable> {
   if (patch.approximateLastSignIn !== undefined) row.approximate_last_sign_in = patch.approximateLastSignIn;
   if (patch.registeredAt !== undefined) row.registered_at = patch.registeredAt;
   if (patch.modifiedAt !== undefined) row.modified_at = patch.modifiedAt;
+  if (patch.deviceOwnership !== undefined) row.device_ownership = patch.deviceOwnership;
+  if (patch.enrollmentProfileName !== undefined) row.enrollment_profile_name = patch.enrollmentProfileName;
+  if (patch.extensionAttributes !== undefined) row.extension_attributes = JSON.stringify(patch.extensionAttributes);
   return row;
 }
 
@@ -436,6 +448,72 @@ export class KyselyIdentityStore implements IdentityStore {
       .execute();
   }
 
+  async revokeDeviceRefreshTokens(tenantId: string, deviceObjectId: string) {
+    // Kept, like a revoked family, so that presenting one again is recognised as dead.
+    const result = await this.db
+      .updateTable('refresh_tokens')
+      .set({ rotated: 1, expires_at: new Date(0).toISOString() })
+      .where('tenant_id', '=', tenantId)
+      .where('device_id', '=', deviceObjectId)
+      .where('rotated', '=', 0)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async applyComplianceState(tenantId: string, id: string, state: ComplianceState) {
+    // One conditional statement, so two reports racing cannot both win out of order.
+    const result = await this.db
+      .updateTable('devices')
+      .set({
+        is_compliant: int(state.isCompliant),
+        is_managed: int(state.isManaged),
+        mdm_app_id: state.mdmAppId,
+        compliance_expiration: state.complianceExpiration,
+        compliance_version: state.version,
+        modified_at: state.modifiedAt,
+      })
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('compliance_version', 'is', null), eb('compliance_version', '<', state.version)]))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async revokeDeviceCertificate(r: RevokedCertificateRecord) {
+    await this.db
+      .insertInto('revoked_device_certificates')
+      .values({ tenant_id: r.tenantId, thumbprint: r.thumbprint, device_id: r.deviceId, reason: r.reason, revoked_at: r.revokedAt })
+      .onConflict((oc) => oc.columns(['tenant_id', 'thumbprint']).doNothing())
+      .execute();
+  }
+
+  async releaseDeviceCertificateHold(tenantId: string, thumbprint: string) {
+    await this.db
+      .deleteFrom('revoked_device_certificates')
+      .where('tenant_id', '=', tenantId)
+      .where('thumbprint', '=', thumbprint)
+      .where('reason', '=', 'certificateHold')
+      .execute();
+  }
+
+  async findRevokedDeviceCertificate(tenantId: string, thumbprint: string) {
+    const row = await this.db
+      .selectFrom('revoked_device_certificates')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('thumbprint', '=', thumbprint)
+      .executeTakeFirst();
+    return (
+      row && {
+        tenantId: row.tenant_id,
+        thumbprint: row.thumbprint,
+        deviceId: row.device_id,
+        reason: row.reason as RevokedCertificateRecord['reason'],
+        revokedAt: row.revoked_at,
+      }
+    );
+  }
+
   async findDevice(tenantId: string, id: string) {
     const row = await this.db
       .selectFrom('devices')
@@ -520,6 +598,12 @@ export class KyselyIdentityStore implements IdentityStore {
         registered_at: d.registeredAt,
         created_at: d.createdAt,
         modified_at: d.modifiedAt,
+        mdm_app_id: d.mdmAppId ?? null,
+        device_ownership: d.deviceOwnership ?? null,
+        enrollment_profile_name: d.enrollmentProfileName ?? null,
+        compliance_expiration: d.complianceExpiration ?? null,
+        compliance_version: d.complianceVersion ?? null,
+        extension_attributes: d.extensionAttributes && Object.keys(d.extensionAttributes).length > 0 ? JSON.stringify(d.extensionAttributes) : null,
       })
       .execute();
     await conflictsAsStoreErrors(insert);

@@ -157,9 +157,35 @@ const groups: Migration = {
   },
 };
 
+/**
+ * What management reports about a device (compliance, management, the MDM app), the
+ * Graph attributes an Autopilot deployment sets, and the certificates identity stopped
+ * trusting. `compliance_version` orders compliance reports: an older one never
+ * overwrites a newer one.
+ */
+const deviceState: Migration = {
+  async up(db: Kysely<any>) {
+    for (const column of ['mdm_app_id', 'device_ownership', 'enrollment_profile_name', 'compliance_expiration', 'extension_attributes']) {
+      await db.schema.alterTable('devices').addColumn(column, 'text').execute();
+    }
+    await db.schema.alterTable('devices').addColumn('compliance_version', 'bigint').execute();
+    await db.schema
+      .createTable('revoked_device_certificates')
+      .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id'))
+      .addColumn('thumbprint', 'text', (c) => c.notNull())
+      .addColumn('device_id', 'text', (c) => c.notNull())
+      .addColumn('reason', 'text', (c) => c.notNull())
+      .addColumn('revoked_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('revoked_device_certificates_pk', ['tenant_id', 'thumbprint'])
+      .execute();
+    await db.schema.createIndex('refresh_tokens_device').on('refresh_tokens').columns(['tenant_id', 'device_id']).execute();
+  },
+};
+
 /** Names sort in the order they apply. */
 export const identityMigrations: Record<string, Migration> = {
   '0001_identity': initial,
   '0002_outbox': outboxMigration,
   '0003_groups': groups,
+  '0004_device_state': deviceState,
 };

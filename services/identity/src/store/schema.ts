@@ -75,6 +75,21 @@ export interface DevicesTable {
   registered_at: string | null;
   created_at: string;
   modified_at: string;
+  mdm_app_id: string | null;
+  device_ownership: string | null;
+  enrollment_profile_name: string | null;
+  compliance_expiration: string | null;
+  /** bigint: PostgreSQL hands it back as a string. */
+  compliance_version: number | string | null;
+  extension_attributes: string | null;
+}
+
+export interface RevokedDeviceCertificatesTable {
+  tenant_id: string;
+  thumbprint: string;
+  device_id: string;
+  reason: string;
+  revoked_at: string;
 }
 
 export interface ProcessedMessagesTable {
@@ -137,5 +152,6 @@ export interface IdentityDatabase extends OutboxTable {
   applications: ApplicationsTable;
   refresh_tokens: RefreshTokensTable;
   devices: DevicesTable;
+  revoked_device_certificates: RevokedDeviceCertificatesTable;
   processed_messages: ProcessedMessagesTable;
 }

@@ -102,9 +102,42 @@ export interface DeviceRecord {
   registeredAt: string | null;
   createdAt: string;
   modifiedAt: string;
+  /** The MDM application that manages the device (set with its compliance reports). */
+  mdmAppId?: string | null;
+  deviceOwnership?: DeviceOwnership | null;
+  /** The Autopilot deployment profile the device was provisioned with. */
+  enrollmentProfileName?: string | null;
+  complianceExpiration?: string | null;
+  /** Orders compliance reports; absent until management first reports. */
+  complianceVersion?: number | null;
+  /** extensionAttribute1..15, only the ones set. */
+  extensionAttributes?: Record<string, string>;
 }
 
-export type DevicePatch = Partial<Omit<DeviceRecord, 'id' | 'tenantId' | 'deviceId' | 'createdAt' | 'ztdId'>>;
+export type DeviceOwnership = 'Company' | 'Personal';
+
+export type DevicePatch = Partial<Omit<DeviceRecord, 'id' | 'tenantId' | 'deviceId' | 'createdAt' | 'ztdId' | 'complianceVersion' | 'mdmAppId' | 'complianceExpiration'>>;
+
+/** What management reports about a device; written only through `applyComplianceState`. */
+export interface ComplianceState {
+  isCompliant: boolean;
+  isManaged: boolean;
+  mdmAppId: string;
+  complianceExpiration: string | null;
+  /** Strictly increasing per device on the reporter's side. */
+  version: number;
+  modifiedAt: string;
+}
+
+export interface RevokedCertificateRecord {
+  tenantId: string;
+  thumbprint: string;
+  /** Object id of the device the certificate was issued to. */
+  deviceId: string;
+  /** RFC 5280 reason names; a hold is lifted when the device is enabled again. */
+  reason: 'certificateHold' | 'cessationOfOperation' | 'superseded';
+  revokedAt: string;
+}
 
 /** Equality conditions a device listing can apply in the database. */
 export interface DeviceQuery {
@@ -203,6 +236,8 @@ export interface IdentityStore {
   /** Marks a live token rotated; false when it already was (a concurrent or replayed use). */
   markRefreshTokenRotated(tokenHash: string): Promise<boolean>;
   revokeRefreshTokenFamily(familyId: string): Promise<void>;
+  /** Kills every refresh token bound to the device (object id); returns how many were live. */
+  revokeDeviceRefreshTokens(tenantId: string, deviceObjectId: string): Promise<number>;
 
   findDevice(tenantId: string, id: string): Promise<DeviceRecord | undefined>;
   findDeviceByDeviceId(tenantId: string, deviceId: string): Promise<DeviceRecord | undefined>;
@@ -215,6 +250,16 @@ export interface IdentityStore {
   findDevicesByIds(tenantId: string, ids: string[]): Promise<DeviceRecord[]>;
   findUsersByIds(tenantId: string, ids: string[]): Promise<UserRecord[]>;
   deleteDevice(tenantId: string, id: string): Promise<void>;
+  /**
+   * Writes management's report when its version is newer than the stored one; false when
+   * the stored state is as new or newer (a redelivery or a late, older report).
+   */
+  applyComplianceState(tenantId: string, id: string, state: ComplianceState): Promise<boolean>;
+  /** Records a certificate identity no longer trusts (idempotent). */
+  revokeDeviceCertificate(record: RevokedCertificateRecord): Promise<void>;
+  findRevokedDeviceCertificate(tenantId: string, thumbprint: string): Promise<RevokedCertificateRecord | undefined>;
+  /** Lifts a certificateHold (other revocations are final). */
+  releaseDeviceCertificateHold(tenantId: string, thumbprint: string): Promise<void>;
 
   insertGroup(group: GroupRecord): Promise<void>;
   updateGroup(tenantId: string, id: string, patch: GroupPatch): Promise<void>;
