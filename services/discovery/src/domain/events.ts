@@ -5,10 +5,9 @@
  * (registration, assignment, profile download).
  */
 import { randomBytes } from 'node:crypto';
-import { parseTraceparent } from '@baton/kit';
+import { parseTraceparent, timeOrderedId } from '@baton/kit';
 import type { AutopilotDevice, DiscoveryEvent, EventOutcome, EventType } from '../store/types.js';
 import { nowIso, type DiscoveryDeps } from './deps.js';
-import { timeOrderedId } from './ids.js';
 
 /** How long events are kept. */
 export const EVENT_RETENTION_MS = 30 * 24 * 60 * 60_000;

@@ -3,13 +3,13 @@
  * processed while the client waits, so the answer already carries the final state; a
  * refused row is recorded with its Autopilot error code and creates nothing else.
  */
+import { timeOrderedId } from '@baton/kit';
 import { TOPICS, type PlaceholderDeviceRequested } from '@baton/contracts';
 import type { AutopilotDevice, DiscoveryEvent, ImportedDeviceIdentity, ImportState, OutboxWrite, RegisterOutcome } from '../store/types.js';
 import { IMPORT_ERRORS, discoveryErrors, type ImportError } from '../errors.js';
 import { nowIso, type DiscoveryDeps } from './deps.js';
 import { discoveryEvent, traceIdOf } from './events.js';
 import { parseBase64Binary, readHardwareHash } from './hardware-hash.js';
-import { timeOrderedId } from './ids.js';
 
 export interface ImportInput {
   serialNumber?: string | null;

@@ -12,6 +12,7 @@ import { complianceErrors, MDM_OWNED_DEVICE_PROPERTIES } from '../domain/complia
 import { deleteDevice, deviceQuery, getDevice, getDeviceByDeviceId, graphDevice, listDevices, patchDevice, upsertDevice, type DeviceUpsert } from '../domain/devices.js';
 import { getUser, graphOrganization, graphUser, listUsers, userQuery } from '../domain/directory.js';
 import type { IdentityRouteOptions } from './context.js';
+import { registerAuditLogRoutes } from './audit-logs.js';
 import { registerComplianceRoutes } from './compliance.js';
 import { registerGroupRoutes } from './groups.js';
 
@@ -185,4 +186,5 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
 
   registerGroupRoutes(instance, deps, (request) => access.get(request)!);
   registerComplianceRoutes(instance, deps, (request) => access.get(request)!);
+  registerAuditLogRoutes(instance, deps, (request) => access.get(request)!);
 };

@@ -13,6 +13,7 @@ import type {
   GroupsTable,
   IdentityDatabase,
   RefreshTokensTable,
+  SignInsTable,
   SubscriptionsTable,
   TenantsTable,
   UsersTable,
@@ -31,6 +32,9 @@ import {
   type ComplianceState,
   type DeviceOwnership,
   type RevokedCertificateRecord,
+  type SignInDetails,
+  type SignInQuery,
+  type SignInRecord,
   type DevicePatch,
   type DeviceQuery,
   type DeviceRecord,
@@ -132,6 +136,19 @@ function deviceOf(row: Selectable<DevicesTable>): DeviceRecord {
     complianceExpiration: row.compliance_expiration,
     complianceVersion: row.compliance_version === null ? null : Number(row.compliance_version),
     extensionAttributes: row.extension_attributes ? (JSON.parse(row.extension_attributes) as Record<string, string>) : {},
+  };
+}
+
+function signInOf(row: Selectable<SignInsTable>): SignInRecord {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    createdAt: row.created_at,
+    userId: row.user_id,
+    appId: row.app_id,
+    errorCode: Number(row.error_code),
+    conditionalAccessStatus: row.conditional_access_status as SignInRecord['conditionalAccessStatus'],
+    details: JSON.parse(row.body) as SignInDetails,
   };
 }
 
@@ -494,6 +511,35 @@ export class KyselyIdentityStore implements IdentityStore {
       .where('thumbprint', '=', thumbprint)
       .where('reason', '=', 'certificateHold')
       .execute();
+  }
+
+  async insertSignIn(e: SignInRecord) {
+    await this.db
+      .insertInto('sign_ins')
+      .values({
+        id: e.id,
+        tenant_id: e.tenantId,
+        created_at: e.createdAt,
+        user_id: e.userId,
+        app_id: e.appId,
+        error_code: e.errorCode,
+        conditional_access_status: e.conditionalAccessStatus,
+        body: JSON.stringify(e.details),
+      })
+      .execute();
+  }
+
+  async listSignIns(tenantId: string, query: SignInQuery) {
+    let q = this.db.selectFrom('sign_ins').selectAll().where('tenant_id', '=', tenantId);
+    if (query.userId !== undefined) q = q.where('user_id', '=', query.userId);
+    if (query.appId !== undefined) q = q.where('app_id', '=', query.appId);
+    if (query.beforeId !== undefined) q = q.where('id', '<', query.beforeId);
+    return (await q.orderBy('id', 'desc').limit(query.limit).execute()).map(signInOf);
+  }
+
+  async findSignIn(tenantId: string, id: string) {
+    const row = await this.db.selectFrom('sign_ins').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+    return row && signInOf(row);
   }
 
   async findRevokedDeviceCertificate(tenantId: string, thumbprint: string) {

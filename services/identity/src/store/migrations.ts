@@ -182,10 +182,31 @@ const deviceState: Migration = {
   },
 };
 
+/** Every token request that reached a user decision, with the conditional access result. */
+const signInLog: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('sign_ins')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id'))
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text')
+      .addColumn('app_id', 'text', (c) => c.notNull())
+      .addColumn('error_code', 'integer', (c) => c.notNull())
+      .addColumn('conditional_access_status', 'text', (c) => c.notNull())
+      .addColumn('body', 'text', (c) => c.notNull())
+      .execute();
+    // Newest first per tenant (ids are time ordered), optionally one user's.
+    await db.schema.createIndex('sign_ins_tenant').on('sign_ins').columns(['tenant_id', 'id']).execute();
+    await db.schema.createIndex('sign_ins_user').on('sign_ins').columns(['tenant_id', 'user_id', 'id']).execute();
+  },
+};
+
 /** Names sort in the order they apply. */
 export const identityMigrations: Record<string, Migration> = {
   '0001_identity': initial,
   '0002_outbox': outboxMigration,
   '0003_groups': groups,
   '0004_device_state': deviceState,
+  '0005_sign_in_log': signInLog,
 };

@@ -92,6 +92,18 @@ export interface RevokedDeviceCertificatesTable {
   revoked_at: string;
 }
 
+export interface SignInsTable {
+  id: string;
+  tenant_id: string;
+  created_at: string;
+  user_id: string | null;
+  app_id: string;
+  error_code: number;
+  conditional_access_status: string;
+  /** The rest of the record, as JSON. */
+  body: string;
+}
+
 export interface ProcessedMessagesTable {
   id: string;
   topic: string;
@@ -153,5 +165,6 @@ export interface IdentityDatabase extends OutboxTable {
   refresh_tokens: RefreshTokensTable;
   devices: DevicesTable;
   revoked_device_certificates: RevokedDeviceCertificatesTable;
+  sign_ins: SignInsTable;
   processed_messages: ProcessedMessagesTable;
 }

@@ -160,6 +160,42 @@ export interface UserQuery {
   limit: number;
 }
 
+/** One entry of the sign-in log; `details` is stored as given. */
+export interface SignInRecord {
+  id: string;
+  tenantId: string;
+  createdAt: string;
+  userId: string | null;
+  appId: string;
+  /** 0 for success, else the AADSTS number the caller got. */
+  errorCode: number;
+  conditionalAccessStatus: 'success' | 'failure' | 'notApplied';
+  details: SignInDetails;
+}
+
+export interface SignInDetails {
+  userPrincipalName: string | null;
+  userDisplayName: string | null;
+  appDisplayName: string | null;
+  resourceId: string | null;
+  ipAddress: string | null;
+  clientAppUsed: string;
+  isInteractive: boolean;
+  correlationId: string;
+  failureReason: string | null;
+  authenticationMethods: string[];
+  device: { deviceId: string; displayName: string; operatingSystem: string | null; isCompliant: boolean; isManaged: boolean; trustType: string | null } | null;
+  appliedConditionalAccessPolicies: Array<{ id: string; displayName: string; enforcedGrantControls: string[]; enforcedSessionControls: string[]; result: string }>;
+}
+
+export interface SignInQuery {
+  userId?: string;
+  appId?: string;
+  /** Only entries older than this id (keyset paging, newest first). */
+  beforeId?: string;
+  limit: number;
+}
+
 export type MemberType = 'device' | 'user';
 export type MembershipSource = 'static' | 'dynamic';
 export type ProcessingState = 'On' | 'Paused';
@@ -292,6 +328,11 @@ export interface IdentityStore {
   deleteSubscription(id: string): Promise<void>;
   /** Live subscriptions of the tenant on any of `resources` (canonical spellings). */
   subscriptionsOn(tenantId: string, resources: string[], now: string): Promise<SubscriptionRecord[]>;
+
+  insertSignIn(entry: SignInRecord): Promise<void>;
+  /** Newest first. */
+  listSignIns(tenantId: string, query: SignInQuery): Promise<SignInRecord[]>;
+  findSignIn(tenantId: string, id: string): Promise<SignInRecord | undefined>;
 
   /** Writes outbox rows in this store's transaction. */
   enqueue(rows: OutboxTable['outbox'][]): Promise<void>;

@@ -1,6 +1,6 @@
 /**
- * Ids for rows discovery writes in bulk (devices and their Azure AD device ids, imported
- * identities, events). A random UUID lands each row on a different page of every index keyed
+ * Ids for rows written in bulk or read newest first (devices, imported identities, event
+ * and sign-in logs). A random UUID lands each row on a different page of every index keyed
  * by it, so a large import rewrites most of those indexes on each commit; a UUIDv7 (RFC 9562)
  * leads with the millisecond, so rows written together share the rightmost pages. It is still
  * an opaque GUID to clients, with 74 random bits.

@@ -1,0 +1,47 @@
+/** Graph's `auditLogs/signIns`, newest first. Shares the Graph scope's token check. */
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { ROLES } from '@baton/contracts';
+import { requireRole } from '@baton/kit';
+import type { IdentityDeps } from '../domain/deps.js';
+import { getSignIn, graphSignIn, listSignIns } from '../domain/sign-in-log.js';
+import type { AccessOf } from './groups.js';
+
+const SIGN_IN_READ = [ROLES.auditLogRead, ROLES.directoryRead];
+const Query = Type.Object(
+  {
+    $filter: Type.Optional(Type.String({ maxLength: 2000 })),
+    $top: Type.Optional(Type.String({ maxLength: 10 })),
+    $skiptoken: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: true },
+);
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+export function registerAuditLogRoutes(instance: FastifyInstance, deps: IdentityDeps, accessOf: AccessOf): void {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+  const context = (entity: string) => deps.urls.graph(`$metadata#${entity}`);
+
+  app.get('/graph/v1.0/auditLogs/signIns', { schema: { querystring: Query } }, async (request) => {
+    const { tenant, claims } = accessOf(request);
+    requireRole(claims, SIGN_IN_READ);
+    const q = request.query;
+    const { signIns, nextSkiptoken } = await listSignIns(deps.store, tenant.id, q.$filter, q.$top, q.$skiptoken);
+    const body: Record<string, unknown> = { '@odata.context': context('auditLogs/signIns'), value: signIns.map(graphSignIn) };
+    if (nextSkiptoken) {
+      const next = new URLSearchParams();
+      if (q.$filter) next.set('$filter', q.$filter);
+      if (q.$top) next.set('$top', q.$top);
+      next.set('$skiptoken', nextSkiptoken);
+      body['@odata.nextLink'] = deps.urls.graph(`auditLogs/signIns?${next.toString()}`);
+    }
+    return body;
+  });
+
+  app.get('/graph/v1.0/auditLogs/signIns/:id', { schema: { params: IdParams } }, async (request) => {
+    const { tenant, claims } = accessOf(request);
+    requireRole(claims, SIGN_IN_READ);
+    return { '@odata.context': context('auditLogs/signIns/$entity'), ...graphSignIn(await getSignIn(deps.store, tenant.id, request.params.id)) };
+  });
+}
