@@ -7,8 +7,8 @@ import { identityGraphErrors } from '../errors.js';
 import { StoreConflictError, ztdIdFromPhysicalIds, type DeviceOwnership, type DevicePatch, type DeviceQuery, type DeviceRecord, type IdentityStore } from '../store/store.js';
 import { releaseDeviceCredentials, revokeDeviceCredentials } from './device-revocation.js';
 import { isGuid } from './ids.js';
-import { parseListQuery } from './list-query.js';
-import { skiptokenFor } from './paging.js';
+import { parseDeviceFilter } from './device-filter.js';
+import { PagingError, parsePage, skiptokenFor } from './paging.js';
 import type { IdentityDeps } from './deps.js';
 import type { DirectoryFeed } from './notifications/feed.js';
 
@@ -233,34 +233,17 @@ export async function getDeviceByDeviceId(store: IdentityStore, tenantId: string
   return device;
 }
 
-const DEVICE_FILTER_PROPERTIES: Record<string, keyof DeviceQuery> = {
-  id: 'id',
-  deviceid: 'deviceId',
-  displayname: 'displayName',
-  trusttype: 'trustType',
-  operatingsystem: 'operatingSystem',
-  accountenabled: 'accountEnabled',
-};
-
-export function deviceQuery(filter: string | undefined, top: string | undefined, skiptoken: string | undefined): DeviceQuery {
-  const { limit, afterId, clauses } = parseListQuery(filter, top, skiptoken);
-  const query: DeviceQuery = { limit, afterId };
-  for (const clause of clauses) {
-    const property = clause.property.toLowerCase();
-    if (clause.kind === 'any-eq') {
-      if (property !== 'physicalids' || typeof clause.value !== 'string' || query.physicalId !== undefined) {
-        throw identityGraphErrors.unsupportedQuery(`Unsupported lambda filter on '${clause.property}'.`);
-      }
-      query.physicalId = clause.value;
-      continue;
-    }
-    const key = DEVICE_FILTER_PROPERTIES[property];
-    if (!key) throw identityGraphErrors.unsupportedQuery(`Filtering on '${clause.property}' is not supported.`);
-    if ((key === 'accountEnabled') !== (typeof clause.value === 'boolean')) {
-      throw identityGraphErrors.unsupportedQuery(`'${clause.property}' is compared with a value of the wrong type.`);
-    }
-    (query as unknown as Record<string, unknown>)[key] = clause.value;
+/** `/devices` query options: keyset paging by id and a `$filter` run in SQL. */
+export function deviceQuery(filter: string | undefined, top: string | undefined, skiptoken: string | undefined, eventual = false): DeviceQuery {
+  let page;
+  try {
+    page = parsePage(top, skiptoken);
+  } catch (error) {
+    if (error instanceof PagingError) throw identityGraphErrors.invalidValue(error.message);
+    throw error;
   }
+  const query: DeviceQuery = { limit: page.top, afterId: page.afterId };
+  if (filter !== undefined) query.filter = parseDeviceFilter(filter, eventual);
   return query;
 }
 

@@ -168,6 +168,48 @@ for (const backend of backends()) {
       }
     });
 
+    test("$filter runs Entra's device queries in the database; advanced ones and $count need ConsistencyLevel: eventual", async () => {
+      const tag = `T${newGuid().slice(0, 6)}`;
+      const ids = [newGuid(), newGuid(), newGuid()];
+      for (const [i, deviceId] of ids.entries()) {
+        const res = await graph(
+          'PATCH',
+          `/graph/v1.0/devices(deviceId='${deviceId}')`,
+          discoveryToken,
+          { displayName: `${tag}-${i}`, physicalIds: [`[ZTDID]:${newGuid()}`, `[OrderID]:${tag}${i === 2 ? 'x' : ''}`], operatingSystem: 'Windows' },
+          { prefer: 'create-if-missing' },
+        );
+        assert.equal(res.statusCode, 201, res.body);
+      }
+      const eventual = { consistencylevel: 'eventual' };
+      const list = async (query: string, headers: Record<string, string> = {}) => {
+        const res = await graph('GET', `/graph/v1.0/devices?${query}`, discoveryToken, undefined, headers);
+        assert.equal(res.statusCode, 200, `${query}: ${res.body}`);
+        return res.json() as { value: Array<{ deviceId: string }>; '@odata.count'?: number };
+      };
+      const names = (body: { value: Array<{ deviceId: string }> }) => body.value.map((d) => d.deviceId).sort();
+
+      const tagged = await list(`$filter=physicalIds/any(p:startswith(p,'[OrderID]:${tag}'))`);
+      assert.deepEqual(names(tagged), [...ids].sort());
+      const exact = await list(`$filter=physicalIds/any(p:p eq '[OrderID]:${tag}') and startswith(displayName,'${tag}')`);
+      assert.deepEqual(names(exact), [ids[0], ids[1]].sort());
+      const withZtd = await list(`$filter=physicalIds/any(p:startswith(p,'[ZTDID]')) and startswith(displayName,'${tag}')&$count=true`, eventual);
+      assert.equal(withZtd['@odata.count'], 3);
+
+      const countWithout = await graph('GET', `/graph/v1.0/devices?$count=true`, discoveryToken);
+      assert.equal(countWithout.statusCode, 400);
+      const neWithout = await graph('GET', `/graph/v1.0/devices?$filter=displayName ne '${tag}-0'`, discoveryToken);
+      assert.equal(neWithout.statusCode, 400);
+      assert.match(neWithout.json().error.message, /ConsistencyLevel/);
+      const ne = await list(`$filter=startswith(displayName,'${tag}') and displayName ne '${tag}-0'&$count=true`, eventual);
+      assert.deepEqual(names(ne), [ids[1], ids[2]].sort());
+      assert.equal(ne['@odata.count'], 2);
+      for (const bad of [`$filter=contains(displayName,'${tag}')`, `$filter=physicalIds eq 'x'`, `$filter=physicalIds/all(p:p eq 'x')`, `$filter=isCompliant gt true`]) {
+        const res = await graph('GET', `/graph/v1.0/devices?${bad}`, discoveryToken, undefined, eventual);
+        assert.equal(res.statusCode, 400, `${bad}: ${res.body}`);
+      }
+    });
+
     test('organization carries verified domain and branding', async () => {
       const res = await graph('GET', '/graph/v1.0/organization', discoveryToken);
       assert.equal(res.statusCode, 200);

@@ -25,6 +25,7 @@ const ListQuery = Type.Object(
     $filter: Type.Optional(Type.String({ maxLength: 2000 })),
     $top: Type.Optional(Type.String({ maxLength: 10 })),
     $skiptoken: Type.Optional(Type.String({ maxLength: 200 })),
+    $count: Type.Optional(Type.String({ maxLength: 10 })),
   },
   { additionalProperties: true },
 );
@@ -60,6 +61,18 @@ function deviceUpsertOf(body: DevicePatchInput & Record<string, unknown>): Devic
     enrollmentProfileName: body.enrollmentProfileName,
     extensionAttributes: body.extensionAttributes,
   };
+}
+
+function isEventual(header: string | string[] | undefined): boolean {
+  return typeof header === 'string' && header.trim().toLowerCase() === 'eventual';
+}
+
+/** Entra counts directory objects only for advanced queries (`ConsistencyLevel: eventual`). */
+function wantsCount(raw: string | undefined, eventual: boolean): boolean {
+  if (raw === undefined || raw.toLowerCase() === 'false') return false;
+  if (raw.toLowerCase() !== 'true') throw graphErrors.badRequest(`Invalid value '${raw.slice(0, 20)}' for $count: use true or false.`);
+  if (!eventual) throw graphErrors.badRequest('$count is not currently supported without the ConsistencyLevel: eventual header.');
+  return true;
 }
 
 /** `devices(deviceId='…')`: the router hands over everything after `=`, quotes included. */
@@ -104,12 +117,18 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
   app.get('/graph/v1.0/devices', { schema: { querystring: ListQuery } }, async (request) => {
     const tenant = caller(request, DEVICE_READ);
     const q = request.query;
-    const { devices, nextSkiptoken } = await listDevices(deps.store, tenant.id, deviceQuery(q.$filter, q.$top, q.$skiptoken));
-    const body: Record<string, unknown> = { '@odata.context': context('devices'), value: devices.map(graphDevice) };
+    const eventual = isEventual(request.headers.consistencylevel);
+    const count = wantsCount(q.$count, eventual);
+    const query = deviceQuery(q.$filter, q.$top, q.$skiptoken, eventual);
+    const { devices, nextSkiptoken } = await listDevices(deps.store, tenant.id, query);
+    const body: Record<string, unknown> = { '@odata.context': context('devices') };
+    if (count) body['@odata.count'] = await deps.store.countDevices(tenant.id, query.filter);
+    body.value = devices.map(graphDevice);
     if (nextSkiptoken) {
       const next = new URLSearchParams();
       if (q.$filter) next.set('$filter', q.$filter);
       if (q.$top) next.set('$top', q.$top);
+      if (count) next.set('$count', 'true');
       next.set('$skiptoken', nextSkiptoken);
       body['@odata.nextLink'] = deps.urls.graph(`devices?${next.toString()}`);
     }

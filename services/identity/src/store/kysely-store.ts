@@ -18,6 +18,7 @@ import type {
   TenantsTable,
   UsersTable,
 } from './schema.js';
+import { DEVICE_ODATA_PROPERTIES } from './odata-maps.js';
 import {
   type GroupMemberRecord,
   type GroupPatch,
@@ -609,6 +610,7 @@ export class KyselyIdentityStore implements IdentityStore {
     if (query.operatingSystem !== undefined) q = q.where('operating_system', '=', query.operatingSystem);
     if (query.accountEnabled !== undefined) q = q.where('account_enabled', '=', int(query.accountEnabled));
     if (query.afterId !== undefined) q = q.where('id', '>', query.afterId);
+    q = applyODataFilter(q, query.filter, DEVICE_ODATA_PROPERTIES, this.dialect);
     q = q.orderBy('id');
     if (query.physicalId === undefined) return (await q.limit(query.limit).execute()).map(deviceOf);
     // JSON text narrows the candidates; the exact element match happens on the parsed array.
@@ -618,6 +620,12 @@ export class KyselyIdentityStore implements IdentityStore {
       .map(deviceOf)
       .filter((d) => d.physicalIds.includes(query.physicalId!))
       .slice(0, query.limit);
+  }
+
+  async countDevices(tenantId: string, filter: FilterNode | undefined) {
+    const q = this.db.selectFrom('devices').select((eb) => eb.fn.countAll().as('n')).where('tenant_id', '=', tenantId);
+    const row = await applyODataFilter(q, filter, DEVICE_ODATA_PROPERTIES, this.dialect).executeTakeFirst();
+    return Number(row?.n ?? 0);
   }
 
   async insertDevice(d: DeviceRecord) {

@@ -149,6 +149,8 @@ export interface DeviceQuery {
   accountEnabled?: boolean;
   /** Exact element of physicalIds. */
   physicalId?: string;
+  /** A vetted Graph `$filter`, run in SQL. */
+  filter?: FilterNode;
   /** Only ids greater than this (keyset paging). */
   afterId?: string;
   limit: number;
@@ -280,6 +282,7 @@ export interface IdentityStore {
   findDeviceByZtdId(tenantId: string, ztdId: string): Promise<DeviceRecord | undefined>;
   findDeviceByThumbprint(tenantId: string, thumbprint: string): Promise<DeviceRecord | undefined>;
   listDevices(tenantId: string, query: DeviceQuery): Promise<DeviceRecord[]>;
+  countDevices(tenantId: string, filter: FilterNode | undefined): Promise<number>;
   insertDevice(device: DeviceRecord): Promise<void>;
   updateDevice(tenantId: string, id: string, patch: DevicePatch): Promise<void>;
 
