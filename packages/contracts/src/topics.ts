@@ -12,12 +12,19 @@ export interface PlaceholderDeviceRequested {
   displayName: string;
 }
 
-/** management → identity: the compliance result management evaluated. */
+/**
+ * management → identity, through management's outbox: the compliance result management
+ * evaluated, delivered as a DeviceComplianceReport to IDENTITY_PATHS.complianceState.
+ */
 export interface ComplianceStateReported {
   tenantId: string;
+  /** The Entra device id (the `deviceid` claim management enrolled the device with). */
   deviceId: string;
   isCompliant: boolean;
   isManaged: boolean;
+  complianceExpirationDateTime?: string | null;
+  /** Orders reports of one device; identity keeps the newest. */
+  version: number;
   evaluatedDateTime: string;
 }
 

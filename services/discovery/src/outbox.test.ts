@@ -61,6 +61,7 @@ for (const kind of databaseKinds()) {
         physicalIds: [`[ZTDID]:${ztdId}`, '[OrderID]:Kiosk'],
         operatingSystem: 'Windows',
         accountEnabled: true,
+        deviceOwnership: 'Company',
       });
       assert.equal(await discovery.runtime.drainOutbox(), 0, 'a delivered message is not sent again');
       assert.equal((await discovery.runtime.store.getDevice(tid, ztdId))?.placeholderDelivered, true);

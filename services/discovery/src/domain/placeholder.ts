@@ -17,7 +17,8 @@ export function placeholderBody(message: PlaceholderMessage): Record<string, unk
   const physicalIds = [`[ZTDID]:${message.ztdId}`];
   if (message.groupTag) physicalIds.push(`[OrderID]:${message.groupTag}`);
   if (message.purchaseOrderId) physicalIds.push(`[PurchaseOrderId]:${message.purchaseOrderId}`);
-  return { displayName: message.displayName, physicalIds, operatingSystem: 'Windows', accountEnabled: true };
+  // Autopilot registers corporate devices: Entra shows their placeholders as company-owned.
+  return { displayName: message.displayName, physicalIds, operatingSystem: 'Windows', accountEnabled: true, deviceOwnership: 'Company' };
 }
 
 /**
