@@ -36,6 +36,7 @@ export const ROLES = {
   usersReadWrite: 'User.ReadWrite.All',
   groupsReadWrite: 'Group.ReadWrite.All',
   directoryRead: 'Directory.Read.All',
+  conditionalAccessReadWrite: 'Policy.ReadWrite.ConditionalAccess',
 } as const;
 
 export type RoleName = (typeof ROLES)[keyof typeof ROLES];

@@ -11,6 +11,7 @@ import { AccessTokenRejected, bearerToken, verifyAccessToken, type VerifiedAcces
 import { deleteDevice, deviceQuery, getDevice, getDeviceByDeviceId, graphDevice, listDevices, patchDevice, upsertDevice } from '../domain/devices.js';
 import { getUser, graphOrganization, graphUser, listUsers, userQuery } from '../domain/directory.js';
 import type { IdentityRouteOptions } from './context.js';
+import { registerConditionalAccessRoutes } from './conditional-access.js';
 import { registerGroupRoutes } from './groups.js';
 
 const DEVICE_READ = [ROLES.devicesReadWrite, 'Device.Read.All', ROLES.directoryRead, 'Directory.ReadWrite.All'];
@@ -175,4 +176,5 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
   });
 
   registerGroupRoutes(instance, deps, (request) => access.get(request)!);
+  registerConditionalAccessRoutes(instance, deps, (request) => access.get(request)!);
 };
