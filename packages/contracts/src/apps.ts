@@ -37,6 +37,7 @@ export const ROLES = {
   groupsReadWrite: 'Group.ReadWrite.All',
   directoryRead: 'Directory.Read.All',
   auditLogRead: 'AuditLog.Read.All',
+  conditionalAccessReadWrite: 'Policy.ReadWrite.ConditionalAccess',
 } as const;
 
 export type RoleName = (typeof ROLES)[keyof typeof ROLES];

@@ -14,6 +14,7 @@ import { getUser, graphOrganization, graphUser, listUsers, userQuery } from '../
 import type { IdentityRouteOptions } from './context.js';
 import { registerAuditLogRoutes } from './audit-logs.js';
 import { registerComplianceRoutes } from './compliance.js';
+import { registerConditionalAccessRoutes } from './conditional-access.js';
 import { registerGroupRoutes } from './groups.js';
 
 const DEVICE_READ = [ROLES.devicesReadWrite, 'Device.Read.All', ROLES.directoryRead, 'Directory.ReadWrite.All'];
@@ -206,4 +207,5 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
   registerGroupRoutes(instance, deps, (request) => access.get(request)!);
   registerComplianceRoutes(instance, deps, (request) => access.get(request)!);
   registerAuditLogRoutes(instance, deps, (request) => access.get(request)!);
+  registerConditionalAccessRoutes(instance, deps, (request) => access.get(request)!);
 };

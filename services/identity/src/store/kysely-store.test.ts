@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { openDatabase, outboxStats, enqueueOutbox, type Database } from '@baton/kit';
+import { parseFilter } from '@baton/protocols';
 import { backends, testContext, type TestContext } from '../testing/harness.js';
 import { KyselyIdentityStore } from './kysely-store.js';
 import { identityMigrations } from './migrations.js';
@@ -197,6 +198,41 @@ for (const backend of backends()) {
       assert.equal(await store.markMessageProcessed(id, 'topic'), false);
       await enqueueOutbox(database.db, 'x', { a: 1 });
       assert.equal((await outboxStats(database.db)).pending, 1);
+    });
+
+    test('conditional access objects: per tenant, JSON body round-trips, $filter on state, keyset paging', async () => {
+      const a = tenant();
+      const b = tenant();
+      await store.insertTenant(a);
+      await store.insertTenant(b);
+      const ids = [randomUUID(), randomUUID(), randomUUID()].sort();
+      const body = { displayName: 'Block legacy', conditions: { users: { includeUsers: ['All'] } }, nested: [1, 'two', null] };
+      for (const [i, id] of ids.entries()) {
+        await store.insertConditionalAccess('policies', {
+          id: id.toUpperCase(),
+          tenantId: a.id,
+          displayName: `Policy ${i}`,
+          kind: i === 1 ? 'disabled' : 'enabled',
+          body,
+          createdAt: at,
+          modifiedAt: null,
+        });
+      }
+      const found = await store.findConditionalAccess('policies', a.id, ids[0]!.toUpperCase());
+      assert.deepEqual(found, { id: ids[0], tenantId: a.id, displayName: 'Policy 0', kind: 'enabled', body, createdAt: at, modifiedAt: null });
+      assert.equal(await store.findConditionalAccess('policies', b.id, ids[0]!), undefined, 'another tenant does not see it');
+      assert.equal(await store.findConditionalAccess('namedLocations', a.id, ids[0]!), undefined, 'locations are a separate table');
+      const enabled = await store.listConditionalAccess('policies', a.id, { filter: parseFilter("state eq 'ENABLED'") });
+      assert.deepEqual(enabled.map((r) => r.id), [ids[0], ids[2]]);
+      const page = await store.listConditionalAccess('policies', a.id, { afterId: ids[0], limit: 1 });
+      assert.deepEqual(page.map((r) => r.id), [ids[1]]);
+      assert.equal(await store.updateConditionalAccess('policies', { ...found!, tenantId: b.id, kind: 'disabled' }), false, 'no cross-tenant update');
+      assert.equal(await store.updateConditionalAccess('policies', { ...found!, displayName: 'Renamed', kind: 'disabled', body: { x: 1 }, modifiedAt: at }), true);
+      assert.deepEqual(await store.findConditionalAccess('policies', a.id, ids[0]!), { ...found!, displayName: 'Renamed', kind: 'disabled', body: { x: 1 }, modifiedAt: at });
+      assert.equal(await store.deleteConditionalAccess('policies', b.id, ids[0]!), false);
+      assert.equal(await store.deleteConditionalAccess('policies', a.id, ids[0]!), true);
+      assert.equal(await store.deleteConditionalAccess('policies', a.id, ids[0]!), false);
+      assert.equal((await store.listConditionalAccess('policies', a.id, {})).length, 2);
     });
   });
 }

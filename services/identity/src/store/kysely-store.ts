@@ -8,6 +8,7 @@ import { applyODataFilter, type Dialect, type ODataPropertyMap, type OutboxTable
 import type { FilterNode } from '@baton/protocols';
 import type {
   ApplicationsTable,
+  ConditionalAccessObjectsTable,
   DevicesTable,
   GroupMembersTable,
   GroupsTable,
@@ -20,6 +21,9 @@ import type {
 } from './schema.js';
 import { DEVICE_ODATA_PROPERTIES } from './odata-maps.js';
 import {
+  type ConditionalAccessQuery,
+  type ConditionalAccessRecord,
+  type ConditionalAccessTable,
   type GroupMemberRecord,
   type GroupPatch,
   type GroupQuery,
@@ -268,6 +272,37 @@ export const GROUP_FILTER_PROPERTIES: ODataPropertyMap = {
   membershipRuleProcessingState: { column: 'membership_rule_processing_state', type: 'string', caseInsensitive: true },
   createdDateTime: { column: 'created_at', type: 'datetime' },
 };
+
+/** `$filter` on conditional access policies and named locations. */
+export const CONDITIONAL_ACCESS_FILTER_PROPERTIES: Record<ConditionalAccessTable, ODataPropertyMap> = {
+  policies: {
+    id: { column: 'id', type: 'string', caseInsensitive: true },
+    displayName: { column: 'display_name', type: 'string', caseInsensitive: true },
+    state: { column: 'kind', type: 'string', caseInsensitive: true },
+    createdDateTime: { column: 'created_at', type: 'datetime' },
+    modifiedDateTime: { column: 'modified_at', type: 'datetime' },
+  },
+  namedLocations: {
+    id: { column: 'id', type: 'string', caseInsensitive: true },
+    displayName: { column: 'display_name', type: 'string', caseInsensitive: true },
+    createdDateTime: { column: 'created_at', type: 'datetime' },
+    modifiedDateTime: { column: 'modified_at', type: 'datetime' },
+  },
+};
+
+const CA_TABLES = { policies: 'ca_policies', namedLocations: 'ca_named_locations' } as const;
+
+function conditionalAccessOf(row: Selectable<ConditionalAccessObjectsTable>): ConditionalAccessRecord {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    displayName: row.display_name,
+    kind: row.kind,
+    body: JSON.parse(row.body),
+    createdAt: row.created_at,
+    modifiedAt: row.modified_at,
+  };
+}
 
 /** Keeps IN lists well under SQLite's and PostgreSQL's bound-parameter limits. */
 const CHUNK = 500;
@@ -894,6 +929,55 @@ export class KyselyIdentityStore implements IdentityStore {
       .where('expires_at', '>', now)
       .execute();
     return rows.map(subscriptionOf);
+  }
+
+  async listConditionalAccess(table: ConditionalAccessTable, tenantId: string, query: ConditionalAccessQuery) {
+    let q = this.db.selectFrom(CA_TABLES[table]).selectAll().where('tenant_id', '=', tenantId);
+    q = applyODataFilter(q, query.filter, CONDITIONAL_ACCESS_FILTER_PROPERTIES[table], this.dialect);
+    if (query.afterId !== undefined) q = q.where('id', '>', query.afterId);
+    q = q.orderBy('id');
+    if (query.limit !== undefined) q = q.limit(query.limit);
+    return (await q.execute()).map(conditionalAccessOf);
+  }
+
+  async findConditionalAccess(table: ConditionalAccessTable, tenantId: string, id: string) {
+    const row = await this.db
+      .selectFrom(CA_TABLES[table])
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id.toLowerCase())
+      .executeTakeFirst();
+    return row && conditionalAccessOf(row);
+  }
+
+  async insertConditionalAccess(table: ConditionalAccessTable, r: ConditionalAccessRecord) {
+    await this.db
+      .insertInto(CA_TABLES[table])
+      .values({
+        id: r.id.toLowerCase(),
+        tenant_id: r.tenantId,
+        display_name: r.displayName,
+        kind: r.kind,
+        body: JSON.stringify(r.body),
+        created_at: r.createdAt,
+        modified_at: r.modifiedAt,
+      })
+      .execute();
+  }
+
+  async updateConditionalAccess(table: ConditionalAccessTable, r: ConditionalAccessRecord) {
+    const result = await this.db
+      .updateTable(CA_TABLES[table])
+      .set({ display_name: r.displayName, kind: r.kind, body: JSON.stringify(r.body), modified_at: r.modifiedAt })
+      .where('tenant_id', '=', r.tenantId)
+      .where('id', '=', r.id.toLowerCase())
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async deleteConditionalAccess(table: ConditionalAccessTable, tenantId: string, id: string) {
+    const result = await this.db.deleteFrom(CA_TABLES[table]).where('tenant_id', '=', tenantId).where('id', '=', id.toLowerCase()).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
   }
 
   async enqueue(rows: OutboxTable['outbox'][]) {

@@ -202,6 +202,25 @@ const signInLog: Migration = {
   },
 };
 
+/** Conditional access policies and named locations, one JSON body per object. */
+const conditionalAccess: Migration = {
+  async up(db: Kysely<any>) {
+    for (const table of ['ca_policies', 'ca_named_locations']) {
+      await db.schema
+        .createTable(table)
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id'))
+        .addColumn('display_name', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('modified_at', 'text')
+        .execute();
+      await db.schema.createIndex(`${table}_tenant_id`).on(table).columns(['tenant_id', 'id']).execute();
+    }
+  },
+};
+
 /** Names sort in the order they apply. */
 export const identityMigrations: Record<string, Migration> = {
   '0001_identity': initial,
@@ -209,4 +228,5 @@ export const identityMigrations: Record<string, Migration> = {
   '0003_groups': groups,
   '0004_device_state': deviceState,
   '0005_sign_in_log': signInLog,
+  '0006_conditional_access': conditionalAccess,
 };

@@ -154,7 +154,20 @@ export interface SubscriptionsTable {
   created_at: string;
 }
 
+/** ca_policies and ca_named_locations share this shape; `kind` is the state or the location's @odata.type. */
+export interface ConditionalAccessObjectsTable {
+  id: string;
+  tenant_id: string;
+  display_name: string;
+  kind: string;
+  body: string;
+  created_at: string;
+  modified_at: string | null;
+}
+
 export interface IdentityDatabase extends OutboxTable {
+  ca_policies: ConditionalAccessObjectsTable;
+  ca_named_locations: ConditionalAccessObjectsTable;
   groups: GroupsTable;
   group_rule_properties: GroupRulePropertiesTable;
   group_members: GroupMembersTable;

@@ -250,6 +250,30 @@ export interface SubscriptionRecord {
   createdAt: string;
 }
 
+/**
+ * A conditional access policy or named location: the validated Graph body as JSON (the
+ * domain's normalized shape), with the columns lists filter and order on.
+ */
+export interface ConditionalAccessRecord {
+  id: string;
+  tenantId: string;
+  displayName: string;
+  /** Policies: the state; named locations: the `@odata.type`. */
+  kind: string;
+  body: unknown;
+  createdAt: string;
+  modifiedAt: string | null;
+}
+
+export type ConditionalAccessTable = 'policies' | 'namedLocations';
+
+export interface ConditionalAccessQuery {
+  filter?: FilterNode;
+  afterId?: string;
+  /** undefined: all of the tenant's (the evaluator loads them whole). */
+  limit?: number;
+}
+
 export interface IdentityStore {
   /** Runs fn with a store bound to one transaction. */
   transaction<T>(fn: (store: IdentityStore) => Promise<T>): Promise<T>;
@@ -336,6 +360,13 @@ export interface IdentityStore {
   /** Newest first. */
   listSignIns(tenantId: string, query: SignInQuery): Promise<SignInRecord[]>;
   findSignIn(tenantId: string, id: string): Promise<SignInRecord | undefined>;
+  /** Conditional access objects of a tenant, in id order. */
+  listConditionalAccess(table: ConditionalAccessTable, tenantId: string, query: ConditionalAccessQuery): Promise<ConditionalAccessRecord[]>;
+  findConditionalAccess(table: ConditionalAccessTable, tenantId: string, id: string): Promise<ConditionalAccessRecord | undefined>;
+  insertConditionalAccess(table: ConditionalAccessTable, record: ConditionalAccessRecord): Promise<void>;
+  /** Replaces name, kind and body; false when the object does not exist in the tenant. */
+  updateConditionalAccess(table: ConditionalAccessTable, record: ConditionalAccessRecord): Promise<boolean>;
+  deleteConditionalAccess(table: ConditionalAccessTable, tenantId: string, id: string): Promise<boolean>;
 
   /** Writes outbox rows in this store's transaction. */
   enqueue(rows: OutboxTable['outbox'][]): Promise<void>;
