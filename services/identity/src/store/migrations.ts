@@ -1,5 +1,6 @@
 import { outboxMigration } from '@baton/kit';
 import type { Kysely, Migration } from 'kysely';
+import { signinMigration } from './signin-migration.js';
 
 const initial: Migration = {
   async up(db: Kysely<any>) {
@@ -162,4 +163,5 @@ export const identityMigrations: Record<string, Migration> = {
   '0001_identity': initial,
   '0002_outbox': outboxMigration,
   '0003_groups': groups,
+  '0004_signin': signinMigration,
 };
