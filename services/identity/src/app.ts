@@ -7,6 +7,8 @@ import { createApp, type BatonApp, type CreateAppOptions, type ServiceContext } 
 import { drsRoutes } from './routes/drs.js';
 import { graphRoutes } from './routes/graph.js';
 import { oauthRoutes } from './routes/oauth.js';
+import { signinRoutes } from './routes/signin.js';
+import { authenticationMethodRoutes } from './routes/authentication-methods.js';
 import type { IdentityRouteOptions } from './routes/context.js';
 import { createIdentityService, type IdentityRuntime, type IdentityServiceOptions } from './service.js';
 
@@ -15,6 +17,8 @@ export type IdentityPluginOptions = IdentityRouteOptions;
 /** Each protocol registers in a scope of its own, so each keeps its own error shape. */
 export const identityPlugin: FastifyPluginAsync<IdentityPluginOptions> = async (app, options) => {
   await app.register(oauthRoutes, options);
+  await app.register(signinRoutes, options);
+  await app.register(authenticationMethodRoutes, options);
   await app.register(drsRoutes, options);
   await app.register(graphRoutes, options);
 };

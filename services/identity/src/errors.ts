@@ -14,7 +14,12 @@ export type OAuthErrorCode =
   | 'unsupported_grant_type'
   | 'invalid_scope'
   | 'invalid_resource'
-  | 'invalid_tenant';
+  | 'invalid_tenant'
+  | 'authorization_pending'
+  | 'slow_down'
+  | 'expired_token'
+  | 'access_denied'
+  | 'temporarily_unavailable';
 
 export class OAuthError extends Error {
   constructor(
@@ -22,7 +27,9 @@ export class OAuthError extends Error {
     /** Entra's AADSTS number, without the prefix. */
     readonly aadsts: number,
     message: string,
-    readonly statusCode: 400 | 401 = 400,
+    readonly statusCode: 400 | 401 | 429 = 400,
+    /** Seconds a rate-limited caller should wait (sent as Retry-After). */
+    readonly retryAfterS?: number,
   ) {
     super(message);
     this.name = 'OAuthError';
@@ -71,6 +78,26 @@ export const oauthErrors = {
   deviceDisabled: () => new OAuthError('invalid_grant', 135011, 'Device used during the authentication is disabled.'),
   deviceCertificateRevoked: (reason: string) =>
     new OAuthError('invalid_grant', 50155, `Device authentication failed. The device certificate has been revoked (${reason}).`),
+  accountLocked: () =>
+    new OAuthError('invalid_grant', 50053, 'The account is locked because the user tried to sign in too many times with an incorrect user ID or password.'),
+  rateLimited: (retryAfterS: number) =>
+    new OAuthError('temporarily_unavailable', 50196, 'Too many sign-in attempts; wait before trying again.', 429, retryAfterS),
+  mfaRequired: () =>
+    new OAuthError('invalid_grant', 50076, 'Multi-factor authentication is required for this user; use an interactive flow (authorization code or device code).'),
+  codeInvalid: () => new OAuthError('invalid_grant', 70008, 'The provided authorization code has expired or is not valid.'),
+  codeRedeemed: () =>
+    new OAuthError('invalid_grant', 54005, 'The authorization code was already redeemed; the tokens issued from it have been revoked.'),
+  codeWrongClient: () => new OAuthError('invalid_grant', 70000, 'The authorization code was issued to a different client.'),
+  redirectMismatch: () =>
+    new OAuthError('invalid_grant', 50011, "The 'redirect_uri' does not match the one the authorization code was issued for."),
+  pkceMismatch: () =>
+    new OAuthError('invalid_grant', 501481, 'The code_verifier does not match the code_challenge supplied in the authorization request.'),
+  authorizationPending: () =>
+    new OAuthError('authorization_pending', 70016, 'OAuth 2.0 device flow error. Authorization is pending. Continue polling.'),
+  slowDown: () => new OAuthError('slow_down', 70016, 'The client is polling too fast; wait longer between polls.'),
+  expiredToken: () => new OAuthError('expired_token', 70019, 'The device code has expired.'),
+  deviceCodeDeclined: () => new OAuthError('access_denied', 70000, 'The user declined the sign-in.'),
+  deviceCodeInvalid: () => new OAuthError('invalid_grant', 70000, 'The device code is not valid.'),
 };
 
 /** OAuth error JSON as the Microsoft identity platform writes it. */

@@ -4,6 +4,7 @@
  */
 import { createSecretBox, openDatabase, OutboxRelay, type ServiceContext, type ServiceRuntime } from '@baton/kit';
 import type { IdentityDeps } from './domain/deps.js';
+import { registerApplication, type ApplicationInput } from './domain/applications.js';
 import { BatonTokenEndpoint } from './domain/grants.js';
 import { KeyRing } from './domain/signing-keys.js';
 import { bootstrapTenant, type BootstrapTenantInput, type BootstrapTenantResult } from './domain/tenants.js';
@@ -14,6 +15,9 @@ import { MembershipEngine, type MembershipEngineOptions } from './domain/members
 import { changeNotificationHandler } from './domain/notifications/delivery.js';
 import { CHANGE_NOTIFICATION_TOPIC, DirectoryFeed } from './domain/notifications/feed.js';
 import { KyselyIdentityStore } from './store/kysely-store.js';
+import { KyselySigninStore, type SigninDatabase } from './store/kysely-signin-store.js';
+import { DEFAULT_SIGNIN_POLICY, SigninLimits, type SigninPolicy } from './domain/signin-policy.js';
+import type { Kysely } from 'kysely';
 import { identityMigrations } from './store/migrations.js';
 import type { IdentityDatabase } from './store/schema.js';
 import type { IdentityStore } from './store/store.js';
@@ -26,6 +30,10 @@ export interface IdentityRuntime extends ServiceRuntime {
   readonly store: IdentityStore;
   /** Delivers every due outbox message now; returns how many were delivered. */
   drainOutbox(): Promise<number>;
+  /** Registers a client application with its redirect URIs (host CLI and tests). */
+  registerApplication(tenantId: string, input: ApplicationInput): Promise<{ appId: string }>;
+  /** The domain's dependencies, for tests that drive sign-in (TOTP enrolment) directly. */
+  readonly deps: IdentityDeps;
 }
 
 export interface IdentityServiceOptions {
@@ -36,6 +44,8 @@ export interface IdentityServiceOptions {
   /** Outbox backoff for attempt n (ms); tests shorten it. */
   outboxBackoffMs?: (attempt: number) => number;
   outboxPollMs?: number;
+  /** Lockout, rate limits and device-code timing (tests shorten them, benchmarks lift them). */
+  signin?: Partial<SigninPolicy>;
 }
 
 export async function createIdentityService(ctx: ServiceContext, options: IdentityServiceOptions = {}): Promise<IdentityRuntime> {
@@ -58,6 +68,9 @@ export async function createIdentityService(ctx: ServiceContext, options: Identi
     now,
     feed: new DirectoryFeed(new MembershipEngine(options.membership), now, () => relay.wake()),
     fetch: ctx.fetch,
+    // Sign-in tables live in identity's own database, beside the directory.
+    signin: new KyselySigninStore(database.db as unknown as Kysely<SigninDatabase>),
+    signinLimits: new SigninLimits({ ...DEFAULT_SIGNIN_POLICY, ...options.signin }),
   };
   const tokenEndpoint = options.tokenEndpoint?.(deps) ?? new BatonTokenEndpoint(deps);
   const relay = new OutboxRelay({
@@ -80,6 +93,12 @@ export async function createIdentityService(ctx: ServiceContext, options: Identi
     store,
     bootstrapTenant: (input) => bootstrapTenant(store, secrets, input, deps.now(), deps.feed),
     drainOutbox: () => relay.drain(),
+    deps,
+    async registerApplication(tenantId, input) {
+      const tenant = await store.findTenantById(tenantId);
+      if (!tenant) throw new Error(`No tenant ${tenantId}.`);
+      return registerApplication(deps, tenant, input);
+    },
     async start() {
       relay.start();
     },

@@ -1,6 +1,8 @@
 import type { Fetch, SecretBox, ServiceContext } from '@baton/kit';
 import type { DirectoryFeed } from './notifications/feed.js';
 import type { IdentityStore } from '../store/store.js';
+import type { SigninStore } from '../store/signin-store.js';
+import type { SigninLimits } from './signin-policy.js';
 import type { KeyRing } from './signing-keys.js';
 import type { IdentityUrls } from './urls.js';
 
@@ -16,4 +18,7 @@ export interface IdentityDeps {
   feed: DirectoryFeed;
   /** fetch for calls out to subscribers' notification endpoints. */
   fetch: Fetch;
+  /** Interactive sign-in: codes, TOTP, lockout; and its rate limits and policy. */
+  signin: SigninStore;
+  signinLimits: SigninLimits;
 }

@@ -1,36 +1,26 @@
 /**
- * Baton's own token endpoint: ROPC, client credentials, refresh with rotation and
- * replay detection, and the device-bound jwt-bearer grant.
+ * Baton's own token endpoint: ROPC, client credentials, authorization code with PKCE,
+ * device code (RFC 8628), refresh with rotation and replay detection, and the
+ * device-bound jwt-bearer grant. Every user token leaves through issueUserTokens.
  */
-import { ADMIN_APP_ROLES, DEVICE_JWT_BEARER_GRANT, GRAPH_RESOURCE } from '@baton/contracts';
+import { DEVICE_JWT_BEARER_GRANT } from '@baton/contracts';
 import { oauthErrors } from '../errors.js';
-import type { DeviceRecord, TenantRecord, UserRecord } from '../store/store.js';
+import type { DeviceRecord, TenantRecord } from '../store/store.js';
+import type { CodeRecord } from '../store/signin-store.js';
 import { authenticateClient, type AuthenticatedClient } from './clients.js';
+import { hashCode, pkceMatches } from './codes.js';
 import type { IdentityDeps } from './deps.js';
 import { verifyDeviceAssertion } from './device-assertion.js';
-import { decoyHash, verifyPassword } from './passwords.js';
-import { delegatedPermissions, grantedPermissions, parseScope, type ParsedScope } from './scopes.js';
+import { checkPassword } from './password-signin.js';
+import { parseScope } from './scopes.js';
 import type { TokenEndpoint, TokenRequest, TokenResponse } from './token-endpoint.js';
-import {
-  ACCESS_TOKEN_LIFETIME_S,
-  clientInfo,
-  hashRefreshToken,
-  mintAccessToken,
-  mintIdToken,
-  newRefreshToken,
-} from './tokens.js';
+import { ACCESS_TOKEN_LIFETIME_S, hashRefreshToken, mintAccessToken } from './tokens.js';
+import { confirmedTotp } from './totp.js';
+import { issueUserTokens } from './user-tokens.js';
 
-interface UserGrant {
-  tenant: TenantRecord;
-  client: AuthenticatedClient;
-  user: UserRecord;
-  scope: ParsedScope;
-  /** The scope string to remember with a refresh token. */
-  scopeText: string;
-  refresh: 'none' | 'new-family' | { familyId: string };
-  device?: DeviceRecord;
-  wantClientInfo: boolean;
-}
+export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+/** MSAL sends the short form (msal-common GrantType.DEVICE_CODE_GRANT). */
+const DEVICE_CODE_GRANT_SHORT = 'device_code';
 
 function required(params: TokenRequest['params'], name: string): string {
   const value = params[name];
@@ -39,13 +29,18 @@ function required(params: TokenRequest['params'], name: string): string {
 }
 
 export class BatonTokenEndpoint implements TokenEndpoint {
-  readonly grantTypes = ['password', 'client_credentials', 'refresh_token', DEVICE_JWT_BEARER_GRANT] as const;
+  readonly grantTypes = ['authorization_code', 'password', 'client_credentials', 'refresh_token', DEVICE_CODE_GRANT, DEVICE_JWT_BEARER_GRANT] as const;
 
   constructor(private readonly deps: IdentityDeps) {}
 
   async exchange(tenant: TenantRecord, request: TokenRequest): Promise<TokenResponse> {
     const grant = required(request.params, 'grant_type');
     switch (grant) {
+      case 'authorization_code':
+        return this.authorizationCode(tenant, request);
+      case DEVICE_CODE_GRANT:
+      case DEVICE_CODE_GRANT_SHORT:
+        return this.deviceCode(tenant, request);
       case 'password':
         return this.password(tenant, request);
       case 'client_credentials':
@@ -76,21 +71,94 @@ export class BatonTokenEndpoint implements TokenEndpoint {
     const scopeText = required(request.params, 'scope');
     const scope = parseScope(scopeText);
     const client = await this.client(tenant, request);
-    const user = await this.deps.store.findUserByUpn(tenant.id, username);
-    const valid = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
-    if (!user || !valid) throw oauthErrors.invalidCredentials();
-    if (!user.accountEnabled) throw oauthErrors.userDisabled();
-    return this.userTokens({
+    const outcome = await checkPassword(this.deps, tenant, username, password, request.ip ?? 'unknown');
+    if (!outcome.ok) {
+      if (outcome.reason === 'rate_limited') throw oauthErrors.rateLimited(outcome.retryAfterS);
+      if (outcome.reason === 'locked') throw oauthErrors.accountLocked();
+      if (outcome.reason === 'disabled') throw oauthErrors.userDisabled();
+      throw oauthErrors.invalidCredentials();
+    }
+    // A password alone cannot pass for a user who enrolled a second factor.
+    if (await confirmedTotp(this.deps, tenant.id, outcome.user.id)) throw oauthErrors.mfaRequired();
+    return issueUserTokens(this.deps, {
+      kind: 'password',
       tenant,
       client,
-      user,
+      user: outcome.user,
       scope,
       scopeText,
       refresh: scope.oidc.has('offline_access') ? 'new-family' : 'none',
       wantClientInfo: request.params.client_info === '1',
+      amr: ['pwd'],
+      authTime: this.deps.now().toISOString(),
     });
   }
 
+  private async authorizationCode(tenant: TenantRecord, request: TokenRequest): Promise<TokenResponse> {
+    const codeText = required(request.params, 'code');
+    const redirectUri = required(request.params, 'redirect_uri');
+    const verifier = request.params.code_verifier;
+    const client = await this.client(tenant, request);
+    const code = codeText.length <= 200 ? await this.deps.signin.findCode(hashCode(codeText)) : undefined;
+    if (!code || code.kind !== 'authorization_code' || code.tenantId !== tenant.id) throw oauthErrors.codeInvalid();
+    // Burn the code first: whatever happens next, it is never accepted twice.
+    if (!(await this.deps.signin.transitionCode(code.codeHash, 'approved', { status: 'redeemed' }))) {
+      if (code.familyId) await this.deps.store.revokeRefreshTokenFamily(code.familyId);
+      throw oauthErrors.codeRedeemed();
+    }
+    if (new Date(code.expiresAt) <= this.deps.now()) throw oauthErrors.codeInvalid();
+    if (code.clientId !== client.clientId) throw oauthErrors.codeWrongClient();
+    if (code.redirectUri !== redirectUri) throw oauthErrors.redirectMismatch();
+    if (!verifier) throw oauthErrors.missingParameter('code_verifier');
+    if (!code.codeChallenge || !pkceMatches(verifier, code.codeChallenge)) throw oauthErrors.pkceMismatch();
+    return this.codeTokens(tenant, client, code, request);
+  }
+
+  private async deviceCode(tenant: TenantRecord, request: TokenRequest): Promise<TokenResponse> {
+    const codeText = required(request.params, 'device_code');
+    const client = await this.client(tenant, request);
+    const signin = this.deps.signin;
+    const code = codeText.length <= 200 ? await signin.findCode(hashCode(codeText)) : undefined;
+    if (!code || code.kind !== 'device_code' || code.tenantId !== tenant.id || code.clientId !== client.clientId) {
+      throw oauthErrors.deviceCodeInvalid();
+    }
+    const now = this.deps.now();
+    if (new Date(code.expiresAt) <= now) throw oauthErrors.expiredToken();
+    if (code.status === 'redeemed') throw oauthErrors.deviceCodeInvalid();
+    // RFC 8628 §3.5: polling faster than the interval earns slow_down and a longer interval.
+    // A fifth of the interval is forgiven for timer jitter.
+    const tooSoon = code.lastPolledAt !== null && now.getTime() - new Date(code.lastPolledAt).getTime() < code.interval * 800;
+    await signin.recordPoll(code.codeHash, now.toISOString(), tooSoon ? code.interval + 5 : code.interval);
+    if (tooSoon) throw oauthErrors.slowDown();
+    if (code.status === 'pending') throw oauthErrors.authorizationPending();
+    if (code.status === 'denied') throw oauthErrors.deviceCodeDeclined();
+    if (!(await signin.transitionCode(code.codeHash, 'approved', { status: 'redeemed', familyId: code.familyId ?? undefined }))) {
+      throw oauthErrors.deviceCodeInvalid();
+    }
+    return this.codeTokens(tenant, client, code, request);
+  }
+
+  /** Tokens for a user who signed in on a page (authorization code or device code). */
+  private async codeTokens(tenant: TenantRecord, client: AuthenticatedClient, code: CodeRecord, request: TokenRequest): Promise<TokenResponse> {
+    const user = code.userId ? await this.deps.store.findUserById(tenant.id, code.userId) : undefined;
+    if (!user) throw oauthErrors.codeInvalid();
+    if (!user.accountEnabled) throw oauthErrors.userDisabled();
+    const scope = parseScope(code.scope);
+    const offline = scope.oidc.has('offline_access');
+    return issueUserTokens(this.deps, {
+      kind: code.kind === 'authorization_code' ? 'authorization_code' : 'device_code',
+      tenant,
+      client,
+      user,
+      scope,
+      scopeText: code.scope,
+      refresh: !offline ? 'none' : code.familyId ? { familyId: code.familyId, fresh: true } : 'new-family',
+      wantClientInfo: request.params.client_info === '1',
+      amr: code.amr,
+      authTime: code.authTime ?? this.deps.now().toISOString(),
+      nonce: code.nonce ?? undefined,
+    });
+  }
   private async clientCredentials(tenant: TenantRecord, request: TokenRequest): Promise<TokenResponse> {
     const scopeText = required(request.params, 'scope');
     const client = await this.client(tenant, request);
@@ -156,37 +224,19 @@ export class BatonTokenEndpoint implements TokenEndpoint {
       await store.revokeRefreshTokenFamily(record.familyId);
       throw oauthErrors.refreshTokenReplayed();
     }
-    return this.userTokens({ tenant, client, user, scope, scopeText, refresh: { familyId: record.familyId }, device, wantClientInfo });
-  }
-
-  private async userTokens(grant: UserGrant): Promise<TokenResponse> {
-    const { tenant, client, user, scope, device } = grant;
-    const resource = scope.resource ?? GRAPH_RESOURCE;
-    const scp = grantedPermissions(scope.permissions, delegatedPermissions(resource, user.isAdmin, ADMIN_APP_ROLES));
-    const accessToken = await mintAccessToken(this.deps, { tenant, client, user, resource, scp, deviceId: device?.deviceId });
-    const resourceScopes = scope.requested.length > 0 ? scope.requested : scp.map((p) => `${resource}/${p}`);
-    const response: TokenResponse = {
-      token_type: 'Bearer',
-      scope: [...resourceScopes, ...[...scope.oidc].filter((s) => s !== 'offline_access')].join(' '),
-      expires_in: ACCESS_TOKEN_LIFETIME_S,
-      ext_expires_in: ACCESS_TOKEN_LIFETIME_S,
-      access_token: accessToken,
-    };
-    if (grant.refresh !== 'none') {
-      const issued = newRefreshToken(this.deps, {
-        tenantId: tenant.id,
-        userId: user.id,
-        clientId: client.clientId,
-        scope: grant.scopeText,
-        deviceId: device?.id ?? null,
-        familyId: grant.refresh === 'new-family' ? undefined : grant.refresh.familyId,
-      });
-      await this.deps.store.insertRefreshToken(issued.record);
-      response.refresh_token = issued.token;
-      response.scope += ' offline_access';
-    }
-    if (scope.oidc.has('openid')) response.id_token = await mintIdToken(this.deps, tenant, client, user, scope.oidc);
-    if (grant.wantClientInfo) response.client_info = clientInfo(tenant.id, user.id);
-    return response;
+    const family = await this.deps.signin.findFamily(record.familyId);
+    return issueUserTokens(this.deps, {
+      kind: device ? 'device_bearer' : 'refresh_token',
+      tenant,
+      client,
+      user,
+      scope,
+      scopeText,
+      refresh: { familyId: record.familyId },
+      device,
+      wantClientInfo,
+      amr: family?.amr ?? ['pwd'],
+      authTime: family?.authTime ?? record.createdAt,
+    });
   }
 }

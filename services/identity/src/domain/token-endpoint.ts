@@ -11,6 +11,8 @@ export interface TokenRequest {
   params: Readonly<Record<string, string | undefined>>;
   /** Credentials from `Authorization: Basic`, when the client used client_secret_basic. */
   basic?: ClientCredentials;
+  /** The caller's address, for per-IP rate limits. */
+  ip?: string;
 }
 
 export interface TokenResponse {

@@ -18,6 +18,8 @@ export interface AccessTokenInput {
   scp?: string[];
   /** Object id of the authenticated device. */
   deviceId?: string;
+  /** How the user signed in (RFC 8176 values: pwd, mfa, ...). */
+  amr?: string[];
 }
 
 /** Object id of an application's service principal in a tenant. */
@@ -26,7 +28,7 @@ export function servicePrincipalId(tenantId: string, appId: string): string {
 }
 
 /** `sub` is pairwise: the same user looks different to different applications. */
-function pairwiseSubject(tenantId: string, oid: string, appId: string): string {
+export function pairwiseSubject(tenantId: string, oid: string, appId: string): string {
   return createHash('sha256').update(`${tenantId}:${oid}:${appId}`).digest('base64url').slice(0, 43);
 }
 
@@ -62,10 +64,27 @@ export async function mintAccessToken(deps: IdentityDeps, input: AccessTokenInpu
     claims.roles = client.roles;
   }
   if (input.deviceId) claims.deviceid = input.deviceId;
+  if (user && input.amr && input.amr.length > 0) claims.amr = input.amr;
   return sign(deps, tenant, claims);
 }
 
-export async function mintIdToken(deps: IdentityDeps, tenant: TenantRecord, client: AuthenticatedClient, user: UserRecord, oidc: Set<string>) {
+export interface IdTokenExtras {
+  amr?: string[];
+  nonce?: string;
+  /** Seconds since the epoch of the interactive sign-in. */
+  authTime?: number;
+  /** The sign-in session (the refresh-token family), which logout ends. */
+  sid?: string;
+}
+
+export async function mintIdToken(
+  deps: IdentityDeps,
+  tenant: TenantRecord,
+  client: AuthenticatedClient,
+  user: UserRecord,
+  oidc: Set<string>,
+  extras: IdTokenExtras = {},
+) {
   const now = Math.floor(deps.now().getTime() / 1000);
   const claims: Record<string, unknown> = {
     iss: deps.urls.issuer(tenant.id),
@@ -83,6 +102,10 @@ export async function mintIdToken(deps: IdentityDeps, tenant: TenantRecord, clie
     claims.preferred_username = user.upn;
   }
   if (oidc.has('email')) claims.email = user.upn;
+  if (extras.amr && extras.amr.length > 0) claims.amr = extras.amr;
+  if (extras.nonce) claims.nonce = extras.nonce;
+  if (extras.authTime) claims.auth_time = extras.authTime;
+  if (extras.sid) claims.sid = extras.sid;
   return sign(deps, tenant, claims);
 }
 

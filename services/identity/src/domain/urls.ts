@@ -23,6 +23,15 @@ export class IdentityUrls {
   authorize(tid: string): string {
     return `${this.root}/${tid}/oauth2/v2.0/authorize`;
   }
+  deviceCode(tid: string): string {
+    return `${this.root}/${tid}/oauth2/v2.0/devicecode`;
+  }
+  logout(tid: string): string {
+    return `${this.root}/${tid}/oauth2/v2.0/logout`;
+  }
+  userinfo(tid: string): string {
+    return `${this.root}/${tid}/openid/userinfo`;
+  }
   keys(tid: string): string {
     return this.root + IDENTITY_PATHS.keys(tid);
   }

@@ -269,7 +269,7 @@ for (const backend of backends()) {
       });
       assert.equal(big.statusCode, 400);
       assert.equal(big.json().error, 'invalid_request');
-      const grant = await token({ grant_type: 'authorization_code' });
+      const grant = await token({ grant_type: 'urn:ietf:params:oauth:grant-type:saml2-bearer' });
       assert.equal(grant.json().error, 'unsupported_grant_type');
     });
 

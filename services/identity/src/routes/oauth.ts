@@ -10,6 +10,8 @@ import { OAuthError, oauthErrorBody, oauthErrors } from '../errors.js';
 import { basicCredentials } from '../domain/clients.js';
 import { jwks, openidConfiguration } from '../domain/metadata.js';
 import { findTenant } from '../domain/tenants.js';
+import { startDeviceAuthorization } from '../domain/device-flow.js';
+import { userInfo, UserInfoRejected } from '../domain/userinfo.js';
 import { correlationId, type IdentityRouteOptions } from './context.js';
 
 const TenantParams = Type.Object({ tenant: Type.String({ minLength: 1, maxLength: 256 }) });
@@ -32,6 +34,7 @@ const TokenForm = Type.Object(
 export const TOKEN_BODY_LIMIT = 64 * 1024;
 
 function sendOAuthError(error: OAuthError, request: FastifyRequest, reply: FastifyReply) {
+  if (error.retryAfterS !== undefined) reply.header('retry-after', String(error.retryAfterS));
   reply
     .code(error.statusCode)
     .header('cache-control', 'no-store')
@@ -99,9 +102,46 @@ export const oauthRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
       const body = request.body ?? {};
       const params: Record<string, string | undefined> = Object.create(null);
       for (const [k, v] of Object.entries(body)) if (typeof v === 'string') params[k] = v;
-      const response = await tokenEndpoint.exchange(tenant, { params, basic: basicCredentials(request.headers.authorization) });
+      const response = await tokenEndpoint.exchange(tenant, { params, basic: basicCredentials(request.headers.authorization), ip: request.ip });
       reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
       return response;
     },
   );
+
+  // MSAL derives this path from the token endpoint (`/token` → `/devicecode`).
+  app.post(
+    '/:tenant/oauth2/v2.0/devicecode',
+    {
+      bodyLimit: TOKEN_BODY_LIMIT,
+      schema: { params: TenantParams, body: Type.Optional(TokenForm) },
+      preValidation: async (request) => {
+        if (!isForm(request)) throw oauthErrors.malformed("the body must be 'application/x-www-form-urlencoded'.");
+      },
+    },
+    async (request, reply) => {
+      const tenant = await tenantOf(request.params.tenant);
+      const params: Record<string, string | undefined> = Object.create(null);
+      for (const [k, v] of Object.entries(request.body ?? {})) if (typeof v === 'string') params[k] = v;
+      reply.header('cache-control', 'no-store');
+      return startDeviceAuthorization(deps, tenant, params);
+    },
+  );
+
+  // OpenID Connect userinfo (Entra serves it on Graph's host; Baton keeps it under the tenant).
+  const userinfo = async (request: FastifyRequest<{ Params: { tenant: string } }>, reply: FastifyReply) => {
+    const tenant = await tenantOf(request.params.tenant);
+    try {
+      reply.header('cache-control', 'no-store');
+      return await userInfo(deps, tenant, request.headers.authorization);
+    } catch (error) {
+      if (!(error instanceof UserInfoRejected)) throw error;
+      const description = error.message.replace(/["\\]/g, "'");
+      return reply
+        .code(401)
+        .header('www-authenticate', `Bearer error="invalid_token", error_description="${description}"`)
+        .send({ error: 'invalid_token', error_description: error.message });
+    }
+  };
+  app.get('/:tenant/openid/userinfo', { schema: { params: TenantParams } }, userinfo);
+  app.post('/:tenant/openid/userinfo', { bodyLimit: TOKEN_BODY_LIMIT, schema: { params: TenantParams } }, userinfo);
 };

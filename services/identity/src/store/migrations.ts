@@ -1,5 +1,6 @@
 import { outboxMigration } from '@baton/kit';
 import type { Kysely, Migration } from 'kysely';
+import { signinMigration } from './signin-migration.js';
 
 const initial: Migration = {
   async up(db: Kysely<any>) {
@@ -229,4 +230,5 @@ export const identityMigrations: Record<string, Migration> = {
   '0004_device_state': deviceState,
   '0005_sign_in_log': signInLog,
   '0006_conditional_access': conditionalAccess,
+  '0007_signin': signinMigration,
 };

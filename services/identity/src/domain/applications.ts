@@ -1,0 +1,39 @@
+/** Registration of a tenant's own applications (clients that sign users in). */
+import { randomUUID } from 'node:crypto';
+import type { TenantRecord } from '../store/store.js';
+import type { IdentityDeps } from './deps.js';
+
+export interface ApplicationInput {
+  displayName: string;
+  /** Exact redirect URIs; the authorization endpoint accepts nothing else. */
+  redirectUris: string[];
+  /** A confidential client's secret; public clients (native, device code) have none. */
+  secret?: string;
+  roles?: string[];
+  appId?: string;
+}
+
+export async function registerApplication(deps: IdentityDeps, tenant: TenantRecord, input: ApplicationInput): Promise<{ appId: string }> {
+  for (const uri of input.redirectUris) {
+    const url = new URL(uri);
+    // https only, except the loopback redirect native apps use (RFC 8252 §7.3).
+    const loopback = url.protocol === 'http:' && (url.hostname === '127.0.0.1' || url.hostname === '[::1]' || url.hostname === 'localhost');
+    if (url.protocol !== 'https:' && !loopback) throw new Error(`Redirect URI '${uri}' must use https (or http on the loopback address).`);
+    if (url.hash) throw new Error(`Redirect URI '${uri}' must not carry a fragment.`);
+  }
+  const appId = (input.appId ?? randomUUID()).toLowerCase();
+  const now = deps.now().toISOString();
+  await deps.store.upsertApplication({
+    tenantId: tenant.id,
+    appId,
+    displayName: input.displayName,
+    secretDigest: input.secret ? deps.secrets.digest(input.secret) : null,
+    roles: input.roles ?? [],
+    isPublic: !input.secret,
+    mdm: null,
+    createdAt: now,
+    modifiedAt: now,
+  });
+  for (const uri of input.redirectUris) await deps.signin.addRedirectUri(tenant.id, appId, uri);
+  return { appId };
+}
