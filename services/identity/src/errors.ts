@@ -19,7 +19,8 @@ export type OAuthErrorCode =
   | 'slow_down'
   | 'expired_token'
   | 'access_denied'
-  | 'temporarily_unavailable';
+  | 'temporarily_unavailable'
+  | 'interaction_required';
 
 export class OAuthError extends Error {
   constructor(

@@ -91,6 +91,7 @@ export class BatonTokenEndpoint implements TokenEndpoint {
       wantClientInfo: request.params.client_info === '1',
       amr: ['pwd'],
       authTime: this.deps.now().toISOString(),
+      ip: request.ip,
     });
   }
 
@@ -157,6 +158,7 @@ export class BatonTokenEndpoint implements TokenEndpoint {
       amr: code.amr,
       authTime: code.authTime ?? this.deps.now().toISOString(),
       nonce: code.nonce ?? undefined,
+      ip: request.ip,
     });
   }
   private async clientCredentials(tenant: TenantRecord, request: TokenRequest): Promise<TokenResponse> {
@@ -174,7 +176,7 @@ export class BatonTokenEndpoint implements TokenEndpoint {
   private async refreshToken(tenant: TenantRecord, request: TokenRequest): Promise<TokenResponse> {
     const token = required(request.params, 'refresh_token');
     const client = await this.client(tenant, request);
-    return this.redeem(tenant, client, token, request.params.scope, request.params.client_info === '1');
+    return this.redeem(tenant, client, token, request.params.scope, request.params.client_info === '1', request.ip);
   }
 
   private async deviceBearer(tenant: TenantRecord, request: TokenRequest): Promise<TokenResponse> {
@@ -189,7 +191,7 @@ export class BatonTokenEndpoint implements TokenEndpoint {
       clientSecret: request.params.client_secret,
     });
     const scope = typeof payload.scope === 'string' ? payload.scope : undefined;
-    const response = await this.redeem(tenant, client, payload.refresh_token, scope, request.params.client_info === '1', device);
+    const response = await this.redeem(tenant, client, payload.refresh_token, scope, request.params.client_info === '1', request.ip, device);
     await this.deps.store.updateDevice(tenant.id, device.id, { approximateLastSignIn: this.deps.now().toISOString() });
     return response;
   }
@@ -201,6 +203,7 @@ export class BatonTokenEndpoint implements TokenEndpoint {
     token: string,
     scopeParam: string | undefined,
     wantClientInfo: boolean,
+    ip: string | undefined,
     device?: DeviceRecord,
   ): Promise<TokenResponse> {
     const store = this.deps.store;
@@ -220,10 +223,12 @@ export class BatonTokenEndpoint implements TokenEndpoint {
     if (!user.accountEnabled) throw oauthErrors.userDisabled();
     const scopeText = scopeParam && scopeParam.trim() !== '' ? scopeParam : record.scope;
     const scope = parseScope(scopeText);
-    if (!(await store.markRefreshTokenRotated(record.tokenHash))) {
-      await store.revokeRefreshTokenFamily(record.familyId);
-      throw oauthErrors.refreshTokenReplayed();
-    }
+    const rotate = async () => {
+      if (!(await store.markRefreshTokenRotated(record.tokenHash))) {
+        await store.revokeRefreshTokenFamily(record.familyId);
+        throw oauthErrors.refreshTokenReplayed();
+      }
+    };
     const family = await this.deps.signin.findFamily(record.familyId);
     return issueUserTokens(this.deps, {
       kind: device ? 'device_bearer' : 'refresh_token',
@@ -237,6 +242,7 @@ export class BatonTokenEndpoint implements TokenEndpoint {
       wantClientInfo,
       amr: family?.amr ?? ['pwd'],
       authTime: family?.authTime ?? record.createdAt,
-    });
+      ip,
+    }, { afterAdmission: rotate });
   }
 }

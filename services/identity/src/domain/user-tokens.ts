@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { ADMIN_APP_ROLES, GRAPH_RESOURCE } from '@baton/contracts';
 import type { DeviceRecord, TenantRecord, UserRecord } from '../store/store.js';
+import { enforceConditionalAccess } from './access-decision.js';
 import type { AuthenticatedClient } from './clients.js';
 import type { IdentityDeps } from './deps.js';
 import { delegatedPermissions, grantedPermissions, type ParsedScope } from './scopes.js';
@@ -32,21 +33,45 @@ export interface UserGrant {
   /** When the user signed in interactively (ISO). */
   authTime: string;
   nonce?: string;
+  /** The caller's address: conditional access locations and the sign-in log read it. */
+  ip?: string;
+}
+
+export interface IssueOptions {
+  /**
+   * Runs once the user is admitted and before anything is issued: a refresh token rotates
+   * here, so a sign-in conditional access refuses does not burn it.
+   */
+  afterAdmission?: () => Promise<void>;
 }
 
 /**
- * The gate every user-token issuance passes. Conditional access
- * (`evaluateConditionalAccess`) belongs here: it sees the user, the client, the resource,
- * the device and how the user signed in, and throws an OAuthError to refuse.
+ * The gate every user-token issuance passes: conditional access sees the user, the client,
+ * the resource, the device and how the user signed in, logs the sign-in, and throws the
+ * OAuth error Entra answers with to refuse.
  */
-export async function admitUser(_deps: IdentityDeps, _grant: UserGrant, _resource: string): Promise<void> {
-  // No policy engine yet: every authenticated, enabled user is admitted.
+export async function admitUser(deps: IdentityDeps, grant: UserGrant, resource: string): Promise<void> {
+  await enforceConditionalAccess(deps, {
+    tenant: grant.tenant,
+    user: grant.user,
+    clientId: grant.client.clientId,
+    resource,
+    device: grant.device,
+    amr: grant.amr,
+    interactive: grant.kind === 'authorization_code' || grant.kind === 'device_code' || grant.kind === 'password',
+    // Entra counts native apps (public clients, the device's OOBE included) as desktop clients.
+    clientAppType: grant.client.confidential ? 'browser' : 'mobileAppsAndDesktopClients',
+    authenticationFlow: grant.kind === 'device_code' ? 'deviceCodeFlow' : undefined,
+    ipAddress: grant.ip,
+    correlationId: randomUUID(),
+  });
 }
 
-export async function issueUserTokens(deps: IdentityDeps, grant: UserGrant): Promise<TokenResponse> {
+export async function issueUserTokens(deps: IdentityDeps, grant: UserGrant, options: IssueOptions = {}): Promise<TokenResponse> {
   const { tenant, client, user, scope, device } = grant;
   const resource = scope.resource ?? GRAPH_RESOURCE;
   await admitUser(deps, grant, resource);
+  await options.afterAdmission?.();
   const scp = grantedPermissions(scope.permissions, delegatedPermissions(resource, user.isAdmin, ADMIN_APP_ROLES));
   const accessToken = await mintAccessToken(deps, { tenant, client, user, resource, scp, deviceId: device?.deviceId, amr: grant.amr });
   const resourceScopes = scope.requested.length > 0 ? scope.requested : scp.map((p) => `${resource}/${p}`);
