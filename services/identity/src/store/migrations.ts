@@ -157,9 +157,23 @@ const groups: Migration = {
   },
 };
 
+// One row per tenant whose stamp changes with every write that can change which rules its
+// dynamic groups have; the membership engine keeps the tenant's rules in memory while the
+// stamp it read them under is still the one stored, so replicas notice each other's changes.
+const ruleStamps: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('group_rule_stamps')
+      .addColumn('tenant_id', 'text', (c) => c.primaryKey())
+      .addColumn('stamp', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
 /** Names sort in the order they apply. */
 export const identityMigrations: Record<string, Migration> = {
   '0001_identity': initial,
   '0002_outbox': outboxMigration,
   '0003_groups': groups,
+  '0004_group_rule_stamps': ruleStamps,
 };

@@ -107,6 +107,11 @@ export interface GroupRulePropertiesTable {
   property: string;
 }
 
+export interface GroupRuleStampsTable {
+  tenant_id: string;
+  stamp: string;
+}
+
 export interface GroupMembersTable {
   group_id: string;
   member_id: string;
@@ -130,6 +135,7 @@ export interface SubscriptionsTable {
 export interface IdentityDatabase extends OutboxTable {
   groups: GroupsTable;
   group_rule_properties: GroupRulePropertiesTable;
+  group_rule_stamps: GroupRuleStampsTable;
   group_members: GroupMembersTable;
   subscriptions: SubscriptionsTable;
   tenants: TenantsTable;
