@@ -121,7 +121,9 @@ export class MembershipEngine {
     const byProperty = new Map<string, GroupRecord[]>();
     for (const group of groups) {
       for (const property of this.rules.get(group.membershipRule!).properties) {
-        byProperty.set(property, [...(byProperty.get(property) ?? []), group]);
+        const list = byProperty.get(property);
+        if (list) list.push(group);
+        else byProperty.set(property, [group]);
       }
     }
     const loaded: TenantRules = {
