@@ -2,7 +2,7 @@
  * The identity service's runtime: its own store (SQLite file or PostgreSQL schema),
  * its keys, its routes, and tenant bootstrap for the host process.
  */
-import { createSecretBox, openDatabase, OutboxRelay, type ServiceContext, type ServiceRuntime } from '@baton/kit';
+import { createSecretBox, openDatabase, OutboxRelay, startWalCheckpointer, type ServiceContext, type ServiceRuntime } from '@baton/kit';
 import type { IdentityDeps } from './domain/deps.js';
 import { registerApplication, type ApplicationInput } from './domain/applications.js';
 import { BatonTokenEndpoint } from './domain/grants.js';
@@ -56,6 +56,8 @@ export async function createIdentityService(ctx: ServiceContext, options: Identi
     schema: ctx.schema,
     migrations: identityMigrations,
   });
+  // Device writes keep memberships in their transaction; WAL checkpoints must not land on them.
+  const checkpointer = await startWalCheckpointer(database);
   const store = new KyselyIdentityStore(database.db, database.dialect);
   const secrets = createSecretBox(ctx.secretKey, 'identity');
   const now = options.now ?? (() => new Date());
@@ -106,6 +108,7 @@ export async function createIdentityService(ctx: ServiceContext, options: Identi
       if (stopped) return;
       stopped = true;
       await relay.stop();
+      await checkpointer.stop();
       await database.close();
     },
   };

@@ -138,7 +138,8 @@ class Evaluator {
   }
 }
 
-function field(record: Record<string, unknown>, name: string): unknown {
+/** A subject's property as rules read it: exact key first, then the first key equal ignoring case. */
+export function field(record: Record<string, unknown>, name: string): unknown {
   if (Object.prototype.hasOwnProperty.call(record, name)) return record[name];
   const lower = name.toLowerCase();
   for (const key of Object.keys(record)) if (key.toLowerCase() === lower) return record[key];
@@ -154,12 +155,13 @@ function isNullish(v: unknown): boolean {
   return Array.isArray(v) && v.length === 0;
 }
 
-function asArray(v: unknown): unknown[] {
+export function asArray(v: unknown): unknown[] {
   if (v === null || v === undefined) return [];
   return Array.isArray(v) ? v : [v];
 }
 
-function asText(v: unknown): string | undefined {
+/** The text a string comparison sees of a value, before lower-casing; undefined compares false. */
+export function asText(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? undefined : v.toISOString();

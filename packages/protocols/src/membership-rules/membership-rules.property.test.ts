@@ -6,6 +6,7 @@ import { RuleError } from './errors.js';
 import { evaluateRule } from './evaluate.js';
 import { formatRule } from './format.js';
 import { parseRule } from './parser.js';
+import { RuleIndex } from './rule-index.js';
 
 const TEXT_OPS: RuleOperator[] = ['eq', 'ne', 'startsWith', 'notStartsWith', 'endsWith', 'notEndsWith', 'contains', 'notContains', 'in', 'notIn'];
 const SAFE_PATTERNS = ['^Da.*', '.*vid', '^[A-Z]{3}-\\d+$', '(foo|bar)?baz', 'a\\\\b', '"quoted"', '`tick`'];
@@ -246,4 +247,55 @@ test('pathological inputs up to the length limit parse or fail quickly', () => {
   const node = parseRule(chain, { dialect: 'dynamicGroup' });
   assert.equal(evaluateRule(node, { city: 'a' }), true);
   assert.deepEqual(parseRule(formatRule(node), { dialect: 'dynamicGroup' }), node);
+});
+
+/** The texts a rule compares against, so subjects can be built that hit (or nearly hit) them. */
+function literals(node: RuleNode): string[] {
+  switch (node.kind) {
+    case 'and':
+    case 'or':
+      return [...literals(node.left), ...literals(node.right)];
+    case 'not':
+      return literals(node.operand);
+    case 'quantifier':
+      return literals(node.predicate);
+    case 'comparison': {
+      const v = node.value;
+      if (v.type === 'array') return v.items.map((i) => String(i.value));
+      return v.type === 'string' || v.type === 'number' ? [String(v.value)] : [];
+    }
+  }
+}
+
+/** A value made from the rules' own literals: exact, re-cased, extended, cut short, or in a collection. */
+function nearLiteral(pool: string[]): fc.Arbitrary<unknown> {
+  if (pool.length === 0) return subjectValue;
+  const one = fc.tuple(fc.constantFrom(...pool), fc.constantFrom('same', 'upper', 'suffix', 'cut'), fc.nat()).map(([t, how, n]) =>
+    how === 'upper' ? t.toUpperCase() : how === 'suffix' ? `${t}x${n}` : how === 'cut' ? t.slice(0, n % (t.length + 1)) : t,
+  );
+  return fc.oneof(one, fc.array(one, { maxLength: 3 }), fc.array(fc.array(one, { maxLength: 2 }), { maxLength: 2 }), subjectValue);
+}
+
+test('RuleIndex.candidates never leaves out a rule that holds for the subject', () => {
+  for (const { dialect, rules } of cases) {
+    const setup = fc.array(rules, { minLength: 1, maxLength: 6 }).chain((nodes) => {
+      const parsed = nodes.map((n) => parseRule(formatRule(n), { dialect }));
+      const pool = [...new Set(parsed.flatMap(literals))];
+      return fc.tuple(fc.constant(parsed), fc.dictionary(subjectKeys, nearLiteral(pool), { maxKeys: 12 }));
+    });
+    let held = 0;
+    fc.assert(
+      fc.property(setup, ([parsed, s]) => {
+        const candidates = new RuleIndex(parsed.map((node, i) => [i, node] as const)).candidates(s);
+        parsed.forEach((node, i) => {
+          if (!evaluateRule(node, s)) return;
+          held++;
+          assert.ok(candidates.has(i), `${formatRule(node)} holds for ${JSON.stringify(s)} but is not a candidate`);
+        });
+      }),
+      { numRuns: 600 },
+    );
+    // The property is only worth something if rules do hold for the generated subjects.
+    assert.ok(held > 100, `${dialect}: only ${held} rules held`);
+  }
 });

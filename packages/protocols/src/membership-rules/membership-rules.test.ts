@@ -6,6 +6,7 @@ import { evaluateRule } from './evaluate.js';
 import { formatRule } from './format.js';
 import { parseRule } from './parser.js';
 import { referencedProperties } from './referenced.js';
+import { RuleIndex } from './rule-index.js';
 
 const group = (rule: string) => parseRule(rule, { dialect: 'dynamicGroup' });
 const filter = (rule: string) => parseRule(rule, { dialect: 'deviceFilter' });
@@ -369,5 +370,31 @@ describe('referencedProperties', () => {
     assert.deepEqual([...referencedProperties(rule)].sort(), ['user.assignedPlans', 'user.city', 'user.department']);
     assert.deepEqual([...referencedProperties(group('(device.devicePhysicalIDs -any (_ -contains "[ZTDID]"))'))], ['device.devicePhysicalIds']);
     assert.deepEqual([...referencedProperties(filter('device.physicalIds -contains "x" -and device.extensionAttribute3 -eq "y"'))], ['device.physicalIds', 'device.extensionAttribute3']);
+  });
+});
+
+describe('RuleIndex', () => {
+  const rules: Record<string, string> = {
+    sales: '(device.devicePhysicalIds -any (_ -eq "[OrderID]:Sales"))',
+    kiosk: '(device.devicePhysicalIDs -any (_ -eq "[orderid]:KIOSK"))',
+    win10: 'device.deviceOSType -eq "Windows" -and device.deviceOSVersion -startsWith "10.0.1"',
+    win11: 'device.deviceOSType -eq "Windows" -and device.deviceOSVersion -startsWith "10.0.2"',
+    lab: 'device.displayName -startsWith "LAB-" -or device.displayName -in ["spare-1", "spare-2"]',
+    labTagged: '-not (device.displayName -notStartsWith "LAB-") -and (device.devicePhysicalIds -any (_ -startsWith "[OrderID]:"))',
+    autopilot: '(device.devicePhysicalIds -any (_ -contains "[ZTDId]"))',
+    notSales: '-not (device.devicePhysicalIds -any (_ -eq "[OrderID]:Sales"))',
+  };
+  const index = new RuleIndex(Object.entries(rules).map(([name, rule]) => [name, group(rule)] as const));
+  const candidates = (subject: Record<string, unknown>) => [...index.candidates(subject)].sort();
+
+  test('a device is a candidate only for the rules whose literals its values match, ignoring case', () => {
+    const device = { devicePhysicalIds: ['[ZTDID]:abc', '[OrderId]:SALES'], deviceOSType: 'windows', deviceOSVersion: '10.0.22631.1', displayName: 'PC-1' };
+    assert.deepEqual(candidates(device), ['autopilot', 'notSales', 'sales', 'win11']);
+    assert.deepEqual(candidates({ ...device, displayName: 'lab-7' }), ['autopilot', 'lab', 'labTagged', 'notSales', 'sales', 'win11']);
+    assert.deepEqual(candidates({ displayName: 'Spare-2' }), ['autopilot', 'lab', 'notSales']);
+  });
+
+  test('rules that a missing value satisfies, or that need -contains, are always candidates', () => {
+    assert.deepEqual(candidates({}), ['autopilot', 'notSales']);
   });
 });

@@ -2,6 +2,7 @@
  * IdentityStore on Kysely. The same queries run on SQLite and PostgreSQL: no
  * dialect-specific SQL beyond ON CONFLICT DO NOTHING and LIKE … ESCAPE, which both speak.
  */
+import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { ChangeType } from '@baton/contracts';
 import { applyODataFilter, type Dialect, type ODataPropertyMap, type OutboxTable } from '@baton/kit';
@@ -729,6 +730,21 @@ export class KyselyIdentityStore implements IdentityStore {
 
   async insertGroup(g: GroupRecord) {
     await this.db.insertInto('groups').values(groupRow(g)).execute();
+    await this.restampRules(g.tenantId);
+  }
+
+  /** A fresh random stamp: a rolled-back change can never leave a stamp that comes back later. */
+  private async restampRules(tenantId: string) {
+    await this.db
+      .insertInto('group_rule_stamps')
+      .values({ tenant_id: tenantId, stamp: randomUUID() })
+      .onConflict((oc) => oc.column('tenant_id').doUpdateSet((eb) => ({ stamp: eb.ref('excluded.stamp') })))
+      .execute();
+  }
+
+  async ruleStamp(tenantId: string) {
+    const row = await this.db.selectFrom('group_rule_stamps').select('stamp').where('tenant_id', '=', tenantId).executeTakeFirst();
+    return row?.stamp ?? '';
   }
 
   async updateGroup(tenantId: string, id: string, patch: GroupPatch) {
@@ -750,12 +766,16 @@ export class KyselyIdentityStore implements IdentityStore {
     for (const [from, to] of keys) if (patch[from] !== undefined) (row as Record<string, unknown>)[to] = full[to];
     if (Object.keys(row).length === 0) return;
     await this.db.updateTable('groups').set(row).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+    if (patch.membershipRule !== undefined || patch.membershipRuleProcessingState !== undefined || patch.ruleSubject !== undefined) {
+      await this.restampRules(tenantId);
+    }
   }
 
   async deleteGroup(tenantId: string, id: string) {
     await this.db.deleteFrom('group_members').where('tenant_id', '=', tenantId).where('group_id', '=', id).execute();
     await this.db.deleteFrom('group_rule_properties').where('tenant_id', '=', tenantId).where('group_id', '=', id).execute();
     await this.db.deleteFrom('groups').where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+    await this.restampRules(tenantId);
   }
 
   async findGroup(tenantId: string, id: string) {
@@ -785,6 +805,7 @@ export class KyselyIdentityStore implements IdentityStore {
 
   async setGroupRuleProperties(tenantId: string, groupId: string, properties: string[]) {
     await this.db.deleteFrom('group_rule_properties').where('tenant_id', '=', tenantId).where('group_id', '=', groupId).execute();
+    await this.restampRules(tenantId);
     const unique = [...new Set(properties.map((p) => p.toLowerCase()))];
     if (unique.length === 0) return;
     await this.db

@@ -222,6 +222,19 @@ const conditionalAccess: Migration = {
   },
 };
 
+// One row per tenant whose stamp changes with every write that can change which rules its
+// dynamic groups have; the membership engine keeps the tenant's rules in memory while the
+// stamp it read them under is still the one stored, so replicas notice each other's changes.
+const ruleStamps: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('group_rule_stamps')
+      .addColumn('tenant_id', 'text', (c) => c.primaryKey())
+      .addColumn('stamp', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
 /** Names sort in the order they apply. */
 export const identityMigrations: Record<string, Migration> = {
   '0001_identity': initial,
@@ -231,4 +244,5 @@ export const identityMigrations: Record<string, Migration> = {
   '0005_sign_in_log': signInLog,
   '0006_conditional_access': conditionalAccess,
   '0007_signin': signinMigration,
+  '0008_group_rule_stamps': ruleStamps,
 };

@@ -134,6 +134,11 @@ export interface GroupRulePropertiesTable {
   property: string;
 }
 
+export interface GroupRuleStampsTable {
+  tenant_id: string;
+  stamp: string;
+}
+
 export interface GroupMembersTable {
   group_id: string;
   member_id: string;
@@ -170,6 +175,7 @@ export interface IdentityDatabase extends OutboxTable {
   ca_named_locations: ConditionalAccessObjectsTable;
   groups: GroupsTable;
   group_rule_properties: GroupRulePropertiesTable;
+  group_rule_stamps: GroupRuleStampsTable;
   group_members: GroupMembersTable;
   subscriptions: SubscriptionsTable;
   tenants: TenantsTable;

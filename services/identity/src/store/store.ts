@@ -338,6 +338,12 @@ export interface IdentityStore {
    * `properties` (lower-cased `device.x`), or all of them when `properties` is 'all'.
    */
   findRuleGroups(tenantId: string, subject: MemberType, properties: string[] | 'all'): Promise<GroupRecord[]>;
+  /**
+   * A token that changes in every transaction that creates or deletes a group of the tenant
+   * or changes its rule, processing state or rule subject (never back to an earlier value),
+   * so a cache of the tenant's rules stays valid while the token does.
+   */
+  ruleStamp(tenantId: string): Promise<string>;
   /** Groups the object belongs to. */
   membershipsOf(tenantId: string, memberId: string): Promise<GroupMemberRecord[]>;
   listMemberOf(tenantId: string, memberId: string, afterId: string | undefined, limit: number): Promise<GroupRecord[]>;

@@ -4,10 +4,17 @@
  * it true (Entra's processing delay of minutes to hours is what this avoids).
  *
  * A write to one object re-evaluates only the groups whose rule reads a property that
- * changed (the rule index); creating or deleting an object touches every group about its
- * kind. A rule change recomputes that one group over the whole directory, in batches.
+ * changed and whose literals the object's new values match (the rule index), plus the
+ * groups it already belongs to, which it may have to leave; creating an object considers
+ * every group about its kind. A rule change recomputes that one group over the whole
+ * directory, in batches.
+ *
+ * A tenant's active rules live in memory, indexed, for as long as the store's rule stamp
+ * is the one they were read under: one point read per write instead of reading and
+ * decoding every group whose rule might care, and any replica's group change is seen by
+ * the next write on every replica.
  */
-import { evaluateRule } from '@baton/protocols';
+import { evaluateRule, RuleIndex } from '@baton/protocols';
 import type { DeviceRecord, GroupMemberRecord, GroupRecord, IdentityStore, MemberType, UserRecord } from '../../store/store.js';
 import { RuleCache } from './rules.js';
 import { changedRuleProperties, subjectOf, type RuleSubject } from './subject.js';
@@ -31,8 +38,21 @@ export interface MembershipEngineOptions {
 
 type DirectoryObject = DeviceRecord | UserRecord;
 
+/** One tenant's active rules about one kind of object, as of `stamp`. */
+interface TenantRules {
+  stamp: string;
+  groups: GroupRecord[];
+  /** Lower-cased `device.x` → the groups whose rule reads it. */
+  byProperty: Map<string, GroupRecord[]>;
+  index: RuleIndex<GroupRecord>;
+}
+
+/** Tenants whose rules stay cached; beyond it the least recently loaded one is dropped. */
+const TENANT_LIMIT = 1000;
+
 export class MembershipEngine {
   readonly rules = new RuleCache();
+  private readonly tenants = new Map<string, TenantRules>();
 
   constructor(private readonly options: MembershipEngineOptions = {}) {}
 
@@ -65,21 +85,57 @@ export class MembershipEngine {
     const subject = subjectOf(type, after);
     const properties = before ? changedRuleProperties(type, subjectOf(type, before), subject) : 'all';
     if (properties !== 'all' && properties.length === 0) return [];
-    const groups = await tx.findRuleGroups(tenantId, type, properties);
+    const rules = await this.tenantRules(tx, tenantId, type);
+    const groups = properties === 'all' ? rules.groups : readers(rules, properties);
     if (groups.length === 0) return [];
     const current = new Set(
       (before ? await tx.membershipsOf(tenantId, object.id) : []).filter((m) => m.source === 'dynamic').map((m) => m.groupId),
     );
+    // Groups outside both sets hold a rule that is false for the new values and a
+    // membership that is already absent: nothing to evaluate, nothing to write.
+    const candidates = rules.index.candidates(subject);
     const added: GroupMemberRecord[] = [];
     const removed: string[] = [];
     for (const group of groups) {
+      const member = current.has(group.id);
+      if (!member && !candidates.has(group)) continue;
       const wants = this.matches(group, subject);
-      if (wants && !current.has(group.id)) added.push({ groupId: group.id, memberId: object.id, memberType: type, tenantId, source: 'dynamic' });
-      else if (!wants && current.has(group.id)) removed.push(group.id);
+      if (wants && !member) added.push({ groupId: group.id, memberId: object.id, memberType: type, tenantId, source: 'dynamic' });
+      else if (!wants && member) removed.push(group.id);
     }
     if (added.length > 0) await tx.insertGroupMembers(added);
     for (const groupId of removed) await tx.deleteGroupMembers(tenantId, groupId, [object.id]);
     return [...added.map((m) => change(m.groupId, 'added')), ...removed.map((g) => change(g, 'removed'))];
+  }
+
+  /** The tenant's active rules, read again only when a group change restamped them. */
+  private async tenantRules(tx: IdentityStore, tenantId: string, type: MemberType): Promise<TenantRules> {
+    const key = `${type}:${tenantId}`;
+    // Stamp first, groups second: groups read after a concurrent restamp are newer than the
+    // stamp kept with them, which only costs a reload on the next write; the other order
+    // could keep old rules under the new stamp.
+    const stamp = await tx.ruleStamp(tenantId);
+    const cached = this.tenants.get(key);
+    if (cached && cached.stamp === stamp) return cached;
+    const groups = await tx.findRuleGroups(tenantId, type, 'all');
+    const byProperty = new Map<string, GroupRecord[]>();
+    for (const group of groups) {
+      for (const property of this.rules.get(group.membershipRule!).properties) {
+        const list = byProperty.get(property);
+        if (list) list.push(group);
+        else byProperty.set(property, [group]);
+      }
+    }
+    const loaded: TenantRules = {
+      stamp,
+      groups,
+      byProperty,
+      index: new RuleIndex(groups.map((g) => [g, this.rules.get(g.membershipRule!).ast] as const)),
+    };
+    this.tenants.delete(key);
+    if (this.tenants.size >= TENANT_LIMIT) this.tenants.delete(this.tenants.keys().next().value!);
+    this.tenants.set(key, loaded);
+    return loaded;
   }
 
   /**
@@ -147,4 +203,11 @@ export class MembershipEngine {
     this.options.onEvaluate?.(group.id);
     return evaluateRule(this.rules.get(group.membershipRule!).ast, subject);
   }
+}
+
+/** The groups whose rule reads one of the properties, each once, in load order. */
+function readers(rules: TenantRules, properties: string[]): GroupRecord[] {
+  if (properties.length === 1) return rules.byProperty.get(properties[0]!) ?? [];
+  const wanted = new Set(properties.flatMap((p) => rules.byProperty.get(p) ?? []));
+  return rules.groups.filter((g) => wanted.has(g));
 }
