@@ -4,7 +4,7 @@
  * protocol failure never throws: the result names the phase, the service that answered and
  * the error code in that service's protocol.
  */
-import { createHttpsFetch, childTraceparent, type Fetch } from '@baton/kit';
+import { createHttpsFetch, childTraceparent, TlsSessionCache, type Fetch } from '@baton/kit';
 import { MDM_RESOURCE } from '@baton/contracts';
 import { CspTree, type DeviceState } from './csp-tree.js';
 import { ChainError, type ChainService } from './errors.js';
@@ -111,6 +111,11 @@ export interface EnrollmentFacts {
   timeoutMs?: number;
   /** Sessions already run on this enrollment (the first sync counts). */
   sessions?: number;
+  /**
+   * TLS sessions of the MDM certificate, kept between polls as WinHTTP does, so a poll
+   * resumes instead of repeating the full handshake. Tied to this enrollment's certificate.
+   */
+  tlsSessions?: TlsSessionCache;
 }
 
 export interface CheckInOptions {
@@ -131,9 +136,11 @@ export interface CheckInResult {
  */
 export class ManagedDevice {
   private sessions: number;
+  private readonly tlsSessions: TlsSessionCache;
 
   constructor(private readonly facts: EnrollmentFacts) {
     this.sessions = facts.sessions ?? 1;
+    this.tlsSessions = facts.tlsSessions ?? new TlsSessionCache();
   }
 
   get mdmDeviceId(): string {
@@ -159,6 +166,7 @@ export class ManagedDevice {
       clientKeyPem: this.facts.mdmKeyPem,
       timeoutMs: this.facts.timeoutMs,
       connections: 1,
+      tlsSessions: this.tlsSessions,
     });
     const http: DeviceHttp = { fetch, traceparent: childTraceparent(options.traceparent), signal: options.signal, xmlError: soapFaultError };
     try {
@@ -272,6 +280,7 @@ export async function runDevice(options: RunDeviceOptions): Promise<DeviceRunRes
     learned.managementUrl = enrolled.managementUrl;
 
     const tree = new CspTree(inventory, { deviceId: mdmId, deviceName, hwDevId: hardwareDeviceId(inventory), providerId: enrolled.providerId });
+    const tlsSessions = new TlsSessionCache();
     result.session = await phase('firstSync', async () => {
       // OMA-DM sessions authenticate the device by its MDM certificate at the TLS layer.
       const mtls = createHttpsFetch({
@@ -280,6 +289,7 @@ export async function runDevice(options: RunDeviceOptions): Promise<DeviceRunRes
         clientKeyPem: enrolled.mdmKeyPem,
         timeoutMs: options.timeoutMs,
         connections: 1,
+        tlsSessions,
       });
       try {
         return await sync({ ...http, fetch: mtls }, { managementUrl: enrolled.managementUrl, deviceId: mdmId, tree });
@@ -294,6 +304,7 @@ export async function runDevice(options: RunDeviceOptions): Promise<DeviceRunRes
       mdmKeyPem: enrolled.mdmKeyPem,
       caPem: options.caPem,
       tree,
+      tlsSessions,
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     });
     Object.defineProperty(result, 'managedDevice', { value: managedDevice, enumerable: false });

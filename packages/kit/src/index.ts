@@ -17,3 +17,4 @@ export * from './service.js';
 export * from './testing/postgres.js';
 export * from './store/odata/index.js';
 export * from './store/sqlite-driver.js';
+export * from './tls/resumption.js';
