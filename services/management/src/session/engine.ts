@@ -203,7 +203,9 @@ async function runSessionInTx(store: ManagementStore, input: SessionInput): Prom
     }
   }
 
-  if (inventoryCount > 0) await store.updateEnrollment(enrollment.id, { inventory });
+  // Most polls report the same DevInfo as the last one: write only what changed.
+  const changed = Object.fromEntries(Object.entries(inventory).filter(([key, value]) => enrollment.inventory[key] !== value));
+  if (Object.keys(changed).length > 0) await store.updateEnrollment(enrollment.id, { inventory: changed });
 
   let state = enrollment.managementState;
   // The device's Status for a wipe or retire moves the enrollment on from "pending".
@@ -264,7 +266,9 @@ async function runSessionInTx(store: ManagementStore, input: SessionInput): Prom
 
   let complete = false;
   if (sent.length === 0) {
-    const outstanding = await store.countOutstanding(enrollment.id);
+    // A new session just put everything in flight back in the queue, and the queue came back
+    // empty: nothing is outstanding, no need to count.
+    const outstanding = opened && queued.length === 0 ? { queued: 0, sent: 0 } : await store.countOutstanding(enrollment.id);
     if (outstanding.queued === 0 && outstanding.sent === 0) {
       complete = true;
       if (state === 'enrolling') state = 'managed';

@@ -35,9 +35,9 @@ export type Fit = 'fits' | 'later' | 'never';
  * is the bare reply (header Status alone), which says whether a command could ever fit.
  */
 export class MessageBudget {
-  private used: number;
+  private used = 0;
   private readonly limit: number | undefined;
-  private readonly emptySize: number;
+  private readonly emptySize: number = 0;
 
   constructor(
     private readonly reply: SyncMLMessage,
@@ -45,6 +45,7 @@ export class MessageBudget {
     private readonly limits: ClientLimits,
   ) {
     this.limit = limits.maxMsgSize === undefined ? undefined : Math.max(limits.maxMsgSize, MIN_CLIENT_MAX_MSG_SIZE);
+    if (this.limit === undefined) return;
     // Final/ is counted whether or not the reply ends up carrying it.
     this.used = bytes({ ...reply, final: true });
     this.emptySize = bytes({ ...floor, final: true });
