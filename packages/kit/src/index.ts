@@ -18,3 +18,4 @@ export * from './testing/postgres.js';
 export * from './store/odata/index.js';
 export * from './store/sqlite-driver.js';
 export * from './tls/resumption.js';
+export * from './pki/renewal-request.js';

@@ -207,6 +207,16 @@ export class KyselyManagementStore implements ManagementStore {
     return row ? toEnrollment(row) : undefined;
   }
 
+  async replaceCertificate(enrollmentId: string, previousThumbprint: string, certPem: string, thumbprint: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('enrollments')
+      .set({ cert_pem: certPem, cert_thumbprint: thumbprint })
+      .where('id', '=', enrollmentId)
+      .where('cert_thumbprint', '=', previousThumbprint)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   async listEnrollments(tenantId: string, page: ListPage): Promise<{ items: Enrollment[]; total: number }> {
     const rows = await this.db
       .selectFrom('enrollments')

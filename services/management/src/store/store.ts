@@ -157,6 +157,12 @@ export interface ManagementStore {
    */
   lockEnrollment(id: string): Promise<Enrollment | undefined>;
   getEnrollmentByThumbprint(thumbprint: string): Promise<Enrollment | undefined>;
+  /**
+   * Certificate renewal: the enrollment's certificate becomes `certPem`, only if it still is
+   * `previousThumbprint` (two renewals racing: one wins). The old certificate then belongs to
+   * no enrollment, so it no longer authenticates. False when nothing changed.
+   */
+  replaceCertificate(enrollmentId: string, previousThumbprint: string, certPem: string, thumbprint: string): Promise<boolean>;
   listEnrollments(tenantId: string, page: ListPage): Promise<{ items: Enrollment[]; total: number }>;
   updateEnrollment(id: string, patch: EnrollmentPatch): Promise<void>;
 
