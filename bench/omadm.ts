@@ -1,34 +1,40 @@
 /**
- * OMA-DM sessions per second against management with N enrolled devices, first with
- * nothing pending (one message per session: package 1 → Statuses, session over), then
- * with one pending Get each (two messages: package 1 → Get, Status + Results → done).
- * Baseline, same run and same client: a bare Fastify HTTPS endpoint with the same TLS
- * settings that parses the SyncML with @baton/protocols and answers a fixed Status.
+ * OMA-DM sessions per second against management with N enrolled devices: each polling
+ * device's first session (a full mutual-TLS handshake), then later polls with nothing
+ * pending (one message per session: package 1 → Statuses, session over), then with one
+ * pending Get each (two messages on one connection: package 1 → Get, Status + Results →
+ * done). Baseline, same run and same client: a bare Fastify HTTPS endpoint with the same
+ * TLS settings that parses the SyncML with @baton/protocols and answers a fixed Status.
  *
  * Every session opens its own TLS connection presenting that device's own MDM client
  * certificate, as a polling device does, so management authenticates each session
- * per device (certificate thumbprint → enrollment, Source LocURI must match). The
+ * per device (certificate thumbprint → enrollment, Source LocURI must match). Each device
+ * keeps its own TLS session cache, as Windows' WinHTTP does, so polls after the first one
+ * resume the TLS session (no certificate exchange, no signatures) and the server still
+ * reads the device's certificate from the resumed session. The
  * certificates all carry one shared RSA key: generating 100,000 RSA keys would take longer
  * than the benchmark, and the server's work (chain check, thumbprint lookup) is the same as
  * with distinct keys. Signing still costs ~7 ms a certificate here, so only the devices that
  * poll during the run (--sessions, default 2,000) get one; the other enrollments are real
  * rows with certificate thumbprints of their own, there to size the tables and indexes.
  *
- *   node --import tsx bench/omadm.ts [--devices 10000] [--sessions 2000] [--concurrency 32]
+ *   node --import tsx bench/omadm.ts [--devices 100000] [--polling 2000] [--sessions 6000] [--concurrency 32]
+ *   (--polling devices get a certificate and poll; --sessions resumed sessions per phase)
  *   (BATON_DATABASE_URL=postgres://… runs management on PostgreSQL)
  */
 import { randomBytes, randomUUID, webcrypto } from 'node:crypto';
+import { createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import Fastify from 'fastify';
 import { Client } from 'undici';
 import pino from 'pino';
 import { MANAGEMENT_PATHS } from '@baton/contracts';
-import { ensureLocalTls, loadConfig, signPublicKey, thumbprint, x509, type Fetch } from '@baton/kit';
+import { ensureLocalTls, loadConfig, resumingConnector, signPublicKey, thumbprint, tlsResumptionOptions, TlsSessionCache, x509, type Fetch } from '@baton/kit';
 import { buildManagementApp, type Enrollment } from '@baton/management';
 import { buildSyncML, parseSyncML, SYNCML_CONTENT_TYPE } from '@baton/protocols';
 import { arg, benchDataDir, load, report, type LoadResult } from './support.js';
 
-const deviceCount = arg('devices', 10_000);
-const sessions = arg('sessions', Math.min(deviceCount, 2000));
+const deviceCount = arg('devices', 100_000);
+const sessions = arg('sessions', 6000);
 const concurrency = arg('concurrency', 32);
 
 const dataDir = benchDataDir();
@@ -46,7 +52,8 @@ const ctx = {
   },
   ...(process.env.BATON_DATABASE_URL ? { schema: `bench_${randomBytes(4).toString('hex')}` } : {}),
 };
-const https = { key: tls.key, cert: tls.cert, requestCert: true, rejectUnauthorized: false };
+// As `baton up` serves: client certificate requested, tickets sealed with the secret key.
+const https = { key: tls.key, cert: tls.cert, requestCert: true, rejectUnauthorized: false, ...tlsResumptionOptions(ctx.secretKey) };
 const management = await buildManagementApp(ctx, { https });
 await management.app.listen({ port: 0, host: '127.0.0.1' });
 const mgmtUrl = `https://localhost:${(management.app.server.address() as { port: number }).port}`;
@@ -61,13 +68,13 @@ const keyPem = x509.PemConverter.encode(await crypto.subtle.exportKey('pkcs8', k
 const authority = await management.deps.authority();
 const tenantId = randomUUID();
 const setupStarted = performance.now();
-const devices: Array<{ deviceId: string; certPem: string; enrollmentId: string; session: number }> = [];
+const devices: Array<{ deviceId: string; certPem: string; enrollmentId: string; session: number; tlsSessions: TlsSessionCache; secureContext?: SecureContext }> = [];
 const enrollments: Enrollment[] = [];
 // WebCrypto signs on libuv's thread pool: keep a batch in flight.
 const SIGN_BATCH = 256;
 const certs: string[] = [];
 const deviceIds = Array.from({ length: deviceCount }, () => randomBytes(16).toString('hex').toUpperCase());
-const polling = Math.min(sessions, deviceCount);
+const polling = Math.min(arg('polling', 2000), deviceCount);
 for (let i = 0; i < polling; i += SIGN_BATCH) {
   certs.push(
     ...(await Promise.all(
@@ -79,7 +86,7 @@ for (let i = 0; i < deviceCount; i++) {
   const deviceId = deviceIds[i]!;
   const certPem = certs[i] ?? '';
   const id = randomUUID();
-  devices.push({ deviceId, certPem, enrollmentId: id, session: 0 });
+  devices.push({ deviceId, certPem, enrollmentId: id, session: 0, tlsSessions: new TlsSessionCache() });
   enrollments.push({
     id,
     tenantId,
@@ -130,11 +137,29 @@ function answer(deviceId: string, sessionId: string, replyXml: string): string |
   );
 }
 
-/** One DM session of device `k` against `origin`: a fresh TLS connection with its certificate. */
+let resumed = 0;
+let connections = 0;
+
+/**
+ * One DM session of device `k` against `origin`: a new TLS connection with its certificate,
+ * resuming the device's last TLS session with that origin when it has one.
+ */
 async function session(origin: string, k: number, expectGet: boolean): Promise<boolean> {
   const d = devices[k]!;
   const sessionId = (++d.session).toString(16).toUpperCase();
-  const client = new Client(origin, { connect: { ca: tls.caPem, cert: d.certPem, key: keyPem, servername: 'localhost' } });
+  // Built once per device, as a client process keeps its credentials loaded.
+  d.secureContext ??= createSecureContext({ ca: tls.caPem, cert: d.certPem, key: keyPem });
+  const connector = resumingConnector({ secureContext: d.secureContext, servername: 'localhost' }, d.tlsSessions);
+  const client = new Client(origin, {
+    connect: (options, callback) =>
+      connector(options, (err, socket) => {
+        if (socket) {
+          connections++;
+          if ((socket as TLSSocket).isSessionReused()) resumed++;
+        }
+        (callback as (e: Error | null, s: unknown) => void)(err, socket);
+      }),
+  });
   try {
     const post = async (body: string) => {
       const res = await client.request({ method: 'POST', path: MANAGEMENT_PATHS.omadm, headers: { 'content-type': SYNCML_CONTENT_TYPE }, body });
@@ -151,14 +176,23 @@ async function session(origin: string, k: number, expectGet: boolean): Promise<b
   }
 }
 
-const idle = await load(sessions, concurrency, (i) => session(mgmtUrl, i % polling, false));
+/** Runs a phase and notes the share of its connections that resumed a TLS session. */
+async function phase(total: number, fn: (i: number) => Promise<boolean>): Promise<LoadResult & { resumedShare: number }> {
+  resumed = 0;
+  connections = 0;
+  const result = await load(total, concurrency, fn);
+  return { ...result, resumedShare: connections === 0 ? 0 : resumed / connections };
+}
+
+const first = await phase(polling, (i) => session(mgmtUrl, i, false));
+const idle = await phase(sessions, (i) => session(mgmtUrl, i % polling, false));
 
 // One pending Get per device: one command row per batch, fanned out to the batch's queues.
 const ids = devices.map((d) => d.enrollmentId);
 for (let i = 0; i < ids.length; i += 500) {
   await management.deps.store.enqueueCommand({ verb: 'Get', locUri: './DevDetail/SwV' }, ids.slice(i, i + 500));
 }
-const pending = await load(polling, concurrency, (i) => session(mgmtUrl, i, true));
+const pending = await phase(polling, (i) => session(mgmtUrl, i, true));
 const leftOver = (await management.deps.store.countOutstanding(devices[0]!.enrollmentId)).queued;
 
 // Baseline: same TLS, same client, parse the same SyncML, fixed answer.
@@ -178,20 +212,24 @@ bare.post(MANAGEMENT_PATHS.omadm, async (req, reply) => {
 });
 await bare.listen({ port: 0, host: '127.0.0.1' });
 const bareUrl = `https://localhost:${(bare.server.address() as { port: number }).port}`;
-const baseIdle = await load(sessions, concurrency, (i) => session(bareUrl, i % polling, false));
-const basePending = await load(polling, concurrency, (i) => session(bareUrl, i, true));
+const baseFirst = await phase(polling, (i) => session(bareUrl, i, false));
+const baseIdle = await phase(sessions, (i) => session(bareUrl, i % polling, false));
+const basePending = await phase(polling, (i) => session(bareUrl, i, true));
 
 await bare.close();
 await management.close();
 
 const perMessage = (r: LoadResult, messages: number) => `${(r.perSecond * messages).toFixed(0)} messages/s`;
+const share = (r: { resumedShare: number }) => `${Math.round(r.resumedShare * 100)}% resumed`;
 console.log(
   `\nsetup: ${deviceCount} enrollments, ${polling} with a signed certificate (${((signedAt - setupStarted) / 1000).toFixed(1)} s signing, ${insertSeconds.toFixed(1)} s bulk insert; ${setupSeconds.toFixed(1)} s total), store ${process.env.BATON_DATABASE_URL ? 'PostgreSQL' : 'SQLite'}`,
 );
-report(`OMA-DM sessions/s: ${deviceCount} enrolled devices, ${sessions} sessions, concurrency ${concurrency}, new mutual-TLS connection per session, client in the same process`, [
-  ['management, nothing pending (1 message)', idle],
-  ['baseline: bare Fastify, parse + fixed Status', baseIdle],
-  ['management, one pending Get (2 messages)', pending],
-  ['baseline: bare Fastify, same 2 messages', basePending],
+report(`OMA-DM sessions/s: ${deviceCount} enrolled devices, ${polling} polling, concurrency ${concurrency}, new mutual-TLS connection per session, client in the same process`, [
+  [`management, first session (full handshake; ${share(first)})`, first],
+  [`baseline: bare Fastify, first session (${share(baseFirst)})`, baseFirst],
+  [`management, nothing pending (${share(idle)})`, idle],
+  [`baseline: bare Fastify, nothing pending (${share(baseIdle)})`, baseIdle],
+  [`management, one pending Get, 2 messages (${share(pending)})`, pending],
+  [`baseline: bare Fastify, same 2 messages (${share(basePending)})`, basePending],
 ]);
 console.log(`  (${perMessage(pending, 2)} for management with a pending command; first device still queued after run: ${leftOver})`);

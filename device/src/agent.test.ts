@@ -123,3 +123,20 @@ test('an aborted run stops and reports the phase it was in', async () => {
   assert.deepEqual([result.error?.phase, result.error?.service, result.error?.code], ['lookup', 'discovery', 'aborted']);
   assert.equal(chain.discovery.requests.length, 0);
 });
+
+test('later polls resume the TLS session of the MDM certificate instead of a full handshake', async () => {
+  const result = await runDevice({ discoveryUrl: chain.discovery.url, caPem: chain.caPem, inventory: randomInventory('agent', 7), user: USER });
+  assert.equal(result.ok, true, JSON.stringify(result.error));
+  const omadm = () => chain.management.requests.filter((r) => r.url.includes('/omadm-odd/'));
+  // The first sync's connection is a full handshake; its second message reuses the connection.
+  assert.equal(omadm()[0]!.peer?.resumed, false);
+  chain.management.requests.length = 0;
+  for (let poll = 0; poll < 2; poll++) {
+    const checkIn = await result.managedDevice!.checkIn();
+    assert.equal(checkIn.ok, true, JSON.stringify(checkIn.error));
+  }
+  const polls = omadm();
+  assert.ok(polls.length >= 2);
+  // Each poll opens its own connection and resumes, still presenting the device's certificate.
+  assert.ok(polls.every((r) => r.peer?.resumed === true && r.peer.authorized && r.peer.subjectCN === result.learned.mdmDeviceId), JSON.stringify(polls.map((r) => r.peer)));
+});

@@ -4,7 +4,7 @@
  * protocol failure never throws: the result names the phase, the service that answered and
  * the error code in that service's protocol.
  */
-import { createHttpsFetch, childTraceparent, type Fetch } from '@baton/kit';
+import { createHttpsFetch, childTraceparent, TlsSessionCache, type Fetch } from '@baton/kit';
 import { MDM_RESOURCE } from '@baton/contracts';
 import { CspTree, type DeviceState } from './csp-tree.js';
 import { ChainError, type ChainService } from './errors.js';
@@ -13,7 +13,7 @@ import type { DeviceHttp } from './http.js';
 import { deviceNameFromTemplate, hardwareDeviceId, mdmDeviceId, type DeviceInventory } from './inventory.js';
 import { authenticate } from './steps/authenticate.js';
 import { deviceToken } from './steps/device-token.js';
-import { enroll } from './steps/enroll.js';
+import { enroll, renew } from './steps/enroll.js';
 import { join } from './steps/join.js';
 import { lookup } from './steps/lookup.js';
 import { sync, type OmaDmFacts } from './steps/omadm.js';
@@ -111,6 +111,15 @@ export interface EnrollmentFacts {
   timeoutMs?: number;
   /** Sessions already run on this enrollment (the first sync counts). */
   sessions?: number;
+  /** Where the MDM certificate is renewed (MS-WSTEP); without it the device cannot renew. */
+  enrollmentServiceUrl?: string;
+  /** The OS build, sent as ApplicationVersion. */
+  osBuild?: string;
+  /**
+   * TLS sessions of the MDM certificate, kept between polls as WinHTTP does, so a poll
+   * resumes instead of repeating the full handshake. Tied to this enrollment's certificate.
+   */
+  tlsSessions?: TlsSessionCache;
 }
 
 export interface CheckInOptions {
@@ -131,13 +140,58 @@ export interface CheckInResult {
  */
 export class ManagedDevice {
   private sessions: number;
+  private tlsSessions: TlsSessionCache;
 
   constructor(private readonly facts: EnrollmentFacts) {
     this.sessions = facts.sessions ?? 1;
+    this.tlsSessions = facts.tlsSessions ?? new TlsSessionCache();
   }
 
   get mdmDeviceId(): string {
     return this.facts.mdmDeviceId;
+  }
+
+  /** The current MDM client certificate (PEM). */
+  get certificatePem(): string {
+    return this.facts.mdmCertificatePem;
+  }
+
+  /**
+   * Renews the MDM certificate (as Windows' ROBO renewal does before expiry). On success the
+   * device uses the new certificate and key from its next poll; TLS sessions of the old
+   * certificate are dropped, since resuming one would present the old certificate.
+   */
+  async renewCertificate(options: CheckInOptions = {}): Promise<{ ok: boolean; error?: Omit<DeviceRunError, 'phase'> }> {
+    const enrollmentServiceUrl = this.facts.enrollmentServiceUrl;
+    if (!enrollmentServiceUrl) {
+      return { ok: false, error: { service: 'device', code: 'no_enrollment_service', message: 'The device does not know where to renew its certificate.' } };
+    }
+    const fetch = createHttpsFetch({
+      caPem: this.facts.caPem,
+      clientCertPem: this.facts.mdmCertificatePem,
+      clientKeyPem: this.facts.mdmKeyPem,
+      timeoutMs: this.facts.timeoutMs,
+      connections: 1,
+    });
+    const http: DeviceHttp = { fetch, traceparent: childTraceparent(options.traceparent), signal: options.signal, xmlError: soapFaultError };
+    try {
+      const renewed = await renew(http, {
+        enrollmentServiceUrl,
+        mdmDeviceId: this.facts.mdmDeviceId,
+        mdmCertificatePem: this.facts.mdmCertificatePem,
+        mdmKeyPem: this.facts.mdmKeyPem,
+        osBuild: this.facts.osBuild ?? '',
+      });
+      this.facts.mdmCertificatePem = renewed.mdmCertificatePem;
+      this.facts.mdmKeyPem = renewed.mdmKeyPem;
+      this.tlsSessions = new TlsSessionCache();
+      return { ok: true };
+    } catch (err) {
+      const { phase: _phase, ...error } = describeFailure(err, 'enroll');
+      return { ok: false, error };
+    } finally {
+      await fetch.close().catch(() => undefined);
+    }
   }
 
   get tree(): CspTree {
@@ -159,6 +213,7 @@ export class ManagedDevice {
       clientKeyPem: this.facts.mdmKeyPem,
       timeoutMs: this.facts.timeoutMs,
       connections: 1,
+      tlsSessions: this.tlsSessions,
     });
     const http: DeviceHttp = { fetch, traceparent: childTraceparent(options.traceparent), signal: options.signal, xmlError: soapFaultError };
     try {
@@ -272,6 +327,7 @@ export async function runDevice(options: RunDeviceOptions): Promise<DeviceRunRes
     learned.managementUrl = enrolled.managementUrl;
 
     const tree = new CspTree(inventory, { deviceId: mdmId, deviceName, hwDevId: hardwareDeviceId(inventory), providerId: enrolled.providerId });
+    const tlsSessions = new TlsSessionCache();
     result.session = await phase('firstSync', async () => {
       // OMA-DM sessions authenticate the device by its MDM certificate at the TLS layer.
       const mtls = createHttpsFetch({
@@ -280,6 +336,7 @@ export async function runDevice(options: RunDeviceOptions): Promise<DeviceRunRes
         clientKeyPem: enrolled.mdmKeyPem,
         timeoutMs: options.timeoutMs,
         connections: 1,
+        tlsSessions,
       });
       try {
         return await sync({ ...http, fetch: mtls }, { managementUrl: enrolled.managementUrl, deviceId: mdmId, tree });
@@ -294,6 +351,9 @@ export async function runDevice(options: RunDeviceOptions): Promise<DeviceRunRes
       mdmKeyPem: enrolled.mdmKeyPem,
       caPem: options.caPem,
       tree,
+      tlsSessions,
+      enrollmentServiceUrl: enrolled.enrollmentServiceUrl,
+      osBuild: inventory.osBuild,
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     });
     Object.defineProperty(result, 'managedDevice', { value: managedDevice, enumerable: false });

@@ -17,6 +17,7 @@ import {
   parseProvisioningDoc,
   parseRequestSecurityTokenResponse,
 } from '@baton/protocols';
+import { signRenewalRequest } from '@baton/kit';
 import { ChainError } from '../errors.js';
 import { send, requireUrl, type DeviceHttp } from '../http.js';
 import type { DeviceInventory } from '../inventory.js';
@@ -194,4 +195,59 @@ async function requireCertificateForKey(certPem: string, publicKey: CryptoKey): 
   if (certSpki !== (await publicKeySpkiBase64(publicKey))) {
     throw new ChainError('management', 'certificate_mismatch', 'The MDM certificate does not certify the key the device sent in its CSR.');
   }
+}
+
+export interface RenewInput {
+  enrollmentServiceUrl: string;
+  mdmDeviceId: string;
+  /** The current MDM certificate and key: presented on TLS (by the caller's fetch) and signing the request. */
+  mdmCertificatePem: string;
+  mdmKeyPem: string;
+  osBuild: string;
+  mdmKeys?: CryptoKeyPair;
+}
+
+/**
+ * Automatic MDM certificate renewal (ROBO, Microsoft Learn "Certificate Renewal"): a new key
+ * pair, its CSR wrapped in a PKCS#7 signed with the current certificate's key, sent as
+ * wst:Renew to the enrollment service over TLS with the current certificate, no token. The
+ * answer carries the new certificate.
+ */
+export async function renew(http: DeviceHttp, input: RenewInput): Promise<{ mdmCertificatePem: string; mdmKeyPem: string }> {
+  const mdmKeys = input.mdmKeys ?? (await generateDeviceKeyPair());
+  const csr = await createMdmCsr(mdmKeys, input.mdmDeviceId);
+  const rstr = await soap(
+    http,
+    input.enrollmentServiceUrl,
+    buildRequestSecurityToken({
+      messageId: messageId(),
+      to: input.enrollmentServiceUrl,
+      csrBase64: signRenewalRequest(csr.der, input.mdmCertificatePem, input.mdmKeyPem),
+      csrValueType: TOKEN.pkcs7,
+      requestType: TOKEN.renew,
+      additionalContext: [
+        ['DeviceID', input.mdmDeviceId],
+        ['DeviceType', DEVICE_TYPE],
+        ['ApplicationVersion', input.osBuild],
+      ],
+    }),
+    parseRequestSecurityTokenResponse,
+  );
+  let doc: ReturnType<typeof parseProvisioningDoc>;
+  try {
+    doc = parseProvisioningDoc(rstr.provisioningDocXml);
+  } catch (err) {
+    if (!(err instanceof ProtocolParseError)) throw err;
+    throw new ChainError('management', 'invalid_answer', `The renewal document cannot be read: ${err.message}`);
+  }
+  const clientCert = doc.clientCertificates[0];
+  if (!clientCert) throw new ChainError('management', 'invalid_answer', 'The renewal document carries no MDM client certificate.');
+  let mdmCertificatePem: string;
+  try {
+    mdmCertificatePem = certificatePemFromBase64(clientCert.base64);
+  } catch {
+    throw new ChainError('management', 'invalid_answer', 'The renewed MDM certificate is not a DER certificate.');
+  }
+  await requireCertificateForKey(mdmCertificatePem, mdmKeys.publicKey);
+  return { mdmCertificatePem, mdmKeyPem: await privateKeyPem(mdmKeys.privateKey) };
 }

@@ -30,6 +30,8 @@ export interface OmaDmInput {
   sessionNumber?: number;
   /** Bound on the messages the device sends, so a server that never stops cannot hold it. */
   maxMessages?: number;
+  /** MaxMsgSize stated in every SyncHdr, as Windows does; the server then splits its package. */
+  maxMsgSize?: number;
 }
 
 export interface ServerCommandOutcome {
@@ -73,7 +75,15 @@ export function buildPackage1(input: OmaDmInput, sessionId: string): SyncMLMessa
 }
 
 function header(input: OmaDmInput, sessionId: string, msgId: number): SyncMLMessage['header'] {
-  return { verDTD: '1.2', verProto: 'DM/1.2', sessionId, msgId: String(msgId), target: input.managementUrl, source: input.deviceId };
+  return {
+    verDTD: '1.2',
+    verProto: 'DM/1.2',
+    sessionId,
+    msgId: String(msgId),
+    target: input.managementUrl,
+    source: input.deviceId,
+    ...(input.maxMsgSize !== undefined ? { meta: { maxMsgSize: input.maxMsgSize } } : {}),
+  };
 }
 
 /** One client-initiated session: the first after enrollment, or any later poll. */

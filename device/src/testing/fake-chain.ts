@@ -39,7 +39,7 @@ import type { RecordedRequest } from './fake-fetch.js';
 
 export interface FakeRequest extends RecordedRequest {
   /** The TLS client certificate, when the connection presented one. */
-  peer?: { subjectCN: string; authorized: boolean };
+  peer?: { subjectCN: string; authorized: boolean; resumed: boolean };
 }
 
 export interface FakeAnswer {
@@ -254,7 +254,7 @@ export async function serveFake(service: FakeService, tls: { key: string; cert: 
     const req: FakeRequest = { url: `https://localhost${request.url}`, method: request.method, headers, body };
     const socket = request.raw.socket as TLSSocket;
     const peer = socket.getPeerCertificate?.();
-    if (peer && peer.subject) req.peer = { subjectCN: String(peer.subject.CN ?? ''), authorized: socket.authorized };
+    if (peer && peer.subject) req.peer = { subjectCN: String(peer.subject.CN ?? ''), authorized: socket.authorized, resumed: socket.isSessionReused() };
     requests.push(req);
     const answer = await service(req);
     reply.code(answer.status ?? 200);

@@ -13,6 +13,7 @@
  * | BATON_SECRET_KEY      | (data dir)     | key for secrets at rest; else <data>/secret.key is created |
  * | BATON_LOG_LEVEL       | info           | pino level: fatal, error, warn, info, debug, trace, silent |
  * | BATON_TLS_CERT/KEY    | (unset)        | operator-supplied PEM certificate and key instead of the local CA |
+ * | BATON_MDM_RAW_RETENTION_DAYS | 7       | days management keeps raw OMA-DM requests for audit |
  */
 import { resolve } from 'node:path';
 
@@ -27,6 +28,8 @@ export interface BatonConfig {
   logLevel: string;
   tlsCertFile?: string;
   tlsKeyFile?: string;
+  /** Days management keeps raw OMA-DM requests (audit trail); older ones are pruned. */
+  mdmRawRetentionDays: number;
 }
 
 export class ConfigError extends Error {
@@ -86,6 +89,10 @@ export function loadConfig(
   if (Boolean(tlsCertFile) !== Boolean(tlsKeyFile)) {
     throw new ConfigError('BATON_TLS_CERT', 'BATON_TLS_CERT and BATON_TLS_KEY go together');
   }
+  const retention = overrides.mdmRawRetentionDays ?? Number(env.BATON_MDM_RAW_RETENTION_DAYS ?? '7');
+  if (!Number.isFinite(retention) || retention <= 0) {
+    throw new ConfigError('BATON_MDM_RAW_RETENTION_DAYS', `expected a positive number of days, got "${env.BATON_MDM_RAW_RETENTION_DAYS}"`);
+  }
   return {
     port: overrides.port ?? parsePort('BATON_PORT', env.BATON_PORT ?? '8443'),
     host: overrides.host ?? env.BATON_HOST ?? '127.0.0.1',
@@ -97,5 +104,6 @@ export function loadConfig(
     logLevel,
     tlsCertFile,
     tlsKeyFile,
+    mdmRawRetentionDays: retention,
   };
 }

@@ -19,3 +19,5 @@ export * from './store/odata/index.js';
 export * from './store/sqlite-driver.js';
 export * from './store/time-ordered-id.js';
 export * from './store/wal-checkpointer.js';
+export * from './tls/resumption.js';
+export * from './pki/renewal-request.js';

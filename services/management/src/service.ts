@@ -3,6 +3,7 @@ import { createSecretBox, TokenVerifier, type KeyAndCert, type ServiceContext, t
 import { managementPlugin, type ManagementPluginOptions } from './app.js';
 import type { ManagementDeps } from './deps.js';
 import { loadOrCreateAuthority } from './enrollment/authority.js';
+import { pruneRawRequests } from './session/retention.js';
 import { openManagementStore } from './store/index.js';
 
 export async function createManagementService(ctx: ServiceContext): Promise<ServiceRuntime> {
@@ -29,6 +30,13 @@ export async function createManagementService(ctx: ServiceContext): Promise<Serv
     },
   };
   const pluginOptions: ManagementPluginOptions = { deps };
+  let pruneTimer: NodeJS.Timeout | undefined;
+  const prune = () =>
+    pruneRawRequests(store, ctx.config.mdmRawRetentionDays).then(
+      (deleted) => deleted > 0 && ctx.logger.info({ deleted }, 'raw OMA-DM requests past retention deleted'),
+      (error: unknown) => ctx.logger.warn({ err: String(error) }, 'raw request prune failed'),
+    );
+  let pruning: Promise<unknown> | undefined;
 
   return {
     name: 'management',
@@ -36,9 +44,15 @@ export async function createManagementService(ctx: ServiceContext): Promise<Serv
     pluginOptions: pluginOptions as unknown as Record<string, unknown>,
     async start() {
       await deps.authority();
+      pruning = prune();
+      pruneTimer = setInterval(() => void (pruning = prune()), 60 * 60_000);
+      pruneTimer.unref();
       ctx.logger.info({ store: database.location }, 'management started');
     },
     async stop() {
+      if (pruneTimer) clearInterval(pruneTimer);
+      // A pass still running would use the database being closed.
+      await pruning;
       await database.close();
     },
   };

@@ -15,6 +15,7 @@ import {
   loadSecretKey,
   mountService,
   RouteTable,
+  tlsResumptionOptions,
   type BatonApp,
   type BatonConfig,
   type ServiceRuntime,
@@ -86,9 +87,11 @@ export async function startBaton(options: StartOptions): Promise<RunningBaton> {
       }
     : await ensureLocalTls(config.dataDir, config.hostnames);
   const logger = createLogger(options.quiet ? 'silent' : config.logLevel);
+  // Session tickets from the secret key: devices resume their TLS sessions on every replica.
+  const resumption = tlsResumptionOptions(loadSecretKey(config.dataDir, config.secretKey));
   const app = createApp({
     logger,
-    https: { key: tls.key, cert: tls.cert, requestCert: true, rejectUnauthorized: false, allowHTTP1: true },
+    https: { key: tls.key, cert: tls.cert, requestCert: true, rejectUnauthorized: false, allowHTTP1: true, ...resumption },
     bodyLimit: 4 * 1024 * 1024,
   });
   // Services build their handoffs from the public URL, so the port must be known before

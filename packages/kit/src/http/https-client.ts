@@ -3,7 +3,9 @@
  * explicitly (no reliance on process-wide NODE_EXTRA_CA_CERTS) and can present a
  * client certificate (a device's MDM certificate on OMA-DM sessions).
  */
-import { Agent, fetch as undiciFetch } from 'undici';
+import type { Socket } from 'node:net';
+import { Agent, buildConnector, fetch as undiciFetch } from 'undici';
+import type { TlsSessionCache } from '../tls/resumption.js';
 
 export type Fetch = (input: string | URL, init?: RequestInit) => Promise<Response>;
 
@@ -14,15 +16,22 @@ export interface HttpsClientOptions {
   /** Per-request timeout, so a hung peer never hangs a caller. */
   timeoutMs?: number;
   connections?: number;
+  /**
+   * Resume TLS sessions from this cache and keep new ones in it. It must belong to the one
+   * identity that `clientCertPem` names: a resumed session presents the certificate of the
+   * handshake that created it.
+   */
+  tlsSessions?: TlsSessionCache;
 }
 
 export function createHttpsFetch(options: HttpsClientOptions = {}): Fetch & { close(): Promise<void> } {
+  const tlsOptions = {
+    ca: options.caPem ? [options.caPem] : undefined,
+    cert: options.clientCertPem,
+    key: options.clientKeyPem,
+  };
   const agent = new Agent({
-    connect: {
-      ca: options.caPem ? [options.caPem] : undefined,
-      cert: options.clientCertPem,
-      key: options.clientKeyPem,
-    },
+    connect: options.tlsSessions ? resumingConnector(tlsOptions, options.tlsSessions) : tlsOptions,
     connections: options.connections ?? 16,
     headersTimeout: options.timeoutMs ?? 30_000,
     bodyTimeout: options.timeoutMs ?? 30_000,
@@ -33,4 +42,19 @@ export function createHttpsFetch(options: HttpsClientOptions = {}): Fetch & { cl
   };
   f.close = () => agent.close();
   return f;
+}
+
+/**
+ * undici's own session cache is per Agent (and holds sessions weakly), so a device that
+ * builds a client per poll would never resume: this connector reads and feeds a cache the
+ * caller keeps for as long as the identity lives.
+ */
+export function resumingConnector(tlsOptions: buildConnector.BuildOptions, cache: TlsSessionCache): buildConnector.connector {
+  return (options, callback) => {
+    const origin = `${options.protocol}//${options.hostname}:${options.port}`;
+    const session = cache.get(origin);
+    const connect = buildConnector({ ...tlsOptions, maxCachedSessions: 0, ...(session ? { session } : {}) });
+    const socket = connect(options, callback) as unknown as Socket | undefined;
+    socket?.on('session', (ticket: Buffer) => cache.set(origin, ticket));
+  };
 }

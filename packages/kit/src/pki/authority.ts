@@ -154,7 +154,7 @@ export async function signPublicKey(ca: KeyAndCert, publicKey: CryptoKey | x509.
 
 export class CsrError extends Error {
   constructor(
-    readonly code: 'csr.malformed' | 'csr.signature' | 'csr.keySize' | 'csr.algorithm',
+    readonly code: 'csr.malformed' | 'csr.signature' | 'csr.keySize' | 'csr.algorithm' | 'pkcs7.invalid',
     message: string,
   ) {
     super(message);

@@ -65,3 +65,27 @@ export function buildProvisioningDoc(input: ProvisioningDocInput): string {
   const dmClient = characteristic('DMClient', characteristic('Provider', characteristic(input.providerId, extra + poll)));
   return `<wap-provisioningdoc version="1.1">${root}${my}${application}${dmClient}</wap-provisioningdoc>`;
 }
+
+export interface RenewalProvisioningDocInput {
+  rootCaThumbprint: string;
+  rootCaBase64: string;
+  clientCertThumbprint: string;
+  clientCertBase64: string;
+  certStore: ProvisioningDocInput['certStore'];
+  providerId: string;
+}
+
+/**
+ * The answer to a certificate renewal: only the new client certificate (with the trust
+ * anchor) and the APPLICATION's PROVIDER-ID naming the account it belongs to (Microsoft
+ * Learn, "Certificate Renewal": the provisioning XML only needs the new certificate). The DM
+ * account, its digest credentials and the poll schedule stay as enrollment set them.
+ */
+export function buildRenewalProvisioningDoc(input: RenewalProvisioningDocInput): string {
+  const root = characteristic('Root', characteristic('System', characteristic(input.rootCaThumbprint, parm('EncodedCertificate', input.rootCaBase64))));
+  const my = characteristic(
+    'My',
+    characteristic(input.certStore, characteristic(input.clientCertThumbprint, parm('EncodedCertificate', input.clientCertBase64)) + characteristic('PrivateKeyContainer', '')),
+  );
+  return `<wap-provisioningdoc version="1.1">${characteristic('CertificateStore', root + my)}${characteristic('APPLICATION', parm('PROVIDER-ID', input.providerId))}</wap-provisioningdoc>`;
+}

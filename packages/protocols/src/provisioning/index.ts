@@ -1,3 +1,3 @@
-export { buildProvisioningDoc, DEFAULT_RENEW } from './build.js';
+export { buildProvisioningDoc, buildRenewalProvisioningDoc, DEFAULT_RENEW, type RenewalProvisioningDocInput } from './build.js';
 export { parseProvisioningDoc } from './parse.js';
 export type * from './types.js';

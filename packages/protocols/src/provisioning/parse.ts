@@ -69,7 +69,8 @@ export function parseProvisioningDoc(xml: string): ParsedProvisioningDoc {
           }
         }
       }
-    } else if (kind === 'APPLICATION' && parmValue(top, 'APPID') === 'w7') {
+    } else if (kind === 'APPLICATION' && (parmValue(top, 'APPID') ?? 'w7') === 'w7') {
+      // A renewal answer names the account by PROVIDER-ID alone, without APPID.
       sawApplication = true;
       const app = out.application;
       app.providerId = parmValue(top, 'PROVIDER-ID') ?? '';

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { mutated, nonEmptyToken, xmlToken } from '../testing/arbitraries.js';
 import { onlyParseErrors, rejectsWith } from '../testing/assert.js';
 import { defined, opt } from '../testing/syncml-arbitraries.js';
-import { buildProvisioningDoc, DEFAULT_RENEW } from './build.js';
+import { buildProvisioningDoc, buildRenewalProvisioningDoc, DEFAULT_RENEW } from './build.js';
 import { parseProvisioningDoc } from './parse.js';
 import type { ProvisioningDocInput } from './types.js';
 
@@ -84,4 +84,21 @@ test('hostile provisioning documents only raise ProtocolParseError', () => {
   rejectsWith('provisioning.application', () => parseProvisioningDoc('<wap-provisioningdoc version="1.1"/>'));
   rejectsWith('provisioning.parm', () => parseProvisioningDoc(base.replace(/name="NumberOfFirstRetries" value="\d+"/, 'name="NumberOfFirstRetries" value="-1"')));
   rejectsWith('xml.dtd', () => parseProvisioningDoc('<!DOCTYPE wap-provisioningdoc [<!ENTITY x "y">]><wap-provisioningdoc>&x;</wap-provisioningdoc>'));
+});
+
+test('a renewal document carries the new certificate and the account it belongs to, nothing else', () => {
+  const xml = buildRenewalProvisioningDoc({
+    rootCaThumbprint: 'AB'.repeat(20),
+    rootCaBase64: 'Uk9PVA==',
+    clientCertThumbprint: 'CD'.repeat(20),
+    clientCertBase64: 'TkVX',
+    certStore: 'System',
+    providerId: 'Baton',
+  });
+  const doc = parseProvisioningDoc(xml);
+  assert.deepEqual(doc.clientCertificates, [{ store: 'System', thumbprint: 'CD'.repeat(20), base64: 'TkVX' }]);
+  assert.deepEqual(doc.rootCertificates, [{ thumbprint: 'AB'.repeat(20), base64: 'Uk9PVA==' }]);
+  assert.equal(doc.application.providerId, 'Baton');
+  assert.equal(doc.application.addr, '');
+  assert.ok(!xml.includes('APPAUTH') && !xml.includes('DMClient'), 'the DM account and poll schedule are left alone');
 });

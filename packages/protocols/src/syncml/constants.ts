@@ -30,6 +30,7 @@ export const StatusCode = {
   CommandNotAllowed: '405',
   OptionalFeatureNotSupported: '406',
   MissingCredentials: '407',
+  RequestEntityTooLarge: '413',
   UnsupportedMediaType: '415',
   AlreadyExists: '418',
   PermissionDenied: '425',

@@ -67,7 +67,7 @@ export async function enrollDevice(input: EnrollInput): Promise<EnrollResult> {
   const now = input.now ?? new Date();
 
   if (rst.requestType && rst.requestType !== TOKEN.issue) {
-    throw new EnrollmentFault('certificateRequest', 'Only first enrollment (wst:Issue) is supported; renewal is not.');
+    throw new EnrollmentFault('certificateRequest', 'Only enrollment (wst:Issue) and certificate renewal (wst:Renew) are supported.');
   }
   if (!rst.binarySecurityToken.valueType.endsWith('#PKCS10')) {
     throw new EnrollmentFault('certificateRequest', 'The request must carry a PKCS#10 certificate request.');

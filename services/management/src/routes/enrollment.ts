@@ -1,14 +1,29 @@
 import { MANAGEMENT_PATHS } from '@baton/contracts';
-import { buildRequestSecurityTokenResponse, parseRequestSecurityToken } from '@baton/protocols';
+import { buildRequestSecurityTokenResponse, parseRequestSecurityToken, TOKEN } from '@baton/protocols';
 import type { FastifyInstance } from 'fastify';
 import type { ManagementDeps } from '../deps.js';
 import { enrollDevice } from '../enrollment/enroll.js';
+import { renewCertificate } from '../enrollment/renew.js';
 import { authenticateDevice } from '../enrollment/token.js';
+import { ClientCertificateVerifier, peerCertificate } from '../session/client-certificates.js';
 import { SOAP_BODY_LIMIT, sendSoap, soapText } from './soap.js';
 
 export async function enrollmentRoutes(app: FastifyInstance, deps: ManagementDeps): Promise<void> {
+  let certificates: ClientCertificateVerifier | undefined;
   app.post(MANAGEMENT_PATHS.enrollment, { bodyLimit: SOAP_BODY_LIMIT }, async (request, reply) => {
     const rst = parseRequestSecurityToken(soapText(request));
+    if (rst.requestType === TOKEN.renew) {
+      // Renewal authenticates by the current MDM certificate on TLS, not by a token.
+      const authority = await deps.authority();
+      certificates ??= new ClientCertificateVerifier(authority.certPem);
+      const now = new Date();
+      const renewed = await renewCertificate({ store: deps.store, authority, certificates, request: rst, peerCertificate: peerCertificate(request.raw.socket), now });
+      request.log.info({ enrollmentId: renewed.enrollment.id, previous: renewed.previousThumbprint, thumbprint: renewed.enrollment.certThumbprint }, 'MDM certificate renewed');
+      return sendSoap(
+        reply,
+        buildRequestSecurityTokenResponse({ relatesTo: rst.messageId, activityId: request.id, provisioningDocXml: renewed.provisioningDocXml, requestId: '0', now }),
+      );
+    }
     const identity = await authenticateDevice(deps.enrollmentTokens, rst.headerToken);
     const now = new Date();
     const result = await enrollDevice({

@@ -3,7 +3,8 @@ import { mapFrameworkError } from '@baton/kit';
 import { buildSyncML, isXmlSafe, parseSyncML, ProtocolParseError, SYNCML_CONTENT_TYPE } from '@baton/protocols';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ManagementDeps } from '../deps.js';
-import { authenticateDevice, peerCertificatePem } from '../session/authenticate.js';
+import { authenticateDevice } from '../session/authenticate.js';
+import { ClientCertificateVerifier, peerCertificate } from '../session/client-certificates.js';
 import { rejectMessage, runSession } from '../session/engine.js';
 
 /** Slightly above the codec's own 512 KiB bound, so the codec is the one that says no. */
@@ -33,6 +34,8 @@ export function syncmlErrorHandler(error: unknown, request: FastifyRequest, repl
 }
 
 export async function omadmRoutes(app: FastifyInstance, deps: ManagementDeps): Promise<void> {
+  // Built on first use: the CA may be created only when the service starts.
+  let certificates: ClientCertificateVerifier | undefined;
   app.post(MANAGEMENT_PATHS.omadm, { bodyLimit: SYNCML_BODY_LIMIT }, async (request, reply) => {
     const contentType = String(request.headers['content-type'] ?? '').toLowerCase();
     if (contentType.includes('wbxml')) throw new SyncMLRequestError(415, 'WBXML is not supported; send application/vnd.syncml.dm+xml.');
@@ -44,8 +47,8 @@ export async function omadmRoutes(app: FastifyInstance, deps: ManagementDeps): P
     if (!isXmlSafe(body)) throw new SyncMLRequestError(400, 'The body contains characters XML 1.0 does not allow.');
     const message = parseSyncML(body);
     const serverUrl = `${deps.urls.management}${MANAGEMENT_PATHS.omadm}`;
-    const authority = await deps.authority();
-    const auth = await authenticateDevice({ store: deps.store, caCertPem: authority.certPem, secrets: deps.secrets }, message, peerCertificatePem(request.raw.socket));
+    certificates ??= new ClientCertificateVerifier((await deps.authority()).certPem);
+    const auth = await authenticateDevice({ store: deps.store, certificates, secrets: deps.secrets }, message, peerCertificate(request.raw.socket));
 
     let replyMessage;
     if (!auth.ok) {

@@ -21,10 +21,11 @@
  * only while that digest-authenticated session is open, and the session's MsgID rules
  * still apply.
  */
-import { createHash, randomBytes, timingSafeEqual, X509Certificate } from 'node:crypto';
-import { isIssuedBy, thumbprint, type SecretBox } from '@baton/kit';
+import { createHash, randomBytes, timingSafeEqual, type X509Certificate } from 'node:crypto';
+import type { SecretBox } from '@baton/kit';
 import { StatusCode, type SyncMLChal, type SyncMLMessage } from '@baton/protocols';
 import { UNENROLLED_STATES, type Enrollment, type ManagementStore } from '../store/store.js';
+import { ClientCertificateVerifier } from './client-certificates.js';
 
 export const AUTH_MD5 = 'syncml:auth-md5';
 
@@ -32,19 +33,6 @@ export type DeviceAuthentication =
   | { ok: true; enrollment: Enrollment; method: 'certificate' }
   | { ok: true; enrollment: Enrollment; method: 'digest'; headerStatus?: string; chal?: SyncMLChal }
   | { ok: false; status: '401' | '407'; reason: string; chal?: SyncMLChal };
-
-/** The peer certificate of a TLS socket as PEM, or undefined when none was presented. */
-export function peerCertificatePem(socket: unknown): string | undefined {
-  const getPeer = (socket as { getPeerCertificate?: (detailed?: boolean) => { raw?: Buffer } | null } | undefined)?.getPeerCertificate;
-  if (typeof getPeer !== 'function') return undefined;
-  const peer = getPeer.call(socket, false);
-  if (!peer?.raw || peer.raw.length === 0) return undefined;
-  try {
-    return new X509Certificate(peer.raw).toString();
-  } catch {
-    return undefined;
-  }
-}
 
 const md5 = (data: string | Buffer) => createHash('md5').update(data).digest();
 
@@ -64,15 +52,25 @@ export function md5Chal(nonceBase64: string): SyncMLChal {
 
 export interface AuthenticateOptions {
   store: ManagementStore;
-  caCertPem: string;
+  /** The MDM CA's certificate, or a verifier built on it (which remembers what it verified). */
+  caCertPem?: string;
+  certificates?: ClientCertificateVerifier;
   secrets: SecretBox;
 }
 
-export async function authenticateDevice(options: AuthenticateOptions, message: SyncMLMessage, certPem: string | undefined): Promise<DeviceAuthentication> {
-  if (!certPem) return authenticateDigest(options, message);
-  const { store, caCertPem } = options;
-  if (!isIssuedBy(certPem, caCertPem)) return { ok: false, status: '401', reason: 'certificate not issued by the MDM CA or expired' };
-  const enrollment = await store.getEnrollmentByThumbprint(thumbprint(certPem));
+/**
+ * Authenticates one message. `cert` is the TLS peer certificate (see peerCertificate), read
+ * afresh for every message, resumed TLS session or not.
+ */
+export async function authenticateDevice(options: AuthenticateOptions, message: SyncMLMessage, cert: X509Certificate | string | undefined): Promise<DeviceAuthentication> {
+  if (!cert) return authenticateDigest(options, message);
+  const { store } = options;
+  const verifier = options.certificates ?? new ClientCertificateVerifier(options.caCertPem!);
+  const thumbprint = verifier.verify(cert);
+  if (!thumbprint) return { ok: false, status: '401', reason: 'certificate not issued by the MDM CA or expired' };
+  // The enrollment row decides whether the certificate is still the device's: a replaced,
+  // renewed or retired certificate fails here even on a resumed TLS session.
+  const enrollment = await store.getEnrollmentByThumbprint(thumbprint);
   if (!enrollment) return { ok: false, status: '401', reason: 'certificate belongs to no current enrollment' };
   if (enrollment.mdmDeviceId !== message.header.source) {
     return { ok: false, status: '401', reason: 'certificate belongs to another device' };

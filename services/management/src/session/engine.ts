@@ -24,9 +24,10 @@
  *   row, no stored request, no queue change.
  */
 import { AlertCode, StatusCode, type SyncMLChal, type SyncMLCommand, type SyncMLMessage, type SyncMLStatus } from '@baton/protocols';
-import type { Enrollment, Inventory, ManagementStore, QueuedCommand, SessionAuth } from '../store/store.js';
+import type { Enrollment, Inventory, ManagementStore, QueuedCommand, SessionAuth, SessionLimits } from '../store/store.js';
 import { isPendingState, settledState } from './actions.js';
 import { inventoryKey, inventoryValue, MAX_INVENTORY_VALUES_PER_MESSAGE } from './inventory.js';
+import { MessageBudget, SERVER_MAX_MSG_SIZE } from './message-budget.js';
 
 export interface SessionInput {
   message: SyncMLMessage;
@@ -93,6 +94,8 @@ function replyFor(message: SyncMLMessage, serverUrl: string, headerStatus: strin
       target: h.source,
       // Our own address rather than an echo of whatever the device put in Target.
       source: serverUrl,
+      // What the device's messages may weigh: the codec's own bound.
+      meta: { maxMsgSize: SERVER_MAX_MSG_SIZE },
     },
     commands: [headerStatusCmd],
     final: true,
@@ -139,8 +142,14 @@ async function runSessionInTx(store: ManagementStore, input: SessionInput): Prom
   if (previous && !previous.ended && Number(msgId) <= Number(previous.lastMsgId)) return refuse();
   if (!startsSession && (!previous || previous.ended)) return refuse();
 
-  const { reply, nextCmdId } = replyFor(message, input.serverUrl, input.auth?.headerStatus ?? StatusCode.Ok, input.auth?.chal);
-  const opened = await store.openSession(enrollment.id, sessionId, msgId, now, startsSession, input.auth?.method ?? 'certificate');
+  const headerStatus = input.auth?.headerStatus ?? StatusCode.Ok;
+  const { reply, nextCmdId } = replyFor(message, input.serverUrl, headerStatus, input.auth?.chal);
+  const stated: SessionLimits = {};
+  if (message.header.meta?.maxMsgSize !== undefined) stated.maxMsgSize = message.header.meta.maxMsgSize;
+  if (message.header.meta?.maxObjSize !== undefined) stated.maxObjSize = message.header.meta.maxObjSize;
+  // A limit stated earlier in the session holds until the device states another.
+  const limits: SessionLimits = { ...(startsSession || !previous ? {} : previous.limits), ...stated };
+  const opened = await store.openSession(enrollment.id, sessionId, msgId, now, startsSession, input.auth?.method ?? 'certificate', stated);
   // Whatever was in flight belonged to a session the device has since left.
   if (opened) await store.requeueInFlight(enrollment.id);
   await store.recordRawRequest(enrollment.id, sessionId, msgId, input.rawBody, now);
@@ -194,7 +203,9 @@ async function runSessionInTx(store: ManagementStore, input: SessionInput): Prom
     }
   }
 
-  if (inventoryCount > 0) await store.updateEnrollment(enrollment.id, { inventory });
+  // Most polls report the same DevInfo as the last one: write only what changed.
+  const changed = Object.fromEntries(Object.entries(inventory).filter(([key, value]) => enrollment.inventory[key] !== value));
+  if (Object.keys(changed).length > 0) await store.updateEnrollment(enrollment.id, { inventory: changed });
 
   let state = enrollment.managementState;
   // The device's Status for a wipe or retire moves the enrollment on from "pending".
@@ -224,16 +235,40 @@ async function runSessionInTx(store: ManagementStore, input: SessionInput): Prom
   }
 
   const queued = await store.nextQueued(enrollment.id, input.maxCommandsPerMessage ?? DEFAULT_MAX_COMMANDS);
-  const sent = queued.map((q) => {
-    const cmdId = nextCmdId();
-    reply.commands.push(commandFor(q, cmdId));
-    return { commandId: q.commandId, cmdId };
-  });
+  const budget = new MessageBudget(reply, replyFor(message, input.serverUrl, headerStatus, input.auth?.chal).reply, limits);
+  const sent: Array<{ commandId: string; cmdId: string }> = [];
+  const tooLarge: string[] = [];
+  let deferred = false;
+  for (const q of queued) {
+    // Sized with the CmdID it would get (every reply command so far took one in turn).
+    const command = commandFor(q, String(reply.commands.length + 1));
+    const fit = budget.take(command);
+    if (fit === 'never') {
+      tooLarge.push(q.commandId);
+      continue;
+    }
+    if (fit === 'later') {
+      deferred = true;
+      break;
+    }
+    const assigned = nextCmdId();
+    reply.commands.push({ ...command, cmdId: assigned });
+    sent.push({ commandId: q.commandId, cmdId: assigned });
+  }
+  if (tooLarge.length > 0) await store.failQueued(enrollment.id, tooLarge, StatusCode.RequestEntityTooLarge);
   if (sent.length > 0) await store.markSent(enrollment.id, sessionId, msgId, sent);
+  // More than fits in this message: no Final, so the device asks for the next one (Alert 1222)
+  // within the same session.
+  if (deferred) {
+    reply.final = false;
+    return { reply, sent: sent.length, answered, complete: false, state };
+  }
 
   let complete = false;
   if (sent.length === 0) {
-    const outstanding = await store.countOutstanding(enrollment.id);
+    // A new session just put everything in flight back in the queue, and the queue came back
+    // empty: nothing is outstanding, no need to count.
+    const outstanding = opened && queued.length === 0 ? { queued: 0, sent: 0 } : await store.countOutstanding(enrollment.id);
     if (outstanding.queued === 0 && outstanding.sent === 0) {
       complete = true;
       if (state === 'enrolling') state = 'managed';

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { Kysely } from 'kysely';
+import { pruneRawRequests } from '../session/retention.js';
 import { testBackends } from '../testing/context.js';
 import { openTestStore, sampleEnrollment } from '../testing/store.js';
 import type { KyselyManagementStore } from './kysely-store.js';
+import type { ManagementDatabase } from './schema.js';
 
 for (const backend of testBackends()) {
   describe(`management store (${backend})`, () => {
@@ -107,6 +110,28 @@ for (const backend of testBackends()) {
       await store.recordRawRequest(e.id, '1', '1', body, new Date().toISOString());
       const [raw] = await store.listRawRequests(e.id);
       assert.equal(raw!.body, body);
+    });
+
+    test('raw requests past the retention period are pruned in batches; recent ones stay, compressed', async () => {
+      const e = sampleEnrollment();
+      await store.replaceEnrollment(e, []);
+      const now = new Date('2026-11-26T12:00:00Z');
+      const daysAgo = (d: number) => new Date(now.getTime() - d * 24 * 3600 * 1000).toISOString();
+      const body = (i: number) => `<SyncML><SyncHdr><MsgID>${i}</MsgID></SyncHdr>${'<Status><Data>200</Data></Status>'.repeat(200)}</SyncML>`;
+      // Five older than 7 days, two inside.
+      for (const [i, age] of [10, 9, 8.5, 8, 7.01, 6.99, 1].entries()) await store.recordRawRequest(e.id, '1', String(i + 1), body(i + 1), daysAgo(age));
+      const stored = await (store as unknown as { db: Kysely<ManagementDatabase> }).db
+        .selectFrom('raw_requests')
+        .select('body_gzip')
+        .where('enrollment_id', '=', e.id)
+        .execute();
+      assert.ok(stored.every((r) => r.body_gzip.length * 4 < body(1).length), 'kept compressed');
+
+      assert.equal(await pruneRawRequests(store, 7, now, 2), 5);
+      const left = await store.listRawRequests(e.id);
+      assert.deepEqual(left.map((r) => r.msgId), ['6', '7']);
+      assert.equal(left[0]!.body, body(6));
+      assert.equal(await pruneRawRequests(store, 7, now, 2), 0);
     });
 
     test('inventory merges key by key and listing is per tenant, paged', async () => {

@@ -18,6 +18,7 @@ import type {
   QueuedCommand,
   SentCommand,
   SessionAuth,
+  SessionLimits,
   SessionState,
   StoredCertificateAuthority,
   StoredDeviceAction,
@@ -206,6 +207,16 @@ export class KyselyManagementStore implements ManagementStore {
     return row ? toEnrollment(row) : undefined;
   }
 
+  async replaceCertificate(enrollmentId: string, previousThumbprint: string, certPem: string, thumbprint: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('enrollments')
+      .set({ cert_pem: certPem, cert_thumbprint: thumbprint })
+      .where('id', '=', enrollmentId)
+      .where('cert_thumbprint', '=', previousThumbprint)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   async listEnrollments(tenantId: string, page: ListPage): Promise<{ items: Enrollment[]; total: number }> {
     const rows = await this.db
       .selectFrom('enrollments')
@@ -318,6 +329,17 @@ export class KyselyManagementStore implements ManagementStore {
       .where('status', '=', 'sent')
       .executeTakeFirst();
     return Number(result.numUpdatedRows);
+  }
+
+  async failQueued(enrollmentId: string, commandIds: string[], statusCode: string): Promise<void> {
+    if (commandIds.length === 0) return;
+    await this.db
+      .updateTable('command_queue')
+      .set({ status: 'failed', status_code: statusCode, updated_at: new Date().toISOString() })
+      .where('enrollment_id', '=', enrollmentId)
+      .where('command_id', 'in', commandIds)
+      .where('status', '=', 'queued')
+      .execute();
   }
 
   private sentRow(ref: CommandCorrelation) {
@@ -433,16 +455,31 @@ export class KyselyManagementStore implements ManagementStore {
   async findSession(enrollmentId: string, sessionId: string): Promise<SessionState | undefined> {
     const row = await this.db
       .selectFrom('sessions')
-      .select(['last_msg_id', 'ended_at', 'auth'])
+      .select(['last_msg_id', 'ended_at', 'auth', 'max_msg_size', 'max_obj_size'])
       .where('enrollment_id', '=', enrollmentId)
       .where('session_id', '=', sessionId)
       .orderBy('started_at', 'desc')
       .limit(1)
       .executeTakeFirst();
-    return row ? { lastMsgId: row.last_msg_id, ended: row.ended_at !== null, auth: row.auth } : undefined;
+    if (!row) return undefined;
+    const limits: SessionLimits = {};
+    if (row.max_msg_size !== null) limits.maxMsgSize = Number(row.max_msg_size);
+    if (row.max_obj_size !== null) limits.maxObjSize = Number(row.max_obj_size);
+    return { lastMsgId: row.last_msg_id, ended: row.ended_at !== null, auth: row.auth, limits };
   }
 
-  async openSession(enrollmentId: string, sessionId: string, msgId: string, at: string, forceNew: boolean, auth: SessionAuth = 'certificate'): Promise<boolean> {
+  async openSession(
+    enrollmentId: string,
+    sessionId: string,
+    msgId: string,
+    at: string,
+    forceNew: boolean,
+    auth: SessionAuth = 'certificate',
+    limits: SessionLimits = {},
+  ): Promise<boolean> {
+    const stated: { max_msg_size?: number; max_obj_size?: number } = {};
+    if (limits.maxMsgSize !== undefined) stated.max_msg_size = limits.maxMsgSize;
+    if (limits.maxObjSize !== undefined) stated.max_obj_size = limits.maxObjSize;
     const open = await this.db
       .selectFrom('sessions')
       .select(['id', 'session_id'])
@@ -451,7 +488,11 @@ export class KyselyManagementStore implements ManagementStore {
       .execute();
     const current = open.find((s) => s.session_id === sessionId);
     if (current && !forceNew) {
-      await this.db.updateTable('sessions').set({ last_msg_id: msgId }).where('id', '=', current.id).execute();
+      await this.db
+        .updateTable('sessions')
+        .set({ last_msg_id: msgId, ...stated })
+        .where('id', '=', current.id)
+        .execute();
       return false;
     }
     if (open.length > 0) {
@@ -467,7 +508,17 @@ export class KyselyManagementStore implements ManagementStore {
     }
     await this.db
       .insertInto('sessions')
-      .values({ id: randomUUID(), enrollment_id: enrollmentId, session_id: sessionId, last_msg_id: msgId, started_at: at, ended_at: null, auth })
+      .values({
+        id: randomUUID(),
+        enrollment_id: enrollmentId,
+        session_id: sessionId,
+        last_msg_id: msgId,
+        started_at: at,
+        ended_at: null,
+        auth,
+        max_msg_size: stated.max_msg_size ?? null,
+        max_obj_size: stated.max_obj_size ?? null,
+      })
       .execute();
     return true;
   }
@@ -510,5 +561,15 @@ export class KyselyManagementStore implements ManagementStore {
       body: gunzipSync(Buffer.from(r.body_gzip, 'base64')).toString('utf8'),
       receivedAt: r.received_at,
     }));
+  }
+
+  async pruneRawRequests(before: string, limit: number): Promise<number> {
+    // A bounded batch per statement: a long-idle service does not delete millions of rows
+    // in one transaction, and sessions keep going between batches.
+    const result = await this.db
+      .deleteFrom('raw_requests')
+      .where('id', 'in', (eb) => eb.selectFrom('raw_requests').select('id').where('received_at', '<', before).limit(limit))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 }

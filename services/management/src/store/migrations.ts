@@ -120,9 +120,20 @@ const deviceActions: Migration = {
   },
 };
 
+// The size limits a device states for a session, and an index for pruning the raw-request
+// audit trail by age.
+const sessionLimits: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('sessions').addColumn('max_msg_size', 'integer').execute();
+    await db.schema.alterTable('sessions').addColumn('max_obj_size', 'integer').execute();
+    await db.schema.createIndex('raw_requests_received').on('raw_requests').columns(['received_at']).execute();
+  },
+};
+
 export const managementMigrations: Record<string, Migration> = {
   '0001_management_core': core,
   '0002_outbox': outboxMigration,
   '0003_digest_auth': digest,
   '0004_device_actions': deviceActions,
+  '0005_session_limits_raw_retention': sessionLimits,
 };

@@ -76,6 +76,9 @@ export interface SessionsTable {
   started_at: string;
   ended_at: string | null;
   auth: SessionAuth;
+  /** The device's MaxMsgSize/MaxObjSize (SyncHdr Meta) as last stated in the session. */
+  max_msg_size: number | null;
+  max_obj_size: number | null;
 }
 
 export type SessionAuth = 'certificate' | 'digest';

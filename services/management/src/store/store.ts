@@ -96,6 +96,13 @@ export interface SessionState {
   lastMsgId: string;
   ended: boolean;
   auth: SessionAuth;
+  limits: SessionLimits;
+}
+
+/** MaxMsgSize / MaxObjSize from the device's SyncHdr Meta. */
+export interface SessionLimits {
+  maxMsgSize?: number;
+  maxObjSize?: number;
 }
 
 export type DeviceActionName = 'syncDevice' | 'rebootNow' | 'wipe' | 'retire';
@@ -150,6 +157,12 @@ export interface ManagementStore {
    */
   lockEnrollment(id: string): Promise<Enrollment | undefined>;
   getEnrollmentByThumbprint(thumbprint: string): Promise<Enrollment | undefined>;
+  /**
+   * Certificate renewal: the enrollment's certificate becomes `certPem`, only if it still is
+   * `previousThumbprint` (two renewals racing: one wins). The old certificate then belongs to
+   * no enrollment, so it no longer authenticates. False when nothing changed.
+   */
+  replaceCertificate(enrollmentId: string, previousThumbprint: string, certPem: string, thumbprint: string): Promise<boolean>;
   listEnrollments(tenantId: string, page: ListPage): Promise<{ items: Enrollment[]; total: number }>;
   updateEnrollment(id: string, patch: EnrollmentPatch): Promise<void>;
 
@@ -160,6 +173,8 @@ export interface ManagementStore {
   markSent(enrollmentId: string, sessionId: string, msgId: string, sent: SentCommand[]): Promise<void>;
   /** Puts commands sent in an earlier, abandoned session back in the queue. */
   requeueInFlight(enrollmentId: string): Promise<number>;
+  /** Fails queued commands that can never be delivered (too large for the device), with this status. */
+  failQueued(enrollmentId: string, commandIds: string[], statusCode: string): Promise<void>;
   /** Applies a device Status to the command it answers; false when nothing matched. */
   recordStatus(ref: CommandCorrelation, statusCode: string): Promise<boolean>;
   recordResult(ref: CommandCorrelation, result: unknown): Promise<boolean>;
@@ -182,9 +197,14 @@ export interface ManagementStore {
 
   /** The most recent session of the enrollment with this SessionID, if any. */
   findSession(enrollmentId: string, sessionId: string): Promise<SessionState | undefined>;
-  /** Returns true when this opened a new session row. */
-  openSession(enrollmentId: string, sessionId: string, msgId: string, at: string, forceNew: boolean, auth?: SessionAuth): Promise<boolean>;
+  /**
+   * Returns true when this opened a new session row. `limits` given replace those stored
+   * for the session; absent ones are kept.
+   */
+  openSession(enrollmentId: string, sessionId: string, msgId: string, at: string, forceNew: boolean, auth?: SessionAuth, limits?: SessionLimits): Promise<boolean>;
   endSession(enrollmentId: string, sessionId: string, at: string): Promise<void>;
   recordRawRequest(enrollmentId: string, sessionId: string, msgId: string, body: string, at: string): Promise<void>;
   listRawRequests(enrollmentId: string): Promise<Array<{ sessionId: string; msgId: string; body: string; receivedAt: string }>>;
+  /** Deletes up to `limit` raw requests received before `before`; returns how many. */
+  pruneRawRequests(before: string, limit: number): Promise<number>;
 }

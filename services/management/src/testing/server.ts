@@ -1,7 +1,7 @@
 /** Management listening on HTTPS with client certificates requested, as the host runs it. */
 import { randomUUID } from 'node:crypto';
 import { MDM_RESOURCE, MANAGEMENT_PATHS } from '@baton/contracts';
-import { type BatonApp } from '@baton/kit';
+import { tlsResumptionOptions, type BatonApp } from '@baton/kit';
 import { Agent, request as undiciRequest } from 'undici';
 import { buildManagementApp } from '../app.js';
 import type { ManagementDeps } from '../deps.js';
@@ -33,7 +33,7 @@ export async function startListening(backend: TestBackend): Promise<Listening> {
   const identity = await startFakeIdentity(dir.path);
   const tc: TestContext = createTestContext(backend, identity);
   const { app, deps, close } = await buildManagementApp(tc.ctx, {
-    https: { key: identity.serverKeyPem, cert: identity.serverCertPem, requestCert: true, rejectUnauthorized: false },
+    https: { key: identity.serverKeyPem, cert: identity.serverCertPem, requestCert: true, rejectUnauthorized: false, ...tlsResumptionOptions(tc.ctx.secretKey) },
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const host = `localhost:${(app.server.address() as { port: number }).port}`;
