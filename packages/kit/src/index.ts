@@ -17,3 +17,6 @@ export * from './service.js';
 export * from './testing/postgres.js';
 export * from './store/odata/index.js';
 export * from './store/sqlite-driver.js';
+export * from './events/feed-store.js';
+export * from './events/feed-route.js';
+export * from './events/recorder.js';

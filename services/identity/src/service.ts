@@ -10,6 +10,7 @@ import { bootstrapTenant, type BootstrapTenantInput, type BootstrapTenantResult 
 import type { TokenEndpoint } from './domain/token-endpoint.js';
 import { IdentityUrls } from './domain/urls.js';
 import { identityPlugin } from './app.js';
+import { identityEvents } from './events/feed.js';
 import { MembershipEngine, type MembershipEngineOptions } from './domain/membership/engine.js';
 import { changeNotificationHandler } from './domain/notifications/delivery.js';
 import { CHANGE_NOTIFICATION_TOPIC, DirectoryFeed } from './domain/notifications/feed.js';
@@ -60,6 +61,7 @@ export async function createIdentityService(ctx: ServiceContext, options: Identi
     fetch: ctx.fetch,
   };
   const tokenEndpoint = options.tokenEndpoint?.(deps) ?? new BatonTokenEndpoint(deps);
+  const events = identityEvents(database.db, { now, warn: (fields, message) => ctx.logger.warn(fields, message) });
   const relay = new OutboxRelay({
     db: database.db,
     dialect: database.dialect,
@@ -76,7 +78,7 @@ export async function createIdentityService(ctx: ServiceContext, options: Identi
   return {
     name: 'identity',
     plugin: identityPlugin,
-    pluginOptions: { deps, tokenEndpoint },
+    pluginOptions: { deps, tokenEndpoint, events },
     store,
     bootstrapTenant: (input) => bootstrapTenant(store, secrets, input, deps.now(), deps.feed),
     drainOutbox: () => relay.drain(),

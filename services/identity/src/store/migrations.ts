@@ -1,4 +1,5 @@
 import { outboxMigration } from '@baton/kit';
+import { identityEventsMigration } from '../events/feed.js';
 import type { Kysely, Migration } from 'kysely';
 
 const initial: Migration = {
@@ -162,4 +163,5 @@ export const identityMigrations: Record<string, Migration> = {
   '0001_identity': initial,
   '0002_outbox': outboxMigration,
   '0003_groups': groups,
+  '0004_identity_events': identityEventsMigration,
 };
