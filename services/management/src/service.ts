@@ -3,6 +3,7 @@ import { createSecretBox, TokenVerifier, type KeyAndCert, type ServiceContext, t
 import { managementPlugin, type ManagementPluginOptions } from './app.js';
 import type { ManagementDeps } from './deps.js';
 import { loadOrCreateAuthority } from './enrollment/authority.js';
+import { managementEvents } from './events/feed.js';
 import { openManagementStore } from './store/index.js';
 
 export async function createManagementService(ctx: ServiceContext): Promise<ServiceRuntime> {
@@ -20,6 +21,7 @@ export async function createManagementService(ctx: ServiceContext): Promise<Serv
     enrollmentTokens: new TokenVerifier({ identityUrl: ctx.urls.identity, audiences: [MDM_RESOURCE], fetch: ctx.fetch }),
     graphTokens: new TokenVerifier({ identityUrl: ctx.urls.identity, audiences: [GRAPH_RESOURCE], fetch: ctx.fetch }),
     secrets: createSecretBox(ctx.secretKey, 'management'),
+    events: managementEvents(database.db, { warn: (fields, message) => ctx.logger.warn(fields, message) }),
     authority() {
       authority ??= loadOrCreateAuthority(store, ctx.secretKey).catch((error) => {
         authority = undefined;

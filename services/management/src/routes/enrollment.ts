@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ManagementDeps } from '../deps.js';
 import { enrollDevice } from '../enrollment/enroll.js';
 import { authenticateDevice } from '../enrollment/token.js';
+import { noteEnrollment } from '../events/observe.js';
 import { SOAP_BODY_LIMIT, sendSoap, soapText } from './soap.js';
 
 export async function enrollmentRoutes(app: FastifyInstance, deps: ManagementDeps): Promise<void> {
@@ -20,6 +21,7 @@ export async function enrollmentRoutes(app: FastifyInstance, deps: ManagementDep
       managementUrl: `${deps.urls.management}${MANAGEMENT_PATHS.omadm}`,
       now,
     });
+    noteEnrollment(request, result.enrollment);
     request.log.info(
       { enrollmentId: result.enrollment.id, deviceId: identity.deviceId, tenantId: identity.tenantId, replaced: result.replaced.length },
       'device enrolled',
