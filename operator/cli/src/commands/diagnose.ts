@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { SERVICE_APP_IDS, type ServiceName } from '@baton/contracts';
 import { createHttpsFetch, loadConfig, type Fetch } from '@baton/kit';
 import { adminToken, readDemo } from '../host/demo.js';
-import { BUDGET_GROUPS, diagnoseEvents, type BudgetGroup } from '../diagnose/diagnosis.js';
+import { BUDGET_GROUPS, diagnoseEvents, type BudgetGroup, type Diagnosis } from '../diagnose/diagnosis.js';
 import { collectDeviceEvents, FeedReader, isSerialNumber } from '../diagnose/feeds.js';
 import { formatDiagnosis, type DiagnoseFormat } from '../diagnose/format.js';
-import { formatFleetSummary, summarizeFleet } from '../diagnose/summary.js';
+import { formatFleetSummary, summarizeFleet, type FleetSummary } from '../diagnose/summary.js';
 
 export interface DiagnoseOptions {
   summary?: boolean;
@@ -115,41 +115,63 @@ async function learnManagementUrl(reader: FeedReader, target: Target): Promise<v
   if (named) target.urls.management = origin(named);
 }
 
-export async function diagnose(id: string | undefined, options: DiagnoseOptions): Promise<void> {
-  const format = (options.format ?? 'table') as DiagnoseFormat;
-  if (!FORMATS.includes(format)) throw new Error(`--format must be one of ${FORMATS.join(', ')}`);
-  if (!options.summary && !id) throw new Error('name a device (serial number, ZTDId or Entra device id), or use --summary');
-  const budgetsS = parseBudgets(options.budget);
+/** What the feeds say about one device, for the command and for scripts. */
+export async function readDiagnosis(id: string, options: DiagnoseOptions = {}): Promise<{ diagnosis: Diagnosis; unavailable: Map<ServiceName, string> }> {
+  return withReader(options, async (reader) => {
+    const events = await collectDeviceEvents(reader, id);
+    return diagnoseEvents(id, events, { budgetsS: parseBudgets(options.budget), registrationId: isSerialNumber(id) });
+  });
+}
+
+/** What the feeds say about every device they know. */
+export async function readFleetSummary(options: DiagnoseOptions = {}): Promise<{ diagnosis: FleetSummary; unavailable: Map<ServiceName, string> }> {
+  return withReader(options, async (reader) => {
+    const since: Record<string, string> = options.since ? { since: new Date(options.since).toISOString() } : {};
+    return summarizeFleet(await reader.readAll(since), { budgetsS: parseBudgets(options.budget), registrationId: true });
+  });
+}
+
+async function withReader<T>(options: DiagnoseOptions, fn: (reader: FeedReader) => Promise<T>): Promise<{ diagnosis: T; unavailable: Map<ServiceName, string> }> {
   const target = resolveTarget(options);
   const fetch = createHttpsFetch({ caPem: target.caPem, connections: 8 });
   try {
     const reader = new FeedReader({ urls: target.urls, token: tokenSource(target, fetch), fetch });
     await learnManagementUrl(reader, target);
-    if (options.summary) {
-      const since: Record<string, string> = options.since ? { since: new Date(options.since).toISOString() } : {};
-      const summary = summarizeFleet(await reader.readAll(since), { budgetsS, registrationId: true });
-      process.stdout.write(
-        format === 'json'
-          ? `${JSON.stringify(
-              {
-                devices: summary.devices,
-                byOutcome: summary.byOutcome,
-                rows: summary.rows,
-                perDevice: summary.diagnoses.map((d) => ({ device: d.query, ...d.device, outcome: d.outcome, failure: d.failure ?? d.earlierFailures.at(-1) ?? null })),
-              },
-              null,
-              2,
-            )}\n`
-          : `${formatFleetSummary(summary)}\n`,
-      );
-    } else {
-      const events = await collectDeviceEvents(reader, id!);
-      const diagnosis = diagnoseEvents(id!, events, { budgetsS, registrationId: isSerialNumber(id!) });
-      process.stdout.write(`${formatDiagnosis(diagnosis, format)}\n`);
-      if (diagnosis.outcome === 'failed') process.exitCode = 2;
-    }
-    for (const [service, reason] of reader.unavailable) process.stderr.write(`warning: ${service}'s event feed could not be read: ${reason}\n`);
+    return { diagnosis: await fn(reader), unavailable: reader.unavailable };
   } finally {
     await fetch.close();
   }
+}
+
+export async function diagnose(id: string | undefined, options: DiagnoseOptions): Promise<void> {
+  const format = (options.format ?? 'table') as DiagnoseFormat;
+  if (!FORMATS.includes(format)) throw new Error(`--format must be one of ${FORMATS.join(', ')}`);
+  if (!options.summary && !id) throw new Error('name a device (serial number, ZTDId or Entra device id), or use --summary');
+  parseBudgets(options.budget);
+  let unavailable: Map<ServiceName, string>;
+  if (options.summary) {
+    const read = await readFleetSummary(options);
+    const summary = read.diagnosis;
+    unavailable = read.unavailable;
+    process.stdout.write(
+      format === 'json'
+        ? `${JSON.stringify(
+            {
+              devices: summary.devices,
+              byOutcome: summary.byOutcome,
+              rows: summary.rows,
+              perDevice: summary.diagnoses.map((d) => ({ device: d.query, ...d.device, outcome: d.outcome, failure: d.failure ?? d.earlierFailures.at(-1) ?? null })),
+            },
+            null,
+            2,
+          )}\n`
+        : `${formatFleetSummary(summary)}\n`,
+    );
+  } else {
+    const read = await readDiagnosis(id!, options);
+    unavailable = read.unavailable;
+    process.stdout.write(`${formatDiagnosis(read.diagnosis, format)}\n`);
+    if (read.diagnosis.outcome === 'failed') process.exitCode = 2;
+  }
+  for (const [service, reason] of unavailable) process.stderr.write(`warning: ${service}'s event feed could not be read: ${reason}\n`);
 }
