@@ -2,7 +2,7 @@
  * The identity service's runtime: its own store (SQLite file or PostgreSQL schema),
  * its keys, its routes, and tenant bootstrap for the host process.
  */
-import { createSecretBox, openDatabase, OutboxRelay, type ServiceContext, type ServiceRuntime } from '@baton/kit';
+import { createSecretBox, openDatabase, OutboxRelay, pruneEventsPeriodically, type ServiceContext, type ServiceRuntime } from '@baton/kit';
 import type { IdentityDeps } from './domain/deps.js';
 import { BatonTokenEndpoint } from './domain/grants.js';
 import { KeyRing } from './domain/signing-keys.js';
@@ -74,6 +74,7 @@ export async function createIdentityService(ctx: ServiceContext, options: Identi
     onError: (message, error) => ctx.logger.warn({ err: error, topic: message.topic, id: message.id }, 'outbox delivery failed'),
   });
   let stopped = false;
+  let stopPruning: (() => void) | undefined;
 
   return {
     name: 'identity',
@@ -84,10 +85,12 @@ export async function createIdentityService(ctx: ServiceContext, options: Identi
     drainOutbox: () => relay.drain(),
     async start() {
       relay.start();
+      stopPruning = pruneEventsPeriodically(events.store, { now, onError: (err) => ctx.logger.warn({ err }, 'event prune failed') });
     },
     async stop() {
       if (stopped) return;
       stopped = true;
+      stopPruning?.();
       await relay.stop();
       await database.close();
     },

@@ -1,5 +1,5 @@
 import { GRAPH_RESOURCE, MDM_RESOURCE } from '@baton/contracts';
-import { createSecretBox, TokenVerifier, type KeyAndCert, type ServiceContext, type ServiceRuntime } from '@baton/kit';
+import { createSecretBox, pruneEventsPeriodically, TokenVerifier, type KeyAndCert, type ServiceContext, type ServiceRuntime } from '@baton/kit';
 import { managementPlugin, type ManagementPluginOptions } from './app.js';
 import type { ManagementDeps } from './deps.js';
 import { loadOrCreateAuthority } from './enrollment/authority.js';
@@ -31,6 +31,7 @@ export async function createManagementService(ctx: ServiceContext): Promise<Serv
     },
   };
   const pluginOptions: ManagementPluginOptions = { deps };
+  let stopPruning: (() => void) | undefined;
 
   return {
     name: 'management',
@@ -38,9 +39,11 @@ export async function createManagementService(ctx: ServiceContext): Promise<Serv
     pluginOptions: pluginOptions as unknown as Record<string, unknown>,
     async start() {
       await deps.authority();
+      stopPruning = pruneEventsPeriodically(deps.events.store, { onError: (err) => ctx.logger.warn({ err }, 'event prune failed') });
       ctx.logger.info({ store: database.location }, 'management started');
     },
     async stop() {
+      stopPruning?.();
       await database.close();
     },
   };

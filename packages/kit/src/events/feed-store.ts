@@ -184,3 +184,21 @@ function rowToEvent(row: any): FeedEvent {
     detail: JSON.parse(row.detail),
   };
 }
+
+/** How long a service keeps its events (as discovery does). */
+export const EVENT_RETENTION_MS = 30 * 24 * 60 * 60_000;
+
+/** Deletes events past retention now and then on a timer that does not hold the process; returns the stop function. */
+export function pruneEventsPeriodically(
+  store: EventFeedStore,
+  options: { retentionMs?: number; intervalMs?: number; now?: () => Date; onError?: (error: unknown) => void } = {},
+): () => void {
+  const prune = () => {
+    const cutoff = new Date((options.now?.() ?? new Date()).getTime() - (options.retentionMs ?? EVENT_RETENTION_MS)).toISOString();
+    store.prune(cutoff).catch((error) => options.onError?.(error));
+  };
+  prune();
+  const timer = setInterval(prune, options.intervalMs ?? 60 * 60_000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
