@@ -8,6 +8,7 @@ import { createHttpsFetch, childTraceparent, TlsSessionCache, type Fetch } from 
 import { MDM_RESOURCE } from '@baton/contracts';
 import { CspTree, type DeviceState } from './csp-tree.js';
 import { ChainError, type ChainService } from './errors.js';
+import type { DeviceBehaviour } from './faults/behaviour.js';
 import { hardwareHash } from './hardware-hash.js';
 import type { DeviceHttp } from './http.js';
 import { deviceNameFromTemplate, hardwareDeviceId, mdmDeviceId, type DeviceInventory } from './inventory.js';
@@ -47,6 +48,8 @@ export interface RunDeviceOptions {
   timeoutMs?: number;
   /** A CA-trusting fetch shared across a simulated fleet; the run then does not close it. */
   fetch?: Fetch;
+  /** How this device's hardware or software misbehaves (fault injection); a healthy device has none. */
+  behaviour?: DeviceBehaviour;
 }
 
 export interface PhaseTiming {
@@ -243,7 +246,7 @@ class PhaseFailure extends Error {
 }
 
 export async function runDevice(options: RunDeviceOptions): Promise<DeviceRunResult> {
-  const { inventory, user } = options;
+  const { inventory, user, behaviour } = options;
   const traceparent = childTraceparent(options.traceparent);
   const fetch = options.fetch ?? createHttpsFetch({ caPem: options.caPem, timeoutMs: options.timeoutMs, connections: 4 });
   const http: DeviceHttp = { fetch, traceparent, signal: options.signal, xmlError: soapFaultError };
@@ -285,7 +288,7 @@ export async function runDevice(options: RunDeviceOptions): Promise<DeviceRunRes
     const signedIn = await phase('authenticate', () => authenticate(http, { authority: found.authority, upn: user.upn, password: user.password }));
     learned.tokenEndpoint = signedIn.tokenEndpoint;
 
-    const joined = await phase('join', () =>
+    const joined = await phase('join', async () =>
       join(http, {
         deviceRegistrationDiscoveryUrl: found.deviceRegistrationDiscoveryUrl,
         accessToken: signedIn.accessToken,
@@ -293,17 +296,18 @@ export async function runDevice(options: RunDeviceOptions): Promise<DeviceRunRes
         osVersion: inventory.osBuild,
         deviceDisplayName: deviceName,
         ztdId: found.ztdId,
+        ...(behaviour?.joinKeys ? { deviceKeys: await behaviour.joinKeys() } : {}),
       }),
     );
     learned.joinEndpoint = joined.joinEndpoint;
     learned.deviceId = joined.deviceId;
     learned.managementDiscoveryUrl = joined.mdmEnrollment.discoveryUrl;
 
-    const bound = await phase('deviceToken', () =>
+    const bound = await phase('deviceToken', async () =>
       deviceToken(http, {
         tokenEndpoint: signedIn.tokenEndpoint,
         refreshToken: signedIn.refreshToken,
-        deviceKey: joined.deviceKeys.privateKey,
+        deviceKey: behaviour?.deviceTokenKey ? await behaviour.deviceTokenKey(joined.deviceKeys) : joined.deviceKeys.privateKey,
         certificateBase64: joined.certificateBase64,
         resource: joined.mdmEnrollment.resource || MDM_RESOURCE,
       }),
@@ -311,7 +315,7 @@ export async function runDevice(options: RunDeviceOptions): Promise<DeviceRunRes
 
     const mdmId = mdmDeviceId(inventory);
     learned.mdmDeviceId = mdmId;
-    const enrolled = await phase('enroll', () =>
+    const enrolled = await phase('enroll', async () =>
       enroll(http, {
         discoveryUrl: joined.mdmEnrollment.discoveryUrl,
         deviceToken: bound.accessToken,
@@ -320,13 +324,20 @@ export async function runDevice(options: RunDeviceOptions): Promise<DeviceRunRes
         mdmDeviceId: mdmId,
         hwDevId: hardwareDeviceId(inventory),
         deviceName,
+        ...(behaviour?.mdmKeys ? { mdmKeys: await behaviour.mdmKeys() } : {}),
       }),
     );
     learned.policyServiceUrl = enrolled.policyServiceUrl;
     learned.enrollmentServiceUrl = enrolled.enrollmentServiceUrl;
     learned.managementUrl = enrolled.managementUrl;
 
-    const tree = new CspTree(inventory, { deviceId: mdmId, deviceName, hwDevId: hardwareDeviceId(inventory), providerId: enrolled.providerId });
+    const tree = new CspTree(inventory, {
+      deviceId: mdmId,
+      deviceName,
+      hwDevId: hardwareDeviceId(inventory),
+      providerId: enrolled.providerId,
+      ...(behaviour?.failingCspNodes ? { failingNodes: behaviour.failingCspNodes } : {}),
+    });
     const tlsSessions = new TlsSessionCache();
     result.session = await phase('firstSync', async () => {
       // OMA-DM sessions authenticate the device by its MDM certificate at the TLS layer.

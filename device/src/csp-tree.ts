@@ -31,6 +31,11 @@ export interface CspTreeOptions {
   locale?: string;
   /** PROVIDER-ID of the enrollment's w7 APPLICATION: DMClient/Provider/<id> exists while enrolled. */
   providerId?: string;
+  /**
+   * Nodes whose configuration service provider fails: every command on them (or below them)
+   * is answered with this SyncML status, as a CSP that errors out answers Windows' DM client.
+   */
+  failingNodes?: Record<string, string>;
 }
 
 export type WipeMethod = 'doWipe' | 'doWipeProtected' | 'doWipePersistProvisionedData' | 'doWipePersistUserData';
@@ -69,10 +74,12 @@ export class CspTree {
   private readonly execs = new Map<string, () => void>();
   private readonly providerUri: string | undefined;
   readonly state: DeviceState = { enrolled: true, rebootCount: 0 };
+  private readonly failing = new Map<string, string>();
 
   constructor(inventory: DeviceInventory, options: CspTreeOptions) {
     const ro = (uri: string, format: CspFormat, read: () => string) => this.leaves.set(uri, { format, read, writable: false });
     const fixed = (uri: string, value: string, format: CspFormat = 'chr') => ro(uri, format, () => value);
+    for (const [uri, status] of Object.entries(options.failingNodes ?? {})) this.failing.set(normalizeUri(uri), status);
     fixed('./DevInfo/DevId', options.deviceId);
     fixed('./DevInfo/Man', inventory.manufacturer);
     fixed('./DevInfo/Mod', inventory.model);
@@ -109,6 +116,13 @@ export class CspTree {
     this.execs.set('./Vendor/MSFT/Reboot/RebootNow', () => {
       this.state.rebootCount++;
     });
+  }
+
+  /** The status a failing CSP answers for a command on `uri`, or undefined when it works. */
+  failureOf(uri: string): string | undefined {
+    const u = normalizeUri(uri);
+    for (const [node, status] of this.failing) if (u === node || u.startsWith(`${node}/`)) return status;
+    return undefined;
   }
 
   /**

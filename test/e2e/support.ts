@@ -25,6 +25,10 @@ export async function freePort(): Promise<number> {
 export interface StartedBaton {
   instances: RunningBaton[];
   dataDir: string;
+  /** Stops one group's listener, as when that service goes down. */
+  down(index: number): Promise<void>;
+  /** Starts a stopped group again on its port and data, as when the service comes back. */
+  up(index: number): Promise<RunningBaton>;
   stop(): Promise<void>;
 }
 
@@ -38,15 +42,26 @@ export async function startGroups(backend: StoreBackend, groups: ServiceName[][]
   const instances: RunningBaton[] = [];
   // identity first: the others verify its tokens and call it.
   const order = [...groups.keys()].sort((a, b) => Number(groups[b]!.includes('identity')) - Number(groups[a]!.includes('identity')));
-  for (const i of order) {
+  const start = async (i: number) => {
     const config = loadConfig({}, { dataDir, port: ports[i]!, logLevel: 'silent', databaseUrl: backend.databaseUrl });
     instances[i] = await startBaton({ config, services: groups[i]!, peerUrls, quiet: true, schemaPrefix: prefix });
-  }
+    return instances[i]!;
+  };
+  for (const i of order) await start(i);
+  const stopped = new Set<number>();
   return {
     instances,
     dataDir,
+    async down(i) {
+      await instances[i]!.close();
+      stopped.add(i);
+    },
+    async up(i) {
+      stopped.delete(i);
+      return start(i);
+    },
     async stop() {
-      for (const instance of instances) await instance?.close();
+      for (const [i, instance] of instances.entries()) if (!stopped.has(i)) await instance?.close();
       if (backend.databaseUrl && prefix) {
         for (const s of ['discovery', 'identity', 'management']) await dropPostgresSchema(backend.databaseUrl, `${prefix}_${s}`);
       }

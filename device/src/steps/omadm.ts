@@ -159,6 +159,14 @@ function handle(tree: CspTree, command: SyncMLCommand, msgRef: string, out: Outb
     outcomes.push({ cmd: command.kind, cmdId: command.cmdId, targets, status: code });
     return code;
   };
+  if (command.kind === 'Get' || command.kind === 'Add' || command.kind === 'Replace' || command.kind === 'Delete' || command.kind === 'Exec') {
+    const targets = command.items.map((i) => i.target ?? '');
+    const failure = targets.map((t) => (t ? tree.failureOf(t) : undefined)).find((f) => f !== undefined);
+    if (failure) {
+      status(out, msgRef, command, failure);
+      return record(targets, failure);
+    }
+  }
   switch (command.kind) {
     case 'Status':
     case 'Results':

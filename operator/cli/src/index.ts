@@ -3,3 +3,6 @@ export { seedDemo, readDemo, adminToken, graphJson, type DemoInfo } from './host
 export { runFleet, type FleetResult } from './simulate/fleet.js';
 export { formatReport } from './simulate/report.js';
 export { collectRoutes } from './commands/routes.js';
+export { readDiagnosis, readFleetSummary, type DiagnoseOptions } from './commands/diagnose.js';
+export type { Diagnosis, Finding } from './diagnose/diagnosis.js';
+export { mermaidDiagrams } from './diagnose/format.js';

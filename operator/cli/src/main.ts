@@ -4,6 +4,7 @@ import { up } from './commands/up.js';
 import { serve } from './commands/serve.js';
 import { routes } from './commands/routes.js';
 import { simulate } from './commands/simulate.js';
+import { diagnose } from './commands/diagnose.js';
 import { hashDecode } from './commands/hash.js';
 import { tenantCreate } from './commands/tenant.js';
 import { importCsvFile, writeSampleCsv } from './commands/import.js';
@@ -53,8 +54,27 @@ program
   .option('--user <upn>', 'user the devices sign in as')
   .option('--password <password>', "that user's password")
   .option('--group-tag <tag>', 'group tag for the registered devices')
+  .option('--faults <rate>', 'share of devices (0 to 1) given a fault from the catalogue, reproducible with --seed')
   .addOption(new Option('--no-progress', 'no progress bar'))
   .action(simulate);
+
+program
+  .command('diagnose')
+  .description('which service broke a device\'s provisioning, in which phase, with which code, and what to do')
+  .argument('[device]', 'serial number, ZTDId or Entra device id')
+  .option('--summary', "a fleet's outcomes grouped by service and code, every device counted once")
+  .addOption(new Option('--format <format>', 'output').choices(['table', 'json', 'mermaid']).default('table'))
+  .option('--budget <groups>', 'phase budgets in seconds, e.g. discovery=90,identity=120,deviceSetup=3600')
+  .option('--since <time>', 'with --summary: only events from this ISO 8601 time on')
+  .option('-d, --data <dir>', 'the Baton to read, through its demo.json (default ./.baton)')
+  .option('--url <url>', 'or: discovery\'s base URL (with --tenant, --client-id, --client-secret, --ca)')
+  .option('--identity-url <url>', "identity's base URL when it runs apart")
+  .option('--management-url <url>', "management's base URL when it runs apart (else learnt from identity's join events)")
+  .option('--ca <file>', 'CA certificate to trust')
+  .option('--tenant <id>', 'tenant id')
+  .option('--client-id <id>', 'admin application client id')
+  .option('--client-secret <secret>', 'admin application secret')
+  .action(diagnose);
 
 program
   .command('import')

@@ -3,3 +3,4 @@ export * from './handoffs.js';
 export * from './topics.js';
 export * from './paths.js';
 export * from './notifications.js';
+export * from './events.js';

@@ -21,3 +21,6 @@ export * from './store/time-ordered-id.js';
 export * from './store/wal-checkpointer.js';
 export * from './tls/resumption.js';
 export * from './pki/renewal-request.js';
+export * from './events/feed-store.js';
+export * from './events/feed-route.js';
+export * from './events/recorder.js';

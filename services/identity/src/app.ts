@@ -4,6 +4,8 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { createApp, type BatonApp, type CreateAppOptions, type ServiceContext } from '@baton/kit';
+import { identityEventRoutes } from './events/routes.js';
+import { observeIdentityEvents } from './events/observe.js';
 import { drsRoutes } from './routes/drs.js';
 import { graphRoutes } from './routes/graph.js';
 import { oauthRoutes } from './routes/oauth.js';
@@ -16,6 +18,8 @@ export type IdentityPluginOptions = IdentityRouteOptions;
 
 /** Each protocol registers in a scope of its own, so each keeps its own error shape. */
 export const identityPlugin: FastifyPluginAsync<IdentityPluginOptions> = async (app, options) => {
+  observeIdentityEvents(app, options.deps, options.events);
+  await app.register(identityEventRoutes, options);
   await app.register(oauthRoutes, options);
   await app.register(signinRoutes, options);
   await app.register(authenticationMethodRoutes, options);

@@ -2,7 +2,7 @@
  * The identity service's runtime: its own store (SQLite file or PostgreSQL schema),
  * its keys, its routes, and tenant bootstrap for the host process.
  */
-import { createSecretBox, openDatabase, OutboxRelay, startWalCheckpointer, type ServiceContext, type ServiceRuntime } from '@baton/kit';
+import { createSecretBox, openDatabase, OutboxRelay, pruneEventsPeriodically, startWalCheckpointer, type ServiceContext, type ServiceRuntime } from '@baton/kit';
 import type { IdentityDeps } from './domain/deps.js';
 import { registerApplication, type ApplicationInput } from './domain/applications.js';
 import { BatonTokenEndpoint } from './domain/grants.js';
@@ -11,6 +11,7 @@ import { bootstrapTenant, type BootstrapTenantInput, type BootstrapTenantResult 
 import type { TokenEndpoint } from './domain/token-endpoint.js';
 import { IdentityUrls } from './domain/urls.js';
 import { identityPlugin } from './app.js';
+import { identityEvents } from './events/feed.js';
 import { MembershipEngine, type MembershipEngineOptions } from './domain/membership/engine.js';
 import { changeNotificationHandler } from './domain/notifications/delivery.js';
 import { CHANGE_NOTIFICATION_TOPIC, DirectoryFeed } from './domain/notifications/feed.js';
@@ -75,6 +76,7 @@ export async function createIdentityService(ctx: ServiceContext, options: Identi
     signinLimits: new SigninLimits({ ...DEFAULT_SIGNIN_POLICY, ...options.signin }),
   };
   const tokenEndpoint = options.tokenEndpoint?.(deps) ?? new BatonTokenEndpoint(deps);
+  const events = identityEvents(database.db, { now, warn: (fields, message) => ctx.logger.warn(fields, message) });
   const relay = new OutboxRelay({
     db: database.db,
     dialect: database.dialect,
@@ -87,11 +89,12 @@ export async function createIdentityService(ctx: ServiceContext, options: Identi
     onError: (message, error) => ctx.logger.warn({ err: error, topic: message.topic, id: message.id }, 'outbox delivery failed'),
   });
   let stopped = false;
+  let stopPruning: (() => void) | undefined;
 
   return {
     name: 'identity',
     plugin: identityPlugin,
-    pluginOptions: { deps, tokenEndpoint },
+    pluginOptions: { deps, tokenEndpoint, events },
     store,
     bootstrapTenant: (input) => bootstrapTenant(store, secrets, input, deps.now(), deps.feed),
     drainOutbox: () => relay.drain(),
@@ -103,10 +106,12 @@ export async function createIdentityService(ctx: ServiceContext, options: Identi
     },
     async start() {
       relay.start();
+      stopPruning = pruneEventsPeriodically(events.store, { now, onError: (err) => ctx.logger.warn({ err }, 'event prune failed') });
     },
     async stop() {
       if (stopped) return;
       stopped = true;
+      stopPruning?.();
       await relay.stop();
       await checkpointer.stop();
       await database.close();

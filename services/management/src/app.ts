@@ -7,6 +7,8 @@
 import { createApp, type BatonApp, type ServiceContext } from '@baton/kit';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { ManagementDeps } from './deps.js';
+import { managementEventRoutes } from './events/routes.js';
+import { observeEnrollmentEvents } from './events/observe.js';
 import { discoveryRoutes } from './routes/enrollment-discovery.js';
 import { enrollmentRoutes } from './routes/enrollment.js';
 import { policyRoutes } from './routes/enrollment-policy.js';
@@ -23,6 +25,7 @@ export const managementPlugin: FastifyPluginAsync<ManagementPluginOptions> = asy
   const { deps } = options;
   await app.register(async (soap: FastifyInstance) => {
     soap.setErrorHandler(soapErrorHandler);
+    observeEnrollmentEvents(soap, deps);
     await discoveryRoutes(soap, deps);
     await policyRoutes(soap, deps);
     await enrollmentRoutes(soap, deps);
@@ -34,6 +37,7 @@ export const managementPlugin: FastifyPluginAsync<ManagementPluginOptions> = asy
   await app.register(async (graph: FastifyInstance) => {
     await managedDeviceRoutes(graph, deps);
   });
+  await managementEventRoutes(app, deps);
 };
 
 export interface BuildManagementAppOptions {

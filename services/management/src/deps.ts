@@ -1,5 +1,6 @@
 import type { KeyAndCert, SecretBox, ServiceUrls, TokenVerifier } from '@baton/kit';
 import type { Logger } from 'pino';
+import type { ManagementEvents } from './events/feed.js';
 import type { ManagementStore } from './store/store.js';
 
 /** Everything the routes need, built once by createManagementService. */
@@ -14,6 +15,8 @@ export interface ManagementDeps {
   graphTokens: TokenVerifier;
   /** Seals what management keeps secret at rest (the CA key, devices' digest secrets). */
   secrets: SecretBox;
+  /** The event feed enrollments and OMA-DM sessions are recorded in. */
+  events: ManagementEvents;
   /** The MDM CA, created on first use. */
   authority(): Promise<KeyAndCert>;
 }

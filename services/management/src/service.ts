@@ -1,9 +1,10 @@
 import { GRAPH_RESOURCE, MDM_RESOURCE } from '@baton/contracts';
-import { createSecretBox, TokenVerifier, type KeyAndCert, type ServiceContext, type ServiceRuntime } from '@baton/kit';
+import { createSecretBox, pruneEventsPeriodically, TokenVerifier, type KeyAndCert, type ServiceContext, type ServiceRuntime } from '@baton/kit';
 import { managementPlugin, type ManagementPluginOptions } from './app.js';
 import type { ManagementDeps } from './deps.js';
 import { loadOrCreateAuthority } from './enrollment/authority.js';
 import { pruneRawRequests } from './session/retention.js';
+import { managementEvents } from './events/feed.js';
 import { openManagementStore } from './store/index.js';
 
 export async function createManagementService(ctx: ServiceContext): Promise<ServiceRuntime> {
@@ -21,6 +22,7 @@ export async function createManagementService(ctx: ServiceContext): Promise<Serv
     enrollmentTokens: new TokenVerifier({ identityUrl: ctx.urls.identity, audiences: [MDM_RESOURCE], fetch: ctx.fetch }),
     graphTokens: new TokenVerifier({ identityUrl: ctx.urls.identity, audiences: [GRAPH_RESOURCE], fetch: ctx.fetch }),
     secrets: createSecretBox(ctx.secretKey, 'management'),
+    events: managementEvents(database.db, { warn: (fields, message) => ctx.logger.warn(fields, message) }),
     authority() {
       authority ??= loadOrCreateAuthority(store, ctx.secretKey).catch((error) => {
         authority = undefined;
@@ -37,6 +39,7 @@ export async function createManagementService(ctx: ServiceContext): Promise<Serv
       (error: unknown) => ctx.logger.warn({ err: String(error) }, 'raw request prune failed'),
     );
   let pruning: Promise<unknown> | undefined;
+  let stopPruning: (() => void) | undefined;
 
   return {
     name: 'management',
@@ -47,10 +50,12 @@ export async function createManagementService(ctx: ServiceContext): Promise<Serv
       pruning = prune();
       pruneTimer = setInterval(() => void (pruning = prune()), 60 * 60_000);
       pruneTimer.unref();
+      stopPruning = pruneEventsPeriodically(deps.events.store, { onError: (err) => ctx.logger.warn({ err }, 'event prune failed') });
       ctx.logger.info({ store: database.location }, 'management started');
     },
     async stop() {
       if (pruneTimer) clearInterval(pruneTimer);
+      stopPruning?.();
       // A pass still running would use the database being closed.
       await pruning;
       await database.close();

@@ -4,7 +4,7 @@ import cliProgress from 'cli-progress';
 import { loadConfig } from '@baton/kit';
 import { readDemo, type DemoInfo } from '../host/demo.js';
 import { runFleet } from '../simulate/fleet.js';
-import { formatReport } from '../simulate/report.js';
+import { deviceOutcomes, formatOutcomes, formatReport } from '../simulate/report.js';
 
 export interface SimulateOptions {
   devices: string;
@@ -19,6 +19,7 @@ export interface SimulateOptions {
   user?: string;
   password?: string;
   groupTag?: string;
+  faults?: string;
   progress?: boolean;
 }
 
@@ -57,23 +58,28 @@ export async function simulate(options: SimulateOptions): Promise<void> {
   const devices = positive('devices', options.devices, 100_000);
   const concurrency = positive('concurrency', options.concurrency, 1000);
   const seed = options.seed === undefined ? Date.now() % 1_000_000 : positive('seed', options.seed, 2 ** 31);
+  const faultRate = options.faults === undefined ? 0 : Number(options.faults);
+  if (!(faultRate >= 0 && faultRate <= 1)) throw new Error(`--faults must be a share of devices from 0 to 1, got "${options.faults}"`);
   const { demo, caPem } = resolveTarget(options);
   const showProgress = options.progress !== false && process.stderr.isTTY;
   const bar = new cliProgress.SingleBar(
     { format: ' {stage} [{bar}] {value}/{total} {extra}', stream: process.stderr, hideCursor: true, noTTYOutput: false },
     cliProgress.Presets.shades_classic,
   );
-  process.stdout.write(`Simulating ${devices} devices against ${demo.discoveryUrl} (seed ${seed}, concurrency ${concurrency})\n`);
+  process.stdout.write(
+    `Simulating ${devices} devices against ${demo.discoveryUrl} (seed ${seed}, concurrency ${concurrency}${faultRate > 0 ? `, faults ${faultRate}` : ''})\n`,
+  );
   if (showProgress) bar.start(devices, 0, { stage: 'register', extra: '' });
   let managed = 0;
   const started = performance.now();
-  const { results } = await runFleet({
+  const { results, faults, retries } = await runFleet({
     demo,
     caPem,
     devices,
     concurrency,
     seed,
     groupTag: options.groupTag,
+    faultRate,
     onRegistered: (n) => showProgress && bar.update(n, { stage: 'register' }),
     onDeviceDone: (result, n) => {
       if (result.managed) managed++;
@@ -85,5 +91,7 @@ export async function simulate(options: SimulateOptions): Promise<void> {
   });
   if (showProgress) bar.stop();
   process.stdout.write(formatReport(results, performance.now() - started) + '\n');
-  if (results.some((r) => !r.managed)) process.exitCode = 1;
+  process.stdout.write(`\n${formatOutcomes(deviceOutcomes(results, faults, retries))}\n`);
+  // With faults injected, failures are the point; without, any failure is a finding.
+  if (faultRate === 0 && results.some((r) => !r.managed)) process.exitCode = 1;
 }

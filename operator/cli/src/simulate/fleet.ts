@@ -5,7 +5,18 @@
  */
 import { GRAPH_RESOURCE } from '@baton/contracts';
 import { createHttpsFetch, type Fetch } from '@baton/kit';
-import { hardwareHash, randomInventory, runDevice, type DeviceInventory, type DeviceRunResult } from '@baton/device';
+import {
+  availableFaults,
+  hardwareHash,
+  randomInventory,
+  refusingFetch,
+  runDevice,
+  SeededRandom,
+  type DeviceInventory,
+  type DeviceRunResult,
+  type FaultName,
+  type FaultSetup,
+} from '@baton/device';
 import { adminToken, graphJson, type DemoInfo } from '../host/demo.js';
 
 export interface FleetOptions {
@@ -15,12 +26,18 @@ export interface FleetOptions {
   concurrency: number;
   seed: number;
   groupTag?: string;
+  /** Share of devices (0..1) given a fault drawn from the catalogue, reproducibly from `seed`. */
+  faultRate?: number;
   onRegistered?: (done: number) => void;
   onDeviceDone?: (result: DeviceRunResult, done: number) => void;
 }
 
 export interface FleetResult {
   results: DeviceRunResult[];
+  /** The fault injected into each device, or null for a healthy one. */
+  faults: Array<FaultName | null>;
+  /** Failed attempts before the result (a device that could not reach a service tries again). */
+  retries: number[];
   registerMs: number;
   runMs: number;
 }
@@ -29,19 +46,53 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
   const fetch = createHttpsFetch({ caPem: options.caPem, connections: Math.max(8, options.concurrency * 2) });
   try {
     const inventories = Array.from({ length: options.devices }, (_, i) => randomInventory(options.seed, i));
+    const faults = drawFaults(options);
+    const setups = faults.map((name) => (name ? FLEET_FAULTS.get(name)!.setup() : undefined));
     const t0 = performance.now();
-    await registerDevices(options, inventories, fetch);
+    await registerDevices(
+      options,
+      inventories.filter((_, i) => setups[i]?.registration !== 'none'),
+      fetch,
+    );
     const t1 = performance.now();
     const results: DeviceRunResult[] = new Array(inventories.length);
+    const retries: number[] = new Array(inventories.length).fill(0);
     let done = 0;
     await eachLimited(inventories, options.concurrency, async (inventory, i) => {
-      results[i] = await runDevice({ discoveryUrl: options.demo.discoveryUrl, caPem: options.caPem, inventory, user: options.demo.user, fetch });
-      options.onDeviceDone?.(results[i]!, ++done);
+      const setup = setups[i];
+      const run = (deviceFetch: Fetch) =>
+        runDevice({ discoveryUrl: options.demo.discoveryUrl, caPem: options.caPem, inventory, user: userFor(options, setup), fetch: deviceFetch, ...(setup?.behaviour ? { behaviour: setup.behaviour } : {}) });
+      let result = await run(setup?.unreachable ? refusingFetch(fetch, setup.unreachable) : fetch);
+      if (!result.ok && setup?.unreachable) {
+        // The service is back; the device's next attempt (a new trace) goes through.
+        retries[i]++;
+        result = await run(fetch);
+      }
+      results[i] = result;
+      options.onDeviceDone?.(result, ++done);
     });
-    return { results, registerMs: t1 - t0, runMs: performance.now() - t1 };
+    return { results, faults, retries, registerMs: t1 - t0, runMs: performance.now() - t1 };
   } finally {
     await fetch.close();
   }
+}
+
+/** Faults one tenant's fleet can carry (no second tenant, no service restart). */
+const FLEET_FAULTS = new Map(availableFaults({ fleet: true }).map((f) => [f.name, f]));
+
+/** Which device gets which fault: the same for the same seed, rate and fleet size. */
+export function drawFaults(options: Pick<FleetOptions, 'devices' | 'seed' | 'faultRate'>): Array<FaultName | null> {
+  const rate = options.faultRate ?? 0;
+  const random = new SeededRandom(`faults:${options.seed}`);
+  const names = [...FLEET_FAULTS.keys()];
+  return Array.from({ length: options.devices }, () => {
+    const hit = random.nextUint32() / 4294967296 < rate;
+    return hit ? random.pick(names) : null;
+  });
+}
+
+function userFor(options: FleetOptions, setup: FaultSetup | undefined): { upn: string; password: string } {
+  return setup?.password === 'wrong' ? { upn: options.demo.user.upn, password: `${options.demo.user.password}-typo` } : options.demo.user;
 }
 
 async function registerDevices(options: FleetOptions, inventories: DeviceInventory[], fetch: Fetch): Promise<void> {

@@ -32,3 +32,44 @@ export function formatReport(results: DeviceRunResult[], wallMs: number): string
 function fmt(n: number): string {
   return Number.isFinite(n) ? n.toFixed(0) : '-';
 }
+
+export interface DeviceOutcome {
+  outcome: 'healthy' | 'recovered' | 'failed';
+  service: string;
+  phase: string;
+  code: string;
+  /** The fault injected, or '-' for a device run healthy. */
+  fault: string;
+}
+
+/** Each device's outcome as the device saw it: one row per device, nothing counted twice. */
+export function deviceOutcomes(results: DeviceRunResult[], faults: Array<string | null> = [], retries: number[] = []): DeviceOutcome[] {
+  return results.map((r, i) => {
+    const fault = faults[i] ?? '-';
+    if (r.ok) {
+      if ((retries[i] ?? 0) > 0) return { outcome: 'recovered', service: '-', phase: '-', code: '-', fault };
+      return { outcome: 'healthy', service: '-', phase: '-', code: '-', fault };
+    }
+    return { outcome: 'failed', service: r.error?.service ?? 'device', phase: r.error?.phase ?? r.phase, code: r.error?.code ?? 'unknown', fault };
+  });
+}
+
+/** Devices grouped by outcome, service, code and injected fault; the counts add up to the fleet. */
+export function formatOutcomes(outcomes: DeviceOutcome[]): string {
+  const counts = new Map<string, { row: DeviceOutcome; n: number }>();
+  for (const o of outcomes) {
+    const key = JSON.stringify(o);
+    const entry = counts.get(key) ?? { row: o, n: 0 };
+    entry.n++;
+    counts.set(key, entry);
+  }
+  const order = ['failed', 'recovered', 'healthy'];
+  const sorted = [...counts.values()].sort((a, b) => order.indexOf(a.row.outcome) - order.indexOf(b.row.outcome) || b.n - a.n);
+  const rows = [['outcome', 'service', 'phase', 'code', 'injected fault', 'devices'], ...sorted.map(({ row, n }) => [row.outcome, row.service, row.phase, row.code, row.fault, String(n)])];
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const lines = rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  '));
+  lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  const by = (o: string) => outcomes.filter((x) => x.outcome === o).length;
+  lines.push('', `${outcomes.length} devices: ${by('healthy')} healthy, ${by('recovered')} recovered, ${by('failed')} failed`);
+  return lines.join('\n');
+}

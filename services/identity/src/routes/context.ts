@@ -1,10 +1,13 @@
 import type { IdentityDeps } from '../domain/deps.js';
 import type { TokenEndpoint } from '../domain/token-endpoint.js';
+import type { IdentityEvents } from '../events/feed.js';
 
 /** Options every route plugin of the service receives. */
 export interface IdentityRouteOptions {
   deps: IdentityDeps;
   tokenEndpoint: TokenEndpoint;
+  /** The event feed the token and join answers are recorded in. */
+  events: IdentityEvents;
 }
 
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

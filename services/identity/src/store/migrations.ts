@@ -1,4 +1,5 @@
 import { outboxMigration } from '@baton/kit';
+import { identityEventsMigration } from '../events/feed.js';
 import type { Kysely, Migration } from 'kysely';
 import { signinMigration } from './signin-migration.js';
 
@@ -245,4 +246,5 @@ export const identityMigrations: Record<string, Migration> = {
   '0006_conditional_access': conditionalAccess,
   '0007_signin': signinMigration,
   '0008_group_rule_stamps': ruleStamps,
+  '0009_identity_events': identityEventsMigration,
 };

@@ -6,6 +6,7 @@ import { enrollDevice } from '../enrollment/enroll.js';
 import { renewCertificate } from '../enrollment/renew.js';
 import { authenticateDevice } from '../enrollment/token.js';
 import { ClientCertificateVerifier, peerCertificate } from '../session/client-certificates.js';
+import { noteEnrollment } from '../events/observe.js';
 import { SOAP_BODY_LIMIT, sendSoap, soapText } from './soap.js';
 
 export async function enrollmentRoutes(app: FastifyInstance, deps: ManagementDeps): Promise<void> {
@@ -35,6 +36,7 @@ export async function enrollmentRoutes(app: FastifyInstance, deps: ManagementDep
       managementUrl: `${deps.urls.management}${MANAGEMENT_PATHS.omadm}`,
       now,
     });
+    noteEnrollment(request, result.enrollment);
     request.log.info(
       { enrollmentId: result.enrollment.id, deviceId: identity.deviceId, tenantId: identity.tenantId, replaced: result.replaced.length },
       'device enrolled',

@@ -3,6 +3,7 @@ import { mapFrameworkError } from '@baton/kit';
 import { buildSyncML, isXmlSafe, parseSyncML, ProtocolParseError, SYNCML_CONTENT_TYPE } from '@baton/protocols';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ManagementDeps } from '../deps.js';
+import { recordRejectedMessage, recordSessionMessage } from '../events/observe.js';
 import { authenticateDevice } from '../session/authenticate.js';
 import { ClientCertificateVerifier, peerCertificate } from '../session/client-certificates.js';
 import { rejectMessage, runSession } from '../session/engine.js';
@@ -48,12 +49,15 @@ export async function omadmRoutes(app: FastifyInstance, deps: ManagementDeps): P
     const message = parseSyncML(body);
     const serverUrl = `${deps.urls.management}${MANAGEMENT_PATHS.omadm}`;
     certificates ??= new ClientCertificateVerifier((await deps.authority()).certPem);
-    const auth = await authenticateDevice({ store: deps.store, certificates, secrets: deps.secrets }, message, peerCertificate(request.raw.socket));
+    const presented = peerCertificate(request.raw.socket);
+    const auth = await authenticateDevice({ store: deps.store, certificates, secrets: deps.secrets }, message, presented);
 
     let replyMessage;
     if (!auth.ok) {
       request.log.info({ device: message.header.source.slice(0, 128), status: auth.status, reason: auth.reason }, 'OMA-DM message rejected');
       replyMessage = rejectMessage(message, auth.status, serverUrl, auth.chal);
+      // 407 is the digest handshake's opening challenge, not a failure worth an event.
+      if (auth.status !== '407') await recordRejectedMessage(deps, request, message, { status: auth.status, reason: auth.reason, ...(presented ? { certPem: presented.toString() } : {}) });
     } else {
       const sessionAuth =
         auth.method === 'digest'
@@ -64,6 +68,7 @@ export async function omadmRoutes(app: FastifyInstance, deps: ManagementDeps): P
         { enrollmentId: auth.enrollment.id, session: message.header.sessionId, msg: message.header.msgId, sent: outcome.sent, complete: outcome.complete, state: outcome.state },
         'OMA-DM message',
       );
+      await recordSessionMessage(deps, request, message, auth.enrollment, outcome);
       replyMessage = outcome.reply;
     }
     return reply.code(200).header('content-type', SYNCML_CONTENT_TYPE).send(buildSyncML(replyMessage));

@@ -1,4 +1,5 @@
 import { outboxMigration } from '@baton/kit';
+import { managementEventsMigration } from '../events/feed.js';
 import type { Kysely, Migration } from 'kysely';
 
 const core: Migration = {
@@ -136,4 +137,5 @@ export const managementMigrations: Record<string, Migration> = {
   '0003_digest_auth': digest,
   '0004_device_actions': deviceActions,
   '0005_session_limits_raw_retention': sessionLimits,
+  '0006_management_events': managementEventsMigration,
 };

@@ -1,0 +1,15 @@
+/**
+ * How a device's own hardware or software can misbehave during provisioning. The agent
+ * consults these at the points where a real Windows device would go wrong: the TPM that
+ * makes its keys, the key that signs its device-bound token request, its CSPs.
+ */
+export interface DeviceBehaviour {
+  /** The key pair the TPM produces for the join CSR. */
+  joinKeys?: () => Promise<CryptoKeyPair>;
+  /** The key pair the TPM produces for the MDM enrollment CSR. */
+  mdmKeys?: () => Promise<CryptoKeyPair>;
+  /** The key that signs the device-bound token request, given the joined key pair. */
+  deviceTokenKey?: (joined: CryptoKeyPair) => Promise<CryptoKey>;
+  /** CSP nodes that fail, with the SyncML status they answer. */
+  failingCspNodes?: Record<string, string>;
+}

@@ -1,0 +1,43 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PHASE_OWNER } from '@baton/contracts';
+import type { Fetch } from '@baton/kit';
+import { CspTree } from '../csp-tree.js';
+import { randomInventory } from '../inventory.js';
+import { FAILING_CSP_NODE, FAULTS, availableFaults } from './catalogue.js';
+import { refusingFetch } from './network.js';
+
+test('every fault is owned by the service that owns its phase', () => {
+  for (const fault of Object.values(FAULTS)) assert.equal(PHASE_OWNER[fault.phase], fault.service, fault.name);
+});
+
+test('a pending fault says why and is never drawn; available ones cover all three services', () => {
+  for (const fault of Object.values(FAULTS)) if (!fault.available) assert.ok(fault.pending, fault.name);
+  assert.deepEqual(new Set(availableFaults().map((f) => f.service)), new Set(['discovery', 'identity', 'management']));
+  assert.ok(availableFaults({ fleet: true }).every((f) => f.fleet && f.available));
+});
+
+test('a failing CSP node answers its status for the node and below it, and nothing else', () => {
+  const tree = new CspTree(randomInventory(1, 0), { deviceId: 'D', deviceName: 'N', failingNodes: FAULTS.cspError.setup().behaviour!.failingCspNodes! });
+  assert.equal(tree.failureOf(FAILING_CSP_NODE), '500');
+  assert.equal(tree.failureOf(`${FAILING_CSP_NODE}/Child`), '500');
+  assert.equal(tree.failureOf('./DevDetail/SwV'), undefined);
+});
+
+test('the weak-key faults really hand out 1024-bit keys', async () => {
+  const keys = await FAULTS.joinRefused.setup().behaviour!.joinKeys!();
+  assert.equal((keys.publicKey.algorithm as RsaHashedKeyAlgorithm).modulusLength, 1024);
+});
+
+test("an unreachable service refuses the device's connections to its endpoints only", async () => {
+  let passed = 0;
+  const inner = (async () => {
+    passed++;
+    return new Response('ok');
+  }) as Fetch;
+  const fetch = refusingFetch(inner, 'management');
+  await assert.rejects(fetch('https://h:1/EnrollmentServer/Discovery.svc'), (err: any) => err.cause?.code === 'ECONNREFUSED');
+  await assert.rejects(fetch('https://h:1/ManagementServer/MDM.svc'));
+  await fetch('https://h:1/ztd/v1/lookup');
+  assert.equal(passed, 1);
+});

@@ -1,0 +1,113 @@
+/**
+ * Records identity's provisioning events where the device meets identity: at the answer of
+ * the token endpoint (user sign-in, device-bound token) and of the join endpoint. Watching
+ * the answer rather than the grant code keeps one place that sees every outcome, including
+ * refusals raised deep in a grant, with exactly the error code the device was given.
+ */
+import { DEVICE_JWT_BEARER_GRANT } from '@baton/contracts';
+import { guidOrNull, traceIdOfHeaders, type EventInput } from '@baton/kit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { decodeJwt } from 'jose';
+import type { IdentityDeps } from '../domain/deps.js';
+import { findTenant } from '../domain/tenants.js';
+import type { IdentityEvents } from './feed.js';
+
+const TOKEN_ROUTE = '/:tenant/oauth2/v2.0/token';
+const JOIN_ROUTE = '/enterpriseregistration/:tenant/EnrollmentServer/device';
+
+function parseJson(payload: unknown): Record<string, any> | undefined {
+  if (typeof payload !== 'string' || payload.length > 256 * 1024) return undefined;
+  try {
+    const value: unknown = JSON.parse(payload);
+    return value && typeof value === 'object' ? (value as Record<string, any>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Claims of a token identity itself just issued; used to label the event, never to authorise. */
+function claimsOf(token: unknown): Record<string, unknown> {
+  if (typeof token !== 'string') return {};
+  try {
+    return decodeJwt(token) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
+/** `AADSTS50126` from an OAuth error body, as the device shows it. */
+function aadstsCode(body: Record<string, any>): string | null {
+  const code = Array.isArray(body.error_codes) ? body.error_codes[0] : undefined;
+  if (typeof code === 'number') return `AADSTS${code}`;
+  return typeof body.error === 'string' ? body.error.slice(0, 64) : null;
+}
+
+async function tenantIdOf(deps: IdentityDeps, request: FastifyRequest): Promise<string | null> {
+  const ref = (request.params as { tenant?: unknown } | undefined)?.tenant;
+  if (typeof ref !== 'string') return null;
+  try {
+    return (await findTenant(deps.store, ref))?.id ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function tokenEvent(request: FastifyRequest, reply: FastifyReply, body: Record<string, any>, tenantId: string | null): EventInput | undefined {
+  const form = (request.body ?? {}) as Record<string, unknown>;
+  const grant = form.grant_type;
+  const ok = reply.statusCode < 400;
+  const traceId = traceIdOfHeaders(request.headers);
+  const base = { tenantId, traceId, outcome: ok ? ('success' as const) : ('failure' as const), errorCode: ok ? null : aadstsCode(body) };
+  if (grant === 'password') {
+    const claims = ok ? claimsOf(body.id_token ?? body.access_token) : {};
+    const upn = typeof claims.upn === 'string' ? claims.upn : typeof form.username === 'string' ? form.username : null;
+    return { ...base, type: 'signIn', phase: 'authentication', userPrincipalName: upn, detail: ok ? {} : { error: body.error ?? null, status: reply.statusCode } };
+  }
+  if (grant === DEVICE_JWT_BEARER_GRANT) {
+    const claims = ok ? claimsOf(body.access_token) : {};
+    return {
+      ...base,
+      type: 'deviceToken',
+      phase: 'deviceToken',
+      azureADDeviceId: guidOrNull(claims.deviceid),
+      userPrincipalName: typeof claims.upn === 'string' ? claims.upn : null,
+      detail: ok ? { audience: claims.aud ?? null } : { error: body.error ?? null, status: reply.statusCode },
+    };
+  }
+  // Client credentials and plain refreshes are not steps of a device's provisioning.
+  return undefined;
+}
+
+function joinEvent(request: FastifyRequest, reply: FastifyReply, body: Record<string, any>, tenantId: string | null): EventInput {
+  const form = (request.body ?? {}) as Record<string, unknown>;
+  const ok = reply.statusCode < 400;
+  const detail: Record<string, unknown> = ok
+    ? { mdmDiscoveryUrl: body.MdmEnrollment?.discoveryUrl ?? null, joinType: form.JoinType ?? null }
+    : { status: reply.statusCode, code: body.code ?? null };
+  return {
+    type: 'join',
+    phase: 'join',
+    outcome: ok ? 'success' : 'failure',
+    tenantId,
+    traceId: traceIdOfHeaders(request.headers),
+    ztdId: guidOrNull(form.ZtdId),
+    azureADDeviceId: ok ? guidOrNull(body.DeviceId) : null,
+    userPrincipalName: ok && typeof body.User?.Upn === 'string' ? body.User.Upn : null,
+    errorCode: ok ? null : typeof body.subcode === 'string' ? body.subcode.slice(0, 64) : `http_${reply.statusCode}`,
+    detail,
+  };
+}
+
+/** Adds the recording hook to the scope the token and join routes are registered in. */
+export function observeIdentityEvents(app: FastifyInstance, deps: IdentityDeps, events: IdentityEvents): void {
+  app.addHook('onSend', async (request, reply, payload) => {
+    const route = request.routeOptions.url;
+    if (request.method !== 'POST' || (route !== TOKEN_ROUTE && route !== JOIN_ROUTE)) return payload;
+    const body = parseJson(payload) ?? {};
+    const ok = reply.statusCode < 400;
+    const tenantId = ok && route === TOKEN_ROUTE ? (guidOrNull(claimsOf(body.access_token).tid) ?? (await tenantIdOf(deps, request))) : await tenantIdOf(deps, request);
+    const input = route === TOKEN_ROUTE ? tokenEvent(request, reply, body, tenantId) : joinEvent(request, reply, body, tenantId);
+    if (input) await events.recorder.record(input);
+    return payload;
+  });
+}
