@@ -36,13 +36,33 @@ const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export async function openDatabase<DB>(options: OpenDatabaseOptions): Promise<Database<DB>> {
   const database = options.databaseUrl ? await openPostgres<DB>(options) : openSqlite<DB>(options);
+  const schema = database.dialect === 'postgres' ? (options.schema ?? options.service) : undefined;
   try {
-    await migrateToLatest(database.db, options.migrations, database.dialect === 'postgres' ? (options.schema ?? options.service) : undefined);
+    try {
+      await migrateToLatest(database.db, options.migrations, schema);
+    } catch (error) {
+      // Seen rarely on a PostgreSQL shared by many concurrent test runs: the migration finds
+      // the schema created a moment before missing. PostgreSQL runs the migrations in one
+      // transaction, so nothing is half applied: make sure the schema exists and try once more.
+      if (!schema || !/schema ".*" does not exist/.test(String((error as Error).message))) throw error;
+      await createSchema(options.databaseUrl!, schema);
+      await migrateToLatest(database.db, options.migrations, schema);
+    }
   } catch (error) {
     await database.close();
     throw error;
   }
   return database;
+}
+
+async function createSchema(databaseUrl: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  } finally {
+    await client.end();
+  }
 }
 
 function openSqlite<DB>(options: OpenDatabaseOptions): Database<DB> {
@@ -62,13 +82,7 @@ async function openPostgres<DB>(options: OpenDatabaseOptions): Promise<Database<
   const schema = options.schema ?? options.service;
   if (!SCHEMA_RE.test(schema)) throw new Error(`invalid PostgreSQL schema name "${schema}"`);
   // The schema must exist before a pool whose search_path names it hands out connections.
-  const bootstrap = new pg.Client({ connectionString: options.databaseUrl });
-  await bootstrap.connect();
-  try {
-    await bootstrap.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-  } finally {
-    await bootstrap.end();
-  }
+  await createSchema(options.databaseUrl!, schema);
   const pool = new pg.Pool({
     connectionString: options.databaseUrl,
     max: options.maxConnections ?? 10,
