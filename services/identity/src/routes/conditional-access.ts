@@ -24,6 +24,7 @@ import {
   updatePolicy,
   type ListPage,
 } from '../domain/conditional-access/admin.js';
+import { userIdentity } from '../domain/conditional-access/directory.js';
 import { ConditionalAccessValidationError } from '../domain/conditional-access/errors.js';
 import { evaluateConditionalAccess } from '../domain/conditional-access/evaluate.js';
 import { parseWhatIfRequest, whatIfResponse } from '../domain/conditional-access/what-if.js';
@@ -33,8 +34,6 @@ import type { AccessOf } from './groups.js';
 
 const CA_WRITE = [ROLES.conditionalAccessReadWrite];
 const CA_READ = [ROLES.conditionalAccessReadWrite, 'Policy.Read.All', 'Policy.Read.ConditionalAccess'];
-/** Entra's Global Administrator role template: Baton's tenant administrators hold it. */
-const GLOBAL_ADMINISTRATOR = '62e90394-69f5-4237-9190-012177145e10';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 256 }) });
 // The validator, not the schema, reads the body: it names the bad property the way Graph clients wrote it.
@@ -145,13 +144,7 @@ export function registerConditionalAccessRoutes(instance: FastifyInstance, deps:
         const userId = signIn.identity.userId;
         const user = isGuid(userId) ? await deps.store.findUserById(tenantId, userId.toLowerCase()) : undefined;
         if (!user) throw identityGraphErrors.invalidValue(`signInIdentity.userId: user '${userId.slice(0, 100)}' does not exist in this tenant.`);
-        const memberships = await deps.store.membershipsOf(tenantId, user.id);
-        signIn.identity = {
-          ...signIn.identity,
-          userId: user.id,
-          groupIds: memberships.map((m) => m.groupId),
-          roleTemplateIds: user.isAdmin ? [GLOBAL_ADMINISTRATOR] : [],
-        };
+        signIn.identity = { ...signIn.identity, ...(await userIdentity(deps.store, tenantId, user)) };
       }
       const ca = await loadConditionalAccess(deps.store, tenantId);
       const decision = evaluateConditionalAccess(ca.policies, ca.namedLocations, signIn, { allReasons: true });

@@ -25,3 +25,4 @@ export { validateNamedLocation } from './validate-location.js';
 export { ConditionalAccessValidationError, type ConditionalAccessErrorCode } from './errors.js';
 export { parseWhatIfRequest, whatIfResponse, type WhatIfRequest } from './what-if.js';
 export { loadConditionalAccess, ConditionalAccessCache, type TenantConditionalAccess } from './admin.js';
+export { userIdentity, deviceInfo, GLOBAL_ADMINISTRATOR_ROLE } from './directory.js';
