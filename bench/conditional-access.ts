@@ -257,5 +257,5 @@ row('evaluateConditionalAccess, what-if mode (all reasons)', whatIf);
 row('baseline: state + user include/exclude checks only', usersOnly);
 row(`baseline: ${policyCount} device-filter rules evaluated alone`, filtersOnly);
 console.log(`  ${'loadConditionalAccess from SQLite (2 queries + compile)'.padEnd(58)} p50 ${(loads[150]! * 1000).toFixed(0).padStart(7)} µs  p99 ${(loads[296]! * 1000).toFixed(0).padStart(7)} µs`);
-console.log(`  ${'ConditionalAccessCache.get, unchanged tenant (version check)'.padEnd(58)} p50 ${(cached[150]! * 1000).toFixed(0).padStart(7)} µs  p99 ${(cached[296]! * 1000).toFixed(0).padStart(7)} µs`);
+console.log(`  ${'cache.get, unchanged tenant (version check only)'.padEnd(58)} p50 ${(cached[150]! * 1000).toFixed(0).padStart(7)} µs  p99 ${(cached[296]! * 1000).toFixed(0).padStart(7)} µs`);
 console.log(`  ${'baseline: one policy point lookup from SQLite'.padEnd(58)} p50 ${(pointLookups[150]! * 1000).toFixed(0).padStart(7)} µs  p99 ${(pointLookups[296]! * 1000).toFixed(0).padStart(7)} µs`);
