@@ -223,6 +223,27 @@ for (const backend of backends()) {
       assert.ok(applied.length > 0 && applied.length < all.length);
     });
 
+    test('a what-if over several applications lists policies applying to any of them; the strictest decision wins', async () => {
+      const res = await graph('POST', `${CA}/evaluate`, {
+        signInIdentity: { userId: users.alice },
+        signInContext: { includeApplications: [PAYROLL, HR_PORTAL] },
+        signInConditions: { clientAppType: 'browser', devicePlatform: 'windows', ipAddress: HQ_IP, country: 'FR', deviceInfo: joinedNotCompliant },
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      const body = res.json();
+      assert.equal(body['@baton.decision'].decision, 'needsControls');
+      assert.deepEqual(body['@baton.decision'].unmetControls, ['mfa', 'compliantDevice']);
+      const applying = (body.value as Policy[]).filter((p) => p.policyApplies).map((p) => p.displayName.slice(0, 5)).sort();
+      assert.deepEqual(applying, ['CA003', 'CA005', 'CA007']);
+      const blocked = await graph('POST', `${CA}/evaluate`, {
+        signInIdentity: { userId: users.alice },
+        signInContext: { includeApplications: [PAYROLL, HR_PORTAL] },
+        signInConditions: { clientAppType: 'browser', devicePlatform: 'windows', ipAddress: HQ_IP, country: 'FR' },
+      });
+      assert.equal(blocked.json()['@baton.decision'].decision, 'block');
+      assert.deepEqual(names(blocked.json()['@baton.decision'].blockedBy), ['CA006']);
+    });
+
     test('bad what-if bodies answer 400 in the Graph envelope', async () => {
       for (const [payload, pattern] of [
         [{ signInContext: { includeApplications: [PAYROLL] } }, /signInIdentity/],

@@ -27,7 +27,7 @@ import {
 import { userIdentity } from '../domain/conditional-access/directory.js';
 import { ConditionalAccessValidationError } from '../domain/conditional-access/errors.js';
 import { evaluateConditionalAccess } from '../domain/conditional-access/evaluate.js';
-import { parseWhatIfRequest, whatIfResponse } from '../domain/conditional-access/what-if.js';
+import { mergeDecisions, parseWhatIfRequest, whatIfResponse } from '../domain/conditional-access/what-if.js';
 import { isGuid } from '../domain/ids.js';
 import { identityGraphErrors } from '../errors.js';
 import type { AccessOf } from './groups.js';
@@ -138,7 +138,7 @@ export function registerConditionalAccessRoutes(instance: FastifyInstance, deps:
   app.post(`${p}/evaluate`, { bodyLimit: 64 * 1024, schema: { body: JsonBody } }, (request) =>
     graphShaped(async () => {
       const tenantId = tenantOf(request, CA_READ);
-      const { signIn, appliedPoliciesOnly } = parseWhatIfRequest(request.body);
+      const { signIn, applications, appliedPoliciesOnly } = parseWhatIfRequest(request.body);
       if (signIn.identity.kind === 'user') {
         // The directory supplies what Graph's what-if leaves out: group membership and roles.
         const userId = signIn.identity.userId;
@@ -147,7 +147,8 @@ export function registerConditionalAccessRoutes(instance: FastifyInstance, deps:
         signIn.identity = { ...signIn.identity, ...(await userIdentity(deps.store, tenantId, user)) };
       }
       const ca = await loadConditionalAccess(deps.store, tenantId);
-      const decision = evaluateConditionalAccess(ca.policies, ca.namedLocations, signIn, { allReasons: true });
+      const targets = applications.length > 0 ? applications.map((appId) => ({ ...signIn, target: { kind: 'application' as const, appId } })) : [signIn];
+      const decision = mergeDecisions(targets.map((s) => evaluateConditionalAccess(ca.policies, ca.namedLocations, s, { allReasons: true })));
       return { '@odata.context': context('Collection(microsoft.graph.whatIfAnalysisResult)'), ...whatIfResponse(ca.byId, decision, appliedPoliciesOnly) };
     }),
   );

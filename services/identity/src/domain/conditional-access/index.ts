@@ -23,6 +23,6 @@ export { compilePolicy, compilePolicies, compileNamedLocations, PROMPT_ORDER, ty
 export { validatePolicy, mergePatch } from './validate-policy.js';
 export { validateNamedLocation } from './validate-location.js';
 export { ConditionalAccessValidationError, type ConditionalAccessErrorCode } from './errors.js';
-export { parseWhatIfRequest, whatIfResponse, type WhatIfRequest } from './what-if.js';
+export { parseWhatIfRequest, whatIfResponse, mergeDecisions, type WhatIfRequest } from './what-if.js';
 export { loadConditionalAccess, ConditionalAccessCache, type TenantConditionalAccess } from './admin.js';
 export { userIdentity, deviceInfo, GLOBAL_ADMINISTRATOR_ROLE } from './directory.js';

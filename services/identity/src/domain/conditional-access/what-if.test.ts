@@ -7,7 +7,7 @@ const USER = '11111111-1111-4111-8111-111111111111';
 const APP = '22222222-2222-4222-8222-222222222222';
 
 test('a Graph evaluate body becomes the evaluator input', () => {
-  const { signIn, appliedPoliciesOnly } = parseWhatIfRequest({
+  const { signIn, applications, appliedPoliciesOnly } = parseWhatIfRequest({
     signInIdentity: { '@odata.type': '#microsoft.graph.userSignIn', userId: USER, externalUserType: 'b2bCollaborationGuest', externalTenantId: 'contoso.example' },
     signInContext: { '@odata.type': '#microsoft.graph.applicationContext', includeApplications: [APP] },
     signInConditions: {
@@ -24,6 +24,7 @@ test('a Graph evaluate body becomes the evaluator input', () => {
     '@baton.satisfiedControls': { mfa: true, termsOfUse: ['tou'] },
   });
   assert.equal(appliedPoliciesOnly, true);
+  assert.deepEqual(applications, [APP]);
   assert.deepEqual(signIn, {
     identity: { kind: 'user', userId: USER, externalTenantId: 'contoso.example', guestOrExternalUserType: 'b2bCollaborationGuest' },
     target: { kind: 'application', appId: APP },
@@ -60,7 +61,8 @@ test('bad bodies are refused with the path', () => {
     assert.throws(() => parseWhatIfRequest(body), (e: unknown) => e instanceof ConditionalAccessValidationError && e.path === path, path);
   refused({ signInContext: { includeApplications: [APP] } }, 'signInIdentity');
   refused({ signInIdentity: { userId: USER } }, 'signInContext');
-  refused({ signInIdentity: { userId: USER }, signInContext: { includeApplications: [APP, USER] } }, 'signInContext.includeApplications');
+  refused({ signInIdentity: { userId: USER }, signInContext: { includeApplications: [] } }, 'signInContext.includeApplications');
+  refused({ signInIdentity: { userId: USER }, signInContext: { includeApplications: Array.from({ length: 21 }, (_, i) => `app${i}`) } }, 'signInContext.includeApplications');
   refused({ signInIdentity: { '@odata.type': '#microsoft.graph.robotSignIn', userId: USER }, signInContext: { includeApplications: [APP] } }, 'signInIdentity.@odata.type');
   refused({ signInIdentity: { userId: USER }, signInContext: { includeApplications: [APP] }, signInConditions: { devicePlatform: 'all' } }, 'signInConditions.devicePlatform');
   refused({ signInIdentity: { userId: USER }, signInContext: { includeApplications: [APP] }, signInConditions: { deviceInfo: { isCompliant: 'yes' } } }, 'signInConditions.deviceInfo.isCompliant');
