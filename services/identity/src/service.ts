@@ -3,6 +3,7 @@
  * its keys, its routes, and tenant bootstrap for the host process.
  */
 import { createSecretBox, openDatabase, OutboxRelay, pruneEventsPeriodically, startWalCheckpointer, type ServiceContext, type ServiceRuntime } from '@baton/kit';
+import { ConditionalAccessCache } from './domain/conditional-access/index.js';
 import type { IdentityDeps } from './domain/deps.js';
 import { registerApplication, type ApplicationInput } from './domain/applications.js';
 import { BatonTokenEndpoint } from './domain/grants.js';
@@ -74,6 +75,7 @@ export async function createIdentityService(ctx: ServiceContext, options: Identi
     // Sign-in tables live in identity's own database, beside the directory.
     signin: new KyselySigninStore(database.db as unknown as Kysely<SigninDatabase>),
     signinLimits: new SigninLimits({ ...DEFAULT_SIGNIN_POLICY, ...options.signin }),
+    conditionalAccess: new ConditionalAccessCache(store),
   };
   const tokenEndpoint = options.tokenEndpoint?.(deps) ?? new BatonTokenEndpoint(deps);
   const events = identityEvents(database.db, { now, warn: (fields, message) => ctx.logger.warn(fields, message) });

@@ -9,16 +9,15 @@ import { DRS_RESOURCE, GRAPH_RESOURCE, MDM_RESOURCE } from '@baton/contracts';
 import { OAuthError } from '../errors.js';
 import type { DeviceRecord, SignInDetails, TenantRecord, UserRecord } from '../store/store.js';
 import {
+  deviceInfo,
   evaluateConditionalAccess,
-  loadConditionalAccess,
+  userIdentity,
   type ConditionalAccessDecision,
-  type ConditionalAccessDevice,
   type GrantControlName,
   type SignIn,
   type SignInTarget,
 } from './conditional-access/index.js';
 import type { IdentityDeps } from './deps.js';
-import { graphDevice } from './devices.js';
 import { recordSignIn } from './sign-in-log.js';
 
 /** Application ids conditional access policies name for Baton's resources (Graph's own ids). */
@@ -27,9 +26,6 @@ export const RESOURCE_APP_IDS: Readonly<Record<string, string>> = {
   [MDM_RESOURCE]: 'd4ebce55-015a-49b5-a083-c84d1797ae8c', // Microsoft Intune Enrollment
   [DRS_RESOURCE]: '01cb2876-7ebd-4aa4-9cc9-d28bd4d359a9', // Device Registration Service
 };
-
-/** Directory role template of Global Administrator: Baton's tenant administrators hold it. */
-export const GLOBAL_ADMINISTRATOR_ROLE = '62e90394-69f5-4237-9190-012177145e10';
 
 export interface SignInAttempt {
   tenant: TenantRecord;
@@ -52,25 +48,6 @@ function targetOf(resource: string): SignInTarget {
   // Joining or registering a device is the "Register or join devices" user action in Entra.
   if (resource === DRS_RESOURCE) return { kind: 'userAction', userAction: 'urn:user:registerdevice' };
   return { kind: 'application', appId: RESOURCE_APP_IDS[resource] ?? resource };
-}
-
-function deviceInfo(device: DeviceRecord | undefined): ConditionalAccessDevice | null {
-  if (!device || !device.trustType) return null;
-  const g = graphDevice(device);
-  return {
-    deviceId: g.deviceId,
-    displayName: g.displayName,
-    deviceOwnership: g.deviceOwnership,
-    enrollmentProfileName: g.enrollmentProfileName,
-    isCompliant: g.isCompliant,
-    mdmAppId: g.mdmAppId,
-    operatingSystem: g.operatingSystem,
-    operatingSystemVersion: g.operatingSystemVersion,
-    physicalIds: g.physicalIds,
-    profileType: g.profileType,
-    trustType: g.trustType,
-    ...g.extensionAttributes,
-  };
 }
 
 function refusal(decision: ConditionalAccessDecision): OAuthError {
@@ -136,14 +113,16 @@ function details(attempt: SignInAttempt, failureReason: string | null, decision?
 /** Throws the conditional access error when the sign-in may not have a token; logs it either way. */
 export async function enforceConditionalAccess(deps: IdentityDeps, attempt: SignInAttempt): Promise<void> {
   const { tenant, user, device } = attempt;
-  const [access, memberships] = await Promise.all([loadConditionalAccess(deps.store, tenant.id), deps.store.membershipsOf(tenant.id, user.id)]);
+  const [access, identity] = await Promise.all([deps.conditionalAccess.get(tenant.id), userIdentity(deps.store, tenant.id, user)]);
+  // A device that never joined (a placeholder) is unregistered to conditional access.
+  const joined = device?.trustType ? device : undefined;
   const signIn: SignIn = {
-    identity: { kind: 'user', userId: user.id, groupIds: memberships.map((m) => m.groupId), roleTemplateIds: user.isAdmin ? [GLOBAL_ADMINISTRATOR_ROLE] : [] },
+    identity,
     target: targetOf(attempt.resource),
     clientAppType: attempt.clientAppType,
-    devicePlatform: device?.trustType ? 'windows' : null,
+    devicePlatform: joined ? 'windows' : null,
     ipAddress: attempt.ipAddress ?? null,
-    device: deviceInfo(device),
+    device: joined ? deviceInfo(joined) : null,
     authenticationFlow: attempt.authenticationFlow ?? null,
     satisfied: {
       mfa: attempt.amr.includes('mfa'),

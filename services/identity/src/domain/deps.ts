@@ -1,4 +1,5 @@
 import type { Fetch, SecretBox, ServiceContext } from '@baton/kit';
+import type { ConditionalAccessCache } from './conditional-access/index.js';
 import type { DirectoryFeed } from './notifications/feed.js';
 import type { IdentityStore } from '../store/store.js';
 import type { SigninStore } from '../store/signin-store.js';
@@ -21,4 +22,6 @@ export interface IdentityDeps {
   /** Interactive sign-in: codes, TOTP, lockout; and its rate limits and policy. */
   signin: SigninStore;
   signinLimits: SigninLimits;
+  /** Each tenant's compiled policies, reloaded only after a write (on any replica). */
+  conditionalAccess: ConditionalAccessCache;
 }

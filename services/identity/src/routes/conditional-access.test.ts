@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { GRAPH_RESOURCE, SERVICE_APP_IDS } from '@baton/contracts';
+import { ConditionalAccessCache } from '../domain/conditional-access/index.js';
 import { backends, form, newGuid, startIdentity, tenantInput, type RunningIdentity } from '../testing/harness.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../testing/fixtures/${name}`, import.meta.url), 'utf8');
@@ -222,6 +223,27 @@ for (const backend of backends()) {
       assert.ok(applied.length > 0 && applied.length < all.length);
     });
 
+    test('a what-if over several applications lists policies applying to any of them; the strictest decision wins', async () => {
+      const res = await graph('POST', `${CA}/evaluate`, {
+        signInIdentity: { userId: users.alice },
+        signInContext: { includeApplications: [PAYROLL, HR_PORTAL] },
+        signInConditions: { clientAppType: 'browser', devicePlatform: 'windows', ipAddress: HQ_IP, country: 'FR', deviceInfo: joinedNotCompliant },
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      const body = res.json();
+      assert.equal(body['@baton.decision'].decision, 'needsControls');
+      assert.deepEqual(body['@baton.decision'].unmetControls, ['mfa', 'compliantDevice']);
+      const applying = (body.value as Policy[]).filter((p) => p.policyApplies).map((p) => p.displayName.slice(0, 5)).sort();
+      assert.deepEqual(applying, ['CA003', 'CA005', 'CA007']);
+      const blocked = await graph('POST', `${CA}/evaluate`, {
+        signInIdentity: { userId: users.alice },
+        signInContext: { includeApplications: [PAYROLL, HR_PORTAL] },
+        signInConditions: { clientAppType: 'browser', devicePlatform: 'windows', ipAddress: HQ_IP, country: 'FR' },
+      });
+      assert.equal(blocked.json()['@baton.decision'].decision, 'block');
+      assert.deepEqual(names(blocked.json()['@baton.decision'].blockedBy), ['CA006']);
+    });
+
     test('bad what-if bodies answer 400 in the Graph envelope', async () => {
       for (const [payload, pattern] of [
         [{ signInContext: { includeApplications: [PAYROLL] } }, /signInIdentity/],
@@ -236,7 +258,10 @@ for (const backend of backends()) {
       }
     });
 
-    test('PATCH, $filter, $top paging, GET and DELETE', async () => {
+    test('PATCH, $filter, $top paging, GET and DELETE; the compiled-set cache follows writes', async () => {
+      const cache = new ConditionalAccessCache(id.identity.store);
+      const first = await cache.get(id.tenantId);
+      assert.equal(await cache.get(id.tenantId), first, 'unchanged tenant: the same compiled set');
       const target = policyId('CA005');
       const patch = await graph('PATCH', `${CA}/policies/${target}`, { state: 'enabled', conditions: { users: { excludeUsers: [users.breakGlass] } } });
       assert.equal(patch.statusCode, 204, patch.body);
@@ -245,6 +270,9 @@ for (const backend of backends()) {
       assert.deepEqual(got.conditions.users.includeUsers, ['All'], 'PATCH merged the users condition');
       assert.deepEqual(got.conditions.users.excludeUsers, [users.breakGlass]);
       assert.ok(got.modifiedDateTime >= got.createdDateTime);
+      const second = await cache.get(id.tenantId);
+      assert.notEqual(second, first);
+      assert.equal(second.byId.get(target)?.state, 'enabled');
       // Enforced now: alice in HQ with a compliant device needs MFA.
       const row = TABLE[0]!;
       assert.deepEqual((await whatIf(row)).json()['@baton.decision'].unmetControls, ['mfa']);
@@ -275,6 +303,8 @@ for (const backend of backends()) {
       assert.equal((await graph('GET', `${CA}/policies/${doomed}`)).statusCode, 404);
       assert.equal((await graph('DELETE', `${CA}/policies/${doomed}`)).statusCode, 404);
       assert.equal((await graph('PATCH', `${CA}/policies/${doomed}`, { state: 'enabled' })).statusCode, 404);
+      const third = await cache.get(id.tenantId);
+      assert.equal(third.policies.length, exported.length - 1);
     });
 
     test('bad policies and locations answer 400 naming the property; nothing is written', async () => {

@@ -24,17 +24,16 @@ import {
   updatePolicy,
   type ListPage,
 } from '../domain/conditional-access/admin.js';
+import { userIdentity } from '../domain/conditional-access/directory.js';
 import { ConditionalAccessValidationError } from '../domain/conditional-access/errors.js';
 import { evaluateConditionalAccess } from '../domain/conditional-access/evaluate.js';
-import { parseWhatIfRequest, whatIfResponse } from '../domain/conditional-access/what-if.js';
+import { mergeDecisions, parseWhatIfRequest, whatIfResponse } from '../domain/conditional-access/what-if.js';
 import { isGuid } from '../domain/ids.js';
 import { identityGraphErrors } from '../errors.js';
 import type { AccessOf } from './groups.js';
 
 const CA_WRITE = [ROLES.conditionalAccessReadWrite];
 const CA_READ = [ROLES.conditionalAccessReadWrite, 'Policy.Read.All', 'Policy.Read.ConditionalAccess'];
-/** Entra's Global Administrator role template: Baton's tenant administrators hold it. */
-const GLOBAL_ADMINISTRATOR = '62e90394-69f5-4237-9190-012177145e10';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 256 }) });
 // The validator, not the schema, reads the body: it names the bad property the way Graph clients wrote it.
@@ -139,22 +138,17 @@ export function registerConditionalAccessRoutes(instance: FastifyInstance, deps:
   app.post(`${p}/evaluate`, { bodyLimit: 64 * 1024, schema: { body: JsonBody } }, (request) =>
     graphShaped(async () => {
       const tenantId = tenantOf(request, CA_READ);
-      const { signIn, appliedPoliciesOnly } = parseWhatIfRequest(request.body);
+      const { signIn, applications, appliedPoliciesOnly } = parseWhatIfRequest(request.body);
       if (signIn.identity.kind === 'user') {
         // The directory supplies what Graph's what-if leaves out: group membership and roles.
         const userId = signIn.identity.userId;
         const user = isGuid(userId) ? await deps.store.findUserById(tenantId, userId.toLowerCase()) : undefined;
         if (!user) throw identityGraphErrors.invalidValue(`signInIdentity.userId: user '${userId.slice(0, 100)}' does not exist in this tenant.`);
-        const memberships = await deps.store.membershipsOf(tenantId, user.id);
-        signIn.identity = {
-          ...signIn.identity,
-          userId: user.id,
-          groupIds: memberships.map((m) => m.groupId),
-          roleTemplateIds: user.isAdmin ? [GLOBAL_ADMINISTRATOR] : [],
-        };
+        signIn.identity = { ...signIn.identity, ...(await userIdentity(deps.store, tenantId, user)) };
       }
       const ca = await loadConditionalAccess(deps.store, tenantId);
-      const decision = evaluateConditionalAccess(ca.policies, ca.namedLocations, signIn, { allReasons: true });
+      const targets = applications.length > 0 ? applications.map((appId) => ({ ...signIn, target: { kind: 'application' as const, appId } })) : [signIn];
+      const decision = mergeDecisions(targets.map((s) => evaluateConditionalAccess(ca.policies, ca.namedLocations, s, { allReasons: true })));
       return { '@odata.context': context('Collection(microsoft.graph.whatIfAnalysisResult)'), ...whatIfResponse(ca.byId, decision, appliedPoliciesOnly) };
     }),
   );

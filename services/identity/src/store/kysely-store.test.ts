@@ -218,6 +218,7 @@ for (const backend of backends()) {
           modifiedAt: null,
         });
       }
+      const versions = new Set([await store.conditionalAccessVersion(a.id)]);
       const found = await store.findConditionalAccess('policies', a.id, ids[0]!.toUpperCase());
       assert.deepEqual(found, { id: ids[0], tenantId: a.id, displayName: 'Policy 0', kind: 'enabled', body, createdAt: at, modifiedAt: null });
       assert.equal(await store.findConditionalAccess('policies', b.id, ids[0]!), undefined, 'another tenant does not see it');
@@ -229,8 +230,13 @@ for (const backend of backends()) {
       assert.equal(await store.updateConditionalAccess('policies', { ...found!, tenantId: b.id, kind: 'disabled' }), false, 'no cross-tenant update');
       assert.equal(await store.updateConditionalAccess('policies', { ...found!, displayName: 'Renamed', kind: 'disabled', body: { x: 1 }, modifiedAt: at }), true);
       assert.deepEqual(await store.findConditionalAccess('policies', a.id, ids[0]!), { ...found!, displayName: 'Renamed', kind: 'disabled', body: { x: 1 }, modifiedAt: at });
+      versions.add(await store.conditionalAccessVersion(a.id));
       assert.equal(await store.deleteConditionalAccess('policies', b.id, ids[0]!), false);
+      assert.equal(versions.has(await store.conditionalAccessVersion(a.id)), true, 'a refused write changes nothing');
       assert.equal(await store.deleteConditionalAccess('policies', a.id, ids[0]!), true);
+      versions.add(await store.conditionalAccessVersion(a.id));
+      assert.equal(versions.size, 3, 'update and delete each changed the version');
+      assert.notEqual(await store.conditionalAccessVersion(b.id), await store.conditionalAccessVersion(a.id));
       assert.equal(await store.deleteConditionalAccess('policies', a.id, ids[0]!), false);
       assert.equal((await store.listConditionalAccess('policies', a.id, {})).length, 2);
     });

@@ -1001,6 +1001,19 @@ export class KyselyIdentityStore implements IdentityStore {
     return Number(result.numDeletedRows) > 0;
   }
 
+  async conditionalAccessVersion(tenantId: string) {
+    const parts: string[] = [];
+    for (const table of Object.values(CA_TABLES)) {
+      const row = await this.db
+        .selectFrom(table)
+        .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('created_at').as('created'), eb.fn.max('modified_at').as('modified')])
+        .where('tenant_id', '=', tenantId)
+        .executeTakeFirstOrThrow();
+      parts.push(`${Number(row.n)}|${row.created ?? ''}|${row.modified ?? ''}`);
+    }
+    return parts.join('/');
+  }
+
   async enqueue(rows: OutboxTable['outbox'][]) {
     if (rows.length === 0) return;
     await this.db.insertInto('outbox').values(rows).execute();

@@ -373,6 +373,11 @@ export interface IdentityStore {
   /** Replaces name, kind and body; false when the object does not exist in the tenant. */
   updateConditionalAccess(table: ConditionalAccessTable, record: ConditionalAccessRecord): Promise<boolean>;
   deleteConditionalAccess(table: ConditionalAccessTable, tenantId: string, id: string): Promise<boolean>;
+  /**
+   * Changes whenever a policy or named location of the tenant is created, changed or
+   * deleted (counts and latest timestamps), so a cached compiled set can be checked cheaply.
+   */
+  conditionalAccessVersion(tenantId: string): Promise<string>;
 
   /** Writes outbox rows in this store's transaction. */
   enqueue(rows: OutboxTable['outbox'][]): Promise<void>;

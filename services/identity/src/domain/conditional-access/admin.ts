@@ -163,6 +163,31 @@ function compileCached(policy: ConditionalAccessPolicy): CompiledPolicy {
   return hit;
 }
 
+/**
+ * Compiled sets per tenant for the token endpoint: each sign-in asks the store for the
+ * tenant's version (two aggregate queries) and reloads only when it changed, so a policy
+ * written through any replica applies to the next sign-in everywhere.
+ */
+export class ConditionalAccessCache {
+  private readonly tenants = new Map<string, { version: string; value: TenantConditionalAccess }>();
+
+  constructor(
+    private readonly store: IdentityStore,
+    private readonly limit = 1000,
+  ) {}
+
+  async get(tenantId: string): Promise<TenantConditionalAccess> {
+    const version = await this.store.conditionalAccessVersion(tenantId);
+    const hit = this.tenants.get(tenantId);
+    if (hit && hit.version === version) return hit.value;
+    const value = await loadConditionalAccess(this.store, tenantId);
+    this.tenants.delete(tenantId);
+    if (this.tenants.size >= this.limit) this.tenants.delete(this.tenants.keys().next().value!);
+    this.tenants.set(tenantId, { version, value });
+    return value;
+  }
+}
+
 /** Loads and compiles a tenant's policies and named locations (two queries). */
 export async function loadConditionalAccess(store: IdentityStore, tenantId: string): Promise<TenantConditionalAccess> {
   const [policyRows, locationRows] = await Promise.all([

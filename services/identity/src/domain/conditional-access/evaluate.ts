@@ -22,6 +22,14 @@ export interface EvaluateOptions {
   allReasons?: boolean;
 }
 
+const NOT_ENABLED: WhatIfAnalysisReason[] = ['policyNotEnabled'];
+const NONE: never[] = [];
+
+/** Lists in results may be shared between results: treat them as read-only. */
+function notApplied(p: CompiledPolicy, result: PolicyEvaluation['result'], reasons: WhatIfAnalysisReason[]): PolicyEvaluation {
+  return { policyId: p.id, displayName: p.policy.displayName, state: p.state, applies: false, result, analysisReasons: reasons, enforcedGrantControls: NONE, unmetControls: NONE };
+}
+
 export function evaluateConditionalAccess(
   policies: readonly CompiledPolicy[],
   namedLocations: CompiledNamedLocations,
@@ -35,26 +43,27 @@ export function evaluateConditionalAccess(
   const requirements: ControlRequirement[] = [];
   const unmet = new Set<GrantControlName>();
   for (const p of policies) {
-    const base = { policyId: p.id, displayName: p.policy.displayName, state: p.state };
     if (p.state === 'disabled') {
-      results.push({ ...base, applies: false, result: 'notEnabled', analysisReasons: ['policyNotEnabled'], enforcedGrantControls: [], unmetControls: [] });
+      results.push(notApplied(p, 'notEnabled', NOT_ENABLED));
       continue;
     }
     const reportOnly = p.state === 'enabledForReportingButNotEnforced';
     const reasons = failedConditions(p, s, all);
     if (reasons.length > 0) {
-      results.push({ ...base, applies: false, result: reportOnly ? 'reportOnlyNotApplied' : 'notApplied', analysisReasons: reasons, enforcedGrantControls: [], unmetControls: [] });
+      results.push(notApplied(p, reportOnly ? 'reportOnlyNotApplied' : 'notApplied', reasons));
       continue;
     }
     const grant = p.grant;
     const missing = grant && !grant.block ? unmetControls(grant, s) : [];
     const failed = (grant?.block ?? false) || missing.length > 0;
     results.push({
-      ...base,
+      policyId: p.id,
+      displayName: p.policy.displayName,
+      state: p.state,
       applies: true,
       result: reportOnly ? (failed ? 'reportOnlyFailure' : 'reportOnlySuccess') : failed ? 'failure' : 'success',
       analysisReasons: [],
-      enforcedGrantControls: grant ? [...grant.names] : [],
+      enforcedGrantControls: grant ? (grant.names as string[]) : NONE,
       unmetControls: missing,
     });
     if (reportOnly || !grant) continue;
@@ -74,47 +83,75 @@ export function evaluateConditionalAccess(
   };
 }
 
-/** Conditions of the policy the sign-in does not meet, cheapest first; at most one unless `all`. */
+/**
+ * Conditions of the policy the sign-in does not meet, cheapest first; stops at the first
+ * unless `all`. Written without per-call closures: this runs for every policy of every sign-in.
+ */
 function failedConditions(p: CompiledPolicy, s: PreparedSignIn, all: boolean): WhatIfAnalysisReason[] {
   const reasons: WhatIfAnalysisReason[] = [];
-  const fail = (reason: WhatIfAnalysisReason) => {
-    reasons.push(reason);
-    return !all;
-  };
-  if (s.user) {
-    if (!(p.users && usersMatch(p.users, s.user)) && fail('users')) return reasons;
-    if (p.userRisk && !p.userRisk.has(s.userRisk) && fail('userRisk')) return reasons;
-    if (p.insiderRisk && !(s.insiderRisk && p.insiderRisk.has(s.insiderRisk)) && fail('insiderRisk')) return reasons;
-  } else {
-    const w = p.workloads;
-    const id = s.servicePrincipalId!;
-    const included = w !== null && (w.includeAllInTenant || w.include.has(id)) && !w.exclude.has(id);
-    if (!included && fail('workloadIdentities')) return reasons;
-    if (p.servicePrincipalRisk && !p.servicePrincipalRisk.has(s.servicePrincipalRisk) && fail('workloadIdentities')) return reasons;
-  }
-  const targetReason = targetFailure(p.applications, s);
-  if (targetReason && fail(targetReason)) return reasons;
-  if (p.clientAppTypes && !clientAppMatches(p.clientAppTypes, s.clientAppType) && fail('clientApps')) return reasons;
-  if (p.platforms) {
-    const pl = p.platforms;
-    const included = pl.includeAll || (s.platform !== null && pl.include.has(s.platform));
-    const excluded = s.platform !== null && pl.exclude.has(s.platform);
-    if ((!included || excluded) && fail('devicePlatform')) return reasons;
-  }
-  if (p.locations) {
-    const l = p.locations;
-    const included = l.includeAll || (l.includeTrusted && s.trustedLocation) || l.include.some((id) => s.locationIds.has(id));
-    const excluded = l.excludeAll || (l.excludeTrusted && s.trustedLocation) || l.exclude.some((id) => s.locationIds.has(id));
-    if ((!included || excluded) && fail('location')) return reasons;
-  }
-  if (p.signInRisk && !p.signInRisk.has(s.signInRisk) && fail('signInRisk')) return reasons;
-  if (p.transferMethods && !(s.authenticationFlow && p.transferMethods.has(s.authenticationFlow)) && fail('authenticationFlow')) return reasons;
-  if (p.deviceFilter) {
-    // An unregistered device is an empty subject: positive operators fail, negative ones match.
-    const matched = evaluateRule(p.deviceFilter.rule, s.device);
-    if ((p.deviceFilter.mode === 'include' ? !matched : matched) && fail('devices')) return reasons;
+  for (let step = 0; step < CONDITION_COUNT; step++) {
+    const reason = conditionFailure(step, p, s);
+    if (reason) {
+      reasons.push(reason);
+      if (!all) break;
+    }
   }
   return reasons;
+}
+
+const CONDITION_COUNT = 10;
+
+function conditionFailure(step: number, p: CompiledPolicy, s: PreparedSignIn): WhatIfAnalysisReason | undefined {
+  switch (step) {
+    case 0:
+      if (s.user) return p.users && usersMatch(p.users, s.user) ? undefined : 'users';
+      return workloadMatches(p, s.servicePrincipalId!) ? undefined : 'workloadIdentities';
+    case 1:
+      if (s.user) return p.userRisk && !p.userRisk.has(s.userRisk) ? 'userRisk' : undefined;
+      return p.servicePrincipalRisk && !p.servicePrincipalRisk.has(s.servicePrincipalRisk) ? 'workloadIdentities' : undefined;
+    case 2:
+      return s.user && p.insiderRisk && !(s.insiderRisk && p.insiderRisk.has(s.insiderRisk)) ? 'insiderRisk' : undefined;
+    case 3:
+      return targetFailure(p.applications, s);
+    case 4:
+      return p.clientAppTypes && !clientAppMatches(p.clientAppTypes, s.clientAppType) ? 'clientApps' : undefined;
+    case 5: {
+      const pl = p.platforms;
+      if (!pl) return undefined;
+      const included = pl.includeAll || (s.platform !== null && pl.include.has(s.platform));
+      const excluded = s.platform !== null && pl.exclude.has(s.platform);
+      return included && !excluded ? undefined : 'devicePlatform';
+    }
+    case 6: {
+      const l = p.locations;
+      if (!l) return undefined;
+      const included = l.includeAll || (l.includeTrusted && s.trustedLocation) || anyIn(l.include, s.locationIds);
+      const excluded = l.excludeAll || (l.excludeTrusted && s.trustedLocation) || anyIn(l.exclude, s.locationIds);
+      return included && !excluded ? undefined : 'location';
+    }
+    case 7:
+      return p.signInRisk && !p.signInRisk.has(s.signInRisk) ? 'signInRisk' : undefined;
+    case 8:
+      return p.transferMethods && !(s.authenticationFlow && p.transferMethods.has(s.authenticationFlow)) ? 'authenticationFlow' : undefined;
+    case 9: {
+      if (!p.deviceFilter) return undefined;
+      // An unregistered device is an empty subject: positive operators fail, negative ones match.
+      const matched = evaluateRule(p.deviceFilter.rule, s.device);
+      return (p.deviceFilter.mode === 'include' ? matched : !matched) ? undefined : 'devices';
+    }
+    default:
+      return undefined;
+  }
+}
+
+function anyIn(ids: readonly string[], set: ReadonlySet<string>): boolean {
+  for (const id of ids) if (set.has(id)) return true;
+  return false;
+}
+
+function workloadMatches(p: CompiledPolicy, id: string): boolean {
+  const w = p.workloads;
+  return w !== null && (w.includeAllInTenant || w.include.has(id)) && !w.exclude.has(id);
 }
 
 function usersMatch(u: CompiledUsers, user: NonNullable<PreparedSignIn['user']>): boolean {
@@ -122,15 +159,15 @@ function usersMatch(u: CompiledUsers, user: NonNullable<PreparedSignIn['user']>)
   const excluded =
     u.excludeUsers.has(user.id) ||
     (isGuest && (u.excludeAllGuests || guestMatches(u.excludeGuests, user))) ||
-    u.excludeGroups.some((g) => user.groups.has(g)) ||
-    u.excludeRoles.some((r) => user.roles.has(r));
+    anyIn(u.excludeGroups, user.groups) ||
+    anyIn(u.excludeRoles, user.roles);
   if (excluded) return false;
   return (
     u.includeAll ||
     u.includeUsers.has(user.id) ||
     (isGuest && (u.includeAllGuests || guestMatches(u.includeGuests, user))) ||
-    u.includeGroups.some((g) => user.groups.has(g)) ||
-    u.includeRoles.some((r) => user.roles.has(r))
+    anyIn(u.includeGroups, user.groups) ||
+    anyIn(u.includeRoles, user.roles)
   );
 }
 

@@ -2,8 +2,9 @@
  * Conditional access in identity: Graph v1.0 policy and named-location shapes, their
  * validation, the evaluator the token endpoint calls, and the what-if mapping.
  *
- * Token endpoint use:
- *   const ca = await loadConditionalAccess(deps.store, tenant.id);
+ * Token endpoint use (one cache per service instance):
+ *   const cache = new ConditionalAccessCache(deps.store);
+ *   const ca = await cache.get(tenant.id);
  *   const decision = evaluateConditionalAccess(ca.policies, ca.namedLocations, signIn);
  */
 export type * from './types.js';
@@ -22,5 +23,6 @@ export { compilePolicy, compilePolicies, compileNamedLocations, PROMPT_ORDER, ty
 export { validatePolicy, mergePatch } from './validate-policy.js';
 export { validateNamedLocation } from './validate-location.js';
 export { ConditionalAccessValidationError, type ConditionalAccessErrorCode } from './errors.js';
-export { parseWhatIfRequest, whatIfResponse, type WhatIfRequest } from './what-if.js';
-export { loadConditionalAccess, type TenantConditionalAccess } from './admin.js';
+export { parseWhatIfRequest, whatIfResponse, mergeDecisions, type WhatIfRequest } from './what-if.js';
+export { loadConditionalAccess, ConditionalAccessCache, type TenantConditionalAccess } from './admin.js';
+export { userIdentity, deviceInfo, GLOBAL_ADMINISTRATOR_ROLE } from './directory.js';

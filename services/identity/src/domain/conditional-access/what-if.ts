@@ -8,6 +8,7 @@
  * optional `@baton.satisfiedControls` object to state them, and adds the overall decision
  * as the collection annotation `@baton.decision`; Graph clients ignore both.
  */
+import { PROMPT_ORDER } from './compile.js';
 import { boolean, enumValue, fail, has, join, list, object, string, type Json } from './json-reader.js';
 import {
   CLIENT_APP_TYPES,
@@ -28,8 +29,16 @@ import {
 export interface WhatIfRequest {
   /** The sign-in without the user's groups and roles, which the directory supplies. */
   signIn: SignIn;
+  /**
+   * Every application of an applicationContext (the first is `signIn.target`): Graph lets a
+   * what-if name several; each is evaluated and the answers merged (mergeDecisions).
+   */
+  applications: string[];
   appliedPoliciesOnly: boolean;
 }
+
+/** Up to this many applications per what-if. */
+export const MAX_WHAT_IF_APPLICATIONS = 20;
 
 const USER_SIGN_IN = '#microsoft.graph.userSignIn';
 const SP_SIGN_IN = '#microsoft.graph.servicePrincipalSignIn';
@@ -87,7 +96,7 @@ function identity(v: unknown): SignIn['identity'] {
   };
 }
 
-function context(v: unknown): SignInTarget {
+function context(v: unknown): { target: SignInTarget; applications: string[] } {
   const path = 'signInContext';
   const o = object(v, path, ['includeApplications', 'userAction', 'authenticationContextValue']);
   const type =
@@ -95,17 +104,19 @@ function context(v: unknown): SignInTarget {
     (has(o, 'userAction') ? USER_ACTION_CONTEXT.toLowerCase() : has(o, 'authenticationContextValue') ? AUTH_CONTEXT.toLowerCase() : APPLICATION_CONTEXT.toLowerCase());
   if (type === APPLICATION_CONTEXT.toLowerCase()) {
     const apps = list(o.includeApplications, join(path, 'includeApplications'), (x, p) => string(x, p, { max: 256, min: 1 }));
-    if (apps.length !== 1) fail('ca.value', join(path, 'includeApplications'), 'name exactly one application to evaluate a sign-in to');
-    return { kind: 'application', appId: apps[0]! };
+    if (apps.length === 0) fail('ca.required', join(path, 'includeApplications'), 'name the application(s) the sign-in is to');
+    if (apps.length > MAX_WHAT_IF_APPLICATIONS) fail('ca.tooLarge', join(path, 'includeApplications'), `name at most ${MAX_WHAT_IF_APPLICATIONS} applications`);
+    return { target: { kind: 'application', appId: apps[0]! }, applications: apps };
   }
   if (type === USER_ACTION_CONTEXT.toLowerCase()) {
     const text = string(o.userAction, join(path, 'userAction'), { max: 64, min: 1 });
     const action = USER_ACTIONS[text.toLowerCase()];
     if (!action) fail('ca.enum', join(path, 'userAction'), `'${text}' is not registerSecurityInformation or registerOrJoinDevices`);
-    return { kind: 'userAction', userAction: action };
+    return { target: { kind: 'userAction', userAction: action }, applications: [] };
   }
   if (type === AUTH_CONTEXT.toLowerCase()) {
-    return { kind: 'authenticationContext', value: string(o.authenticationContextValue, join(path, 'authenticationContextValue'), { max: 3, min: 1 }) };
+    const value = string(o.authenticationContextValue, join(path, 'authenticationContextValue'), { max: 3, min: 1 });
+    return { target: { kind: 'authenticationContext', value }, applications: [] };
   }
   return fail('ca.enum', join(path, '@odata.type'), `expected ${APPLICATION_CONTEXT}, ${USER_ACTION_CONTEXT} or ${AUTH_CONTEXT}`);
 }
@@ -168,9 +179,10 @@ export function parseWhatIfRequest(input: unknown): WhatIfRequest {
   if (platform === 'all') fail('ca.value', join(path, 'devicePlatform'), 'a sign-in comes from one platform, not all');
   const clientAppType = opt(c, 'clientAppType', (x, p) => enumValue(x, p, CLIENT_APP_TYPES), path);
   if (clientAppType === 'all') fail('ca.value', join(path, 'clientAppType'), 'a sign-in uses one client app type, not all');
+  const { target, applications } = context(body.signInContext);
   const signIn: SignIn = {
     identity: identity(body.signInIdentity),
-    target: context(body.signInContext),
+    target,
     clientAppType: clientAppType ?? undefined,
     devicePlatform: platform,
     ipAddress: opt(c, 'ipAddress', (x, p) => string(x, p, { max: 64 }), path),
@@ -194,7 +206,26 @@ export function parseWhatIfRequest(input: unknown): WhatIfRequest {
     satisfied: satisfied(body['@baton.satisfiedControls']),
   };
   const appliedPoliciesOnly = body.appliedPoliciesOnly === undefined || body.appliedPoliciesOnly === null ? false : boolean(body.appliedPoliciesOnly, 'appliedPoliciesOnly');
-  return { signIn, appliedPoliciesOnly };
+  return { signIn, applications, appliedPoliciesOnly };
+}
+
+const SEVERITY = { allow: 0, needsControls: 1, block: 2 } as const;
+
+/**
+ * One answer for a sign-in to several applications: a policy applies when it applies to any
+ * of them (its evaluation is taken from the first such application), the decision is the
+ * strictest, blocks and unmet controls are unions.
+ */
+export function mergeDecisions(decisions: readonly ConditionalAccessDecision[]): ConditionalAccessDecision {
+  if (decisions.length === 1) return decisions[0]!;
+  const policies = decisions[0]!.policies.map((first, i) => decisions.map((d) => d.policies[i]!).find((e) => e.applies) ?? first);
+  const worst = decisions.reduce((a, b) => (SEVERITY[b.decision] > SEVERITY[a.decision] ? b : a));
+  const blockedBy = [...new Set(decisions.flatMap((d) => d.blockedBy))];
+  if (worst.decision !== 'needsControls') return { ...worst, blockedBy, policies };
+  const unmet = new Set(decisions.flatMap((d) => d.unmetControls));
+  const seen = new Set<string>();
+  const requirements = decisions.flatMap((d) => d.requirements).filter((r) => !seen.has(r.policyId) && seen.add(r.policyId));
+  return { decision: 'needsControls', blockedBy, unmetControls: PROMPT_ORDER.filter((c) => unmet.has(c)), requirements, policies };
 }
 
 /** One whatIfAnalysisResult: the policy as Graph shows it, whether it applies, and why not. */
