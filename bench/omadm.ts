@@ -150,7 +150,8 @@ async function session(origin: string, k: number, expectGet: boolean): Promise<b
   // Built once per device, as a client process keeps its credentials loaded.
   d.secureContext ??= createSecureContext({ ca: tls.caPem, cert: d.certPem, key: keyPem });
   const connector = resumingConnector({ secureContext: d.secureContext, servername: 'localhost' }, d.tlsSessions);
-  const client = new Client(origin, {
+  // By address: a name lookup per connection would be the client's cost, not the server's.
+  const client = new Client(origin.replace('//localhost:', '//127.0.0.1:'), {
     connect: (options, callback) =>
       connector(options, (err, socket) => {
         if (socket) {
@@ -177,11 +178,15 @@ async function session(origin: string, k: number, expectGet: boolean): Promise<b
 }
 
 /** Runs a phase and notes the share of its connections that resumed a TLS session. */
-async function phase(total: number, fn: (i: number) => Promise<boolean>): Promise<LoadResult & { resumedShare: number }> {
+async function phase(total: number, fn: (i: number) => Promise<boolean>): Promise<LoadResult & { resumedShare: number; cpuMs: number }> {
   resumed = 0;
   connections = 0;
+  const cpu = process.cpuUsage();
   const result = await load(total, concurrency, fn);
-  return { ...result, resumedShare: connections === 0 ? 0 : resumed / connections };
+  const used = process.cpuUsage(cpu);
+  // CPU time of this process (client and server) per session: unlike the rate, it does not
+  // drop when other processes take the machine's cores.
+  return { ...result, resumedShare: connections === 0 ? 0 : resumed / connections, cpuMs: (used.user + used.system) / 1000 / total };
 }
 
 const first = await phase(polling, (i) => session(mgmtUrl, i, false));
@@ -233,3 +238,16 @@ report(`OMA-DM sessions/s: ${deviceCount} enrolled devices, ${polling} polling, 
   [`baseline: bare Fastify, same 2 messages (${share(basePending)})`, basePending],
 ]);
 console.log(`  (${perMessage(pending, 2)} for management with a pending command; first device still queued after run: ${leftOver})`);
+const cores = 2;
+console.log(`\nCPU per session, client and server together (one process), and the rate ${cores} cores would give if nothing else ran:`);
+for (const [name, r] of [
+  ['management, first session', first],
+  ['baseline, first session', baseFirst],
+  ['management, nothing pending', idle],
+  ['baseline, nothing pending', baseIdle],
+  ['management, one pending Get', pending],
+  ['baseline, one pending Get', basePending],
+] as const) {
+  console.log(`  ${name.padEnd(32)} ${r.cpuMs.toFixed(2).padStart(7)} ms CPU/session  → ${((cores * 1000) / r.cpuMs).toFixed(0).padStart(6)} sessions/s on ${cores} cores`);
+}
+console.log(`  (load average at the end: ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')})`);

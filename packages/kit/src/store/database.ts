@@ -74,8 +74,35 @@ function openSqlite<DB>(options: OpenDatabaseOptions): Database<DB> {
   handle.pragma('synchronous = NORMAL');
   handle.pragma('foreign_keys = ON');
   handle.pragma('busy_timeout = 5000');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: handle }) });
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) });
   return { db, dialect: 'sqlite', location: file, close: () => db.destroy() };
+}
+
+/** Distinct SQL texts kept prepared; Kysely's queries are few and parameterised. */
+const STATEMENT_CACHE_SIZE = 512;
+
+/**
+ * Kysely prepares every query it runs, and preparing costs about as much as running a point
+ * lookup: keep prepared statements by SQL text. Safe because Kysely runs one query at a time
+ * on its single SQLite connection; SQLite re-prepares a statement itself after a schema change.
+ */
+function withStatementCache(handle: InstanceType<ReturnType<typeof loadSqliteDriver>>) {
+  const statements = new Map<string, ReturnType<typeof handle.prepare>>();
+  return {
+    close: () => handle.close(),
+    prepare(sql: string) {
+      let statement = statements.get(sql);
+      if (statement) {
+        // Most recently used last, so the oldest is the one dropped.
+        statements.delete(sql);
+      } else {
+        statement = handle.prepare(sql);
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+      }
+      statements.set(sql, statement);
+      return statement;
+    },
+  };
 }
 
 async function openPostgres<DB>(options: OpenDatabaseOptions): Promise<Database<DB>> {

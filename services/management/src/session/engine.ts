@@ -235,7 +235,11 @@ async function runSessionInTx(store: ManagementStore, input: SessionInput): Prom
   }
 
   const queued = await store.nextQueued(enrollment.id, input.maxCommandsPerMessage ?? DEFAULT_MAX_COMMANDS);
-  const budget = new MessageBudget(reply, replyFor(message, input.serverUrl, headerStatus, input.auth?.chal).reply, limits);
+  // The smallest reply the device can get: the one to a message asking for the next one
+  // (SyncHdr Status and a Status for its Alert 1222). What does not fit there never will.
+  const floor = replyFor(message, input.serverUrl, headerStatus, input.auth?.chal).reply;
+  floor.commands.push({ kind: 'Status', cmdId: '2', msgRef: message.header.msgId, cmdRef: '9999', cmd: 'Alert', data: StatusCode.Ok });
+  const budget = new MessageBudget(reply, floor, limits);
   const sent: Array<{ commandId: string; cmdId: string }> = [];
   const tooLarge: string[] = [];
   let deferred = false;

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import fc from 'fast-check';
 import { buildSyncML, parseSyncML, type SyncMLCommand, type SyncMLItemCommand, type SyncMLMessage } from '@baton/protocols';
 import type { KyselyManagementStore } from '../store/kysely-store.js';
 import type { Enrollment } from '../store/store.js';
@@ -83,6 +84,42 @@ for (const backend of testBackends()) {
       );
       assert.ok(continued > 0, 'at least one reply left Final out to continue the package');
       assert.ok((await store.listQueue(e.id)).every((q) => q.status === 'acknowledged'));
+    });
+
+    test('whatever the queue and the limit, every reply fits and every command is delivered once or failed 413', async () => {
+      let session = 100;
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 5000 }), { minLength: 1, maxLength: 12 }), fc.integer({ min: 1024, max: 9000 }), async (sizes, max) => {
+          const e = await enrolledWith(sizes);
+          const sessionId = (session++).toString(16).toUpperCase();
+          const delivered = new Map<string, number>();
+          let xml = deviceMessage(e, sessionId, 1, opening(e), { maxMsgSize: max });
+          let done = false;
+          for (let msgId = 1; msgId < 40 && !done; msgId++) {
+            const out = await send(e, xml);
+            assert.ok(Buffer.byteLength(buildSyncML(out.reply)) <= max, `reply ${msgId}: ${Buffer.byteLength(buildSyncML(out.reply))} > ${max}`);
+            for (const c of replaces(out.reply)) delivered.set(c.items[0]!.target!, (delivered.get(c.items[0]!.target!) ?? 0) + 1);
+            done = out.complete;
+            xml = deviceMessage(e, sessionId, msgId + 1, answer(out.reply));
+          }
+          assert.ok(done, 'the session ended');
+          const queue = await store.listQueue(e.id);
+          for (const q of queue) {
+            if (q.status === 'failed') {
+              assert.equal(q.statusCode, '413');
+              assert.equal(delivered.get(q.locUri), undefined);
+            } else {
+              assert.equal(q.status, 'acknowledged');
+              assert.equal(delivered.get(q.locUri), 1);
+            }
+          }
+          // Only a command too big for a reply of its own is failed (headers, the two Statuses
+          // of the smallest reply and the command's own markup stay under 1,000 bytes here).
+          const failed = queue.filter((q) => q.status === 'failed').map((q) => Number(q.locUri.replace(/\D+/g, '')));
+          for (const i of failed) assert.ok(sizes[i]! > max - 1000, `command ${i} of ${sizes[i]} bytes failed under ${max}`);
+        }),
+        { numRuns: 12, examples: [[[773, 0], 1638], [[158, 0], 1024], [[155, 0], 1024]] },
+      );
     });
 
     test('a command larger than MaxMsgSize or MaxObjSize is failed with 413 and does not hold up the queue', async () => {
