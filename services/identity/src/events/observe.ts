@@ -14,6 +14,7 @@ import type { IdentityEvents } from './feed.js';
 
 const TOKEN_ROUTE = '/:tenant/oauth2/v2.0/token';
 const JOIN_ROUTE = '/enterpriseregistration/:tenant/EnrollmentServer/device';
+const RECORDED_GRANTS = new Set<unknown>(['password', DEVICE_JWT_BEARER_GRANT]);
 
 function parseJson(payload: unknown): Record<string, any> | undefined {
   if (typeof payload !== 'string' || payload.length > 256 * 1024) return undefined;
@@ -103,6 +104,8 @@ export function observeIdentityEvents(app: FastifyInstance, deps: IdentityDeps, 
   app.addHook('onSend', async (request, reply, payload) => {
     const route = request.routeOptions.url;
     if (request.method !== 'POST' || (route !== TOKEN_ROUTE && route !== JOIN_ROUTE)) return payload;
+    // Client credentials and plain refreshes are not steps of a device's provisioning: no work for them.
+    if (route === TOKEN_ROUTE && !RECORDED_GRANTS.has((request.body as Record<string, unknown> | undefined)?.grant_type)) return payload;
     const body = parseJson(payload) ?? {};
     const ok = reply.statusCode < 400;
     const tenantId = ok && route === TOKEN_ROUTE ? (guidOrNull(claimsOf(body.access_token).tid) ?? (await tenantIdOf(deps, request))) : await tenantIdOf(deps, request);

@@ -1,0 +1,98 @@
+/** A running Baton on three origins with the demo tenant and a second, profile-less tenant, and a way to provision one device with a fault. */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import type { TestContext } from 'node:test';
+import { ADMIN_APP_ROLES, MANAGEMENT_PATHS } from '@baton/contracts';
+import { createHttpsFetch, type Fetch, type StoreBackend } from '@baton/kit';
+import { FAULTS, hardwareHash, randomInventory, runDevice, type DeviceInventory, type DeviceRunResult, type FaultName } from '@baton/device';
+import { adminToken, graphJson, seedDemo, type DemoInfo, type DiagnoseOptions, type RunningBaton } from '@baton/cli';
+import type { IdentityRuntime } from '@baton/identity';
+import { startGroups, type StartedBaton } from './support.js';
+
+type Admin = Pick<DemoInfo, 'authority' | 'adminApp'>;
+
+export async function register(fetch: Fetch, discoveryUrl: string, tenant: Admin, inventory: DeviceInventory) {
+  const token = await adminToken(tenant, fetch);
+  return graphJson(fetch, `${discoveryUrl}/graph/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ serialNumber: inventory.serialNumber, hardwareIdentifier: hardwareHash(inventory), groupTag: '' }),
+  });
+}
+
+export interface DiagnoseBaton {
+  baton: StartedBaton;
+  discovery: RunningBaton;
+  identity: RunningBaton;
+  management: RunningBaton;
+  fetch: Fetch;
+  demo: DemoInfo;
+  /** diagnose options reading as the demo tenant (through the data directory). */
+  asDemo: DiagnoseOptions;
+  /** diagnose options reading as the second tenant's admin application. */
+  asFabrikam: DiagnoseOptions;
+  /** Registers (or not, per the fault) and runs one device with the fault injected. */
+  provision(name: FaultName | null): Promise<{ inventory: DeviceInventory; result: DeviceRunResult }>;
+  /** A device inventory nobody has used yet. */
+  nextInventory(): DeviceInventory;
+}
+
+export async function startDiagnoseBaton(t: TestContext, backend: StoreBackend, seed: number): Promise<DiagnoseBaton> {
+  const baton = await startGroups(backend, [['discovery'], ['identity'], ['management']]);
+  t.after(() => baton.stop());
+  const [discovery, identity, management] = baton.instances as [RunningBaton, RunningBaton, RunningBaton];
+  const fetch = createHttpsFetch({ caPem: identity.caPem });
+  t.after(() => fetch.close());
+  const runtime = identity.runtimes.identity as IdentityRuntime;
+  const demo = await seedDemo({ dataDir: baton.dataDir, url: discovery.url, urls: discovery.urls, caPath: identity.caPath, identity: runtime, fetch });
+
+  const secret = randomBytes(24).toString('base64url');
+  const other = await runtime.bootstrapTenant({
+    domain: 'fabrikam.baton.local',
+    displayName: 'Fabrikam',
+    branding: { companyName: 'Fabrikam' },
+    admin: { upn: 'admin@fabrikam.baton.local', password: 'Fabrikam-password-1', displayName: 'Admin' },
+    adminApp: { secret, roles: ADMIN_APP_ROLES },
+    mdmApp: {
+      discoveryUrl: `${management.url}${MANAGEMENT_PATHS.discovery}`,
+      termsOfUseUrl: `${management.url}/EnrollmentServer/TermsOfUse`,
+      complianceUrl: `${management.url}/EnrollmentServer/Compliance`,
+    },
+  });
+  const fabrikam: Admin = { authority: `${identity.url}/${other.tenantId}`, adminApp: { clientId: other.adminClientId, clientSecret: secret } };
+
+  let n = 0;
+  const nextInventory = () => randomInventory(seed, n++);
+  return {
+    baton,
+    discovery,
+    identity,
+    management,
+    fetch,
+    demo,
+    asDemo: { data: baton.dataDir, managementUrl: management.url },
+    asFabrikam: {
+      url: discovery.url,
+      identityUrl: identity.url,
+      managementUrl: management.url,
+      tenant: other.tenantId,
+      clientId: other.adminClientId,
+      clientSecret: secret,
+      ca: identity.caPath,
+    },
+    nextInventory,
+    async provision(name) {
+      const inventory = nextInventory();
+      const setup = name ? FAULTS[name].setup() : { registration: 'own' as const, password: 'right' as const, behaviour: undefined };
+      if (setup.registration === 'own') assert.equal((await register(fetch, discovery.url, demo, inventory)).state.deviceImportStatus, 'complete');
+      if (setup.registration === 'noProfile') await register(fetch, discovery.url, fabrikam, inventory);
+      if (setup.registration === 'otherTenant') {
+        await register(fetch, discovery.url, fabrikam, inventory);
+        assert.equal((await register(fetch, discovery.url, demo, inventory)).state.deviceErrorCode, 808);
+      }
+      const user = setup.password === 'wrong' ? { ...demo.user, password: `${demo.user.password}-typo` } : demo.user;
+      const result = await runDevice({ discoveryUrl: demo.discoveryUrl, caPem: identity.caPem, inventory, user, ...(setup.behaviour ? { behaviour: setup.behaviour } : {}) });
+      return { inventory, result };
+    },
+  };
+}
