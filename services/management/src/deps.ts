@@ -1,5 +1,7 @@
 import type { KeyAndCert, SecretBox, ServiceUrls, TokenVerifier } from '@baton/kit';
 import type { Logger } from 'pino';
+import type { Compliance } from './compliance/compliance.js';
+import type { ComplianceStore } from './compliance/store.js';
 import type { ManagementStore } from './store/store.js';
 
 /** Everything the routes need, built once by createManagementService. */
@@ -14,6 +16,9 @@ export interface ManagementDeps {
   graphTokens: TokenVerifier;
   /** Seals what management keeps secret at rest (the CA key, devices' digest secrets). */
   secrets: SecretBox;
+  /** Compliance policies, device facts and evaluation; its store is on the same database. */
+  compliance: Compliance;
+  complianceStore: ComplianceStore;
   /** The MDM CA, created on first use. */
   authority(): Promise<KeyAndCert>;
 }

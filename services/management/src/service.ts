@@ -1,15 +1,62 @@
-import { GRAPH_RESOURCE, MDM_RESOURCE } from '@baton/contracts';
-import { createSecretBox, TokenVerifier, type KeyAndCert, type ServiceContext, type ServiceRuntime } from '@baton/kit';
+import { GRAPH_RESOURCE, MDM_RESOURCE, TOPICS } from '@baton/contracts';
+import {
+  createSecretBox,
+  OutboxRelay,
+  ServiceTokenClient,
+  TokenVerifier,
+  type KeyAndCert,
+  type OutboxRelayOptions,
+  type ServiceContext,
+  type ServiceRuntime,
+} from '@baton/kit';
+import type { Kysely } from 'kysely';
 import { managementPlugin, type ManagementPluginOptions } from './app.js';
+import { Compliance } from './compliance/compliance.js';
+import { complianceReportHandler } from './compliance/handoff.js';
+import { IdentityGroupMembership, type GroupMembership } from './compliance/membership.js';
+import type { ComplianceDatabase } from './compliance/schema.js';
+import { ComplianceStore } from './compliance/store.js';
 import type { ManagementDeps } from './deps.js';
 import { loadOrCreateAuthority } from './enrollment/authority.js';
 import { openManagementStore } from './store/index.js';
 
-export async function createManagementService(ctx: ServiceContext): Promise<ServiceRuntime> {
+export interface ManagementServiceOptions {
+  /** Relay tuning; tests shorten the backoff. */
+  relay?: Pick<OutboxRelayOptions, 'pollMs' | 'backoffMs' | 'batchSize' | 'claimMs'>;
+  /** Group memberships for group-targeted compliance policies; by default asked of identity. */
+  groups?: GroupMembership;
+}
+
+export interface ManagementRuntime extends ServiceRuntime {
+  /** Delivers every due outbox message (compliance reports) now; returns how many were delivered. */
+  drainOutbox(): Promise<number>;
+}
+
+export async function createManagementService(ctx: ServiceContext, options: ManagementServiceOptions = {}): Promise<ManagementRuntime> {
   const { store, database } = await openManagementStore({
     dataDir: ctx.config.dataDir,
     databaseUrl: ctx.config.databaseUrl,
     schema: ctx.schema,
+  });
+
+  // Management's own application: reads group memberships and writes compliance state at identity.
+  const tokens = new ServiceTokenClient(ctx.urls.identity, ctx.serviceCredentials.management, ctx.fetch);
+  const identityUrl = () => ctx.urls.identity;
+  const complianceStore = new ComplianceStore(database.db as unknown as Kysely<ComplianceDatabase>, database.dialect);
+  const relay = new OutboxRelay({
+    db: database.db,
+    dialect: database.dialect,
+    // Identity keeps the newest version per device, so reports may go out several at a time.
+    handlers: { [TOPICS.complianceStateReported]: { handle: complianceReportHandler({ identityUrl, tokens, fetch: ctx.fetch }), concurrency: 16 } },
+    batchSize: 200,
+    onError: (message, error) => ctx.logger.warn({ outboxId: message.id, topic: message.topic, attempts: message.attempts, err: String(error) }, 'outbox delivery failed'),
+    ...options.relay,
+  });
+  const compliance = new Compliance({
+    store: complianceStore,
+    groups: options.groups ?? new IdentityGroupMembership({ identityUrl, tokens, fetch: ctx.fetch }),
+    outboxWritten: () => relay.wake(),
+    logger: ctx.logger,
   });
 
   let authority: Promise<KeyAndCert> | undefined;
@@ -20,6 +67,8 @@ export async function createManagementService(ctx: ServiceContext): Promise<Serv
     enrollmentTokens: new TokenVerifier({ identityUrl: ctx.urls.identity, audiences: [MDM_RESOURCE], fetch: ctx.fetch }),
     graphTokens: new TokenVerifier({ identityUrl: ctx.urls.identity, audiences: [GRAPH_RESOURCE], fetch: ctx.fetch }),
     secrets: createSecretBox(ctx.secretKey, 'management'),
+    compliance,
+    complianceStore,
     authority() {
       authority ??= loadOrCreateAuthority(store, ctx.secretKey).catch((error) => {
         authority = undefined;
@@ -34,11 +83,14 @@ export async function createManagementService(ctx: ServiceContext): Promise<Serv
     name: 'management',
     plugin: managementPlugin,
     pluginOptions: pluginOptions as unknown as Record<string, unknown>,
+    drainOutbox: () => relay.drain(),
     async start() {
       await deps.authority();
+      relay.start();
       ctx.logger.info({ store: database.location }, 'management started');
     },
     async stop() {
+      await relay.stop();
       await database.close();
     },
   };

@@ -1,5 +1,6 @@
 import { outboxMigration } from '@baton/kit';
 import type { Kysely, Migration } from 'kysely';
+import { complianceMigration } from '../compliance/migration.js';
 
 const core: Migration = {
   async up(db: Kysely<any>) {
@@ -125,4 +126,5 @@ export const managementMigrations: Record<string, Migration> = {
   '0002_outbox': outboxMigration,
   '0003_digest_auth': digest,
   '0004_device_actions': deviceActions,
+  '0005_compliance': complianceMigration,
 };
