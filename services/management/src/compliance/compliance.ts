@@ -12,7 +12,7 @@ import { evaluateDevice } from './evaluate.js';
 import { COMPLIANCE_FACT_URIS, isComplianceFact } from './facts.js';
 import type { GroupMembership } from './membership.js';
 import type { CompliancePolicy } from './policy.js';
-import type { ComplianceStore, EvaluatedDevice, EvaluationWrite } from './store.js';
+import type { ComplianceStore, DevicePageKey, EvaluatedDevice, EvaluationInput, EvaluationWrite, StoredPolicyState } from './store.js';
 import { needsGroups, targetsDevice, type AssignmentTarget } from './targets.js';
 
 const PAGE = 1000;
@@ -39,6 +39,15 @@ interface TenantPolicies {
  */
 export function nextVersion(previous: number | undefined, now: Date): number {
   return Math.max((previous ?? 0) + 1, now.getTime() * 1000);
+}
+
+/** Same policies in the same states with the same settings results (evaluation times aside). */
+function samePolicies(a: readonly StoredPolicyState[], b: readonly StoredPolicyState[]): boolean {
+  if (a.length !== b.length) return false;
+  return a.every((p, i) => {
+    const q = b[i]!;
+    return p.policyId === q.policyId && p.state === q.state && p.noncompliantSince === q.noncompliantSince && p.policyVersion === q.policyVersion && JSON.stringify(p.settings) === JSON.stringify(q.settings);
+  });
 }
 
 export class Compliance {
@@ -78,22 +87,46 @@ export class Compliance {
   async evaluateEnrollment(enrollmentId: string): Promise<number> {
     const device = await this.store.getDevice(enrollmentId);
     if (!device) return 0;
-    return this.evaluateDevices(await this.tenantPolicies(device.tenantId), [device]);
+    const tenant = await this.tenantPolicies(device.tenantId);
+    const groups = await this.groupsFor(tenant, [device]);
+    const queued = await this.store.transaction(async (tx) => {
+      await tx.lockDevices([device.id]);
+      return this.evaluateInputs(tx, tenant, await tx.evaluationInputs([device.id]), groups, {});
+    });
+    if (queued > 0) this.options.outboxWritten?.();
+    return queued;
   }
 
-  /** Re-evaluates every device of the tenant (after a policy or assignment change). */
+  /**
+   * Re-evaluates every device of the tenant (after a policy or assignment change), a page at
+   * a time: one range read of devices, facts and previous states, one batched write.
+   */
   async evaluateTenant(tenantId: string): Promise<number> {
-    const policies = await this.tenantPolicies(tenantId);
-    let changed = 0;
-    let after: string | null = null;
+    const tenant = await this.tenantPolicies(tenantId);
+    let queued = 0;
+    let after: DevicePageKey | null = null;
     for (;;) {
-      const page = await this.store.tenantDevices(tenantId, after, PAGE);
-      if (page.length === 0) break;
-      changed += await this.evaluateDevices(policies, page);
-      after = page[page.length - 1]!.id;
-      if (page.length < PAGE) break;
+      const from: DevicePageKey | null = after;
+      // Group lookups go to identity over HTTP: before the transaction, never inside it.
+      const groups = tenant.groupTargeted ? await this.groupsFor(tenant, await this.store.tenantDevices(tenantId, from, PAGE)) : new Map<string, ReadonlySet<string>>();
+      const page = await this.store.transaction(async (tx) => {
+        const inputs = await tx.devicePage(tenantId, from, PAGE, true);
+        const written = await this.evaluateInputs(tx, tenant, inputs, groups, { skipUnchanged: true });
+        return { written, count: inputs.length, last: inputs[inputs.length - 1]?.key };
+      });
+      queued += page.written;
+      if (page.count < PAGE || !page.last) break;
+      after = page.last;
     }
-    return changed;
+    if (queued > 0) this.options.outboxWritten?.();
+    return queued;
+  }
+
+  private async groupsFor(tenant: TenantPolicies, devices: readonly EvaluatedDevice[]): Promise<Map<string, ReadonlySet<string>>> {
+    const groups = new Map<string, ReadonlySet<string>>();
+    if (!tenant.groupTargeted) return groups;
+    for (const d of devices) if (!UNENROLLED_STATES.includes(d.managementState)) groups.set(d.id, await this.options.groups.groupsOf(d));
+    return groups;
   }
 
   private async tenantPolicies(tenantId: string): Promise<TenantPolicies> {
@@ -104,65 +137,62 @@ export class Compliance {
     return { policies: list, groupTargeted: list.some((p) => needsGroups(p.targets)) };
   }
 
-  /** Evaluates devices of one tenant; returns how many reports to identity it queued. */
-  private async evaluateDevices(tenant: TenantPolicies, devices: EvaluatedDevice[]): Promise<number> {
-    const live = devices.filter((d) => !UNENROLLED_STATES.includes(d.managementState));
-    if (live.length === 0) return 0;
-    // Group lookups go to identity over HTTP: before the transaction, never inside it.
-    const groups = new Map<string, ReadonlySet<string>>();
-    if (tenant.groupTargeted) {
-      for (const d of live) groups.set(d.id, await this.options.groups.groupsOf(d));
-    }
-    const queued = await this.store.transaction(async (tx) => {
-      const ids = live.map((d) => d.id);
-      await tx.lockDevices(ids);
-      const [facts, previousStates, previous] = await Promise.all([tx.factsOf(ids), tx.policyStatesOf(ids), tx.complianceOf(ids)]);
-      const since = new Map(previousStates.map((s) => [`${s.enrollmentId} ${s.policyId}`, s.noncompliantSince]));
-      const now = this.now();
-      const at = now.toISOString();
-      const writes: EvaluationWrite[] = [];
-      for (const device of live) {
-        const deviceFacts = facts.get(device.id);
-        const before = previous.get(device.id);
-        // Not evaluated until the device has reported: its state stays unknown. In a tenant that
-        // assigns no compliance policy, devices stay unknown too (nothing is sent to identity)
-        // unless they were evaluated before, when their policies were taken away.
-        if (!deviceFacts || (tenant.policies.length === 0 && !before)) continue;
-        const assigned = tenant.policies.filter((p) => targetsDevice(p.targets, device, groups.get(device.id) ?? NO_GROUPS)).map((p) => p.policy);
-        const { results, verdict } = evaluateDevice(assigned, deviceFacts, (policyId) => since.get(`${device.id} ${policyId}`) ?? null, now);
-        const changed = !before || before.isCompliant !== verdict.isCompliant || before.graceExpiresAt !== verdict.graceExpiresAt;
-        const version = changed ? nextVersion(before?.version, now) : before.version;
-        const write: EvaluationWrite = {
-          device,
-          policyStates: results.map((r, i) => ({
-            enrollmentId: device.id,
-            policyId: r.result.policyId,
-            state: r.result.state,
-            settings: r.result.settings,
-            noncompliantSince: r.noncompliantSince,
-            policyVersion: assigned[i]!.version,
-            evaluatedAt: at,
-          })),
-          compliance: { enrollmentId: device.id, state: verdict.state, isCompliant: verdict.isCompliant, graceExpiresAt: verdict.graceExpiresAt, version, evaluatedAt: at },
+  /** Evaluates devices of one tenant inside `tx`; returns how many reports to identity it queued. */
+  private async evaluateInputs(
+    tx: ComplianceStore,
+    tenant: TenantPolicies,
+    inputs: readonly EvaluationInput[],
+    groups: ReadonlyMap<string, ReadonlySet<string>>,
+    options: { skipUnchanged?: boolean },
+  ): Promise<number> {
+    const now = this.now();
+    const at = now.toISOString();
+    const writes: EvaluationWrite[] = [];
+    for (const input of inputs) {
+      const device = input.device;
+      if (UNENROLLED_STATES.includes(device.managementState)) continue;
+      const before = input.previous;
+      // Not evaluated until the device has reported: its state stays unknown. In a tenant that
+      // assigns no compliance policy, devices stay unknown too (nothing is sent to identity)
+      // unless they were evaluated before, when their policies were taken away.
+      if (!input.facts || (tenant.policies.length === 0 && !before)) continue;
+      const assigned = tenant.policies.filter((p) => targetsDevice(p.targets, device, groups.get(device.id) ?? NO_GROUPS)).map((p) => p.policy);
+      const since = new Map((before?.policies ?? []).map((p) => [p.policyId, p.noncompliantSince]));
+      const { results, verdict } = evaluateDevice(assigned, input.facts, (policyId) => since.get(policyId) ?? null, now);
+      const changed = !before || before.isCompliant !== verdict.isCompliant || before.graceExpiresAt !== verdict.graceExpiresAt;
+      const version = changed ? nextVersion(before?.version, now) : before.version;
+      const policyStates = results.map((r, i) => ({
+        enrollmentId: device.id,
+        policyId: r.result.policyId,
+        state: r.result.state,
+        settings: r.result.settings,
+        noncompliantSince: r.noncompliantSince,
+        policyVersion: assigned[i]!.version,
+        evaluatedAt: at,
+      }));
+      // A re-evaluation that changes nothing at all writes nothing (a policy edit that does not
+      // concern this device, say); a device's own report always refreshes its evaluation time.
+      if (!changed && options.skipUnchanged && before.state === verdict.state && samePolicies(before.policies, policyStates)) continue;
+      const write: EvaluationWrite = {
+        device,
+        policyStates,
+        compliance: { enrollmentId: device.id, state: verdict.state, isCompliant: verdict.isCompliant, graceExpiresAt: verdict.graceExpiresAt, version, evaluatedAt: at, policies: policyStates },
+      };
+      if (changed) {
+        const payload: ComplianceStateReported = {
+          tenantId: device.tenantId,
+          deviceId: device.azureAdDeviceId,
+          isCompliant: verdict.isCompliant,
+          isManaged: true,
+          complianceExpirationDateTime: verdict.graceExpiresAt,
+          version,
+          evaluatedDateTime: at,
         };
-        if (changed) {
-          const payload: ComplianceStateReported = {
-            tenantId: device.tenantId,
-            deviceId: device.azureAdDeviceId,
-            isCompliant: verdict.isCompliant,
-            isManaged: true,
-            complianceExpirationDateTime: verdict.graceExpiresAt,
-            version,
-            evaluatedDateTime: at,
-          };
-          write.outbox = { topic: TOPICS.complianceStateReported, payload };
-        }
-        writes.push(write);
+        write.outbox = { topic: TOPICS.complianceStateReported, payload };
       }
-      await tx.saveEvaluations(writes);
-      return writes.filter((w) => w.outbox).length;
-    });
-    if (queued > 0) this.options.outboxWritten?.();
-    return queued;
+      writes.push(write);
+    }
+    await tx.saveEvaluations(writes);
+    return writes.filter((w) => w.outbox).length;
   }
 }

@@ -130,11 +130,38 @@ function checkOs(settings: ComplianceSettings, facts: DeviceFacts): SettingResul
 
 const SEVERITY: Record<SettingState, number> = { notApplicable: 0, compliant: 1, nonCompliant: 2, error: 3 };
 
+/** What a policy checks, worked out once per policy object and reused for every device. */
+interface CompiledPolicy {
+  checks: Array<[string, Check]>;
+  unread: SettingResult[];
+  checksOs: boolean;
+}
+
+const compiled = new WeakMap<object, CompiledPolicy>();
+
+function compile(settings: ComplianceSettings): CompiledPolicy {
+  let c = compiled.get(settings);
+  if (c) return c;
+  const checks = Object.entries(BOOLEAN_CHECKS).filter(([name]) => settings[name] === true);
+  const unread: SettingResult[] = [];
+  for (const name of UNREAD_SETTINGS) {
+    const value = settings[name];
+    if (configured(value)) {
+      unread.push({ settingName: name, state: 'notApplicable', currentValue: null, expectedValue: String(value), reason: 'Baton does not read this setting from devices yet.' });
+    }
+  }
+  const ranges = settings.validOperatingSystemBuildRanges;
+  const checksOs = typeof settings.osMinimumVersion === 'string' || typeof settings.osMaximumVersion === 'string' || (Array.isArray(ranges) && ranges.length > 0);
+  c = { checks, unread, checksOs };
+  compiled.set(settings, c);
+  return c;
+}
+
 /** One policy against one device's facts. A policy that configures nothing is compliant. */
 export function evaluatePolicy(policy: Pick<CompliancePolicy, 'id' | 'settings'>, facts: DeviceFacts): PolicyResult {
+  const { checks, unread, checksOs } = compile(policy.settings);
   const settings: SettingResult[] = [];
-  for (const [name, check] of Object.entries(BOOLEAN_CHECKS)) {
-    if (policy.settings[name] !== true) continue;
+  for (const [name, check] of checks) {
     const reported = facts[check.fact]?.value;
     if (reported === undefined) {
       settings.push({ settingName: name, state: 'error', currentValue: null, expectedValue: check.expected, reason: `The device did not report ${check.fact}.` });
@@ -147,12 +174,8 @@ export function evaluatePolicy(policy: Pick<CompliancePolicy, 'id' | 'settings'>
       expectedValue: check.expected,
     });
   }
-  settings.push(...checkOs(policy.settings, facts));
-  for (const name of UNREAD_SETTINGS) {
-    const value = policy.settings[name];
-    if (!configured(value)) continue;
-    settings.push({ settingName: name, state: 'notApplicable', currentValue: null, expectedValue: String(value), reason: 'Baton does not read this setting from devices yet.' });
-  }
+  if (checksOs) settings.push(...checkOs(policy.settings, facts));
+  for (const u of unread) settings.push({ ...u });
   let state: SettingState = settings.length === 0 ? 'compliant' : 'notApplicable';
   for (const s of settings) if (SEVERITY[s.state] > SEVERITY[state]) state = s.state;
   return { policyId: policy.id, state, settings };
@@ -221,10 +244,10 @@ export function evaluateDevice(
   since: (policyId: string) => string | null,
   now: Date,
 ): { results: AssignedPolicyResult[]; verdict: DeviceVerdict } {
-  const at = now.toISOString();
+  let at: string | undefined;
   const results = policies.map((policy) => {
     const result = evaluatePolicy(policy, facts);
-    const noncompliantSince = result.state === 'nonCompliant' ? (since(policy.id) ?? at) : null;
+    const noncompliantSince = result.state === 'nonCompliant' ? (since(policy.id) ?? (at ??= now.toISOString())) : null;
     return { result, noncompliantSince, graceHours: gracePeriodHours(policy) };
   });
   return { results, verdict: deviceVerdict(results, now) };

@@ -29,26 +29,10 @@ export const complianceMigration: Migration = {
 
     await db.schema
       .createTable('device_facts')
-      .addColumn('enrollment_id', 'text', (c) => c.notNull().references('enrollments.id').onDelete('cascade'))
-      .addColumn('name', 'text', (c) => c.notNull())
-      .addColumn('value', 'text', (c) => c.notNull())
-      .addColumn('reported_at', 'text', (c) => c.notNull())
-      .addPrimaryKeyConstraint('device_facts_pk', ['enrollment_id', 'name'])
+      .addColumn('enrollment_id', 'text', (c) => c.primaryKey().references('enrollments.id').onDelete('cascade'))
+      .addColumn('facts', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
       .execute();
-
-    await db.schema
-      .createTable('compliance_policy_states')
-      .addColumn('enrollment_id', 'text', (c) => c.notNull().references('enrollments.id').onDelete('cascade'))
-      .addColumn('policy_id', 'text', (c) => c.notNull().references('compliance_policies.id').onDelete('cascade'))
-      .addColumn('tenant_id', 'text', (c) => c.notNull())
-      .addColumn('state', 'text', (c) => c.notNull())
-      .addColumn('settings', 'text', (c) => c.notNull())
-      .addColumn('noncompliant_since', 'text')
-      .addColumn('policy_version', 'integer', (c) => c.notNull())
-      .addColumn('evaluated_at', 'text', (c) => c.notNull())
-      .addPrimaryKeyConstraint('compliance_policy_states_pk', ['enrollment_id', 'policy_id'])
-      .execute();
-    await db.schema.createIndex('compliance_policy_states_policy').on('compliance_policy_states').columns(['policy_id']).execute();
 
     await db.schema
       .createTable('device_compliance')
@@ -59,6 +43,8 @@ export const complianceMigration: Migration = {
       .addColumn('grace_expires_at', 'text')
       .addColumn('version', 'bigint', (c) => c.notNull())
       .addColumn('evaluated_at', 'text', (c) => c.notNull())
+      .addColumn('policies', 'text', (c) => c.notNull())
       .execute();
+    await db.schema.createIndex('device_compliance_tenant').on('device_compliance').columns(['tenant_id']).execute();
   },
 };

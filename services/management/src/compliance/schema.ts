@@ -1,7 +1,7 @@
 /**
  * Compliance's tables in management's database (migration 0005): policies and their
- * assignments, the latest compliance facts per device, and the evaluation per device and
- * per policy. Same conventions as store/schema.ts: ISO text times, JSON text, integer booleans.
+ * assignments, the latest compliance facts per device, and the evaluation per device (with
+ * the state of each of its policies). Same conventions as store/schema.ts: ISO text times, JSON text, integer booleans.
  */
 import type { ManagementDatabase } from '../store/schema.js';
 
@@ -25,26 +25,23 @@ export interface ComplianceAssignmentsTable {
   target: string;
 }
 
-/** The latest value of one fact of one device, with when it arrived. */
+/**
+ * The latest value of each compliance fact of one device with when it arrived, as one JSON
+ * object per device: evaluation reads a whole tenant's facts, one row per device keeps that a
+ * single index range.
+ */
 export interface DeviceFactsTable {
   enrollment_id: string;
-  name: string;
-  value: string;
-  reported_at: string;
+  /** JSON: { [fact key]: { value, reportedAt } } */
+  facts: string;
+  updated_at: string;
 }
 
-export interface CompliancePolicyStatesTable {
-  enrollment_id: string;
-  policy_id: string;
-  tenant_id: string;
-  state: string;
-  settings: string;
-  /** When the current noncompliant streak began: the start of the grace period. */
-  noncompliant_since: string | null;
-  policy_version: number;
-  evaluated_at: string;
-}
-
+/**
+ * The device's evaluation: its state, what identity was last told (with the version), and the
+ * state of each assigned policy with its settings (JSON), so one row answers both the device's
+ * deviceCompliancePolicyStates and its line in a policy's deviceStatuses.
+ */
 export interface DeviceComplianceTable {
   enrollment_id: string;
   tenant_id: string;
@@ -54,12 +51,13 @@ export interface DeviceComplianceTable {
   /** The version of the last report to identity; never goes down. */
   version: number | string;
   evaluated_at: string;
+  /** JSON: StoredPolicyState[] */
+  policies: string;
 }
 
 export interface ComplianceDatabase extends ManagementDatabase {
   compliance_policies: CompliancePoliciesTable;
   compliance_assignments: ComplianceAssignmentsTable;
   device_facts: DeviceFactsTable;
-  compliance_policy_states: CompliancePolicyStatesTable;
   device_compliance: DeviceComplianceTable;
 }

@@ -31,6 +31,12 @@ export interface EvaluatedDevice {
   managementState: ManagementState;
 }
 
+/** Where a page of a tenant's devices ends. */
+export interface DevicePageKey {
+  enrolledAt: string;
+  id: string;
+}
+
 export interface StoredPolicyState {
   enrollmentId: string;
   policyId: string;
@@ -48,6 +54,14 @@ export interface StoredDeviceCompliance {
   graceExpiresAt: string | null;
   version: number;
   evaluatedAt: string;
+  policies: StoredPolicyState[];
+}
+
+/** What evaluating one device reads: the device, its latest facts, its previous evaluation. */
+export interface EvaluationInput {
+  device: EvaluatedDevice;
+  facts?: Record<string, FactValue>;
+  previous?: StoredDeviceCompliance;
 }
 
 export interface EvaluationWrite {
@@ -58,7 +72,7 @@ export interface EvaluationWrite {
   outbox?: { topic: string; payload: unknown };
 }
 
-const BATCH = 200;
+const BATCH = 1000;
 
 function json<T>(text: string, fallback: T): T {
   try {
@@ -228,85 +242,112 @@ export class ComplianceStore {
     return row ? toDevice(row) : undefined;
   }
 
-  /** A page of the tenant's enrollments in id order, after `afterId`. */
-  async tenantDevices(tenantId: string, afterId: string | null, limit: number): Promise<EvaluatedDevice[]> {
-    let query = this.devicesQuery().where('tenant_id', '=', tenantId);
-    if (afterId !== null) query = query.where('id', '>', afterId);
-    const rows = await query.orderBy('id').limit(limit).execute();
-    return rows.map(toDevice);
+  /**
+   * A page of the tenant's enrollments after `after`, in the order of the tenant index
+   * (enrolled_at, id), so that each page is an index range rather than a sort of the tenant.
+   */
+  async tenantDevices(tenantId: string, after: DevicePageKey | null, limit: number): Promise<Array<EvaluatedDevice & { key: DevicePageKey }>> {
+    let query = this.devicesQuery().select('enrolled_at').where('tenant_id', '=', tenantId);
+    if (after !== null) {
+      query = query.where((eb) => eb.or([eb('enrolled_at', '>', after.enrolledAt), eb.and([eb('enrolled_at', '=', after.enrolledAt), eb('id', '>', after.id)])]));
+    }
+    const rows = await query.orderBy('enrolled_at').orderBy('id').limit(limit).execute();
+    return rows.map((r) => ({ ...toDevice(r), key: { enrolledAt: r.enrolled_at, id: r.id } }));
+  }
+
+  /**
+   * A page of the tenant's devices with their facts and previous evaluation, in one range read
+   * of the tenant index; inside a transaction on PostgreSQL the enrollments stay locked until commit.
+   */
+  async devicePage(tenantId: string, after: DevicePageKey | null, limit: number, lock: boolean): Promise<Array<EvaluationInput & { key: DevicePageKey }>> {
+    let query = this.db
+      .selectFrom('enrollments as e')
+      .leftJoin('device_facts as f', 'f.enrollment_id', 'e.id')
+      .leftJoin('device_compliance as c', 'c.enrollment_id', 'e.id')
+      .select(['e.id', 'e.tenant_id', 'e.azure_ad_device_id', 'e.user_id', 'e.device_name', 'e.upn', 'e.management_state', 'e.inventory', 'e.enrolled_at'])
+      .select(['f.facts', 'c.state', 'c.is_compliant', 'c.grace_expires_at', 'c.version', 'c.evaluated_at', 'c.policies'])
+      .where('e.tenant_id', '=', tenantId);
+    if (after !== null) {
+      query = query.where((eb) => eb.or([eb('e.enrolled_at', '>', after.enrolledAt), eb.and([eb('e.enrolled_at', '=', after.enrolledAt), eb('e.id', '>', after.id)])]));
+    }
+    query = query.orderBy('e.enrolled_at').orderBy('e.id').limit(limit);
+    const rows = await (lock && this.dialect === 'postgres' ? query.forUpdate('e') : query).execute();
+    return rows.map((r) => ({ ...toInput(r), key: { enrolledAt: r.enrolled_at, id: r.id } }));
   }
 
   /** Keeps the latest value of each fact; an older report (a late message) does not overwrite a newer one. */
-  async putFacts(enrollmentId: string, facts: Record<string, string>, at: string): Promise<void> {
-    const rows = Object.entries(facts).map(([name, value]) => ({ enrollment_id: enrollmentId, name, value, reported_at: at }));
-    if (rows.length === 0) return;
-    await this.db
-      .insertInto('device_facts')
-      .values(rows)
-      .onConflict((oc) =>
-        oc
-          .columns(['enrollment_id', 'name'])
-          .doUpdateSet((eb) => ({ value: eb.ref('excluded.value'), reported_at: eb.ref('excluded.reported_at') }))
-          .where('device_facts.reported_at', '<=', at),
-      )
-      .execute();
+  putFacts(enrollmentId: string, facts: Record<string, string>, at: string): Promise<void> {
+    if (Object.keys(facts).length === 0) return Promise.resolve();
+    return this.transaction(async (tx) => {
+      await tx.lockDevices([enrollmentId]);
+      const row = await tx.db.selectFrom('device_facts').select('facts').where('enrollment_id', '=', enrollmentId).executeTakeFirst();
+      const merged = row ? json<Record<string, FactValue>>(row.facts, {}) : {};
+      for (const [name, value] of Object.entries(facts)) {
+        const known = merged[name];
+        if (!known || known.reportedAt <= at) merged[name] = { value, reportedAt: at };
+      }
+      await tx.db
+        .insertInto('device_facts')
+        .values({ enrollment_id: enrollmentId, facts: JSON.stringify(merged), updated_at: at })
+        .onConflict((oc) => oc.column('enrollment_id').doUpdateSet({ facts: JSON.stringify(merged), updated_at: at }))
+        .execute();
+    });
   }
 
   async factsOf(enrollmentIds: readonly string[]): Promise<Map<string, Record<string, FactValue>>> {
     const out = new Map<string, Record<string, FactValue>>();
     for (const ids of chunks(enrollmentIds, 1000)) {
-      if (ids.length === 0) continue;
-      const rows = await this.db.selectFrom('device_facts').selectAll().where('enrollment_id', 'in', ids).execute();
-      for (const r of rows) {
-        let facts = out.get(r.enrollment_id);
-        if (!facts) out.set(r.enrollment_id, (facts = {}));
-        facts[r.name] = { value: r.value, reportedAt: r.reported_at };
-      }
+      const rows = await this.db.selectFrom('device_facts').select(['enrollment_id', 'facts']).where('enrollment_id', 'in', ids).execute();
+      for (const r of rows) out.set(r.enrollment_id, json(r.facts, {}));
+    }
+    return out;
+  }
+
+  /** Devices with their facts and previous evaluation, by id. */
+  async evaluationInputs(enrollmentIds: readonly string[]): Promise<EvaluationInput[]> {
+    const out: EvaluationInput[] = [];
+    for (const ids of chunks(enrollmentIds, 1000)) {
+      const rows = await this.db
+        .selectFrom('enrollments as e')
+        .leftJoin('device_facts as f', 'f.enrollment_id', 'e.id')
+        .leftJoin('device_compliance as c', 'c.enrollment_id', 'e.id')
+        .select(['e.id', 'e.tenant_id', 'e.azure_ad_device_id', 'e.user_id', 'e.device_name', 'e.upn', 'e.management_state', 'e.inventory'])
+        .select(['f.facts', 'c.state', 'c.is_compliant', 'c.grace_expires_at', 'c.version', 'c.evaluated_at', 'c.policies'])
+        .where('e.id', 'in', ids)
+        .execute();
+      out.push(...rows.map(toInput));
     }
     return out;
   }
 
   // --- evaluation results ------------------------------------------------------------------
 
-  async policyStatesOf(enrollmentIds: readonly string[]): Promise<StoredPolicyState[]> {
-    const out: StoredPolicyState[] = [];
-    for (const ids of chunks(enrollmentIds, 1000)) {
-      if (ids.length === 0) continue;
-      const rows = await this.db.selectFrom('compliance_policy_states').selectAll().where('enrollment_id', 'in', ids).execute();
-      out.push(...rows.map(toPolicyState));
-    }
-    return out;
-  }
-
-  async policyStatesOfPolicy(policyId: string): Promise<Array<StoredPolicyState & { device: EvaluatedDevice }>> {
-    const rows = await this.db
-      .selectFrom('compliance_policy_states as s')
-      .innerJoin('enrollments as e', 'e.id', 's.enrollment_id')
-      .selectAll('s')
-      .select(['e.id', 'e.tenant_id', 'e.azure_ad_device_id', 'e.user_id', 'e.device_name', 'e.upn', 'e.management_state', 'e.inventory'])
-      .where('s.policy_id', '=', policyId)
-      .orderBy('s.enrollment_id')
-      .execute();
-    return rows.map((r) => ({ ...toPolicyState(r), device: toDevice(r) }));
-  }
-
   async complianceOf(enrollmentIds: readonly string[]): Promise<Map<string, StoredDeviceCompliance>> {
     const out = new Map<string, StoredDeviceCompliance>();
     for (const ids of chunks(enrollmentIds, 1000)) {
-      if (ids.length === 0) continue;
       const rows = await this.db.selectFrom('device_compliance').selectAll().where('enrollment_id', 'in', ids).execute();
-      for (const r of rows) {
-        out.set(r.enrollment_id, {
-          enrollmentId: r.enrollment_id,
-          state: r.state,
-          isCompliant: Number(r.is_compliant) === 1,
-          graceExpiresAt: r.grace_expires_at,
-          version: Number(r.version),
-          evaluatedAt: r.evaluated_at,
-        });
-      }
+      for (const r of rows) out.set(r.enrollment_id, toCompliance(r));
     }
     return out;
+  }
+
+  async policyStatesOf(enrollmentIds: readonly string[]): Promise<StoredPolicyState[]> {
+    return [...(await this.complianceOf(enrollmentIds)).values()].flatMap((c) => c.policies);
+  }
+
+  /** One policy's state on each device it was evaluated on, with the device (a scan of the tenant's evaluations). */
+  async policyStatesOfPolicy(tenantId: string, policyId: string): Promise<Array<StoredPolicyState & { device: EvaluatedDevice }>> {
+    const rows = await this.db
+      .selectFrom('device_compliance as c')
+      .innerJoin('enrollments as e', 'e.id', 'c.enrollment_id')
+      .select(['c.policies', 'e.id', 'e.tenant_id', 'e.azure_ad_device_id', 'e.user_id', 'e.device_name', 'e.upn', 'e.management_state', 'e.inventory'])
+      .where('c.tenant_id', '=', tenantId)
+      .orderBy('c.enrollment_id')
+      .execute();
+    return rows.flatMap((r) => {
+      const state = json<StoredPolicyState[]>(r.policies, []).find((p) => p.policyId === policyId);
+      return state ? [{ ...state, device: toDevice(r) }] : [];
+    });
   }
 
   /**
@@ -320,24 +361,9 @@ export class ComplianceStore {
     }
   }
 
-  /** Replaces the devices' policy states and compliance rows, and writes their outbox messages. */
+  /** Writes the devices' evaluations (policy states included) and their outbox messages. */
   async saveEvaluations(writes: readonly EvaluationWrite[]): Promise<void> {
     for (const batch of chunks(writes)) {
-      const ids = batch.map((w) => w.device.id);
-      await this.db.deleteFrom('compliance_policy_states').where('enrollment_id', 'in', ids).execute();
-      const states = batch.flatMap((w) =>
-        w.policyStates.map((s) => ({
-          enrollment_id: s.enrollmentId,
-          policy_id: s.policyId,
-          tenant_id: w.device.tenantId,
-          state: s.state,
-          settings: JSON.stringify(s.settings),
-          noncompliant_since: s.noncompliantSince,
-          policy_version: s.policyVersion,
-          evaluated_at: s.evaluatedAt,
-        })),
-      );
-      for (const part of chunks(states)) if (part.length > 0) await this.db.insertInto('compliance_policy_states').values(part).execute();
       await this.db
         .insertInto('device_compliance')
         .values(
@@ -349,6 +375,7 @@ export class ComplianceStore {
             grace_expires_at: w.compliance.graceExpiresAt,
             version: w.compliance.version,
             evaluated_at: w.compliance.evaluatedAt,
+            policies: JSON.stringify(w.policyStates),
           })),
         )
         .onConflict((oc) =>
@@ -358,6 +385,7 @@ export class ComplianceStore {
             grace_expires_at: eb.ref('excluded.grace_expires_at'),
             version: eb.ref('excluded.version'),
             evaluated_at: eb.ref('excluded.evaluated_at'),
+            policies: eb.ref('excluded.policies'),
           })),
         )
         .execute();
@@ -365,6 +393,45 @@ export class ComplianceStore {
       if (messages.length > 0) await this.db.insertInto('outbox').values(messages).execute();
     }
   }
+}
+
+type InputRow = Parameters<typeof toDevice>[0] & {
+  facts: string | null;
+  state: string | null;
+  is_compliant: number | null;
+  grace_expires_at: string | null;
+  version: number | string | null;
+  evaluated_at: string | null;
+  policies: string | null;
+};
+
+function toInput(r: InputRow): EvaluationInput {
+  const input: EvaluationInput = { device: toDevice(r) };
+  if (r.facts !== null) input.facts = json(r.facts, {});
+  if (r.state !== null) {
+    input.previous = toCompliance({
+      enrollment_id: r.id,
+      state: r.state,
+      is_compliant: r.is_compliant ?? 0,
+      grace_expires_at: r.grace_expires_at,
+      version: r.version ?? 0,
+      evaluated_at: r.evaluated_at ?? '',
+      policies: r.policies ?? '[]',
+    });
+  }
+  return input;
+}
+
+function toCompliance(r: Omit<ComplianceDatabase['device_compliance'], 'tenant_id'> & { enrollment_id: string }): StoredDeviceCompliance {
+  return {
+    enrollmentId: r.enrollment_id,
+    state: r.state,
+    isCompliant: Number(r.is_compliant) === 1,
+    graceExpiresAt: r.grace_expires_at,
+    version: Number(r.version),
+    evaluatedAt: r.evaluated_at,
+    policies: json(r.policies, []),
+  };
 }
 
 function toPolicy(row: ComplianceDatabase['compliance_policies']): CompliancePolicy {
@@ -378,18 +445,6 @@ function toPolicy(row: ComplianceDatabase['compliance_policies']): CompliancePol
     version: Number(row.version),
     settings: json(row.settings, {}),
     scheduledActions: json(row.scheduled_actions, []),
-  };
-}
-
-function toPolicyState(r: ComplianceDatabase['compliance_policy_states']): StoredPolicyState {
-  return {
-    enrollmentId: r.enrollment_id,
-    policyId: r.policy_id,
-    state: r.state as SettingState,
-    settings: json(r.settings, []),
-    noncompliantSince: r.noncompliant_since,
-    policyVersion: Number(r.policy_version),
-    evaluatedAt: r.evaluated_at,
   };
 }
 

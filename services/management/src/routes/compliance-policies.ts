@@ -216,7 +216,7 @@ export async function compliancePolicyRoutes(instance: FastifyInstance, deps: Ma
     app.get(`${base}/:id/deviceStatuses`, { schema: { params: IdParams } }, async (request) => {
       const tenantId = await tenantOf(request, READ);
       const policy = await ownPolicy(tenantId, request.params.id);
-      const states = await store.policyStatesOfPolicy(policy.id);
+      const states = await store.policyStatesOfPolicy(tenantId, policy.id);
       return {
         '@odata.context': context(`deviceManagement/deviceCompliancePolicies('${policy.id}')/deviceStatuses`),
         value: states.map((s) => ({
@@ -236,7 +236,7 @@ export async function compliancePolicyRoutes(instance: FastifyInstance, deps: Ma
     app.get(`${base}/:id/deviceStatusOverview`, { schema: { params: IdParams } }, async (request) => {
       const tenantId = await tenantOf(request, READ);
       const policy = await ownPolicy(tenantId, request.params.id);
-      const states = await store.policyStatesOfPolicy(policy.id);
+      const states = await store.policyStatesOfPolicy(tenantId, policy.id);
       const count = (state: string) => states.filter((s) => s.state === state).length;
       return {
         '@odata.context': context(`deviceManagement/deviceCompliancePolicies('${policy.id}')/deviceStatusOverview/$entity`),
