@@ -143,7 +143,7 @@ const states = await db.selectFrom('device_compliance').select((eb) => eb.fn.cou
 
 const row = (name: string, s: number, note = '') => console.log(`  ${name.padEnd(70)} ${s.toFixed(2).padStart(7)} s  ${(deviceCount / s).toFixed(0).padStart(8)} devices/s  ${note}`);
 row('evaluate the tenant, first time (states + 100% outbox reports)', firstSeconds, `${firstQueued} reports queued`);
-row('evaluate the tenant again, nothing changed (states, no reports)', secondSeconds, `${secondQueued} reports queued`);
+row('evaluate the tenant again, nothing changed (nothing written)', secondSeconds, `${secondQueued} reports queued`);
 row('baseline: the same paged read of devices and facts, nothing evaluated', readSeconds, `${read} devices read`);
 row('the pure evaluator in memory', pureSeconds, `${noncompliant} noncompliant (store: ${Number(states.n)})`);
 await database.close();

@@ -23,6 +23,8 @@ import { openManagementStore } from './store/index.js';
 export interface ManagementServiceOptions {
   /** Relay tuning; tests shorten the backoff. */
   relay?: Pick<OutboxRelayOptions, 'pollMs' | 'backoffMs' | 'batchSize' | 'claimMs'>;
+  /** How often devices whose grace period ended are re-evaluated (default one minute). */
+  graceSweepMs?: number;
   /** Group memberships for group-targeted compliance policies; by default asked of identity. */
   groups?: GroupMembership;
 }
@@ -78,6 +80,9 @@ export async function createManagementService(ctx: ServiceContext, options: Mana
     },
   };
   const pluginOptions: ManagementPluginOptions = { deps };
+  let graceTimer: NodeJS.Timeout | undefined;
+  const sweep = () =>
+    compliance.sweepGracePeriods().catch((error: unknown) => ctx.logger.warn({ err: String(error) }, 'grace period sweep failed'));
 
   return {
     name: 'management',
@@ -87,9 +92,12 @@ export async function createManagementService(ctx: ServiceContext, options: Mana
     async start() {
       await deps.authority();
       relay.start();
+      graceTimer = setInterval(() => void sweep(), options.graceSweepMs ?? 60_000);
+      graceTimer.unref();
       ctx.logger.info({ store: database.location }, 'management started');
     },
     async stop() {
+      if (graceTimer) clearInterval(graceTimer);
       await relay.stop();
       await database.close();
     },

@@ -122,6 +122,20 @@ export class Compliance {
     return queued;
   }
 
+  /**
+   * Re-evaluates devices whose grace period has ended, so that identity hears that they are
+   * noncompliant without waiting for their next check-in. Returns how many were re-evaluated.
+   */
+  async sweepGracePeriods(): Promise<number> {
+    let done = 0;
+    for (;;) {
+      const due = await this.store.graceEnded(this.now().toISOString(), 100);
+      for (const id of due) await this.evaluateEnrollment(id);
+      done += due.length;
+      if (due.length < 100) return done;
+    }
+  }
+
   private async groupsFor(tenant: TenantPolicies, devices: readonly EvaluatedDevice[]): Promise<Map<string, ReadonlySet<string>>> {
     const groups = new Map<string, ReadonlySet<string>>();
     if (!tenant.groupTargeted) return groups;

@@ -46,5 +46,6 @@ export const complianceMigration: Migration = {
       .addColumn('policies', 'text', (c) => c.notNull())
       .execute();
     await db.schema.createIndex('device_compliance_tenant').on('device_compliance').columns(['tenant_id']).execute();
+    await db.schema.createIndex('device_compliance_grace').on('device_compliance').columns(['grace_expires_at']).execute();
   },
 };

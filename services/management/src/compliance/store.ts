@@ -350,6 +350,19 @@ export class ComplianceStore {
     });
   }
 
+  /** Devices whose grace period has ended by `at` but whose evaluation still says inGracePeriod. */
+  async graceEnded(at: string, limit: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('device_compliance')
+      .select('enrollment_id')
+      .where('grace_expires_at', 'is not', null)
+      .where('grace_expires_at', '<=', at)
+      .orderBy('grace_expires_at')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.enrollment_id);
+  }
+
   /**
    * Holds these enrollments' rows until commit (PostgreSQL), so that two evaluations of one
    * device serialise and its report versions stay in order. SQLite has one writer already.
