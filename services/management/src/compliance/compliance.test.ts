@@ -45,7 +45,7 @@ for (const backend of testBackends()) {
         });
         await cs.addAssignment(e.tenantId, { id: randomUUID(), policyId, target: { '@odata.type': TARGET_TYPES.allDevices } });
 
-        await engine.factsReported(e.id, { [FACT.encryption]: '0' }, clock.toISOString());
+        await engine.factsReported(e, { [FACT.encryption]: '0' }, clock.toISOString());
         assert.equal((await cs.complianceOf([e.id])).get(e.id)?.state, 'inGracePeriod');
         clock = new Date('2026-11-26T10:59:00.000Z');
         assert.equal(await engine.sweepGracePeriods(), 0, 'nothing is due before the grace period ends');

@@ -73,12 +73,14 @@ export class Compliance {
 
   /**
    * Keeps the compliance facts among the values a session brought, then re-evaluates the
-   * device. Returns whether anything was kept (no facts, no evaluation).
+   * device. Returns whether anything was kept: nothing is, and nothing evaluated, in a tenant
+   * that assigns no compliance policy (its sessions cost no compliance writes).
    */
-  async factsReported(enrollmentId: string, values: Record<string, string>, at: string): Promise<boolean> {
+  async factsReported(enrollment: { id: string; tenantId: string }, values: Record<string, string>, at: string): Promise<boolean> {
     const facts: Record<string, string> = {};
     for (const [key, value] of Object.entries(values)) if (isComplianceFact(key)) facts[key] = value;
-    if (Object.keys(facts).length === 0) return false;
+    if (Object.keys(facts).length === 0 || !(await this.store.tenantHasAssignments(enrollment.tenantId))) return false;
+    const enrollmentId = enrollment.id;
     await this.store.putFacts(enrollmentId, facts, at);
     await this.evaluateEnrollment(enrollmentId);
     return true;

@@ -181,10 +181,10 @@ for (const backend of testBackends()) {
       await assign(policy.id, [{ '@odata.type': TARGET_TYPES.allDevices }]);
       assert.equal((await managedDevice(e.id)).complianceState, 'unknown', 'not evaluated before the device reports');
 
-      await deps.compliance.factsReported(e.id, HEALTHY, new Date().toISOString());
+      await deps.compliance.factsReported(e, HEALTHY, new Date().toISOString());
       assert.equal((await managedDevice(e.id)).complianceState, 'compliant');
 
-      await deps.compliance.factsReported(e.id, { [FACT.encryption]: '0' }, new Date().toISOString());
+      await deps.compliance.factsReported(e, { [FACT.encryption]: '0' }, new Date().toISOString());
       const md = await managedDevice(e.id);
       assert.equal(md.complianceState, 'noncompliant');
       const states = (await call('GET', `${DEVICES}/${e.id}/deviceCompliancePolicyStates`)).json().value;
@@ -220,13 +220,13 @@ for (const backend of testBackends()) {
       const vip = randomUUID();
       memberships.set(inGroup.azureAdDeviceId, new Set([group]));
       memberships.set(excluded.azureAdDeviceId, new Set([group, vip]));
-      for (const e of [inGroup, excluded, outside]) await deps.compliance.factsReported(e.id, { ...HEALTHY, [FACT.secureBoot]: '2' }, new Date().toISOString());
       const policy = await createPolicy({ secureBootEnabled: true });
       const assigned = await assign(policy.id, [
         { '@odata.type': TARGET_TYPES.group, groupId: group },
         { '@odata.type': TARGET_TYPES.exclusionGroup, groupId: vip },
       ]);
       assert.equal(assigned.value.length, 2);
+      for (const e of [inGroup, excluded, outside]) await deps.compliance.factsReported(e, { ...HEALTHY, [FACT.secureBoot]: '2' }, new Date().toISOString());
       assert.equal((await managedDevice(inGroup.id)).complianceState, 'noncompliant');
       assert.equal((await managedDevice(excluded.id)).complianceState, 'compliant');
       assert.equal((await managedDevice(outside.id)).complianceState, 'compliant');
@@ -245,7 +245,7 @@ for (const backend of testBackends()) {
         { ruleName: 'PasswordRequired', scheduledActionConfigurations: [{ actionType: 'block', gracePeriodHours: 72 }] },
       ]);
       await assign(policy.id, [{ '@odata.type': TARGET_TYPES.allDevices }]);
-      await deps.compliance.factsReported(e.id, { ...HEALTHY, [FACT.encryption]: '0' }, new Date().toISOString());
+      await deps.compliance.factsReported(e, { ...HEALTHY, [FACT.encryption]: '0' }, new Date().toISOString());
       const md = await managedDevice(e.id);
       assert.equal(md.complianceState, 'inGracePeriod');
       const hours = (Date.parse(md.complianceGracePeriodExpirationDateTime) - Date.now()) / 3_600_000;
@@ -264,6 +264,8 @@ for (const backend of testBackends()) {
       assert.ok(gets.includes('./DevDetail/SwV'));
       const other = await device(randomUUID());
       assert.equal(await deps.compliance.sessionStarting(other), 0, 'a tenant that assigns nothing is not asked');
+      assert.equal(await deps.compliance.factsReported(other, HEALTHY, new Date().toISOString()), false, 'nor judged on what it reports');
+      assert.equal((await deps.complianceStore.complianceOf([other.id])).size, 0);
       assert.equal((await call('DELETE', `${POLICIES}/${policy.id}`)).statusCode, 204);
     });
 
@@ -273,10 +275,10 @@ for (const backend of testBackends()) {
       const policy = await createPolicy({ bitLockerEnabled: true });
       await assign(policy.id, [{ '@odata.type': TARGET_TYPES.allDevices }]);
       endpoints.state.up = false;
-      await deps.compliance.factsReported(e.id, HEALTHY, new Date().toISOString());
-      await deps.compliance.factsReported(e.id, { [FACT.encryption]: '0' }, new Date().toISOString());
+      await deps.compliance.factsReported(e, HEALTHY, new Date().toISOString());
+      await deps.compliance.factsReported(e, { [FACT.encryption]: '0' }, new Date().toISOString());
       // Facts that change nothing identity sees queue nothing more.
-      await deps.compliance.factsReported(e.id, { [FACT.secureBoot]: '2' }, new Date().toISOString());
+      await deps.compliance.factsReported(e, { [FACT.secureBoot]: '2' }, new Date().toISOString());
       await new Promise((r) => setTimeout(r, 150));
       const db = (deps.complianceStore as unknown as { db: Parameters<typeof outboxStats>[0] }).db;
       assert.ok((await outboxStats(db)).pending >= 2, 'kept while identity is down');

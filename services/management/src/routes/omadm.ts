@@ -61,7 +61,7 @@ export async function omadmRoutes(app: FastifyInstance, deps: ManagementDeps): P
       const outcome = await runSession(deps.store, { message, enrollment: auth.enrollment, rawBody: body, serverUrl, auth: sessionAuth });
       // Compliance is re-evaluated on what the device just reported; its failure must not cost the device its reply.
       if (outcome.reported) {
-        await deps.compliance.factsReported(auth.enrollment.id, outcome.reported, new Date().toISOString()).catch((error: unknown) => {
+        await deps.compliance.factsReported(auth.enrollment, outcome.reported, new Date().toISOString()).catch((error: unknown) => {
           request.log.warn({ enrollmentId: auth.enrollment.id, err: String(error) }, 'compliance evaluation failed');
         });
       }
