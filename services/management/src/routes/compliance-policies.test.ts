@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import fc from 'fast-check';
 import { GRAPH_RESOURCE, ROLES, TOPICS, type DeviceComplianceReport } from '@baton/contracts';
 import { outboxStats, type BatonApp, type Fetch } from '@baton/kit';
 import { buildManagementApp } from '../app.js';
@@ -160,6 +161,33 @@ for (const backend of testBackends()) {
       assert.equal(badAssign.statusCode, 400);
       assert.equal((await call('GET', `${POLICIES}/${policy.id}/assignments`)).json().value.length, 0);
       assert.equal((await call('GET', BETA_POLICIES)).json().value.length, before + 1);
+    });
+
+    test('hostile bodies on every write route get a 4xx Graph envelope, never a 500', async () => {
+      const policy = await createPolicy({});
+      const routes: Array<['POST' | 'PATCH', string]> = [
+        ['POST', BETA_POLICIES],
+        ['PATCH', `${BETA_POLICIES}/${policy.id}`],
+        ['POST', `${POLICIES}/${policy.id}/assign`],
+        ['POST', `${POLICIES}/${policy.id}/assignments`],
+        ['POST', `${POLICIES}/${policy.id}/scheduleActionsForRules`],
+      ];
+      const body = fc.oneof(
+        fc.anything(),
+        fc.record({ '@odata.type': fc.constantFrom('#microsoft.graph.windows10CompliancePolicy', 'x'), displayName: fc.anything(), bitLockerEnabled: fc.anything(), osMinimumVersion: fc.anything(), scheduledActionsForRule: fc.anything() }),
+        fc.record({ assignments: fc.array(fc.record({ target: fc.anything() }), { maxLength: 3 }) }),
+        fc.record({ target: fc.record({ '@odata.type': fc.constantFrom(...Object.values(TARGET_TYPES), 'x'), groupId: fc.oneof(fc.uuid(), fc.string()) }) }),
+        fc.record({ deviceComplianceScheduledActionForRules: fc.array(fc.anything(), { maxLength: 3 }) }),
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(...routes), body, async ([method, url], payload) => {
+          const res = await app.inject({ method, url, headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, payload: JSON.stringify(payload) ?? 'null' });
+          assert.ok(res.statusCode < 500, `${method} ${url} ${JSON.stringify(payload)} → ${res.statusCode} ${res.body}`);
+          if (res.statusCode >= 400) assert.equal(typeof res.json().error.code, 'string');
+        }),
+        { numRuns: 60 },
+      );
+      assert.equal((await call('DELETE', `${POLICIES}/${policy.id}`)).statusCode, 204);
     });
 
     test('roles and tenants: readers cannot write, another tenant sees nothing', async () => {
