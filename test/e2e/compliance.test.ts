@@ -19,7 +19,7 @@ async function until<T>(what: string, read: () => Promise<T>, done: (value: T) =
 }
 
 for (const backend of testBackends()) {
-  test(`a BitLocker + secure boot + firewall policy: compliant at identity, then not once BitLocker is off (${backend.name})`, async (t) => {
+  test(`a BitLocker + secure boot + firewall policy: compliant at identity, then not once BitLocker is off; a group-targeted TPM policy applies once the device joins the group (${backend.name})`, async (t) => {
     const baton = await startGroups(backend, [['discovery', 'identity'], ['management']]);
     t.after(() => baton.stop());
     const [front, management] = baton.instances;
@@ -88,5 +88,45 @@ for (const backend of testBackends()) {
     assert.equal((await run.managedDevice!.checkIn()).ok, true);
     assert.equal((await managedDevice()).complianceState, 'compliant');
     await until('identity isCompliant', identityDevice, (d) => d.isCompliant === true);
+
+    // A TPM policy for the members of an Entra group: management asks identity for the device's groups.
+    const group = await graphJson(fetch, `${front.urls.identity}/graph/v1.0/groups`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ displayName: 'Compliance: TPM', mailNickname: 'compliance-tpm', mailEnabled: false, securityEnabled: true }),
+    });
+    const tpm = await graphJson(fetch, policies, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        '@odata.type': '#microsoft.graph.windows10CompliancePolicy',
+        displayName: 'TPM for the TPM group',
+        tpmRequired: true,
+        scheduledActionsForRule: [{ ruleName: 'PasswordRequired', scheduledActionConfigurations: [{ actionType: 'block', gracePeriodHours: 0 }] }],
+      }),
+    });
+    await graphJson(fetch, `${policies}/${tpm.id}/assign`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ assignments: [{ target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: group.id } }] }),
+    });
+    run.managedDevice!.tree.setSecurity({ tpmVersion: null });
+    assert.equal((await run.managedDevice!.checkIn()).ok, true);
+    assert.equal((await managedDevice()).complianceState, 'compliant', 'not a member: the TPM policy does not apply');
+
+    const member = await fetch(`${front.urls.identity}/graph/v1.0/groups/${group.id}/members/$ref`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ '@odata.id': `${front.urls.identity}/graph/v1.0/directoryObjects/${compliant.id}` }),
+    });
+    assert.equal(member.status, 204, await member.text());
+    // Cached memberships last five minutes; changing the policy's assignments looks them up again.
+    await graphJson(fetch, `${policies}/${tpm.id}/assign`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ assignments: [{ target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: group.id } }] }),
+    });
+    assert.equal((await managedDevice()).complianceState, 'noncompliant');
+    await until('identity isCompliant', identityDevice, (d) => d.isCompliant === false);
   });
 }

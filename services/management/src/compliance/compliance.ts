@@ -100,6 +100,16 @@ export class Compliance {
   }
 
   /**
+   * An administrator changed a policy's assignments: memberships are looked up afresh (an
+   * administrator who just added a device to a group expects it to count), then the tenant is
+   * re-evaluated.
+   */
+  async assignmentsChanged(tenantId: string): Promise<number> {
+    this.options.groups.clear?.();
+    return this.evaluateTenant(tenantId);
+  }
+
+  /**
    * Re-evaluates every device of the tenant (after a policy or assignment change), a page at
    * a time: one range read of devices, facts and previous states, one batched write.
    */

@@ -8,7 +8,8 @@
  * is evaluated when a device checks in or a policy changes, so a lookup at that moment is
  * fresh where it matters, and no lookup happens at all while no assignment targets a group.
  * The cost is one or two Graph calls per device per TTL when groups are targeted; a change
- * of membership takes effect at the device's next evaluation after the TTL.
+ * of membership takes effect at the device's next evaluation after the TTL, or at once when
+ * an administrator changes assignments (`clear()`).
  */
 import { GRAPH_RESOURCE } from '@baton/contracts';
 import type { Fetch } from '@baton/kit';
@@ -16,6 +17,8 @@ import type { EvaluatedDevice } from './store.js';
 
 export interface GroupMembership {
   groupsOf(device: EvaluatedDevice): Promise<ReadonlySet<string>>;
+  /** Forgets cached memberships, so the next evaluation asks again. */
+  clear?(): void;
 }
 
 export interface TokenSource {

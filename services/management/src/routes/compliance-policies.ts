@@ -77,8 +77,9 @@ export async function compliancePolicyRoutes(instance: FastifyInstance, deps: Ma
     return policy;
   };
   /** The policy or its targets changed: devices are evaluated again before the answer goes out. */
-  const reevaluate = async (tenantId: string) => {
-    await deps.compliance.evaluateTenant(tenantId).catch((error: unknown) => deps.logger.warn({ tenantId, err: String(error) }, 'compliance re-evaluation failed'));
+  const reevaluate = async (tenantId: string, assignmentsChanged = false) => {
+    const run = assignmentsChanged ? deps.compliance.assignmentsChanged(tenantId) : deps.compliance.evaluateTenant(tenantId);
+    await run.catch((error: unknown) => deps.logger.warn({ tenantId, err: String(error) }, 'compliance re-evaluation failed'));
   };
   const assignmentsFrom = (policyId: string, raw: Array<Record<string, unknown>>): StoredAssignment[] =>
     raw.map((a) => ({ id: randomUUID(), policyId, target: parseTarget(a.target) as unknown as Record<string, unknown> }));
@@ -175,7 +176,7 @@ export async function compliancePolicyRoutes(instance: FastifyInstance, deps: Ma
         const policy = await ownPolicy(tenantId, request.params.id);
         const assignments = assignmentsFrom(policy.id, request.body.assignments);
         await store.transaction((tx) => tx.replaceAssignments(tenantId, policy.id, assignments));
-        await reevaluate(tenantId);
+        await reevaluate(tenantId, true);
         return { '@odata.context': context('Collection(microsoft.graph.deviceCompliancePolicyAssignment)'), value: assignments.map(graphAssignment) };
       });
     }
@@ -193,7 +194,7 @@ export async function compliancePolicyRoutes(instance: FastifyInstance, deps: Ma
       if ((await store.listAssignments(tenantId, policy.id)).length >= MAX_ASSIGNMENTS) throw policyErrors.invalid(`A policy has at most ${MAX_ASSIGNMENTS} assignments.`);
       const [assignment] = assignmentsFrom(policy.id, [request.body as Record<string, unknown>]);
       await store.addAssignment(tenantId, assignment!);
-      await reevaluate(tenantId);
+      await reevaluate(tenantId, true);
       return reply.code(201).send({ '@odata.context': context(`deviceManagement/deviceCompliancePolicies('${policy.id}')/assignments/$entity`), ...graphAssignment(assignment!) });
     });
 
@@ -209,7 +210,7 @@ export async function compliancePolicyRoutes(instance: FastifyInstance, deps: Ma
       const tenantId = await tenantOf(request, WRITE);
       const policy = await ownPolicy(tenantId, request.params.id);
       if (!(await store.deleteAssignment(policy.id, request.params.assignmentId.toLowerCase()))) throw policyErrors.notFound(request.params.assignmentId);
-      await reevaluate(tenantId);
+      await reevaluate(tenantId, true);
       return reply.code(204).send();
     });
 
