@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CspTree, normalizeUri } from './csp-tree.js';
+import { CspTree, HEALTHY_SECURITY, normalizeUri } from './csp-tree.js';
 import { randomInventory } from './inventory.js';
 
 const inv = randomInventory('csp', 0);
@@ -81,7 +81,7 @@ test('Exec of a missing node is 404, of a readable non-executable node 405; neit
   assert.equal(t.exec('./Device/Vendor/MSFT/RemoteWipe/doWipeEverything'), '404');
   assert.equal(t.exec('./DevInfo/DevId'), '405');
   assert.equal(t.exec('./Vendor/MSFT/RemoteWipe'), '405');
-  assert.deepEqual(t.state, { enrolled: true, rebootCount: 0 });
+  assert.deepEqual(t.state, { enrolled: true, rebootCount: 0, security: HEALTHY_SECURITY });
   assert.deepEqual(t.get('./Vendor/MSFT/RemoteWipe')?.data.split('/').sort(), [
     'doWipe',
     'doWipePersistProvisionedData',
@@ -98,4 +98,20 @@ test('Delete of the DMClient provider unenrolls; deleting one of its settings do
   assert.equal(t.delete('./Device/Vendor/MSFT/DMClient/Provider/Baton'), '200');
   assert.equal(t.state.enrolled, false);
   assert.equal(t.delete('./Device/Vendor/MSFT/DMClient/Provider/Baton'), '404');
+});
+
+test('DeviceStatus and Defender health report the simulated security state, live', () => {
+  const tree = new CspTree(inv, { deviceId: 'D1', deviceName: 'DEMO-1' });
+  assert.deepEqual(tree.get('./Vendor/MSFT/DeviceStatus/Compliance/EncryptionCompliance'), { format: 'int', data: '1' });
+  assert.deepEqual(tree.get('./Device/Vendor/MSFT/DeviceStatus/SecureBootState'), { format: 'int', data: '1' });
+  assert.equal(tree.get('./Vendor/MSFT/DeviceStatus/TPM/SpecificationVersion')?.data, '2.0');
+  assert.equal(tree.get('./Vendor/MSFT/DeviceStatus/Firewall/Status')?.data, '0');
+  assert.equal(tree.get('./Vendor/MSFT/Defender/Health/RtpEnabled')?.data, 'true');
+  tree.setSecurity({ bitLocker: false, secureBoot: false, firewall: false, tpmVersion: null, realTimeProtection: false });
+  assert.equal(tree.get('./Vendor/MSFT/DeviceStatus/Compliance/EncryptionCompliance')?.data, '0');
+  assert.equal(tree.get('./Vendor/MSFT/DeviceStatus/SecureBootState')?.data, '2');
+  assert.equal(tree.get('./Vendor/MSFT/DeviceStatus/TPM/SpecificationVersion')?.data, 'Not available');
+  assert.equal(tree.get('./Vendor/MSFT/DeviceStatus/Firewall/Status')?.data, '1');
+  assert.equal(tree.get('./Vendor/MSFT/Defender/Health/RtpEnabled')?.data, 'false');
+  assert.equal(tree.set('./Vendor/MSFT/DeviceStatus/SecureBootState', '1'), '405', 'status nodes are read-only');
 });

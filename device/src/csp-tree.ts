@@ -40,10 +40,45 @@ export interface CspTreeOptions {
 
 export type WipeMethod = 'doWipe' | 'doWipeProtected' | 'doWipePersistProvisionedData' | 'doWipePersistUserData';
 
+/**
+ * The security posture the DeviceStatus and Defender CSPs report, which compliance policies
+ * judge. A new simulated device is healthy; tests change it with `CspTree.setSecurity`.
+ */
+export interface DeviceSecurity {
+  bitLocker: boolean;
+  secureBoot: boolean;
+  /** TPM specification version, or null for a device without a TPM. */
+  tpmVersion: string | null;
+  firewall: boolean;
+  antivirus: boolean;
+  antispyware: boolean;
+  antivirusSignaturesUpToDate: boolean;
+  defender: boolean;
+  realTimeProtection: boolean;
+  /** Hypervisor-enforced code integrity (memory integrity) running. */
+  codeIntegrity: boolean;
+  virtualizationBasedSecurity: boolean;
+}
+
+export const HEALTHY_SECURITY: Readonly<DeviceSecurity> = {
+  bitLocker: true,
+  secureBoot: true,
+  tpmVersion: '2.0',
+  firewall: true,
+  antivirus: true,
+  antispyware: true,
+  antivirusSignaturesUpToDate: true,
+  defender: true,
+  realTimeProtection: true,
+  codeIntegrity: true,
+  virtualizationBasedSecurity: true,
+};
+
 export interface DeviceState {
   /** Whether the MDM enrollment survives: false after retire or a wipe that does not keep it. */
   enrolled: boolean;
   rebootCount: number;
+  security: DeviceSecurity;
   wiped?: { method: WipeMethod; enrollmentKept: boolean; userDataKept: boolean; at: string };
 }
 
@@ -73,7 +108,7 @@ export class CspTree {
   private readonly leaves = new Map<string, Leaf>();
   private readonly execs = new Map<string, () => void>();
   private readonly providerUri: string | undefined;
-  readonly state: DeviceState = { enrolled: true, rebootCount: 0 };
+  readonly state: DeviceState = { enrolled: true, rebootCount: 0, security: { ...HEALTHY_SECURITY } };
   private readonly failing = new Map<string, string>();
 
   constructor(inventory: DeviceInventory, options: CspTreeOptions) {
@@ -100,6 +135,7 @@ export class CspTree {
     fixed('./DevDetail/Ext/WLANMACAddress', inventory.macAddresses[1] ?? inventory.macAddresses[0] ?? '');
     ro('./DevDetail/Ext/Microsoft/LocalTime', 'chr', () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'));
     if (options.hwDevId) fixed('./Vendor/MSFT/DMClient/HWDevID', options.hwDevId);
+    this.addSecurityNodes();
     if (options.providerId) {
       this.providerUri = `./Vendor/MSFT/DMClient/Provider/${options.providerId}`;
       const managed = (node: string, value: string) => this.leaves.set(`${this.providerUri}/${node}`, { format: 'chr', read: () => value, writable: true });
@@ -123,6 +159,33 @@ export class CspTree {
     const u = normalizeUri(uri);
     for (const [node, status] of this.failing) if (u === node || u.startsWith(`${node}/`)) return status;
     return undefined;
+  }
+
+  /** Changes the simulated security posture (e.g. `{ bitLocker: false }`); the next session reports it. */
+  setSecurity(patch: Partial<DeviceSecurity>): DeviceSecurity {
+    Object.assign(this.state.security, patch);
+    return { ...this.state.security };
+  }
+
+  /** DeviceStatus and Defender health nodes, read live from `state.security` (codes from the CSP reference). */
+  private addSecurityNodes(): void {
+    const s = () => this.state.security;
+    const node = (uri: string, format: CspFormat, read: () => string) => this.leaves.set(uri, { format, read, writable: false });
+    // Status nodes: 0 on and monitoring, 1 disabled.
+    const status = (on: boolean) => (on ? '0' : '1');
+    const ds = './Vendor/MSFT/DeviceStatus';
+    node(`${ds}/Compliance/EncryptionCompliance`, 'int', () => (s().bitLocker ? '1' : '0'));
+    // SecureBootState: 1 enabled, 2 disabled.
+    node(`${ds}/SecureBootState`, 'int', () => (s().secureBoot ? '1' : '2'));
+    node(`${ds}/TPM/SpecificationVersion`, 'chr', () => s().tpmVersion ?? 'Not available');
+    node(`${ds}/Firewall/Status`, 'int', () => status(s().firewall));
+    node(`${ds}/Antivirus/Status`, 'int', () => status(s().antivirus));
+    node(`${ds}/Antivirus/SignatureStatus`, 'int', () => (s().antivirusSignaturesUpToDate ? '0' : '1'));
+    node(`${ds}/Antispyware/Status`, 'int', () => status(s().antispyware));
+    node(`${ds}/DeviceGuard/HypervisorEnforcedCodeIntegrityStatus`, 'int', () => status(s().codeIntegrity));
+    node(`${ds}/DeviceGuard/VirtualizationBasedSecurityStatus`, 'int', () => status(s().virtualizationBasedSecurity));
+    node('./Vendor/MSFT/Defender/Health/DefenderEnabled', 'bool', () => String(s().defender));
+    node('./Vendor/MSFT/Defender/Health/RtpEnabled', 'bool', () => String(s().realTimeProtection));
   }
 
   /**

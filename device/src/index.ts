@@ -3,7 +3,7 @@ export type { CheckInOptions, CheckInResult, EnrollmentFacts, DeviceRunError, De
 export { summarizeRuns, percentile, type FleetSummary, type PhaseSummary } from './summary.js';
 export { randomInventory, mdmDeviceId, hardwareDeviceId, deviceNameFromTemplate, SeededRandom, type DeviceInventory, type TpmInfo } from './inventory.js';
 export { hardwareHash, toHashInventory } from './hardware-hash.js';
-export { CspTree, normalizeUri, type CspValue, type CspFormat, type DeviceState, type WipeMethod } from './csp-tree.js';
+export { CspTree, HEALTHY_SECURITY, normalizeUri, type CspValue, type CspFormat, type DeviceSecurity, type DeviceState, type WipeMethod } from './csp-tree.js';
 export { ChainError, type ChainService } from './errors.js';
 export { generateDeviceKeyPair, createJoinCsr, createMdmCsr, createCsr, publicKeySpkiBase64, privateKeyPem } from './keys.js';
 export { lookup, lookupUrl, type LookupFacts } from './steps/lookup.js';

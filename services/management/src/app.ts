@@ -9,13 +9,14 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { ManagementDeps } from './deps.js';
 import { managementEventRoutes } from './events/routes.js';
 import { observeEnrollmentEvents } from './events/observe.js';
+import { compliancePolicyRoutes } from './routes/compliance-policies.js';
 import { discoveryRoutes } from './routes/enrollment-discovery.js';
 import { enrollmentRoutes } from './routes/enrollment.js';
 import { policyRoutes } from './routes/enrollment-policy.js';
 import { managedDeviceRoutes } from './routes/managed-devices.js';
 import { omadmRoutes, syncmlErrorHandler } from './routes/omadm.js';
 import { soapErrorHandler } from './routes/soap.js';
-import { createManagementService } from './service.js';
+import { createManagementService, type ManagementRuntime, type ManagementServiceOptions } from './service.js';
 
 export interface ManagementPluginOptions {
   deps: ManagementDeps;
@@ -38,19 +39,24 @@ export const managementPlugin: FastifyPluginAsync<ManagementPluginOptions> = asy
     await managedDeviceRoutes(graph, deps);
   });
   await managementEventRoutes(app, deps);
+  await app.register(async (graph: FastifyInstance) => {
+    await compliancePolicyRoutes(graph, deps);
+  });
 };
 
 export interface BuildManagementAppOptions {
   /** TLS options for a listening test server (key, cert, requestCert, rejectUnauthorized). */
   https?: Record<string, unknown>;
+  /** Service options (relay tuning, a group-membership source). */
+  service?: ManagementServiceOptions;
 }
 
 /** The management service alone in an app of its own, for tests. */
 export async function buildManagementApp(
   ctx: ServiceContext,
   options: BuildManagementAppOptions = {},
-): Promise<{ app: BatonApp; deps: ManagementDeps; close(): Promise<void> }> {
-  const runtime = await createManagementService(ctx);
+): Promise<{ app: BatonApp; deps: ManagementDeps; runtime: ManagementRuntime; close(): Promise<void> }> {
+  const runtime = await createManagementService(ctx, options.service);
   const app = createApp({ logger: false, ...(options.https ? { https: options.https } : {}) });
   try {
     await app.register(runtime.plugin, runtime.pluginOptions);
@@ -63,6 +69,7 @@ export async function buildManagementApp(
   return {
     app,
     deps,
+    runtime,
     async close() {
       await app.close();
       await runtime.stop();

@@ -1,6 +1,8 @@
 import type { KeyAndCert, SecretBox, ServiceUrls, TokenVerifier } from '@baton/kit';
 import type { Logger } from 'pino';
 import type { ManagementEvents } from './events/feed.js';
+import type { Compliance } from './compliance/compliance.js';
+import type { ComplianceStore } from './compliance/store.js';
 import type { ManagementStore } from './store/store.js';
 
 /** Everything the routes need, built once by createManagementService. */
@@ -17,6 +19,9 @@ export interface ManagementDeps {
   secrets: SecretBox;
   /** The event feed enrollments and OMA-DM sessions are recorded in. */
   events: ManagementEvents;
+  /** Compliance policies, device facts and evaluation; its store is on the same database. */
+  compliance: Compliance;
+  complianceStore: ComplianceStore;
   /** The MDM CA, created on first use. */
   authority(): Promise<KeyAndCert>;
 }

@@ -1,17 +1,67 @@
-import { GRAPH_RESOURCE, MDM_RESOURCE } from '@baton/contracts';
-import { createSecretBox, pruneEventsPeriodically, TokenVerifier, type KeyAndCert, type ServiceContext, type ServiceRuntime } from '@baton/kit';
+import { GRAPH_RESOURCE, MDM_RESOURCE, TOPICS } from '@baton/contracts';
+import {
+  createSecretBox,
+  OutboxRelay,
+  pruneEventsPeriodically,
+  ServiceTokenClient,
+  TokenVerifier,
+  type KeyAndCert,
+  type OutboxRelayOptions,
+  type ServiceContext,
+  type ServiceRuntime,
+} from '@baton/kit';
+import type { Kysely } from 'kysely';
 import { managementPlugin, type ManagementPluginOptions } from './app.js';
+import { Compliance } from './compliance/compliance.js';
+import { complianceReportHandler } from './compliance/handoff.js';
+import { IdentityGroupMembership, type GroupMembership } from './compliance/membership.js';
+import type { ComplianceDatabase } from './compliance/schema.js';
+import { ComplianceStore } from './compliance/store.js';
 import type { ManagementDeps } from './deps.js';
 import { loadOrCreateAuthority } from './enrollment/authority.js';
 import { pruneRawRequests } from './session/retention.js';
 import { managementEvents } from './events/feed.js';
 import { openManagementStore } from './store/index.js';
 
-export async function createManagementService(ctx: ServiceContext): Promise<ServiceRuntime> {
+export interface ManagementServiceOptions {
+  /** Relay tuning; tests shorten the backoff. */
+  relay?: Pick<OutboxRelayOptions, 'pollMs' | 'backoffMs' | 'batchSize' | 'claimMs'>;
+  /** How often devices whose grace period ended are re-evaluated (default one minute). */
+  graceSweepMs?: number;
+  /** Group memberships for group-targeted compliance policies; by default asked of identity. */
+  groups?: GroupMembership;
+}
+
+export interface ManagementRuntime extends ServiceRuntime {
+  /** Delivers every due outbox message (compliance reports) now; returns how many were delivered. */
+  drainOutbox(): Promise<number>;
+}
+
+export async function createManagementService(ctx: ServiceContext, options: ManagementServiceOptions = {}): Promise<ManagementRuntime> {
   const { store, database } = await openManagementStore({
     dataDir: ctx.config.dataDir,
     databaseUrl: ctx.config.databaseUrl,
     schema: ctx.schema,
+  });
+
+  // Management's own application: reads group memberships and writes compliance state at identity.
+  const tokens = new ServiceTokenClient(ctx.urls.identity, ctx.serviceCredentials.management, ctx.fetch);
+  const identityUrl = () => ctx.urls.identity;
+  const complianceStore = new ComplianceStore(database.db as unknown as Kysely<ComplianceDatabase>, database.dialect);
+  const relay = new OutboxRelay({
+    db: database.db,
+    dialect: database.dialect,
+    // Identity keeps the newest version per device, so reports may go out several at a time.
+    handlers: { [TOPICS.complianceStateReported]: { handle: complianceReportHandler({ identityUrl, tokens, fetch: ctx.fetch }), concurrency: 16 } },
+    batchSize: 200,
+    onError: (message, error) => ctx.logger.warn({ outboxId: message.id, topic: message.topic, attempts: message.attempts, err: String(error) }, 'outbox delivery failed'),
+    ...options.relay,
+  });
+  const compliance = new Compliance({
+    store: complianceStore,
+    groups: options.groups ?? new IdentityGroupMembership({ identityUrl, tokens, fetch: ctx.fetch }),
+    outboxWritten: () => relay.wake(),
+    logger: ctx.logger,
   });
 
   let authority: Promise<KeyAndCert> | undefined;
@@ -23,6 +73,8 @@ export async function createManagementService(ctx: ServiceContext): Promise<Serv
     graphTokens: new TokenVerifier({ identityUrl: ctx.urls.identity, audiences: [GRAPH_RESOURCE], fetch: ctx.fetch }),
     secrets: createSecretBox(ctx.secretKey, 'management'),
     events: managementEvents(database.db, { warn: (fields, message) => ctx.logger.warn(fields, message) }),
+    compliance,
+    complianceStore,
     authority() {
       authority ??= loadOrCreateAuthority(store, ctx.secretKey).catch((error) => {
         authority = undefined;
@@ -40,13 +92,20 @@ export async function createManagementService(ctx: ServiceContext): Promise<Serv
     );
   let pruning: Promise<unknown> | undefined;
   let stopPruning: (() => void) | undefined;
+  let graceTimer: NodeJS.Timeout | undefined;
+  const sweep = () =>
+    compliance.sweepGracePeriods().catch((error: unknown) => ctx.logger.warn({ err: String(error) }, 'grace period sweep failed'));
 
   return {
     name: 'management',
     plugin: managementPlugin,
     pluginOptions: pluginOptions as unknown as Record<string, unknown>,
+    drainOutbox: () => relay.drain(),
     async start() {
       await deps.authority();
+      relay.start();
+      graceTimer = setInterval(() => void sweep(), options.graceSweepMs ?? 60_000);
+      graceTimer.unref();
       pruning = prune();
       pruneTimer = setInterval(() => void (pruning = prune()), 60 * 60_000);
       pruneTimer.unref();
@@ -54,8 +113,10 @@ export async function createManagementService(ctx: ServiceContext): Promise<Serv
       ctx.logger.info({ store: database.location }, 'management started');
     },
     async stop() {
+      if (graceTimer) clearInterval(graceTimer);
       if (pruneTimer) clearInterval(pruneTimer);
       stopPruning?.();
+      await relay.stop();
       // A pass still running would use the database being closed.
       await pruning;
       await database.close();

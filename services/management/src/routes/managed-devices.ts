@@ -33,7 +33,13 @@ const MANAGEMENT_STATE: Record<Enrollment['managementState'], string> = {
   retireFailed: 'retireFailed',
 };
 
-export function toManagedDevice(e: Enrollment, actions: StoredDeviceAction[] = []): Record<string, unknown> {
+/** The device's evaluated compliance, when there is one; a device never evaluated is `unknown`. */
+export interface ManagedDeviceCompliance {
+  state: string;
+  graceExpiresAt: string | null;
+}
+
+export function toManagedDevice(e: Enrollment, actions: StoredDeviceAction[] = [], compliance?: ManagedDeviceCompliance): Record<string, unknown> {
   const facts = inventoryFacts(e.inventory);
   return {
     id: e.id,
@@ -44,7 +50,8 @@ export function toManagedDevice(e: Enrollment, actions: StoredDeviceAction[] = [
     enrolledDateTime: e.enrolledAt,
     lastSyncDateTime: e.lastSyncAt ?? NEVER,
     operatingSystem: 'Windows',
-    complianceState: 'unknown',
+    complianceState: compliance?.state ?? 'unknown',
+    complianceGracePeriodExpirationDateTime: compliance?.graceExpiresAt ?? '9999-12-31T23:59:59Z',
     managementAgent: 'mdm',
     managementState: MANAGEMENT_STATE[e.managementState],
     osVersion: facts.osVersion ?? e.osVersion,
@@ -168,11 +175,13 @@ export async function managedDeviceRoutes(app: FastifyInstance, deps: Management
       }
       const wantsActions = !select || select.includes('deviceActionResults');
       const actions = wantsActions ? await deps.store.listDeviceActions(page.items.map((e) => e.id)) : [];
+      const compliance = await deps.complianceStore.complianceOf(page.items.map((e) => e.id));
       body.value = page.items.map((e) =>
         selectFields(
           toManagedDevice(
             e,
             actions.filter((a) => a.enrollmentId === e.id),
+            compliance.get(e.id),
           ),
           select,
         ),
@@ -184,11 +193,12 @@ export async function managedDeviceRoutes(app: FastifyInstance, deps: Management
       // Another tenant's device answers exactly like a device that does not exist.
       const enrollment = await ownEnrollment(request, READ_ROLES);
       const actions = await deps.store.listDeviceActions([enrollment.id]);
+      const compliance = (await deps.complianceStore.complianceOf([enrollment.id])).get(enrollment.id);
       const selectRaw = single(((request.query ?? {}) as Record<string, unknown>).$select);
       const select = selectRaw ? selectRaw.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
       return {
         '@odata.context': `${deps.urls.management}/graph/${version}/$metadata#deviceManagement/managedDevices/$entity`,
-        ...selectFields(toManagedDevice(enrollment, actions), select),
+        ...selectFields(toManagedDevice(enrollment, actions, compliance), select),
       };
     });
 

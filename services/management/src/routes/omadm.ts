@@ -1,6 +1,6 @@
 import { MANAGEMENT_PATHS } from '@baton/contracts';
 import { mapFrameworkError } from '@baton/kit';
-import { buildSyncML, isXmlSafe, parseSyncML, ProtocolParseError, SYNCML_CONTENT_TYPE } from '@baton/protocols';
+import { AlertCode, buildSyncML, isXmlSafe, parseSyncML, ProtocolParseError, SYNCML_CONTENT_TYPE } from '@baton/protocols';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ManagementDeps } from '../deps.js';
 import { recordRejectedMessage, recordSessionMessage } from '../events/observe.js';
@@ -63,7 +63,15 @@ export async function omadmRoutes(app: FastifyInstance, deps: ManagementDeps): P
         auth.method === 'digest'
           ? { method: auth.method, ...(auth.headerStatus ? { headerStatus: auth.headerStatus } : {}), ...(auth.chal ? { chal: auth.chal } : {}) }
           : { method: auth.method };
+      const opensSession = message.commands.some((c) => c.kind === 'Alert' && (c.data === AlertCode.ClientInitiatedSession || c.data === AlertCode.ServerInitiatedSession));
+      if (opensSession) await deps.compliance.sessionStarting(auth.enrollment);
       const outcome = await runSession(deps.store, { message, enrollment: auth.enrollment, rawBody: body, serverUrl, auth: sessionAuth });
+      // Compliance is re-evaluated on what the device just reported; its failure must not cost the device its reply.
+      if (outcome.reported) {
+        await deps.compliance.factsReported(auth.enrollment, outcome.reported, new Date().toISOString()).catch((error: unknown) => {
+          request.log.warn({ enrollmentId: auth.enrollment.id, err: String(error) }, 'compliance evaluation failed');
+        });
+      }
       request.log.info(
         { enrollmentId: auth.enrollment.id, session: message.header.sessionId, msg: message.header.msgId, sent: outcome.sent, complete: outcome.complete, state: outcome.state },
         'OMA-DM message',

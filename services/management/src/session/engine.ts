@@ -52,6 +52,8 @@ export interface SessionOutcome {
   /** True when this reply closes the session: nothing left queued or in flight. */
   complete: boolean;
   state: Enrollment['managementState'];
+  /** Inventory values this message brought (compliance re-evaluates on them). */
+  reported?: Inventory;
 }
 
 const DEFAULT_MAX_COMMANDS = 20;
@@ -224,14 +226,14 @@ async function runSessionInTx(store: ManagementStore, input: SessionInput): Prom
       state = 'retired';
       await store.updateEnrollment(enrollment.id, { managementState: state, lastSyncAt: now });
     }
-    return { reply, sent: 0, answered, complete: true, state };
+    return { reply, sent: 0, answered, complete: true, state, reported: inventory };
   }
 
   // A device package spread over several messages: ask for the rest before sending work.
   if (!message.final) {
     reply.commands.push({ kind: 'Alert', cmdId: nextCmdId(), data: AlertCode.NextMessage, items: [] });
     reply.final = false;
-    return { reply, sent: 0, answered, complete: false, state };
+    return { reply, sent: 0, answered, complete: false, state, reported: inventory };
   }
 
   const queued = await store.nextQueued(enrollment.id, input.maxCommandsPerMessage ?? DEFAULT_MAX_COMMANDS);
@@ -280,7 +282,7 @@ async function runSessionInTx(store: ManagementStore, input: SessionInput): Prom
       await store.endSession(enrollment.id, sessionId, now);
     }
   }
-  return { reply, sent: sent.length, answered, complete, state };
+  return { reply, sent: sent.length, answered, complete, state, reported: inventory };
 }
 
 function statusFor(cmd: Exclude<SyncMLCommand, { kind: 'Status' | 'Results' }>, msgRef: string, cmdId: string): SyncMLStatus {

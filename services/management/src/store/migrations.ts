@@ -1,6 +1,7 @@
 import { outboxMigration } from '@baton/kit';
 import { managementEventsMigration } from '../events/feed.js';
 import type { Kysely, Migration } from 'kysely';
+import { complianceMigration } from '../compliance/migration.js';
 
 const core: Migration = {
   async up(db: Kysely<any>) {
@@ -138,4 +139,5 @@ export const managementMigrations: Record<string, Migration> = {
   '0004_device_actions': deviceActions,
   '0005_session_limits_raw_retention': sessionLimits,
   '0006_management_events': managementEventsMigration,
+  '0007_compliance': complianceMigration,
 };

@@ -1,0 +1,209 @@
+/**
+ * Compliance, two figures:
+ * 1. Evaluating a whole tenant of `--devices` (100,000) enrolled devices against an
+ *    all-devices BitLocker + secure boot + firewall + OS-range policy, as a policy edit does:
+ *    read each page of devices' facts and earlier states, evaluate, write per-policy and
+ *    per-device states and the outbox messages to identity. Beside it, in the same run: reading
+ *    the same facts alone (the floor of any evaluation that reads from the store), and the
+ *    pure evaluator in memory.
+ * 2. From the end of a device's OMA-DM session (the agent's check-in resolves) to identity's
+ *    device object showing the changed `isCompliant`, over HTTPS with all three services
+ *    running: `--samples` check-ins alternating BitLocker off and on. Baseline: the Graph
+ *    read of identity's device the wait is measured with.
+ *
+ *   node --import tsx bench/compliance.ts [--devices 100000] [--fleet 4] [--samples 100] [--poll 2]
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { SERVICE_NAMES } from '@baton/contracts';
+import { createHttpsFetch, loadConfig } from '@baton/kit';
+import { adminToken, graphJson, runFleet, seedDemo, startBaton } from '@baton/cli';
+import type { IdentityRuntime } from '@baton/identity';
+import { openManagementStore, type Enrollment } from '@baton/management';
+import { Compliance } from '../services/management/src/compliance/compliance.js';
+import { evaluateDevice } from '../services/management/src/compliance/evaluate.js';
+import { FACT, type FactValue } from '../services/management/src/compliance/facts.js';
+import { defaultSettings, type CompliancePolicy } from '../services/management/src/compliance/policy.js';
+import type { ComplianceDatabase } from '../services/management/src/compliance/schema.js';
+import { ComplianceStore, type DevicePageKey } from '../services/management/src/compliance/store.js';
+import { TARGET_TYPES } from '../services/management/src/compliance/targets.js';
+import { arg, benchDataDir } from './support.js';
+
+const deviceCount = arg('devices', 100_000);
+const fleet = arg('fleet', 4);
+const samples = arg('samples', 100);
+const pollMs = arg('poll', 2);
+const latencyPart = arg('latency', 1) !== 0;
+
+const pct = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+};
+const stats = (values: number[]) => `p50 ${pct(values, 50).toFixed(1)} ms  p99 ${pct(values, 99).toFixed(1)} ms  max ${pct(values, 100).toFixed(1)} ms`;
+const seconds = (from: number) => (performance.now() - from) / 1000;
+
+// ---- 1. a tenant-wide evaluation -------------------------------------------------------------
+
+const { store, database } = await openManagementStore({ dataDir: benchDataDir() });
+const db = database.db as unknown as Kysely<ComplianceDatabase>;
+const compliance = new ComplianceStore(db, database.dialect);
+const tenantId = randomUUID();
+const now = new Date().toISOString();
+
+const loadStarted = performance.now();
+const enrollments: Enrollment[] = Array.from({ length: deviceCount }, (_, i) => ({
+  id: randomUUID(),
+  tenantId,
+  azureAdDeviceId: randomUUID(),
+  userId: randomUUID(),
+  upn: `user${i}@bench.baton.local`,
+  mdmDeviceId: randomBytes(16).toString('hex').toUpperCase(),
+  hwDevId: null,
+  deviceName: `BENCH-${i}`,
+  osVersion: '10.0.22631.2861',
+  enrollmentType: 'Full',
+  certThumbprint: randomBytes(20).toString('hex').toUpperCase(),
+  certPem: '',
+  enrolledAt: now,
+  lastSyncAt: now,
+  managementState: 'managed',
+  inventory: {},
+}));
+await store.insertEnrollments(enrollments);
+// One device in ten has BitLocker off, one in twenty secure boot off.
+const factRows = enrollments.map((e, i) => ({
+  enrollment_id: e.id,
+  updated_at: now,
+  facts: JSON.stringify(
+    Object.fromEntries(
+      Object.entries({
+        [FACT.osVersion]: i % 50 === 0 ? '10.0.19045.3803' : '10.0.22631.2861',
+        [FACT.encryption]: i % 10 === 0 ? '0' : '1',
+        [FACT.secureBoot]: i % 20 === 0 ? '2' : '1',
+        [FACT.tpmVersion]: '2.0',
+        [FACT.firewall]: '0',
+        [FACT.antivirus]: '0',
+        [FACT.antivirusSignature]: '0',
+        [FACT.antispyware]: '0',
+        [FACT.codeIntegrity]: '0',
+        [FACT.virtualizationBasedSecurity]: '0',
+        [FACT.defenderEnabled]: 'true',
+        [FACT.rtpEnabled]: 'true',
+      }).map(([name, value]) => [name, { value, reportedAt: now }]),
+    ),
+  ),
+}));
+await db.transaction().execute(async (trx) => {
+  for (let i = 0; i < factRows.length; i += 2000) await trx.insertInto('device_facts').values(factRows.slice(i, i + 2000)).execute();
+});
+const policy: CompliancePolicy = {
+  id: randomUUID(),
+  tenantId,
+  displayName: 'Bench baseline',
+  description: null,
+  createdAt: now,
+  modifiedAt: now,
+  version: 1,
+  settings: { ...defaultSettings(), bitLockerEnabled: true, secureBootEnabled: true, activeFirewallRequired: true, osMinimumVersion: '10.0.22000' },
+  scheduledActions: [{ id: randomUUID(), ruleName: null, scheduledActionConfigurations: [{ id: randomUUID(), actionType: 'block', gracePeriodHours: 0, notificationTemplateId: '', notificationMessageCCList: [] }] }],
+};
+await compliance.insertPolicy(policy);
+await compliance.addAssignment(tenantId, { id: randomUUID(), policyId: policy.id, target: { '@odata.type': TARGET_TYPES.allDevices } });
+console.log(`\ncompliance: ${deviceCount.toLocaleString()} devices × 12 facts loaded in ${seconds(loadStarted).toFixed(1)} s (SQLite)`);
+
+// Baseline: the read alone, the same pages of devices with their facts and previous states.
+let started = performance.now();
+let read = 0;
+for (let after: DevicePageKey | null = null; ; ) {
+  const page = await compliance.devicePage(tenantId, after, 1000, false);
+  read += page.filter((p) => p.facts).length;
+  if (page.length < 1000) break;
+  after = page[page.length - 1]!.key;
+}
+const readSeconds = seconds(started);
+
+// The evaluator alone, in memory, on the same facts.
+const facts = await compliance.factsOf(enrollments.map((e) => e.id));
+started = performance.now();
+let noncompliant = 0;
+const at = new Date();
+for (const e of enrollments) {
+  if (!evaluateDevice([policy], facts.get(e.id) as Record<string, FactValue>, () => null, at).verdict.isCompliant) noncompliant++;
+}
+const pureSeconds = seconds(started);
+
+const engine = new Compliance({ store: compliance, groups: { groupsOf: async () => new Set() } });
+started = performance.now();
+const firstQueued = await engine.evaluateTenant(tenantId);
+const firstSeconds = seconds(started);
+started = performance.now();
+const secondQueued = await engine.evaluateTenant(tenantId);
+const secondSeconds = seconds(started);
+const states = await db.selectFrom('device_compliance').select((eb) => eb.fn.countAll().as('n')).where('state', '=', 'noncompliant').executeTakeFirstOrThrow();
+
+const row = (name: string, s: number, note = '') => console.log(`  ${name.padEnd(70)} ${s.toFixed(2).padStart(7)} s  ${(deviceCount / s).toFixed(0).padStart(8)} devices/s  ${note}`);
+row('evaluate the tenant, first time (states + 100% outbox reports)', firstSeconds, `${firstQueued} reports queued`);
+row('evaluate the tenant again, nothing changed (nothing written)', secondSeconds, `${secondQueued} reports queued`);
+row('baseline: the same paged read of devices and facts, nothing evaluated', readSeconds, `${read} devices read`);
+row('the pure evaluator in memory', pureSeconds, `${noncompliant} noncompliant (store: ${Number(states.n)})`);
+await database.close();
+
+// ---- 2. end of session → identity's isCompliant ---------------------------------------------
+
+if (!latencyPart) process.exit(0);
+
+const dataDir = benchDataDir();
+const baton = await startBaton({ config: loadConfig({}, { dataDir, port: 0, logLevel: 'silent' }), services: [...SERVICE_NAMES], quiet: true });
+const fetch = createHttpsFetch({ caPem: baton.caPem });
+const demo = await seedDemo({ dataDir, url: baton.url, urls: baton.urls, caPath: baton.caPath, identity: baton.runtimes.identity as IdentityRuntime, fetch });
+const headers = { authorization: `Bearer ${await adminToken(demo, fetch)}`, 'content-type': 'application/json' };
+const policies = `${baton.url}/graph/beta/deviceManagement/deviceCompliancePolicies`;
+const created = await graphJson(fetch, policies, {
+  method: 'POST',
+  headers,
+  body: JSON.stringify({
+    '@odata.type': '#microsoft.graph.windows10CompliancePolicy',
+    displayName: 'BitLocker + secure boot + firewall',
+    bitLockerEnabled: true,
+    secureBootEnabled: true,
+    activeFirewallRequired: true,
+    scheduledActionsForRule: [{ ruleName: 'PasswordRequired', scheduledActionConfigurations: [{ actionType: 'block', gracePeriodHours: 0 }] }],
+  }),
+});
+await graphJson(fetch, `${policies}/${created.id}/assign`, {
+  method: 'POST',
+  headers,
+  body: JSON.stringify({ assignments: [{ target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' } }] }),
+});
+const { results } = await runFleet({ demo, caPem: baton.caPem, devices: fleet, concurrency: fleet, seed: 7 });
+const devices = results.filter((r) => r.managed && r.managedDevice);
+if (devices.length === 0) throw new Error('no device reached management');
+const isCompliant = async (deviceId: string): Promise<boolean | null> => {
+  const d = await graphJson(fetch, `${baton.urls.identity}/graph/v1.0/devices(deviceId='${deviceId}')`, { headers });
+  return d.isCompliant as boolean | null;
+};
+for (const d of devices) while ((await isCompliant(d.learned.deviceId!)) !== true) await new Promise((r) => setTimeout(r, 10));
+
+const latencies: number[] = [];
+const reads: number[] = [];
+for (let i = 0; i < samples; i++) {
+  const d = devices[i % devices.length]!;
+  const bitLocker = Math.floor(i / devices.length) % 2 === 1;
+  d.managedDevice!.tree.setSecurity({ bitLocker });
+  const checkIn = await d.managedDevice!.checkIn();
+  if (!checkIn.ok) throw new Error(`check-in failed: ${JSON.stringify(checkIn.error)}`);
+  const sessionEnded = performance.now();
+  for (;;) {
+    const t0 = performance.now();
+    const value = await isCompliant(d.learned.deviceId!);
+    reads.push(performance.now() - t0);
+    if (value === bitLocker) break;
+    if (performance.now() - sessionEnded > 10_000) throw new Error('identity never saw the change');
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+  latencies.push(performance.now() - sessionEnded);
+}
+console.log(`\n  end of OMA-DM session → identity isCompliant changed (${samples} check-ins, ${devices.length} devices)  ${stats(latencies)}`);
+console.log(`  baseline: GET identity devices(deviceId=…) over HTTPS                                    ${stats(reads)}`);
+await fetch.close();
+await baton.close();
