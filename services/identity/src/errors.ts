@@ -76,6 +76,7 @@ export const oauthErrors = {
   deviceAuthFailed: (detail: string) => new OAuthError('invalid_grant', 50155, `Device authentication failed. ${detail}`),
   deviceNotFound: () => new OAuthError('invalid_grant', 700003, 'Device object was not found in the tenant directory.'),
   deviceDisabled: () => new OAuthError('invalid_grant', 135011, 'Device used during the authentication is disabled.'),
+  invalidClientAssertion: (detail: string) => new OAuthError('invalid_client', 700027, `Client assertion failed signature validation. ${detail}`, 401),
   accountLocked: () =>
     new OAuthError('invalid_grant', 50053, 'The account is locked because the user tried to sign in too many times with an incorrect user ID or password.'),
   rateLimited: (retryAfterS: number) =>

@@ -19,6 +19,8 @@ for (const backend of backends()) {
     let appId: string;
     let confidentialId: string;
     let otherTenantApp: string;
+    let otherAdminClient: string;
+    let otherTenantId: string;
     const browser = (ip = `10.0.0.${Math.floor(Math.random() * 250) + 1}`): Transport => injectTransport(id.app, ip);
 
     before(async () => {
@@ -38,6 +40,8 @@ for (const backend of backends()) {
         adminApp: { secret: 'other-admin-secret-0123456789', roles: [] },
         mdmApp: { discoveryUrl: 'https://localhost:3/EnrollmentServer/Discovery.svc' },
       });
+      otherAdminClient = other.adminClientId;
+      otherTenantId = other.tenantId;
       otherTenantApp = (await id.identity.registerApplication(other.tenantId, { displayName: 'Other app', redirectUris: [REDIRECT] })).appId;
     });
     after(async () => {
@@ -220,8 +224,28 @@ for (const backend of backends()) {
       const res = await browser()('GET', authorizePath(codeRequest(challenge, { client_id: otherTenantApp })));
       assert.equal(res.status, 400);
       assert.equal(res.location, undefined);
-      const tokenRes = await token({ grant_type: 'refresh_token', client_id: otherTenantApp, refresh_token: '1.x' });
+      // Tenant B's confidential client, with its right secret, at tenant A's token endpoint.
+      const tokenRes = await token({
+        grant_type: 'client_credentials',
+        client_id: otherAdminClient,
+        client_secret: 'other-admin-secret-0123456789',
+        scope: `${GRAPH_RESOURCE}/.default`,
+      });
+      assert.equal(tokenRes.statusCode, 400);
       assert.equal(tokenRes.json().error, 'unauthorized_client');
+      assert.equal(tokenRes.json().access_token, undefined);
+      // A code issued in tenant A, redeemed at tenant B's endpoint, is unknown there.
+      const user = await newUser('crosstenant');
+      const { verifier, challenge: c2 } = pkcePair();
+      const code = await signIn(user.upn, c2);
+      const atB = await id.app.inject({
+        method: 'POST',
+        url: `/${otherTenantId}/oauth2/v2.0/token`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: form({ grant_type: 'authorization_code', client_id: otherTenantApp, code, redirect_uri: REDIRECT, code_verifier: verifier }),
+      });
+      assert.equal(atB.statusCode, 400);
+      assert.equal(atB.json().error, 'invalid_grant');
     });
 
     test('TOTP: enrol through Graph, sign-in then asks for a code; amr is pwd+mfa; wrong and reused codes fail', async () => {
