@@ -2,17 +2,20 @@
  * Identity's token endpoint over HTTPS: the password grant (a device's OOBE sign-in,
  * dominated by scrypt) and client credentials (service-to-service, dominated by ES256
  * signing), each beside its floor measured in the same run: scrypt N=16384 through
- * node's thread pool, and jose ES256 signing.
+ * node's thread pool, jose ES256 signing, and a plain oidc-provider instance (minimal
+ * configuration, in-memory adapter, ES256 JWT access tokens) over the same TLS
+ * certificate with the same client and concurrency.
  *
  *   node --import tsx bench/token.ts [--requests 400] [--concurrency 8]
  */
 import { randomBytes, scrypt } from 'node:crypto';
 import { SignJWT, generateKeyPair } from 'jose';
-import { loadConfig, createHttpsFetch } from '@baton/kit';
+import { loadConfig, createHttpsFetch, ensureLocalTls } from '@baton/kit';
 import { SERVICE_NAMES, DEVICE_AGENT_CLIENT_ID, DRS_RESOURCE, GRAPH_RESOURCE } from '@baton/contracts';
 import { seedDemo, startBaton } from '@baton/cli';
 import type { IdentityRuntime } from '@baton/identity';
 import { arg, benchDataDir, load, report } from './support.js';
+import { startPlainProvider } from './oidc-provider-baseline.js';
 
 const requests = arg('requests', 400);
 const concurrency = arg('concurrency', 8);
@@ -37,6 +40,18 @@ const clientCredentials = await load(requests * 5, concurrency, () =>
 await fetch.close();
 await baton.close();
 
+const tls = await ensureLocalTls(dataDir);
+const plain = await startPlainProvider(tls);
+const plainFetch = createHttpsFetch({ caPem: tls.caPem, connections: concurrency });
+const plainForm = new URLSearchParams({ grant_type: 'client_credentials', client_id: plain.clientId, client_secret: plain.clientSecret, scope: 'api' }).toString();
+const plainProvider = await load(requests * 5, concurrency, async () => {
+  const res = await plainFetch(plain.tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: plainForm });
+  await res.arrayBuffer();
+  return res.status === 200;
+});
+await plainFetch.close();
+await plain.close();
+
 const salt = randomBytes(16);
 const scryptFloor = await load(requests, concurrency, () =>
   new Promise<boolean>((resolve, reject) => scrypt('correct horse battery staple', salt, 64, { N: 16384, r: 8, p: 1 }, (e) => (e ? reject(e) : resolve(true)))),
@@ -51,5 +66,6 @@ report(`token endpoint: concurrency ${concurrency}, SQLite, client in the same p
   ['password grant (scrypt verify + ES256 tokens)', password],
   ['baseline: scrypt N=16384 floor', scryptFloor],
   ['client_credentials grant (ES256 token)', clientCredentials],
+  [`baseline: plain oidc-provider client_credentials (Baton at ${(clientCredentials.perSecond / plainProvider.perSecond).toFixed(2)}x)`, plainProvider],
   ['baseline: ES256 sign floor (jose)', es256Floor],
 ]);
