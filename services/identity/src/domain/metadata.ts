@@ -50,3 +50,19 @@ export function deviceRegistrationDiscovery(urls: IdentityUrls, tenant: TenantRe
     TenantInfo: { TenantId: tid, TenantName: tenant.domain, DisplayName: tenant.displayName },
   };
 }
+
+/** The pseudo-tenants whose discovery documents are templates: the home tenant is not known yet. */
+export const MULTI_TENANT_AUTHORITIES = new Set(['common', 'organizations']);
+
+/**
+ * Discovery for `common` / `organizations`, as Microsoft publishes it: `{tenantid}` stands
+ * for the tenant in the issuer and the endpoints (MSAL substitutes it; strict OIDC clients
+ * should use a tenant's own document, whose issuer is concrete).
+ */
+export function multiTenantOpenidConfiguration(urls: IdentityUrls, grantTypes: readonly string[]) {
+  const template = '{tenantid}';
+  return {
+    ...openidConfiguration(urls, { id: template } as TenantRecord, grantTypes),
+    tenant_region_scope: null,
+  };
+}

@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import { decodeJwt } from 'jose';
 import { GRAPH_RESOURCE } from '@baton/contracts';
 import { TokenVerifier } from '@baton/kit';
@@ -101,6 +102,19 @@ for (const backend of backends()) {
     };
     const redeem = (code: string, verifier: string, extra: Record<string, string> = {}) =>
       token({ grant_type: 'authorization_code', client_id: appId, code, redirect_uri: REDIRECT, code_verifier: verifier, client_info: '1', ...extra });
+
+    test('discovery: concrete issuer per tenant, {tenantid} templates on common and organizations', async () => {
+      const doc = (await id.app.inject({ url: `/${id.domain}/v2.0/.well-known/openid-configuration` })).json();
+      assert.equal(doc.issuer, `${id.base}/${id.tenantId}/v2.0`);
+      assert.deepEqual(doc.code_challenge_methods_supported, ['S256']);
+      assert.equal(doc.device_authorization_endpoint, `${id.base}/${id.tenantId}/oauth2/v2.0/devicecode`);
+      assert.ok(doc.grant_types_supported.includes('urn:ietf:params:oauth:grant-type:device_code'));
+      for (const pseudo of ['common', 'organizations']) {
+        const templated = (await id.app.inject({ url: `/${pseudo}/v2.0/.well-known/openid-configuration` })).json();
+        assert.equal(templated.issuer, `${id.base}/{tenantid}/v2.0`);
+        assert.equal(templated.token_endpoint, `${id.base}/{tenantid}/oauth2/v2.0/token`);
+      }
+    });
 
     test('the sign-in page is accessible and branded, and sends nothing to an unregistered redirect_uri', async () => {
       const t = browser();
@@ -423,6 +437,22 @@ for (const backend of backends()) {
       const evil = await t('GET', `/${id.tenantId}/oauth2/v2.0/logout?${form({ id_token_hint: tokens.id_token, post_logout_redirect_uri: 'https://evil.example/' })}`);
       assert.equal(evil.status, 200);
       assert.equal(evil.location, undefined);
+    });
+
+    test('property: hostile authorize queries and page forms get a 4xx page or a redirect to the registered URI, never a 500', async () => {
+      const value = fc.oneof(fc.string({ maxLength: 80 }), fc.constantFrom('', 'S256', 'plain', 'code', REDIRECT, 'openid', '%00', '\u0000', '<script>'));
+      const keys = fc.constantFrom('client_id', 'response_type', 'redirect_uri', 'scope', 'code_challenge', 'code_challenge_method', 'response_mode', 'state', 'ctx', 'username', 'password', 'otp', 'user_code');
+      const t = browser('10.66.0.1');
+      await fc.assert(
+        fc.asyncProperty(fc.dictionary(keys, value, { maxKeys: 8 }), fc.constantFrom('authorize', 'authorize/mfa', 'devicelogin', 'devicelogin/signin'), fc.boolean(), async (params, path, post) => {
+          const base = `/${id.tenantId}/oauth2/v2.0/${path}`;
+          const res = post ? await t('POST', base, params) : await t('GET', `${base}?${form(params)}`);
+          assert.ok(res.status < 500, `${res.status} ${res.html.slice(0, 200)}`);
+          if (res.status === 302) assert.ok(res.location!.startsWith(`${REDIRECT}?`), res.location);
+          else if (res.status !== 404) assert.match(String(res.headers['content-type']), /text\/html/);
+        }),
+        { numRuns: 150 },
+      );
     });
 
     test('a confidential client must authenticate to redeem its code', async () => {
