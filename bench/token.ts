@@ -14,7 +14,7 @@ import { loadConfig, createHttpsFetch, ensureLocalTls } from '@baton/kit';
 import { SERVICE_NAMES, DEVICE_AGENT_CLIENT_ID, DRS_RESOURCE, GRAPH_RESOURCE } from '@baton/contracts';
 import { seedDemo, startBaton } from '@baton/cli';
 import type { IdentityRuntime } from '@baton/identity';
-import { arg, benchDataDir, load, report } from './support.js';
+import { arg, benchDataDir, load, report, type LoadResult } from './support.js';
 import { startPlainProvider } from './oidc-provider-baseline.js';
 
 const requests = arg('requests', 400);
@@ -34,23 +34,40 @@ const post = async (form: Record<string, string>) => {
 const password = await load(requests, concurrency, () =>
   post({ grant_type: 'password', client_id: DEVICE_AGENT_CLIENT_ID, username: demo.user.upn, password: demo.user.password, scope: `${DRS_RESOURCE}/.default` }),
 );
-const clientCredentials = await load(requests * 5, concurrency, () =>
-  post({ grant_type: 'client_credentials', client_id: demo.adminApp.clientId, client_secret: demo.adminApp.clientSecret, scope: `${GRAPH_RESOURCE}/.default` }),
-);
+// Client credentials, Baton against a plain oidc-provider on the same certificate, in
+// alternating rounds: on a shared machine the load drifts, and alternation spreads the
+// drift over both instead of favouring whichever ran in the quieter minute.
+const tls = await ensureLocalTls(dataDir);
+const plain = await startPlainProvider(tls);
+const plainForm = new URLSearchParams({ grant_type: 'client_credentials', client_id: plain.clientId, client_secret: plain.clientSecret, scope: 'api' }).toString();
+const plainCall = async () => {
+  const res = await fetch(plain.tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: plainForm });
+  await res.arrayBuffer();
+  return res.status === 200;
+};
+const batonCall = () =>
+  post({ grant_type: 'client_credentials', client_id: demo.adminApp.clientId, client_secret: demo.adminApp.clientSecret, scope: `${GRAPH_RESOURCE}/.default` });
+const rounds = arg('rounds', 5);
+const batonRounds = [];
+const plainRounds = [];
+await load(200, concurrency, batonCall); // warm-up: JIT, key import, TLS sessions
+await load(200, concurrency, plainCall);
+for (let r = 0; r < rounds; r++) {
+  batonRounds.push(await load(requests, concurrency, batonCall));
+  plainRounds.push(await load(requests, concurrency, plainCall));
+}
+const merge = (results: LoadResult[]): LoadResult => {
+  const seconds = results.reduce((sum, x) => sum + x.seconds, 0);
+  const total = results.reduce((sum, x) => sum + x.requests, 0);
+  const byMedian = (key: 'p50' | 'p99') => results.map((x) => x[key]).sort((a, b) => a - b)[Math.floor(results.length / 2)]!;
+  return { requests: total, seconds, perSecond: total / seconds, p50: byMedian('p50'), p99: byMedian('p99'), errors: results.reduce((n, x) => n + x.errors, 0) };
+};
+const clientCredentials = merge(batonRounds);
+const plainProvider = merge(plainRounds);
+await plain.close();
 await fetch.close();
 await baton.close();
 
-const tls = await ensureLocalTls(dataDir);
-const plain = await startPlainProvider(tls);
-const plainFetch = createHttpsFetch({ caPem: tls.caPem, connections: concurrency });
-const plainForm = new URLSearchParams({ grant_type: 'client_credentials', client_id: plain.clientId, client_secret: plain.clientSecret, scope: 'api' }).toString();
-const plainProvider = await load(requests * 5, concurrency, async () => {
-  const res = await plainFetch(plain.tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: plainForm });
-  await res.arrayBuffer();
-  return res.status === 200;
-});
-await plainFetch.close();
-await plain.close();
 
 const salt = randomBytes(16);
 const scryptFloor = await load(requests, concurrency, () =>
