@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { decodeJwt } from 'jose';
-import { GRAPH_RESOURCE } from '@baton/contracts';
+import { DEVICE_AGENT_CLIENT_ID, GRAPH_RESOURCE } from '@baton/contracts';
 import { TokenVerifier } from '@baton/kit';
 import { hashPassword } from '../domain/passwords.js';
 import { totpCode } from '../domain/totp.js';
@@ -466,6 +466,56 @@ for (const backend of backends()) {
       assert.equal(noSecret.statusCode, 401);
       assert.equal(noSecret.json().error, 'invalid_client');
       assert.ok(formOf(page.html).action.endsWith('/authorize'));
+    });
+  });
+}
+
+for (const backend of backends()) {
+  describe(`sign-in: per-user failure limit across IP addresses (${backend.name})`, () => {
+    let id: RunningIdentity;
+    before(async () => {
+      id = await startIdentity(backend, { signin: { lockAfter: 100, userFailuresPerMinute: 3 } });
+    });
+    after(async () => {
+      await id.close();
+    });
+
+    test('wrong passwords for one user from many addresses hit the per-user limit: 429 even for the right password', async () => {
+      const upn = `admin@${id.domain}`;
+      const attempt = (ip: string, password: string) =>
+        id.app.inject({
+          method: 'POST',
+          url: `/${id.tenantId}/oauth2/v2.0/token`,
+          remoteAddress: ip,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          payload: form({ grant_type: 'password', client_id: DEVICE_AGENT_CLIENT_ID, username: upn, password, scope: 'User.Read' }),
+        });
+      for (let i = 0; i < 3; i++) assert.equal((await attempt(`10.1.${i}.1`, 'wrong')).statusCode, 400);
+      const limited = await attempt('10.1.99.1', 'correct horse battery');
+      assert.equal(limited.statusCode, 429);
+      assert.equal(limited.json().error, 'temporarily_unavailable');
+      assert.equal(limited.json().access_token, undefined);
+      // Another user of the tenant is not affected.
+      await id.identity.store.insertUser({
+        id: randomUUID(),
+        tenantId: id.tenantId,
+        upn: `second@${id.domain}`,
+        displayName: 'Second',
+        passwordHash: await hashPassword(PASSWORD),
+        accountEnabled: true,
+        isAdmin: false,
+        createdAt: new Date().toISOString(),
+        modifiedAt: new Date().toISOString(),
+      });
+      const second = await id.app.inject({
+        method: 'POST',
+        url: `/${id.tenantId}/oauth2/v2.0/token`,
+        remoteAddress: '10.1.99.1',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: form({ grant_type: 'password', client_id: DEVICE_AGENT_CLIENT_ID, username: `second@${id.domain}`, password: PASSWORD, scope: 'User.Read' }),
+      });
+      assert.equal(second.statusCode, 200, second.body);
+      assert.equal((await attempt('10.1.99.1', 'wrong')).statusCode, 429, 'the first user is still limited');
     });
   });
 }
