@@ -273,6 +273,7 @@ for (const backend of backends()) {
       assert.equal(enrol.statusCode, 201, enrol.body);
       const { id: methodId, secretKey } = enrol.json();
       assert.match(enrol.json()['otpauthUri@baton'], /^otpauth:\/\/totp\/.+secret=/);
+      assert.match(enrol.json()['qrCodeSvg@baton'], /^<svg[^>]*viewBox="0 0 \d+ \d+"[\s\S]*<\/svg>$/);
       const recovery: string[] = enrol.json()['recoveryCodes@baton'];
       assert.equal(recovery.length, 10);
       assert.deepEqual((await id.app.inject({ url: methods, headers: auth })).json().value, [], 'unconfirmed methods are not listed');
