@@ -52,7 +52,7 @@ export async function authenticateClient(
     return { clientId, confidential: true, roles: [...SERVICE_APP_ROLES[service]], authMethod: '1' };
   }
 
-  const app = await deps.store.findApplication(tenant.id, clientId);
+  const app = await deps.directoryCache.applications.get(`${tenant.id}:${clientId}`, () => deps.store.findApplication(tenant.id, clientId));
   if (!app) throw oauthErrors.unknownClient(clientId);
   if (app.isPublic) {
     if (secret) throw oauthErrors.publicClientNotAllowed();
@@ -67,7 +67,7 @@ async function assertedClient(deps: IdentityDeps, tenant: TenantRecord, credenti
   if (credentials.clientSecret) throw oauthErrors.malformed('Send either client_secret or client_assertion, not both.');
   const clientId = await verifyClientAssertion(deps, tenant, credentials.clientAssertion!, credentials.clientAssertionType);
   if (credentials.clientId && credentials.clientId.toLowerCase() !== clientId) throw oauthErrors.malformed('client_id differs from the assertion.');
-  const app = await deps.store.findApplication(tenant.id, clientId);
+  const app = await deps.directoryCache.applications.get(`${tenant.id}:${clientId}`, () => deps.store.findApplication(tenant.id, clientId));
   if (!app || app.isPublic) throw oauthErrors.unknownClient(clientId);
   return { clientId, confidential: true, roles: app.roles, authMethod: '2' };
 }

@@ -3,6 +3,7 @@ import type { DirectoryFeed } from './notifications/feed.js';
 import type { IdentityStore } from '../store/store.js';
 import type { SigninStore } from '../store/signin-store.js';
 import type { SigninLimits } from './signin-policy.js';
+import type { DirectoryCache } from './lookup-cache.js';
 import type { KeyRing } from './signing-keys.js';
 import type { IdentityUrls } from './urls.js';
 
@@ -21,4 +22,6 @@ export interface IdentityDeps {
   /** Interactive sign-in: codes, TOTP, lockout; and its rate limits and policy. */
   signin: SigninStore;
   signinLimits: SigninLimits;
+  /** Seconds-long caches of tenants and client registrations for the token path. */
+  directoryCache: DirectoryCache;
 }

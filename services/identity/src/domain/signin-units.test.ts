@@ -7,6 +7,7 @@ import { displayUserCode, newUserCode, normaliseUserCode, pkceMatches } from './
 import type { IdentityDeps } from './deps.js';
 import { InteractionExpired, openInteraction, sealInteraction, startInteraction } from './interaction.js';
 import { WindowLimiter } from './rate-limit.js';
+import { TtlCache } from './lookup-cache.js';
 import { escapeHtml } from '../routes/pages/html.js';
 
 test('user codes: 8 consonants, shown with a dash, read back whatever the case and spacing', () => {
@@ -74,4 +75,22 @@ test('property: escaped text never opens a tag or leaves an attribute', () => {
       assert.ok(!/[<>"']/.test(escaped));
     }),
   );
+});
+
+test('lookup cache: found rows are reused within the TTL, misses are not remembered, clear() forgets', async () => {
+  let now = 0;
+  const cache = new TtlCache<string>(5_000, () => now);
+  let loads = 0;
+  const row = (value: string | undefined) => () => {
+    loads++;
+    return Promise.resolve(value);
+  };
+  assert.equal(await cache.get('t', row(undefined)), undefined);
+  assert.equal(await cache.get('t', row('tenant')), 'tenant', 'a miss is looked up again');
+  assert.equal(await cache.get('t', row('changed')), 'tenant');
+  assert.equal(loads, 2);
+  now = 5_000;
+  assert.equal(await cache.get('t', row('changed')), 'changed', 'expired after the TTL');
+  cache.clear();
+  assert.equal(await cache.get('t', row('again')), 'again');
 });

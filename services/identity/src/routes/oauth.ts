@@ -71,7 +71,7 @@ export const oauthRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
   app.setErrorHandler(oauthErrorHandler);
 
   const tenantOf = async (ref: string) => {
-    const tenant = await findTenant(deps.store, ref);
+    const tenant = await deps.directoryCache.tenants.get(ref.toLowerCase(), () => findTenant(deps.store, ref));
     if (!tenant) throw oauthErrors.invalidTenant(ref);
     return tenant;
   };
