@@ -2,17 +2,20 @@
  * Identity's token endpoint over HTTPS: the password grant (a device's OOBE sign-in,
  * dominated by scrypt) and client credentials (service-to-service, dominated by ES256
  * signing), each beside its floor measured in the same run: scrypt N=16384 through
- * node's thread pool, and jose ES256 signing.
+ * node's thread pool, jose ES256 signing, and a plain oidc-provider instance (minimal
+ * configuration, in-memory adapter, ES256 JWT access tokens) over the same TLS
+ * certificate with the same client and concurrency.
  *
  *   node --import tsx bench/token.ts [--requests 400] [--concurrency 8]
  */
 import { randomBytes, scrypt } from 'node:crypto';
 import { SignJWT, generateKeyPair } from 'jose';
-import { loadConfig, createHttpsFetch } from '@baton/kit';
+import { loadConfig, createHttpsFetch, ensureLocalTls } from '@baton/kit';
 import { SERVICE_NAMES, DEVICE_AGENT_CLIENT_ID, DRS_RESOURCE, GRAPH_RESOURCE } from '@baton/contracts';
 import { seedDemo, startBaton } from '@baton/cli';
 import type { IdentityRuntime } from '@baton/identity';
-import { arg, benchDataDir, load, report } from './support.js';
+import { arg, benchDataDir, load, report, type LoadResult } from './support.js';
+import { startPlainProvider } from './oidc-provider-baseline.js';
 
 const requests = arg('requests', 400);
 const concurrency = arg('concurrency', 8);
@@ -31,11 +34,40 @@ const post = async (form: Record<string, string>) => {
 const password = await load(requests, concurrency, () =>
   post({ grant_type: 'password', client_id: DEVICE_AGENT_CLIENT_ID, username: demo.user.upn, password: demo.user.password, scope: `${DRS_RESOURCE}/.default` }),
 );
-const clientCredentials = await load(requests * 5, concurrency, () =>
-  post({ grant_type: 'client_credentials', client_id: demo.adminApp.clientId, client_secret: demo.adminApp.clientSecret, scope: `${GRAPH_RESOURCE}/.default` }),
-);
+// Client credentials, Baton against a plain oidc-provider on the same certificate, in
+// alternating rounds: on a shared machine the load drifts, and alternation spreads the
+// drift over both instead of favouring whichever ran in the quieter minute.
+const tls = await ensureLocalTls(dataDir);
+const plain = await startPlainProvider(tls);
+const plainForm = new URLSearchParams({ grant_type: 'client_credentials', client_id: plain.clientId, client_secret: plain.clientSecret, scope: 'api' }).toString();
+const plainCall = async () => {
+  const res = await fetch(plain.tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: plainForm });
+  await res.arrayBuffer();
+  return res.status === 200;
+};
+const batonCall = () =>
+  post({ grant_type: 'client_credentials', client_id: demo.adminApp.clientId, client_secret: demo.adminApp.clientSecret, scope: `${GRAPH_RESOURCE}/.default` });
+const rounds = arg('rounds', 5);
+const batonRounds = [];
+const plainRounds = [];
+await load(200, concurrency, batonCall); // warm-up: JIT, key import, TLS sessions
+await load(200, concurrency, plainCall);
+for (let r = 0; r < rounds; r++) {
+  batonRounds.push(await load(requests, concurrency, batonCall));
+  plainRounds.push(await load(requests, concurrency, plainCall));
+}
+const merge = (results: LoadResult[]): LoadResult => {
+  const seconds = results.reduce((sum, x) => sum + x.seconds, 0);
+  const total = results.reduce((sum, x) => sum + x.requests, 0);
+  const byMedian = (key: 'p50' | 'p99') => results.map((x) => x[key]).sort((a, b) => a - b)[Math.floor(results.length / 2)]!;
+  return { requests: total, seconds, perSecond: total / seconds, p50: byMedian('p50'), p99: byMedian('p99'), errors: results.reduce((n, x) => n + x.errors, 0) };
+};
+const clientCredentials = merge(batonRounds);
+const plainProvider = merge(plainRounds);
+await plain.close();
 await fetch.close();
 await baton.close();
+
 
 const salt = randomBytes(16);
 const scryptFloor = await load(requests, concurrency, () =>
@@ -51,5 +83,6 @@ report(`token endpoint: concurrency ${concurrency}, SQLite, client in the same p
   ['password grant (scrypt verify + ES256 tokens)', password],
   ['baseline: scrypt N=16384 floor', scryptFloor],
   ['client_credentials grant (ES256 token)', clientCredentials],
+  [`baseline: plain oidc-provider client_credentials (Baton at ${(clientCredentials.perSecond / plainProvider.perSecond).toFixed(2)}x)`, plainProvider],
   ['baseline: ES256 sign floor (jose)', es256Floor],
 ]);

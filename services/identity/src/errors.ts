@@ -79,6 +79,7 @@ export const oauthErrors = {
   deviceDisabled: () => new OAuthError('invalid_grant', 135011, 'Device used during the authentication is disabled.'),
   deviceCertificateRevoked: (reason: string) =>
     new OAuthError('invalid_grant', 50155, `Device authentication failed. The device certificate has been revoked (${reason}).`),
+  invalidClientAssertion: (detail: string) => new OAuthError('invalid_client', 700027, `Client assertion failed signature validation. ${detail}`, 401),
   accountLocked: () =>
     new OAuthError('invalid_grant', 50053, 'The account is locked because the user tried to sign in too many times with an incorrect user ID or password.'),
   rateLimited: (retryAfterS: number) =>

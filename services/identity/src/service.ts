@@ -19,6 +19,7 @@ import { CHANGE_NOTIFICATION_TOPIC, DirectoryFeed } from './domain/notifications
 import { KyselyIdentityStore } from './store/kysely-store.js';
 import { KyselySigninStore, type SigninDatabase } from './store/kysely-signin-store.js';
 import { DEFAULT_SIGNIN_POLICY, SigninLimits, type SigninPolicy } from './domain/signin-policy.js';
+import { DirectoryCache } from './domain/lookup-cache.js';
 import type { Kysely } from 'kysely';
 import { identityMigrations } from './store/migrations.js';
 import type { IdentityDatabase } from './store/schema.js';
@@ -46,6 +47,8 @@ export interface IdentityServiceOptions {
   /** Outbox backoff for attempt n (ms); tests shorten it. */
   outboxBackoffMs?: (attempt: number) => number;
   outboxPollMs?: number;
+  /** How long the token path may reuse a tenant or client registration it read (default 5 s; 0 disables). */
+  lookupCacheMs?: number;
   /** Lockout, rate limits and device-code timing (tests shorten them, benchmarks lift them). */
   signin?: Partial<SigninPolicy>;
 }
@@ -76,6 +79,7 @@ export async function createIdentityService(ctx: ServiceContext, options: Identi
     signin: new KyselySigninStore(database.db as unknown as Kysely<SigninDatabase>),
     signinLimits: new SigninLimits({ ...DEFAULT_SIGNIN_POLICY, ...options.signin }),
     conditionalAccess: new ConditionalAccessCache(store),
+    directoryCache: new DirectoryCache(options.lookupCacheMs),
   };
   const tokenEndpoint = options.tokenEndpoint?.(deps) ?? new BatonTokenEndpoint(deps);
   const events = identityEvents(database.db, { now, warn: (fields, message) => ctx.logger.warn(fields, message) });
@@ -98,13 +102,19 @@ export async function createIdentityService(ctx: ServiceContext, options: Identi
     plugin: identityPlugin,
     pluginOptions: { deps, tokenEndpoint, events },
     store,
-    bootstrapTenant: (input) => bootstrapTenant(store, secrets, input, deps.now(), deps.feed),
+    async bootstrapTenant(input) {
+      const result = await bootstrapTenant(store, secrets, input, deps.now(), deps.feed);
+      deps.directoryCache.clear();
+      return result;
+    },
     drainOutbox: () => relay.drain(),
     deps,
     async registerApplication(tenantId, input) {
       const tenant = await store.findTenantById(tenantId);
       if (!tenant) throw new Error(`No tenant ${tenantId}.`);
-      return registerApplication(deps, tenant, input);
+      const registered = await registerApplication(deps, tenant, input);
+      deps.directoryCache.clear();
+      return registered;
     },
     async start() {
       relay.start();

@@ -11,6 +11,8 @@ export interface ApplicationInput {
   secret?: string;
   roles?: string[];
   appId?: string;
+  /** private_key_jwt: public JWKs (with kid and alg) the client signs assertions with. */
+  publicKeys?: (JsonWebKey & { kid: string; alg: string })[];
 }
 
 export async function registerApplication(deps: IdentityDeps, tenant: TenantRecord, input: ApplicationInput): Promise<{ appId: string }> {
@@ -29,11 +31,15 @@ export async function registerApplication(deps: IdentityDeps, tenant: TenantReco
     displayName: input.displayName,
     secretDigest: input.secret ? deps.secrets.digest(input.secret) : null,
     roles: input.roles ?? [],
-    isPublic: !input.secret,
+    isPublic: !input.secret && !input.publicKeys?.length,
     mdm: null,
     createdAt: now,
     modifiedAt: now,
   });
   for (const uri of input.redirectUris) await deps.signin.addRedirectUri(tenant.id, appId, uri);
+  for (const key of input.publicKeys ?? []) {
+    if ('d' in key) throw new Error('A client key must be public: it carries a private part (d).');
+    await deps.signin.addClientKey(tenant.id, appId, key.kid, JSON.stringify(key));
+  }
   return { appId };
 }

@@ -10,18 +10,22 @@ import type { TenantRecord } from '../store/store.js';
 import type { IdentityDeps } from './deps.js';
 import { secretsEqual } from './compare.js';
 import { isGuid } from './ids.js';
+import { verifyClientAssertion } from './client-assertion.js';
 
 export interface AuthenticatedClient {
   clientId: string;
   confidential: boolean;
   roles: string[];
-  /** `azpacr`: 0 public client, 1 client secret. */
-  authMethod: '0' | '1';
+  /** `azpacr`: 0 public client, 1 client secret, 2 private key (certificate) assertion. */
+  authMethod: '0' | '1' | '2';
 }
 
 export interface ClientCredentials {
   clientId?: string;
   clientSecret?: string;
+  /** private_key_jwt: the signed assertion and its type. */
+  clientAssertion?: string;
+  clientAssertionType?: string;
 }
 
 function serviceNameOf(clientId: string): ServiceName | undefined {
@@ -34,6 +38,7 @@ export async function authenticateClient(
   tenant: TenantRecord,
   credentials: ClientCredentials,
 ): Promise<AuthenticatedClient> {
+  if (credentials.clientAssertion) return assertedClient(deps, tenant, credentials);
   const rawId = credentials.clientId;
   if (!rawId) throw oauthErrors.missingParameter('client_id');
   if (!isGuid(rawId)) throw oauthErrors.unknownClient(rawId);
@@ -47,7 +52,7 @@ export async function authenticateClient(
     return { clientId, confidential: true, roles: [...SERVICE_APP_ROLES[service]], authMethod: '1' };
   }
 
-  const app = await deps.store.findApplication(tenant.id, clientId);
+  const app = await deps.directoryCache.applications.get(`${tenant.id}:${clientId}`, () => deps.store.findApplication(tenant.id, clientId));
   if (!app) throw oauthErrors.unknownClient(clientId);
   if (app.isPublic) {
     if (secret) throw oauthErrors.publicClientNotAllowed();
@@ -56,6 +61,15 @@ export async function authenticateClient(
   if (!secret) throw oauthErrors.missingClientSecret();
   if (!app.secretDigest || !digestsEqual(deps.secrets.digest(secret), app.secretDigest)) throw oauthErrors.invalidClientSecret();
   return { clientId, confidential: true, roles: app.roles, authMethod: '1' };
+}
+
+async function assertedClient(deps: IdentityDeps, tenant: TenantRecord, credentials: ClientCredentials): Promise<AuthenticatedClient> {
+  if (credentials.clientSecret) throw oauthErrors.malformed('Send either client_secret or client_assertion, not both.');
+  const clientId = await verifyClientAssertion(deps, tenant, credentials.clientAssertion!, credentials.clientAssertionType);
+  if (credentials.clientId && credentials.clientId.toLowerCase() !== clientId) throw oauthErrors.malformed('client_id differs from the assertion.');
+  const app = await deps.directoryCache.applications.get(`${tenant.id}:${clientId}`, () => deps.store.findApplication(tenant.id, clientId));
+  if (!app || app.isPublic) throw oauthErrors.unknownClient(clientId);
+  return { clientId, confidential: true, roles: app.roles, authMethod: '2' };
 }
 
 function digestsEqual(a: string, b: string): boolean {

@@ -4,6 +4,7 @@ import type { DirectoryFeed } from './notifications/feed.js';
 import type { IdentityStore } from '../store/store.js';
 import type { SigninStore } from '../store/signin-store.js';
 import type { SigninLimits } from './signin-policy.js';
+import type { DirectoryCache } from './lookup-cache.js';
 import type { KeyRing } from './signing-keys.js';
 import type { IdentityUrls } from './urls.js';
 
@@ -24,4 +25,6 @@ export interface IdentityDeps {
   signinLimits: SigninLimits;
   /** Each tenant's compiled policies, reloaded only after a write (on any replica). */
   conditionalAccess: ConditionalAccessCache;
+  /** Seconds-long caches of tenants and client registrations for the token path. */
+  directoryCache: DirectoryCache;
 }

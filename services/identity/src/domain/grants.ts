@@ -62,6 +62,8 @@ export class BatonTokenEndpoint implements TokenEndpoint {
     return authenticateClient(this.deps, tenant, {
       clientId: basic?.clientId ?? params.client_id,
       clientSecret: basic?.clientSecret ?? params.client_secret,
+      clientAssertion: params.client_assertion,
+      clientAssertionType: params.client_assertion_type,
     });
   }
 

@@ -14,7 +14,8 @@ export function openidConfiguration(urls: IdentityUrls, tenant: TenantRecord, gr
     device_authorization_endpoint: urls.deviceCode(tid),
     userinfo_endpoint: urls.userinfo(tid),
     end_session_endpoint: urls.logout(tid),
-    token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
+    token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic', 'private_key_jwt'],
+    token_endpoint_auth_signing_alg_values_supported: ['ES256', 'ES384', 'RS256', 'PS256'],
     grant_types_supported: grantTypes,
     response_types_supported: ['code'],
     response_modes_supported: ['query', 'form_post'],
@@ -47,5 +48,21 @@ export function deviceRegistrationDiscovery(urls: IdentityUrls, tenant: TenantRe
     AuthenticationService: { OAuth2: { AuthCodeEndpoint: urls.authorize(tid), TokenEndpoint: urls.token(tid) } },
     DeviceJoinService: { JoinEndpoint: urls.join(tid), JoinResourceId: DRS_RESOURCE, ServiceVersion: '2.0' },
     TenantInfo: { TenantId: tid, TenantName: tenant.domain, DisplayName: tenant.displayName },
+  };
+}
+
+/** The pseudo-tenants whose discovery documents are templates: the home tenant is not known yet. */
+export const MULTI_TENANT_AUTHORITIES = new Set(['common', 'organizations']);
+
+/**
+ * Discovery for `common` / `organizations`, as Microsoft publishes it: `{tenantid}` stands
+ * for the tenant in the issuer and the endpoints (MSAL substitutes it; strict OIDC clients
+ * should use a tenant's own document, whose issuer is concrete).
+ */
+export function multiTenantOpenidConfiguration(urls: IdentityUrls, grantTypes: readonly string[]) {
+  const template = '{tenantid}';
+  return {
+    ...openidConfiguration(urls, { id: template } as TenantRecord, grantTypes),
+    tenant_region_scope: null,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Checks a user's password for any sign-in (the token endpoint's password grant and the
- * sign-in page): per-IP and per-user rate limits, lockout after repeated failures, and a
- * decoy hash so that unknown users cost as much as known ones.
+ * sign-in page): per-IP and per-user limits on failures, lockout after consecutive
+ * failures, and a decoy hash so that unknown users cost as much as known ones. Only
+ * failures are counted: a fleet of devices signing in as one user is legitimate.
  */
 import type { TenantRecord, UserRecord } from '../store/store.js';
 import type { IdentityDeps } from './deps.js';
@@ -24,8 +25,9 @@ export async function checkPassword(
   const ipVerdict = limits.ipFailures.check(ip);
   if (!ipVerdict.allowed) return { ok: false, reason: 'rate_limited', retryAfterS: ipVerdict.retryAfterS };
   const user = await deps.store.findUserByUpn(tenant.id, username);
-  if (user) {
-    const userVerdict = limits.userAttempts.hit(`${tenant.id}:${user.id}`);
+  const userKey = user ? `${tenant.id}:${user.id}` : undefined;
+  if (userKey) {
+    const userVerdict = limits.userFailures.check(userKey);
     if (!userVerdict.allowed) return { ok: false, reason: 'rate_limited', retryAfterS: userVerdict.retryAfterS };
   }
   const now = deps.now();
@@ -35,6 +37,7 @@ export async function checkPassword(
   const valid = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
   if (!user || !valid) {
     limits.ipFailures.hit(ip);
+    if (userKey) limits.userFailures.hit(userKey);
     if (user) {
       const { policy } = limits;
       const lockedUntil = new Date(now.getTime() + policy.lockMinutes * 60_000).toISOString();

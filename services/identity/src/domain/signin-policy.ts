@@ -7,8 +7,8 @@ export interface SigninPolicy {
   lockMinutes: number;
   /** Wrong passwords one IP address may send per minute. */
   ipFailuresPerMinute: number;
-  /** Password attempts per user per minute, right or wrong. */
-  userAttemptsPerMinute: number;
+  /** Wrong passwords or second-factor codes per user per minute, from anywhere. */
+  userFailuresPerMinute: number;
   /** Wrong user codes one IP address may type per minute on the device-code page. */
   userCodeFailuresPerMinute: number;
   /** Device flow: seconds between polls, and the device code's lifetime. */
@@ -22,7 +22,7 @@ export const DEFAULT_SIGNIN_POLICY: SigninPolicy = {
   lockAfter: 5,
   lockMinutes: 15,
   ipFailuresPerMinute: 30,
-  userAttemptsPerMinute: 60,
+  userFailuresPerMinute: 10,
   userCodeFailuresPerMinute: 10,
   deviceCodeIntervalS: 5,
   deviceCodeLifetimeS: 900,
@@ -32,7 +32,7 @@ export const DEFAULT_SIGNIN_POLICY: SigninPolicy = {
 /** The in-process counters behind the per-minute limits. */
 export class SigninLimits {
   readonly ipFailures: WindowLimiter;
-  readonly userAttempts: WindowLimiter;
+  readonly userFailures: WindowLimiter;
   readonly userCodeFailures: WindowLimiter;
 
   constructor(
@@ -40,7 +40,7 @@ export class SigninLimits {
     now: () => number = Date.now,
   ) {
     this.ipFailures = new WindowLimiter(policy.ipFailuresPerMinute, 60_000, now);
-    this.userAttempts = new WindowLimiter(policy.userAttemptsPerMinute, 60_000, now);
+    this.userFailures = new WindowLimiter(policy.userFailuresPerMinute, 60_000, now);
     this.userCodeFailures = new WindowLimiter(policy.userCodeFailuresPerMinute, 60_000, now);
   }
 }

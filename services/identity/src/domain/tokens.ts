@@ -1,6 +1,5 @@
 /** Minting of access tokens, ID tokens and refresh tokens. */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { createHash, KeyObject, randomBytes, randomUUID, sign as signBytes } from 'node:crypto';
 import type { RefreshTokenRecord, TenantRecord, UserRecord } from '../store/store.js';
 import type { AuthenticatedClient } from './clients.js';
 import type { IdentityDeps } from './deps.js';
@@ -32,9 +31,28 @@ export function pairwiseSubject(tenantId: string, oid: string, appId: string): s
   return createHash('sha256').update(`${tenantId}:${oid}:${appId}`).digest('base64url').slice(0, 43);
 }
 
+/** Node KeyObjects of the tenants' CryptoKeys, made once per key. */
+const keyObjects = new WeakMap<CryptoKey, KeyObject>();
+
+function base64urlJson(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+/**
+ * Compact ES256 JWS with node's synchronous signer: the same bytes jose's SignJWT makes,
+ * at about three times the rate (no WebCrypto job and promise per token), which is most
+ * of a client-credentials request's cost.
+ */
 async function sign(deps: IdentityDeps, tenant: TenantRecord, claims: Record<string, unknown>): Promise<string> {
   const key = await deps.keys.forTenant(tenant);
-  return new SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: key.kid }).sign(key.privateKey);
+  let keyObject = keyObjects.get(key.privateKey);
+  if (!keyObject) {
+    keyObject = KeyObject.from(key.privateKey);
+    keyObjects.set(key.privateKey, keyObject);
+  }
+  const input = `${base64urlJson({ alg: 'ES256', typ: 'JWT', kid: key.kid })}.${base64urlJson(claims)}`;
+  const signature = signBytes('sha256', Buffer.from(input), { key: keyObject, dsaEncoding: 'ieee-p1363' });
+  return `${input}.${signature.toString('base64url')}`;
 }
 
 export async function mintAccessToken(deps: IdentityDeps, input: AccessTokenInput): Promise<string> {

@@ -5,6 +5,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
+import { renderSVG } from 'uqr';
 import type { TenantRecord, UserRecord } from '../store/store.js';
 import type { TotpRecord } from '../store/signin-store.js';
 import type { IdentityDeps } from './deps.js';
@@ -17,6 +18,8 @@ const RECOVERY_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 export interface TotpEnrolment {
   method: TotpRecord;
   otpauthUri: string;
+  /** The URI as a QR code (SVG), for an authenticator app's camera. */
+  qrCodeSvg: string;
   secretKey: string;
   /** Shown once; only digests are stored. */
   recoveryCodes: string[];
@@ -53,7 +56,7 @@ export async function enrolTotp(deps: IdentityDeps, tenant: TenantRecord, user: 
   };
   await deps.signin.upsertTotp(method);
   const otpauthUri = totpFor(secretKey, tenant.branding.companyName || tenant.displayName, user.upn).toString();
-  return { method, otpauthUri, secretKey, recoveryCodes };
+  return { method, otpauthUri, qrCodeSvg: renderSVG(otpauthUri, { ecc: 'M' }), secretKey, recoveryCodes };
 }
 
 /** The current code for a seed (tests and the device simulator play the authenticator app). */

@@ -3,7 +3,7 @@
  * `/users/{id}/authentication/methods` (list) and `.../softwareOathMethods` (list, get,
  * delete, as Graph has them). Graph offers no API to enrol a software OATH token, so
  * Baton adds two: POST `.../softwareOathMethods` starts an enrolment (secretKey, the
- * otpauth:// URI and recovery codes, shown once) and POST `.../{methodId}/verify` with a
+ * otpauth:// URI and its QR code as SVG, recovery codes, all shown once) and POST `.../{methodId}/verify` with a
  * first code confirms it. A user manages their own methods; an application or
  * administrator needs UserAuthenticationMethod.ReadWrite.All or User.ReadWrite.All.
  */
@@ -103,6 +103,7 @@ export const authenticationMethodRoutes: FastifyPluginAsync<IdentityRouteOptions
       id: enrolment.method.id,
       secretKey: enrolment.secretKey,
       'otpauthUri@baton': enrolment.otpauthUri,
+      'qrCodeSvg@baton': enrolment.qrCodeSvg,
       'recoveryCodes@baton': enrolment.recoveryCodes,
     };
   });

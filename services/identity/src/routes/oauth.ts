@@ -8,7 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { OAuthError, oauthErrorBody, oauthErrors } from '../errors.js';
 import { basicCredentials } from '../domain/clients.js';
-import { jwks, openidConfiguration } from '../domain/metadata.js';
+import { jwks, MULTI_TENANT_AUTHORITIES, multiTenantOpenidConfiguration, openidConfiguration } from '../domain/metadata.js';
 import { findTenant } from '../domain/tenants.js';
 import { startDeviceAuthorization } from '../domain/device-flow.js';
 import { userInfo, UserInfoRejected } from '../domain/userinfo.js';
@@ -71,12 +71,16 @@ export const oauthRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
   app.setErrorHandler(oauthErrorHandler);
 
   const tenantOf = async (ref: string) => {
-    const tenant = await findTenant(deps.store, ref);
+    const tenant = await deps.directoryCache.tenants.get(ref.toLowerCase(), () => findTenant(deps.store, ref));
     if (!tenant) throw oauthErrors.invalidTenant(ref);
     return tenant;
   };
 
   app.get('/:tenant/v2.0/.well-known/openid-configuration', { schema: { params: TenantParams } }, async (request, reply) => {
+    if (MULTI_TENANT_AUTHORITIES.has(request.params.tenant.toLowerCase())) {
+      reply.header('cache-control', 'max-age=86400, private');
+      return multiTenantOpenidConfiguration(deps.urls, tokenEndpoint.grantTypes);
+    }
     const tenant = await tenantOf(request.params.tenant);
     reply.header('cache-control', 'max-age=86400, private');
     return openidConfiguration(deps.urls, tenant, tokenEndpoint.grantTypes);

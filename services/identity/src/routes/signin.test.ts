@@ -1,8 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import { decodeJwt } from 'jose';
-import { GRAPH_RESOURCE } from '@baton/contracts';
+import { DEVICE_AGENT_CLIENT_ID, GRAPH_RESOURCE } from '@baton/contracts';
 import { TokenVerifier } from '@baton/kit';
 import { hashPassword } from '../domain/passwords.js';
 import { totpCode } from '../domain/totp.js';
@@ -19,6 +20,8 @@ for (const backend of backends()) {
     let appId: string;
     let confidentialId: string;
     let otherTenantApp: string;
+    let otherAdminClient: string;
+    let otherTenantId: string;
     const browser = (ip = `10.0.0.${Math.floor(Math.random() * 250) + 1}`): Transport => injectTransport(id.app, ip);
 
     before(async () => {
@@ -38,6 +41,8 @@ for (const backend of backends()) {
         adminApp: { secret: 'other-admin-secret-0123456789', roles: [] },
         mdmApp: { discoveryUrl: 'https://localhost:3/EnrollmentServer/Discovery.svc' },
       });
+      otherAdminClient = other.adminClientId;
+      otherTenantId = other.tenantId;
       otherTenantApp = (await id.identity.registerApplication(other.tenantId, { displayName: 'Other app', redirectUris: [REDIRECT] })).appId;
     });
     after(async () => {
@@ -97,6 +102,19 @@ for (const backend of backends()) {
     };
     const redeem = (code: string, verifier: string, extra: Record<string, string> = {}) =>
       token({ grant_type: 'authorization_code', client_id: appId, code, redirect_uri: REDIRECT, code_verifier: verifier, client_info: '1', ...extra });
+
+    test('discovery: concrete issuer per tenant, {tenantid} templates on common and organizations', async () => {
+      const doc = (await id.app.inject({ url: `/${id.domain}/v2.0/.well-known/openid-configuration` })).json();
+      assert.equal(doc.issuer, `${id.base}/${id.tenantId}/v2.0`);
+      assert.deepEqual(doc.code_challenge_methods_supported, ['S256']);
+      assert.equal(doc.device_authorization_endpoint, `${id.base}/${id.tenantId}/oauth2/v2.0/devicecode`);
+      assert.ok(doc.grant_types_supported.includes('urn:ietf:params:oauth:grant-type:device_code'));
+      for (const pseudo of ['common', 'organizations']) {
+        const templated = (await id.app.inject({ url: `/${pseudo}/v2.0/.well-known/openid-configuration` })).json();
+        assert.equal(templated.issuer, `${id.base}/{tenantid}/v2.0`);
+        assert.equal(templated.token_endpoint, `${id.base}/{tenantid}/oauth2/v2.0/token`);
+      }
+    });
 
     test('the sign-in page is accessible and branded, and sends nothing to an unregistered redirect_uri', async () => {
       const t = browser();
@@ -220,8 +238,28 @@ for (const backend of backends()) {
       const res = await browser()('GET', authorizePath(codeRequest(challenge, { client_id: otherTenantApp })));
       assert.equal(res.status, 400);
       assert.equal(res.location, undefined);
-      const tokenRes = await token({ grant_type: 'refresh_token', client_id: otherTenantApp, refresh_token: '1.x' });
+      // Tenant B's confidential client, with its right secret, at tenant A's token endpoint.
+      const tokenRes = await token({
+        grant_type: 'client_credentials',
+        client_id: otherAdminClient,
+        client_secret: 'other-admin-secret-0123456789',
+        scope: `${GRAPH_RESOURCE}/.default`,
+      });
+      assert.equal(tokenRes.statusCode, 400);
       assert.equal(tokenRes.json().error, 'unauthorized_client');
+      assert.equal(tokenRes.json().access_token, undefined);
+      // A code issued in tenant A, redeemed at tenant B's endpoint, is unknown there.
+      const user = await newUser('crosstenant');
+      const { verifier, challenge: c2 } = pkcePair();
+      const code = await signIn(user.upn, c2);
+      const atB = await id.app.inject({
+        method: 'POST',
+        url: `/${otherTenantId}/oauth2/v2.0/token`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: form({ grant_type: 'authorization_code', client_id: otherTenantApp, code, redirect_uri: REDIRECT, code_verifier: verifier }),
+      });
+      assert.equal(atB.statusCode, 400);
+      assert.equal(atB.json().error, 'invalid_grant');
     });
 
     test('TOTP: enrol through Graph, sign-in then asks for a code; amr is pwd+mfa; wrong and reused codes fail', async () => {
@@ -235,6 +273,7 @@ for (const backend of backends()) {
       assert.equal(enrol.statusCode, 201, enrol.body);
       const { id: methodId, secretKey } = enrol.json();
       assert.match(enrol.json()['otpauthUri@baton'], /^otpauth:\/\/totp\/.+secret=/);
+      assert.match(enrol.json()['qrCodeSvg@baton'], /^<svg[^>]*viewBox="0 0 \d+ \d+"[\s\S]*<\/svg>$/);
       const recovery: string[] = enrol.json()['recoveryCodes@baton'];
       assert.equal(recovery.length, 10);
       assert.deepEqual((await id.app.inject({ url: methods, headers: auth })).json().value, [], 'unconfirmed methods are not listed');
@@ -401,6 +440,22 @@ for (const backend of backends()) {
       assert.equal(evil.location, undefined);
     });
 
+    test('property: hostile authorize queries and page forms get a 4xx page or a redirect to the registered URI, never a 500', async () => {
+      const value = fc.oneof(fc.string({ maxLength: 80 }), fc.constantFrom('', 'S256', 'plain', 'code', REDIRECT, 'openid', '%00', '\u0000', '<script>'));
+      const keys = fc.constantFrom('client_id', 'response_type', 'redirect_uri', 'scope', 'code_challenge', 'code_challenge_method', 'response_mode', 'state', 'ctx', 'username', 'password', 'otp', 'user_code');
+      const t = browser('10.66.0.1');
+      await fc.assert(
+        fc.asyncProperty(fc.dictionary(keys, value, { maxKeys: 8 }), fc.constantFrom('authorize', 'authorize/mfa', 'devicelogin', 'devicelogin/signin'), fc.boolean(), async (params, path, post) => {
+          const base = `/${id.tenantId}/oauth2/v2.0/${path}`;
+          const res = post ? await t('POST', base, params) : await t('GET', `${base}?${form(params)}`);
+          assert.ok(res.status < 500, `${res.status} ${res.html.slice(0, 200)}`);
+          if (res.status === 302) assert.ok(res.location!.startsWith(`${REDIRECT}?`), res.location);
+          else if (res.status !== 404) assert.match(String(res.headers['content-type']), /text\/html/);
+        }),
+        { numRuns: 150 },
+      );
+    });
+
     test('a confidential client must authenticate to redeem its code', async () => {
       const user = await newUser('webapp');
       const { verifier, challenge } = pkcePair();
@@ -412,6 +467,56 @@ for (const backend of backends()) {
       assert.equal(noSecret.statusCode, 401);
       assert.equal(noSecret.json().error, 'invalid_client');
       assert.ok(formOf(page.html).action.endsWith('/authorize'));
+    });
+  });
+}
+
+for (const backend of backends()) {
+  describe(`sign-in: per-user failure limit across IP addresses (${backend.name})`, () => {
+    let id: RunningIdentity;
+    before(async () => {
+      id = await startIdentity(backend, { signin: { lockAfter: 100, userFailuresPerMinute: 3 } });
+    });
+    after(async () => {
+      await id.close();
+    });
+
+    test('wrong passwords for one user from many addresses hit the per-user limit: 429 even for the right password', async () => {
+      const upn = `admin@${id.domain}`;
+      const attempt = (ip: string, password: string) =>
+        id.app.inject({
+          method: 'POST',
+          url: `/${id.tenantId}/oauth2/v2.0/token`,
+          remoteAddress: ip,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          payload: form({ grant_type: 'password', client_id: DEVICE_AGENT_CLIENT_ID, username: upn, password, scope: 'User.Read' }),
+        });
+      for (let i = 0; i < 3; i++) assert.equal((await attempt(`10.1.${i}.1`, 'wrong')).statusCode, 400);
+      const limited = await attempt('10.1.99.1', 'correct horse battery');
+      assert.equal(limited.statusCode, 429);
+      assert.equal(limited.json().error, 'temporarily_unavailable');
+      assert.equal(limited.json().access_token, undefined);
+      // Another user of the tenant is not affected.
+      await id.identity.store.insertUser({
+        id: randomUUID(),
+        tenantId: id.tenantId,
+        upn: `second@${id.domain}`,
+        displayName: 'Second',
+        passwordHash: await hashPassword(PASSWORD),
+        accountEnabled: true,
+        isAdmin: false,
+        createdAt: new Date().toISOString(),
+        modifiedAt: new Date().toISOString(),
+      });
+      const second = await id.app.inject({
+        method: 'POST',
+        url: `/${id.tenantId}/oauth2/v2.0/token`,
+        remoteAddress: '10.1.99.1',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: form({ grant_type: 'password', client_id: DEVICE_AGENT_CLIENT_ID, username: `second@${id.domain}`, password: PASSWORD, scope: 'User.Read' }),
+      });
+      assert.equal(second.statusCode, 200, second.body);
+      assert.equal((await attempt('10.1.99.1', 'wrong')).statusCode, 429, 'the first user is still limited');
     });
   });
 }

@@ -193,7 +193,8 @@ export const signinRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (ins
       const interaction = opened(tenant, body.ctx, 'mfa');
       const userId = interaction.userId!;
       const again = (status: number, error: string) => sendPage(reply, status, secondFactorPage(tenant.branding, mfaPath(tenant.id), body.ctx!, error));
-      const verdict = deps.signinLimits.userAttempts.hit(`${tenant.id}:${userId}`);
+      const userKey = `${tenant.id}:${userId}`;
+      const verdict = deps.signinLimits.userFailures.check(userKey);
       if (!verdict.allowed) {
         reply.header('retry-after', String(verdict.retryAfterS));
         return again(429, `Too many attempts. Wait ${verdict.retryAfterS} seconds and try again.`);
@@ -205,6 +206,7 @@ export const signinRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (ins
       const method = await confirmedTotp(deps, tenant.id, userId);
       if (!method || !body.otp || !(await verifySecondFactor(deps, method, body.otp))) {
         // Wrong codes count toward lockout like wrong passwords: 10^6 codes cannot be walked.
+        deps.signinLimits.userFailures.hit(userKey);
         const policy = deps.signinLimits.policy;
         await deps.signin.recordFailure(tenant.id, userId, policy.lockAfter, new Date(deps.now().getTime() + policy.lockMinutes * 60_000).toISOString());
         return again(400, 'That code is not valid. Enter the current code from your authenticator app.');

@@ -41,6 +41,8 @@ export interface SigninDatabase {
   totp_methods: TotpMethodsTable;
   signin_lockouts: { tenant_id: string; user_id: string; failures: number; locked_until: string | null };
   refresh_families: { family_id: string; amr: string; auth_time: string };
+  client_keys: { tenant_id: string; app_id: string; kid: string; jwk: string };
+  client_assertions: { jti_hash: string; expires_at: string };
 }
 
 function codeOf(row: Selectable<SigninCodesTable>): CodeRecord {
@@ -255,6 +257,28 @@ export class KyselySigninStore implements SigninStore {
 
   async clearFailures(tenantId: string, userId: string): Promise<void> {
     await this.db.deleteFrom('signin_lockouts').where('tenant_id', '=', tenantId).where('user_id', '=', userId).execute();
+  }
+
+  async addClientKey(tenantId: string, appId: string, kid: string, jwk: string): Promise<void> {
+    await this.db
+      .insertInto('client_keys')
+      .values({ tenant_id: tenantId, app_id: appId, kid, jwk })
+      .onConflict((oc) => oc.columns(['tenant_id', 'app_id', 'kid']).doUpdateSet({ jwk }))
+      .execute();
+  }
+
+  async clientKeys(tenantId: string, appId: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('client_keys').select('jwk').where('tenant_id', '=', tenantId).where('app_id', '=', appId).execute();
+    return rows.map((r) => r.jwk);
+  }
+
+  async useAssertionId(jtiHash: string, expiresAt: string): Promise<boolean> {
+    const result = await this.db
+      .insertInto('client_assertions')
+      .values({ jti_hash: jtiHash, expires_at: expiresAt })
+      .onConflict((oc) => oc.column('jti_hash').doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
   async insertFamily(family: FamilyRecord): Promise<void> {

@@ -57,6 +57,22 @@ export const signinMigration: Migration = {
       .addPrimaryKeyConstraint('signin_lockouts_pk', ['tenant_id', 'user_id'])
       .execute();
 
+    // private_key_jwt: the public keys a client signs its assertions with, and the
+    // assertion ids already seen (each assertion is accepted once).
+    await db.schema
+      .createTable('client_keys')
+      .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id'))
+      .addColumn('app_id', 'text', (c) => c.notNull())
+      .addColumn('kid', 'text', (c) => c.notNull())
+      .addColumn('jwk', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('client_keys_pk', ['tenant_id', 'app_id', 'kid'])
+      .execute();
+    await db.schema
+      .createTable('client_assertions')
+      .addColumn('jti_hash', 'text', (c) => c.primaryKey())
+      .addColumn('expires_at', 'text', (c) => c.notNull())
+      .execute();
+
     await db.schema
       .createTable('refresh_families')
       .addColumn('family_id', 'text', (c) => c.primaryKey())

@@ -84,6 +84,12 @@ export interface SigninStore {
   recordFailure(tenantId: string, userId: string, lockAfter: number, lockedUntil: string): Promise<LockoutRecord>;
   clearFailures(tenantId: string, userId: string): Promise<void>;
 
+  addClientKey(tenantId: string, appId: string, kid: string, jwk: string): Promise<void>;
+  /** The client's public JWKs (JSON text). */
+  clientKeys(tenantId: string, appId: string): Promise<string[]>;
+  /** Records a client assertion's id; false when it was seen before (a replay). */
+  useAssertionId(jtiHash: string, expiresAt: string): Promise<boolean>;
+
   insertFamily(family: FamilyRecord): Promise<void>;
   findFamily(familyId: string): Promise<FamilyRecord | undefined>;
 }
