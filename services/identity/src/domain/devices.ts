@@ -8,7 +8,8 @@ import { StoreConflictError, ztdIdFromPhysicalIds, type DeviceOwnership, type De
 import { releaseDeviceCredentials, revokeDeviceCredentials } from './device-revocation.js';
 import { isGuid } from './ids.js';
 import { parseDeviceFilter } from './device-filter.js';
-import { PagingError, parsePage, skiptokenFor } from './paging.js';
+import { parseListPage } from './list-query.js';
+import { skiptokenFor } from './paging.js';
 import type { IdentityDeps } from './deps.js';
 import type { DirectoryFeed } from './notifications/feed.js';
 
@@ -235,13 +236,7 @@ export async function getDeviceByDeviceId(store: IdentityStore, tenantId: string
 
 /** `/devices` query options: keyset paging by id and a `$filter` run in SQL. */
 export function deviceQuery(filter: string | undefined, top: string | undefined, skiptoken: string | undefined, eventual = false): DeviceQuery {
-  let page;
-  try {
-    page = parsePage(top, skiptoken);
-  } catch (error) {
-    if (error instanceof PagingError) throw identityGraphErrors.invalidValue(error.message);
-    throw error;
-  }
+  const page = parseListPage(top, skiptoken);
   const query: DeviceQuery = { limit: page.top, afterId: page.afterId };
   if (filter !== undefined) query.filter = parseDeviceFilter(filter, eventual);
   return query;

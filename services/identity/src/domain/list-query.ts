@@ -12,14 +12,18 @@ export interface ListQuery {
   clauses: FilterClause[];
 }
 
-export function parseListQuery(filter: string | undefined, top: string | undefined, skiptoken: string | undefined): ListQuery {
-  let page;
+/** `$top` and `$skiptoken`, a bad one as Graph's 400. */
+export function parseListPage(top: string | undefined, skiptoken: string | undefined): ReturnType<typeof parsePage> {
   try {
-    page = parsePage(top, skiptoken);
+    return parsePage(top, skiptoken);
   } catch (error) {
     if (error instanceof PagingError) throw identityGraphErrors.invalidValue(error.message);
     throw error;
   }
+}
+
+export function parseListQuery(filter: string | undefined, top: string | undefined, skiptoken: string | undefined): ListQuery {
+  const page = parseListPage(top, skiptoken);
   if (filter === undefined) return { limit: page.top, afterId: page.afterId, clauses: [] };
   try {
     return { limit: page.top, afterId: page.afterId, clauses: parseFilter(filter) };

@@ -62,6 +62,13 @@ export function oauthErrorHandler(error: any, request: FastifyRequest, reply: Fa
   });
 }
 
+/** The form's single-valued parameters, in a map with no prototype to pollute. */
+function formParams(body: object | undefined): Record<string, string | undefined> {
+  const params: Record<string, string | undefined> = Object.create(null);
+  for (const [k, v] of Object.entries(body ?? {})) if (typeof v === 'string') params[k] = v;
+  return params;
+}
+
 function isForm(request: FastifyRequest): boolean {
   return /^application\/x-www-form-urlencoded\b/i.test(request.headers['content-type'] ?? '');
 }
@@ -103,9 +110,7 @@ export const oauthRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
     },
     async (request, reply) => {
       const tenant = await tenantOf(request.params.tenant);
-      const body = request.body ?? {};
-      const params: Record<string, string | undefined> = Object.create(null);
-      for (const [k, v] of Object.entries(body)) if (typeof v === 'string') params[k] = v;
+      const params = formParams(request.body);
       const response = await tokenEndpoint.exchange(tenant, { params, basic: basicCredentials(request.headers.authorization), ip: request.ip });
       reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
       return response;
@@ -124,8 +129,7 @@ export const oauthRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
     },
     async (request, reply) => {
       const tenant = await tenantOf(request.params.tenant);
-      const params: Record<string, string | undefined> = Object.create(null);
-      for (const [k, v] of Object.entries(request.body ?? {})) if (typeof v === 'string') params[k] = v;
+      const params = formParams(request.body);
       reply.header('cache-control', 'no-store');
       return startDeviceAuthorization(deps, tenant, params);
     },
