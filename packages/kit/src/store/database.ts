@@ -55,14 +55,19 @@ export async function openDatabase<DB>(options: OpenDatabaseOptions): Promise<Da
   return database;
 }
 
-async function createSchema(databaseUrl: string, schema: string): Promise<void> {
+/** One statement on a connection of its own, outside any pool. */
+async function runOnce(databaseUrl: string, statement: string): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    await client.query(statement);
   } finally {
     await client.end();
   }
+}
+
+function createSchema(databaseUrl: string, schema: string): Promise<void> {
+  return runOnce(databaseUrl, `CREATE SCHEMA IF NOT EXISTS "${schema}"`);
 }
 
 function openSqlite<DB>(options: OpenDatabaseOptions): Database<DB> {
@@ -125,13 +130,7 @@ async function openPostgres<DB>(options: OpenDatabaseOptions): Promise<Database<
 /** Drops a PostgreSQL schema and everything in it; tests clean up with it. */
 export async function dropPostgresSchema(databaseUrl: string, schema: string): Promise<void> {
   if (!SCHEMA_RE.test(schema)) throw new Error(`invalid PostgreSQL schema name "${schema}"`);
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
+  await runOnce(databaseUrl, `DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
 }
 
 export { sql };

@@ -113,7 +113,9 @@ function details(attempt: SignInAttempt, failureReason: string | null, decision?
 /** Throws the conditional access error when the sign-in may not have a token; logs it either way. */
 export async function enforceConditionalAccess(deps: IdentityDeps, attempt: SignInAttempt): Promise<void> {
   const { tenant, user, device } = attempt;
-  const [access, identity] = await Promise.all([deps.conditionalAccess.get(tenant.id), userIdentity(deps.store, tenant.id, user)]);
+  const access = await deps.conditionalAccess.get(tenant.id);
+  // Groups and roles matter only to policies; a tenant without any skips the lookup.
+  const identity = access.policies.length > 0 ? await userIdentity(deps.store, tenant.id, user) : ({ kind: 'user', userId: user.id } as const);
   // A device that never joined (a placeholder) is unregistered to conditional access.
   const joined = device?.trustType ? device : undefined;
   const signIn: SignIn = {
@@ -146,13 +148,4 @@ export async function enforceConditionalAccess(deps: IdentityDeps, attempt: Sign
     deps.now(),
   );
   if (refused) throw refused;
-}
-
-/** Credential failures reach the log too: they are half of what an administrator looks for. */
-export async function recordRefusedSignIn(deps: IdentityDeps, attempt: SignInAttempt, error: OAuthError): Promise<void> {
-  await recordSignIn(
-    deps.store,
-    { tenantId: attempt.tenant.id, userId: attempt.user.id, appId: attempt.clientId, errorCode: error.aadsts, conditionalAccessStatus: 'notApplied', details: details(attempt, error.message) },
-    deps.now(),
-  );
 }
