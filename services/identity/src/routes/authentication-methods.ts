@@ -10,14 +10,15 @@
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { GRAPH_RESOURCE, ROLES } from '@baton/contracts';
-import { graphErrorHandler, graphErrors, requireRole } from '@baton/kit';
-import { AccessTokenRejected, bearerToken, verifyAccessToken, type VerifiedAccess } from '../domain/access-tokens.js';
+import { ROLES } from '@baton/contracts';
+import { graphErrorHandler, requireRole } from '@baton/kit';
+import type { VerifiedAccess } from '../domain/access-tokens.js';
 import { getUser } from '../domain/directory.js';
 import { enrolTotp, verifySecondFactor } from '../domain/totp.js';
 import { identityGraphErrors } from '../errors.js';
 import type { TotpRecord } from '../store/signin-store.js';
 import type { IdentityRouteOptions } from './context.js';
+import { verifyGraphCaller } from './graph-caller.js';
 
 const METHOD_ADMIN = ['UserAuthenticationMethod.ReadWrite.All', ROLES.usersReadWrite, 'Directory.ReadWrite.All'];
 /** Graph's fixed id of the password method. */
@@ -39,14 +40,7 @@ export const authenticationMethodRoutes: FastifyPluginAsync<IdentityRouteOptions
 
   app.addHook('onRequest', async (request) => {
     if (!request.url.startsWith('/graph/')) return;
-    const token = bearerToken(request.headers.authorization);
-    if (!token) throw graphErrors.unauthenticated('Access token is empty.');
-    try {
-      access.set(request, await verifyAccessToken(deps, token, GRAPH_RESOURCE));
-    } catch (error) {
-      if (error instanceof AccessTokenRejected) throw graphErrors.unauthenticated(`Access token validation failure: ${error.message}.`);
-      throw error;
-    }
+    access.set(request, await verifyGraphCaller(deps, request));
   });
 
   /** The user whose methods are addressed: oneself, or anyone with the admin permission. */

@@ -5,13 +5,14 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { GRAPH_RESOURCE, ROLES } from '@baton/contracts';
+import { ROLES } from '@baton/contracts';
 import { graphErrorHandler, graphErrors, requireRole } from '@baton/kit';
-import { AccessTokenRejected, bearerToken, verifyAccessToken, type VerifiedAccess } from '../domain/access-tokens.js';
+import type { VerifiedAccess } from '../domain/access-tokens.js';
 import { complianceErrors, MDM_OWNED_DEVICE_PROPERTIES } from '../domain/compliance.js';
 import { deleteDevice, deviceQuery, getDevice, getDeviceByDeviceId, graphDevice, listDevices, patchDevice, upsertDevice, type DeviceUpsert } from '../domain/devices.js';
 import { getUser, graphOrganization, graphUser, listUsers, userQuery } from '../domain/directory.js';
 import type { IdentityRouteOptions } from './context.js';
+import { verifyGraphCaller } from './graph-caller.js';
 import { registerAuditLogRoutes } from './audit-logs.js';
 import { registerComplianceRoutes } from './compliance.js';
 import { registerConditionalAccessRoutes } from './conditional-access.js';
@@ -95,14 +96,7 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
   const context = (entity: string) => deps.urls.graph(`$metadata#${entity}`);
 
   app.addHook('onRequest', async (request) => {
-    const token = bearerToken(request.headers.authorization);
-    if (!token) throw graphErrors.unauthenticated('Access token is empty.');
-    try {
-      access.set(request, await verifyAccessToken(deps, token, GRAPH_RESOURCE));
-    } catch (error) {
-      if (error instanceof AccessTokenRejected) throw graphErrors.unauthenticated(`Access token validation failure: ${error.message}.`);
-      throw error;
-    }
+    access.set(request, await verifyGraphCaller(deps, request));
   });
   const caller = (request: FastifyRequest, roles?: string[]) => {
     const verified = access.get(request)!;

@@ -99,15 +99,18 @@ export const oauthRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
     return jwks(await deps.keys.forTenant(tenant));
   });
 
+  // The token and device-code endpoints take the same kind of form.
+  const formRoute = {
+    bodyLimit: TOKEN_BODY_LIMIT,
+    schema: { params: TenantParams, body: Type.Optional(TokenForm) },
+    preValidation: async (request: FastifyRequest) => {
+      if (!isForm(request)) throw oauthErrors.malformed("the body must be 'application/x-www-form-urlencoded'.");
+    },
+  };
+
   app.post(
     '/:tenant/oauth2/v2.0/token',
-    {
-      bodyLimit: TOKEN_BODY_LIMIT,
-      schema: { params: TenantParams, body: Type.Optional(TokenForm) },
-      preValidation: async (request) => {
-        if (!isForm(request)) throw oauthErrors.malformed("the body must be 'application/x-www-form-urlencoded'.");
-      },
-    },
+    formRoute,
     async (request, reply) => {
       const tenant = await tenantOf(request.params.tenant);
       const params = formParams(request.body);
@@ -120,13 +123,7 @@ export const oauthRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
   // MSAL derives this path from the token endpoint (`/token` → `/devicecode`).
   app.post(
     '/:tenant/oauth2/v2.0/devicecode',
-    {
-      bodyLimit: TOKEN_BODY_LIMIT,
-      schema: { params: TenantParams, body: Type.Optional(TokenForm) },
-      preValidation: async (request) => {
-        if (!isForm(request)) throw oauthErrors.malformed("the body must be 'application/x-www-form-urlencoded'.");
-      },
-    },
+    formRoute,
     async (request, reply) => {
       const tenant = await tenantOf(request.params.tenant);
       const params = formParams(request.body);
