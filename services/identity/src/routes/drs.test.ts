@@ -14,7 +14,7 @@ import {
 } from '@baton/contracts';
 import { TokenVerifier, generateCertificateAuthority, isIssuedBy, signPublicKey, thumbprint, x509 } from '@baton/kit';
 import { readDeviceCertificate } from '../domain/device-certificates.js';
-import { backends, deviceCsr, form, joinBody, newGuid, startIdentity, type RunningIdentity } from '../testing/harness.js';
+import { backends, deviceCsr, form, joinBody, newGuid, physicalIdFilter, startIdentity, type RunningIdentity } from '../testing/harness.js';
 
 const crypto = webcrypto as unknown as Crypto;
 
@@ -163,7 +163,7 @@ for (const backend of backends()) {
       assert.equal(device.trustType, 'AzureAd');
       assert.equal(device.certThumbprint, second.json().Certificate.Thumbprint);
       assert.deepEqual(device.physicalIds, [`[ZTDID]:${ztdId}`, '[OrderID]:Sales'], 'Autopilot physical ids survive the join');
-      const all = await id.identity.store.listDevices(id.tenantId, { physicalId: `[ZTDID]:${ztdId}`, limit: 10 });
+      const all = await id.identity.store.listDevices(id.tenantId, { filter: physicalIdFilter(`[ZTDID]:${ztdId}`), limit: 10 });
       assert.equal(all.length, 1);
     });
 
@@ -191,7 +191,7 @@ for (const backend of backends()) {
       assert.equal(late.statusCode, 200, late.body);
       assert.equal(late.json().deviceId, joined.json().DeviceId, 'discovery learns the joined device id');
       assert.equal(late.json().trustType, 'AzureAd', 'the join is not undone');
-      const all = await id.identity.store.listDevices(id.tenantId, { physicalId: `[ZTDID]:${ztdId}`, limit: 10 });
+      const all = await id.identity.store.listDevices(id.tenantId, { filter: physicalIdFilter(`[ZTDID]:${ztdId}`), limit: 10 });
       assert.equal(all.length, 1);
       assert.deepEqual(all[0]!.physicalIds, [`[ZTDID]:${ztdId}`, '[OrderID]:Sales']);
     });

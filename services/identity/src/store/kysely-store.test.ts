@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { openDatabase, outboxStats, enqueueOutbox, type Database } from '@baton/kit';
 import { parseFilter } from '@baton/protocols';
-import { backends, testContext, type TestContext } from '../testing/harness.js';
+import { backends, physicalIdFilter, testContext, type TestContext } from '../testing/harness.js';
 import { KyselyIdentityStore } from './kysely-store.js';
 import { identityMigrations } from './migrations.js';
 import type { IdentityDatabase } from './schema.js';
@@ -68,7 +68,7 @@ for (const backend of backends()) {
       database = await openDatabase<IdentityDatabase>(options);
       // Migrating an up-to-date database is a no-op.
       await (await openDatabase<IdentityDatabase>(options)).close();
-      store = new KyselyIdentityStore(database.db);
+      store = new KyselyIdentityStore(database.db, database.dialect);
     });
     after(async () => {
       await database.close();
@@ -169,10 +169,10 @@ for (const backend of backends()) {
       assert.equal(updated?.isCompliant, true);
       assert.equal(updated?.isManaged, null);
       assert.deepEqual(
-        (await store.listDevices(t.id, { physicalId: '[OrderID]:50%_off', limit: 5 })).map((x) => x.id),
+        (await store.listDevices(t.id, { filter: physicalIdFilter('[OrderID]:50%_off'), limit: 5 })).map((x) => x.id),
         [d.id],
       );
-      assert.deepEqual(await store.listDevices(t.id, { physicalId: '[OrderID]:50', limit: 5 }), [], 'whole-element match only');
+      assert.deepEqual(await store.listDevices(t.id, { filter: physicalIdFilter('[OrderID]:50'), limit: 5 }), [], 'whole-element match only');
       for (let i = 0; i < 4; i++) await store.insertDevice(device(t.id));
       const page1 = await store.listDevices(t.id, { limit: 3 });
       const page2 = await store.listDevices(t.id, { limit: 3, afterId: page1[2]!.id });

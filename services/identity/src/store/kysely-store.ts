@@ -1,9 +1,9 @@
 /**
  * IdentityStore on Kysely. The same queries run on SQLite and PostgreSQL: no
- * dialect-specific SQL beyond ON CONFLICT DO NOTHING and LIKE … ESCAPE, which both speak.
+ * dialect-specific SQL beyond ON CONFLICT DO NOTHING and what kit's OData translation writes per dialect.
  */
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { ChangeType } from '@baton/contracts';
 import { applyODataFilter, type Dialect, type ODataPropertyMap, type OutboxTable } from '@baton/kit';
 import type { FilterNode } from '@baton/protocols';
@@ -313,14 +313,10 @@ function chunks<T>(items: T[], size = CHUNK): T[][] {
   return out;
 }
 
-function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
 export class KyselyIdentityStore implements IdentityStore {
   constructor(
     private readonly db: Kysely<IdentityDatabase> | Transaction<IdentityDatabase>,
-    private readonly dialect: Dialect = 'sqlite',
+    private readonly dialect: Dialect,
   ) {}
 
   async transaction<T>(fn: (store: IdentityStore) => Promise<T>): Promise<T> {
@@ -639,23 +635,9 @@ export class KyselyIdentityStore implements IdentityStore {
 
   async listDevices(tenantId: string, query: DeviceQuery) {
     let q = this.db.selectFrom('devices').selectAll().where('tenant_id', '=', tenantId);
-    if (query.id !== undefined) q = q.where('id', '=', query.id.toLowerCase());
-    if (query.deviceId !== undefined) q = q.where('device_id', '=', query.deviceId.toLowerCase());
-    if (query.displayName !== undefined) q = q.where('display_name', '=', query.displayName);
-    if (query.trustType !== undefined) q = q.where('trust_type', '=', query.trustType);
-    if (query.operatingSystem !== undefined) q = q.where('operating_system', '=', query.operatingSystem);
-    if (query.accountEnabled !== undefined) q = q.where('account_enabled', '=', int(query.accountEnabled));
     if (query.afterId !== undefined) q = q.where('id', '>', query.afterId);
     q = applyODataFilter(q, query.filter, DEVICE_ODATA_PROPERTIES, this.dialect);
-    q = q.orderBy('id');
-    if (query.physicalId === undefined) return (await q.limit(query.limit).execute()).map(deviceOf);
-    // JSON text narrows the candidates; the exact element match happens on the parsed array.
-    const pattern = `%${escapeLike(JSON.stringify(query.physicalId))}%`;
-    const candidates = await q.where(sql<boolean>`physical_ids like ${pattern} escape '\\'`).execute();
-    return candidates
-      .map(deviceOf)
-      .filter((d) => d.physicalIds.includes(query.physicalId!))
-      .slice(0, query.limit);
+    return (await q.orderBy('id').limit(query.limit).execute()).map(deviceOf);
   }
 
   async countDevices(tenantId: string, filter: FilterNode | undefined) {

@@ -139,17 +139,8 @@ export interface RevokedCertificateRecord {
   revokedAt: string;
 }
 
-/** Equality conditions a device listing can apply in the database. */
+/** A device listing: a vetted Graph `$filter` run in SQL, keyset paging by id. */
 export interface DeviceQuery {
-  id?: string;
-  deviceId?: string;
-  displayName?: string;
-  trustType?: string;
-  operatingSystem?: string;
-  accountEnabled?: boolean;
-  /** Exact element of physicalIds. */
-  physicalId?: string;
-  /** A vetted Graph `$filter`, run in SQL. */
   filter?: FilterNode;
   /** Only ids greater than this (keyset paging). */
   afterId?: string;

@@ -19,6 +19,7 @@ import {
   type Fetch,
   type ServiceContext,
 } from '@baton/kit';
+import type { FilterNode } from '@baton/protocols';
 import { buildIdentityApp } from '../app.js';
 import type { IdentityRuntime, IdentityServiceOptions } from '../service.js';
 import type { BootstrapTenantInput } from '../domain/tenants.js';
@@ -166,3 +167,14 @@ export function joinBody(csrBase64: string, extra: Record<string, unknown> = {})
 }
 
 export const newGuid = () => randomUUID();
+
+/** The store's device query for one exact element of physicalIds. */
+export function physicalIdFilter(physicalId: string): FilterNode {
+  return {
+    kind: 'lambda',
+    op: 'any',
+    collection: { kind: 'property', path: ['physicalIds'] },
+    variable: 'p',
+    predicate: { kind: 'compare', op: 'eq', left: { kind: 'variable', name: 'p', path: [] }, right: { kind: 'literal', type: 'string', value: physicalId } },
+  };
+}
