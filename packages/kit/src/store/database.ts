@@ -38,16 +38,7 @@ export async function openDatabase<DB>(options: OpenDatabaseOptions): Promise<Da
   const database = options.databaseUrl ? await openPostgres<DB>(options) : openSqlite<DB>(options);
   const schema = database.dialect === 'postgres' ? (options.schema ?? options.service) : undefined;
   try {
-    try {
-      await migrateToLatest(database.db, options.migrations, schema);
-    } catch (error) {
-      // Seen rarely on a PostgreSQL shared by many concurrent test runs: the migration finds
-      // the schema created a moment before missing. PostgreSQL runs the migrations in one
-      // transaction, so nothing is half applied: make sure the schema exists and try once more.
-      if (!schema || !/schema ".*" does not exist/.test(String((error as Error).message))) throw error;
-      await createSchema(options.databaseUrl!, schema);
-      await migrateToLatest(database.db, options.migrations, schema);
-    }
+    await migrateToLatest(database.db, options.migrations, schema);
   } catch (error) {
     await database.close();
     throw error;
@@ -66,8 +57,15 @@ async function runOnce(databaseUrl: string, statement: string): Promise<void> {
   }
 }
 
-function createSchema(databaseUrl: string, schema: string): Promise<void> {
-  return runOnce(databaseUrl, `CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+/** Unique violation: a concurrent `CREATE SCHEMA IF NOT EXISTS` of the same name won the race. */
+const UNIQUE_VIOLATION = '23505';
+
+async function createSchema(databaseUrl: string, schema: string): Promise<void> {
+  try {
+    await runOnce(databaseUrl, `CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  } catch (error) {
+    if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+  }
 }
 
 function openSqlite<DB>(options: OpenDatabaseOptions): Database<DB> {
