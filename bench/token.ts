@@ -9,12 +9,13 @@
  *   node --import tsx bench/token.ts [--requests 400] [--concurrency 8]
  */
 import { randomBytes, scrypt } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { SignJWT, generateKeyPair } from 'jose';
 import { loadConfig, createHttpsFetch, ensureLocalTls } from '@baton/kit';
 import { SERVICE_NAMES, DEVICE_AGENT_CLIENT_ID, DRS_RESOURCE, GRAPH_RESOURCE } from '@baton/contracts';
 import { seedDemo, startBaton } from '@baton/cli';
 import type { IdentityRuntime } from '@baton/identity';
-import { arg, benchDataDir, load, report, type LoadResult } from './support.js';
+import { arg, benchDataDir, formPoster, load, report, type LoadResult } from './support.js';
 import { startPlainProvider } from './oidc-provider-baseline.js';
 
 const requests = arg('requests', 400);
@@ -39,22 +40,37 @@ const password = await load(requests, concurrency, () =>
 // drift over both instead of favouring whichever ran in the quieter minute.
 const tls = await ensureLocalTls(dataDir);
 const plain = await startPlainProvider(tls);
+// Both sides get the same lean keep-alive client (see formPoster): the fetch() wrapper's own
+// cost per request would otherwise dominate a client in the same process.
+const plainPoster = formPoster(plain.tokenUrl, tls.caPem, concurrency);
 const plainForm = new URLSearchParams({ grant_type: 'client_credentials', client_id: plain.clientId, client_secret: plain.clientSecret, scope: 'api' }).toString();
-const plainCall = async () => {
-  const res = await fetch(plain.tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: plainForm });
-  await res.arrayBuffer();
-  return res.status === 200;
-};
-const batonCall = () =>
-  post({ grant_type: 'client_credentials', client_id: demo.adminApp.clientId, client_secret: demo.adminApp.clientSecret, scope: `${GRAPH_RESOURCE}/.default` });
+const plainCall = () => plainPoster.post(plainForm);
+const batonPoster = formPoster(tokenUrl, baton.caPem, concurrency);
+const batonForm = new URLSearchParams({
+  grant_type: 'client_credentials',
+  client_id: demo.adminApp.clientId,
+  client_secret: demo.adminApp.clientSecret,
+  scope: `${GRAPH_RESOURCE}/.default`,
+}).toString();
+const batonCall = () => batonPoster.post(batonForm);
 const rounds = arg('rounds', 5);
 const batonRounds = [];
 const plainRounds = [];
-await load(200, concurrency, batonCall); // warm-up: JIT, key import, TLS sessions
-await load(200, concurrency, plainCall);
+await load(1000, concurrency, batonCall); // warm-up: JIT, key import, TLS sessions
+await load(1000, concurrency, plainCall);
+// CPU time of the whole process (client and server) per token: unlike the rate, it barely
+// moves when other work shares the machine.
+const cpu = { baton: 0, plain: 0 };
+const timed = async (side: 'baton' | 'plain', call: () => Promise<boolean>) => {
+  const before = process.cpuUsage();
+  const result = await load(requests, concurrency, call);
+  const used = process.cpuUsage(before);
+  cpu[side] += (used.user + used.system) / 1000;
+  return result;
+};
 for (let r = 0; r < rounds; r++) {
-  batonRounds.push(await load(requests, concurrency, batonCall));
-  plainRounds.push(await load(requests, concurrency, plainCall));
+  batonRounds.push(await timed('baton', batonCall));
+  plainRounds.push(await timed('plain', plainCall));
 }
 const merge = (results: LoadResult[]): LoadResult => {
   const seconds = results.reduce((sum, x) => sum + x.seconds, 0);
@@ -64,6 +80,7 @@ const merge = (results: LoadResult[]): LoadResult => {
 };
 const clientCredentials = merge(batonRounds);
 const plainProvider = merge(plainRounds);
+await Promise.all([plainPoster.close(), batonPoster.close()]);
 await plain.close();
 await fetch.close();
 await baton.close();
@@ -86,3 +103,6 @@ report(`token endpoint: concurrency ${concurrency}, SQLite, client in the same p
   [`baseline: plain oidc-provider client_credentials (Baton at ${(clientCredentials.perSecond / plainProvider.perSecond).toFixed(2)}x)`, plainProvider],
   ['baseline: ES256 sign floor (jose)', es256Floor],
 ]);
+const perToken = (ms: number) => ms / (requests * rounds);
+console.log(`  CPU per client_credentials token, client + server in one process: Baton ${perToken(cpu.baton).toFixed(3)} ms, plain oidc-provider ${perToken(cpu.plain).toFixed(3)} ms`);
+console.log(`  (load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(' ')})`);
