@@ -37,6 +37,8 @@ export interface SignInAttempt {
   /** Authentication methods of the sign-in (`pwd`, `mfa`, `rsa`…), as the token's `amr`. */
   amr: readonly string[];
   interactive: boolean;
+  /** When the user last signed in interactively (ISO): sign-in frequency counts from it. */
+  authTime?: string;
   /** Public clients on a device are desktop apps; confidential web apps sign users in through a browser. */
   clientAppType: 'browser' | 'mobileAppsAndDesktopClients';
   authenticationFlow?: 'deviceCodeFlow';
@@ -75,6 +77,25 @@ function refusal(decision: ConditionalAccessDecision): OAuthError {
   }
 }
 
+/**
+ * Docs: with "every time", Entra still allows five minutes of clock skew, so a user is not
+ * asked again more than once in five minutes.
+ */
+const EVERY_TIME_SKEW_S = 300;
+
+/**
+ * Sign-in frequency: a silent request (a refresh token redeemed) long after the interactive
+ * sign-in it descends from is refused, and the client must sign the user in again. An
+ * interactive sign-in is by definition fresh.
+ */
+function signInTooOld(attempt: SignInAttempt, decision: ConditionalAccessDecision, now: Date): OAuthError | undefined {
+  const frequency = decision.signInFrequency;
+  if (!frequency || attempt.interactive || !attempt.authTime) return undefined;
+  const ageS = (now.getTime() - new Date(attempt.authTime).getTime()) / 1000;
+  if (ageS <= Math.max(frequency.seconds, EVERY_TIME_SKEW_S)) return undefined;
+  return new OAuthError('invalid_grant', 70044, 'The session has expired or is invalid due to sign-in frequency checks by conditional access.');
+}
+
 function logDevice(device: DeviceRecord | undefined): SignInDetails['device'] {
   if (!device) return null;
   return {
@@ -104,7 +125,7 @@ function details(attempt: SignInAttempt, failureReason: string | null, decision?
       id: p.policyId,
       displayName: p.displayName,
       enforcedGrantControls: p.enforcedGrantControls,
-      enforcedSessionControls: [],
+      enforcedSessionControls: p.enforcedSessionControls,
       result: p.result,
     })),
   };
@@ -134,7 +155,7 @@ export async function enforceConditionalAccess(deps: IdentityDeps, attempt: Sign
   };
   const decision = evaluateConditionalAccess(access.policies, access.namedLocations, signIn);
   const applied = decision.policies.some((p) => p.applies && (p.result === 'success' || p.result === 'failure'));
-  const refused = decision.decision === 'allow' ? undefined : refusal(decision);
+  const refused = decision.decision === 'allow' ? signInTooOld(attempt, decision, deps.now()) : refusal(decision);
   await recordSignIn(
     deps.store,
     {

@@ -59,6 +59,7 @@ export async function admitUser(deps: IdentityDeps, grant: UserGrant, resource: 
     device: grant.device,
     amr: grant.amr,
     interactive: grant.kind === 'authorization_code' || grant.kind === 'device_code' || grant.kind === 'password',
+    authTime: grant.authTime,
     // Entra counts native apps (public clients, the device's OOBE included) as desktop clients.
     clientAppType: grant.client.confidential ? 'browser' : 'mobileAppsAndDesktopClients',
     authenticationFlow: grant.kind === 'device_code' ? 'deviceCodeFlow' : undefined,

@@ -3,6 +3,7 @@
  * lists, parsed device filters, CIDR intervals. A compiled policy is immutable and can be
  * shared by every sign-in of the tenant until the policy changes.
  */
+import { signInFrequencySeconds } from './session-controls.js';
 import { parseRule, type RuleNode } from '@baton/protocols';
 import { parseCidr, type IpInterval } from './ip-ranges.js';
 import { flagSet } from './json-reader.js';
@@ -95,6 +96,8 @@ export interface CompiledPolicy {
   readonly insiderRisk?: ReadonlySet<string>;
   readonly transferMethods?: ReadonlySet<string>;
   readonly grant: CompiledGrant | null;
+  /** Seconds a silent token may follow the interactive sign-in (0: every time); undefined: no limit. */
+  readonly signInFrequencyS?: number;
 }
 
 export interface CompiledNamedLocations {
@@ -220,6 +223,7 @@ export function compilePolicy(policy: ConditionalAccessPolicy): CompiledPolicy {
     insiderRisk: c.insiderRiskLevels ? flagSet(c.insiderRiskLevels) : undefined,
     transferMethods: c.authenticationFlows ? flagSet(c.authenticationFlows.transferMethods) : undefined,
     grant,
+    signInFrequencyS: signInFrequencySeconds(policy.sessionControls),
   };
 }
 

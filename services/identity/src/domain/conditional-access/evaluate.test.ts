@@ -232,3 +232,27 @@ test('authentication strength, terms of use and session-only policies', () => {
   assert.equal(r.decision, 'allow');
   assert.equal(r.policies[0]!.result, 'success');
 });
+
+test('sign-in frequency: the strictest of the enabled policies that apply; report-only and non-matching ones do not count', () => {
+  const every = (type: 'hours' | 'days', value: number, extra: Record<string, unknown> = {}) =>
+    policy({ conditions: allUsersAllApps(), sessionControls: { signInFrequency: { isEnabled: true, type, value } }, ...extra });
+  const fourHours = every('hours', 4);
+  const oneDay = every('days', 1);
+  const oneHourReportOnly = every('hours', 1, { state: 'enabledForReportingButNotEnforced' });
+  const oneHourOtherApp = policy({
+    conditions: allUsersAllApps({ applications: { includeApplications: [OTHER_APP] } }),
+    sessionControls: { signInFrequency: { isEnabled: true, type: 'hours', value: 1 } },
+  });
+  const disabledControl = policy({ conditions: allUsersAllApps(), sessionControls: { signInFrequency: { isEnabled: false, type: 'hours', value: 1 } } });
+  const r = run([oneDay, fourHours, oneHourReportOnly, oneHourOtherApp, disabledControl], signIn());
+  assert.equal(r.decision, 'allow');
+  assert.deepEqual(r.signInFrequency, { seconds: 4 * 3600, policyIds: [fourHours.id] });
+  assert.deepEqual(
+    r.policies.map((p) => p.enforcedSessionControls),
+    [['SignInFrequency'], ['SignInFrequency'], ['SignInFrequency'], [], []],
+  );
+  assert.equal(run([oneDay], signIn()).signInFrequency?.seconds, 86_400);
+  const everyTime = policy({ conditions: allUsersAllApps(), sessionControls: { signInFrequency: { isEnabled: true, frequencyInterval: 'everyTime' } } });
+  assert.deepEqual(run([oneDay, everyTime], signIn()).signInFrequency, { seconds: 0, policyIds: [everyTime.id] });
+  assert.equal(run([oneHourReportOnly, disabledControl], signIn()).signInFrequency, undefined);
+});

@@ -24,10 +24,21 @@ export interface EvaluateOptions {
 
 const NOT_ENABLED: WhatIfAnalysisReason[] = ['policyNotEnabled'];
 const NONE: never[] = [];
+const SIGN_IN_FREQUENCY = ['SignInFrequency'];
 
 /** Lists in results may be shared between results: treat them as read-only. */
 function notApplied(p: CompiledPolicy, result: PolicyEvaluation['result'], reasons: WhatIfAnalysisReason[]): PolicyEvaluation {
-  return { policyId: p.id, displayName: p.policy.displayName, state: p.state, applies: false, result, analysisReasons: reasons, enforcedGrantControls: NONE, unmetControls: NONE };
+  return {
+    policyId: p.id,
+    displayName: p.policy.displayName,
+    state: p.state,
+    applies: false,
+    result,
+    analysisReasons: reasons,
+    enforcedGrantControls: NONE,
+    unmetControls: NONE,
+    enforcedSessionControls: NONE,
+  };
 }
 
 export function evaluateConditionalAccess(
@@ -42,6 +53,7 @@ export function evaluateConditionalAccess(
   const blockedBy: string[] = [];
   const requirements: ControlRequirement[] = [];
   const unmet = new Set<GrantControlName>();
+  let frequency: { seconds: number; policyIds: string[] } | undefined;
   for (const p of policies) {
     if (p.state === 'disabled') {
       results.push(notApplied(p, 'notEnabled', NOT_ENABLED));
@@ -65,7 +77,12 @@ export function evaluateConditionalAccess(
       analysisReasons: [],
       enforcedGrantControls: grant ? (grant.names as string[]) : NONE,
       unmetControls: missing,
+      enforcedSessionControls: p.signInFrequencyS === undefined ? NONE : SIGN_IN_FREQUENCY,
     });
+    if (!reportOnly && p.signInFrequencyS !== undefined) {
+      if (!frequency || p.signInFrequencyS < frequency.seconds) frequency = { seconds: p.signInFrequencyS, policyIds: [p.id] };
+      else if (p.signInFrequencyS === frequency.seconds) frequency.policyIds.push(p.id);
+    }
     if (reportOnly || !grant) continue;
     if (grant.block) blockedBy.push(p.id);
     else if (missing.length > 0) {
@@ -80,6 +97,7 @@ export function evaluateConditionalAccess(
     unmetControls: decision === 'needsControls' ? PROMPT_ORDER.filter((c) => unmet.has(c)) : [],
     requirements: decision === 'needsControls' ? requirements : [],
     policies: results,
+    ...(frequency ? { signInFrequency: frequency } : {}),
   };
 }
 

@@ -317,6 +317,8 @@ export interface PolicyEvaluation {
   enforcedGrantControls: string[];
   /** Controls of this policy the sign-in has not satisfied, in prompt order. */
   unmetControls: GrantControlName[];
+  /** Session controls the policy enforces, as the sign-in log names them (`SignInFrequency`). */
+  enforcedSessionControls: string[];
 }
 
 export interface ControlRequirement {
@@ -335,4 +337,9 @@ export interface ConditionalAccessDecision {
   unmetControls: GrantControlName[];
   requirements: ControlRequirement[];
   policies: PolicyEvaluation[];
+  /**
+   * The strictest sign-in frequency of the enabled policies that apply, in seconds since the
+   * interactive sign-in (0: every time), with the policies that set it; absent when none does.
+   */
+  signInFrequency?: { seconds: number; policyIds: string[] };
 }

@@ -6,6 +6,7 @@
  */
 import { MAX_RULE_LENGTH, parseRule, RuleError } from '@baton/protocols';
 import { ConditionalAccessValidationError } from './errors.js';
+import { validateSignInFrequency } from './session-controls.js';
 import {
   enumValue,
   fail,
@@ -285,7 +286,9 @@ function sessionControls(v: unknown, path: string): Record<string, unknown> | nu
   if (typeof v !== 'object' || Array.isArray(v)) fail('ca.type', path, 'expected an object');
   const text = JSON.stringify(v);
   if (text.length > MAX_SESSION_CONTROLS_BYTES) fail('ca.tooLarge', path, `is larger than ${MAX_SESSION_CONTROLS_BYTES} bytes`);
-  return JSON.parse(text) as Record<string, unknown>;
+  const controls = JSON.parse(text) as Json;
+  validateSignInFrequency(controls, path);
+  return controls;
 }
 
 /** Validates and normalizes a whole policy (POST, or PATCH after merging). */

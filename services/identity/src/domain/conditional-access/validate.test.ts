@@ -186,3 +186,25 @@ test('CIDR and address arithmetic', () => {
   assert.equal(parseIp('::1')?.value, 1n);
   assert.equal(parseIp('not-an-ip'), undefined);
 });
+
+test('sign-in frequency is normalized, and values Entra refuses are refused', () => {
+  const withFrequency = (signInFrequency: unknown) => ({ ...minimal, sessionControls: { signInFrequency } });
+  assert.deepEqual(validatePolicy(withFrequency({ isEnabled: true, type: 'hours', value: 4 })).sessionControls, {
+    signInFrequency: { isEnabled: true, type: 'hours', value: 4, authenticationType: 'primaryAndSecondaryAuthentication', frequencyInterval: 'timeBased' },
+  });
+  assert.deepEqual(validatePolicy(withFrequency({ isEnabled: true, frequencyInterval: 'everyTime', authenticationType: 'secondaryAuthentication' })).sessionControls, {
+    signInFrequency: { isEnabled: true, type: null, value: null, authenticationType: 'secondaryAuthentication', frequencyInterval: 'everyTime' },
+  });
+  // Other session controls are kept as posted.
+  assert.deepEqual(validatePolicy({ ...minimal, sessionControls: { persistentBrowser: { isEnabled: true, mode: 'never' } } }).sessionControls, {
+    persistentBrowser: { isEnabled: true, mode: 'never' },
+  });
+  refused(withFrequency({ isEnabled: true, type: 'hours', value: 24 }), 'ca.value', 'sessionControls.signInFrequency.value', /1 to 23/);
+  refused(withFrequency({ isEnabled: true, type: 'days', value: 0 }), 'ca.value', 'sessionControls.signInFrequency.value', /1 to 365/);
+  refused(withFrequency({ isEnabled: true, type: 'days', value: 1.5 }), 'ca.value', 'sessionControls.signInFrequency.value');
+  refused(withFrequency({ isEnabled: true, type: 'weeks', value: 1 }), 'ca.enum', 'sessionControls.signInFrequency.type');
+  refused(withFrequency({ isEnabled: true, value: 1 }), 'ca.type', 'sessionControls.signInFrequency.type');
+  refused(withFrequency({ frequencyInterval: 'everyTime', type: 'hours', value: 1 }), 'ca.value', 'sessionControls.signInFrequency.type');
+  refused(withFrequency({ isEnabled: 'yes', type: 'hours', value: 1 }), 'ca.type', 'sessionControls.signInFrequency.isEnabled');
+  refused(withFrequency({ type: 'hours', value: 1, every: 'day' }), 'ca.unknownProperty', 'sessionControls.signInFrequency.every');
+});
