@@ -14,7 +14,7 @@ import type { Kysely } from 'kysely';
 import { managementPlugin, type ManagementPluginOptions } from './app.js';
 import { Compliance } from './compliance/compliance.js';
 import { complianceReportHandler } from './compliance/handoff.js';
-import { IdentityGroupMembership, type GroupMembership } from './compliance/membership.js';
+import { IdentityGroupMembership, type GroupMembership } from './targeting/membership.js';
 import type { ComplianceDatabase } from './compliance/schema.js';
 import { ComplianceStore } from './compliance/store.js';
 import type { ManagementDeps } from './deps.js';
