@@ -2,6 +2,7 @@ import { outboxMigration } from '@baton/kit';
 import { managementEventsMigration } from '../events/feed.js';
 import type { Kysely, Migration } from 'kysely';
 import { complianceMigration } from '../compliance/migration.js';
+import { configurationMigration } from '../configuration/migration.js';
 
 const core: Migration = {
   async up(db: Kysely<any>) {
@@ -148,4 +149,5 @@ export const managementMigrations: Record<string, Migration> = {
   '0006_management_events': managementEventsMigration,
   '0007_compliance': complianceMigration,
   '0008_command_queue_atomic': atomicQueue,
+  '0009_configuration_profiles': configurationMigration,
 };
