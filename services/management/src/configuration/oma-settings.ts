@@ -89,7 +89,7 @@ export function parseOmaSettings(raw: unknown): OmaSetting[] {
     if (typeof item !== 'object' || item === null || Array.isArray(item)) throw configurationErrors.invalid('Each omaSetting must be an object.');
     const o = item as Record<string, unknown>;
     const type = typeof o['@odata.type'] === 'string' ? (o['@odata.type'] as string).replace(/^#?microsoft\.graph\./, '') : '';
-    const spec = KINDS[type];
+    const spec = Object.hasOwn(KINDS, type) ? KINDS[type] : undefined;
     if (!spec) throw configurationErrors.invalid(`omaSettings[${index}] needs an '@odata.type' of ${Object.keys(KINDS).map((k) => PREFIX + k).join(', ')}.`);
     const omaUri = text(o, 'omaUri', 1024, true)!;
     if (!OMA_URI_RE.test(omaUri)) throw configurationErrors.invalid(`omaSettings[${index}]: 'omaUri' must start with './' and contain no spaces.`);

@@ -131,7 +131,8 @@ export interface AtomicOutcome {
   children: Array<{ locUri: string; statusCode: string | null }>;
 }
 
-const OK = /^2\d\d$/;
+/** Applied: a 2xx other than cancelled (214), not executed (215) and rolled back (216). */
+const applied = (code: string) => /^2\d\d$/.test(code) && !['214', '215', '216'].includes(code);
 
 /** Files an Atomic's answer on the settings that waited for it. */
 export function applyOutcome(settings: readonly SettingState[], outcome: AtomicOutcome): SettingState[] {
@@ -140,7 +141,7 @@ export function applyOutcome(settings: readonly SettingState[], outcome: AtomicO
     if (s.state !== 'pending' || !byKey.has(settingKey(s.omaUri))) return s;
     // A child the device did not answer on its own shares its Atomic's fate.
     const code = byKey.get(settingKey(s.omaUri)) ?? (outcome.acknowledged ? '200' : (outcome.statusCode ?? '500'));
-    if (OK.test(code)) return { ...s, state: 'succeeded', errorCode: null, currentValue: s.value };
+    if (applied(code)) return { ...s, state: 'succeeded', errorCode: null, currentValue: s.value };
     return { ...s, state: 'error', errorCode: Number.parseInt(code, 10) || 500 };
   });
 }

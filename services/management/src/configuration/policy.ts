@@ -65,7 +65,10 @@ export function parseConfigurationInput(raw: unknown, mode: 'create' | 'update',
   const given = body['@odata.type'];
   if (mode === 'create' && given === undefined) throw configurationErrors.invalid("Property '@odata.type' is required: deviceConfiguration is abstract.");
   const type = given === undefined ? existingType : normalizeType(given);
-  if (!type) throw configurationErrors.invalid(`Unsupported @odata.type '${String(given).slice(0, 100)}'; Baton manages ${SUPPORTED_TYPES.join(', ')}.`);
+  if (!type) {
+    const shown = typeof given === 'string' ? given.slice(0, 100) : `a ${given === null ? 'null' : typeof given}`;
+    throw configurationErrors.invalid(`Unsupported @odata.type '${shown}'; Baton manages ${SUPPORTED_TYPES.join(', ')}.`);
+  }
   if (existingType && type !== existingType) throw configurationErrors.invalid(`The profile is a ${existingType.slice(1)}; its @odata.type cannot change.`);
   const input: ConfigurationInput = { odataType: type, properties: {} };
   if (type === CUSTOM_TYPE) {

@@ -88,7 +88,7 @@ function firewallProfile(profile: 'DomainProfile' | 'PrivateProfile' | 'PublicPr
         if (key === '@odata.type') continue;
         if (key === 'firewallEnabled') {
           if (typeof v !== 'string' || !STATES.includes(v)) throw bad(`${name}.firewallEnabled`, STATES.join(' | '));
-        } else if (FLAGS[key]) {
+        } else if (Object.hasOwn(FLAGS, key)) {
           if (typeof v !== 'boolean') throw bad(`${name}.${key}`, 'a boolean');
         } else {
           throw configurationErrors.invalid(`Property '${key.slice(0, 100)}' of '${name}' is not one Baton maps: firewallEnabled, ${Object.keys(FLAGS).join(', ')}.`);
@@ -163,7 +163,7 @@ export function parseTemplateValues(type: string, body: Record<string, unknown>,
   const out: TemplateValues = {};
   for (const [name, value] of Object.entries(body)) {
     if (ignore.has(name) || name.endsWith('@odata.type')) continue;
-    const property = table[name];
+    const property = Object.hasOwn(table, name) ? table[name] : undefined;
     if (!property) throw configurationErrors.invalid(`Property '${name.slice(0, 100)}' is not one Baton maps for '${type.slice(1)}'; it maps ${Object.keys(table).join(', ')}.`);
     out[name] = property.check(value, name);
   }
