@@ -9,7 +9,9 @@
  *   settings with an unchanged value are not sent again (a failure is retried when the
  *   policy changes, not at every check-in).
  * - Whatever a policy sends goes in one Atomic; settings of that policy still waiting for an
- *   earlier answer go with it, since only the newest Atomic's answer is filed.
+ *   earlier answer go with it, since only the newest Atomic's answer is filed, and the earlier
+ *   one is withdrawn if the device has not been sent it yet (so a value that has since come
+ *   into conflict never leaves).
  */
 import { settingKey, type DesiredSetting } from './setting.js';
 
@@ -46,6 +48,8 @@ export interface PlannedPolicy {
   settings: SettingState[];
   /** What to deliver now, as one Atomic (empty: nothing). */
   send: DesiredSetting[];
+  /** An outstanding Atomic this plan supersedes: withdrawn from the queue if not yet sent. */
+  withdraw: string | null;
   /** Whether the stored state must be written. */
   changed: boolean;
 }
@@ -113,12 +117,16 @@ export function planDevice(assigned: readonly AssignedPolicy[], previous: readon
       send.push(desired);
       return { ...desired, state: 'pending', errorCode: null };
     });
-    // A new Atomic replaces the one outstanding: what was waiting on it goes again.
-    if (send.length > 0) {
+    // The outstanding Atomic carries a value no longer wanted (changed, or now in conflict):
+    // it is withdrawn, and what still waits goes again in a new one.
+    const wanted = new Set(settings.filter((s) => s.state === 'pending').map((s) => `${settingKey(s.omaUri)}=${s.format}:${s.value}`));
+    const stale = Boolean(prior?.commandId) && (prior?.settings ?? []).some((s) => s.state === 'pending' && !wanted.has(`${settingKey(s.omaUri)}=${s.format}:${s.value}`));
+    const withdraw = prior?.commandId && (stale || send.length > 0) ? prior.commandId : null;
+    if (withdraw) {
       for (const s of settings) if (s.state === 'pending' && !send.some((d) => d.omaUri === s.omaUri)) send.push({ omaUri: s.omaUri, settingName: s.settingName, format: s.format, value: s.value });
     }
-    const changed = !prior || prior.policyVersion !== policy.version || send.length > 0 || !sameSettings(prior.settings, settings);
-    return { policyId: policy.id, policyVersion: policy.version, settings, send, changed };
+    const changed = !prior || prior.policyVersion !== policy.version || send.length > 0 || withdraw !== null || !sameSettings(prior.settings, settings);
+    return { policyId: policy.id, policyVersion: policy.version, settings, send, withdraw, changed };
   });
   const assignedIds = new Set(assigned.map((p) => p.id));
   return { policies, removed: previous.filter((p) => !assignedIds.has(p.policyId)).map((p) => p.policyId) };

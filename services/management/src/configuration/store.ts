@@ -216,7 +216,8 @@ export class ConfigurationStore {
    * states, and the removal of states of policies no longer assigned. Returns the queue rows written.
    */
   async saveDevicePlans(writes: readonly DeviceWrite[], at: string): Promise<number> {
-    const commands = new Map<string, { id: string; command: AtomicCommand; devices: string[] }>();
+    const commands = new Map<string, { id: string; command: AtomicCommand; devices: Set<string> }>();
+    const withdrawn: Array<{ enrollmentId: string; commandId: string }> = [];
     const stateRows: Array<ConfigurationDatabase['configuration_states']> = [];
     const removals: Array<{ enrollmentId: string; policyId: string }> = [];
     for (const w of writes) {
@@ -225,13 +226,14 @@ export class ConfigurationStore {
         if (p.send.length > 0) {
           const command = atomicOf(p.send);
           const signature = JSON.stringify(command.children);
-          const shared = commands.get(signature) ?? { id: randomUUID(), command, devices: [] };
-          shared.devices.push(w.device.id);
+          // Two profiles sending one device the same settings share the Atomic.
+          const shared = commands.get(signature) ?? { id: randomUUID(), command, devices: new Set<string>() };
+          shared.devices.add(w.device.id);
           commands.set(signature, shared);
           commandId = shared.id;
         }
+        if (p.withdraw) withdrawn.push({ enrollmentId: w.device.id, commandId: p.withdraw });
         if (!p.changed) continue;
-        const previousCommand = p.send.length > 0 ? commandId : undefined;
         stateRows.push({
           enrollment_id: w.device.id,
           policy_id: p.policyId,
@@ -239,12 +241,15 @@ export class ConfigurationStore {
           policy_version: p.policyVersion,
           state: policyStatus(p.settings),
           settings: JSON.stringify(p.settings),
-          // Unchanged when nothing new is sent: an outstanding Atomic keeps its place.
-          command_id: previousCommand ?? KEEP,
+          // Unchanged when nothing is sent or withdrawn: an outstanding Atomic keeps its place.
+          command_id: commandId ?? (p.withdraw ? null : KEEP),
           updated_at: at,
         });
       }
       for (const policyId of w.removed) removals.push({ enrollmentId: w.device.id, policyId });
+    }
+    for (const w of withdrawn) {
+      await this.db.deleteFrom('command_queue').where('enrollment_id', '=', w.enrollmentId).where('command_id', '=', w.commandId).where('status', '=', 'queued').execute();
     }
     let queued = 0;
     if (commands.size > 0) {
@@ -252,7 +257,7 @@ export class ConfigurationStore {
         .insertInto('commands')
         .values([...commands.values()].map((c) => ({ id: c.id, verb: 'Atomic', loc_uri: '', payload: JSON.stringify({ children: c.command.children }), created_at: at })))
         .execute();
-      const devices = [...new Set([...commands.values()].flatMap((c) => c.devices))];
+      const devices = [...new Set([...commands.values()].flatMap((c) => [...c.devices]))];
       const tails = new Map<string, number>();
       for (const ids of chunks(devices)) {
         const rows = await this.db
@@ -264,7 +269,7 @@ export class ConfigurationStore {
         for (const r of rows) tails.set(r.enrollment_id, Number(r.last));
       }
       const queueRows = [...commands.values()].flatMap((c) =>
-        c.devices.map((enrollmentId) => {
+        [...c.devices].map((enrollmentId) => {
           const position = (tails.get(enrollmentId) ?? 0) + 1;
           tails.set(enrollmentId, position);
           return { enrollment_id: enrollmentId, command_id: c.id, position, status: 'queued' as const, updated_at: at };
