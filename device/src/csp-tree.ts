@@ -183,6 +183,11 @@ export class CspTree {
     return undefined;
   }
 
+  /** Makes the CSP of `uri` (and below) fail with `status` from now on, as `failingNodes` does from the start. */
+  setFailing(uri: string, status: string): void {
+    this.failing.set(normalizeUri(uri), status);
+  }
+
   /** Changes the simulated security posture (e.g. `{ bitLocker: false }`); the next session reports it. */
   setSecurity(patch: Partial<DeviceSecurity>): DeviceSecurity {
     Object.assign(this.state.security, patch);
