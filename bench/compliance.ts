@@ -26,7 +26,7 @@ import { FACT, type FactValue } from '../services/management/src/compliance/fact
 import { defaultSettings, type CompliancePolicy } from '../services/management/src/compliance/policy.js';
 import type { ComplianceDatabase } from '../services/management/src/compliance/schema.js';
 import { ComplianceStore, type DevicePageKey } from '../services/management/src/compliance/store.js';
-import { TARGET_TYPES } from '../services/management/src/compliance/targets.js';
+import { TARGET_TYPES } from '../services/management/src/targeting/targets.js';
 import { arg, benchDataDir } from './support.js';
 
 const deviceCount = arg('devices', 100_000);

@@ -23,6 +23,24 @@ interface Leaf {
   writable: boolean;
 }
 
+/**
+ * A policy node whose value changes the device's security posture, with the values its CSP
+ * accepts (anything else is refused with 400, as a CSP refuses data it cannot parse).
+ */
+interface PolicyNode {
+  accepts: RegExp;
+  apply: (data: string, security: DeviceSecurity) => void;
+}
+
+/** What an Atomic rolls back to. */
+export interface CspSnapshot {
+  leaves: Map<string, Leaf>;
+  security: DeviceSecurity;
+  firewallProfiles: Record<string, boolean>;
+}
+
+const FIREWALL_PROFILES = ['DomainProfile', 'PrivateProfile', 'PublicProfile'] as const;
+
 export interface CspTreeOptions {
   /** The MDM DeviceID, which Windows also reports as DevInfo/DevId. */
   deviceId: string;
@@ -110,6 +128,9 @@ export class CspTree {
   private readonly providerUri: string | undefined;
   readonly state: DeviceState = { enrolled: true, rebootCount: 0, security: { ...HEALTHY_SECURITY } };
   private readonly failing = new Map<string, string>();
+  private readonly policies = new Map<string, PolicyNode>();
+  /** Windows Firewall is on for a profile until a policy turns it off. */
+  private firewallProfiles: Record<string, boolean> = Object.fromEntries(FIREWALL_PROFILES.map((p) => [p, true]));
 
   constructor(inventory: DeviceInventory, options: CspTreeOptions) {
     const ro = (uri: string, format: CspFormat, read: () => string) => this.leaves.set(uri, { format, read, writable: false });
@@ -136,6 +157,7 @@ export class CspTree {
     ro('./DevDetail/Ext/Microsoft/LocalTime', 'chr', () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'));
     if (options.hwDevId) fixed('./Vendor/MSFT/DMClient/HWDevID', options.hwDevId);
     this.addSecurityNodes();
+    this.addPolicyNodes();
     if (options.providerId) {
       this.providerUri = `./Vendor/MSFT/DMClient/Provider/${options.providerId}`;
       const managed = (node: string, value: string) => this.leaves.set(`${this.providerUri}/${node}`, { format: 'chr', read: () => value, writable: true });
@@ -159,6 +181,11 @@ export class CspTree {
     const u = normalizeUri(uri);
     for (const [node, status] of this.failing) if (u === node || u.startsWith(`${node}/`)) return status;
     return undefined;
+  }
+
+  /** Makes the CSP of `uri` (and below) fail with `status` from now on, as `failingNodes` does from the start. */
+  setFailing(uri: string, status: string): void {
+    this.failing.set(normalizeUri(uri), status);
   }
 
   /** Changes the simulated security posture (e.g. `{ bitLocker: false }`); the next session reports it. */
@@ -186,6 +213,40 @@ export class CspTree {
     node(`${ds}/DeviceGuard/VirtualizationBasedSecurityStatus`, 'int', () => status(s().virtualizationBasedSecurity));
     node('./Vendor/MSFT/Defender/Health/DefenderEnabled', 'bool', () => String(s().defender));
     node('./Vendor/MSFT/Defender/Health/RtpEnabled', 'bool', () => String(s().realTimeProtection));
+  }
+
+  /**
+   * The security baseline's nodes (BitLocker, Defender and Firewall CSPs): writing them turns
+   * the posture DeviceStatus reports on or off, as applying the policy does on Windows.
+   */
+  private addPolicyNodes(): void {
+    const flag = /^[01]$/;
+    const bool = /^(true|false)$/i;
+    this.policies.set('./Vendor/MSFT/BitLocker/RequireDeviceEncryption', { accepts: flag, apply: (d, s) => (s.bitLocker = d === '1') });
+    this.policies.set('./Vendor/MSFT/Policy/Config/Defender/AllowRealtimeMonitoring', { accepts: flag, apply: (d, s) => (s.realTimeProtection = d === '1') });
+    this.policies.set('./Vendor/MSFT/Policy/Config/Defender/AllowBehaviorMonitoring', { accepts: flag, apply: () => undefined });
+    this.policies.set('./Vendor/MSFT/Policy/Config/Defender/AllowCloudProtection', { accepts: flag, apply: () => undefined });
+    for (const profile of FIREWALL_PROFILES) {
+      this.policies.set(`./Vendor/MSFT/Firewall/MdmStore/${profile}/EnableFirewall`, {
+        accepts: bool,
+        apply: (d, s) => {
+          this.firewallProfiles[profile] = d.toLowerCase() === 'true';
+          s.firewall = FIREWALL_PROFILES.every((p) => this.firewallProfiles[p]);
+        },
+      });
+    }
+  }
+
+  /** The tree as it is now, for an Atomic to roll back to. */
+  snapshot(): CspSnapshot {
+    return { leaves: new Map(this.leaves), security: { ...this.state.security }, firewallProfiles: { ...this.firewallProfiles } };
+  }
+
+  restore(snapshot: CspSnapshot): void {
+    this.leaves.clear();
+    for (const [uri, leaf] of snapshot.leaves) this.leaves.set(uri, leaf);
+    Object.assign(this.state.security, snapshot.security);
+    this.firewallProfiles = { ...snapshot.firewallProfiles };
   }
 
   /**
@@ -224,7 +285,10 @@ export class CspTree {
     if (existing && !existing.writable) return '405';
     if (!WRITABLE_ROOTS.some((root) => u.startsWith(root))) return '405';
     if (verb === 'Add' && existing) return '418';
+    const policy = this.policies.get(u);
+    if (policy && !policy.accepts.test(data)) return '400';
     this.leaves.set(u, { format, read: () => data, writable: true });
+    policy?.apply(data, this.state.security);
     return '200';
   }
 

@@ -108,8 +108,9 @@ test('an unreadable answer and an HTTP error are reported as management failures
   await assert.rejects(firstSync(fakeHttp(() => ({ status: 400, body: '' })), input()), (err: any) => err.code === 'http_400' && err.status === 400);
 });
 
-test('Atomic gets a Status for itself and each child; a failing child fails the Atomic', async () => {
+test('Atomic gets a Status for itself and each child; a failing child fails the Atomic and rolls the others back', async () => {
   let second: SyncMLMessage | undefined;
+  const device = input();
   const http = fakeHttp((req) => {
     const msg = parseSyncML(req.body);
     if (msg.header.msgId === '2') second = msg;
@@ -127,14 +128,52 @@ test('Atomic gets a Status for itself and each child; a failing child fails the 
       ]),
     );
   });
-  await firstSync(http, input());
+  await firstSync(http, device);
   const statuses = second!.commands.filter((c): c is SyncMLStatus => c.kind === 'Status').map((s) => [s.cmdRef, s.cmd, s.data]);
   assert.deepEqual(statuses, [
     ['0', 'SyncHdr', '200'],
     ['2', 'Atomic', '507'],
-    ['3', 'Replace', '200'],
+    ['3', 'Replace', '216'],
     ['4', 'Replace', '405'],
   ]);
+  assert.equal(device.tree.get('./Vendor/MSFT/Policy/Config/A/B'), undefined, 'the rolled-back child left nothing behind');
+});
+
+test('a baseline Atomic applied whole changes the security posture; one with a failing CSP changes nothing', async () => {
+  const baseline = (cmdId: number, fail: boolean): SyncMLCommand => ({
+    kind: 'Atomic',
+    cmdId: String(cmdId),
+    commands: [
+      { kind: 'Replace', cmdId: String(cmdId + 1), items: [{ target: './Device/Vendor/MSFT/BitLocker/RequireDeviceEncryption', meta: { format: 'int' }, data: '1' }] },
+      { kind: 'Replace', cmdId: String(cmdId + 2), items: [{ target: './Vendor/MSFT/Firewall/MdmStore/PublicProfile/EnableFirewall', meta: { format: 'bool' }, data: 'true' }] },
+      { kind: 'Replace', cmdId: String(cmdId + 3), items: [{ target: './Device/Vendor/MSFT/Policy/Config/Defender/AllowRealtimeMonitoring', meta: { format: 'int' }, data: fail ? 'yes' : '1' }] },
+    ],
+  });
+  for (const fail of [true, false]) {
+    const device = input();
+    device.tree.setSecurity({ bitLocker: false, firewall: false, realTimeProtection: false });
+    let answered: SyncMLMessage | undefined;
+    const http = fakeHttp((req) => {
+      const msg = parseSyncML(req.body);
+      if (msg.header.msgId !== '1') {
+        answered = msg;
+        return syncml(serverMessage(msg, []));
+      }
+      return syncml(serverMessage(msg, [baseline(2, fail)]));
+    });
+    await firstSync(http, device);
+    const codes = answered!.commands.filter((c): c is SyncMLStatus => c.kind === 'Status' && c.cmdRef !== '0').map((c) => c.data);
+    const security = device.tree.state.security;
+    if (fail) {
+      assert.deepEqual(codes, ['507', '216', '216', '400']);
+      assert.deepEqual([security.bitLocker, security.realTimeProtection], [false, false]);
+      assert.equal(device.tree.get('./Vendor/MSFT/BitLocker/RequireDeviceEncryption'), undefined);
+    } else {
+      assert.deepEqual(codes, ['200', '200', '200', '200']);
+      assert.deepEqual([security.bitLocker, security.realTimeProtection], [true, true]);
+      assert.deepEqual(device.tree.get('./Device/Vendor/MSFT/BitLocker/RequireDeviceEncryption'), { format: 'int', data: '1' });
+    }
+  }
 });
 
 test('Exec of RemoteWipe and Reboot nodes is answered 200 and changes the device; an unknown Exec node is 404', async () => {

@@ -212,8 +212,22 @@ function handle(tree: CspTree, command: SyncMLCommand, msgRef: string, out: Outb
       // Reserve the container's Status position before its children's, as Windows orders them.
       const index = out.commands.length;
       status(out, msgRef, command, StatusCode.Ok);
-      const codes = command.commands.map((c) => handle(tree, c, msgRef, out, outcomes));
-      const code = command.kind === 'Atomic' && codes.some((c) => c !== StatusCode.Ok) ? StatusCode.AtomicFailed : StatusCode.Ok;
+      const before = command.kind === 'Atomic' ? tree.snapshot() : undefined;
+      const children: Array<{ at: number; code: string }> = [];
+      for (const c of command.commands) {
+        const at = out.commands.length;
+        children.push({ at, code: handle(tree, c, msgRef, out, outcomes) });
+      }
+      const failed = before !== undefined && children.some((c) => c.code !== StatusCode.Ok);
+      if (failed) {
+        // All or nothing: undo what the children did; those that had succeeded say they were rolled back.
+        tree.restore(before);
+        for (const child of children) {
+          const answer = out.commands[child.at];
+          if (child.code === StatusCode.Ok && answer?.kind === 'Status') answer.data = StatusCode.AtomicRollbackOk;
+        }
+      }
+      const code = failed ? StatusCode.AtomicFailed : StatusCode.Ok;
       (out.commands[index] as SyncMLStatus).data = code;
       return record([], code);
     }

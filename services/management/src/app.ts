@@ -10,6 +10,7 @@ import type { ManagementDeps } from './deps.js';
 import { managementEventRoutes } from './events/routes.js';
 import { observeEnrollmentEvents } from './events/observe.js';
 import { compliancePolicyRoutes } from './routes/compliance-policies.js';
+import { deviceConfigurationRoutes } from './routes/device-configurations.js';
 import { discoveryRoutes } from './routes/enrollment-discovery.js';
 import { enrollmentRoutes } from './routes/enrollment.js';
 import { policyRoutes } from './routes/enrollment-policy.js';
@@ -41,6 +42,9 @@ export const managementPlugin: FastifyPluginAsync<ManagementPluginOptions> = asy
   await managementEventRoutes(app, deps);
   await app.register(async (graph: FastifyInstance) => {
     await compliancePolicyRoutes(graph, deps);
+  });
+  await app.register(async (graph: FastifyInstance) => {
+    await deviceConfigurationRoutes(graph, deps);
   });
 };
 

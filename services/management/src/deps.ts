@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { ManagementEvents } from './events/feed.js';
 import type { Compliance } from './compliance/compliance.js';
 import type { ComplianceStore } from './compliance/store.js';
+import type { Configuration } from './configuration/configuration.js';
+import type { ConfigurationStore } from './configuration/store.js';
 import type { ManagementStore } from './store/store.js';
 
 /** Everything the routes need, built once by createManagementService. */
@@ -22,6 +24,9 @@ export interface ManagementDeps {
   /** Compliance policies, device facts and evaluation; its store is on the same database. */
   compliance: Compliance;
   complianceStore: ComplianceStore;
+  /** Configuration profiles, their delivery and per-setting states; same database. */
+  configuration: Configuration;
+  configurationStore: ConfigurationStore;
   /** The MDM CA, created on first use. */
   authority(): Promise<KeyAndCert>;
 }

@@ -14,9 +14,12 @@ import type { Kysely } from 'kysely';
 import { managementPlugin, type ManagementPluginOptions } from './app.js';
 import { Compliance } from './compliance/compliance.js';
 import { complianceReportHandler } from './compliance/handoff.js';
-import { IdentityGroupMembership, type GroupMembership } from './compliance/membership.js';
+import { IdentityGroupMembership, type GroupMembership } from './targeting/membership.js';
 import type { ComplianceDatabase } from './compliance/schema.js';
 import { ComplianceStore } from './compliance/store.js';
+import { Configuration } from './configuration/configuration.js';
+import type { ConfigurationDatabase } from './configuration/schema.js';
+import { ConfigurationStore } from './configuration/store.js';
 import type { ManagementDeps } from './deps.js';
 import { loadOrCreateAuthority } from './enrollment/authority.js';
 import { pruneRawRequests } from './session/retention.js';
@@ -28,8 +31,10 @@ export interface ManagementServiceOptions {
   relay?: Pick<OutboxRelayOptions, 'pollMs' | 'backoffMs' | 'batchSize' | 'claimMs'>;
   /** How often devices whose grace period ended are re-evaluated (default one minute). */
   graceSweepMs?: number;
-  /** Group memberships for group-targeted compliance policies; by default asked of identity. */
+  /** Group memberships for group-targeted compliance and configuration policies; by default asked of identity. */
   groups?: GroupMembership;
+  /** The least time between two read-backs of a device's applied configuration (default 8 hours). */
+  configurationDriftCheckMs?: number;
 }
 
 export interface ManagementRuntime extends ServiceRuntime {
@@ -57,11 +62,20 @@ export async function createManagementService(ctx: ServiceContext, options: Mana
     onError: (message, error) => ctx.logger.warn({ outboxId: message.id, topic: message.topic, attempts: message.attempts, err: String(error) }, 'outbox delivery failed'),
     ...options.relay,
   });
+  const groups = options.groups ?? new IdentityGroupMembership({ identityUrl, tokens, fetch: ctx.fetch });
   const compliance = new Compliance({
     store: complianceStore,
-    groups: options.groups ?? new IdentityGroupMembership({ identityUrl, tokens, fetch: ctx.fetch }),
+    groups,
     outboxWritten: () => relay.wake(),
     logger: ctx.logger,
+  });
+
+  const configurationStore = new ConfigurationStore(database.db as unknown as Kysely<ConfigurationDatabase>, database.dialect);
+  const configuration = new Configuration({
+    store: configurationStore,
+    groups,
+    logger: ctx.logger,
+    ...(options.configurationDriftCheckMs !== undefined ? { driftCheckMs: options.configurationDriftCheckMs } : {}),
   });
 
   let authority: Promise<KeyAndCert> | undefined;
@@ -75,6 +89,8 @@ export async function createManagementService(ctx: ServiceContext, options: Mana
     events: managementEvents(database.db, { warn: (fields, message) => ctx.logger.warn(fields, message) }),
     compliance,
     complianceStore,
+    configuration,
+    configurationStore,
     authority() {
       authority ??= loadOrCreateAuthority(store, ctx.secretKey).catch((error) => {
         authority = undefined;

@@ -10,7 +10,7 @@ import { FACT } from './facts.js';
 import { defaultSettings } from './policy.js';
 import type { ComplianceDatabase } from './schema.js';
 import { ComplianceStore } from './store.js';
-import { TARGET_TYPES } from './targets.js';
+import { TARGET_TYPES } from '../targeting/targets.js';
 
 test('report versions grow per device even when the clock does not', () => {
   const at = new Date('2026-11-26T10:00:00.000Z');

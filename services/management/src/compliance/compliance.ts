@@ -10,10 +10,10 @@ import type { Logger } from 'pino';
 import { UNENROLLED_STATES } from '../store/store.js';
 import { evaluateDevice } from './evaluate.js';
 import { COMPLIANCE_FACT_URIS, isComplianceFact } from './facts.js';
-import type { GroupMembership } from './membership.js';
+import type { GroupMembership } from '../targeting/membership.js';
 import type { CompliancePolicy } from './policy.js';
 import type { ComplianceStore, DevicePageKey, EvaluatedDevice, EvaluationInput, EvaluationWrite, StoredPolicyState } from './store.js';
-import { needsGroups, targetsDevice, type AssignmentTarget } from './targets.js';
+import { needsGroups, targetsDevice, type AssignmentTarget } from '../targeting/targets.js';
 
 const PAGE = 1000;
 const NO_GROUPS: ReadonlySet<string> = new Set();

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { GRAPH_RESOURCE, IDENTITY_PATHS, type ComplianceStateReported, type DeviceComplianceReport } from '@baton/contracts';
 import type { Fetch, OutboxHandler } from '@baton/kit';
-import type { TokenSource } from './membership.js';
+import type { TokenSource } from '../targeting/membership.js';
 
 export function complianceReportHandler(options: { identityUrl: () => string; tokens: TokenSource; fetch: Fetch; onGone?: (deviceId: string) => void }): OutboxHandler {
   return async (message) => {

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { GraphError } from '@baton/kit';
 import { compareVersions, parsePolicyInput } from './policy.js';
-import { parseTarget } from './targets.js';
+import { parseTarget } from '../targeting/targets.js';
 
 const badRequest = (error: unknown) => error instanceof GraphError && error.statusCode === 400;
 

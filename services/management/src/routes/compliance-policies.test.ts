@@ -6,8 +6,8 @@ import { GRAPH_RESOURCE, ROLES, TOPICS, type DeviceComplianceReport } from '@bat
 import { outboxStats, type BatonApp, type Fetch } from '@baton/kit';
 import { buildManagementApp } from '../app.js';
 import { FACT } from '../compliance/facts.js';
-import type { GroupMembership } from '../compliance/membership.js';
-import { TARGET_TYPES } from '../compliance/targets.js';
+import type { GroupMembership } from '../targeting/membership.js';
+import { TARGET_TYPES } from '../targeting/targets.js';
 import type { ManagementDeps } from '../deps.js';
 import type { ManagementRuntime } from '../service.js';
 import type { Enrollment } from '../store/store.js';

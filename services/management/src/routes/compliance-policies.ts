@@ -23,7 +23,7 @@ import {
   type ScheduledActionForRule,
 } from '../compliance/policy.js';
 import type { StoredAssignment, StoredPolicyState } from '../compliance/store.js';
-import { parseTarget } from '../compliance/targets.js';
+import { parseTarget } from '../targeting/targets.js';
 
 const READ = [ROLES.configurationReadWrite, 'DeviceManagementConfiguration.Read.All'];
 const WRITE = [ROLES.configurationReadWrite];

@@ -64,8 +64,17 @@ export async function omadmRoutes(app: FastifyInstance, deps: ManagementDeps): P
           ? { method: auth.method, ...(auth.headerStatus ? { headerStatus: auth.headerStatus } : {}), ...(auth.chal ? { chal: auth.chal } : {}) }
           : { method: auth.method };
       const opensSession = message.commands.some((c) => c.kind === 'Alert' && (c.data === AlertCode.ClientInitiatedSession || c.data === AlertCode.ServerInitiatedSession));
-      if (opensSession) await deps.compliance.sessionStarting(auth.enrollment);
+      if (opensSession) {
+        await deps.compliance.sessionStarting(auth.enrollment);
+        await deps.configuration.sessionStarting(auth.enrollment);
+      }
       const outcome = await runSession(deps.store, { message, enrollment: auth.enrollment, rawBody: body, serverUrl, auth: sessionAuth });
+      // Configuration files the answers per setting; its failure must not cost the device its reply either.
+      if (outcome.answered > 0) {
+        await deps.configuration.answered(auth.enrollment.id).catch((error: unknown) => {
+          request.log.warn({ enrollmentId: auth.enrollment.id, err: String(error) }, 'configuration statuses not filed');
+        });
+      }
       // Compliance is re-evaluated on what the device just reported; its failure must not cost the device its reply.
       if (outcome.reported) {
         await deps.compliance.factsReported(auth.enrollment, outcome.reported, new Date().toISOString()).catch((error: unknown) => {

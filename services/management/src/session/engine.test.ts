@@ -237,6 +237,65 @@ for (const backend of testBackends()) {
       );
     });
 
+    test("an Atomic goes out as one SyncML Atomic; the device's Statuses are filed for it and each child", async () => {
+      const e = sampleEnrollment();
+      await store.replaceEnrollment(e, [
+        { verb: 'Get', locUri: './DevDetail/SwV' },
+        {
+          verb: 'Atomic',
+          children: [
+            { verb: 'Replace', locUri: './Device/Vendor/MSFT/BitLocker/RequireDeviceEncryption', payload: { data: '1', format: 'int' } },
+            { verb: 'Add', locUri: './Device/Vendor/MSFT/Policy/Config/Defender/AllowRealtimeMonitoring', payload: { data: '1', format: 'int' } },
+          ],
+        },
+        { verb: 'Get', locUri: './DevInfo/Mod' },
+      ]);
+      const first = await send(e, package1(e.mdmDeviceId, 'A1', '1'));
+      const atomic = first.reply.commands.find((c) => c.kind === 'Atomic');
+      assert.ok(atomic && atomic.kind === 'Atomic');
+      assert.deepEqual(
+        atomic.commands.map((c) => [c.kind, c.cmdId, (c as SyncMLItemCommand).items[0]!.target, (c as SyncMLItemCommand).items[0]!.data, (c as SyncMLItemCommand).items[0]!.meta?.format]),
+        [
+          ['Replace', String(Number(atomic.cmdId) + 1), './Device/Vendor/MSFT/BitLocker/RequireDeviceEncryption', '1', 'int'],
+          ['Add', String(Number(atomic.cmdId) + 2), './Device/Vendor/MSFT/Policy/Config/Defender/AllowRealtimeMonitoring', '1', 'int'],
+        ],
+      );
+      const flat = first.reply.commands.flatMap((c) => (c.kind === 'Atomic' ? [c, ...c.commands] : [c])).map((c) => Number(c.cmdId));
+      assert.deepEqual(flat, flat.map((_, i) => i + 1), 'the children take the CmdIDs after their Atomic; the next command follows them');
+      assert.equal(first.sent, 3);
+
+      const [childA, childB] = atomic.commands;
+      const answer = syncml(e.mdmDeviceId, 'A1', '2', [
+        { kind: 'Status', cmdId: '1', msgRef: '1', cmdRef: '0', cmd: 'SyncHdr', data: '200' },
+        { kind: 'Status', cmdId: '2', msgRef: '1', cmdRef: atomic.cmdId, cmd: 'Atomic', data: '507' },
+        { kind: 'Status', cmdId: '3', msgRef: '1', cmdRef: childA!.cmdId, cmd: 'Replace', data: '216' },
+        { kind: 'Status', cmdId: '4', msgRef: '1', cmdRef: childB!.cmdId, cmd: 'Add', data: '500' },
+        // A second answer for a child does not rewrite the first.
+        { kind: 'Status', cmdId: '5', msgRef: '1', cmdRef: childB!.cmdId, cmd: 'Add', data: '200' },
+      ]);
+      const second = await send(e, answer);
+      assert.equal(second.answered, 3);
+      const row = (await store.listQueue(e.id)).find((q) => q.verb === 'Atomic')!;
+      assert.equal(row.status, 'failed');
+      assert.equal(row.statusCode, '507');
+      assert.deepEqual(row.childStatuses, [
+        { cmdId: childA!.cmdId, statusCode: '216' },
+        { cmdId: childB!.cmdId, statusCode: '500' },
+      ]);
+    });
+
+    test('an Atomic left in flight by an abandoned session is sent again whole, its child Statuses cleared', async () => {
+      const e = sampleEnrollment();
+      await store.replaceEnrollment(e, [{ verb: 'Atomic', children: [{ verb: 'Replace', locUri: './Vendor/MSFT/Firewall/MdmStore/DomainProfile/EnableFirewall', payload: { data: 'true', format: 'bool' } }] }]);
+      await send(e, package1(e.mdmDeviceId, 'B1', '1'));
+      const again = await send(e, package1(e.mdmDeviceId, 'B2', '1'));
+      const atomic = again.reply.commands.find((c) => c.kind === 'Atomic');
+      assert.ok(atomic && atomic.kind === 'Atomic' && atomic.commands.length === 1);
+      const [row] = await store.listQueue(e.id);
+      assert.equal(row!.status, 'sent');
+      assert.deepEqual(row!.childStatuses, [{ cmdId: atomic.commands[0]!.cmdId, statusCode: null }]);
+    });
+
     test('a rejected message gets only the SyncHdr status', () => {
       const message = parseSyncML(package1('DEVICE-X'));
       const reply = rejectMessage(message, '407', SERVER);

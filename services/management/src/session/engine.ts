@@ -23,8 +23,8 @@
  * - A refused message gets only a SyncHdr Status 400 and leaves nothing behind: no session
  *   row, no stored request, no queue change.
  */
-import { AlertCode, StatusCode, type SyncMLChal, type SyncMLCommand, type SyncMLMessage, type SyncMLStatus } from '@baton/protocols';
-import type { Enrollment, Inventory, ManagementStore, QueuedCommand, SessionAuth, SessionLimits } from '../store/store.js';
+import { AlertCode, StatusCode, type SyncMLChal, type SyncMLCommand, type SyncMLItem, type SyncMLMessage, type SyncMLStatus } from '@baton/protocols';
+import type { CommandPayload, Enrollment, Inventory, ManagementStore, QueuedCommand, SentCommand, SessionAuth, SessionLimits } from '../store/store.js';
 import { isPendingState, settledState } from './actions.js';
 import { inventoryKey, inventoryValue, MAX_INVENTORY_VALUES_PER_MESSAGE } from './inventory.js';
 import { MessageBudget, SERVER_MAX_MSG_SIZE } from './message-budget.js';
@@ -70,10 +70,26 @@ export function validHeaderIds(message: SyncMLMessage): boolean {
   return SESSION_ID_RE.test(sessionId) && MSG_ID_RE.test(msgId) && Number(msgId) <= MAX_MSG_ID;
 }
 
+/** CmdIDs of one reply, in order; an Atomic takes one for itself and one per child. */
+interface CmdIds {
+  /** Takes `span` ids and returns the first. */
+  next(span?: number): string;
+  /** The id the next command would get. */
+  peek(): string;
+}
+
 /** Builds the reply skeleton: header for the device, and the SyncHdr Status as CmdID 1. */
-function replyFor(message: SyncMLMessage, serverUrl: string, headerStatus: string, chal?: SyncMLChal): { reply: SyncMLMessage; nextCmdId: () => string } {
+function replyFor(message: SyncMLMessage, serverUrl: string, headerStatus: string, chal?: SyncMLChal): { reply: SyncMLMessage; ids: CmdIds; nextCmdId: () => string } {
   let cmdId = 0;
-  const nextCmdId = () => String(++cmdId);
+  const ids: CmdIds = {
+    next(span = 1) {
+      const first = cmdId + 1;
+      cmdId += span;
+      return String(first);
+    },
+    peek: () => String(cmdId + 1),
+  };
+  const nextCmdId = () => ids.next();
   const h = message.header;
   const headerStatusCmd: SyncMLStatus = {
     kind: 'Status',
@@ -102,7 +118,7 @@ function replyFor(message: SyncMLMessage, serverUrl: string, headerStatus: strin
     commands: [headerStatusCmd],
     final: true,
   };
-  return { reply, nextCmdId };
+  return { reply, ids, nextCmdId };
 }
 
 /**
@@ -145,7 +161,7 @@ async function runSessionInTx(store: ManagementStore, input: SessionInput): Prom
   if (!startsSession && (!previous || previous.ended)) return refuse();
 
   const headerStatus = input.auth?.headerStatus ?? StatusCode.Ok;
-  const { reply, nextCmdId } = replyFor(message, input.serverUrl, headerStatus, input.auth?.chal);
+  const { reply, ids, nextCmdId } = replyFor(message, input.serverUrl, headerStatus, input.auth?.chal);
   const stated: SessionLimits = {};
   if (message.header.meta?.maxMsgSize !== undefined) stated.maxMsgSize = message.header.meta.maxMsgSize;
   if (message.header.meta?.maxObjSize !== undefined) stated.maxObjSize = message.header.meta.maxObjSize;
@@ -173,12 +189,20 @@ async function runSessionInTx(store: ManagementStore, input: SessionInput): Prom
   const msgRefByCmdRef = new Map<string, string>();
   for (const cmd of message.commands) if (cmd.kind === 'Status' && cmd.cmdRef !== '0') msgRefByCmdRef.set(cmd.cmdRef, cmd.msgRef);
 
+  // Statuses that match no command of ours may answer children of an Atomic, by message.
+  const childStatuses = new Map<string, Map<string, string>>();
   for (const cmd of message.commands) {
     switch (cmd.kind) {
       case 'Status': {
         if (cmd.cmdRef === '0') break;
         const matched = await store.recordStatus({ enrollmentId: enrollment.id, sessionId, msgRef: cmd.msgRef, cmdRef: cmd.cmdRef }, cmd.data);
         if (matched) answered++;
+        else if (cmd.cmd === 'Add' || cmd.cmd === 'Replace') {
+          const byCmdRef = childStatuses.get(cmd.msgRef) ?? new Map<string, string>();
+          // A child answered twice keeps its first Status, as a command does.
+          if (!byCmdRef.has(cmd.cmdRef)) byCmdRef.set(cmd.cmdRef, cmd.data);
+          childStatuses.set(cmd.msgRef, byCmdRef);
+        }
         break;
       }
       case 'Results': {
@@ -204,6 +228,8 @@ async function runSessionInTx(store: ManagementStore, input: SessionInput): Prom
         reply.commands.push(statusFor(cmd, message.header.msgId, nextCmdId()));
     }
   }
+
+  for (const [msgRef, statuses] of childStatuses) answered += await store.recordChildStatuses(enrollment.id, sessionId, msgRef, statuses);
 
   // Most polls report the same DevInfo as the last one: write only what changed.
   const changed = Object.fromEntries(Object.entries(inventory).filter(([key, value]) => enrollment.inventory[key] !== value));
@@ -242,12 +268,12 @@ async function runSessionInTx(store: ManagementStore, input: SessionInput): Prom
   const floor = replyFor(message, input.serverUrl, headerStatus, input.auth?.chal).reply;
   floor.commands.push({ kind: 'Status', cmdId: '2', msgRef: message.header.msgId, cmdRef: '9999', cmd: 'Alert', data: StatusCode.Ok });
   const budget = new MessageBudget(reply, floor, limits);
-  const sent: Array<{ commandId: string; cmdId: string }> = [];
+  const sent: SentCommand[] = [];
   const tooLarge: string[] = [];
   let deferred = false;
   for (const q of queued) {
-    // Sized with the CmdID it would get (every reply command so far took one in turn).
-    const command = commandFor(q, String(reply.commands.length + 1));
+    // Sized with the CmdIDs it would get.
+    const command = commandFor(q, ids.peek());
     const fit = budget.take(command);
     if (fit === 'never') {
       tooLarge.push(q.commandId);
@@ -257,9 +283,10 @@ async function runSessionInTx(store: ManagementStore, input: SessionInput): Prom
       deferred = true;
       break;
     }
-    const assigned = nextCmdId();
-    reply.commands.push({ ...command, cmdId: assigned });
-    sent.push({ commandId: q.commandId, cmdId: assigned });
+    const children = command.kind === 'Atomic' ? command.commands.length : 0;
+    ids.next(1 + children);
+    reply.commands.push(command);
+    sent.push(command.kind === 'Atomic' ? { commandId: q.commandId, cmdId: command.cmdId, childCmdIds: command.commands.map((c) => c.cmdId) } : { commandId: q.commandId, cmdId: command.cmdId });
   }
   if (tooLarge.length > 0) await store.failQueued(enrollment.id, tooLarge, StatusCode.RequestEntityTooLarge);
   if (sent.length > 0) await store.markSent(enrollment.id, sessionId, msgId, sent);
@@ -289,13 +316,26 @@ function statusFor(cmd: Exclude<SyncMLCommand, { kind: 'Status' | 'Results' }>, 
   return { kind: 'Status', cmdId, msgRef, cmdRef: cmd.cmdId, cmd: cmd.kind, data: StatusCode.Ok };
 }
 
+/** The SyncML for a queued command; an Atomic's children take the CmdIDs after its own. */
 function commandFor(q: QueuedCommand, cmdId: string): SyncMLCommand {
-  const item: { target: string; data?: string; meta?: { format?: string; type?: string } } = { target: q.locUri };
-  if (q.payload.data !== undefined) item.data = q.payload.data;
-  if (q.payload.format !== undefined || q.payload.type !== undefined) {
-    item.meta = {};
-    if (q.payload.format !== undefined) item.meta.format = q.payload.format;
-    if (q.payload.type !== undefined) item.meta.type = q.payload.type;
+  if (q.verb === 'Atomic') {
+    const first = Number(cmdId);
+    return {
+      kind: 'Atomic',
+      cmdId,
+      commands: (q.children ?? []).map((child, i) => ({ kind: child.verb, cmdId: String(first + 1 + i), items: [itemFor(child.locUri, child.payload ?? {})] })),
+    };
   }
-  return { kind: q.verb, cmdId, items: [item] };
+  return { kind: q.verb, cmdId, items: [itemFor(q.locUri, q.payload)] };
+}
+
+function itemFor(locUri: string, payload: CommandPayload): SyncMLItem {
+  const item: SyncMLItem = { target: locUri };
+  if (payload.data !== undefined) item.data = payload.data;
+  if (payload.format !== undefined || payload.type !== undefined) {
+    item.meta = {};
+    if (payload.format !== undefined) item.meta.format = payload.format;
+    if (payload.type !== undefined) item.meta.type = payload.type;
+  }
+  return item;
 }

@@ -5,6 +5,8 @@ import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import type { CommandQueueTable, CommandsTable, EnrollmentsTable, ManagementDatabase } from './schema.js';
 import { UNENROLLED_STATES } from './store.js';
 import type {
+  AtomicChild,
+  ChildStatus,
   CommandCorrelation,
   CommandVerb,
   DeviceActionName,
@@ -79,12 +81,21 @@ function enrollmentRow(e: Enrollment): Insertable<EnrollmentsTable> {
 
 type QueueRow = Selectable<CommandQueueTable> & Pick<Selectable<CommandsTable>, 'verb' | 'loc_uri' | 'payload'>;
 
+/**
+ * A command's row in `commands`: an Atomic keeps its children in `payload` and no LocURI of
+ * its own, so one row still serves every device it is queued to.
+ */
+function commandRow(id: string, command: NewCommand, at: string): Insertable<CommandsTable> {
+  if (command.verb === 'Atomic') return { id, verb: 'Atomic', loc_uri: '', payload: JSON.stringify({ children: command.children }), created_at: at };
+  return { id, verb: command.verb, loc_uri: command.locUri, payload: JSON.stringify(command.payload ?? {}), created_at: at };
+}
+
 function toQueued(row: QueueRow): QueuedCommand {
-  return {
+  const queued: QueuedCommand = {
     commandId: row.command_id,
-    verb: row.verb as CommandVerb,
+    verb: row.verb as CommandVerb | 'Atomic',
     locUri: row.loc_uri,
-    payload: parseJson(row.payload, {}),
+    payload: {},
     position: Number(row.position),
     status: row.status,
     sessionId: row.session_id,
@@ -93,6 +104,13 @@ function toQueued(row: QueueRow): QueuedCommand {
     statusCode: row.status_code,
     result: parseJson(row.result, null),
   };
+  if (queued.verb === 'Atomic') {
+    queued.children = parseJson<{ children?: AtomicChild[] }>(row.payload, {}).children ?? [];
+    if (row.child_statuses !== null) queued.childStatuses = parseJson<ChildStatus[]>(row.child_statuses, []);
+  } else {
+    queued.payload = parseJson(row.payload, {});
+  }
+  return queued;
 }
 
 export class KyselyManagementStore implements ManagementStore {
@@ -158,12 +176,7 @@ export class KyselyManagementStore implements ManagementStore {
       const self = tx as KyselyManagementStore;
       const now = new Date().toISOString();
       const commandId = randomUUID();
-      if (command) {
-        await self.db
-          .insertInto('commands')
-          .values({ id: commandId, verb: command.verb, loc_uri: command.locUri, payload: JSON.stringify(command.payload ?? {}), created_at: now })
-          .execute();
-      }
+      if (command) await self.db.insertInto('commands').values(commandRow(commandId, command, now)).execute();
       for (let i = 0; i < enrollments.length; i += BATCH) {
         const batch = enrollments.slice(i, i + BATCH);
         await self.db.insertInto('enrollments').values(batch.map(enrollmentRow)).execute();
@@ -258,10 +271,7 @@ export class KyselyManagementStore implements ManagementStore {
   private async enqueueCommandInTx(command: NewCommand, enrollmentIds: string[]): Promise<string> {
     const id = randomUUID();
     const now = new Date().toISOString();
-    await this.db
-      .insertInto('commands')
-      .values({ id, verb: command.verb, loc_uri: command.locUri, payload: JSON.stringify(command.payload ?? {}), created_at: now })
-      .execute();
+    await this.db.insertInto('commands').values(commandRow(id, command, now)).execute();
     if (enrollmentIds.length === 0) return id;
     const tails = await this.db
       .selectFrom('command_queue')
@@ -312,9 +322,10 @@ export class KyselyManagementStore implements ManagementStore {
   async markSent(enrollmentId: string, sessionId: string, msgId: string, sent: SentCommand[]): Promise<void> {
     const now = new Date().toISOString();
     for (const s of sent) {
+      const children: ChildStatus[] | undefined = s.childCmdIds?.map((cmdId) => ({ cmdId, statusCode: null }));
       await this.db
         .updateTable('command_queue')
-        .set({ status: 'sent', session_id: sessionId, msg_id: msgId, cmd_id: s.cmdId, updated_at: now })
+        .set({ status: 'sent', session_id: sessionId, msg_id: msgId, cmd_id: s.cmdId, child_statuses: children ? JSON.stringify(children) : null, updated_at: now })
         .where('enrollment_id', '=', enrollmentId)
         .where('command_id', '=', s.commandId)
         .execute();
@@ -324,7 +335,7 @@ export class KyselyManagementStore implements ManagementStore {
   async requeueInFlight(enrollmentId: string): Promise<number> {
     const result = await this.db
       .updateTable('command_queue')
-      .set({ status: 'queued', session_id: null, msg_id: null, cmd_id: null, updated_at: new Date().toISOString() })
+      .set({ status: 'queued', session_id: null, msg_id: null, cmd_id: null, child_statuses: null, updated_at: new Date().toISOString() })
       .where('enrollment_id', '=', enrollmentId)
       .where('status', '=', 'sent')
       .executeTakeFirst();
@@ -361,6 +372,39 @@ export class KyselyManagementStore implements ManagementStore {
       .set({ status, status_code: statusCode, updated_at: new Date().toISOString() })
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
+  }
+
+  async recordChildStatuses(enrollmentId: string, sessionId: string, msgRef: string, statuses: ReadonlyMap<string, string>): Promise<number> {
+    if (statuses.size === 0) return 0;
+    // The Atomics of one message: a handful of rows at most, each with its children's CmdIDs.
+    const rows = await this.db
+      .selectFrom('command_queue')
+      .select(['command_id', 'child_statuses'])
+      .where('enrollment_id', '=', enrollmentId)
+      .where('session_id', '=', sessionId)
+      .where('msg_id', '=', msgRef)
+      .where('child_statuses', 'is not', null)
+      .execute();
+    let matched = 0;
+    for (const row of rows) {
+      const children = parseJson<ChildStatus[]>(row.child_statuses, []);
+      let changed = false;
+      for (const child of children) {
+        const code = statuses.get(child.cmdId);
+        if (code === undefined || child.statusCode !== null) continue;
+        child.statusCode = code;
+        changed = true;
+        matched++;
+      }
+      if (!changed) continue;
+      await this.db
+        .updateTable('command_queue')
+        .set({ child_statuses: JSON.stringify(children), updated_at: new Date().toISOString() })
+        .where('enrollment_id', '=', enrollmentId)
+        .where('command_id', '=', row.command_id)
+        .execute();
+    }
+    return matched;
   }
 
   async recordResult(ref: CommandCorrelation, result: unknown): Promise<boolean> {

@@ -2,6 +2,7 @@ import { outboxMigration } from '@baton/kit';
 import { managementEventsMigration } from '../events/feed.js';
 import type { Kysely, Migration } from 'kysely';
 import { complianceMigration } from '../compliance/migration.js';
+import { configurationMigration } from '../configuration/migration.js';
 
 const core: Migration = {
   async up(db: Kysely<any>) {
@@ -132,6 +133,13 @@ const sessionLimits: Migration = {
   },
 };
 
+// Atomic commands: the Statuses of an Atomic's children, per queue row.
+const atomicQueue: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('command_queue').addColumn('child_statuses', 'text').execute();
+  },
+};
+
 export const managementMigrations: Record<string, Migration> = {
   '0001_management_core': core,
   '0002_outbox': outboxMigration,
@@ -140,4 +148,6 @@ export const managementMigrations: Record<string, Migration> = {
   '0005_session_limits_raw_retention': sessionLimits,
   '0006_management_events': managementEventsMigration,
   '0007_compliance': complianceMigration,
+  '0008_command_queue_atomic': atomicQueue,
+  '0009_configuration_profiles': configurationMigration,
 };

@@ -65,6 +65,8 @@ export interface CommandQueueTable {
   cmd_id: string | null;
   status_code: string | null;
   result: string | null;
+  /** An Atomic's children's Statuses as JSON ChildStatus[], set when it is sent. */
+  child_statuses: string | null;
   updated_at: string;
 }
 

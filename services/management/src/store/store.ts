@@ -40,17 +40,48 @@ export interface CommandPayload {
   type?: string;
 }
 
-export interface NewCommand {
+/** A single-item command: one verb on one LocURI. */
+export interface ItemCommand {
   verb: CommandVerb;
   locUri: string;
   payload?: CommandPayload;
 }
 
+/** One Add or Replace inside an Atomic. */
+export interface AtomicChild {
+  verb: 'Add' | 'Replace';
+  locUri: string;
+  payload?: CommandPayload;
+}
+
+/**
+ * Settings that belong together, delivered as one SyncML Atomic: the device applies all of
+ * them or none (OMA-DM 1.2 Protocol §6.6.3; a failing child makes the Atomic 507 and rolls the
+ * others back with 216).
+ */
+export interface AtomicCommand {
+  verb: 'Atomic';
+  children: AtomicChild[];
+}
+
+export type NewCommand = ItemCommand | AtomicCommand;
+
+/** The device's Status for one child of an Atomic, null until it arrives. */
+export interface ChildStatus {
+  cmdId: string;
+  statusCode: string | null;
+}
+
 export interface QueuedCommand {
   commandId: string;
-  verb: CommandVerb;
+  verb: CommandVerb | 'Atomic';
+  /** Empty for an Atomic, whose targets are its children's. */
   locUri: string;
   payload: CommandPayload;
+  /** An Atomic's children, in the order they are sent. */
+  children?: AtomicChild[];
+  /** An Atomic's per-child Statuses, once it has been sent. */
+  childStatuses?: ChildStatus[];
   position: number;
   status: QueueStatus;
   sessionId: string | null;
@@ -68,6 +99,8 @@ export interface StoredCertificateAuthority {
 export interface SentCommand {
   commandId: string;
   cmdId: string;
+  /** The CmdIDs an Atomic's children were sent with, in order. */
+  childCmdIds?: string[];
 }
 
 export interface CommandCorrelation {
@@ -177,6 +210,12 @@ export interface ManagementStore {
   failQueued(enrollmentId: string, commandIds: string[], statusCode: string): Promise<void>;
   /** Applies a device Status to the command it answers; false when nothing matched. */
   recordStatus(ref: CommandCorrelation, statusCode: string): Promise<boolean>;
+  /**
+   * Files the Statuses of Atomic children sent in one message (by the child's CmdID, which
+   * the device names as CmdRef); a child already answered keeps its first Status. Returns
+   * how many matched.
+   */
+  recordChildStatuses(enrollmentId: string, sessionId: string, msgRef: string, statuses: ReadonlyMap<string, string>): Promise<number>;
   recordResult(ref: CommandCorrelation, result: unknown): Promise<boolean>;
   countOutstanding(enrollmentId: string): Promise<{ queued: number; sent: number }>;
 

@@ -1,9 +1,12 @@
 /**
- * Assignment targets of deviceCompliancePolicyAssignment, as Graph spells them, and which
- * devices they select: all devices, all devices with a user (allLicensedUsers), or the
- * members of a group, minus the members of excluded groups (exclusion wins, as in Intune).
+ * Assignment targets of deviceCompliancePolicyAssignment and deviceConfigurationAssignment,
+ * as Graph spells them, and which devices they select: all devices, all devices with a user
+ * (allLicensedUsers), or the members of a group, minus the members of excluded groups
+ * (exclusion wins, as in Intune).
  */
-import { policyErrors } from './policy.js';
+import { GraphError } from '@baton/kit';
+
+const invalid = (message: string) => new GraphError(400, 'BadRequest', message);
 
 export const TARGET_TYPES = {
   allDevices: '#microsoft.graph.allDevicesAssignmentTarget',
@@ -24,14 +27,14 @@ export interface AssignmentTarget {
 
 /** Validates one target object; a Graph 400 for anything else. */
 export function parseTarget(raw: unknown): AssignmentTarget {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw policyErrors.invalid("Each assignment needs a 'target' object.");
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw invalid("Each assignment needs a 'target' object.");
   const t = raw as Record<string, unknown>;
   const type = t['@odata.type'];
   if (typeof type !== 'string' || !TYPES.has(type)) {
-    throw policyErrors.invalid(`Unsupported assignment target '@odata.type'; expected one of ${[...TYPES].join(', ')}.`);
+    throw invalid(`Unsupported assignment target '@odata.type'; expected one of ${[...TYPES].join(', ')}.`);
   }
   if (type === TARGET_TYPES.group || type === TARGET_TYPES.exclusionGroup) {
-    if (typeof t.groupId !== 'string' || !GUID_RE.test(t.groupId)) throw policyErrors.invalid(`A ${type.slice(17)} needs a 'groupId' GUID.`);
+    if (typeof t.groupId !== 'string' || !GUID_RE.test(t.groupId)) throw invalid(`A ${type.slice(17)} needs a 'groupId' GUID.`);
     return { '@odata.type': type, groupId: t.groupId.toLowerCase() };
   }
   return { '@odata.type': type };

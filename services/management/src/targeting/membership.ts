@@ -1,22 +1,28 @@
 /**
- * A device's group memberships, for group-targeted compliance policies. Identity owns
- * groups; management asks it over Graph with its own application's token (Directory.Read.All):
+ * A device's group memberships, for group-targeted compliance and configuration policies.
+ * Identity owns groups; management asks it over Graph with its own application's token (Directory.Read.All):
  * `devices(deviceId='…')` for the object id, then `devices/{id}/memberOf` and, for a device
  * with a user, `users/{id}/memberOf`. Answers are cached per device for `ttlMs`.
  *
  * Why not a mirror kept by change notifications, as discovery does for profiles: compliance
- * is evaluated when a device checks in or a policy changes, so a lookup at that moment is
- * fresh where it matters, and no lookup happens at all while no assignment targets a group.
+ * and configuration are worked out when a device checks in or a policy changes, so a lookup
+ * at that moment is fresh where it matters, and no lookup happens at all while no assignment targets a group.
  * The cost is one or two Graph calls per device per TTL when groups are targeted; a change
  * of membership takes effect at the device's next evaluation after the TTL, or at once when
  * an administrator changes assignments (`clear()`).
  */
 import { GRAPH_RESOURCE } from '@baton/contracts';
 import type { Fetch } from '@baton/kit';
-import type { EvaluatedDevice } from './store.js';
+
+/** What a membership lookup needs to know of a device. */
+export interface TargetedDevice {
+  tenantId: string;
+  azureAdDeviceId: string;
+  userId: string | null;
+}
 
 export interface GroupMembership {
-  groupsOf(device: EvaluatedDevice): Promise<ReadonlySet<string>>;
+  groupsOf(device: TargetedDevice): Promise<ReadonlySet<string>>;
   /** Forgets cached memberships, so the next evaluation asks again. */
   clear?(): void;
 }
@@ -34,7 +40,7 @@ export class IdentityGroupMembership implements GroupMembership {
     private readonly options: { identityUrl: () => string; tokens: TokenSource; fetch: Fetch; ttlMs?: number; now?: () => number },
   ) {}
 
-  async groupsOf(device: EvaluatedDevice): Promise<ReadonlySet<string>> {
+  async groupsOf(device: TargetedDevice): Promise<ReadonlySet<string>> {
     const now = (this.options.now ?? Date.now)();
     const key = `${device.tenantId}/${device.azureAdDeviceId}/${device.userId ?? ''}`;
     const cached = this.cache.get(key);
