@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, dropPostgresSchema, uniqueSchema, type StoreBackend } from '@baton/kit';
+import { loadConfig, dropPostgresSchema, uniqueSchema, type BatonConfig, type StoreBackend } from '@baton/kit';
 import type { ServiceName } from '@baton/contracts';
 import { startBaton, type RunningBaton } from '@baton/cli';
 
@@ -33,7 +33,7 @@ export interface StartedBaton {
 }
 
 /** One listener per group of services; each group gets its own port. */
-export async function startGroups(backend: StoreBackend, groups: ServiceName[][]): Promise<StartedBaton> {
+export async function startGroups(backend: StoreBackend, groups: ServiceName[][], overrides: Partial<BatonConfig> = {}): Promise<StartedBaton> {
   const dataDir = tempDataDir();
   const prefix = backend.databaseUrl ? uniqueSchema('e2e') : undefined;
   const ports = await Promise.all(groups.map(() => freePort()));
@@ -43,7 +43,7 @@ export async function startGroups(backend: StoreBackend, groups: ServiceName[][]
   // identity first: the others verify its tokens and call it.
   const order = [...groups.keys()].sort((a, b) => Number(groups[b]!.includes('identity')) - Number(groups[a]!.includes('identity')));
   const start = async (i: number) => {
-    const config = loadConfig({}, { dataDir, port: ports[i]!, logLevel: 'silent', databaseUrl: backend.databaseUrl });
+    const config = loadConfig({}, { dataDir, port: ports[i]!, logLevel: 'silent', databaseUrl: backend.databaseUrl, ...overrides });
     instances[i] = await startBaton({ config, services: groups[i]!, peerUrls, quiet: true, schemaPrefix: prefix });
     return instances[i]!;
   };

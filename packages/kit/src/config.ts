@@ -15,6 +15,7 @@
  * | BATON_TLS_CERT/KEY    | (unset)        | operator-supplied PEM certificate and key instead of the local CA |
  * | BATON_MDM_RAW_RETENTION_DAYS | 7       | days management keeps raw OMA-DM requests for audit |
  */
+import { otlpHeaders, otlpTracesEndpoint } from './tracing/tracing.js';
 import { resolve } from 'node:path';
 
 export interface BatonConfig {
@@ -30,6 +31,10 @@ export interface BatonConfig {
   tlsKeyFile?: string;
   /** Days management keeps raw OMA-DM requests (audit trail); older ones are pruned. */
   mdmRawRetentionDays: number;
+  /** OTLP/HTTP traces URL from the standard OTEL_EXPORTER_OTLP_* variables; traces are off without it. */
+  otlpEndpoint?: string;
+  /** OTEL_EXPORTER_OTLP_HEADERS (or _TRACES_HEADERS): headers the collector wants. */
+  otlpHeaders?: Record<string, string>;
 }
 
 export class ConfigError extends Error {
@@ -93,6 +98,8 @@ export function loadConfig(
   if (!Number.isFinite(retention) || retention <= 0) {
     throw new ConfigError('BATON_MDM_RAW_RETENTION_DAYS', `expected a positive number of days, got "${env.BATON_MDM_RAW_RETENTION_DAYS}"`);
   }
+  const otlpRaw = otlpTracesEndpoint(env);
+  const otlpEndpoint = overrides.otlpEndpoint ?? (otlpRaw ? parseUrl('OTEL_EXPORTER_OTLP_ENDPOINT', otlpRaw, ['http:', 'https:']) : undefined);
   return {
     port: overrides.port ?? parsePort('BATON_PORT', env.BATON_PORT ?? '8443'),
     host: overrides.host ?? env.BATON_HOST ?? '127.0.0.1',
@@ -105,5 +112,7 @@ export function loadConfig(
     tlsCertFile,
     tlsKeyFile,
     mdmRawRetentionDays: retention,
+    otlpEndpoint,
+    otlpHeaders: overrides.otlpHeaders ?? otlpHeaders(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS ?? env.OTEL_EXPORTER_OTLP_HEADERS),
   };
 }

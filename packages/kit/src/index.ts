@@ -1,6 +1,8 @@
 export * from './config.js';
 export * from './logging.js';
 export * from './trace.js';
+export * from './tracing/tracing.js';
+export { currentTraceparent } from './tracing/active-span.js';
 export * from './http/create-app.js';
 export * from './http/graph-error.js';
 export * from './http/mount.js';

@@ -10,6 +10,7 @@ import type { ServiceName } from '@baton/contracts';
 import {
   createApp,
   createHttpsFetch,
+  createTracing,
   createLogger,
   ensureLocalTls,
   loadSecretKey,
@@ -59,6 +60,7 @@ export async function composeServices(options: StartOptions & { app: BatonApp; u
   const serviceCredentials = loadServiceCredentials(config.dataDir);
   const secretKey = loadSecretKey(config.dataDir, config.secretKey);
   const routes = new RouteTable();
+  const tracing = createTracing({ endpoint: config.otlpEndpoint, headers: config.otlpHeaders });
   const runtimes: Partial<Record<ServiceName, ServiceRuntime>> = {};
   for (const name of options.services) {
     const runtime = await SERVICE_FACTORIES[name]({
@@ -71,9 +73,9 @@ export async function composeServices(options: StartOptions & { app: BatonApp; u
       schema: options.schemaPrefix ? `${options.schemaPrefix}_${name}` : undefined,
     });
     runtimes[name] = runtime;
-    await mountService(options.app, name, runtime.plugin, runtime.pluginOptions, routes);
+    await mountService(options.app, name, runtime.plugin, runtime.pluginOptions, routes, tracing.tracerFor(name));
   }
-  return { urls, routes, runtimes, fetch, logger };
+  return { urls, routes, runtimes, fetch, logger, tracing };
 }
 
 export async function startBaton(options: StartOptions): Promise<RunningBaton> {
@@ -117,6 +119,8 @@ export async function startBaton(options: StartOptions): Promise<RunningBaton> {
       await app.close();
       for (const runtime of Object.values(composed.runtimes)) await runtime.stop();
       await composed.fetch.close();
+      // Spans still buffered go to the collector before the process ends.
+      await composed.tracing.shutdown();
     },
   };
 }

@@ -6,6 +6,7 @@
 import type { Socket } from 'node:net';
 import { Agent, buildConnector, fetch as undiciFetch } from 'undici';
 import type { TlsSessionCache } from '../tls/resumption.js';
+import { currentTraceparent } from '../tracing/active-span.js';
 
 export type Fetch = (input: string | URL, init?: RequestInit) => Promise<Response>;
 
@@ -37,11 +38,24 @@ export function createHttpsFetch(options: HttpsClientOptions = {}): Fetch & { cl
     bodyTimeout: options.timeoutMs ?? 30_000,
   });
   const f = ((input: string | URL, init?: RequestInit) =>
-    undiciFetch(input, { ...(init as any), dispatcher: agent }) as unknown as Promise<Response>) as Fetch & {
+    undiciFetch(input, { ...(withTraceparent(init) as any), dispatcher: agent }) as unknown as Promise<Response>) as Fetch & {
     close(): Promise<void>;
   };
   f.close = () => agent.close();
   return f;
+}
+
+/**
+ * A call made while serving a traced request continues that request's trace, unless the
+ * caller named a traceparent itself.
+ */
+function withTraceparent(init: RequestInit | undefined): RequestInit | undefined {
+  const traceparent = currentTraceparent();
+  if (!traceparent) return init;
+  const headers = new Headers(init?.headers);
+  if (headers.has('traceparent')) return init;
+  headers.set('traceparent', traceparent);
+  return { ...init, headers };
 }
 
 /**

@@ -4,6 +4,8 @@
  * from the live registrations rather than from documentation.
  */
 import type { FastifyPluginAsync } from 'fastify';
+import type { Tracer } from '@opentelemetry/api';
+import { addRequestSpans } from '../tracing/request-spans.js';
 import type { BatonApp } from './create-app.js';
 
 export interface OwnedRoute {
@@ -33,8 +35,11 @@ export async function mountService<O extends Record<string, unknown>>(
   plugin: FastifyPluginAsync<O>,
   options: O,
   table?: RouteTable,
+  /** When tracing is on: every request the service answers gets a span from this tracer. */
+  tracer?: Tracer,
 ): Promise<void> {
   await app.register(async (scope) => {
+    if (tracer) addRequestSpans(scope, tracer, owner);
     scope.addHook('onRoute', (route) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method];
       for (const method of methods) table?.add({ owner, method, url: route.url });

@@ -1,6 +1,6 @@
 /** What every discovery route is given, and the request-scoped facts hooks establish. */
 import { ROLES } from '@baton/contracts';
-import { childTraceparent, requireRole, type AccessTokenClaims } from '@baton/kit';
+import { childTraceparent, currentTraceparent, requireRole, type AccessTokenClaims } from '@baton/kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DiscoveryDeps } from '../domain/deps.js';
 import type { GroupMembership } from '../domain/group-membership.js';
@@ -45,7 +45,8 @@ export function tenantOf(request: FastifyRequest): string {
 /** Continues the caller's trace (or starts one) and tells the caller which span answered. */
 export async function traceHook(request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const incoming = request.headers.traceparent;
-  const trace = childTraceparent(typeof incoming === 'string' ? incoming : undefined);
+  // With tracing on, the span that answers is the request's exported span.
+  const trace = currentTraceparent() ?? childTraceparent(typeof incoming === 'string' ? incoming : undefined);
   traces.set(request, trace);
   reply.header('traceparent', trace);
 }
