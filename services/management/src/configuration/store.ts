@@ -39,6 +39,14 @@ export interface DeviceWrite {
   removed: string[];
 }
 
+export interface RawPolicyState extends Omit<PolicyState, 'settings'> {
+  settingsJson: string;
+}
+
+export function parseState(raw: RawPolicyState): PolicyState {
+  return { policyId: raw.policyId, policyVersion: raw.policyVersion, settings: json(raw.settingsJson, []), commandId: raw.commandId, updatedAt: raw.updatedAt };
+}
+
 /** A drift read outstanding: the Get queued for one applied setting. */
 export interface DriftRead {
   commandId: string;
@@ -188,10 +196,23 @@ export class ConfigurationStore {
   // --- states ---------------------------------------------------------------------------
 
   async statesOf(enrollmentIds: readonly string[]): Promise<Map<string, PolicyState[]>> {
-    const out = new Map<string, PolicyState[]>();
+    const raw = await this.rawStatesOf(enrollmentIds);
+    return new Map([...raw].map(([id, states]) => [id, states.map(parseState)]));
+  }
+
+  /**
+   * The states with their settings still JSON text: a fan-out plans devices whose states are
+   * the same text once, without parsing each.
+   */
+  async rawStatesOf(enrollmentIds: readonly string[]): Promise<Map<string, RawPolicyState[]>> {
+    const out = new Map<string, RawPolicyState[]>();
     for (const ids of chunks(enrollmentIds)) {
       const rows = await this.db.selectFrom('configuration_states').selectAll().where('enrollment_id', 'in', ids).orderBy('policy_id').execute();
-      for (const r of rows) out.set(r.enrollment_id, [...(out.get(r.enrollment_id) ?? []), toState(r)]);
+      for (const r of rows) {
+        const list = out.get(r.enrollment_id) ?? [];
+        list.push({ policyId: r.policy_id, policyVersion: Number(r.policy_version), settingsJson: r.settings, commandId: r.command_id, updatedAt: r.updated_at });
+        out.set(r.enrollment_id, list);
+      }
     }
     return out;
   }
@@ -220,12 +241,22 @@ export class ConfigurationStore {
     const withdrawn: Array<{ enrollmentId: string; commandId: string }> = [];
     const stateRows: Array<ConfigurationDatabase['configuration_states']> = [];
     const removals: Array<{ enrollmentId: string; policyId: string }> = [];
+    // Devices planned alike share their plan objects: each is serialised once.
+    const serialised = new WeakMap<PlannedPolicy, { command: AtomicCommand; signature: string; settings: string; state: string }>();
+    const serialise = (p: PlannedPolicy) => {
+      let known = serialised.get(p);
+      if (!known) {
+        const command = atomicOf(p.send);
+        known = { command, signature: JSON.stringify(command.children), settings: JSON.stringify(p.settings), state: policyStatus(p.settings) };
+        serialised.set(p, known);
+      }
+      return known;
+    };
     for (const w of writes) {
       for (const p of w.policies) {
         let commandId: string | null = null;
+        const { command, signature, settings, state } = serialise(p);
         if (p.send.length > 0) {
-          const command = atomicOf(p.send);
-          const signature = JSON.stringify(command.children);
           // Two profiles sending one device the same settings share the Atomic.
           const shared = commands.get(signature) ?? { id: randomUUID(), command, devices: new Set<string>() };
           shared.devices.add(w.device.id);
@@ -239,8 +270,8 @@ export class ConfigurationStore {
           policy_id: p.policyId,
           tenant_id: w.device.tenantId,
           policy_version: p.policyVersion,
-          state: policyStatus(p.settings),
-          settings: JSON.stringify(p.settings),
+          state,
+          settings,
           // Unchanged when nothing is sent or withdrawn: an outstanding Atomic keeps its place.
           command_id: commandId ?? (p.withdraw ? null : KEEP),
           updated_at: at,
