@@ -56,6 +56,8 @@ export interface DriftRead {
 
 const BATCH = 1000;
 
+type StateRow = ConfigurationDatabase['configuration_states'];
+
 function json<T>(text: string | null, fallback: T): T {
   if (text === null) return fallback;
   try {
@@ -239,7 +241,10 @@ export class ConfigurationStore {
   async saveDevicePlans(writes: readonly DeviceWrite[], at: string): Promise<number> {
     const commands = new Map<string, { id: string; command: AtomicCommand; devices: Set<string> }>();
     const withdrawn: Array<{ enrollmentId: string; commandId: string }> = [];
-    const stateRows: Array<ConfigurationDatabase['configuration_states']> = [];
+    // States that point at a new Atomic (or at none, once withdrawn), and states whose
+    // outstanding Atomic, if any, stays as it is.
+    const repointed: StateRow[] = [];
+    const kept: StateRow[] = [];
     const removals: Array<{ enrollmentId: string; policyId: string }> = [];
     // Devices planned alike share their plan objects: each is serialised once.
     const serialised = new WeakMap<PlannedPolicy, { command: AtomicCommand; signature: string; settings: string; state: string }>();
@@ -265,17 +270,18 @@ export class ConfigurationStore {
         }
         if (p.withdraw) withdrawn.push({ enrollmentId: w.device.id, commandId: p.withdraw });
         if (!p.changed) continue;
-        stateRows.push({
+        const row: StateRow = {
           enrollment_id: w.device.id,
           policy_id: p.policyId,
           tenant_id: w.device.tenantId,
           policy_version: p.policyVersion,
           state,
           settings,
-          // Unchanged when nothing is sent or withdrawn: an outstanding Atomic keeps its place.
-          command_id: commandId ?? (p.withdraw ? null : KEEP),
+          command_id: commandId,
           updated_at: at,
-        });
+        };
+        if (commandId !== null || p.withdraw) repointed.push(row);
+        else kept.push(row);
       }
       for (const policyId of w.removed) removals.push({ enrollmentId: w.device.id, policyId });
     }
@@ -309,42 +315,31 @@ export class ConfigurationStore {
       for (const batch of chunks(queueRows, 500)) await this.db.insertInto('command_queue').values(batch).execute();
       queued = queueRows.length;
     }
-    await this.upsertStates(stateRows);
+    await this.upsertStates(repointed, kept);
     for (const r of removals) await this.db.deleteFrom('configuration_states').where('enrollment_id', '=', r.enrollmentId).where('policy_id', '=', r.policyId).execute();
     return queued;
   }
 
-  private async upsertStates(rows: ReadonlyArray<ConfigurationDatabase['configuration_states']>): Promise<void> {
-    const keep = rows.filter((r) => r.command_id === KEEP);
-    const replace = rows.filter((r) => r.command_id !== KEEP);
-    for (const batch of chunks(replace, 500)) {
-      await this.db
-        .insertInto('configuration_states')
-        .values(batch)
-        .onConflict((oc) =>
-          oc.columns(['enrollment_id', 'policy_id']).doUpdateSet((eb) => ({
-            policy_version: eb.ref('excluded.policy_version'),
-            state: eb.ref('excluded.state'),
-            settings: eb.ref('excluded.settings'),
-            command_id: eb.ref('excluded.command_id'),
-            updated_at: eb.ref('excluded.updated_at'),
-          })),
-        )
-        .execute();
-    }
-    for (const batch of chunks(keep, 500)) {
-      await this.db
-        .insertInto('configuration_states')
-        .values(batch.map((r) => ({ ...r, command_id: null })))
-        .onConflict((oc) =>
-          oc.columns(['enrollment_id', 'policy_id']).doUpdateSet((eb) => ({
-            policy_version: eb.ref('excluded.policy_version'),
-            state: eb.ref('excluded.state'),
-            settings: eb.ref('excluded.settings'),
-            updated_at: eb.ref('excluded.updated_at'),
-          })),
-        )
-        .execute();
+  private async upsertStates(repointed: readonly StateRow[], kept: readonly StateRow[]): Promise<void> {
+    for (const [rows, setCommand] of [
+      [repointed, true],
+      [kept, false],
+    ] as const) {
+      for (const batch of chunks(rows, 500)) {
+        await this.db
+          .insertInto('configuration_states')
+          .values(batch)
+          .onConflict((oc) =>
+            oc.columns(['enrollment_id', 'policy_id']).doUpdateSet((eb) => ({
+              policy_version: eb.ref('excluded.policy_version'),
+              state: eb.ref('excluded.state'),
+              settings: eb.ref('excluded.settings'),
+              ...(setCommand ? { command_id: eb.ref('excluded.command_id') } : {}),
+              updated_at: eb.ref('excluded.updated_at'),
+            })),
+          )
+          .execute();
+      }
     }
   }
 
@@ -439,9 +434,6 @@ export class ConfigurationStore {
     return out;
   }
 }
-
-/** Marks a state row whose outstanding command must be left as it is. */
-const KEEP = '\u0000keep';
 
 function toPolicy(row: ConfigurationDatabase['configuration_policies']): ConfigurationPolicy {
   return {
