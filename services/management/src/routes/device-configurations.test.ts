@@ -243,6 +243,12 @@ for (const backend of testBackends()) {
       ]);
       const has = async (e: Enrollment) => (await deps.store.listQueue(e.id)).some((q) => q.children?.some((c) => c.locUri === pause));
       assert.deepEqual([await has(member), await has(excluded), await has(outsider)], [true, false, false]);
+      // A device nothing is assigned to, in a tenant with assignments: its session start writes nothing.
+      const queueBefore = await deps.store.listQueue(outsider.id);
+      const statesBefore = (await deps.configurationStore.statesOf([outsider.id])).get(outsider.id);
+      assert.equal(await deps.configuration.sessionStarting((await deps.store.getEnrollment(outsider.id))!), 0);
+      assert.deepEqual(await deps.store.listQueue(outsider.id), queueBefore);
+      assert.deepEqual((await deps.configurationStore.statesOf([outsider.id])).get(outsider.id), statesBefore);
       await call('DELETE', `${PROFILES}/${profile.id}`);
     });
 
