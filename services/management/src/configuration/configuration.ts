@@ -13,10 +13,10 @@ import type { Logger } from 'pino';
 import { UNENROLLED_STATES, type ManagementState } from '../store/store.js';
 import type { GroupMembership, TargetedDevice } from '../targeting/membership.js';
 import { needsGroups, targetsDevice, type AssignmentTarget } from '../targeting/targets.js';
-import { applyOutcome, applyReads, planDevice, type AssignedPolicy, type PolicyState } from './plan.js';
+import { applyOutcome, applyReads, planDevice, type AssignedPolicy, type DevicePlan, type PolicyState } from './plan.js';
 import { desiredSettings } from './policy.js';
 import { settingKey } from './setting.js';
-import type { ConfigurationStore, DeviceWrite, DriftRead } from './store.js';
+import { parseState, type ConfigurationStore, type DeviceWrite, type DriftRead } from './store.js';
 
 const PAGE = 1000;
 const NO_GROUPS: ReadonlySet<string> = new Set();
@@ -39,6 +39,10 @@ export interface ConfigurationDevice extends TargetedDevice {
 interface TenantProfiles {
   policies: Array<AssignedPolicy & { targets: AssignmentTarget[] }>;
   groupTargeted: boolean;
+}
+
+function changes(plan: DevicePlan): boolean {
+  return plan.removed.length > 0 || plan.policies.some((p) => p.changed);
 }
 
 export class Configuration {
@@ -117,10 +121,20 @@ export class Configuration {
       queued += await this.store.transaction(async (tx) => {
         const ids = devices.map((d) => d.id);
         await tx.lockDevices(ids);
-        const states = await tx.statesOf(ids);
+        const states = await tx.rawStatesOf(ids);
+        // Devices with the same profiles and the same stored states get the same plan: planned once.
+        const plans = new Map<string, DevicePlan>();
         const writes = devices.flatMap((d) => {
-          const write = this.planFor(d, tenant, groups.get(d.id) ?? NO_GROUPS, states.get(d.id) ?? []);
-          return write ? [write] : [];
+          if (UNENROLLED_STATES.includes(d.managementState)) return [];
+          const assigned = this.assignedTo(d, tenant, groups.get(d.id) ?? NO_GROUPS);
+          const raw = states.get(d.id) ?? [];
+          const key = `${assigned.map((p) => p.id).join(',')}\n${raw.map((r) => `${r.policyId}:${r.policyVersion}:${r.commandId}:${r.settingsJson}`).join('\n')}`;
+          let plan = plans.get(key);
+          if (!plan) {
+            plan = planDevice(assigned, raw.map(parseState));
+            plans.set(key, plan);
+          }
+          return changes(plan) ? [{ device: d, policies: plan.policies, removed: plan.removed }] : [];
         });
         return writes.length > 0 ? tx.saveDevicePlans(writes, at) : 0;
       });
@@ -140,13 +154,15 @@ export class Configuration {
     return { policies: list, groupTargeted: list.some((p) => needsGroups(p.targets)) };
   }
 
+  private assignedTo(device: ConfigurationDevice, tenant: TenantProfiles, groups: ReadonlySet<string>): AssignedPolicy[] {
+    return tenant.policies.filter((p) => targetsDevice(p.targets, device, groups));
+  }
+
   /** The device's write, or undefined when its plan changes nothing. */
   private planFor(device: ConfigurationDevice, tenant: TenantProfiles, groups: ReadonlySet<string>, previous: readonly PolicyState[]): DeviceWrite | undefined {
     if (UNENROLLED_STATES.includes(device.managementState)) return undefined;
-    const assigned = tenant.policies.filter((p) => targetsDevice(p.targets, device, groups));
-    const plan = planDevice(assigned, previous);
-    if (plan.removed.length === 0 && !plan.policies.some((p) => p.changed)) return undefined;
-    return { device, policies: plan.policies, removed: plan.removed };
+    const plan = planDevice(this.assignedTo(device, tenant, groups), previous);
+    return changes(plan) ? { device, policies: plan.policies, removed: plan.removed } : undefined;
   }
 
   /** Queues a Get of every applied setting when the last read-back is older than the interval. */

@@ -20,7 +20,7 @@ export interface ConfigurationPolicy {
   displayName: string;
   description: string | null;
   /** `{ omaSettings }` for a custom profile, the template's property values otherwise. */
-  properties: { omaSettings?: OmaSetting[] } & TemplateValues;
+  properties: { omaSettings?: OmaSetting[] } & Record<string, unknown>;
   /** Graph's `version`, bumped by every change. */
   version: number;
   createdAt: string;
@@ -91,11 +91,11 @@ export function parseConfigurationInput(raw: unknown, mode: 'create' | 'update',
 
 export function desiredSettings(policy: Pick<ConfigurationPolicy, 'odataType' | 'properties'>): DesiredSetting[] {
   if (policy.odataType === CUSTOM_TYPE) return omaDesiredSettings(policy.properties.omaSettings ?? []);
-  return templateDesiredSettings(policy.odataType, policy.properties);
+  return templateDesiredSettings(policy.odataType, policy.properties as TemplateValues);
 }
 
 export function toGraphConfiguration(policy: ConfigurationPolicy, version: GraphVersion): Record<string, unknown> {
-  const own = policy.odataType === CUSTOM_TYPE ? { omaSettings: policy.properties.omaSettings ?? [] } : templateView(policy.odataType, policy.properties);
+  const own = policy.odataType === CUSTOM_TYPE ? { omaSettings: policy.properties.omaSettings ?? [] } : templateView(policy.odataType, policy.properties as TemplateValues);
   return {
     '@odata.type': policy.odataType,
     id: policy.id,

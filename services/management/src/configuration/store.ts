@@ -39,6 +39,14 @@ export interface DeviceWrite {
   removed: string[];
 }
 
+export interface RawPolicyState extends Omit<PolicyState, 'settings'> {
+  settingsJson: string;
+}
+
+export function parseState(raw: RawPolicyState): PolicyState {
+  return { policyId: raw.policyId, policyVersion: raw.policyVersion, settings: json(raw.settingsJson, []), commandId: raw.commandId, updatedAt: raw.updatedAt };
+}
+
 /** A drift read outstanding: the Get queued for one applied setting. */
 export interface DriftRead {
   commandId: string;
@@ -47,6 +55,8 @@ export interface DriftRead {
 }
 
 const BATCH = 1000;
+
+type StateRow = ConfigurationDatabase['configuration_states'];
 
 function json<T>(text: string | null, fallback: T): T {
   if (text === null) return fallback;
@@ -188,10 +198,23 @@ export class ConfigurationStore {
   // --- states ---------------------------------------------------------------------------
 
   async statesOf(enrollmentIds: readonly string[]): Promise<Map<string, PolicyState[]>> {
-    const out = new Map<string, PolicyState[]>();
+    const raw = await this.rawStatesOf(enrollmentIds);
+    return new Map([...raw].map(([id, states]) => [id, states.map(parseState)]));
+  }
+
+  /**
+   * The states with their settings still JSON text: a fan-out plans devices whose states are
+   * the same text once, without parsing each.
+   */
+  async rawStatesOf(enrollmentIds: readonly string[]): Promise<Map<string, RawPolicyState[]>> {
+    const out = new Map<string, RawPolicyState[]>();
     for (const ids of chunks(enrollmentIds)) {
       const rows = await this.db.selectFrom('configuration_states').selectAll().where('enrollment_id', 'in', ids).orderBy('policy_id').execute();
-      for (const r of rows) out.set(r.enrollment_id, [...(out.get(r.enrollment_id) ?? []), toState(r)]);
+      for (const r of rows) {
+        const list = out.get(r.enrollment_id) ?? [];
+        list.push({ policyId: r.policy_id, policyVersion: Number(r.policy_version), settingsJson: r.settings, commandId: r.command_id, updatedAt: r.updated_at });
+        out.set(r.enrollment_id, list);
+      }
     }
     return out;
   }
@@ -218,14 +241,27 @@ export class ConfigurationStore {
   async saveDevicePlans(writes: readonly DeviceWrite[], at: string): Promise<number> {
     const commands = new Map<string, { id: string; command: AtomicCommand; devices: Set<string> }>();
     const withdrawn: Array<{ enrollmentId: string; commandId: string }> = [];
-    const stateRows: Array<ConfigurationDatabase['configuration_states']> = [];
+    // States that point at a new Atomic (or at none, once withdrawn), and states whose
+    // outstanding Atomic, if any, stays as it is.
+    const repointed: StateRow[] = [];
+    const kept: StateRow[] = [];
     const removals: Array<{ enrollmentId: string; policyId: string }> = [];
+    // Devices planned alike share their plan objects: each is serialised once.
+    const serialised = new WeakMap<PlannedPolicy, { command: AtomicCommand; signature: string; settings: string; state: string }>();
+    const serialise = (p: PlannedPolicy) => {
+      let known = serialised.get(p);
+      if (!known) {
+        const command = atomicOf(p.send);
+        known = { command, signature: JSON.stringify(command.children), settings: JSON.stringify(p.settings), state: policyStatus(p.settings) };
+        serialised.set(p, known);
+      }
+      return known;
+    };
     for (const w of writes) {
       for (const p of w.policies) {
         let commandId: string | null = null;
+        const { command, signature, settings, state } = serialise(p);
         if (p.send.length > 0) {
-          const command = atomicOf(p.send);
-          const signature = JSON.stringify(command.children);
           // Two profiles sending one device the same settings share the Atomic.
           const shared = commands.get(signature) ?? { id: randomUUID(), command, devices: new Set<string>() };
           shared.devices.add(w.device.id);
@@ -234,17 +270,18 @@ export class ConfigurationStore {
         }
         if (p.withdraw) withdrawn.push({ enrollmentId: w.device.id, commandId: p.withdraw });
         if (!p.changed) continue;
-        stateRows.push({
+        const row: StateRow = {
           enrollment_id: w.device.id,
           policy_id: p.policyId,
           tenant_id: w.device.tenantId,
           policy_version: p.policyVersion,
-          state: policyStatus(p.settings),
-          settings: JSON.stringify(p.settings),
-          // Unchanged when nothing is sent or withdrawn: an outstanding Atomic keeps its place.
-          command_id: commandId ?? (p.withdraw ? null : KEEP),
+          state,
+          settings,
+          command_id: commandId,
           updated_at: at,
-        });
+        };
+        if (commandId !== null || p.withdraw) repointed.push(row);
+        else kept.push(row);
       }
       for (const policyId of w.removed) removals.push({ enrollmentId: w.device.id, policyId });
     }
@@ -278,42 +315,31 @@ export class ConfigurationStore {
       for (const batch of chunks(queueRows, 500)) await this.db.insertInto('command_queue').values(batch).execute();
       queued = queueRows.length;
     }
-    await this.upsertStates(stateRows);
+    await this.upsertStates(repointed, kept);
     for (const r of removals) await this.db.deleteFrom('configuration_states').where('enrollment_id', '=', r.enrollmentId).where('policy_id', '=', r.policyId).execute();
     return queued;
   }
 
-  private async upsertStates(rows: ReadonlyArray<ConfigurationDatabase['configuration_states']>): Promise<void> {
-    const keep = rows.filter((r) => r.command_id === KEEP);
-    const replace = rows.filter((r) => r.command_id !== KEEP);
-    for (const batch of chunks(replace, 500)) {
-      await this.db
-        .insertInto('configuration_states')
-        .values(batch)
-        .onConflict((oc) =>
-          oc.columns(['enrollment_id', 'policy_id']).doUpdateSet((eb) => ({
-            policy_version: eb.ref('excluded.policy_version'),
-            state: eb.ref('excluded.state'),
-            settings: eb.ref('excluded.settings'),
-            command_id: eb.ref('excluded.command_id'),
-            updated_at: eb.ref('excluded.updated_at'),
-          })),
-        )
-        .execute();
-    }
-    for (const batch of chunks(keep, 500)) {
-      await this.db
-        .insertInto('configuration_states')
-        .values(batch.map((r) => ({ ...r, command_id: null })))
-        .onConflict((oc) =>
-          oc.columns(['enrollment_id', 'policy_id']).doUpdateSet((eb) => ({
-            policy_version: eb.ref('excluded.policy_version'),
-            state: eb.ref('excluded.state'),
-            settings: eb.ref('excluded.settings'),
-            updated_at: eb.ref('excluded.updated_at'),
-          })),
-        )
-        .execute();
+  private async upsertStates(repointed: readonly StateRow[], kept: readonly StateRow[]): Promise<void> {
+    for (const [rows, setCommand] of [
+      [repointed, true],
+      [kept, false],
+    ] as const) {
+      for (const batch of chunks(rows, 500)) {
+        await this.db
+          .insertInto('configuration_states')
+          .values(batch)
+          .onConflict((oc) =>
+            oc.columns(['enrollment_id', 'policy_id']).doUpdateSet((eb) => ({
+              policy_version: eb.ref('excluded.policy_version'),
+              state: eb.ref('excluded.state'),
+              settings: eb.ref('excluded.settings'),
+              ...(setCommand ? { command_id: eb.ref('excluded.command_id') } : {}),
+              updated_at: eb.ref('excluded.updated_at'),
+            })),
+          )
+          .execute();
+      }
     }
   }
 
@@ -408,9 +434,6 @@ export class ConfigurationStore {
     return out;
   }
 }
-
-/** Marks a state row whose outstanding command must be left as it is. */
-const KEEP = '\u0000keep';
 
 function toPolicy(row: ConfigurationDatabase['configuration_policies']): ConfigurationPolicy {
   return {

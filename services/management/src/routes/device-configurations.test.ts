@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import fc from 'fast-check';
 import { GRAPH_RESOURCE, ROLES } from '@baton/contracts';
 import type { BatonApp } from '@baton/kit';
 import { parseSyncML, type SyncMLCommand, type SyncMLContainer, type SyncMLItemCommand, type SyncMLMessage } from '@baton/protocols';
@@ -242,6 +243,12 @@ for (const backend of testBackends()) {
       ]);
       const has = async (e: Enrollment) => (await deps.store.listQueue(e.id)).some((q) => q.children?.some((c) => c.locUri === pause));
       assert.deepEqual([await has(member), await has(excluded), await has(outsider)], [true, false, false]);
+      // A device nothing is assigned to, in a tenant with assignments: its session start writes nothing.
+      const queueBefore = await deps.store.listQueue(outsider.id);
+      const statesBefore = (await deps.configurationStore.statesOf([outsider.id])).get(outsider.id);
+      assert.equal(await deps.configuration.sessionStarting((await deps.store.getEnrollment(outsider.id))!), 0);
+      assert.deepEqual(await deps.store.listQueue(outsider.id), queueBefore);
+      assert.deepEqual((await deps.configurationStore.statesOf([outsider.id])).get(outsider.id), statesBefore);
       await call('DELETE', `${PROFILES}/${profile.id}`);
     });
 
@@ -261,6 +268,38 @@ for (const backend of testBackends()) {
       assert.equal(device.values.get(BITLOCKER.replace('./Device/', './')), '1');
       assert.equal((await states(e)).find((s) => s.id === profile.id)!.state, 'compliant');
       await call('DELETE', `${PROFILES}/${profile.id}`);
+    });
+
+    test('hostile bodies at every write route get a Graph 4xx envelope, never a 500', async () => {
+      const existing = await custom([[BITLOCKER, 1]]);
+      const base = `${PROFILES}/${existing.id}`;
+      const routes: Array<['POST' | 'PATCH', string]> = [
+        ['POST', PROFILES],
+        ['POST', BETA_PROFILES],
+        ['PATCH', base],
+        ['POST', `${base}/assign`],
+        ['POST', `${base}/assignments`],
+      ];
+      const profileLike = fc.record(
+        {
+          '@odata.type': fc.constantFrom('#microsoft.graph.windows10CustomConfiguration', '#microsoft.graph.windows10EndpointProtectionConfiguration', '#microsoft.graph.windows10GeneralConfiguration', 'x'),
+          displayName: fc.oneof(fc.string(), fc.jsonValue()),
+          omaSettings: fc.array(fc.dictionary(fc.constantFrom('@odata.type', 'omaUri', 'value', 'displayName', '__proto__'), fc.jsonValue(), { maxKeys: 4 }), { maxLength: 3 }),
+          firewallProfileDomain: fc.jsonValue(),
+          assignments: fc.array(fc.record({ target: fc.jsonValue() }), { maxLength: 2 }),
+          target: fc.jsonValue(),
+        },
+        { requiredKeys: [] },
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(fc.jsonValue(), profileLike), fc.constantFrom(...routes), async (body, [method, url]) => {
+          const res = await call(method, url, body);
+          assert.ok(res.statusCode < 500, `${method} ${url} answered ${res.statusCode}: ${res.body}`);
+          if (res.statusCode >= 400) assert.equal(typeof res.json().error.code, 'string');
+        }),
+        { numRuns: 150 },
+      );
+      await call('DELETE', base);
     });
 
     test('a session in a tenant with nothing assigned writes nothing', async () => {

@@ -66,7 +66,11 @@ export async function omadmRoutes(app: FastifyInstance, deps: ManagementDeps): P
       const opensSession = message.commands.some((c) => c.kind === 'Alert' && (c.data === AlertCode.ClientInitiatedSession || c.data === AlertCode.ServerInitiatedSession));
       if (opensSession) {
         await deps.compliance.sessionStarting(auth.enrollment);
-        await deps.configuration.sessionStarting(auth.enrollment);
+        // Planning may ask identity for group memberships; if that fails the device still gets
+        // its session, and its profiles are planned at the next one.
+        await deps.configuration.sessionStarting(auth.enrollment).catch((error: unknown) => {
+          request.log.warn({ enrollmentId: auth.enrollment.id, err: String(error) }, 'configuration not planned for this session');
+        });
       }
       const outcome = await runSession(deps.store, { message, enrollment: auth.enrollment, rawBody: body, serverUrl, auth: sessionAuth });
       // Configuration files the answers per setting; its failure must not cost the device its reply either.

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import { openManagementStore, type Enrollment, type KyselyManagementStore, type ManagementDatabase } from '../store/index.js';
 import { tempDir, type TestBackend } from './context.js';
 
-export async function openTestStore(backend: TestBackend): Promise<{ store: KyselyManagementStore; close(): Promise<void> }> {
+export async function openTestStore(backend: TestBackend): Promise<{ store: KyselyManagementStore; db: Kysely<ManagementDatabase>; close(): Promise<void> }> {
   const dir = tempDir();
   const databaseUrl = backend === 'postgres' ? process.env.BATON_TEST_DATABASE_URL : undefined;
   const schema = backend === 'postgres' ? `mgmt_test_${randomBytes(6).toString('hex')}` : undefined;
@@ -22,6 +22,7 @@ export async function openTestStore(backend: TestBackend): Promise<{ store: Kyse
   const { store, database } = opened;
   return {
     store,
+    db: database.db,
     async close() {
       await database.close();
       await drop();
