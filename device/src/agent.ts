@@ -338,6 +338,7 @@ export async function runDevice(options: RunDeviceOptions): Promise<DeviceRunRes
       providerId: enrolled.providerId,
       ...(behaviour?.failingCspNodes ? { failingNodes: behaviour.failingCspNodes } : {}),
     });
+    if (behaviour?.security) tree.setSecurity(behaviour.security);
     const tlsSessions = new TlsSessionCache();
     result.session = await phase('firstSync', async () => {
       // OMA-DM sessions authenticate the device by its MDM certificate at the TLS layer.

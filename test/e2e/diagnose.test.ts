@@ -48,6 +48,10 @@ for (const backend of testBackends()) {
         assert.equal(diagnosis.failure?.errorCode, fault.errorCode);
         // Read from what the services recorded, not guessed from silence.
         assert.equal(diagnosis.failure?.inferred, false);
+        assert.doesNotMatch(diagnosis.failure.meaning, /does not describe/, 'the code is explained');
+        assert.ok(diagnosis.failure.remediation.length > 0);
+        // A noncompliant device is told which setting failed, with what it reported.
+        if (fault.name === 'noncompliant') assert.match(diagnosis.failure.detail ?? '', /bitLockerEnabled: reported notEncrypted, policy expects encrypted/);
       });
     }
   });

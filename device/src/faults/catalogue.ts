@@ -28,14 +28,27 @@ export type FaultName =
   | 'serviceDown';
 
 /**
+ * A user of the tenant whose account, methods or policies make the fault, arranged by an
+ * administrator over Graph before the device runs (`locked`: smart lockout after wrong
+ * passwords typed on a web sign-in; `mfa`: a TOTP method registered; `blocked`: a
+ * conditional access policy blocks them from joining devices; `noncompliant`: in a group
+ * a BitLocker compliance policy is assigned to).
+ */
+export type FaultUser = 'locked' | 'mfa' | 'blocked' | 'noncompliant';
+
+export const FAULT_USERS: readonly FaultUser[] = ['locked', 'mfa', 'blocked', 'noncompliant'];
+
+/**
  * What has to be arranged for a fault, outside the device: how the device is registered
  * (`none`: not at all; `otherTenant`: another tenant registered it first; `noProfile`: in a
- * tenant with no profile for it), which password the user types, which service the device
- * cannot reach during its handoff.
+ * tenant with no profile for it), which password the user types, which user signs in
+ * (the tenant's usual user unless `user` names one), which service the device cannot
+ * reach during its handoff.
  */
 export interface FaultSetup {
   registration: 'own' | 'none' | 'otherTenant' | 'noProfile';
   password: 'right' | 'wrong';
+  user?: FaultUser;
   unreachable?: ServiceName;
   behaviour?: DeviceBehaviour;
 }
@@ -114,24 +127,30 @@ export const FAULTS: Record<FaultName, FaultSpec> = {
     service: 'identity',
     phase: 'authentication',
     errorCode: 'AADSTS50053',
-    summary: 'The account is locked after repeated failed sign-ins.',
-    ...pending('identity has no smart lockout yet'),
+    summary: 'Wrong passwords typed on a web sign-in locked the account; the OOBE sign-in is refused even with the right password.',
+    available: true,
+    fleet: true,
+    setup: () => ({ ...healthy(), user: 'locked' }),
   },
   conditionalAccessBlock: {
     name: 'conditionalAccessBlock',
     service: 'identity',
     phase: 'authentication',
     errorCode: 'AADSTS53003',
-    summary: 'A conditional access policy blocks the sign-in.',
-    ...pending('identity does not evaluate conditional access at the token endpoint yet'),
+    summary: "A conditional access policy blocks the user's 'Register or join devices' action; the OOBE sign-in is refused.",
+    available: true,
+    fleet: true,
+    setup: () => ({ ...healthy(), user: 'blocked' }),
   },
   mfaFailure: {
     name: 'mfaFailure',
     service: 'identity',
     phase: 'authentication',
     errorCode: 'AADSTS50076',
-    summary: 'Multi-factor authentication is required and not satisfied.',
-    ...pending('identity has no MFA requirement on the sign-in the device uses yet'),
+    summary: 'The user has a TOTP second factor registered; a password alone cannot satisfy it, so the OOBE sign-in is refused.',
+    available: true,
+    fleet: true,
+    setup: () => ({ ...healthy(), user: 'mfa' }),
   },
   joinRefused: {
     name: 'joinRefused',
@@ -186,8 +205,10 @@ export const FAULTS: Record<FaultName, FaultSpec> = {
     service: 'management',
     phase: 'deviceSetup',
     errorCode: 'noncompliant',
-    summary: 'The device fails a compliance policy.',
-    ...pending('management does not evaluate compliance policies yet'),
+    summary: "BitLocker is off on the device and a compliance policy assigned to its user's group requires it: noncompliant after setup.",
+    available: true,
+    fleet: true,
+    setup: () => ({ ...healthy(), user: 'noncompliant', behaviour: { security: { bitLocker: false } } }),
   },
   serviceDown: {
     name: 'serviceDown',
