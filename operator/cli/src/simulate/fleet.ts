@@ -30,6 +30,8 @@ export interface FleetOptions {
   groupTag?: string;
   /** Share of devices (0..1) given a fault drawn from the catalogue, reproducibly from `seed`. */
   faultRate?: number;
+  /** The fault of each device, instead of a draw (null: healthy); its length is the fleet's size. */
+  faultPlan?: Array<FaultName | null>;
   /**
    * Identity's and management's base URLs when they are not on discovery's origin (for the
    * users and policies some faults need); by default identity's is the authority's origin
@@ -54,7 +56,12 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
   const fetch = createHttpsFetch({ caPem: options.caPem, connections: Math.max(8, options.concurrency * 2) });
   try {
     const inventories = Array.from({ length: options.devices }, (_, i) => randomInventory(options.seed, i));
-    const faults = drawFaults(options);
+    if (options.faultPlan) {
+      const unknown = options.faultPlan.find((f) => f !== null && !FLEET_FAULTS.has(f));
+      if (options.faultPlan.length !== options.devices) throw new Error(`the fault plan names ${options.faultPlan.length} devices, the fleet has ${options.devices}`);
+      if (unknown) throw new Error(`${unknown} is not a fault a one-tenant fleet can carry`);
+    }
+    const faults = options.faultPlan ?? drawFaults(options);
     const setups = faults.map((name) => (name ? FLEET_FAULTS.get(name)!.setup() : undefined));
     const users = setups.map((s) => s?.user).filter((u): u is FaultUser => u !== undefined);
     const faultUsers = users.length > 0 ? await arrangeFaultUsers(faultUserTarget(options, fetch), users) : undefined;
