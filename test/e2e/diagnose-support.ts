@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
 import { ADMIN_APP_ROLES, MANAGEMENT_PATHS } from '@baton/contracts';
-import { createHttpsFetch, type Fetch, type StoreBackend } from '@baton/kit';
+import { createHttpsFetch, type BatonConfig, type Fetch, type StoreBackend } from '@baton/kit';
 import { FAULTS, FAULT_USERS, hardwareHash, randomInventory, runDevice, type DeviceInventory, type DeviceRunResult, type FaultName } from '@baton/device';
 import { adminToken, arrangeFaultUsers, graphJson, seedDemo, type DemoInfo, type DiagnoseOptions, type FaultUsers, type RunningBaton } from '@baton/cli';
 import type { IdentityRuntime } from '@baton/identity';
@@ -37,8 +37,8 @@ export interface DiagnoseBaton {
   nextInventory(): DeviceInventory;
 }
 
-export async function startDiagnoseBaton(t: TestContext, backend: StoreBackend, seed: number): Promise<DiagnoseBaton> {
-  const baton = await startGroups(backend, [['discovery'], ['identity'], ['management']]);
+export async function startDiagnoseBaton(t: TestContext, backend: StoreBackend, seed: number, config: Partial<BatonConfig> = {}): Promise<DiagnoseBaton> {
+  const baton = await startGroups(backend, [['discovery'], ['identity'], ['management']], config);
   t.after(() => baton.stop());
   const [discovery, identity, management] = baton.instances as [RunningBaton, RunningBaton, RunningBaton];
   const fetch = createHttpsFetch({ caPem: identity.caPem });

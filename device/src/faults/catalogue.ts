@@ -5,7 +5,7 @@
  * device's TPM or a CSP misbehaves; a service cannot be reached. Nothing fakes the evidence
  * a diagnosis reads: the services record what they saw.
  */
-import { webcrypto } from 'node:crypto';
+import { webcrypto, X509Certificate } from 'node:crypto';
 import type { ChainPhase, ServiceName } from '@baton/contracts';
 import type { DeviceBehaviour } from './behaviour.js';
 
@@ -49,6 +49,11 @@ export interface FaultSetup {
   registration: 'own' | 'none' | 'otherTenant' | 'noProfile';
   password: 'right' | 'wrong';
   user?: FaultUser;
+  /**
+   * Management must issue MDM certificates this short-lived (BATON_MDM_CERT_VALIDITY_DAYS)
+   * for a device's shelf time to outlast one in a rehearsal; real ones live a year.
+   */
+  mdmCertificateValidityDays?: number;
   unreachable?: ServiceName;
   behaviour?: DeviceBehaviour;
 }
@@ -76,7 +81,18 @@ function rsaKeys(bits: number): Promise<CryptoKeyPair> {
 }
 
 const healthy = (): FaultSetup => ({ registration: 'own', password: 'right' });
-const pending = (reason: string) => ({ available: false, pending: reason, fleet: false, setup: healthy });
+
+/** The MDM certificate life a rehearsal of certificate expiry runs management with: 20 s. */
+export const SHELF_CERTIFICATE_VALIDITY_DAYS = 20 / 86_400;
+/** Longer than this, and a device would wait out a real certificate: refuse rather than hang. */
+const MAX_SHELF_MS = 5 * 60_000;
+
+/** Waits (as a device on a shelf) until its MDM certificate has expired by a second and a half. */
+export async function shelveUntilExpired(mdmCertificatePem: string): Promise<void> {
+  const wait = Date.parse(new X509Certificate(mdmCertificatePem).validTo) - Date.now() + 1_500;
+  if (wait > MAX_SHELF_MS) throw new Error(`the MDM certificate lives ${Math.round(wait / 1000)} s more: run management with a short BATON_MDM_CERT_VALIDITY_DAYS to rehearse its expiry`);
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+}
 
 /** The node the DevDetail CSP fails on: management reads it in every first session. */
 export const FAILING_CSP_NODE = './DevDetail/Ext/Microsoft/DeviceName';
@@ -187,8 +203,11 @@ export const FAULTS: Record<FaultName, FaultSpec> = {
     service: 'management',
     phase: 'deviceSetup',
     errorCode: '401',
-    summary: "The device's MDM client certificate has expired; OMA-DM refuses the session.",
-    ...pending('management issues MDM certificates with a fixed lifetime and no way to age one short of waiting it out'),
+    summary: 'A pre-provisioned device waited on a shelf longer than its MDM certificate lives; its first OMA-DM session presents the expired certificate and management refuses it (SyncHdr 401).',
+    available: true,
+    // A fleet's management issues year-long certificates: no device of it can outwait one.
+    fleet: false,
+    setup: () => ({ ...healthy(), mdmCertificateValidityDays: SHELF_CERTIFICATE_VALIDITY_DAYS, behaviour: { beforeFirstSession: shelveUntilExpired } }),
   },
   cspError: {
     name: 'cspError',

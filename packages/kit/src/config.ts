@@ -14,6 +14,7 @@
  * | BATON_LOG_LEVEL       | info           | pino level: fatal, error, warn, info, debug, trace, silent |
  * | BATON_TLS_CERT/KEY    | (unset)        | operator-supplied PEM certificate and key instead of the local CA |
  * | BATON_MDM_RAW_RETENTION_DAYS | 7       | days management keeps raw OMA-DM requests for audit |
+ * | BATON_MDM_CERT_VALIDITY_DAYS | 365     | life of the MDM client certificates management issues (fractions allowed, to rehearse expiry) |
  */
 import { resolve } from 'node:path';
 
@@ -30,6 +31,8 @@ export interface BatonConfig {
   tlsKeyFile?: string;
   /** Days management keeps raw OMA-DM requests (audit trail); older ones are pruned. */
   mdmRawRetentionDays: number;
+  /** Life of the MDM client certificates management issues at enrollment and renewal. */
+  mdmCertificateValidityDays: number;
 }
 
 export class ConfigError extends Error {
@@ -93,6 +96,10 @@ export function loadConfig(
   if (!Number.isFinite(retention) || retention <= 0) {
     throw new ConfigError('BATON_MDM_RAW_RETENTION_DAYS', `expected a positive number of days, got "${env.BATON_MDM_RAW_RETENTION_DAYS}"`);
   }
+  const validity = overrides.mdmCertificateValidityDays ?? Number(env.BATON_MDM_CERT_VALIDITY_DAYS ?? '365');
+  if (!Number.isFinite(validity) || validity <= 0 || validity > 3650) {
+    throw new ConfigError('BATON_MDM_CERT_VALIDITY_DAYS', `expected a number of days above 0 and at most 3650, got "${env.BATON_MDM_CERT_VALIDITY_DAYS}"`);
+  }
   return {
     port: overrides.port ?? parsePort('BATON_PORT', env.BATON_PORT ?? '8443'),
     host: overrides.host ?? env.BATON_HOST ?? '127.0.0.1',
@@ -105,5 +112,6 @@ export function loadConfig(
     tlsCertFile,
     tlsKeyFile,
     mdmRawRetentionDays: retention,
+    mdmCertificateValidityDays: validity,
   };
 }

@@ -22,6 +22,8 @@ export interface ManagementDeps {
   /** Compliance policies, device facts and evaluation; its store is on the same database. */
   compliance: Compliance;
   complianceStore: ComplianceStore;
+  /** Life of the MDM client certificates issued (BATON_MDM_CERT_VALIDITY_DAYS); 365 days when unset. */
+  certificateValidityDays?: number;
   /** The MDM CA, created on first use. */
   authority(): Promise<KeyAndCert>;
 }
