@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { DEVICE_AGENT_CLIENT_ID, DRS_RESOURCE, GRAPH_RESOURCE, SERVICE_APP_IDS } from '@baton/contracts';
 import { backends, form, startIdentity, type RunningIdentity } from '../testing/harness.js';
 
@@ -67,6 +68,22 @@ for (const backend of backends()) {
       assert.equal(weak.statusCode, 404);
       const missing = await create({ displayName: 'No UPN' });
       assert.equal(missing.statusCode, 400);
+    });
+
+    test('hostile user bodies get a Graph 400 or a 201, never a 500', async () => {
+      const bearer = await adminToken();
+      const text = fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom(`x@${id.domain}`, `a'b@${id.domain}`, '@', `${'a'.repeat(70)}@${id.domain}`, 'Aa1!aaaa'));
+      await fc.assert(
+        fc.asyncProperty(
+          fc.record({ accountEnabled: fc.oneof(fc.boolean(), fc.string()), displayName: text, mailNickname: text, userPrincipalName: text, passwordProfile: fc.oneof(fc.record({ password: text }), text) }, { requiredKeys: [] }),
+          async (body) => {
+            const res = await create(body, bearer);
+            assert.ok(res.statusCode === 201 || res.statusCode === 400, `${res.statusCode} ${res.body}`);
+            if (res.statusCode === 400) assert.ok(res.json().error.code, res.body);
+          },
+        ),
+        { numRuns: 40 },
+      );
     });
 
     test('an application without User.ReadWrite.All may not create users', async () => {
