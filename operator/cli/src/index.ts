@@ -1,6 +1,6 @@
 export { startBaton, composeServices, type RunningBaton, type StartOptions } from './host/start.js';
 export { seedDemo, readDemo, adminToken, graphJson, type DemoInfo } from './host/demo.js';
-export { runFleet, faultUserTarget, type FleetResult } from './simulate/fleet.js';
+export { runFleet, type FleetResult } from './simulate/fleet.js';
 export { arrangeFaultUsers, type FaultUsers } from './simulate/fault-users.js';
 export { formatReport, deviceOutcomes } from './simulate/report.js';
 export { collectRoutes } from './commands/routes.js';
