@@ -338,7 +338,9 @@ export async function runDevice(options: RunDeviceOptions): Promise<DeviceRunRes
       providerId: enrolled.providerId,
       ...(behaviour?.failingCspNodes ? { failingNodes: behaviour.failingCspNodes } : {}),
     });
+    if (behaviour?.security) tree.setSecurity(behaviour.security);
     const tlsSessions = new TlsSessionCache();
+    await behaviour?.beforeFirstSession?.(enrolled.mdmCertificatePem);
     result.session = await phase('firstSync', async () => {
       // OMA-DM sessions authenticate the device by its MDM certificate at the TLS layer.
       const mtls = createHttpsFetch({

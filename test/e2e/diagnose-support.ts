@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
 import { ADMIN_APP_ROLES, MANAGEMENT_PATHS } from '@baton/contracts';
-import { createHttpsFetch, type Fetch, type StoreBackend } from '@baton/kit';
-import { FAULTS, hardwareHash, randomInventory, runDevice, type DeviceInventory, type DeviceRunResult, type FaultName } from '@baton/device';
-import { adminToken, graphJson, seedDemo, type DemoInfo, type DiagnoseOptions, type RunningBaton } from '@baton/cli';
+import { createHttpsFetch, type BatonConfig, type Fetch, type StoreBackend } from '@baton/kit';
+import { FAULTS, FAULT_USERS, hardwareHash, randomInventory, runDevice, type DeviceInventory, type DeviceRunResult, type FaultName } from '@baton/device';
+import { adminToken, arrangeFaultUsers, graphJson, seedDemo, type DemoInfo, type DiagnoseOptions, type FaultUsers, type RunningBaton } from '@baton/cli';
 import type { IdentityRuntime } from '@baton/identity';
 import { startGroups, type StartedBaton } from './support.js';
 
@@ -37,8 +37,8 @@ export interface DiagnoseBaton {
   nextInventory(): DeviceInventory;
 }
 
-export async function startDiagnoseBaton(t: TestContext, backend: StoreBackend, seed: number): Promise<DiagnoseBaton> {
-  const baton = await startGroups(backend, [['discovery'], ['identity'], ['management']]);
+export async function startDiagnoseBaton(t: TestContext, backend: StoreBackend, seed: number, config: Partial<BatonConfig> = {}): Promise<DiagnoseBaton> {
+  const baton = await startGroups(backend, [['discovery'], ['identity'], ['management']], config);
   t.after(() => baton.stop());
   const [discovery, identity, management] = baton.instances as [RunningBaton, RunningBaton, RunningBaton];
   const fetch = createHttpsFetch({ caPem: identity.caPem });
@@ -63,6 +63,13 @@ export async function startDiagnoseBaton(t: TestContext, backend: StoreBackend, 
 
   let n = 0;
   const nextInventory = () => randomInventory(seed, n++);
+  // The users faults need are arranged once, as an administrator would, on first use.
+  let faultUsers: Promise<FaultUsers> | undefined;
+  const usersForFaults = () =>
+    (faultUsers ??= arrangeFaultUsers(
+      { demo, identityUrl: identity.url, managementUrl: management.url, fetch },
+      FAULT_USERS,
+    ));
   return {
     baton,
     discovery,
@@ -90,7 +97,13 @@ export async function startDiagnoseBaton(t: TestContext, backend: StoreBackend, 
         await register(fetch, discovery.url, fabrikam, inventory);
         assert.equal((await register(fetch, discovery.url, demo, inventory)).state.deviceErrorCode, 808);
       }
-      const user = setup.password === 'wrong' ? { ...demo.user, password: `${demo.user.password}-typo` } : demo.user;
+      let user = demo.user;
+      if ('user' in setup && setup.user) {
+        const users = await usersForFaults();
+        await users.beforeSignIn(setup.user);
+        user = users.credentials(setup.user);
+      }
+      if (setup.password === 'wrong') user = { ...user, password: `${user.password}-typo` };
       const result = await runDevice({ discoveryUrl: demo.discoveryUrl, caPem: identity.caPem, inventory, user, ...(setup.behaviour ? { behaviour: setup.behaviour } : {}) });
       return { inventory, result };
     },

@@ -32,8 +32,8 @@ export interface StartedBaton {
   stop(): Promise<void>;
 }
 
-/** One listener per group of services; each group gets its own port. */
-export async function startGroups(backend: StoreBackend, groups: ServiceName[][], overrides: Partial<BatonConfig> = {}): Promise<StartedBaton> {
+/** One listener per group of services; each group gets its own port. `config` adds settings (every group gets them). */
+export async function startGroups(backend: StoreBackend, groups: ServiceName[][], config: Partial<BatonConfig> = {}): Promise<StartedBaton> {
   const dataDir = tempDataDir();
   const prefix = backend.databaseUrl ? uniqueSchema('e2e') : undefined;
   const ports = await Promise.all(groups.map(() => freePort()));
@@ -43,8 +43,8 @@ export async function startGroups(backend: StoreBackend, groups: ServiceName[][]
   // identity first: the others verify its tokens and call it.
   const order = [...groups.keys()].sort((a, b) => Number(groups[b]!.includes('identity')) - Number(groups[a]!.includes('identity')));
   const start = async (i: number) => {
-    const config = loadConfig({}, { dataDir, port: ports[i]!, logLevel: 'silent', databaseUrl: backend.databaseUrl, ...overrides });
-    instances[i] = await startBaton({ config, services: groups[i]!, peerUrls, quiet: true, schemaPrefix: prefix });
+    const settings = loadConfig({}, { ...config, dataDir, port: ports[i]!, logLevel: 'silent', databaseUrl: backend.databaseUrl });
+    instances[i] = await startBaton({ config: settings, services: groups[i]!, peerUrls, quiet: true, schemaPrefix: prefix });
     return instances[i]!;
   };
   for (const i of order) await start(i);

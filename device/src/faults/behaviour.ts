@@ -1,3 +1,5 @@
+import type { DeviceSecurity } from '../csp-tree.js';
+
 /**
  * How a device's own hardware or software can misbehave during provisioning. The agent
  * consults these at the points where a real Windows device would go wrong: the TPM that
@@ -12,4 +14,11 @@ export interface DeviceBehaviour {
   deviceTokenKey?: (joined: CryptoKeyPair) => Promise<CryptoKey>;
   /** CSP nodes that fail, with the SyncML status they answer. */
   failingCspNodes?: Record<string, string>;
+  /**
+   * What happens between enrollment and the first OMA-DM session, given the MDM certificate:
+   * a pre-provisioned device is resealed and waits on a shelf until someone unboxes it.
+   */
+  beforeFirstSession?: (mdmCertificatePem: string) => Promise<void>;
+  /** The security posture its DeviceStatus and Defender CSPs report (BitLocker off, say). */
+  security?: Partial<DeviceSecurity>;
 }

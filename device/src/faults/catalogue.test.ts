@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import { PHASE_OWNER } from '@baton/contracts';
-import type { Fetch } from '@baton/kit';
+import { generateCertificateAuthority, signPublicKey, type Fetch } from '@baton/kit';
 import { CspTree } from '../csp-tree.js';
 import { randomInventory } from '../inventory.js';
-import { FAILING_CSP_NODE, FAULTS, availableFaults } from './catalogue.js';
+import { FAILING_CSP_NODE, FAULTS, availableFaults, shelveUntilExpired } from './catalogue.js';
 import { refusingFetch } from './network.js';
 
 test('every fault is owned by the service that owns its phase', () => {
@@ -40,4 +41,14 @@ test("an unreachable service refuses the device's connections to its endpoints o
   await assert.rejects(fetch('https://h:1/ManagementServer/MDM.svc'));
   await fetch('https://h:1/ztd/v1/lookup');
   assert.equal(passed, 1);
+});
+
+test('a shelved device refuses to wait out a year-long MDM certificate, and waits out a short one', async () => {
+  const ca = await generateCertificateAuthority({ commonName: 'MDM CA', validityDays: 30 });
+  const keys = await FAULTS.joinRefused.setup().behaviour!.joinKeys!();
+  const yearLong = await signPublicKey(ca, keys.publicKey, { commonName: 'D', validityDays: 365, usage: 'client' });
+  await assert.rejects(shelveUntilExpired(yearLong), /BATON_MDM_CERT_VALIDITY_DAYS/);
+  const short = await signPublicKey(ca, keys.publicKey, { commonName: 'D', validityDays: 0.5 / 86_400, usage: 'client' });
+  await shelveUntilExpired(short);
+  assert.ok(Date.now() > Date.parse(new X509Certificate(short).validTo), 'the certificate has expired when the device is unboxed');
 });

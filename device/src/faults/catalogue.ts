@@ -5,7 +5,7 @@
  * device's TPM or a CSP misbehaves; a service cannot be reached. Nothing fakes the evidence
  * a diagnosis reads: the services record what they saw.
  */
-import { webcrypto } from 'node:crypto';
+import { webcrypto, X509Certificate } from 'node:crypto';
 import type { ChainPhase, ServiceName } from '@baton/contracts';
 import type { DeviceBehaviour } from './behaviour.js';
 
@@ -28,14 +28,32 @@ export type FaultName =
   | 'serviceDown';
 
 /**
+ * A user of the tenant whose account, methods or policies make the fault, arranged by an
+ * administrator over Graph before the device runs (`locked`: smart lockout after wrong
+ * passwords typed on a web sign-in; `mfa`: a TOTP method registered; `blocked`: a
+ * conditional access policy blocks them from joining devices; `noncompliant`: in a group
+ * a BitLocker compliance policy is assigned to).
+ */
+export type FaultUser = 'locked' | 'mfa' | 'blocked' | 'noncompliant';
+
+export const FAULT_USERS: readonly FaultUser[] = ['locked', 'mfa', 'blocked', 'noncompliant'];
+
+/**
  * What has to be arranged for a fault, outside the device: how the device is registered
  * (`none`: not at all; `otherTenant`: another tenant registered it first; `noProfile`: in a
- * tenant with no profile for it), which password the user types, which service the device
- * cannot reach during its handoff.
+ * tenant with no profile for it), which password the user types, which user signs in
+ * (the tenant's usual user unless `user` names one), which service the device cannot
+ * reach during its handoff.
  */
 export interface FaultSetup {
   registration: 'own' | 'none' | 'otherTenant' | 'noProfile';
   password: 'right' | 'wrong';
+  user?: FaultUser;
+  /**
+   * Management must issue MDM certificates this short-lived (BATON_MDM_CERT_VALIDITY_DAYS)
+   * for a device's shelf time to outlast one in a rehearsal; real ones live a year.
+   */
+  mdmCertificateValidityDays?: number;
   unreachable?: ServiceName;
   behaviour?: DeviceBehaviour;
 }
@@ -63,7 +81,18 @@ function rsaKeys(bits: number): Promise<CryptoKeyPair> {
 }
 
 const healthy = (): FaultSetup => ({ registration: 'own', password: 'right' });
-const pending = (reason: string) => ({ available: false, pending: reason, fleet: false, setup: healthy });
+
+/** The MDM certificate life a rehearsal of certificate expiry runs management with: 20 s. */
+export const SHELF_CERTIFICATE_VALIDITY_DAYS = 20 / 86_400;
+/** Longer than this, and a device would wait out a real certificate: refuse rather than hang. */
+const MAX_SHELF_MS = 5 * 60_000;
+
+/** Waits (as a device on a shelf) until its MDM certificate has expired by a second and a half. */
+export async function shelveUntilExpired(mdmCertificatePem: string): Promise<void> {
+  const wait = Date.parse(new X509Certificate(mdmCertificatePem).validTo) - Date.now() + 1_500;
+  if (wait > MAX_SHELF_MS) throw new Error(`the MDM certificate lives ${Math.round(wait / 1000)} s more: run management with a short BATON_MDM_CERT_VALIDITY_DAYS to rehearse its expiry`);
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+}
 
 /** The node the DevDetail CSP fails on: management reads it in every first session. */
 export const FAILING_CSP_NODE = './DevDetail/Ext/Microsoft/DeviceName';
@@ -114,24 +143,30 @@ export const FAULTS: Record<FaultName, FaultSpec> = {
     service: 'identity',
     phase: 'authentication',
     errorCode: 'AADSTS50053',
-    summary: 'The account is locked after repeated failed sign-ins.',
-    ...pending('identity has no smart lockout yet'),
+    summary: 'Wrong passwords typed on a web sign-in locked the account; the OOBE sign-in is refused even with the right password.',
+    available: true,
+    fleet: true,
+    setup: () => ({ ...healthy(), user: 'locked' }),
   },
   conditionalAccessBlock: {
     name: 'conditionalAccessBlock',
     service: 'identity',
     phase: 'authentication',
     errorCode: 'AADSTS53003',
-    summary: 'A conditional access policy blocks the sign-in.',
-    ...pending('identity does not evaluate conditional access at the token endpoint yet'),
+    summary: "A conditional access policy blocks the user's 'Register or join devices' action; the OOBE sign-in is refused.",
+    available: true,
+    fleet: true,
+    setup: () => ({ ...healthy(), user: 'blocked' }),
   },
   mfaFailure: {
     name: 'mfaFailure',
     service: 'identity',
     phase: 'authentication',
     errorCode: 'AADSTS50076',
-    summary: 'Multi-factor authentication is required and not satisfied.',
-    ...pending('identity has no MFA requirement on the sign-in the device uses yet'),
+    summary: 'The user has a TOTP second factor registered; a password alone cannot satisfy it, so the OOBE sign-in is refused.',
+    available: true,
+    fleet: true,
+    setup: () => ({ ...healthy(), user: 'mfa' }),
   },
   joinRefused: {
     name: 'joinRefused',
@@ -168,8 +203,11 @@ export const FAULTS: Record<FaultName, FaultSpec> = {
     service: 'management',
     phase: 'deviceSetup',
     errorCode: '401',
-    summary: "The device's MDM client certificate has expired; OMA-DM refuses the session.",
-    ...pending('management issues MDM certificates with a fixed lifetime and no way to age one short of waiting it out'),
+    summary: 'A pre-provisioned device waited on a shelf longer than its MDM certificate lives; its first OMA-DM session presents the expired certificate and management refuses it (SyncHdr 401).',
+    available: true,
+    // A fleet's management issues year-long certificates: no device of it can outwait one.
+    fleet: false,
+    setup: () => ({ ...healthy(), mdmCertificateValidityDays: SHELF_CERTIFICATE_VALIDITY_DAYS, behaviour: { beforeFirstSession: shelveUntilExpired } }),
   },
   cspError: {
     name: 'cspError',
@@ -186,8 +224,10 @@ export const FAULTS: Record<FaultName, FaultSpec> = {
     service: 'management',
     phase: 'deviceSetup',
     errorCode: 'noncompliant',
-    summary: 'The device fails a compliance policy.',
-    ...pending('management does not evaluate compliance policies yet'),
+    summary: "BitLocker is off on the device and a compliance policy assigned to its user's group requires it: noncompliant after setup.",
+    available: true,
+    fleet: true,
+    setup: () => ({ ...healthy(), user: 'noncompliant', behaviour: { security: { bitLocker: false } } }),
   },
   serviceDown: {
     name: 'serviceDown',

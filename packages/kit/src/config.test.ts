@@ -26,3 +26,11 @@ test('overrides win over the environment', () => {
   assert.equal(config.port, 0);
   assert.deepEqual(config.hostnames, ['baton.lab.example']);
 });
+
+test('MDM certificates live a year unless BATON_MDM_CERT_VALIDITY_DAYS says otherwise (fractions rehearse expiry)', () => {
+  assert.equal(loadConfig({}).mdmCertificateValidityDays, 365);
+  assert.equal(loadConfig({ BATON_MDM_CERT_VALIDITY_DAYS: '0.5' }).mdmCertificateValidityDays, 0.5);
+  for (const bad of ['0', '-1', 'a year', '4000']) {
+    assert.throws(() => loadConfig({ BATON_MDM_CERT_VALIDITY_DAYS: bad }), (e: unknown) => e instanceof ConfigError && e.variable === 'BATON_MDM_CERT_VALIDITY_DAYS', bad);
+  }
+});

@@ -14,6 +14,7 @@
  * | BATON_LOG_LEVEL       | info           | pino level: fatal, error, warn, info, debug, trace, silent |
  * | BATON_TLS_CERT/KEY    | (unset)        | operator-supplied PEM certificate and key instead of the local CA |
  * | BATON_MDM_RAW_RETENTION_DAYS | 7       | days management keeps raw OMA-DM requests for audit |
+ * | BATON_MDM_CERT_VALIDITY_DAYS | 365     | life of the MDM client certificates management issues (fractions allowed, to rehearse expiry) |
  */
 import { otlpHeaders, otlpTracesEndpoint } from './tracing/tracing.js';
 import { resolve } from 'node:path';
@@ -35,6 +36,8 @@ export interface BatonConfig {
   otlpEndpoint?: string;
   /** OTEL_EXPORTER_OTLP_HEADERS (or _TRACES_HEADERS): headers the collector wants. */
   otlpHeaders?: Record<string, string>;
+  /** Life of the MDM client certificates management issues at enrollment and renewal. */
+  mdmCertificateValidityDays: number;
 }
 
 export class ConfigError extends Error {
@@ -100,6 +103,10 @@ export function loadConfig(
   }
   const otlpRaw = otlpTracesEndpoint(env);
   const otlpEndpoint = overrides.otlpEndpoint ?? (otlpRaw ? parseUrl('OTEL_EXPORTER_OTLP_ENDPOINT', otlpRaw, ['http:', 'https:']) : undefined);
+  const validity = overrides.mdmCertificateValidityDays ?? Number(env.BATON_MDM_CERT_VALIDITY_DAYS ?? '365');
+  if (!Number.isFinite(validity) || validity <= 0 || validity > 3650) {
+    throw new ConfigError('BATON_MDM_CERT_VALIDITY_DAYS', `expected a number of days above 0 and at most 3650, got "${env.BATON_MDM_CERT_VALIDITY_DAYS}"`);
+  }
   return {
     port: overrides.port ?? parsePort('BATON_PORT', env.BATON_PORT ?? '8443'),
     host: overrides.host ?? env.BATON_HOST ?? '127.0.0.1',
@@ -114,5 +121,6 @@ export function loadConfig(
     mdmRawRetentionDays: retention,
     otlpEndpoint,
     otlpHeaders: overrides.otlpHeaders ?? otlpHeaders(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS ?? env.OTEL_EXPORTER_OTLP_HEADERS),
+    mdmCertificateValidityDays: validity,
   };
 }

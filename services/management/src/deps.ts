@@ -27,6 +27,8 @@ export interface ManagementDeps {
   /** Configuration profiles, their delivery and per-setting states; same database. */
   configuration: Configuration;
   configurationStore: ConfigurationStore;
+  /** Life of the MDM client certificates issued (BATON_MDM_CERT_VALIDITY_DAYS); 365 days when unset. */
+  certificateValidityDays?: number;
   /** The MDM CA, created on first use. */
   authority(): Promise<KeyAndCert>;
 }

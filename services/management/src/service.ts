@@ -80,6 +80,7 @@ export async function createManagementService(ctx: ServiceContext, options: Mana
 
   let authority: Promise<KeyAndCert> | undefined;
   const deps: ManagementDeps = {
+    certificateValidityDays: ctx.config.mdmCertificateValidityDays,
     store,
     urls: ctx.urls,
     logger: ctx.logger,

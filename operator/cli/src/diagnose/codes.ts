@@ -47,9 +47,18 @@ const IDENTITY: Record<string, CodeInfo> = {
   AADSTS50126: { meaning: 'Invalid username or password.', remediation: 'Have the user retry with the right password, or reset it.' },
   AADSTS50034: { meaning: 'The user does not exist in this tenant.', remediation: "Sign in with an account of the device's Autopilot tenant (TenantMatched=0 otherwise)." },
   AADSTS50057: { meaning: 'The user account is disabled.', remediation: 'Enable the account (accountEnabled) or use another user.' },
-  AADSTS50053: { meaning: 'The account is locked after too many failed sign-ins.', remediation: 'Wait for the lockout to expire or unlock the account.' },
-  AADSTS53003: { meaning: 'Blocked by a conditional access policy.', remediation: 'Review the policy; exclude the Microsoft Intune Enrollment app or the enrollment scenario if intended.' },
-  AADSTS50076: { meaning: 'Multi-factor authentication is required.', remediation: 'Register an MFA method for the user, or review the policy that requires it.' },
+  AADSTS50053: {
+    meaning: 'The account is locked (smart lockout) after too many wrong passwords, wherever they were typed; the right password is refused until the lockout ends.',
+    remediation: 'Wait for the lockout to end (15 minutes by default) and sign in again; if the failures were not the user, reset the password and look at the sign-in log for their source.',
+  },
+  AADSTS53003: {
+    meaning: 'Blocked by a conditional access policy (for device setup: one that targets the user action "Register or join devices" or the Microsoft Intune Enrollment app).',
+    remediation: 'Find the policy in the sign-in log (auditLogs/signIns, appliedConditionalAccessPolicies); exclude the user or the enrollment scenario if the block is not intended.',
+  },
+  AADSTS50076: {
+    meaning: 'Multi-factor authentication is required and the sign-in did not satisfy it: the user has a second factor registered, or a conditional access policy requires MFA, and only a password was given.',
+    remediation: "Sign in with the web sign-in that asks for the second factor; if MFA should not apply to device setup, review the conditional access policy named in the sign-in log (auditLogs/signIns).",
+  },
   AADSTS50155: {
     meaning: 'Device authentication failed: the device-bound token request was not signed by the key its certificate names (TPM attestation).',
     remediation: 'Check the TPM (2.0, firmware up to date, not a VM without vTPM); clear the TPM and reset the device; re-register if the device object was deleted.',
@@ -93,6 +102,10 @@ const MANAGEMENT: Record<string, CodeInfo> = {
     meaning: "The previous service handed the device over, but this service recorded nothing for it afterwards: it was down or unreachable at the handoff.",
     remediation: 'Check that the service is up and reachable from devices (DNS, proxy, firewall); the device succeeds on its next attempt once it is.',
     windows: '0x80072EE2',
+  },
+  noncompliant: {
+    meaning: 'The device finished setup but fails a compliance policy assigned to it or its user; conditional access that requires a compliant device will refuse it.',
+    remediation: 'Fix the failing setting on the device (the detail names it, with what the device reported) and let it check in; or review the policy and its assignment; a grace period in the policy\'s block action gives time to fix it.',
   },
   '401': { meaning: "SyncML 401: the device's MDM certificate was refused (expired, revoked or not the enrollment's).", remediation: 'Re-enroll the device (its MDM certificate is no longer valid).' },
   '403': { meaning: 'SyncML 403: the command was forbidden on the device.', remediation: 'Check the policy targets a node the device lets MDM write.' },

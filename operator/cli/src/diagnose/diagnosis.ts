@@ -38,6 +38,8 @@ export interface Finding {
   meaning: string;
   remediation: string;
   windows?: string;
+  /** What the failing event says beyond its code: the settings that failed, the reason given. */
+  detail?: string;
   /** True when no event carries it: a service recorded nothing after the handoff. */
   inferred: boolean;
   at?: string;
@@ -101,7 +103,25 @@ function findingFromEvent(event: ChainEvent): Finding {
   }
   const code = event.errorCode ?? `${event.type}Failed`;
   const info = explainCode(service, event.errorCode);
-  return { service, phase, errorCode: code, ...info, inferred: false, at: event.occurredDateTime, traceId: event.traceId, eventType: event.type };
+  const detail = eventFindingDetail(event);
+  return { service, phase, errorCode: code, ...info, ...(detail ? { detail } : {}), inferred: false, at: event.occurredDateTime, traceId: event.traceId, eventType: event.type };
+}
+
+interface FailedSetting {
+  settingName?: unknown;
+  currentValue?: unknown;
+  expectedValue?: unknown;
+}
+
+/** One line from a failing event's detail: each failed compliance setting, or the reason a service gave. */
+export function eventFindingDetail(event: ChainEvent): string | undefined {
+  const detail = event.detail ?? {};
+  if (event.type === 'compliance' && Array.isArray(detail.policies)) {
+    const settings = (detail.policies as Array<{ settings?: FailedSetting[] }>).flatMap((p) => (Array.isArray(p.settings) ? p.settings : []));
+    const text = settings.map((s) => `${String(s.settingName)}: reported ${String(s.currentValue ?? 'nothing')}, policy expects ${String(s.expectedValue)}`).join('; ');
+    return text || undefined;
+  }
+  return typeof detail.reason === 'string' && detail.reason ? detail.reason.slice(0, 300) : undefined;
 }
 
 function missingStep(events: ChainEvent[]): Finding | null {

@@ -16,6 +16,7 @@ function describeFinding(f: Finding): string[] {
     `  service:     ${f.service}`,
     `  phase:       ${f.phase}`,
     `  error code:  ${f.errorCode}${f.windows ? ` (Windows: ${f.windows})` : ''}${f.inferred ? ' (inferred: no event after the handoff)' : ''}`,
+    ...(f.detail ? [`  detail:      ${f.detail}`] : []),
     `  meaning:     ${f.meaning}`,
     `  remediation: ${f.remediation}`,
   ];

@@ -16,8 +16,10 @@ import {
   type DeviceRunResult,
   type FaultName,
   type FaultSetup,
+  type FaultUser,
 } from '@baton/device';
 import { adminToken, graphJson, type DemoInfo } from '../host/demo.js';
+import { arrangeFaultUsers, type FaultUsers } from './fault-users.js';
 
 export interface FleetOptions {
   demo: DemoInfo;
@@ -28,6 +30,14 @@ export interface FleetOptions {
   groupTag?: string;
   /** Share of devices (0..1) given a fault drawn from the catalogue, reproducibly from `seed`. */
   faultRate?: number;
+  /** The fault of each device, instead of a draw (null: healthy); its length is the fleet's size. */
+  faultPlan?: Array<FaultName | null>;
+  /**
+   * Identity's and management's base URLs when they are not on discovery's origin (for the
+   * users and policies some faults need); by default identity's is the authority's origin
+   * and management's is `demo.baseUrl`.
+   */
+  urls?: { identity?: string; management?: string };
   onRegistered?: (done: number) => void;
   onDeviceDone?: (result: DeviceRunResult, done: number) => void;
 }
@@ -46,8 +56,15 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
   const fetch = createHttpsFetch({ caPem: options.caPem, connections: Math.max(8, options.concurrency * 2) });
   try {
     const inventories = Array.from({ length: options.devices }, (_, i) => randomInventory(options.seed, i));
-    const faults = drawFaults(options);
+    if (options.faultPlan) {
+      const unknown = options.faultPlan.find((f) => f !== null && !FLEET_FAULTS.has(f));
+      if (options.faultPlan.length !== options.devices) throw new Error(`the fault plan names ${options.faultPlan.length} devices, the fleet has ${options.devices}`);
+      if (unknown) throw new Error(`${unknown} is not a fault a one-tenant fleet can carry`);
+    }
+    const faults = options.faultPlan ?? drawFaults(options);
     const setups = faults.map((name) => (name ? FLEET_FAULTS.get(name)!.setup() : undefined));
+    const users = setups.map((s) => s?.user).filter((u): u is FaultUser => u !== undefined);
+    const faultUsers = users.length > 0 ? await arrangeFaultUsers(faultUserTarget(options, fetch), users) : undefined;
     const t0 = performance.now();
     await registerDevices(
       options,
@@ -61,7 +78,15 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
     await eachLimited(inventories, options.concurrency, async (inventory, i) => {
       const setup = setups[i];
       const run = (deviceFetch: Fetch) =>
-        runDevice({ discoveryUrl: options.demo.discoveryUrl, caPem: options.caPem, inventory, user: userFor(options, setup), fetch: deviceFetch, ...(setup?.behaviour ? { behaviour: setup.behaviour } : {}) });
+        runDevice({
+          discoveryUrl: options.demo.discoveryUrl,
+          caPem: options.caPem,
+          inventory,
+          user: userFor(options, setup, faultUsers),
+          fetch: deviceFetch,
+          ...(setup?.behaviour ? { behaviour: setup.behaviour } : {}),
+        });
+      if (setup?.user) await faultUsers!.beforeSignIn(setup.user);
       let result = await run(setup?.unreachable ? refusingFetch(fetch, setup.unreachable) : fetch);
       if (!result.ok && setup?.unreachable) {
         // The service is back; the device's next attempt (a new trace) goes through.
@@ -91,8 +116,15 @@ export function drawFaults(options: Pick<FleetOptions, 'devices' | 'seed' | 'fau
   });
 }
 
-function userFor(options: FleetOptions, setup: FaultSetup | undefined): { upn: string; password: string } {
-  return setup?.password === 'wrong' ? { upn: options.demo.user.upn, password: `${options.demo.user.password}-typo` } : options.demo.user;
+function userFor(options: FleetOptions, setup: FaultSetup | undefined, faultUsers: FaultUsers | undefined): { upn: string; password: string } {
+  const user = setup?.user ? faultUsers!.credentials(setup.user) : options.demo.user;
+  return setup?.password === 'wrong' ? { upn: user.upn, password: `${user.password}-typo` } : user;
+}
+
+export function faultUserTarget(options: Pick<FleetOptions, 'demo' | 'urls'>, fetch: Fetch) {
+  const authority = new URL(options.demo.authority);
+  const identityUrl = options.urls?.identity ?? `${authority.origin}${authority.pathname.replace(/\/[^/]*\/?$/, '')}`;
+  return { demo: options.demo, identityUrl, managementUrl: options.urls?.management ?? options.demo.baseUrl, fetch };
 }
 
 async function registerDevices(options: FleetOptions, inventories: DeviceInventory[], fetch: Fetch): Promise<void> {

@@ -1,9 +1,12 @@
 /** The organization and its users as Graph shows them; password hashes never leave. */
+import { randomUUID } from 'node:crypto';
 import { identityGraphErrors } from '../errors.js';
 import type { IdentityStore, TenantRecord, UserQuery, UserRecord } from '../store/store.js';
+import type { IdentityDeps } from './deps.js';
 import { isGuid } from './ids.js';
 import { parseListQuery } from './list-query.js';
 import { skiptokenFor } from './paging.js';
+import { hashPassword } from './passwords.js';
 
 export function graphOrganization(tenant: TenantRecord) {
   return {
@@ -52,4 +55,57 @@ export async function listUsers(store: IdentityStore, tenantId: string, query: U
   const rows = await store.listUsers(tenantId, { ...query, limit: query.limit + 1 });
   const page = rows.slice(0, query.limit);
   return { users: page, nextSkiptoken: rows.length > query.limit ? skiptokenFor(page[page.length - 1]!.id) : undefined };
+}
+
+export interface NewUser {
+  userPrincipalName: string;
+  displayName: string;
+  password: string;
+  accountEnabled: boolean;
+}
+
+const UPN_RE = /^[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9.-]{1,190}$/;
+
+/** Entra's rule for cloud accounts: 8–256 characters, at least three of the four kinds. */
+export function meetsPasswordComplexity(password: string): boolean {
+  if (password.length < 8 || password.length > 256) return false;
+  const kinds = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((re) => re.test(password)).length;
+  return kinds >= 3;
+}
+
+/**
+ * Creates a cloud user in the tenant (Graph `POST /users`): the UPN must be in the tenant's
+ * domain and not taken, the password must meet the complexity rule. Dynamic groups whose
+ * rules match the new user gain it in the same transaction.
+ */
+export async function createUser(deps: Pick<IdentityDeps, 'store' | 'feed' | 'now'>, tenant: TenantRecord, input: NewUser): Promise<UserRecord> {
+  const upn = input.userPrincipalName.trim();
+  if (!UPN_RE.test(upn)) throw identityGraphErrors.invalidValue(`Invalid value specified for property 'userPrincipalName' of resource 'User'.`);
+  if (upn.split('@')[1]!.toLowerCase() !== tenant.domain.toLowerCase()) {
+    throw identityGraphErrors.invalidValue('The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.');
+  }
+  if (!meetsPasswordComplexity(input.password)) {
+    throw identityGraphErrors.invalidValue('The specified password does not comply with password complexity requirements. Please provide a different password.');
+  }
+  const passwordHash = await hashPassword(input.password);
+  const at = deps.now().toISOString();
+  const user: UserRecord = {
+    id: randomUUID(),
+    tenantId: tenant.id,
+    upn,
+    displayName: input.displayName,
+    passwordHash,
+    accountEnabled: input.accountEnabled,
+    isAdmin: false,
+    createdAt: at,
+    modifiedAt: at,
+  };
+  return deps.store.transaction(async (tx) => {
+    if (await tx.findUserByUpn(tenant.id, upn)) {
+      throw identityGraphErrors.invalidValue('Another object with the same value for property userPrincipalName already exists.');
+    }
+    await tx.insertUser(user);
+    await deps.feed.userWritten(tx, tenant.id, undefined, user);
+    return user;
+  });
 }

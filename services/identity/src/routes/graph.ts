@@ -10,7 +10,7 @@ import { graphErrorHandler, graphErrors, requireRole } from '@baton/kit';
 import type { VerifiedAccess } from '../domain/access-tokens.js';
 import { complianceErrors, MDM_OWNED_DEVICE_PROPERTIES } from '../domain/compliance.js';
 import { deleteDevice, deviceQuery, getDevice, getDeviceByDeviceId, graphDevice, listDevices, patchDevice, upsertDevice, type DeviceUpsert } from '../domain/devices.js';
-import { getUser, graphOrganization, graphUser, listUsers, userQuery } from '../domain/directory.js';
+import { createUser, getUser, graphOrganization, graphUser, listUsers, userQuery } from '../domain/directory.js';
 import type { IdentityRouteOptions } from './context.js';
 import { verifyGraphCaller } from './graph-caller.js';
 import { registerAuditLogRoutes } from './audit-logs.js';
@@ -21,6 +21,7 @@ import { registerGroupRoutes } from './groups.js';
 const DEVICE_READ = [ROLES.devicesReadWrite, 'Device.Read.All', ROLES.directoryRead, 'Directory.ReadWrite.All'];
 const DEVICE_WRITE = [ROLES.devicesReadWrite, 'Directory.ReadWrite.All'];
 const USER_READ = [ROLES.usersReadWrite, 'User.Read.All', ROLES.directoryRead, 'Directory.ReadWrite.All'];
+const USER_WRITE = [ROLES.usersReadWrite, 'Directory.ReadWrite.All'];
 
 const ListQuery = Type.Object(
   {
@@ -49,6 +50,20 @@ const DevicePatchBody = Type.Object(
   { additionalProperties: true },
 );
 type DevicePatchInput = Static<typeof DevicePatchBody>;
+/** Graph's required properties of a new user; others Graph accepts are ignored. */
+const UserCreateBody = Type.Object(
+  {
+    accountEnabled: Type.Boolean(),
+    displayName: Type.String({ minLength: 1, maxLength: 256 }),
+    mailNickname: Type.String({ minLength: 1, maxLength: 64 }),
+    userPrincipalName: Type.String({ minLength: 3, maxLength: 256 }),
+    passwordProfile: Type.Object(
+      { password: Type.String({ minLength: 1, maxLength: 256 }), forceChangePasswordNextSignIn: Type.Optional(Type.Boolean()) },
+      { additionalProperties: true },
+    ),
+  },
+  { additionalProperties: true },
+);
 
 /** The body's writable attributes; compliance belongs to the MDM application's handoff. */
 function deviceUpsertOf(body: DevicePatchInput & Record<string, unknown>): DeviceUpsert {
@@ -190,6 +205,18 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
       body['@odata.nextLink'] = deps.urls.graph(`users?${next.toString()}`);
     }
     return body;
+  });
+
+  app.post('/graph/v1.0/users', { bodyLimit: 16 * 1024, schema: { body: UserCreateBody } }, async (request, reply) => {
+    const tenant = caller(request, USER_WRITE);
+    const body = request.body;
+    const user = await createUser(deps, tenant, {
+      userPrincipalName: body.userPrincipalName,
+      displayName: body.displayName,
+      password: body.passwordProfile.password,
+      accountEnabled: body.accountEnabled,
+    });
+    return reply.code(201).send({ '@odata.context': context('users/$entity'), ...graphUser(user) });
   });
 
   app.get('/graph/v1.0/users/:id', { schema: { params: IdParams } }, async (request) => {

@@ -54,6 +54,8 @@ export interface EnrollInput {
   request: RequestSecurityToken;
   managementUrl: string;
   now?: Date;
+  /** Life of the certificate issued; CLIENT_CERT_VALIDITY_DAYS when unset. */
+  validityDays?: number;
 }
 
 export interface EnrollResult {
@@ -91,7 +93,7 @@ export async function enrollDevice(input: EnrollInput): Promise<EnrollResult> {
   // Windows puts odd things in the CSR subject; the certificate names the device instead.
   const certPem = await signPublicKey(input.authority, csr.publicKey, {
     commonName: mdmDeviceId,
-    validityDays: CLIENT_CERT_VALIDITY_DAYS,
+    validityDays: input.validityDays ?? CLIENT_CERT_VALIDITY_DAYS,
     usage: 'client',
   });
   const certThumbprint = thumbprint(certPem);

@@ -28,6 +28,8 @@ export interface RenewInput {
   /** The certificate the device presented on TLS (undefined when none). */
   peerCertificate: X509Certificate | undefined;
   now?: Date;
+  /** Life of the certificate issued; CLIENT_CERT_VALIDITY_DAYS when unset. */
+  validityDays?: number;
 }
 
 export interface RenewResult {
@@ -62,7 +64,7 @@ export async function renewCertificate(input: RenewInput): Promise<RenewResult> 
   }
   const certPem = await signPublicKey(input.authority, csr.publicKey, {
     commonName: enrollment.mdmDeviceId,
-    validityDays: CLIENT_CERT_VALIDITY_DAYS,
+    validityDays: input.validityDays ?? CLIENT_CERT_VALIDITY_DAYS,
     usage: 'client',
   });
   const certThumbprint = thumbprint(certPem);

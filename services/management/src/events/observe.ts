@@ -170,3 +170,35 @@ export async function recordRejectedMessage(
     detail: { reason: rejection.reason, mdmDeviceId: source },
   });
 }
+
+/**
+ * After a session's facts were evaluated: a device found noncompliant is a finding of its
+ * provisioning (the ESP passed, yet conditional access will refuse it), recorded with the
+ * settings that failed, what the device reported and what the policy expects. Recorded on
+ * every evaluated session while it lasts, so the latest attempt of a device still shows it.
+ */
+export async function recordComplianceVerdict(deps: ManagementDeps, request: FastifyRequest, enrollment: Enrollment): Promise<void> {
+  const compliance = (await deps.complianceStore.complianceOf([enrollment.id])).get(enrollment.id);
+  if (compliance?.state !== 'noncompliant') return;
+  const failing = compliance.policies
+    .filter((p) => p.state === 'nonCompliant')
+    .map((p) => ({
+      policyId: p.policyId,
+      settings: p.settings
+        .filter((s) => s.state === 'nonCompliant')
+        .map((s) => ({ settingName: s.settingName, currentValue: s.currentValue, expectedValue: s.expectedValue })),
+    }));
+  await deps.events.recorder.record({
+    type: 'compliance',
+    phase: 'deviceSetup',
+    outcome: 'failure',
+    tenantId: enrollment.tenantId,
+    traceId: traceIdOfHeaders(request.headers),
+    azureADDeviceId: enrollment.azureAdDeviceId,
+    managedDeviceId: enrollment.id,
+    serialNumber: inventoryFacts(enrollment.inventory).serialNumber ?? null,
+    userPrincipalName: enrollment.upn,
+    errorCode: 'noncompliant',
+    detail: { state: compliance.state, policies: failing },
+  });
+}

@@ -15,7 +15,7 @@ export async function policyRoutes(app: FastifyInstance, deps: ManagementDeps): 
     const xml = buildGetPoliciesResponse({
       relatesTo: getPolicies.messageId,
       minimalKeyLength: 2048,
-      validityPeriodSeconds: CLIENT_CERT_VALIDITY_DAYS * DAY_SECONDS,
+      validityPeriodSeconds: Math.max(1, Math.round((deps.certificateValidityDays ?? CLIENT_CERT_VALIDITY_DAYS) * DAY_SECONDS)),
       renewalPeriodSeconds: DEFAULT_RENEW.renewPeriodDays * DAY_SECONDS,
     });
     return sendSoap(reply, xml);

@@ -18,7 +18,7 @@ export async function enrollmentRoutes(app: FastifyInstance, deps: ManagementDep
       const authority = await deps.authority();
       certificates ??= new ClientCertificateVerifier(authority.certPem);
       const now = new Date();
-      const renewed = await renewCertificate({ store: deps.store, authority, certificates, request: rst, peerCertificate: peerCertificate(request.raw.socket), now });
+      const renewed = await renewCertificate({ store: deps.store, authority, certificates, request: rst, peerCertificate: peerCertificate(request.raw.socket), now, validityDays: deps.certificateValidityDays });
       request.log.info({ enrollmentId: renewed.enrollment.id, previous: renewed.previousThumbprint, thumbprint: renewed.enrollment.certThumbprint }, 'MDM certificate renewed');
       return sendSoap(
         reply,
@@ -35,6 +35,7 @@ export async function enrollmentRoutes(app: FastifyInstance, deps: ManagementDep
       request: rst,
       managementUrl: `${deps.urls.management}${MANAGEMENT_PATHS.omadm}`,
       now,
+      validityDays: deps.certificateValidityDays,
     });
     noteEnrollment(request, result.enrollment);
     request.log.info(

@@ -3,7 +3,7 @@ import { mapFrameworkError } from '@baton/kit';
 import { AlertCode, buildSyncML, isXmlSafe, parseSyncML, ProtocolParseError, SYNCML_CONTENT_TYPE } from '@baton/protocols';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ManagementDeps } from '../deps.js';
-import { recordRejectedMessage, recordSessionMessage } from '../events/observe.js';
+import { recordComplianceVerdict, recordRejectedMessage, recordSessionMessage } from '../events/observe.js';
 import { authenticateDevice } from '../session/authenticate.js';
 import { ClientCertificateVerifier, peerCertificate } from '../session/client-certificates.js';
 import { rejectMessage, runSession } from '../session/engine.js';
@@ -81,9 +81,11 @@ export async function omadmRoutes(app: FastifyInstance, deps: ManagementDeps): P
       }
       // Compliance is re-evaluated on what the device just reported; its failure must not cost the device its reply.
       if (outcome.reported) {
-        await deps.compliance.factsReported(auth.enrollment, outcome.reported, new Date().toISOString()).catch((error: unknown) => {
+        const evaluated = await deps.compliance.factsReported(auth.enrollment, outcome.reported, new Date().toISOString()).catch((error: unknown) => {
           request.log.warn({ enrollmentId: auth.enrollment.id, err: String(error) }, 'compliance evaluation failed');
+          return false;
         });
+        if (evaluated) await recordComplianceVerdict(deps, request, auth.enrollment);
       }
       request.log.info(
         { enrollmentId: auth.enrollment.id, session: message.header.sessionId, msg: message.header.msgId, sent: outcome.sent, complete: outcome.complete, state: outcome.state },

@@ -66,8 +66,17 @@ export async function authenticateDevice(options: AuthenticateOptions, message: 
   if (!cert) return authenticateDigest(options, message);
   const { store } = options;
   const verifier = options.certificates ?? new ClientCertificateVerifier(options.caCertPem!);
-  const thumbprint = verifier.verify(cert);
-  if (!thumbprint) return { ok: false, status: '401', reason: 'certificate not issued by the MDM CA or expired' };
+  const checked = verifier.check(cert);
+  if (!checked.ok) {
+    const reason =
+      checked.reason === 'expired'
+        ? `MDM certificate expired at ${checked.notAfter}`
+        : checked.reason === 'notYetValid'
+          ? `MDM certificate not valid before ${checked.notBefore}`
+          : 'certificate not issued by the MDM CA';
+    return { ok: false, status: '401', reason };
+  }
+  const thumbprint = checked.thumbprint;
   // The enrollment row decides whether the certificate is still the device's: a replaced,
   // renewed or retired certificate fails here even on a resumed TLS session.
   const enrollment = await store.getEnrollmentByThumbprint(thumbprint);

@@ -30,6 +30,12 @@ export function certificateThumbprint(cert: X509Certificate): string {
   return cert.fingerprint.replace(/:/g, '');
 }
 
+export type CertificateCheck =
+  | { ok: true; thumbprint: string }
+  | { ok: false; reason: 'untrusted' }
+  | { ok: false; reason: 'expired'; notAfter: string }
+  | { ok: false; reason: 'notYetValid'; notBefore: string };
+
 interface Verified {
   notBefore: number;
   notAfter: number;
@@ -48,28 +54,34 @@ export class ClientCertificateVerifier {
 
   /** The certificate's thumbprint when the MDM CA issued it and it is valid at `at`; otherwise undefined. */
   verify(cert: X509Certificate | string, at = new Date()): string | undefined {
+    const checked = this.check(cert, at);
+    return checked.ok ? checked.thumbprint : undefined;
+  }
+
+  /** As `verify`, saying why a certificate is refused: a device with an expired one needs telling so. */
+  check(cert: X509Certificate | string, at = new Date()): CertificateCheck {
     let x509: X509Certificate;
     try {
       x509 = typeof cert === 'string' ? new X509Certificate(cert) : cert;
     } catch {
-      return undefined;
+      return { ok: false, reason: 'untrusted' };
     }
     const thumbprint = certificateThumbprint(x509);
     const now = at.getTime();
     let known = this.verified.get(thumbprint);
     if (!known) {
-      if (!this.issuedByCa(x509)) return undefined;
+      if (!this.issuedByCa(x509)) return { ok: false, reason: 'untrusted' };
       known = { notBefore: Date.parse(x509.validFrom), notAfter: Date.parse(x509.validTo) };
       // Oldest first out: the map keeps insertion order.
       if (this.verified.size >= this.maxRemembered) this.verified.delete(this.verified.keys().next().value!);
       this.verified.set(thumbprint, known);
     }
-    if (now < known.notBefore) return undefined;
+    if (now < known.notBefore) return { ok: false, reason: 'notYetValid', notBefore: new Date(known.notBefore).toISOString() };
     if (now > known.notAfter) {
       this.verified.delete(thumbprint);
-      return undefined;
+      return { ok: false, reason: 'expired', notAfter: new Date(known.notAfter).toISOString() };
     }
-    return thumbprint;
+    return { ok: true, thumbprint };
   }
 
   private issuedByCa(cert: X509Certificate): boolean {
