@@ -13,10 +13,10 @@
  */
 import { GRAPH_RESOURCE } from '@baton/contracts';
 import type { Fetch } from '@baton/kit';
-import type { EvaluatedDevice } from './store.js';
+import type { ComplianceSubject } from './store.js';
 
 export interface GroupMembership {
-  groupsOf(device: EvaluatedDevice): Promise<ReadonlySet<string>>;
+  groupsOf(device: ComplianceSubject): Promise<ReadonlySet<string>>;
   /** Forgets cached memberships, so the next evaluation asks again. */
   clear?(): void;
 }
@@ -34,7 +34,7 @@ export class IdentityGroupMembership implements GroupMembership {
     private readonly options: { identityUrl: () => string; tokens: TokenSource; fetch: Fetch; ttlMs?: number; now?: () => number },
   ) {}
 
-  async groupsOf(device: EvaluatedDevice): Promise<ReadonlySet<string>> {
+  async groupsOf(device: ComplianceSubject): Promise<ReadonlySet<string>> {
     const now = (this.options.now ?? Date.now)();
     const key = `${device.tenantId}/${device.azureAdDeviceId}/${device.userId ?? ''}`;
     const cached = this.cache.get(key);
