@@ -19,7 +19,21 @@ export interface Upsert {
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
+const texts = new Map<string, string>();
+
+/** The statement text, built once per shape (a thousand rows' worth of placeholders is not free). */
 export function insertSql(dialect: Dialect, table: string, columns: readonly string[], rowCount: number, upsert?: Upsert): string {
+  const key = `${dialect} ${table} ${columns.join(',')} ${rowCount} ${upsert ? `${upsert.conflict} ${upsert.update.join(',')}` : ''}`;
+  let text = texts.get(key);
+  if (text === undefined) {
+    text = buildInsertSql(dialect, table, columns, rowCount, upsert);
+    if (texts.size >= 64) texts.delete(texts.keys().next().value!);
+    texts.set(key, text);
+  }
+  return text;
+}
+
+function buildInsertSql(dialect: Dialect, table: string, columns: readonly string[], rowCount: number, upsert?: Upsert): string {
   let n = 0;
   const placeholder = dialect === 'postgres' ? () => `$${++n}` : () => '?';
   const tuples: string[] = [];
@@ -33,7 +47,11 @@ export function insertSql(dialect: Dialect, table: string, columns: readonly str
 export async function insertRows(db: Kysely<any>, dialect: Dialect, table: string, columns: readonly string[], rows: readonly unknown[][], upsert?: Upsert): Promise<void> {
   const perStatement = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
   for (let i = 0; i < rows.length; i += perStatement) {
-    const batch = rows.slice(i, i + perStatement);
-    await db.executeQuery(CompiledQuery.raw(insertSql(dialect, table, columns, batch.length, upsert), batch.flat()));
+    const count = Math.min(perStatement, rows.length - i);
+    // Array.prototype.flat is generic and slow at ten thousand values; this is a copy.
+    const parameters = new Array<unknown>(count * columns.length);
+    let p = 0;
+    for (let r = i; r < i + count; r++) for (const value of rows[r]!) parameters[p++] = value;
+    await db.executeQuery(CompiledQuery.raw(insertSql(dialect, table, columns, count, upsert), parameters));
   }
 }

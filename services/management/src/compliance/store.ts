@@ -416,11 +416,17 @@ export class ComplianceStore {
       { conflict: 'enrollment_id', update: COMPLIANCE_COLUMNS.slice(2) },
     );
     // Time-ordered ids: a page's messages land on the rightmost pages of the outbox's key
-    // instead of on a random page each.
-    const messages = writes.flatMap((w) => (w.outbox ? [{ ...outboxRow(w.outbox.topic, w.outbox.payload), id: timeOrderedId() }] : []));
-    if (messages.length > 0) {
-      await insertRows(this.db, this.dialect, 'outbox', OUTBOX_COLUMNS, messages.map((m) => OUTBOX_COLUMNS.map((c) => m[c])));
+    // instead of on a random page each. One clock reading per page.
+    const now = Date.now();
+    const at = new Date(now).toISOString();
+    const messages: unknown[][] = [];
+    for (const w of writes) {
+      if (!w.outbox) continue;
+      const row = outboxRow(w.outbox.topic, w.outbox.payload, null, at);
+      row.id = timeOrderedId(now);
+      messages.push(OUTBOX_COLUMNS.map((c) => row[c]));
     }
+    if (messages.length > 0) await insertRows(this.db, this.dialect, 'outbox', OUTBOX_COLUMNS, messages);
   }
 }
 
