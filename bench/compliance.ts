@@ -11,13 +11,14 @@
  *    running: `--samples` check-ins alternating BitLocker off and on. Baseline: the Graph
  *    read of identity's device the wait is measured with.
  *
- *   node --import tsx bench/compliance.ts [--devices 100000] [--fleet 4] [--samples 100] [--poll 2]
+ *   node --import tsx bench/compliance.ts [--devices 100000] [--fleet 4] [--samples 100] [--poll 2] [--latency 0]
+ *   (BATON_BENCH_DATABASE_URL=postgres://… runs part 1 on PostgreSQL)
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import type { Kysely } from 'kysely';
 import { SERVICE_NAMES } from '@baton/contracts';
-import { createHttpsFetch, loadConfig } from '@baton/kit';
+import { createHttpsFetch, dropPostgresSchema, loadConfig, uniqueSchema } from '@baton/kit';
 import { adminToken, graphJson, runFleet, seedDemo, startBaton } from '@baton/cli';
 import type { IdentityRuntime } from '@baton/identity';
 import { openManagementStore, type Enrollment } from '@baton/management';
@@ -45,7 +46,10 @@ const seconds = (from: number) => (performance.now() - from) / 1000;
 
 // ---- 1. a tenant-wide evaluation -------------------------------------------------------------
 
-const { store, database } = await openManagementStore({ dataDir: benchDataDir() });
+// BATON_BENCH_DATABASE_URL runs part 1 on PostgreSQL, in a schema of its own dropped at the end.
+const databaseUrl = process.env.BATON_BENCH_DATABASE_URL;
+const schema = databaseUrl ? uniqueSchema('bench_compliance') : undefined;
+const { store, database } = await openManagementStore({ dataDir: benchDataDir(), databaseUrl, schema });
 const db = database.db as unknown as Kysely<ComplianceDatabase>;
 const compliance = new ComplianceStore(db, database.dialect);
 const tenantId = randomUUID();
@@ -113,9 +117,13 @@ const policy: CompliancePolicy = {
 };
 await compliance.insertPolicy(policy);
 await compliance.addAssignment(tenantId, { id: randomUUID(), policyId: policy.id, target: { '@odata.type': TARGET_TYPES.allDevices } });
-console.log(`\ncompliance: ${deviceCount.toLocaleString()} devices × 12 facts loaded in ${seconds(loadStarted).toFixed(1)} s (SQLite)`);
+console.log(`\ncompliance: ${deviceCount.toLocaleString()} devices × 12 facts loaded in ${seconds(loadStarted).toFixed(1)} s (${database.dialect === 'postgres' ? 'PostgreSQL' : 'SQLite'})`);
 
-/** Wall and CPU time of `fn` (the machine is shared: CPU time is the steadier figure). */
+/**
+ * Wall and CPU time of `fn` (the machine is shared: CPU time is the steadier figure). CPU is
+ * this process's, all threads: on SQLite that is the database's work too, on PostgreSQL the
+ * server's own CPU is not in it.
+ */
 async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; wall: number; cpu: number }> {
   const cpu0 = process.cpuUsage();
   const wall0 = performance.now();
@@ -166,6 +174,7 @@ row('baseline: the same paged read of devices, facts and states, nothing evaluat
 row('baseline: the pure evaluator in memory, every device computed', pure, `${pure.value} noncompliant (store: ${Number(states.n)})`);
 console.log(`  load average ${load()} (${cpus().length} cores)`);
 await database.close();
+if (databaseUrl && schema) await dropPostgresSchema(databaseUrl, schema);
 
 // ---- 2. end of session → identity's isCompliant ---------------------------------------------
 
