@@ -11,18 +11,20 @@
  *    running: `--samples` check-ins alternating BitLocker off and on. Baseline: the Graph
  *    read of identity's device the wait is measured with.
  *
- *   node --import tsx bench/compliance.ts [--devices 100000] [--fleet 4] [--samples 100] [--poll 2]
+ *   node --import tsx bench/compliance.ts [--devices 100000] [--fleet 4] [--samples 100] [--poll 2] [--latency 0]
+ *   (BATON_BENCH_DATABASE_URL=postgres://… runs part 1 on PostgreSQL)
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
 import type { Kysely } from 'kysely';
 import { SERVICE_NAMES } from '@baton/contracts';
-import { createHttpsFetch, loadConfig } from '@baton/kit';
+import { createHttpsFetch, dropPostgresSchema, loadConfig, uniqueSchema } from '@baton/kit';
 import { adminToken, graphJson, runFleet, seedDemo, startBaton } from '@baton/cli';
 import type { IdentityRuntime } from '@baton/identity';
 import { openManagementStore, type Enrollment } from '@baton/management';
 import { Compliance } from '../services/management/src/compliance/compliance.js';
 import { evaluateDevice } from '../services/management/src/compliance/evaluate.js';
-import { FACT, type FactValue } from '../services/management/src/compliance/facts.js';
+import { FACT, factsText } from '../services/management/src/compliance/facts.js';
 import { defaultSettings, type CompliancePolicy } from '../services/management/src/compliance/policy.js';
 import type { ComplianceDatabase } from '../services/management/src/compliance/schema.js';
 import { ComplianceStore, type DevicePageKey } from '../services/management/src/compliance/store.js';
@@ -44,7 +46,10 @@ const seconds = (from: number) => (performance.now() - from) / 1000;
 
 // ---- 1. a tenant-wide evaluation -------------------------------------------------------------
 
-const { store, database } = await openManagementStore({ dataDir: benchDataDir() });
+// BATON_BENCH_DATABASE_URL runs part 1 on PostgreSQL, in a schema of its own dropped at the end.
+const databaseUrl = process.env.BATON_BENCH_DATABASE_URL;
+const schema = databaseUrl ? uniqueSchema('bench_compliance') : undefined;
+const { store, database } = await openManagementStore({ dataDir: benchDataDir(), databaseUrl, schema });
 const db = database.db as unknown as Kysely<ComplianceDatabase>;
 const compliance = new ComplianceStore(db, database.dialect);
 const tenantId = randomUUID();
@@ -70,29 +75,32 @@ const enrollments: Enrollment[] = Array.from({ length: deviceCount }, (_, i) => 
   inventory: {},
 }));
 await store.insertEnrollments(enrollments);
-// One device in ten has BitLocker off, one in twenty secure boot off.
-const factRows = enrollments.map((e, i) => ({
-  enrollment_id: e.id,
-  updated_at: now,
-  facts: JSON.stringify(
-    Object.fromEntries(
-      Object.entries({
-        [FACT.osVersion]: i % 50 === 0 ? '10.0.19045.3803' : '10.0.22631.2861',
-        [FACT.encryption]: i % 10 === 0 ? '0' : '1',
-        [FACT.secureBoot]: i % 20 === 0 ? '2' : '1',
-        [FACT.tpmVersion]: '2.0',
-        [FACT.firewall]: '0',
-        [FACT.antivirus]: '0',
-        [FACT.antivirusSignature]: '0',
-        [FACT.antispyware]: '0',
-        [FACT.codeIntegrity]: '0',
-        [FACT.virtualizationBasedSecurity]: '0',
-        [FACT.defenderEnabled]: 'true',
-        [FACT.rtpEnabled]: 'true',
-      }).map(([name, value]) => [name, { value, reportedAt: now }]),
-    ),
-  ),
-}));
+// One device in ten has BitLocker off, one in twenty secure boot off, one in fifty an old OS;
+// the rest run one of 24 builds. Each device reported at its own time, as check-ins spread.
+const builds = Array.from({ length: 24 }, (_, i) => `10.0.22631.${2861 + i * 37}`);
+const factRows = enrollments.map((e, i) => {
+  const values = {
+    [FACT.osVersion]: i % 50 === 0 ? '10.0.19045.3803' : builds[i % builds.length]!,
+    [FACT.encryption]: i % 10 === 0 ? '0' : '1',
+    [FACT.secureBoot]: i % 20 === 0 ? '2' : '1',
+    [FACT.tpmVersion]: '2.0',
+    [FACT.firewall]: '0',
+    [FACT.antivirus]: '0',
+    [FACT.antivirusSignature]: '0',
+    [FACT.antispyware]: '0',
+    [FACT.codeIntegrity]: '0',
+    [FACT.virtualizationBasedSecurity]: '0',
+    [FACT.defenderEnabled]: 'true',
+    [FACT.rtpEnabled]: 'true',
+  };
+  const reportedAt = new Date(Date.parse(now) - i * 997).toISOString();
+  return {
+    enrollment_id: e.id,
+    updated_at: reportedAt,
+    facts: factsText(values),
+    reported_at: JSON.stringify(Object.fromEntries(Object.keys(values).map((k) => [k, reportedAt]))),
+  };
+});
 await db.transaction().execute(async (trx) => {
   for (let i = 0; i < factRows.length; i += 2000) await trx.insertInto('device_facts').values(factRows.slice(i, i + 2000)).execute();
 });
@@ -109,44 +117,64 @@ const policy: CompliancePolicy = {
 };
 await compliance.insertPolicy(policy);
 await compliance.addAssignment(tenantId, { id: randomUUID(), policyId: policy.id, target: { '@odata.type': TARGET_TYPES.allDevices } });
-console.log(`\ncompliance: ${deviceCount.toLocaleString()} devices × 12 facts loaded in ${seconds(loadStarted).toFixed(1)} s (SQLite)`);
+console.log(`\ncompliance: ${deviceCount.toLocaleString()} devices × 12 facts loaded in ${seconds(loadStarted).toFixed(1)} s (${database.dialect === 'postgres' ? 'PostgreSQL' : 'SQLite'})`);
+
+/**
+ * Wall and CPU time of `fn` (the machine is shared: CPU time is the steadier figure). CPU is
+ * this process's, all threads: on SQLite that is the database's work too, on PostgreSQL the
+ * server's own CPU is not in it.
+ */
+async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; wall: number; cpu: number }> {
+  const cpu0 = process.cpuUsage();
+  const wall0 = performance.now();
+  const value = await fn();
+  const cpu = process.cpuUsage(cpu0);
+  return { value, wall: seconds(wall0), cpu: (cpu.user + cpu.system) / 1e6 };
+}
 
 // Baseline: the read alone, the same pages of devices with their facts and previous states.
-let started = performance.now();
-let read = 0;
-for (let after: DevicePageKey | null = null; ; ) {
-  const page = await compliance.devicePage(tenantId, after, 1000, false);
-  read += page.filter((p) => p.facts).length;
-  if (page.length < 1000) break;
-  after = page[page.length - 1]!.key;
-}
-const readSeconds = seconds(started);
+const readAlone = await timed(async () => {
+  let read = 0;
+  for (let after: DevicePageKey | null = null; ; ) {
+    const page = await compliance.devicePage(tenantId, after, 1000, false);
+    read += page.filter((p) => p.factsJson !== undefined).length;
+    if (page.length < 1000) return read;
+    after = page[page.length - 1]!.key;
+  }
+});
 
-// The evaluator alone, in memory, on the same facts.
+// The evaluator alone, in memory, on the same facts, every device computed (no memo).
 const facts = await compliance.factsOf(enrollments.map((e) => e.id));
-started = performance.now();
-let noncompliant = 0;
 const at = new Date();
-for (const e of enrollments) {
-  if (!evaluateDevice([policy], facts.get(e.id) as Record<string, FactValue>, () => null, at).verdict.isCompliant) noncompliant++;
-}
-const pureSeconds = seconds(started);
+const pure = await timed(async () => {
+  let noncompliant = 0;
+  for (const e of enrollments) if (!evaluateDevice([policy], facts.get(e.id)!, () => null, at).verdict.isCompliant) noncompliant++;
+  return noncompliant;
+});
 
 const engine = new Compliance({ store: compliance, groups: { groupsOf: async () => new Set() } });
-started = performance.now();
-const firstQueued = await engine.evaluateTenant(tenantId);
-const firstSeconds = seconds(started);
-started = performance.now();
-const secondQueued = await engine.evaluateTenant(tenantId);
-const secondSeconds = seconds(started);
+const first = await timed(() => engine.evaluateTenant(tenantId));
+const second = await timed(() => engine.evaluateTenant(tenantId));
+// One device in a hundred changes (BitLocker turned off on compliant ones), then the tenant is evaluated again.
+await db.transaction().execute(async (trx) => {
+  for (const e of enrollments.filter((_, i) => i % 100 === 1)) {
+    await trx.updateTable('device_facts').set({ facts: factsText({ ...facts.get(e.id)!, [FACT.encryption]: '0' }) }).where('enrollment_id', '=', e.id).execute();
+  }
+});
+const third = await timed(() => engine.evaluateTenant(tenantId));
 const states = await db.selectFrom('device_compliance').select((eb) => eb.fn.countAll().as('n')).where('state', '=', 'noncompliant').executeTakeFirstOrThrow();
 
-const row = (name: string, s: number, note = '') => console.log(`  ${name.padEnd(70)} ${s.toFixed(2).padStart(7)} s  ${(deviceCount / s).toFixed(0).padStart(8)} devices/s  ${note}`);
-row('evaluate the tenant, first time (states + 100% outbox reports)', firstSeconds, `${firstQueued} reports queued`);
-row('evaluate the tenant again, nothing changed (nothing written)', secondSeconds, `${secondQueued} reports queued`);
-row('baseline: the same paged read of devices and facts, nothing evaluated', readSeconds, `${read} devices read`);
-row('the pure evaluator in memory', pureSeconds, `${noncompliant} noncompliant (store: ${Number(states.n)})`);
+const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+const row = (name: string, r: { wall: number; cpu: number }, note = '') =>
+  console.log(`  ${name.padEnd(72)} ${r.wall.toFixed(2).padStart(6)} s wall ${r.cpu.toFixed(2).padStart(6)} s CPU ${(deviceCount / r.wall).toFixed(0).padStart(7)} devices/s  ${note}`);
+row('evaluate the tenant, first time (states + 100% outbox reports)', first, `${first.value} reports queued`);
+row('evaluate the tenant again, nothing changed (nothing written)', second, `${second.value} reports queued`);
+row('evaluate the tenant again, 1% of devices changed', third, `${third.value} reports queued`);
+row('baseline: the same paged read of devices, facts and states, nothing evaluated', readAlone, `${readAlone.value} devices read`);
+row('baseline: the pure evaluator in memory, every device computed', pure, `${pure.value} noncompliant (store: ${Number(states.n)})`);
+console.log(`  load average ${load()} (${cpus().length} cores)`);
 await database.close();
+if (databaseUrl && schema) await dropPostgresSchema(databaseUrl, schema);
 
 // ---- 2. end of session → identity's isCompliant ---------------------------------------------
 

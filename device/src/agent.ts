@@ -123,6 +123,27 @@ export interface EnrollmentFacts {
    * resumes instead of repeating the full handshake. Tied to this enrollment's certificate.
    */
   tlsSessions?: TlsSessionCache;
+  /** The user's device-bound sign-in, kept after enrollment as Windows keeps its PRT. */
+  userSignIn?: UserSignIn;
+}
+
+/**
+ * What the device keeps of its user's sign-in once joined: the token endpoint, the device key
+ * and join certificate that prove the device, and the user's refresh token, which identity
+ * rotates at every use (the newest one replaces it here).
+ */
+export interface UserSignIn {
+  tokenEndpoint: string;
+  deviceKey: CryptoKey;
+  certificateBase64: string;
+  refreshToken: string;
+}
+
+export interface UserTokenResult {
+  ok: boolean;
+  accessToken?: string;
+  /** Identity's OAuth error (`interaction_required` when conditional access refuses); the message carries the AADSTS text. */
+  error?: Omit<DeviceRunError, 'phase'>;
 }
 
 export interface CheckInOptions {
@@ -199,6 +220,29 @@ export class ManagedDevice {
 
   get tree(): CspTree {
     return this.facts.tree;
+  }
+
+  /**
+   * A token for `resource` on behalf of the device's user, proved by the device (the
+   * device-signed refresh-token request an app gets through Windows' account manager), so
+   * conditional access sees this device and its compliance. A refused request keeps the
+   * refresh token: identity rotates it only when it issues.
+   */
+  async userToken(resource: string, options: CheckInOptions = {}): Promise<UserTokenResult> {
+    const signIn = this.facts.userSignIn;
+    if (!signIn) return { ok: false, error: { service: 'device', code: 'no_user_sign_in', message: 'The device keeps no user sign-in to ask with.' } };
+    const fetch = createHttpsFetch({ caPem: this.facts.caPem, timeoutMs: this.facts.timeoutMs, connections: 1 });
+    const http: DeviceHttp = { fetch, traceparent: childTraceparent(options.traceparent), signal: options.signal };
+    try {
+      const issued = await deviceToken(http, { ...signIn, resource });
+      if (issued.refreshToken) signIn.refreshToken = issued.refreshToken;
+      return { ok: true, accessToken: issued.accessToken };
+    } catch (err) {
+      const { phase: _phase, ...error } = describeFailure(err, 'deviceToken');
+      return { ok: false, error };
+    } finally {
+      await fetch.close().catch(() => undefined);
+    }
   }
 
   get state(): DeviceState {
@@ -303,15 +347,23 @@ export async function runDevice(options: RunDeviceOptions): Promise<DeviceRunRes
     learned.deviceId = joined.deviceId;
     learned.managementDiscoveryUrl = joined.mdmEnrollment.discoveryUrl;
 
+    const deviceKey = behaviour?.deviceTokenKey ? await behaviour.deviceTokenKey(joined.deviceKeys) : joined.deviceKeys.privateKey;
     const bound = await phase('deviceToken', async () =>
       deviceToken(http, {
         tokenEndpoint: signedIn.tokenEndpoint,
         refreshToken: signedIn.refreshToken,
-        deviceKey: behaviour?.deviceTokenKey ? await behaviour.deviceTokenKey(joined.deviceKeys) : joined.deviceKeys.privateKey,
+        deviceKey,
         certificateBase64: joined.certificateBase64,
         resource: joined.mdmEnrollment.resource || MDM_RESOURCE,
       }),
     );
+    // The request rotated the user's refresh token and bound the new one to this device.
+    const userSignIn: UserSignIn = {
+      tokenEndpoint: signedIn.tokenEndpoint,
+      deviceKey,
+      certificateBase64: joined.certificateBase64,
+      refreshToken: bound.refreshToken ?? signedIn.refreshToken,
+    };
 
     const mdmId = mdmDeviceId(inventory);
     learned.mdmDeviceId = mdmId;
@@ -367,6 +419,7 @@ export async function runDevice(options: RunDeviceOptions): Promise<DeviceRunRes
       tlsSessions,
       enrollmentServiceUrl: enrolled.enrollmentServiceUrl,
       osBuild: inventory.osBuild,
+      userSignIn,
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     });
     Object.defineProperty(result, 'managedDevice', { value: managedDevice, enumerable: false });

@@ -8,11 +8,12 @@
 import { TOPICS, type ComplianceStateReported } from '@baton/contracts';
 import type { Logger } from 'pino';
 import { UNENROLLED_STATES } from '../store/store.js';
-import { evaluateDevice } from './evaluate.js';
+import { deviceVerdict, type AssignedPolicyResult } from './evaluate.js';
 import { COMPLIANCE_FACT_URIS, isComplianceFact } from './facts.js';
 import type { GroupMembership } from '../targeting/membership.js';
-import type { CompliancePolicy } from './policy.js';
-import type { ComplianceStore, DevicePageKey, EvaluatedDevice, EvaluationInput, EvaluationWrite, StoredPolicyState } from './store.js';
+import { ResultMemo } from './memo.js';
+import { gracePeriodHours, type CompliancePolicy } from './policy.js';
+import { policyStatesJson, type ComplianceStore, type PolicyStateWrite, type ComplianceSubject, type DevicePageKey, type EvaluationInput, type EvaluationWrite, type StoredPolicyState } from './store.js';
 import { needsGroups, targetsDevice, type AssignmentTarget } from '../targeting/targets.js';
 
 const PAGE = 1000;
@@ -27,9 +28,9 @@ export interface ComplianceOptions {
   logger?: Logger;
 }
 
-/** The tenant's policies with the targets of each, read once per evaluation run. */
+/** The tenant's policies with the targets and grace period of each, read once per evaluation run. */
 interface TenantPolicies {
-  policies: Array<{ policy: CompliancePolicy; targets: AssignmentTarget[] }>;
+  policies: Array<{ policy: CompliancePolicy; targets: AssignmentTarget[]; graceHours: number }>;
   groupTargeted: boolean;
 }
 
@@ -39,15 +40,6 @@ interface TenantPolicies {
  */
 export function nextVersion(previous: number | undefined, now: Date): number {
   return Math.max((previous ?? 0) + 1, now.getTime() * 1000);
-}
-
-/** Same policies in the same states with the same settings results (evaluation times aside). */
-function samePolicies(a: readonly StoredPolicyState[], b: readonly StoredPolicyState[]): boolean {
-  if (a.length !== b.length) return false;
-  return a.every((p, i) => {
-    const q = b[i]!;
-    return p.policyId === q.policyId && p.state === q.state && p.noncompliantSince === q.noncompliantSince && p.policyVersion === q.policyVersion && JSON.stringify(p.settings) === JSON.stringify(q.settings);
-  });
 }
 
 export class Compliance {
@@ -93,7 +85,7 @@ export class Compliance {
     const groups = await this.groupsFor(tenant, [device]);
     const queued = await this.store.transaction(async (tx) => {
       await tx.lockDevices([device.id]);
-      return this.evaluateInputs(tx, tenant, await tx.evaluationInputs([device.id]), groups, {});
+      return this.evaluateInputs(tx, tenant, await tx.evaluationInputs([device.id]), groups, new ResultMemo(), {});
     });
     if (queued > 0) this.options.outboxWritten?.();
     return queued;
@@ -115,6 +107,7 @@ export class Compliance {
    */
   async evaluateTenant(tenantId: string): Promise<number> {
     const tenant = await this.tenantPolicies(tenantId);
+    const memo = new ResultMemo();
     let queued = 0;
     let after: DevicePageKey | null = null;
     for (;;) {
@@ -123,7 +116,7 @@ export class Compliance {
       const groups = tenant.groupTargeted ? await this.groupsFor(tenant, await this.store.tenantDevices(tenantId, from, PAGE)) : new Map<string, ReadonlySet<string>>();
       const page = await this.store.transaction(async (tx) => {
         const inputs = await tx.devicePage(tenantId, from, PAGE, true);
-        const written = await this.evaluateInputs(tx, tenant, inputs, groups, { skipUnchanged: true });
+        const written = await this.evaluateInputs(tx, tenant, inputs, groups, memo, { skipUnchanged: true });
         return { written, count: inputs.length, last: inputs[inputs.length - 1]?.key };
       });
       queued += page.written;
@@ -148,7 +141,7 @@ export class Compliance {
     }
   }
 
-  private async groupsFor(tenant: TenantPolicies, devices: readonly EvaluatedDevice[]): Promise<Map<string, ReadonlySet<string>>> {
+  private async groupsFor(tenant: TenantPolicies, devices: readonly ComplianceSubject[]): Promise<Map<string, ReadonlySet<string>>> {
     const groups = new Map<string, ReadonlySet<string>>();
     if (!tenant.groupTargeted) return groups;
     for (const d of devices) if (!UNENROLLED_STATES.includes(d.managementState)) groups.set(d.id, await this.options.groups.groupsOf(d));
@@ -159,21 +152,29 @@ export class Compliance {
     const [policies, assignments] = await Promise.all([this.store.listPolicies(tenantId), this.store.listAssignments(tenantId)]);
     const targetsOf = new Map<string, AssignmentTarget[]>();
     for (const a of assignments) targetsOf.set(a.policyId, [...(targetsOf.get(a.policyId) ?? []), a.target as unknown as AssignmentTarget]);
-    const list = policies.map((policy) => ({ policy, targets: targetsOf.get(policy.id) ?? [] })).filter((p) => p.targets.length > 0);
+    const list = policies
+      .map((policy) => ({ policy, targets: targetsOf.get(policy.id) ?? [], graceHours: gracePeriodHours(policy) }))
+      .filter((p) => p.targets.length > 0);
     return { policies: list, groupTargeted: list.some((p) => needsGroups(p.targets)) };
   }
 
-  /** Evaluates devices of one tenant inside `tx`; returns how many reports to identity it queued. */
+  /**
+   * Evaluates devices of one tenant inside `tx`; returns how many reports to identity it queued.
+   * Policy results come from `memo` (one computation per distinct fact set); a device whose
+   * verdict and policy states are what is stored already is not written when `skipUnchanged`.
+   */
   private async evaluateInputs(
     tx: ComplianceStore,
     tenant: TenantPolicies,
     inputs: readonly EvaluationInput[],
     groups: ReadonlyMap<string, ReadonlySet<string>>,
+    memo: ResultMemo,
     options: { skipUnchanged?: boolean },
   ): Promise<number> {
     const now = this.now();
     const at = now.toISOString();
     const writes: EvaluationWrite[] = [];
+    let queued = 0;
     for (const input of inputs) {
       const device = input.device;
       if (UNENROLLED_STATES.includes(device.managementState)) continue;
@@ -181,29 +182,31 @@ export class Compliance {
       // Not evaluated until the device has reported: its state stays unknown. In a tenant that
       // assigns no compliance policy, devices stay unknown too (nothing is sent to identity)
       // unless they were evaluated before, when their policies were taken away.
-      if (!input.facts || (tenant.policies.length === 0 && !before)) continue;
-      const assigned = tenant.policies.filter((p) => targetsDevice(p.targets, device, groups.get(device.id) ?? NO_GROUPS)).map((p) => p.policy);
-      const since = new Map((before?.policies ?? []).map((p) => [p.policyId, p.noncompliantSince]));
-      const { results, verdict } = evaluateDevice(assigned, input.facts, (policyId) => since.get(policyId) ?? null, now);
+      if (input.factsJson === undefined || (tenant.policies.length === 0 && !before)) continue;
+      const deviceGroups = groups.get(device.id) ?? NO_GROUPS;
+      let earlier: Map<string, string | null> | undefined;
+      const results: AssignedPolicyResult[] = [];
+      const states: PolicyStateWrite[] = [];
+      for (const assigned of tenant.policies) {
+        if (!targetsDevice(assigned.targets, device, deviceGroups)) continue;
+        const { result, settingsJson } = memo.result(assigned.policy, input.factsJson);
+        let noncompliantSince: string | null = null;
+        if (result.state === 'nonCompliant') {
+          // A streak that began earlier keeps its start, for the grace period.
+          earlier ??= streakStarts(before?.policiesJson);
+          noncompliantSince = earlier.get(assigned.policy.id) ?? at;
+        }
+        results.push({ result, noncompliantSince, graceHours: assigned.graceHours });
+        states.push({ policyId: result.policyId, state: result.state, settingsJson, noncompliantSince, policyVersion: assigned.policy.version });
+      }
+      const verdict = deviceVerdict(results, now);
+      const policiesJson = policyStatesJson(states);
       const changed = !before || before.isCompliant !== verdict.isCompliant || before.graceExpiresAt !== verdict.graceExpiresAt;
-      const version = changed ? nextVersion(before?.version, now) : before.version;
-      const policyStates = results.map((r, i) => ({
-        enrollmentId: device.id,
-        policyId: r.result.policyId,
-        state: r.result.state,
-        settings: r.result.settings,
-        noncompliantSince: r.noncompliantSince,
-        policyVersion: assigned[i]!.version,
-        evaluatedAt: at,
-      }));
       // A re-evaluation that changes nothing at all writes nothing (a policy edit that does not
       // concern this device, say); a device's own report always refreshes its evaluation time.
-      if (!changed && options.skipUnchanged && before.state === verdict.state && samePolicies(before.policies, policyStates)) continue;
-      const write: EvaluationWrite = {
-        device,
-        policyStates,
-        compliance: { enrollmentId: device.id, state: verdict.state, isCompliant: verdict.isCompliant, graceExpiresAt: verdict.graceExpiresAt, version, evaluatedAt: at, policies: policyStates },
-      };
+      if (!changed && options.skipUnchanged && before.state === verdict.state && before.policiesJson === policiesJson) continue;
+      const version = changed ? nextVersion(before?.version, now) : before.version;
+      const write: EvaluationWrite = { device, state: verdict.state, isCompliant: verdict.isCompliant, graceExpiresAt: verdict.graceExpiresAt, version, evaluatedAt: at, policiesJson };
       if (changed) {
         const payload: ComplianceStateReported = {
           tenantId: device.tenantId,
@@ -215,10 +218,22 @@ export class Compliance {
           evaluatedDateTime: at,
         };
         write.outbox = { topic: TOPICS.complianceStateReported, payload };
+        queued++;
       }
       writes.push(write);
     }
     await tx.saveEvaluations(writes);
-    return writes.filter((w) => w.outbox).length;
+    return queued;
+  }
+}
+
+/** When each policy's noncompliant streak began, from the stored policy states. */
+function streakStarts(policiesJson: string | undefined): Map<string, string | null> {
+  if (policiesJson === undefined) return new Map();
+  try {
+    const states = JSON.parse(policiesJson) as Array<Pick<StoredPolicyState, 'policyId' | 'noncompliantSince'>>;
+    return new Map(states.map((p) => [p.policyId, p.noncompliantSince]));
+  } catch {
+    return new Map();
   }
 }

@@ -21,9 +21,7 @@ const healthy: Record<string, string> = {
   [FACT.rtpEnabled]: 'true',
 };
 function facts(overrides: Record<string, string | undefined> = {}): DeviceFacts {
-  const out: Record<string, { value: string; reportedAt: string } | undefined> = {};
-  for (const [k, v] of Object.entries({ ...healthy, ...overrides })) out[k] = v === undefined ? undefined : { value: v, reportedAt: AT };
-  return out;
+  return { ...healthy, ...overrides };
 }
 const policy = (settings: Partial<ComplianceSettings>, scheduledActions: ScheduledActionForRule[] = []) => ({
   id: 'p1',

@@ -91,7 +91,7 @@ const UNREAD_SETTINGS = new Set([
 
 /** A dotted OS version from DevDetail/SwV, or undefined when the value is not one. */
 function osVersionOf(facts: DeviceFacts): string | undefined {
-  const raw = facts[FACT.osVersion]?.value.trim();
+  const raw = facts[FACT.osVersion]?.trim();
   return raw && /^\d{1,9}(\.\d{1,9}){1,3}$/.test(raw) ? raw : undefined;
 }
 
@@ -104,7 +104,7 @@ function configured(value: ComplianceSettings[string]): boolean {
 function checkOs(settings: ComplianceSettings, facts: DeviceFacts): SettingResult[] {
   const out: SettingResult[] = [];
   const os = osVersionOf(facts);
-  const reported = facts[FACT.osVersion]?.value ?? null;
+  const reported = facts[FACT.osVersion] ?? null;
   const bound = (settingName: string, expected: string, ok: (os: string) => boolean) => {
     if (os === undefined) {
       out.push({ settingName, state: 'error', currentValue: reported, expectedValue: expected, reason: 'The device did not report a usable OS version (DevDetail/SwV).' });
@@ -162,7 +162,7 @@ export function evaluatePolicy(policy: Pick<CompliancePolicy, 'id' | 'settings'>
   const { checks, unread, checksOs } = compile(policy.settings);
   const settings: SettingResult[] = [];
   for (const [name, check] of checks) {
-    const reported = facts[check.fact]?.value;
+    const reported = facts[check.fact];
     if (reported === undefined) {
       settings.push({ settingName: name, state: 'error', currentValue: null, expectedValue: check.expected, reason: `The device did not report ${check.fact}.` });
       continue;

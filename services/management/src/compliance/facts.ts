@@ -40,11 +40,19 @@ export function isComplianceFact(key: string): boolean {
   return KEYS.has(key);
 }
 
-/** A reported value and when management received it. */
-export interface FactValue {
-  value: string;
-  reportedAt: string;
-}
+/**
+ * The latest value of each fact, by key (FACT values). When each arrived is kept beside them
+ * in the store, not here: evaluation reads values only, so devices in the same state have the
+ * same facts and are evaluated once (`ResultMemo`).
+ */
+export type DeviceFacts = Readonly<Record<string, string | undefined>>;
 
-/** The latest value of each fact, by key (FACT values). */
-export type DeviceFacts = Readonly<Record<string, FactValue | undefined>>;
+const ORDER: ReadonlyMap<string, number> = new Map(Object.values(FACT).map((key, i) => [key, i]));
+
+/** The same facts always serialise to the same text: keys in FACT's order. */
+export function factsText(facts: DeviceFacts): string {
+  const keys = Object.keys(facts)
+    .filter((k) => facts[k] !== undefined)
+    .sort((a, b) => (ORDER.get(a) ?? 99) - (ORDER.get(b) ?? 99) || (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify(Object.fromEntries(keys.map((k) => [k, facts[k]])));
+}

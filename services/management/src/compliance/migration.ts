@@ -1,6 +1,7 @@
 import type { Kysely, Migration } from 'kysely';
+import { factsText } from './facts.js';
 
-/** Management's compliance tables; appended to managementMigrations as 0005. */
+/** Management's compliance tables (managementMigrations 0007). */
 export const complianceMigration: Migration = {
   async up(db: Kysely<any>) {
     await db.schema
@@ -49,3 +50,61 @@ export const complianceMigration: Migration = {
     await db.schema.createIndex('device_compliance_grace').on('device_compliance').columns(['grace_expires_at']).execute();
   },
 };
+
+/**
+ * Facts move from { key: { value, reportedAt } } to values in `facts` and arrival times in a
+ * new `reported_at` column, row by row in pages of the primary key; every value and time is kept.
+ */
+export const complianceFactTimesMigration: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('device_facts').addColumn('reported_at', 'text', (c) => c.notNull().defaultTo('{}')).execute();
+    let after = '';
+    for (;;) {
+      const rows: Array<{ enrollment_id: string; facts: string; updated_at: string }> = await db
+        .selectFrom('device_facts')
+        .select(['enrollment_id', 'facts', 'updated_at'])
+        .where('enrollment_id', '>', after)
+        .orderBy('enrollment_id')
+        .limit(PAGE)
+        .execute();
+      const split = rows.flatMap((r) => {
+        const layout = splitFacts(r.facts);
+        return layout ? [{ enrollment_id: r.enrollment_id, updated_at: r.updated_at, ...layout }] : [];
+      });
+      // An upsert of rows that all exist: one statement per page rewrites them.
+      if (split.length > 0) {
+        await db
+          .insertInto('device_facts')
+          .values(split)
+          .onConflict((oc) => oc.column('enrollment_id').doUpdateSet((eb) => ({ facts: eb.ref('excluded.facts'), reported_at: eb.ref('excluded.reported_at') })))
+          .execute();
+      }
+      if (rows.length < PAGE) return;
+      after = rows[rows.length - 1]!.enrollment_id;
+    }
+  },
+};
+
+const PAGE = 1000;
+
+/** The older layout's row as values and times; undefined when it is not in that layout. */
+export function splitFacts(text: string): { facts: string; reported_at: string } | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+  // No prototype: a key named __proto__ is a key like any other.
+  const values: Record<string, string> = Object.create(null) as Record<string, string>;
+  const times: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [key, fact] of Object.entries(parsed as Record<string, unknown>)) {
+    if (typeof fact === 'string') return undefined; // already values
+    const f = fact as { value?: unknown; reportedAt?: unknown } | null;
+    if (!f || typeof f !== 'object' || typeof f.value !== 'string') continue;
+    values[key] = f.value;
+    if (typeof f.reportedAt === 'string') times[key] = f.reportedAt;
+  }
+  return { facts: factsText(values), reported_at: JSON.stringify(times) };
+}

@@ -26,14 +26,17 @@ export interface ComplianceAssignmentsTable {
 }
 
 /**
- * The latest value of each compliance fact of one device with when it arrived, as one JSON
- * object per device: evaluation reads a whole tenant's facts, one row per device keeps that a
- * single index range.
+ * The latest value of each compliance fact of one device, as one JSON object per device:
+ * evaluation reads a whole tenant's facts, one row per device keeps that a single index range.
+ * When each value arrived is a column of its own that evaluation never reads, so devices in
+ * the same state hold the same `facts` text (migration 0008 split the older layout).
  */
 export interface DeviceFactsTable {
   enrollment_id: string;
-  /** JSON: { [fact key]: { value, reportedAt } } */
+  /** JSON: { [fact key]: value }, keys in FACT's order (`factsText`). */
   facts: string;
+  /** JSON: { [fact key]: ISO time it arrived } */
+  reported_at: string;
   updated_at: string;
 }
 
@@ -51,7 +54,10 @@ export interface DeviceComplianceTable {
   /** The version of the last report to identity; never goes down. */
   version: number | string;
   evaluated_at: string;
-  /** JSON: StoredPolicyState[] */
+  /**
+   * JSON: the policy states (policyId, state, settings, noncompliantSince, policyVersion); the
+   * device id and evaluation time are this row's. Rows written before 0008 also carry them.
+   */
   policies: string;
 }
 

@@ -3,12 +3,17 @@
  * same Kysely code). Evaluation works in pages of devices: one read of their facts and
  * earlier states, one batched write of the new states and of the outbox messages, so that
  * re-evaluating a whole tenant after a policy edit costs a few statements per page.
+ * Facts are stored as values (JSON, canonical key order) beside their arrival times, and
+ * policy states as JSON without what the row already says, so that unchanged devices are
+ * recognised by comparing texts.
  */
 import { randomUUID } from 'node:crypto';
-import { outboxRow, type Dialect } from '@baton/kit';
+import { outboxRow, timeOrderedId, type Dialect } from '@baton/kit';
 import type { Kysely, Transaction } from 'kysely';
 import type { ManagementState } from '../store/schema.js';
-import type { FactValue } from './facts.js';
+import { insertRows } from './bulk.js';
+import { factsText, type DeviceFacts } from './facts.js';
+import { parseFacts } from './memo.js';
 import type { CompliancePolicy } from './policy.js';
 import type { ComplianceDatabase } from './schema.js';
 import type { SettingResult, SettingState } from './evaluate.js';
@@ -19,16 +24,20 @@ export interface StoredAssignment {
   target: Record<string, unknown>;
 }
 
-/** What evaluation needs to know of an enrollment. */
-export interface EvaluatedDevice {
+/** What evaluation needs of an enrollment (the Graph views read the rest). */
+export interface ComplianceSubject {
   id: string;
   tenantId: string;
   azureAdDeviceId: string;
   userId: string | null;
+  managementState: ManagementState;
+}
+
+/** An enrollment as the Graph views of compliance show it. */
+export interface EvaluatedDevice extends ComplianceSubject {
   deviceName: string | null;
   upn: string | null;
   model: string | null;
-  managementState: ManagementState;
 }
 
 /** Where a page of a tenant's devices ends. */
@@ -57,17 +66,35 @@ export interface StoredDeviceCompliance {
   policies: StoredPolicyState[];
 }
 
-/** What evaluating one device reads: the device, its latest facts, its previous evaluation. */
+/**
+ * The previous evaluation as evaluation reads it. Its policy states stay JSON text: a
+ * re-evaluation compares the new text with it, and parses it only for a policy that is
+ * still noncompliant (when that streak began).
+ */
+export interface PreviousEvaluation {
+  state: string;
+  isCompliant: boolean;
+  graceExpiresAt: string | null;
+  version: number;
+  policiesJson: string;
+}
+
+/** What evaluating one device reads: the device, its facts as stored (JSON), its previous evaluation. */
 export interface EvaluationInput {
-  device: EvaluatedDevice;
-  facts?: Record<string, FactValue>;
-  previous?: StoredDeviceCompliance;
+  device: ComplianceSubject;
+  factsJson?: string;
+  previous?: PreviousEvaluation;
 }
 
 export interface EvaluationWrite {
-  device: EvaluatedDevice;
-  policyStates: StoredPolicyState[];
-  compliance: StoredDeviceCompliance;
+  device: ComplianceSubject;
+  state: string;
+  isCompliant: boolean;
+  graceExpiresAt: string | null;
+  version: number;
+  evaluatedAt: string;
+  /** The policy states, without the device id and evaluation time the row already holds (`policyStatesJson`). */
+  policiesJson: string;
   /** An outbox message to write with the state, when the reported result changed. */
   outbox?: { topic: string; payload: unknown };
 }
@@ -231,28 +258,38 @@ export class ComplianceStore {
 
   // --- devices and facts ------------------------------------------------------------------
 
-  private devicesQuery() {
-    return this.db
+  async getDevice(enrollmentId: string): Promise<ComplianceSubject | undefined> {
+    const row = await this.db
       .selectFrom('enrollments')
-      .select(['id', 'tenant_id', 'azure_ad_device_id', 'user_id', 'device_name', 'upn', 'management_state', 'inventory']);
-  }
-
-  async getDevice(enrollmentId: string): Promise<EvaluatedDevice | undefined> {
-    const row = await this.devicesQuery().where('id', '=', enrollmentId).executeTakeFirst();
-    return row ? toDevice(row) : undefined;
+      .select(['id', 'tenant_id', 'azure_ad_device_id', 'user_id', 'management_state'])
+      .where('id', '=', enrollmentId)
+      .executeTakeFirst();
+    return row ? toSubject(row) : undefined;
   }
 
   /**
    * A page of the tenant's enrollments after `after`, in the order of the tenant index
-   * (enrolled_at, id), so that each page is an index range rather than a sort of the tenant.
+   * (enrolled_at, id). The row-value comparison keeps each page one index range on SQLite and
+   * PostgreSQL alike; the equivalent OR of two comparisons made SQLite walk the tenant's
+   * index from its start on every page.
    */
-  async tenantDevices(tenantId: string, after: DevicePageKey | null, limit: number): Promise<Array<EvaluatedDevice & { key: DevicePageKey }>> {
-    let query = this.devicesQuery().select('enrolled_at').where('tenant_id', '=', tenantId);
-    if (after !== null) {
-      query = query.where((eb) => eb.or([eb('enrolled_at', '>', after.enrolledAt), eb.and([eb('enrolled_at', '=', after.enrolledAt), eb('id', '>', after.id)])]));
-    }
-    const rows = await query.orderBy('enrolled_at').orderBy('id').limit(limit).execute();
-    return rows.map((r) => ({ ...toDevice(r), key: { enrolledAt: r.enrolled_at, id: r.id } }));
+  async tenantDevices(tenantId: string, after: DevicePageKey | null, limit: number): Promise<Array<ComplianceSubject & { key: DevicePageKey }>> {
+    let query = this.db
+      .selectFrom('enrollments as e')
+      .select(['e.id', 'e.tenant_id', 'e.azure_ad_device_id', 'e.user_id', 'e.management_state', 'e.enrolled_at'])
+      .where('e.tenant_id', '=', tenantId);
+    if (after !== null) query = query.where((eb) => eb(eb.refTuple('e.enrolled_at', 'e.id'), '>', eb.tuple(after.enrolledAt, after.id)));
+    const rows = await query.orderBy('e.enrolled_at').orderBy('e.id').limit(limit).execute();
+    return rows.map((r) => ({ ...toSubject(r), key: { enrolledAt: r.enrolled_at, id: r.id } }));
+  }
+
+  private inputsQuery() {
+    return this.db
+      .selectFrom('enrollments as e')
+      .leftJoin('device_facts as f', 'f.enrollment_id', 'e.id')
+      .leftJoin('device_compliance as c', 'c.enrollment_id', 'e.id')
+      .select(['e.id', 'e.tenant_id', 'e.azure_ad_device_id', 'e.user_id', 'e.management_state', 'e.enrolled_at'])
+      .select(['f.facts', 'c.state', 'c.is_compliant', 'c.grace_expires_at', 'c.version', 'c.policies']);
   }
 
   /**
@@ -260,45 +297,45 @@ export class ComplianceStore {
    * of the tenant index; inside a transaction on PostgreSQL the enrollments stay locked until commit.
    */
   async devicePage(tenantId: string, after: DevicePageKey | null, limit: number, lock: boolean): Promise<Array<EvaluationInput & { key: DevicePageKey }>> {
-    let query = this.db
-      .selectFrom('enrollments as e')
-      .leftJoin('device_facts as f', 'f.enrollment_id', 'e.id')
-      .leftJoin('device_compliance as c', 'c.enrollment_id', 'e.id')
-      .select(['e.id', 'e.tenant_id', 'e.azure_ad_device_id', 'e.user_id', 'e.device_name', 'e.upn', 'e.management_state', 'e.inventory', 'e.enrolled_at'])
-      .select(['f.facts', 'c.state', 'c.is_compliant', 'c.grace_expires_at', 'c.version', 'c.evaluated_at', 'c.policies'])
-      .where('e.tenant_id', '=', tenantId);
-    if (after !== null) {
-      query = query.where((eb) => eb.or([eb('e.enrolled_at', '>', after.enrolledAt), eb.and([eb('e.enrolled_at', '=', after.enrolledAt), eb('e.id', '>', after.id)])]));
-    }
+    let query = this.inputsQuery().where('e.tenant_id', '=', tenantId);
+    if (after !== null) query = query.where((eb) => eb(eb.refTuple('e.enrolled_at', 'e.id'), '>', eb.tuple(after.enrolledAt, after.id)));
     query = query.orderBy('e.enrolled_at').orderBy('e.id').limit(limit);
     const rows = await (lock && this.dialect === 'postgres' ? query.forUpdate('e') : query).execute();
     return rows.map((r) => ({ ...toInput(r), key: { enrolledAt: r.enrolled_at, id: r.id } }));
   }
 
-  /** Keeps the latest value of each fact; an older report (a late message) does not overwrite a newer one. */
+  /**
+   * Keeps the latest value of each fact; an older report (a late message) does not overwrite a
+   * newer one. Values and their arrival times are two columns, so evaluation reads values only.
+   */
   putFacts(enrollmentId: string, facts: Record<string, string>, at: string): Promise<void> {
     if (Object.keys(facts).length === 0) return Promise.resolve();
     return this.transaction(async (tx) => {
       await tx.lockDevices([enrollmentId]);
-      const row = await tx.db.selectFrom('device_facts').select('facts').where('enrollment_id', '=', enrollmentId).executeTakeFirst();
-      const merged = row ? json<Record<string, FactValue>>(row.facts, {}) : {};
+      const row = await tx.db.selectFrom('device_facts').select(['facts', 'reported_at']).where('enrollment_id', '=', enrollmentId).executeTakeFirst();
+      const values: Record<string, string | undefined> = row ? { ...parseFacts(row.facts) } : {};
+      const times = row ? json<Record<string, string>>(row.reported_at, {}) : {};
       for (const [name, value] of Object.entries(facts)) {
-        const known = merged[name];
-        if (!known || known.reportedAt <= at) merged[name] = { value, reportedAt: at };
+        const known = times[name];
+        if (values[name] === undefined || known === undefined || known <= at) {
+          values[name] = value;
+          times[name] = at;
+        }
       }
+      const stored = { facts: factsText(values), reported_at: JSON.stringify(times), updated_at: at };
       await tx.db
         .insertInto('device_facts')
-        .values({ enrollment_id: enrollmentId, facts: JSON.stringify(merged), updated_at: at })
-        .onConflict((oc) => oc.column('enrollment_id').doUpdateSet({ facts: JSON.stringify(merged), updated_at: at }))
+        .values({ enrollment_id: enrollmentId, ...stored })
+        .onConflict((oc) => oc.column('enrollment_id').doUpdateSet(stored))
         .execute();
     });
   }
 
-  async factsOf(enrollmentIds: readonly string[]): Promise<Map<string, Record<string, FactValue>>> {
-    const out = new Map<string, Record<string, FactValue>>();
+  async factsOf(enrollmentIds: readonly string[]): Promise<Map<string, DeviceFacts>> {
+    const out = new Map<string, DeviceFacts>();
     for (const ids of chunks(enrollmentIds, 1000)) {
       const rows = await this.db.selectFrom('device_facts').select(['enrollment_id', 'facts']).where('enrollment_id', 'in', ids).execute();
-      for (const r of rows) out.set(r.enrollment_id, json(r.facts, {}));
+      for (const r of rows) out.set(r.enrollment_id, parseFacts(r.facts));
     }
     return out;
   }
@@ -307,14 +344,7 @@ export class ComplianceStore {
   async evaluationInputs(enrollmentIds: readonly string[]): Promise<EvaluationInput[]> {
     const out: EvaluationInput[] = [];
     for (const ids of chunks(enrollmentIds, 1000)) {
-      const rows = await this.db
-        .selectFrom('enrollments as e')
-        .leftJoin('device_facts as f', 'f.enrollment_id', 'e.id')
-        .leftJoin('device_compliance as c', 'c.enrollment_id', 'e.id')
-        .select(['e.id', 'e.tenant_id', 'e.azure_ad_device_id', 'e.user_id', 'e.device_name', 'e.upn', 'e.management_state', 'e.inventory'])
-        .select(['f.facts', 'c.state', 'c.is_compliant', 'c.grace_expires_at', 'c.version', 'c.evaluated_at', 'c.policies'])
-        .where('e.id', 'in', ids)
-        .execute();
+      const rows = await this.inputsQuery().where('e.id', 'in', ids).execute();
       out.push(...rows.map(toInput));
     }
     return out;
@@ -340,12 +370,12 @@ export class ComplianceStore {
     const rows = await this.db
       .selectFrom('device_compliance as c')
       .innerJoin('enrollments as e', 'e.id', 'c.enrollment_id')
-      .select(['c.policies', 'e.id', 'e.tenant_id', 'e.azure_ad_device_id', 'e.user_id', 'e.device_name', 'e.upn', 'e.management_state', 'e.inventory'])
+      .select(['c.policies', 'c.evaluated_at', 'e.id', 'e.tenant_id', 'e.azure_ad_device_id', 'e.user_id', 'e.device_name', 'e.upn', 'e.management_state', 'e.inventory'])
       .where('c.tenant_id', '=', tenantId)
       .orderBy('c.enrollment_id')
       .execute();
     return rows.flatMap((r) => {
-      const state = json<StoredPolicyState[]>(r.policies, []).find((p) => p.policyId === policyId);
+      const state = policyStates(r.policies, r.id, r.evaluated_at).find((p) => p.policyId === policyId);
       return state ? [{ ...state, device: toDevice(r) }] : [];
     });
   }
@@ -374,63 +404,79 @@ export class ComplianceStore {
     }
   }
 
-  /** Writes the devices' evaluations (policy states included) and their outbox messages. */
+  /** Writes the devices' evaluations (policy states included) and their outbox messages, a few statements per thousand. */
   async saveEvaluations(writes: readonly EvaluationWrite[]): Promise<void> {
-    for (const batch of chunks(writes)) {
-      await this.db
-        .insertInto('device_compliance')
-        .values(
-          batch.map((w) => ({
-            enrollment_id: w.device.id,
-            tenant_id: w.device.tenantId,
-            state: w.compliance.state,
-            is_compliant: w.compliance.isCompliant ? 1 : 0,
-            grace_expires_at: w.compliance.graceExpiresAt,
-            version: w.compliance.version,
-            evaluated_at: w.compliance.evaluatedAt,
-            policies: JSON.stringify(w.policyStates),
-          })),
-        )
-        .onConflict((oc) =>
-          oc.column('enrollment_id').doUpdateSet((eb) => ({
-            state: eb.ref('excluded.state'),
-            is_compliant: eb.ref('excluded.is_compliant'),
-            grace_expires_at: eb.ref('excluded.grace_expires_at'),
-            version: eb.ref('excluded.version'),
-            evaluated_at: eb.ref('excluded.evaluated_at'),
-            policies: eb.ref('excluded.policies'),
-          })),
-        )
-        .execute();
-      const messages = batch.flatMap((w) => (w.outbox ? [outboxRow(w.outbox.topic, w.outbox.payload)] : []));
-      if (messages.length > 0) await this.db.insertInto('outbox').values(messages).execute();
+    if (writes.length === 0) return;
+    await insertRows(
+      this.db,
+      this.dialect,
+      'device_compliance',
+      COMPLIANCE_COLUMNS,
+      writes.map((w) => [w.device.id, w.device.tenantId, w.state, w.isCompliant ? 1 : 0, w.graceExpiresAt, w.version, w.evaluatedAt, w.policiesJson]),
+      { conflict: 'enrollment_id', update: COMPLIANCE_COLUMNS.slice(2) },
+    );
+    // Time-ordered ids: a page's messages land on the rightmost pages of the outbox's key
+    // instead of on a random page each. One clock reading per page.
+    const now = Date.now();
+    const at = new Date(now).toISOString();
+    const messages: unknown[][] = [];
+    for (const w of writes) {
+      if (!w.outbox) continue;
+      const row = outboxRow(w.outbox.topic, w.outbox.payload, null, at);
+      row.id = timeOrderedId(now);
+      messages.push(OUTBOX_COLUMNS.map((c) => row[c]));
     }
+    if (messages.length > 0) await insertRows(this.db, this.dialect, 'outbox', OUTBOX_COLUMNS, messages);
   }
 }
 
-type InputRow = Parameters<typeof toDevice>[0] & {
+const COMPLIANCE_COLUMNS = ['enrollment_id', 'tenant_id', 'state', 'is_compliant', 'grace_expires_at', 'version', 'evaluated_at', 'policies'] as const;
+const OUTBOX_COLUMNS = ['id', 'topic', 'payload', 'trace_parent', 'created_at', 'attempts', 'next_attempt_at', 'claimed_until', 'delivered_at', 'last_error'] as const;
+
+export interface PolicyStateWrite {
+  policyId: string;
+  state: SettingState;
+  settingsJson: string;
+  noncompliantSince: string | null;
+  policyVersion: number;
+}
+
+/** Policy states as the evaluation writes them (`policies` column): the row holds the device id and the evaluation time. */
+export function policyStatesJson(states: readonly PolicyStateWrite[]): string {
+  let out = '[';
+  for (let i = 0; i < states.length; i++) {
+    const s = states[i]!;
+    if (i > 0) out += ',';
+    out += `{"policyId":${JSON.stringify(s.policyId)},"state":"${s.state}","settings":${s.settingsJson},"noncompliantSince":${s.noncompliantSince === null ? 'null' : JSON.stringify(s.noncompliantSince)},"policyVersion":${s.policyVersion}}`;
+  }
+  return out + ']';
+}
+
+/** Reads a `policies` column, rows written before the device id and time moved out of it included. */
+function policyStates(text: string, enrollmentId: string, evaluatedAt: string): StoredPolicyState[] {
+  return json<StoredPolicyState[]>(text, []).map((p) => ({ ...p, enrollmentId, evaluatedAt }));
+}
+
+type InputRow = Parameters<typeof toSubject>[0] & {
   facts: string | null;
   state: string | null;
   is_compliant: number | null;
   grace_expires_at: string | null;
   version: number | string | null;
-  evaluated_at: string | null;
   policies: string | null;
 };
 
 function toInput(r: InputRow): EvaluationInput {
-  const input: EvaluationInput = { device: toDevice(r) };
-  if (r.facts !== null) input.facts = json(r.facts, {});
+  const input: EvaluationInput = { device: toSubject(r) };
+  if (r.facts !== null) input.factsJson = r.facts;
   if (r.state !== null) {
-    input.previous = toCompliance({
-      enrollment_id: r.id,
+    input.previous = {
       state: r.state,
-      is_compliant: r.is_compliant ?? 0,
-      grace_expires_at: r.grace_expires_at,
-      version: r.version ?? 0,
-      evaluated_at: r.evaluated_at ?? '',
-      policies: r.policies ?? '[]',
-    });
+      isCompliant: Number(r.is_compliant) === 1,
+      graceExpiresAt: r.grace_expires_at,
+      version: Number(r.version ?? 0),
+      policiesJson: r.policies ?? '[]',
+    };
   }
   return input;
 }
@@ -443,7 +489,7 @@ function toCompliance(r: Omit<ComplianceDatabase['device_compliance'], 'tenant_i
     graceExpiresAt: r.grace_expires_at,
     version: Number(r.version),
     evaluatedAt: r.evaluated_at,
-    policies: json(r.policies, []),
+    policies: policyStates(r.policies, r.enrollment_id, r.evaluated_at),
   };
 }
 
@@ -461,25 +507,16 @@ function toPolicy(row: ComplianceDatabase['compliance_policies']): CompliancePol
   };
 }
 
-function toDevice(r: {
-  id: string;
-  tenant_id: string;
-  azure_ad_device_id: string;
-  user_id: string | null;
-  device_name: string | null;
-  upn: string | null;
-  management_state: ManagementState;
-  inventory: string;
-}): EvaluatedDevice {
+function toSubject(r: { id: string; tenant_id: string; azure_ad_device_id: string; user_id: string | null; management_state: ManagementState }): ComplianceSubject {
+  return { id: r.id, tenantId: r.tenant_id, azureAdDeviceId: r.azure_ad_device_id, userId: r.user_id, managementState: r.management_state };
+}
+
+function toDevice(r: Parameters<typeof toSubject>[0] & { device_name: string | null; upn: string | null; inventory: string }): EvaluatedDevice {
   const inventory = json<Record<string, string>>(r.inventory, {});
   return {
-    id: r.id,
-    tenantId: r.tenant_id,
-    azureAdDeviceId: r.azure_ad_device_id,
-    userId: r.user_id,
+    ...toSubject(r),
     deviceName: inventory['DevDetail/Ext/Microsoft/DeviceName'] ?? r.device_name,
     upn: r.upn,
     model: inventory['DevInfo/Mod'] ?? null,
-    managementState: r.management_state,
   };
 }

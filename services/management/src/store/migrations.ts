@@ -1,7 +1,7 @@
 import { outboxMigration } from '@baton/kit';
 import { managementEventsMigration } from '../events/feed.js';
 import type { Kysely, Migration } from 'kysely';
-import { complianceMigration } from '../compliance/migration.js';
+import { complianceFactTimesMigration, complianceMigration } from '../compliance/migration.js';
 import { configurationMigration } from '../configuration/migration.js';
 
 const core: Migration = {
@@ -150,4 +150,5 @@ export const managementMigrations: Record<string, Migration> = {
   '0007_compliance': complianceMigration,
   '0008_command_queue_atomic': atomicQueue,
   '0009_configuration_profiles': configurationMigration,
+  '0010_compliance_fact_times': complianceFactTimesMigration,
 };
