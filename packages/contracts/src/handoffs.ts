@@ -82,6 +82,10 @@ export interface DeviceJoinRequest {
   /** Baton extension: the Autopilot registration the device came from (correlation). */
   ZtdId?: string;
   Attributes?: Record<string, string | boolean>;
+  /** Self-deploying: the AIK certificate identity issued after attestation (base64 DER). */
+  AikCertificate?: string;
+  /** Self-deploying: TPM2_Certify of the CSR's key by the AIK (base64). */
+  AttestationData?: string;
 }
 
 /** identity → management: the MDM application's URLs registered in the tenant. */
