@@ -16,6 +16,13 @@ export const SELF_DEPLOYING_ERRORS = {
   deviceNotSupported: '0x80180014',
 } as const;
 
+/**
+ * Inner `grant_type` of a device-signed token request that asks for a token of the device
+ * alone (no user, no refresh token): how a self-deployed device authenticates to enrollment.
+ * Baton's name for it; the outer grant is still DEVICE_JWT_BEARER_GRANT.
+ */
+export const DEVICE_AUTH_REQUEST_GRANT = 'device_auth';
+
 /** identity → discovery: which registration holds this endorsement key? */
 export interface EndorsementKeyLookupRequest {
   /** Base64 DER SubjectPublicKeyInfo, as the hardware hash's TpmEkPub carries it. */

@@ -68,6 +68,8 @@ export interface DeviceRegistrationDiscovery {
   AuthenticationService: { OAuth2: { AuthCodeEndpoint: string; TokenEndpoint: string } };
   DeviceJoinService: { JoinEndpoint: string; JoinResourceId: string; ServiceVersion: string };
   TenantInfo: { TenantId: string; TenantName: string; DisplayName: string };
+  /** Baton extension: where a self-deploying device attests its TPM before it joins. */
+  DeviceAttestationService?: { ChallengeEndpoint: string; ActivateEndpoint: string };
 }
 
 /** MS-DVRJ join request body. */
