@@ -5,28 +5,43 @@
  * the error code in that service's protocol.
  */
 import { createHttpsFetch, childTraceparent, TlsSessionCache, type Fetch } from '@baton/kit';
-import { MDM_RESOURCE } from '@baton/contracts';
+import { MDM_RESOURCE, OOBE_AAD_DEVICE_AUTH, OOBE_TPM_ATTESTATION } from '@baton/contracts';
 import { CspTree, type DeviceState } from './csp-tree.js';
 import { ChainError, type ChainService } from './errors.js';
 import type { DeviceBehaviour } from './faults/behaviour.js';
 import { hardwareHash } from './hardware-hash.js';
 import type { DeviceHttp } from './http.js';
 import { deviceNameFromTemplate, hardwareDeviceId, mdmDeviceId, type DeviceInventory } from './inventory.js';
+import { attest } from './steps/attest.js';
 import { authenticate } from './steps/authenticate.js';
 import { deviceToken } from './steps/device-token.js';
 import { enroll, renew } from './steps/enroll.js';
 import { join } from './steps/join.js';
 import { lookup } from './steps/lookup.js';
 import { sync, type OmaDmFacts } from './steps/omadm.js';
+import { SimulatedTpm } from './tpm.js';
 import { soapFaultError } from './xml-errors.js';
 
-export type PhaseName = 'lookup' | 'authenticate' | 'join' | 'deviceToken' | 'enroll' | 'firstSync';
+export type PhaseName = 'lookup' | 'attest' | 'authenticate' | 'join' | 'deviceToken' | 'enroll' | 'firstSync';
 
-export const PHASES: readonly PhaseName[] = ['lookup', 'authenticate', 'join', 'deviceToken', 'enroll', 'firstSync'];
+/** Every phase in order; a device walks `attest` or `authenticate`, as its mode says. */
+export const PHASES: readonly PhaseName[] = ['lookup', 'attest', 'authenticate', 'join', 'deviceToken', 'enroll', 'firstSync'];
+
+/**
+ * How OOBE runs, chosen from the profile discovery returned: a shared profile sets the TPM
+ * attestation and device-auth bits, and the device provisions with no user (self-deploying).
+ */
+export type ProvisioningMode = 'userDriven' | 'selfDeploying';
+
+export function modeOfOobeConfig(bits: number | undefined): ProvisioningMode {
+  const required = OOBE_TPM_ATTESTATION | OOBE_AAD_DEVICE_AUTH;
+  return bits !== undefined && (bits & required) === required ? 'selfDeploying' : 'userDriven';
+}
 
 /** The service that owns each phase, hence the one blamed when the phase fails. */
 export const PHASE_SERVICE: Record<PhaseName, ChainService> = {
   lookup: 'discovery',
+  attest: 'identity',
   authenticate: 'identity',
   join: 'identity',
   deviceToken: 'identity',
@@ -40,7 +55,8 @@ export interface RunDeviceOptions {
   /** CA that issued the services' TLS certificates. */
   caPem: string;
   inventory: DeviceInventory;
-  user: { upn: string; password: string };
+  /** The user who signs in at OOBE; a self-deploying device needs none (and fails user-driven without one). */
+  user?: { upn: string; password: string };
   /** Parent trace context; the run's requests all share its trace id. */
   traceparent?: string;
   signal?: AbortSignal;
@@ -88,6 +104,8 @@ export interface DeviceRunResult {
   ok: boolean;
   /** The last phase the device reached: the failing one, or firstSync on success. */
   phase: PhaseName;
+  /** Known once the lookup answered. */
+  mode?: ProvisioningMode;
   phases: PhaseTiming[];
   error?: DeviceRunError;
   learned: LearnedFacts;
@@ -329,13 +347,29 @@ export async function runDevice(options: RunDeviceOptions): Promise<DeviceRunRes
     const deviceName = deviceNameFromTemplate(found.deviceNameTemplate, inventory);
     learned.deviceName = deviceName;
 
-    const signedIn = await phase('authenticate', () => authenticate(http, { authority: found.authority, upn: user.upn, password: user.password }));
-    learned.tokenEndpoint = signedIn.tokenEndpoint;
+    const mode = modeOfOobeConfig(found.answer.deploymentProfile?.configuration?.CloudAssignedOobeConfig);
+    result.mode = mode;
+    // Self-deploying: the TPM proves the device instead of a user ("Securing your hardware").
+    const tpm = mode === 'selfDeploying' ? new SimulatedTpm(inventory.tpm.endorsementSeed) : undefined;
+    const attested = tpm
+      ? await phase('attest', () =>
+          attest(http, { deviceRegistrationDiscoveryUrl: found.deviceRegistrationDiscoveryUrl, tpm, ...(behaviour?.tpmAnswer ? { answer: behaviour.tpmAnswer } : {}) }),
+        )
+      : undefined;
+    const signedIn = attested
+      ? undefined
+      : await phase('authenticate', () => {
+          if (!user) throw new Error('The profile is user-driven and no user was given to sign in.');
+          return authenticate(http, { authority: found.authority, upn: user.upn, password: user.password });
+        });
+    const tokenEndpoint = signedIn?.tokenEndpoint ?? attested!.tokenEndpoint;
+    learned.tokenEndpoint = tokenEndpoint;
 
     const joined = await phase('join', async () =>
       join(http, {
         deviceRegistrationDiscoveryUrl: found.deviceRegistrationDiscoveryUrl,
-        accessToken: signedIn.accessToken,
+        ...(signedIn ? { accessToken: signedIn.accessToken } : {}),
+        ...(attested && tpm ? { attestation: { tpm, aikCertificate: attested.aikCertificate, drs: attested.drs } } : {}),
         tenantDomain: found.tenantDomain,
         osVersion: inventory.osBuild,
         deviceDisplayName: deviceName,
@@ -350,20 +384,23 @@ export async function runDevice(options: RunDeviceOptions): Promise<DeviceRunRes
     const deviceKey = behaviour?.deviceTokenKey ? await behaviour.deviceTokenKey(joined.deviceKeys) : joined.deviceKeys.privateKey;
     const bound = await phase('deviceToken', async () =>
       deviceToken(http, {
-        tokenEndpoint: signedIn.tokenEndpoint,
-        refreshToken: signedIn.refreshToken,
+        tokenEndpoint,
+        ...(signedIn ? { refreshToken: signedIn.refreshToken } : {}),
         deviceKey,
         certificateBase64: joined.certificateBase64,
         resource: joined.mdmEnrollment.resource || MDM_RESOURCE,
       }),
     );
-    // The request rotated the user's refresh token and bound the new one to this device.
-    const userSignIn: UserSignIn = {
-      tokenEndpoint: signedIn.tokenEndpoint,
-      deviceKey,
-      certificateBase64: joined.certificateBase64,
-      refreshToken: bound.refreshToken ?? signedIn.refreshToken,
-    };
+    // The request rotated the user's refresh token and bound the new one to this device; a
+    // self-deploying device has no user to keep a sign-in for.
+    const userSignIn: UserSignIn | undefined = signedIn
+      ? {
+          tokenEndpoint: signedIn.tokenEndpoint,
+          deviceKey,
+          certificateBase64: joined.certificateBase64,
+          refreshToken: bound.refreshToken ?? signedIn.refreshToken,
+        }
+      : undefined;
 
     const mdmId = mdmDeviceId(inventory);
     learned.mdmDeviceId = mdmId;
@@ -371,7 +408,7 @@ export async function runDevice(options: RunDeviceOptions): Promise<DeviceRunRes
       enroll(http, {
         discoveryUrl: joined.mdmEnrollment.discoveryUrl,
         deviceToken: bound.accessToken,
-        upn: user.upn,
+        ...(signedIn && user ? { upn: user.upn } : {}),
         inventory,
         mdmDeviceId: mdmId,
         hwDevId: hardwareDeviceId(inventory),
@@ -419,7 +456,7 @@ export async function runDevice(options: RunDeviceOptions): Promise<DeviceRunRes
       tlsSessions,
       enrollmentServiceUrl: enrolled.enrollmentServiceUrl,
       osBuild: inventory.osBuild,
-      userSignIn,
+      ...(userSignIn ? { userSignIn } : {}),
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     });
     Object.defineProperty(result, 'managedDevice', { value: managedDevice, enumerable: false });

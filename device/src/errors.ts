@@ -28,6 +28,10 @@ export function errorFromJson(service: ChainService, status: number, body: unkno
     const e = b.error as Record<string, unknown>;
     if (typeof e.code === 'string') return new ChainError(service, e.code, String(e.message ?? e.code), status);
   }
+  // DRS errors that carry the HRESULT Windows shows (TPM attestation: 0x801C03EA)
+  if (typeof b.hresult === 'string' && /^0x[0-9A-F]{8}$/i.test(b.hresult)) {
+    return new ChainError(service, b.hresult, String(b.message ?? b.hresult), status);
+  }
   // OAuth 2.0 / Microsoft identity platform: {error, error_description}
   if (typeof b.error === 'string') {
     return new ChainError(service, b.error, String(b.error_description ?? b.error), status);

@@ -1,5 +1,20 @@
-export { runDevice, ManagedDevice, PHASES, PHASE_SERVICE } from './agent.js';
-export type { CheckInOptions, CheckInResult, EnrollmentFacts, DeviceRunError, DeviceRunResult, LearnedFacts, PhaseName, PhaseTiming, RunDeviceOptions, UserSignIn, UserTokenResult } from './agent.js';
+export { runDevice, ManagedDevice, PHASES, PHASE_SERVICE, modeOfOobeConfig } from './agent.js';
+export { SimulatedTpm, endorsementKey } from './tpm.js';
+export { attest, type AttestFacts } from './steps/attest.js';
+export type {
+  CheckInOptions,
+  CheckInResult,
+  EnrollmentFacts,
+  DeviceRunError,
+  DeviceRunResult,
+  LearnedFacts,
+  PhaseName,
+  PhaseTiming,
+  ProvisioningMode,
+  RunDeviceOptions,
+  UserSignIn,
+  UserTokenResult,
+} from './agent.js';
 export { summarizeRuns, percentile, type FleetSummary, type PhaseSummary } from './summary.js';
 export { randomInventory, mdmDeviceId, hardwareDeviceId, deviceNameFromTemplate, SeededRandom, type DeviceInventory, type TpmInfo } from './inventory.js';
 export { hardwareHash, toHashInventory } from './hardware-hash.js';

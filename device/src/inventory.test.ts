@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { deviceNameFromTemplate, hardwareDeviceId, mdmDeviceId, randomInventory } from './inventory.js';
+import { SimulatedTpm } from './tpm.js';
 
 test('the same seed and index give the same machine', () => {
   assert.deepEqual(randomInventory('fleet-a', 7), randomInventory('fleet-a', 7));
@@ -24,16 +25,19 @@ test('values look like what Windows reports', () => {
     assert.equal(inv.macAddresses.length, 2);
     for (const mac of inv.macAddresses) assert.match(mac, /^([0-9A-F]{2}:){5}[0-9A-F]{2}$/);
     assert.match(inv.osBuild, /^10\.0\.\d{5}\.\d+$/);
-    assert.equal(Buffer.from(inv.tpm.ekPublicKey, 'base64').length, 294);
+    assert.equal(Buffer.from(inv.tpm.ekPublicKey, 'base64').length, 91);
     assert.ok(inv.disks.length >= 1);
   }
   assert.ok(Array.from({ length: 50 }, (_, i) => randomInventory('shape', i).serialNumber).some((s) => s.startsWith('5CG')));
 });
 
-test('the EK public key is a parseable RSA-2048 SPKI', async () => {
+test('the EK public key is a P-256 SPKI of a key the TPM holds, the same for the same machine', async () => {
   const inv = randomInventory('ek', 3);
-  const key = await crypto.subtle.importKey('spki', Buffer.from(inv.tpm.ekPublicKey, 'base64'), { name: 'RSA-OAEP', hash: 'SHA-256' }, true, ['encrypt']);
-  assert.equal((key.algorithm as RsaHashedKeyAlgorithm).modulusLength, 2048);
+  const key = await crypto.subtle.importKey('spki', Buffer.from(inv.tpm.ekPublicKey, 'base64'), { name: 'ECDH', namedCurve: 'P-256' }, true, []);
+  assert.equal((key.algorithm as EcKeyAlgorithm).namedCurve, 'P-256');
+  assert.equal(randomInventory('ek', 3).tpm.ekPublicKey, inv.tpm.ekPublicKey);
+  assert.notEqual(randomInventory('ek', 4).tpm.ekPublicKey, inv.tpm.ekPublicKey);
+  assert.equal(new SimulatedTpm(inv.tpm.endorsementSeed).ekPublicDer.toString('base64'), inv.tpm.ekPublicKey);
 });
 
 test('MDM DeviceID is 32 uppercase hex and HWDevID 64, both stable per machine', () => {

@@ -4,13 +4,16 @@
  * machine, hence the same hardware hash and the same Autopilot registration.
  */
 import { createHash } from 'node:crypto';
+import { endorsementKeyPublicBase64 } from './tpm.js';
 
 export interface TpmInfo {
   /** TPM spec version as Windows reports it in the hash ("2.0"). */
   version: string;
   manufacturerId: string;
-  /** Endorsement key public part, base64 DER SubjectPublicKeyInfo (RSA-2048). */
+  /** Endorsement key public part, base64 DER SubjectPublicKeyInfo (ECC P-256). */
   ekPublicKey: string;
+  /** What the TPM derives its EK from (tpm.ts); the simulator's stand-in for the TPM's primary seed. */
+  endorsementSeed: string;
 }
 
 export interface DeviceInventory {
@@ -154,24 +157,10 @@ function uuid(rng: SeededRandom): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-// DER prefix of an RSA-2048 SubjectPublicKeyInfo up to the modulus' leading zero byte.
-const RSA2048_SPKI_PREFIX = Buffer.from('30820122300d06092a864886f70d01010105000382010f003082010a0282010100', 'hex');
-const RSA_E_65537 = Buffer.from('0203010001', 'hex');
-
-/**
- * A well-formed RSA-2048 SPKI with a pseudo-random modulus. Generating a real key pair per
- * simulated device would cost more than the rest of the inventory; the EK is only ever
- * hashed and compared, never used to encrypt.
- */
-function fakeEkPublicKey(rng: SeededRandom): string {
-  const modulus = Buffer.from(rng.bytes(256));
-  modulus[0] = modulus[0]! | 0x80;
-  modulus[255] = modulus[255]! | 0x01;
-  return Buffer.concat([RSA2048_SPKI_PREFIX, modulus, RSA_E_65537]).toString('base64');
-}
-
 export function randomInventory(seed: string | number, index: number): DeviceInventory {
   const rng = new SeededRandom(`${seed}#${index}`);
+  // A stream of its own, so the other fields stay what they were before the TPM had keys.
+  const endorsementSeed = sha256Hex(`tpm|${seed}#${index}`).toLowerCase();
   const vendor = rng.pick(VENDORS);
   const prefix = rng.pick(vendor.serialPrefix);
   const serialNumber = prefix + rng.chars(UPPER_ALNUM, 10 - prefix.length);
@@ -192,7 +181,7 @@ export function randomInventory(seed: string | number, index: number): DeviceInv
     macAddresses: [ethernet, wifi],
     disks,
     processor: { ...rng.pick(PROCESSORS) },
-    tpm: { version: '2.0', manufacturerId: rng.pick(TPM_MANUFACTURERS), ekPublicKey: fakeEkPublicKey(rng) },
+    tpm: { version: '2.0', manufacturerId: rng.pick(TPM_MANUFACTURERS), ekPublicKey: endorsementKeyPublicBase64(endorsementSeed), endorsementSeed },
     osBuild: rng.pick(OS_BUILDS),
     biosVersion: `${vendor.biosPrefix}.${10 + rng.int(80)}.${rng.int(10)}`,
     totalRamMb: rng.pick([8192, 16384, 32768]),

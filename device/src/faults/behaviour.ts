@@ -12,6 +12,8 @@ export interface DeviceBehaviour {
   mdmKeys?: () => Promise<CryptoKeyPair>;
   /** The key that signs the device-bound token request, given the joined key pair. */
   deviceTokenKey?: (joined: CryptoKeyPair) => Promise<CryptoKey>;
+  /** What the TPM returns for the attestation challenge, given the secret it recovered. */
+  tpmAnswer?: (recovered: Buffer) => Buffer;
   /** CSP nodes that fail, with the SyncML status they answer. */
   failingCspNodes?: Record<string, string>;
   /**

@@ -4,12 +4,13 @@
  * token to management's enrollment application that carries `deviceid`.
  */
 import { SignJWT } from 'jose';
-import { DEVICE_AGENT_CLIENT_ID, DEVICE_JWT_BEARER_GRANT, MDM_RESOURCE } from '@baton/contracts';
+import { DEVICE_AGENT_CLIENT_ID, DEVICE_AUTH_REQUEST_GRANT, DEVICE_JWT_BEARER_GRANT, MDM_RESOURCE } from '@baton/contracts';
 import { json, postForm, requireString, type DeviceHttp } from '../http.js';
 
 export interface DeviceTokenInput {
   tokenEndpoint: string;
-  refreshToken: string;
+  /** The user's refresh token; without one (self-deploying) the device asks for a token of its own. */
+  refreshToken?: string;
   deviceKey: CryptoKey;
   certificateBase64: string;
   /** From the join answer's MdmEnrollment.resource. */
@@ -25,12 +26,11 @@ const REQUEST_LIFETIME_S = 300;
 
 export async function buildDeviceTokenRequest(input: Omit<DeviceTokenInput, 'tokenEndpoint'>, now = Date.now()): Promise<string> {
   const iat = Math.floor(now / 1000);
-  return new SignJWT({
-    client_id: DEVICE_AGENT_CLIENT_ID,
-    grant_type: 'refresh_token',
-    refresh_token: input.refreshToken,
-    scope: `${input.resource ?? MDM_RESOURCE}/.default`,
-  })
+  const scope = `${input.resource ?? MDM_RESOURCE}/.default`;
+  const claims = input.refreshToken
+    ? { client_id: DEVICE_AGENT_CLIENT_ID, grant_type: 'refresh_token', refresh_token: input.refreshToken, scope }
+    : { client_id: DEVICE_AGENT_CLIENT_ID, grant_type: DEVICE_AUTH_REQUEST_GRANT, scope };
+  return new SignJWT(claims)
     .setProtectedHeader({ alg: 'RS256', typ: 'JWT', x5c: [input.certificateBase64] })
     .setIssuedAt(iat)
     .setExpirationTime(iat + REQUEST_LIFETIME_S)

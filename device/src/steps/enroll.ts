@@ -29,7 +29,8 @@ export interface EnrollInput {
   discoveryUrl: string;
   /** Identity's device-bound access token (aud = MDM resource, carries deviceid). */
   deviceToken: string;
-  upn: string;
+  /** The enrolling user; absent when the device enrolls alone (self-deploying, EnrollmentType Device). */
+  upn?: string;
   inventory: DeviceInventory;
   mdmDeviceId: string;
   hwDevId: string;
@@ -65,14 +66,14 @@ export function enrollmentContext(input: EnrollInput): Array<[string, string]> {
     ['UXInitiated', 'false'],
     ['HWDevID', input.hwDevId],
     ['Locale', 'en-US'],
-    ['TargetedUserLoggedIn', 'true'],
+    ['TargetedUserLoggedIn', input.upn ? 'true' : 'false'],
     ['EnrollmentData', ''],
     ['OSEdition', OS_EDITION],
     ['DeviceName', input.deviceName],
     ['MAC', macs[0] ?? ''],
     ['MAC', macs[1] ?? macs[0] ?? ''],
     ['DeviceID', input.mdmDeviceId],
-    ['EnrollmentType', 'Full'],
+    ['EnrollmentType', input.upn ? 'Full' : 'Device'],
     ['DeviceType', DEVICE_TYPE],
     ['OSVersion', input.inventory.osBuild],
     ['ApplicationVersion', input.inventory.osBuild],
@@ -111,7 +112,7 @@ export async function enroll(http: DeviceHttp, input: EnrollInput): Promise<Enro
     buildDiscoverRequest({
       messageId: WINDOWS_DISCOVER_MESSAGE_ID,
       to: discoveryUrl,
-      emailAddress: input.upn,
+      emailAddress: input.upn ?? '',
       requestVersion: REQUEST_VERSION,
       deviceType: DEVICE_TYPE,
       applicationVersion: input.inventory.osBuild,

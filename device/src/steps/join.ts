@@ -5,18 +5,29 @@
 import type { DeviceJoinRequest, DeviceJoinResponse, DeviceRegistrationDiscovery, ManagementHandoff } from '@baton/contracts';
 import { ChainError } from '../errors.js';
 import { getJson, json, postJson, requireString, requireUrl, type DeviceHttp } from '../http.js';
+import type { SimulatedTpm } from '../tpm.js';
 import { certificatePemFromBase64, createJoinCsr, generateDeviceKeyPair, publicKeySpkiBase64 } from '../keys.js';
 
 export interface JoinInput {
   deviceRegistrationDiscoveryUrl: string;
-  /** The user's token, audience DRS_RESOURCE. */
-  accessToken: string;
+  /** The user's token, audience DRS_RESOURCE; absent for a self-deploying device. */
+  accessToken?: string;
+  /** Self-deploying: the TPM evidence that authorises the join instead of a user. */
+  attestation?: JoinAttestation;
   tenantDomain: string;
   osVersion: string;
   deviceDisplayName: string;
   ztdId: string;
   /** Supplied by tests; a real device makes a new key for each join. */
   deviceKeys?: CryptoKeyPair;
+}
+
+export interface JoinAttestation {
+  tpm: SimulatedTpm;
+  /** Base64 DER, from the attestation step. */
+  aikCertificate: string;
+  /** The discovery document the attestation step already read. */
+  drs: DeviceRegistrationDiscovery;
 }
 
 export interface JoinFacts {
@@ -32,7 +43,7 @@ export interface JoinFacts {
 
 export async function join(http: DeviceHttp, input: JoinInput): Promise<JoinFacts> {
   const discoveryUrl = input.deviceRegistrationDiscoveryUrl;
-  const drs = json<DeviceRegistrationDiscovery>('identity', discoveryUrl, await getJson(http, 'identity', discoveryUrl));
+  const drs = input.attestation?.drs ?? json<DeviceRegistrationDiscovery>('identity', discoveryUrl, await getJson(http, 'identity', discoveryUrl));
   const joinEndpoint = requireUrl('identity', 'DeviceJoinService.JoinEndpoint', drs?.DeviceJoinService?.JoinEndpoint);
 
   const deviceKeys = input.deviceKeys ?? (await generateDeviceKeyPair());
@@ -49,11 +60,15 @@ export async function join(http: DeviceHttp, input: JoinInput): Promise<JoinFact
     JoinType: 0,
     ZtdId: input.ztdId,
   };
-  const answer = json<DeviceJoinResponse>(
-    'identity',
-    joinEndpoint,
-    await postJson(http, 'identity', joinEndpoint, body, { authorization: `Bearer ${input.accessToken}` }),
-  );
+  if (input.attestation) {
+    // The AIK cannot sign a PKCS#10 (it is restricted), so it certifies the join key instead.
+    const spki = Buffer.from(await publicKeySpkiBase64(deviceKeys.publicKey), 'base64');
+    body.AikCertificate = input.attestation.aikCertificate;
+    body.AttestationData = input.attestation.tpm.certify(spki).toString('base64');
+    body.Attributes = { SharedDevice: 'true' };
+  }
+  const headers: Record<string, string> = input.accessToken ? { authorization: `Bearer ${input.accessToken}` } : {};
+  const answer = json<DeviceJoinResponse>('identity', joinEndpoint, await postJson(http, 'identity', joinEndpoint, body, headers));
 
   const certificateBase64 = requireString('identity', 'Certificate.RawBody', answer?.Certificate?.RawBody);
   let certificatePem: string;

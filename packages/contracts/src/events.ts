@@ -14,14 +14,16 @@ export const EVENT_FEED_PATHS: Record<ServiceName, string> = {
 
 /**
  * The provisioning phases, in the order a device walks them. `deviceSetup` is the Enrollment
- * Status Page's device setup phase: the OMA-DM sessions that apply policies.
+ * Status Page's device setup phase: the OMA-DM sessions that apply policies. `attestation`
+ * ("Securing your hardware") replaces `authentication` for a self-deploying device.
  */
-export const CHAIN_PHASES = ['discovery', 'authentication', 'join', 'deviceToken', 'mdmDiscovery', 'enrollment', 'deviceSetup'] as const;
+export const CHAIN_PHASES = ['discovery', 'attestation', 'authentication', 'join', 'deviceToken', 'mdmDiscovery', 'enrollment', 'deviceSetup'] as const;
 export type ChainPhase = (typeof CHAIN_PHASES)[number];
 
 /** The service that owns each phase. */
 export const PHASE_OWNER: Record<ChainPhase, ServiceName> = {
   discovery: 'discovery',
+  attestation: 'identity',
   authentication: 'identity',
   join: 'identity',
   deviceToken: 'identity',

@@ -68,6 +68,8 @@ export interface DeviceRegistrationDiscovery {
   AuthenticationService: { OAuth2: { AuthCodeEndpoint: string; TokenEndpoint: string } };
   DeviceJoinService: { JoinEndpoint: string; JoinResourceId: string; ServiceVersion: string };
   TenantInfo: { TenantId: string; TenantName: string; DisplayName: string };
+  /** Baton extension: where a self-deploying device attests its TPM before it joins. */
+  DeviceAttestationService?: { ChallengeEndpoint: string; ActivateEndpoint: string };
 }
 
 /** MS-DVRJ join request body. */
@@ -82,6 +84,10 @@ export interface DeviceJoinRequest {
   /** Baton extension: the Autopilot registration the device came from (correlation). */
   ZtdId?: string;
   Attributes?: Record<string, string | boolean>;
+  /** Self-deploying: the AIK certificate identity issued after attestation (base64 DER). */
+  AikCertificate?: string;
+  /** Self-deploying: TPM2_Certify of the CSR's key by the AIK (base64). */
+  AttestationData?: string;
 }
 
 /** identity → management: the MDM application's URLs registered in the tenant. */

@@ -4,3 +4,4 @@ export * from './topics.js';
 export * from './paths.js';
 export * from './notifications.js';
 export * from './events.js';
+export * from './attestation.js';

@@ -12,10 +12,15 @@ export const IDENTITY_PATHS = {
   join: (tenant: string) => `/enterpriseregistration/${tenant}/EnrollmentServer/device/?api-version=2.0`,
   /** PUT a DeviceComplianceReport (management's application only); the tenant comes from the token. */
   complianceState: (deviceId: string) => `/identity/v1/devices/${deviceId}/compliance`,
+  /** TPM key attestation of self-deploying devices: the challenge, then the answer. */
+  attestationChallenge: (tenant: string) => `/enterpriseregistration/${tenant}/attestation/challenge`,
+  attestationActivate: (tenant: string) => `/enterpriseregistration/${tenant}/attestation/activate`,
 } as const;
 
 export const DISCOVERY_PATHS = {
   lookup: '/ztd/v1/lookup',
+  /** identity's application only: which registration holds an endorsement key. */
+  endorsementKeyLookup: '/ztd/v1/endorsement-keys/lookup',
 } as const;
 
 export const MANAGEMENT_PATHS = {

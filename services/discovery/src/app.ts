@@ -8,6 +8,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { autopilotDeviceRoutes } from './routes/autopilot-devices.js';
 import { traceHook, type DiscoveryPluginOptions, type GraphVersion } from './routes/context.js';
 import { deploymentProfileRoutes } from './routes/deployment-profiles.js';
+import { endorsementKeyRoutes } from './routes/endorsement-keys.js';
 import { eventRoutes } from './routes/events.js';
 import { importCsvRoutes } from './routes/import-csv.js';
 import { importedDeviceRoutes } from './routes/imported-devices.js';
@@ -30,6 +31,7 @@ export const discoveryPlugin: FastifyPluginAsync<DiscoveryPluginOptions> = async
   await app.register(lookupRoutes, options);
   await app.register(notificationRoutes, options);
   await app.register(eventRoutes, options);
+  await app.register(endorsementKeyRoutes, options);
   for (const version of VERSIONS) {
     const prefix = `/graph/${version}`;
     await app.register(importedDeviceRoutes, { ...options, version, prefix });

@@ -6,6 +6,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { createApp, type BatonApp, type CreateAppOptions, type ServiceContext } from '@baton/kit';
 import { identityEventRoutes } from './events/routes.js';
 import { observeIdentityEvents } from './events/observe.js';
+import { attestationRoutes } from './routes/attestation.js';
 import { drsRoutes } from './routes/drs.js';
 import { graphRoutes } from './routes/graph.js';
 import { oauthRoutes } from './routes/oauth.js';
@@ -24,6 +25,7 @@ export const identityPlugin: FastifyPluginAsync<IdentityPluginOptions> = async (
   await app.register(signinRoutes, options);
   await app.register(authenticationMethodRoutes, options);
   await app.register(drsRoutes, options);
+  await app.register(attestationRoutes, options);
   await app.register(graphRoutes, options);
 };
 

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { GraphError, graphErrors } from '@baton/kit';
+import { SELF_DEPLOYING_ERRORS } from '@baton/contracts';
 
 export type OAuthErrorCode =
   | 'invalid_request'
@@ -124,7 +125,8 @@ export type DrsSubcode =
   | 'error_tenant_not_found'
   | 'error_tenant_mismatch'
   | 'error_device_conflict'
-  | 'error_mdm_not_configured';
+  | 'error_mdm_not_configured'
+  | 'error_tpm_attestation_failed';
 
 export class DrsError extends Error {
   constructor(
@@ -153,7 +155,34 @@ export const drsErrors = {
     new DrsError(409, 'conflict', 'error_device_conflict', 'Another join for this device is in progress; retry.'),
   mdmNotConfigured: () =>
     new DrsError(503, 'service_unavailable', 'error_mdm_not_configured', 'The tenant has no MDM application registered.'),
+  /**
+   * TPM key attestation refused (0x801C03EA on the device). `reason` is recorded in identity's
+   * feed; the device is told only that attestation failed.
+   */
+  tpmAttestationFailed: (reason: TpmAttestationRefusal, message: string) => new TpmAttestationError(reason, message),
 };
+
+export type TpmAttestationRefusal =
+  | 'malformed'
+  | 'endorsementKeyNotRegistered'
+  | 'notSelfDeploying'
+  | 'challengeExpired'
+  | 'wrongAnswer'
+  | 'aikCertificateInvalid'
+  | 'keyNotCertified'
+  | 'notShared'
+  | 'discoveryUnavailable';
+
+export class TpmAttestationError extends DrsError {
+  readonly hresult = SELF_DEPLOYING_ERRORS.tpmAttestationFailed;
+
+  constructor(
+    readonly reason: TpmAttestationRefusal,
+    message: string,
+  ) {
+    super(reason === 'discoveryUnavailable' ? 503 : 400, reason === 'discoveryUnavailable' ? 'service_unavailable' : 'invalid_request', 'error_tpm_attestation_failed', message);
+  }
+}
 
 /**
  * DRS error JSON. `error` repeats `code` because OAuth-minded clients look for it
@@ -168,6 +197,7 @@ export function drsErrorBody(error: DrsError, requestId: string) {
     operationId: randomUUID(),
     requestId,
     time: new Date().toISOString(),
+    ...(error instanceof TpmAttestationError ? { hresult: error.hresult } : {}),
   };
 }
 

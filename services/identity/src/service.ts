@@ -2,7 +2,8 @@
  * The identity service's runtime: its own store (SQLite file or PostgreSQL schema),
  * its keys, its routes, and tenant bootstrap for the host process.
  */
-import { createSecretBox, openDatabase, OutboxRelay, pruneEventsPeriodically, startWalCheckpointer, type ServiceContext, type ServiceRuntime } from '@baton/kit';
+import { createSecretBox, openDatabase, OutboxRelay, pruneEventsPeriodically, ServiceTokenClient, startWalCheckpointer, type ServiceContext, type ServiceRuntime } from '@baton/kit';
+import { discoveryEndorsementKeys } from './domain/endorsement-keys.js';
 import { ConditionalAccessCache } from './domain/conditional-access/index.js';
 import type { IdentityDeps } from './domain/deps.js';
 import { registerApplication, type ApplicationInput } from './domain/applications.js';
@@ -66,6 +67,7 @@ export async function createIdentityService(ctx: ServiceContext, options: Identi
   const store = new KyselyIdentityStore(database.db, database.dialect);
   const secrets = createSecretBox(ctx.secretKey, 'identity');
   const now = options.now ?? (() => new Date());
+  let serviceTokens: ServiceTokenClient | undefined;
   const deps: IdentityDeps = {
     store,
     secrets,
@@ -80,6 +82,13 @@ export async function createIdentityService(ctx: ServiceContext, options: Identi
     signinLimits: new SigninLimits({ ...DEFAULT_SIGNIN_POLICY, ...options.signin }),
     conditionalAccess: new ConditionalAccessCache(store),
     directoryCache: new DirectoryCache(options.lookupCacheMs),
+    // Identity asks for its own token like any service: one client-credentials path to cache and audit.
+    endorsementKeys: discoveryEndorsementKeys(
+      () => ctx.urls.discovery,
+      // Made on first use: a host listening on port 0 knows identity's URL only after start.
+      () => (serviceTokens ??= new ServiceTokenClient(ctx.urls.identity, ctx.serviceCredentials.identity, ctx.fetch)),
+      () => ctx.fetch,
+    ),
   };
   const tokenEndpoint = options.tokenEndpoint?.(deps) ?? new BatonTokenEndpoint(deps);
   const events = identityEvents(database.db, { now, warn: (fields, message) => ctx.logger.warn(fields, message) });

@@ -22,6 +22,11 @@ export const FAULTS = {
   authentication: { code: 'Sender', subcode: 'authentication', httpStatus: 401, errorType: 'Authentication' },
   /** The PKCS#10 is malformed, badly signed, too weak, or of a kind we do not issue for. */
   certificateRequest: { code: 'Sender', subcode: 'certificaterequest', httpStatus: 400, errorType: 'CertificateRequest' },
+  /**
+   * MENROLL_E_DEVICENOTSUPPORTED (0x80180014): a self-deploying device that is enrolled already
+   * enrolls again only after an administrator deletes its record ("SDM one-time limit").
+   */
+  deviceNotSupported: { code: 'Sender', subcode: 'devicenotsupported', httpStatus: 400, errorType: 'DeviceNotSupported' },
   /** A fault of ours; the device retries later. */
   internal: { code: 'Receiver', subcode: 'internalservicefault', httpStatus: 500, errorType: 'InternalServiceFault' },
 } as const satisfies Record<string, FaultKind>;

@@ -98,12 +98,22 @@ export async function generateCertificateAuthority(options: {
   return { certPem: cert.toString('pem'), keyPem: pemOfPkcs8(pkcs8) };
 }
 
+/** TCG EK Credential Profile: tcg-kp-AIKCertificate. */
+export const AIK_CERTIFICATE_EKU = '2.23.133.8.3';
+
+const EXTENDED_KEY_USAGE: Record<IssueOptions['usage'], string> = {
+  server: x509.ExtendedKeyUsage.serverAuth,
+  client: x509.ExtendedKeyUsage.clientAuth,
+  aik: AIK_CERTIFICATE_EKU,
+};
+
 export interface IssueOptions {
   commonName: string;
   dnsNames?: string[];
   ipAddresses?: string[];
   validityDays: number;
-  usage: 'server' | 'client';
+  /** `aik`: a TPM attestation key, which signs TPM structures only (TCG's tcg-kp-AIKCertificate). */
+  usage: 'server' | 'client' | 'aik';
   /** Extra non-critical extensions carrying raw DER values, by OID (e.g. Entra's device id OIDs). */
   customExtensions?: Array<{ oid: string; value: Uint8Array<ArrayBuffer> }>;
 }
@@ -128,12 +138,10 @@ export async function signPublicKey(ca: KeyAndCert, publicKey: CryptoKey | x509.
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(
-      options.usage === 'server'
-        ? x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment
-        : x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+      options.usage === 'aik' ? x509.KeyUsageFlags.digitalSignature : x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
       true,
     ),
-    new x509.ExtendedKeyUsageExtension([options.usage === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth]),
+    new x509.ExtendedKeyUsageExtension([EXTENDED_KEY_USAGE[options.usage]]),
     await x509.AuthorityKeyIdentifierExtension.create(caCert, false),
   ];
   if (sans.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(sans));

@@ -12,7 +12,8 @@ export type SoapFaultSubcode =
   | 'certificaterequest'
   | 'enrollmentserver'
   | 'internalservicefault'
-  | 'invalidsecurity';
+  | 'invalidsecurity'
+  | 'devicenotsupported';
 
 export interface SoapFaultInput {
   relatesTo?: string;

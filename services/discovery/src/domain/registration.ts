@@ -9,6 +9,7 @@ import type { AutopilotDevice, DiscoveryEvent, ImportedDeviceIdentity, ImportSta
 import { IMPORT_ERRORS, discoveryErrors, type ImportError } from '../errors.js';
 import { nowIso, type DiscoveryDeps } from './deps.js';
 import { discoveryEvent, traceIdOf } from './events.js';
+import { endorsementKeyDigest } from './endorsement-keys.js';
 import { parseBase64Binary, readHardwareHash } from './hardware-hash.js';
 
 export interface ImportInput {
@@ -209,6 +210,7 @@ function prepareImport(deps: DiscoveryDeps, tenantId: string, input: ImportInput
     serialNumber,
     hardwareHashSealed: imported.hardwareHashSealed!,
     hardwareIdentityDigest: reading.identityDigest,
+    endorsementKeyDigest: reading.decoded.tpmEkPub ? (endorsementKeyDigest(reading.decoded.tpmEkPub, deps.box) ?? null) : null,
     productKey: imported.productKey,
     groupTag: imported.groupTag,
     purchaseOrderIdentifier: null,

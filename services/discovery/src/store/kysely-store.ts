@@ -39,7 +39,7 @@ import type {
 } from './types.js';
 
 /**
- * Rows per multi-row INSERT: the widest table has 16 columns, which keeps a statement under
+ * Rows per multi-row INSERT: the widest table has 17 columns, which keeps a statement under
  * SQLite's 32,766 and PostgreSQL's 65,535 bound parameters with room to spare.
  */
 const INSERT_CHUNK = 500;
@@ -73,6 +73,7 @@ const deviceToRow = (d: AutopilotDevice): AutopilotDeviceRow => ({
   serial_number: d.serialNumber,
   hardware_hash: d.hardwareHashSealed,
   hardware_identity_digest: d.hardwareIdentityDigest,
+  endorsement_key_digest: d.endorsementKeyDigest ?? null,
   product_key: d.productKey,
   group_tag: d.groupTag,
   purchase_order_identifier: d.purchaseOrderIdentifier,
@@ -94,6 +95,7 @@ const rowToDevice = (r: AutopilotDeviceRow): AutopilotDevice => ({
   serialNumber: r.serial_number,
   hardwareHashSealed: r.hardware_hash,
   hardwareIdentityDigest: r.hardware_identity_digest,
+  endorsementKeyDigest: r.endorsement_key_digest ?? null,
   productKey: r.product_key,
   groupTag: r.group_tag,
   purchaseOrderIdentifier: r.purchase_order_identifier,
@@ -303,6 +305,11 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
   async findDeviceByDigest(digest: string): Promise<AutopilotDevice | undefined> {
     const row = await this.db.selectFrom('autopilot_devices').selectAll().where('hardware_identity_digest', '=', digest).executeTakeFirst();
     return row && rowToDevice(row);
+  }
+
+  async findDevicesByEndorsementKey(digest: string, limit: number): Promise<AutopilotDevice[]> {
+    const rows = await this.db.selectFrom('autopilot_devices').selectAll().where('endorsement_key_digest', '=', digest).limit(limit).execute();
+    return rows.map(rowToDevice);
   }
 
   async getDevice(tenantId: string, id: string): Promise<AutopilotDevice | undefined> {

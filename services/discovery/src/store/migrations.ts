@@ -205,6 +205,17 @@ const deviceTuple: Migration = {
   },
 };
 
+/**
+ * A keyed digest of each device's TPM endorsement key, so identity's attestation can ask
+ * which registration an EK belongs to. Devices registered before it have none until imported again.
+ */
+const endorsementKeys: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('autopilot_devices').addColumn('endorsement_key_digest', 'text').execute();
+    await db.schema.createIndex('autopilot_devices_endorsement_key').on('autopilot_devices').column('endorsement_key_digest').execute();
+  },
+};
+
 export const discoveryMigrations: Record<string, Migration> = {
   '0001_discovery_tables': discoveryTables,
   '0002_outbox': outboxMigration,
@@ -212,4 +223,5 @@ export const discoveryMigrations: Record<string, Migration> = {
   '0004_group_membership': groupMembership,
   '0005_discovery_events': discoveryEvents,
   '0006_device_tuple': deviceTuple,
+  '0007_endorsement_keys': endorsementKeys,
 };

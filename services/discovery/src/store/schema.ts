@@ -7,6 +7,7 @@ export interface AutopilotDeviceRow {
   serial_number: string;
   hardware_hash: string;
   hardware_identity_digest: string;
+  endorsement_key_digest?: string | null;
   product_key: string | null;
   group_tag: string | null;
   purchase_order_identifier: string | null;

@@ -15,6 +15,7 @@ function device(tenantId: string, serialNumber: string, digest: string = randomU
     serialNumber,
     hardwareHashSealed: 'v1.sealed',
     hardwareIdentityDigest: digest,
+    endorsementKeyDigest: null,
     productKey: null,
     groupTag: 'Sales',
     purchaseOrderIdentifier: null,
@@ -81,6 +82,16 @@ for (const kind of databaseKinds()) {
       assert.deepEqual(await store.getDevice(TENANT_A, d.id), d);
       assert.equal((await store.findDeviceByDigest(d.hardwareIdentityDigest))?.id, d.id);
       assert.equal((await outboxStats(store.db)).pending, 1);
+    });
+
+    test('a device is found by its endorsement key digest, in bulk registrations too', async () => {
+      const single = { ...device(TENANT_A, 'EK-1'), endorsementKeyDigest: randomUUID() };
+      await store.registerDevice(single, imported(single), message);
+      const bulk = { ...device(TENANT_B, 'EK-2'), endorsementKeyDigest: randomUUID() };
+      await store.registerDevices([{ device: bulk, imported: imported(bulk), message }]);
+      assert.deepEqual((await store.findDevicesByEndorsementKey(single.endorsementKeyDigest, 2)).map((d) => d.id), [single.id]);
+      assert.deepEqual((await store.findDevicesByEndorsementKey(bulk.endorsementKeyDigest, 2)).map((d) => d.id), [bulk.id]);
+      assert.deepEqual(await store.findDevicesByEndorsementKey(randomUUID(), 2), []);
     });
 
     test('a second registration of the same hardware writes nothing and names the holder', async () => {

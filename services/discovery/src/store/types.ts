@@ -16,6 +16,8 @@ export interface AutopilotDevice {
   hardwareHashSealed: string;
   /** Keyed digest of the hardware identity; unique across every tenant. */
   hardwareIdentityDigest: string;
+  /** Keyed digest of the TPM endorsement key from the hash (TpmEkPub), when it has one. */
+  endorsementKeyDigest: string | null;
   productKey: string | null;
   groupTag: string | null;
   purchaseOrderIdentifier: string | null;
@@ -197,6 +199,8 @@ export interface DiscoveryStore {
    */
   registerDevices(entries: RegistrationEntry[]): Promise<RegisterOutcome[] | undefined>;
   findDeviceByDigest(digest: string): Promise<AutopilotDevice | undefined>;
+  /** Registrations whose hash carries this endorsement key (at most `limit`), across tenants. */
+  findDevicesByEndorsementKey(digest: string, limit: number): Promise<AutopilotDevice[]>;
   /**
    * Devices of any tenant whose serial, manufacturer and model equal these (trimmed, case
    * folded); at most `limit`, enough for the caller to tell one match from several.

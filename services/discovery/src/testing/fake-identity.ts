@@ -61,6 +61,8 @@ export interface FakeIdentity {
   joinedByZtdId: Map<string, string>;
   /** An admin token for tenant `tid` with the given app roles. */
   adminToken(tid: string, roles?: string[], audience?: string): Promise<string>;
+  /** An app-only Graph token of the application `appId` (a Baton service's, say). */
+  appToken(tid: string, appId: string): Promise<string>;
   /** Device members by group id; groups spring into existence, empty, when first named. */
   groups: Map<string, Map<string, FakeMember>>;
   subscriptions: Map<string, FakeSubscription>;
@@ -175,6 +177,7 @@ export async function startFakeIdentity(): Promise<FakeIdentity> {
     graphDown: false,
     adminToken: (tid, roles = [ROLES.autopilotReadWrite], audience = GRAPH_RESOURCE) =>
       sign(tid, { roles, oid: randomUUID(), azp: randomUUID() }, audience),
+    appToken: (tid, appId) => sign(tid, { roles: [], oid: randomUUID(), azp: appId }, GRAPH_RESOURCE),
     async close() {
       await fake.fetch.close();
       await app.close();

@@ -5,6 +5,7 @@ import type { IdentityStore } from '../store/store.js';
 import type { SigninStore } from '../store/signin-store.js';
 import type { SigninLimits } from './signin-policy.js';
 import type { DirectoryCache } from './lookup-cache.js';
+import type { EndorsementKeyDirectory } from './endorsement-keys.js';
 import type { KeyRing } from './signing-keys.js';
 import type { IdentityUrls } from './urls.js';
 
@@ -27,4 +28,6 @@ export interface IdentityDeps {
   conditionalAccess: ConditionalAccessCache;
   /** Seconds-long caches of tenants and client registrations for the token path. */
   directoryCache: DirectoryCache;
+  /** Discovery's answer to "whose EK is this?", for TPM attestation; without it attestation is refused. */
+  endorsementKeys?: EndorsementKeyDirectory;
 }

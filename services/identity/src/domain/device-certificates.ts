@@ -13,7 +13,8 @@ import type { TenantRecord } from '../store/store.js';
 export interface DeviceCertificateFacts {
   deviceId: string;
   tenantId: string;
-  userObjectId: string;
+  /** Absent for a device joined without a user (self-deploying). */
+  userObjectId?: string;
   joined: boolean;
 }
 
@@ -53,7 +54,7 @@ function octetStringContent(der: Uint8Array): Uint8Array | undefined {
 export function deviceCertificateExtensions(facts: DeviceCertificateFacts) {
   return [
     { oid: DEVICE_CERT_OIDS.deviceId, value: octetString(guidToWindowsBytes(facts.deviceId)) },
-    { oid: DEVICE_CERT_OIDS.userObjectId, value: octetString(guidToWindowsBytes(facts.userObjectId)) },
+    ...(facts.userObjectId ? [{ oid: DEVICE_CERT_OIDS.userObjectId, value: octetString(guidToWindowsBytes(facts.userObjectId)) }] : []),
     { oid: DEVICE_CERT_OIDS.tenantId, value: octetString(guidToWindowsBytes(facts.tenantId)) },
     { oid: DEVICE_CERT_OIDS.joinType, value: octetString(new TextEncoder().encode(facts.joined ? '1' : '0')) },
   ];

@@ -3,14 +3,14 @@
  * device code (RFC 8628), refresh with rotation and replay detection, and the
  * device-bound jwt-bearer grant. Every user token leaves through issueUserTokens.
  */
-import { DEVICE_JWT_BEARER_GRANT } from '@baton/contracts';
+import { DEVICE_AUTH_REQUEST_GRANT, DEVICE_JWT_BEARER_GRANT } from '@baton/contracts';
 import { oauthErrors } from '../errors.js';
 import type { DeviceRecord, TenantRecord } from '../store/store.js';
 import type { CodeRecord } from '../store/signin-store.js';
 import { authenticateClient, type AuthenticatedClient } from './clients.js';
 import { hashCode, pkceMatches } from './codes.js';
 import type { IdentityDeps } from './deps.js';
-import { verifyDeviceAssertion } from './device-assertion.js';
+import { verifyDeviceAssertion, type DeviceAssertion } from './device-assertion.js';
 import { checkPassword } from './password-signin.js';
 import { parseScope } from './scopes.js';
 import type { TokenEndpoint, TokenRequest, TokenResponse } from './token-endpoint.js';
@@ -184,6 +184,7 @@ export class BatonTokenEndpoint implements TokenEndpoint {
   private async deviceBearer(tenant: TenantRecord, request: TokenRequest): Promise<TokenResponse> {
     const assertion = required(request.params, 'request');
     const { device, payload } = await verifyDeviceAssertion(this.deps, tenant, assertion);
+    if (payload.grant_type === DEVICE_AUTH_REQUEST_GRANT) return this.deviceAuth(tenant, device, payload);
     if (payload.grant_type !== 'refresh_token') {
       throw oauthErrors.malformed("The device-signed request must carry grant_type 'refresh_token'.");
     }
@@ -196,6 +197,23 @@ export class BatonTokenEndpoint implements TokenEndpoint {
     const response = await this.redeem(tenant, client, payload.refresh_token, scope, request.params.client_info === '1', request.ip, device);
     await this.deps.store.updateDevice(tenant.id, device.id, { approximateLastSignIn: this.deps.now().toISOString() });
     return response;
+  }
+
+  /**
+   * A token of the device alone, for a device joined without a user (self-deploying). A device
+   * with an owner gets its tokens through that user's refresh token instead, so that
+   * conditional access sees who is behind them.
+   */
+  private async deviceAuth(tenant: TenantRecord, device: DeviceRecord, payload: DeviceAssertion['payload']): Promise<TokenResponse> {
+    if (device.registeredOwnerUserId !== null) {
+      throw oauthErrors.malformed('This device was joined by a user; request tokens with its refresh token.');
+    }
+    const client = await authenticateClient(this.deps, tenant, { clientId: typeof payload.client_id === 'string' ? payload.client_id : undefined });
+    const scope = parseScope(typeof payload.scope === 'string' ? payload.scope : '');
+    if (!scope.resource || scope.oidc.size > 0) throw oauthErrors.malformed('A device token names exactly one resource, as <resource>/.default.');
+    const accessToken = await mintAccessToken(this.deps, { tenant, client, resource: scope.resource, deviceId: device.deviceId, deviceObjectId: device.id });
+    await this.deps.store.updateDevice(tenant.id, device.id, { approximateLastSignIn: this.deps.now().toISOString() });
+    return { token_type: 'Bearer', expires_in: ACCESS_TOKEN_LIFETIME_S, ext_expires_in: ACCESS_TOKEN_LIFETIME_S, access_token: accessToken };
   }
 
   /** Rotates a refresh token: the old one dies; presenting a dead one again kills its family. */

@@ -10,6 +10,7 @@ import { certificateDerBase64, CsrError, thumbprint, verifyCsr, type VerifiedCsr
 import { drsErrors } from '../errors.js';
 import { StoreConflictError, type DeviceRecord, type TenantRecord, type TrustType, type UserRecord } from '../store/store.js';
 import type { IdentityDeps } from './deps.js';
+import { verifyAttestedJoin } from './attested-join.js';
 import { issueDeviceCertificate } from './device-certificates.js';
 import { revokeDeviceCredentials } from './device-revocation.js';
 import { managementHandoff } from './tenants.js';
@@ -42,25 +43,32 @@ async function verifiedJoinCsr(request: DeviceJoinRequest): Promise<VerifiedCsr>
 }
 
 
+/** Who authorised the join: a signed-in user, or (self-deploying) the device's TPM. */
+export type JoinCaller = { user: UserRecord } | { tpm: true };
+
 export async function joinDevice(
   deps: IdentityDeps,
   tenant: TenantRecord,
-  user: UserRecord,
+  caller: JoinCaller,
   request: DeviceJoinRequest,
 ): Promise<DeviceJoinResponse> {
   const joinType = JOIN_TYPES[request.JoinType];
   if (!joinType) throw drsErrors.invalidJoinType(request.JoinType);
   const csr = await verifiedJoinCsr(request);
+  const user = 'user' in caller ? caller.user : undefined;
+  // Without a user the TPM evidence names the registration; the body's ZtdId cannot choose another.
+  const attested = user ? undefined : verifyAttestedJoin(deps, tenant, request, csr.publicKey);
+  if (attested && !joinType.joined) throw drsErrors.invalidJoinType(request.JoinType);
   const handoff = await managementHandoff(deps.store, tenant.id);
   if (!handoff) throw drsErrors.mdmNotConfigured();
 
-  const ztdId = request.ZtdId?.trim().toLowerCase() || undefined;
+  const ztdId = attested?.ztdId ?? (request.ZtdId?.trim().toLowerCase() || undefined);
   const known = ztdId ? await deps.store.findDeviceByZtdId(tenant.id, ztdId) : undefined;
   const deviceId = known?.deviceId ?? randomUUID();
   const certPem = await issueDeviceCertificate(deps.secrets, tenant, csr.publicKey, {
     deviceId,
     tenantId: tenant.id,
-    userObjectId: user.id,
+    ...(user ? { userObjectId: user.id } : {}),
     joined: joinType.joined,
   });
   const certThumbprint = thumbprint(certPem);
@@ -73,7 +81,8 @@ export async function joinDevice(
     certThumbprint,
     certPem,
     transportKey: request.TransportKey,
-    registeredOwnerUserId: user.id,
+    // A shared (self-deploying) device has no owner: whoever signs in later is just a user of it.
+    registeredOwnerUserId: user?.id ?? null,
     registeredAt: at,
     modifiedAt: at,
   };
@@ -120,7 +129,7 @@ export async function joinDevice(
 
   return {
     Certificate: { Thumbprint: certThumbprint, RawBody: certificateDerBase64(certPem) },
-    User: { Upn: user.upn },
+    ...(user ? { User: { Upn: user.upn } } : {}),
     MembershipChanges: [{ LocalSID: ADMINISTRATORS_SID, AddSIDs: [] }],
     DeviceId: device.deviceId,
     ObjectId: device.id,

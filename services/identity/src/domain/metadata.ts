@@ -1,5 +1,5 @@
 /** Discovery documents: OpenID Connect per tenant, and MS-DVRD device registration. */
-import { DRS_RESOURCE, type DeviceRegistrationDiscovery } from '@baton/contracts';
+import { DRS_RESOURCE, IDENTITY_PATHS, type DeviceRegistrationDiscovery } from '@baton/contracts';
 import type { TenantRecord } from '../store/store.js';
 import type { TenantKey } from './signing-keys.js';
 import type { IdentityUrls } from './urls.js';
@@ -48,6 +48,10 @@ export function deviceRegistrationDiscovery(urls: IdentityUrls, tenant: TenantRe
     AuthenticationService: { OAuth2: { AuthCodeEndpoint: urls.authorize(tid), TokenEndpoint: urls.token(tid) } },
     DeviceJoinService: { JoinEndpoint: urls.join(tid), JoinResourceId: DRS_RESOURCE, ServiceVersion: '2.0' },
     TenantInfo: { TenantId: tid, TenantName: tenant.domain, DisplayName: tenant.displayName },
+    DeviceAttestationService: {
+      ChallengeEndpoint: urls.root + IDENTITY_PATHS.attestationChallenge(tid),
+      ActivateEndpoint: urls.root + IDENTITY_PATHS.attestationActivate(tid),
+    },
   };
 }
 

@@ -17,6 +17,8 @@ export interface AccessTokenInput {
   scp?: string[];
   /** Object id of the authenticated device. */
   deviceId?: string;
+  /** A token of the device alone (no user): its directory object id becomes `oid`. */
+  deviceObjectId?: string;
   /** How the user signed in (RFC 8176 values: pwd, mfa, ...). */
   amr?: string[];
 }
@@ -58,7 +60,8 @@ async function sign(deps: IdentityDeps, tenant: TenantRecord, claims: Record<str
 export async function mintAccessToken(deps: IdentityDeps, input: AccessTokenInput): Promise<string> {
   const now = Math.floor(deps.now().getTime() / 1000);
   const { tenant, client, user } = input;
-  const oid = user ? user.id : servicePrincipalId(tenant.id, client.clientId);
+  const deviceOnly = !user && input.deviceObjectId !== undefined;
+  const oid = user ? user.id : (input.deviceObjectId ?? servicePrincipalId(tenant.id, client.clientId));
   const claims: Record<string, unknown> = {
     iss: deps.urls.issuer(tenant.id),
     aud: input.resource,
@@ -71,14 +74,14 @@ export async function mintAccessToken(deps: IdentityDeps, input: AccessTokenInpu
     exp: now + ACCESS_TOKEN_LIFETIME_S,
     azp: client.clientId,
     azpacr: client.authMethod,
-    idtyp: user ? 'user' : 'app',
+    idtyp: user ? 'user' : deviceOnly ? 'device' : 'app',
   };
   if (user) {
     claims.scp = (input.scp ?? []).join(' ');
     claims.name = user.displayName;
     claims.preferred_username = user.upn;
     claims.upn = user.upn;
-  } else {
+  } else if (!deviceOnly) {
     claims.roles = client.roles;
   }
   if (input.deviceId) claims.deviceid = input.deviceId;

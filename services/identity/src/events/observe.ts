@@ -10,10 +10,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { decodeJwt } from 'jose';
 import type { IdentityDeps } from '../domain/deps.js';
 import { findTenant } from '../domain/tenants.js';
+import { ATTESTATION_ROUTES, attestationFacts } from '../routes/attestation.js';
 import type { IdentityEvents } from './feed.js';
 
 const TOKEN_ROUTE = '/:tenant/oauth2/v2.0/token';
 const JOIN_ROUTE = '/enterpriseregistration/:tenant/EnrollmentServer/device';
+const ATTESTATION_CHALLENGE_ROUTE = ATTESTATION_ROUTES.challenge;
+const ATTESTATION_ACTIVATE_ROUTE = ATTESTATION_ROUTES.activate;
 const RECORDED_GRANTS = new Set<unknown>(['password', DEVICE_JWT_BEARER_GRANT]);
 
 function parseJson(payload: unknown): Record<string, any> | undefined {
@@ -94,8 +97,29 @@ function joinEvent(request: FastifyRequest, reply: FastifyReply, body: Record<st
     ztdId: guidOrNull(form.ZtdId),
     azureADDeviceId: ok ? guidOrNull(body.DeviceId) : null,
     userPrincipalName: ok && typeof body.User?.Upn === 'string' ? body.User.Upn : null,
-    errorCode: ok ? null : typeof body.subcode === 'string' ? body.subcode.slice(0, 64) : `http_${reply.statusCode}`,
+    errorCode: ok ? null : typeof body.hresult === 'string' ? body.hresult : typeof body.subcode === 'string' ? body.subcode.slice(0, 64) : `http_${reply.statusCode}`,
     detail,
+  };
+}
+
+/**
+ * "Securing your hardware": a refused challenge or answer, and the answer that earned the AIK
+ * certificate. A challenge that was issued is not an outcome yet, so it records nothing.
+ */
+function attestationEvent(request: FastifyRequest, reply: FastifyReply, body: Record<string, any>, tenantId: string | null): EventInput | undefined {
+  const ok = reply.statusCode < 400;
+  const route = request.routeOptions.url;
+  if (ok && route === ATTESTATION_CHALLENGE_ROUTE) return undefined;
+  const facts = attestationFacts.get(request) ?? {};
+  return {
+    type: 'attestation',
+    phase: 'attestation',
+    outcome: ok ? 'success' : 'failure',
+    tenantId,
+    traceId: traceIdOfHeaders(request.headers),
+    ztdId: guidOrNull(facts.ztdId ?? (ok ? body.ZtdId : null)),
+    errorCode: ok ? null : typeof body.hresult === 'string' ? body.hresult : typeof body.subcode === 'string' ? body.subcode.slice(0, 64) : `http_${reply.statusCode}`,
+    detail: ok ? { step: 'activate' } : { step: route === ATTESTATION_CHALLENGE_ROUTE ? 'challenge' : 'activate', reason: facts.reason ?? null, status: reply.statusCode },
   };
 }
 
@@ -103,13 +127,18 @@ function joinEvent(request: FastifyRequest, reply: FastifyReply, body: Record<st
 export function observeIdentityEvents(app: FastifyInstance, deps: IdentityDeps, events: IdentityEvents): void {
   app.addHook('onSend', async (request, reply, payload) => {
     const route = request.routeOptions.url;
-    if (request.method !== 'POST' || (route !== TOKEN_ROUTE && route !== JOIN_ROUTE)) return payload;
+    const attestation = route === ATTESTATION_CHALLENGE_ROUTE || route === ATTESTATION_ACTIVATE_ROUTE;
+    if (request.method !== 'POST' || (route !== TOKEN_ROUTE && route !== JOIN_ROUTE && !attestation)) return payload;
     // Client credentials and plain refreshes are not steps of a device's provisioning: no work for them.
     if (route === TOKEN_ROUTE && !RECORDED_GRANTS.has((request.body as Record<string, unknown> | undefined)?.grant_type)) return payload;
     const body = parseJson(payload) ?? {};
     const ok = reply.statusCode < 400;
     const tenantId = ok && route === TOKEN_ROUTE ? (guidOrNull(claimsOf(body.access_token).tid) ?? (await tenantIdOf(deps, request))) : await tenantIdOf(deps, request);
-    const input = route === TOKEN_ROUTE ? tokenEvent(request, reply, body, tenantId) : joinEvent(request, reply, body, tenantId);
+    const input = route === TOKEN_ROUTE
+      ? tokenEvent(request, reply, body, tenantId)
+      : attestation
+        ? attestationEvent(request, reply, body, tenantId)
+        : joinEvent(request, reply, body, tenantId);
     if (input) await events.recorder.record(input);
     return payload;
   });

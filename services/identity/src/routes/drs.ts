@@ -8,10 +8,10 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import { DRS_RESOURCE, type DeviceJoinRequest } from '@baton/contracts';
 import { DrsError, drsErrorBody, drsErrors } from '../errors.js';
 import { AccessTokenRejected, bearerToken, verifyAccessToken } from '../domain/access-tokens.js';
-import { joinDevice } from '../domain/join.js';
+import { joinDevice, type JoinCaller } from '../domain/join.js';
 import { deviceRegistrationDiscovery } from '../domain/metadata.js';
 import { findTenant } from '../domain/tenants.js';
-import type { TenantRecord, UserRecord } from '../store/store.js';
+import type { TenantRecord } from '../store/store.js';
 import type { IdentityRouteOptions } from './context.js';
 
 const TenantParams = Type.Object({ tenant: Type.String({ minLength: 1, maxLength: 256 }) });
@@ -31,6 +31,8 @@ const JoinBody = Type.Object(
     JoinType: Type.Integer({ minimum: 0, maximum: 255 }),
     ZtdId: Type.Optional(Type.String({ maxLength: 128, pattern: '^[A-Za-z0-9-]*$' })),
     Attributes: Type.Optional(Type.Record(Type.String({ maxLength: 128 }), Type.Union([Type.String({ maxLength: 1024 }), Type.Boolean()]))),
+    AikCertificate: Type.Optional(Type.String({ minLength: 1, maxLength: 8192 })),
+    AttestationData: Type.Optional(Type.String({ minLength: 1, maxLength: 8192 })),
   },
   { additionalProperties: true },
 );
@@ -56,7 +58,7 @@ export function drsErrorHandler(error: any, request: FastifyRequest, reply: Fast
 export const drsRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (instance: FastifyInstance, { deps }) => {
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   app.setErrorHandler(drsErrorHandler);
-  const callers = new WeakMap<FastifyRequest, { tenant: TenantRecord; user: UserRecord }>();
+  const callers = new WeakMap<FastifyRequest, { tenant: TenantRecord; caller: JoinCaller }>();
 
   app.get(
     '/enterpriseregistration/:tenant/Discover',
@@ -75,6 +77,14 @@ export const drsRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (instan
       schema: { params: TenantParams, querystring: ApiVersion, body: JoinBody },
       preValidation: async (request) => {
         const token = bearerToken(request.headers.authorization);
+        if (!token && request.headers.authorization === undefined && (request.body as { AikCertificate?: unknown } | undefined)?.AikCertificate !== undefined) {
+          // Self-deploying: the TPM evidence in the body authorises the join (attested-join.ts).
+          const params = request.params as { tenant?: unknown };
+          const tenant = typeof params.tenant === 'string' ? await findTenant(deps.store, params.tenant) : undefined;
+          if (!tenant) throw drsErrors.tenantNotFound(String(params.tenant));
+          callers.set(request, { tenant, caller: { tpm: true } });
+          return;
+        }
         if (!token) throw drsErrors.missingToken();
         let access;
         try {
@@ -90,12 +100,12 @@ export const drsRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (instan
         const oid = access.claims.oid;
         const user = access.claims.idtyp === 'user' && typeof oid === 'string' ? await deps.store.findUserById(pathTenant.id, oid) : undefined;
         if (!user || !user.accountEnabled) throw drsErrors.invalidToken('a signed-in, enabled user is required to join a device');
-        callers.set(request, { tenant: pathTenant, user });
+        callers.set(request, { tenant: pathTenant, caller: { user } });
       },
     },
     async (request) => {
-      const caller = callers.get(request)!;
-      return joinDevice(deps, caller.tenant, caller.user, request.body as DeviceJoinRequest);
+      const { tenant, caller } = callers.get(request)!;
+      return joinDevice(deps, tenant, caller, request.body as DeviceJoinRequest);
     },
   );
 };

@@ -83,6 +83,11 @@ export async function enrollDevice(input: EnrollInput): Promise<EnrollResult> {
     throw new EnrollmentFault('messageFormat', `EnrollmentType ${enrollmentType} is not supported.`);
   }
 
+  const hwDevId = contextValue(rst, 'HWDevID') ?? null;
+  if (identity.deviceAuth && (await input.store.findEnrollmentOfDevice(identity.tenantId, { azureAdDeviceId: identity.deviceId, mdmDeviceId, hwDevId }))) {
+    throw new EnrollmentFault('deviceNotSupported', 'This self-deploying device is enrolled already; delete its managed device record before it enrolls again (0x80180014).');
+  }
+
   let csr;
   try {
     csr = await verifyCsr(rst.binarySecurityToken.value);
@@ -105,7 +110,7 @@ export async function enrollDevice(input: EnrollInput): Promise<EnrollResult> {
     userId: identity.userId,
     upn: identity.upn,
     mdmDeviceId,
-    hwDevId: contextValue(rst, 'HWDevID') ?? null,
+    hwDevId,
     deviceName: contextValue(rst, 'DeviceName') ?? null,
     osVersion: contextValue(rst, 'OSVersion') ?? null,
     enrollmentType,

@@ -14,6 +14,8 @@ export interface DeviceIdentity {
   deviceId: string;
   userId: string | null;
   upn: string | null;
+  /** True for a token of the device alone (self-deploying): Intune's windowsAzureADJoinUsingDeviceAuth. */
+  deviceAuth: boolean;
   claims: AccessTokenClaims;
 }
 
@@ -53,8 +55,10 @@ export async function authenticateDevice(verifier: TokenVerifier, token: BinaryS
   return {
     tenantId: claims.tid.toLowerCase(),
     deviceId: deviceId.toLowerCase(),
-    userId: typeof claims.oid === 'string' ? claims.oid : null,
-    upn: claims.upn ?? claims.preferred_username ?? null,
+    // A device token (self-deploying) has the device's own object id as oid: no user enrolls.
+    userId: claims.idtyp === 'user' && typeof claims.oid === 'string' ? claims.oid : null,
+    upn: claims.idtyp === 'user' ? (claims.upn ?? claims.preferred_username ?? null) : null,
+    deviceAuth: claims.idtyp === 'device',
     claims,
   };
 }

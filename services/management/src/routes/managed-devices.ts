@@ -56,7 +56,8 @@ export function toManagedDevice(e: Enrollment, actions: StoredDeviceAction[] = [
     managementState: MANAGEMENT_STATE[e.managementState],
     osVersion: facts.osVersion ?? e.osVersion,
     azureADRegistered: true,
-    deviceEnrollmentType: 'windowsAzureADJoin',
+    // No user enrolled it: self-deploying (or pre-provisioned), the device authenticated alone.
+    deviceEnrollmentType: e.userId === null ? 'windowsAzureADJoinUsingDeviceAuth' : 'windowsAzureADJoin',
     joinType: 'azureADJoined',
     azureADDeviceId: e.azureAdDeviceId,
     model: facts.model ?? null,

@@ -145,6 +145,21 @@ export class KyselyManagementStore implements ManagementStore {
     return this.transaction(async (tx) => (tx as KyselyManagementStore).replaceEnrollmentInTx(enrollment, initialCommands, credential));
   }
 
+  async findEnrollmentOfDevice(tenantId: string, device: Pick<Enrollment, 'azureAdDeviceId' | 'mdmDeviceId' | 'hwDevId'>): Promise<Enrollment | undefined> {
+    const row = await this.db
+      .selectFrom('enrollments')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where((eb) => {
+        const same = [eb('azure_ad_device_id', '=', device.azureAdDeviceId), eb('mdm_device_id', '=', device.mdmDeviceId)];
+        if (device.hwDevId) same.push(eb('hw_dev_id', '=', device.hwDevId));
+        return eb.or(same);
+      })
+      .limit(1)
+      .executeTakeFirst();
+    return row ? toEnrollment(row) : undefined;
+  }
+
   private async replaceEnrollmentInTx(e: Enrollment, initialCommands: NewCommand[], credential?: DigestCredential): Promise<string[]> {
     const previous = await this.db
       .selectFrom('enrollments')

@@ -190,6 +190,8 @@ export interface ManagementStore {
    */
   lockEnrollment(id: string): Promise<Enrollment | undefined>;
   getEnrollmentByThumbprint(thumbprint: string): Promise<Enrollment | undefined>;
+  /** The tenant's enrollment of this device (same Entra device id, MDM device id or hardware id), if any. */
+  findEnrollmentOfDevice(tenantId: string, device: Pick<Enrollment, 'azureAdDeviceId' | 'mdmDeviceId' | 'hwDevId'>): Promise<Enrollment | undefined>;
   /**
    * Certificate renewal: the enrollment's certificate becomes `certPem`, only if it still is
    * `previousThumbprint` (two renewals racing: one wins). The old certificate then belongs to

@@ -1,0 +1,63 @@
+/**
+ * Self-deploying mode: the device proves its TPM instead of a user signing in. Identity runs
+ * the TPM key attestation (a MakeCredential challenge to the EK, bound to the AIK) and asks
+ * discovery, the owner of registrations, whom the EK belongs to.
+ */
+
+/** CloudAssignedOobeConfig bits that make OOBE self-deploying (both set for a shared profile). */
+export const OOBE_TPM_ATTESTATION = 32;
+export const OOBE_AAD_DEVICE_AUTH = 64;
+
+/** HRESULTs Windows shows for the self-deploying steps. */
+export const SELF_DEPLOYING_ERRORS = {
+  /** "Registering your device for mobile management (Failed: 3, 0x801C03EA)": TPM attestation failed. */
+  tpmAttestationFailed: '0x801C03EA',
+  /** MENROLL_E_DEVICENOTSUPPORTED: a self-deploying device is enrolled already (delete its record first). */
+  deviceNotSupported: '0x80180014',
+} as const;
+
+/**
+ * Inner `grant_type` of a device-signed token request that asks for a token of the device
+ * alone (no user, no refresh token): how a self-deployed device authenticates to enrollment.
+ * Baton's name for it; the outer grant is still DEVICE_JWT_BEARER_GRANT.
+ */
+export const DEVICE_AUTH_REQUEST_GRANT = 'device_auth';
+
+/** identity → discovery: which registration holds this endorsement key? */
+export interface EndorsementKeyLookupRequest {
+  /** Base64 DER SubjectPublicKeyInfo, as the hardware hash's TpmEkPub carries it. */
+  ekPublicKey: string;
+}
+
+export interface EndorsementKeyLookupResponse {
+  ztdId: string;
+  tenantId: string;
+  /** Of the profile the device is assigned; null when none is. */
+  deviceUsageType: 'singleUser' | 'shared' | null;
+  profileId: string | null;
+}
+
+/** device → identity: the EK and the AIK it wants certified. */
+export interface AttestationChallengeRequest {
+  EkPublicKey: string;
+  AikPublicKey: string;
+}
+
+/** TPM2_MakeCredential's output, and the sealed state identity needs to check the answer. */
+export interface AttestationChallengeResponse {
+  Challenge: string;
+  CredentialBlob: string;
+  EncryptedSecret: string;
+}
+
+export interface AttestationActivateRequest {
+  Challenge: string;
+  /** What TPM2_ActivateCredential recovered, base64. */
+  Secret: string;
+}
+
+export interface AttestationActivateResponse {
+  /** Base64 DER, issued by the tenant's device CA. */
+  AikCertificate: string;
+  ZtdId: string;
+}
