@@ -16,6 +16,7 @@ beforeEach(() => {
   delete chain.discoveryBehaviour.error;
   delete chain.managementBehaviour.enrollmentFault;
   delete chain.managementBehaviour.headerStatus;
+  delete chain.identityBehaviour.refuseResource;
   for (const s of [chain.discovery, chain.identity, chain.management]) s.requests.length = 0;
 });
 
@@ -139,4 +140,26 @@ test('later polls resume the TLS session of the MDM certificate instead of a ful
   assert.ok(polls.length >= 2);
   // Each poll opens its own connection and resumes, still presenting the device's certificate.
   assert.ok(polls.every((r) => r.peer?.resumed === true && r.peer.authorized && r.peer.subjectCN === result.learned.mdmDeviceId), JSON.stringify(polls.map((r) => r.peer)));
+});
+
+test("an enrolled device asks for its user's tokens with its device key, keeps each rotated refresh token, and keeps it through a refusal", async () => {
+  const result = await runDevice({ discoveryUrl: chain.discovery.url, caPem: chain.caPem, inventory: randomInventory('agent', 8), user: USER });
+  assert.equal(result.ok, true, JSON.stringify(result.error));
+  const device = result.managedDevice!;
+  const graph = 'https://graph.example';
+  const first = await device.userToken(graph);
+  assert.equal(first.ok, true, JSON.stringify(first.error));
+  assert.match(first.accessToken!, /^device-bound-token for https:\/\/graph\.example/);
+
+  chain.identityBehaviour.refuseResource = graph;
+  const refused = await device.userToken(graph);
+  assert.deepEqual({ ...refused.error, message: undefined }, { service: 'identity', code: 'interaction_required', status: 400, message: undefined });
+  assert.match(refused.error!.message, /AADSTS53000/);
+
+  // The fake kills each refresh token once used: a second success needs the one the first returned.
+  delete chain.identityBehaviour.refuseResource;
+  const again = await device.userToken(graph);
+  assert.equal(again.ok, true, JSON.stringify(again.error));
+  const grants = chain.identity.requests.filter((r) => r.url.includes('/tokens-odd/') && new URLSearchParams(r.body).get('grant_type') !== 'password');
+  assert.equal(grants.length, 4, 'the MDM token at enrollment, then three for the user');
 });

@@ -89,8 +89,16 @@ export function fakeDiscovery(behaviour: () => DiscoveryBehaviour): FakeService 
   };
 }
 
-export function fakeIdentity(base: () => string, managementBase: () => string, deviceCa: KeyAndCert): FakeService {
+export interface IdentityBehaviour {
+  /** Conditional access refuses device-bound requests for this resource (AADSTS53000, nothing rotated). */
+  refuseResource?: string;
+}
+
+export function fakeIdentity(base: () => string, managementBase: () => string, deviceCa: KeyAndCert, behaviour: () => IdentityBehaviour = () => ({})): FakeService {
   const issued = new Map<string, string>();
+  // Refresh tokens rotate at every device-bound use, as identity's do: the old one dies.
+  const liveRefreshTokens = new Set<string>();
+  let rotations = 0;
   return async (req) => {
     const path = pathOf(req.url);
     if (req.method === 'GET' && path === `/tenants-here/${TENANT_ID}/v2.0/.well-known/openid-configuration`) {
@@ -105,7 +113,9 @@ export function fakeIdentity(base: () => string, managementBase: () => string, d
         if (form.get('username') !== USER.upn || form.get('password') !== USER.password) {
           return json({ error: 'invalid_grant', error_description: 'AADSTS50126: Error validating credentials.' }, 400);
         }
-        return json({ token_type: 'Bearer', access_token: 'user-drs-token', refresh_token: 'user-rt', id_token: 'id', expires_in: 3600 });
+        const refreshToken = `user-rt-${++rotations}`;
+        liveRefreshTokens.add(refreshToken);
+        return json({ token_type: 'Bearer', access_token: 'user-drs-token', refresh_token: refreshToken, id_token: 'id', expires_in: 3600 });
       }
       if (form.get('grant_type') === DEVICE_JWT_BEARER_GRANT) {
         const request = form.get('request') ?? '';
@@ -113,8 +123,17 @@ export function fakeIdentity(base: () => string, managementBase: () => string, d
         const certPem = `-----BEGIN CERTIFICATE-----\n${x5c[0]}\n-----END CERTIFICATE-----`;
         if (!isIssuedBy(certPem, deviceCa.certPem)) return json({ error: 'invalid_grant', error_description: 'device certificate not issued by the tenant' }, 400);
         const { payload } = await jwtVerify(request, await importX509(certPem, 'RS256'));
-        if (payload.refresh_token !== 'user-rt' || payload.scope !== `${MDM_RESOURCE}/.default`) return json({ error: 'invalid_grant', error_description: 'bad refresh token' }, 400);
-        return json({ token_type: 'Bearer', access_token: 'device-bound-token', expires_in: 3600 });
+        const scope = String(payload.scope);
+        if (!liveRefreshTokens.has(String(payload.refresh_token)) || !scope.endsWith('/.default')) return json({ error: 'invalid_grant', error_description: 'bad refresh token' }, 400);
+        const resource = scope.slice(0, -'/.default'.length);
+        if (resource === behaviour().refuseResource) {
+          return json({ error: 'interaction_required', error_description: 'AADSTS53000: Device is not in required device state: compliant.', error_codes: [53000] }, 400);
+        }
+        liveRefreshTokens.delete(String(payload.refresh_token));
+        const refreshToken = `user-rt-${++rotations}`;
+        liveRefreshTokens.add(refreshToken);
+        const accessToken = resource === MDM_RESOURCE ? 'device-bound-token' : `device-bound-token for ${resource} (${x5c[0]!.slice(-12)})`;
+        return json({ token_type: 'Bearer', access_token: accessToken, refresh_token: refreshToken, expires_in: 3600 });
       }
       return json({ error: 'unsupported_grant_type', error_description: 'nope' }, 400);
     }
@@ -273,6 +292,7 @@ export interface FakeChain {
   caPem: string;
   discoveryBehaviour: DiscoveryBehaviour;
   managementBehaviour: ManagementBehaviour;
+  identityBehaviour: IdentityBehaviour;
   close(): Promise<void>;
 }
 
@@ -283,11 +303,12 @@ export async function startFakeChain(): Promise<FakeChain> {
   const mdmCa = await generateCertificateAuthority({ commonName: 'Fake MDM CA', validityDays: 30, algorithm: 'RSA' });
   const discoveryBehaviour: DiscoveryBehaviour = {};
   const managementBehaviour: ManagementBehaviour = {};
+  const identityBehaviour: IdentityBehaviour = {};
   let identityUrl = '';
   let managementUrl = '';
   const management = await serveFake(fakeManagement(() => managementUrl, mdmCa, () => managementBehaviour), tls, mdmCa.certPem);
   managementUrl = management.url;
-  const identity = await serveFake(fakeIdentity(() => identityUrl, () => managementUrl, deviceCa), tls);
+  const identity = await serveFake(fakeIdentity(() => identityUrl, () => managementUrl, deviceCa, () => identityBehaviour), tls);
   identityUrl = identity.url;
   discoveryBehaviour.identityBase = identityUrl;
   const discovery = await serveFake(fakeDiscovery(() => discoveryBehaviour), tls);
@@ -298,6 +319,7 @@ export async function startFakeChain(): Promise<FakeChain> {
     caPem: tls.caPem,
     discoveryBehaviour,
     managementBehaviour,
+    identityBehaviour,
     async close() {
       await Promise.all([discovery.close(), identity.close(), management.close()]);
       rmSync(dir, { recursive: true, force: true });
