@@ -240,8 +240,14 @@ for (const backend of testBackends()) {
       assert.equal((await call('GET', `${PROFILES}/${off.id}/deviceStatusOverview`)).json().conflictCount >= 1, true);
       // The device never got a value for the node.
       assert.equal(device.values.has(RTP.replace('./Device/', './')), false);
+
+      // Deleting one side resolves the conflict: the other profile's value goes out and applies.
+      assert.equal((await call('DELETE', `${PROFILES}/${off.id}`)).statusCode, 204);
+      await session(e, device);
+      assert.equal(device.values.get(RTP.replace('./Device/', './')), '1');
+      const resolved = (await states(e)).find((s) => s.id === on.id)!;
+      assert.equal(resolved.state, 'compliant');
       await call('DELETE', `${PROFILES}/${on.id}`);
-      await call('DELETE', `${PROFILES}/${off.id}`);
     });
 
     test('exclusion groups win over inclusion; group membership comes from identity', async () => {
