@@ -2,7 +2,9 @@
  * Configuration's storage, on management's own database through the same Kysely code on
  * SQLite and PostgreSQL. Delivery writes in batches: the devices of a page that are sent the
  * same settings share one Atomic command row (one queue row each), and states are upserted
- * a statement per thousand devices, so a fan-out to a tenant costs a few statements per page.
+ * five hundred to a statement, so a fan-out to a tenant costs a few statements per page. Each
+ * state keeps a fingerprint of its settings, so a fan-out can tell devices apart without
+ * reading their per-setting JSON.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Dialect } from '@baton/kit';
