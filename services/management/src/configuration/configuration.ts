@@ -16,7 +16,7 @@ import { needsGroups, targetsDevice, type AssignmentTarget } from '../targeting/
 import { applyOutcome, applyReads, planDevice, type AssignedPolicy, type DevicePlan, type PolicyState } from './plan.js';
 import { desiredSettings } from './policy.js';
 import { settingKey } from './setting.js';
-import { parseState, type ConfigurationStore, type DeviceWrite, type DriftRead } from './store.js';
+import type { ConfigurationStore, DeviceWrite, DriftRead } from './store.js';
 
 const PAGE = 1000;
 const NO_GROUPS: ReadonlySet<string> = new Set();
@@ -121,21 +121,24 @@ export class Configuration {
       queued += await this.store.transaction(async (tx) => {
         const ids = devices.map((d) => d.id);
         await tx.lockDevices(ids);
-        const states = await tx.rawStatesOf(ids);
-        // Devices with the same profiles and the same stored states get the same plan: planned once.
+        const summaries = await tx.stateSummaries(ids);
+        // Devices with the same profiles and the same stored states get the same plan: planned
+        // once, from the settings of the first of them.
         const plans = new Map<string, DevicePlan>();
-        const writes = devices.flatMap((d) => {
-          if (UNENROLLED_STATES.includes(d.managementState)) return [];
+        const writes: DeviceWrite[] = [];
+        for (const d of devices) {
+          if (UNENROLLED_STATES.includes(d.managementState)) continue;
           const assigned = this.assignedTo(d, tenant, groups.get(d.id) ?? NO_GROUPS);
-          const raw = states.get(d.id) ?? [];
-          const key = `${assigned.map((p) => p.id).join(',')}\n${raw.map((r) => `${r.policyId}:${r.policyVersion}:${r.commandId}:${r.settingsJson}`).join('\n')}`;
+          const stored = summaries.get(d.id) ?? [];
+          const key = `${assigned.map((p) => p.id).join(',')}|${stored.map((s) => `${s.policyId}:${s.policyVersion}:${s.commandId}:${s.fingerprint}`).join(',')}`;
           let plan = plans.get(key);
           if (!plan) {
-            plan = planDevice(assigned, raw.map(parseState));
+            const previous = stored.length > 0 ? ((await tx.statesOf([d.id])).get(d.id) ?? []) : [];
+            plan = planDevice(assigned, previous);
             plans.set(key, plan);
           }
-          return changes(plan) ? [{ device: d, policies: plan.policies, removed: plan.removed }] : [];
-        });
+          if (changes(plan)) writes.push({ device: d, policies: plan.policies, removed: plan.removed });
+        }
         return writes.length > 0 ? tx.saveDevicePlans(writes, at) : 0;
       });
       const last = devices[devices.length - 1];

@@ -35,6 +35,7 @@ export const configurationMigration: Migration = {
       .addColumn('policy_version', 'integer', (c) => c.notNull())
       .addColumn('state', 'text', (c) => c.notNull())
       .addColumn('settings', 'text', (c) => c.notNull())
+      .addColumn('fingerprint', 'text', (c) => c.notNull())
       .addColumn('command_id', 'text')
       .addColumn('updated_at', 'text', (c) => c.notNull())
       .addPrimaryKeyConstraint('configuration_states_pk', ['enrollment_id', 'policy_id'])

@@ -35,6 +35,8 @@ export interface ConfigurationStatesTable {
   state: string;
   /** JSON: SettingState[] */
   settings: string;
+  /** A digest of `settings`: a fan-out compares states by it without reading them. */
+  fingerprint: string;
   command_id: string | null;
   updated_at: string;
 }

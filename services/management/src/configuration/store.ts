@@ -2,9 +2,11 @@
  * Configuration's storage, on management's own database through the same Kysely code on
  * SQLite and PostgreSQL. Delivery writes in batches: the devices of a page that are sent the
  * same settings share one Atomic command row (one queue row each), and states are upserted
- * a statement per thousand devices, so a fan-out to a tenant costs a few statements per page.
+ * five hundred to a statement, so a fan-out to a tenant costs a few statements per page. Each
+ * state keeps a fingerprint of its settings, so a fan-out can tell devices apart without
+ * reading their per-setting JSON.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Dialect } from '@baton/kit';
 import type { Kysely, Transaction } from 'kysely';
 import type { ManagementState } from '../store/schema.js';
@@ -39,12 +41,13 @@ export interface DeviceWrite {
   removed: string[];
 }
 
-export interface RawPolicyState extends Omit<PolicyState, 'settings'> {
-  settingsJson: string;
+/** A stored state without its settings: what a fan-out compares devices by. */
+export interface StateSummary extends Omit<PolicyState, 'settings'> {
+  fingerprint: string;
 }
 
-export function parseState(raw: RawPolicyState): PolicyState {
-  return { policyId: raw.policyId, policyVersion: raw.policyVersion, settings: json(raw.settingsJson, []), commandId: raw.commandId, updatedAt: raw.updatedAt };
+export function fingerprintOf(settingsJson: string): string {
+  return createHash('sha256').update(settingsJson).digest('base64url');
 }
 
 /** A drift read outstanding: the Get queued for one applied setting. */
@@ -198,21 +201,30 @@ export class ConfigurationStore {
   // --- states ---------------------------------------------------------------------------
 
   async statesOf(enrollmentIds: readonly string[]): Promise<Map<string, PolicyState[]>> {
-    const raw = await this.rawStatesOf(enrollmentIds);
-    return new Map([...raw].map(([id, states]) => [id, states.map(parseState)]));
+    const out = new Map<string, PolicyState[]>();
+    for (const ids of chunks(enrollmentIds)) {
+      const rows = await this.db.selectFrom('configuration_states').selectAll().where('enrollment_id', 'in', ids).orderBy('policy_id').execute();
+      for (const r of rows) out.set(r.enrollment_id, [...(out.get(r.enrollment_id) ?? []), toState(r)]);
+    }
+    return out;
   }
 
   /**
-   * The states with their settings still JSON text: a fan-out plans devices whose states are
-   * the same text once, without parsing each.
+   * The states without their settings (which run to kilobytes per profile): a fan-out plans the
+   * devices whose states have the same fingerprints once, reading one device's settings.
    */
-  async rawStatesOf(enrollmentIds: readonly string[]): Promise<Map<string, RawPolicyState[]>> {
-    const out = new Map<string, RawPolicyState[]>();
+  async stateSummaries(enrollmentIds: readonly string[]): Promise<Map<string, StateSummary[]>> {
+    const out = new Map<string, StateSummary[]>();
     for (const ids of chunks(enrollmentIds)) {
-      const rows = await this.db.selectFrom('configuration_states').selectAll().where('enrollment_id', 'in', ids).orderBy('policy_id').execute();
+      const rows = await this.db
+        .selectFrom('configuration_states')
+        .select(['enrollment_id', 'policy_id', 'policy_version', 'fingerprint', 'command_id', 'updated_at'])
+        .where('enrollment_id', 'in', ids)
+        .orderBy('policy_id')
+        .execute();
       for (const r of rows) {
         const list = out.get(r.enrollment_id) ?? [];
-        list.push({ policyId: r.policy_id, policyVersion: Number(r.policy_version), settingsJson: r.settings, commandId: r.command_id, updatedAt: r.updated_at });
+        list.push({ policyId: r.policy_id, policyVersion: Number(r.policy_version), fingerprint: r.fingerprint, commandId: r.command_id, updatedAt: r.updated_at });
         out.set(r.enrollment_id, list);
       }
     }
@@ -247,12 +259,13 @@ export class ConfigurationStore {
     const kept: StateRow[] = [];
     const removals: Array<{ enrollmentId: string; policyId: string }> = [];
     // Devices planned alike share their plan objects: each is serialised once.
-    const serialised = new WeakMap<PlannedPolicy, { command: AtomicCommand; signature: string; settings: string; state: string }>();
+    const serialised = new WeakMap<PlannedPolicy, { command: AtomicCommand; signature: string; settings: string; fingerprint: string; state: string }>();
     const serialise = (p: PlannedPolicy) => {
       let known = serialised.get(p);
       if (!known) {
         const command = atomicOf(p.send);
-        known = { command, signature: JSON.stringify(command.children), settings: JSON.stringify(p.settings), state: policyStatus(p.settings) };
+        const settings = JSON.stringify(p.settings);
+        known = { command, signature: JSON.stringify(command.children), settings, fingerprint: fingerprintOf(settings), state: policyStatus(p.settings) };
         serialised.set(p, known);
       }
       return known;
@@ -260,7 +273,7 @@ export class ConfigurationStore {
     for (const w of writes) {
       for (const p of w.policies) {
         let commandId: string | null = null;
-        const { command, signature, settings, state } = serialise(p);
+        const { command, signature, settings, fingerprint, state } = serialise(p);
         if (p.send.length > 0) {
           // Two profiles sending one device the same settings share the Atomic.
           const shared = commands.get(signature) ?? { id: randomUUID(), command, devices: new Set<string>() };
@@ -277,6 +290,7 @@ export class ConfigurationStore {
           policy_version: p.policyVersion,
           state,
           settings,
+          fingerprint,
           command_id: commandId,
           updated_at: at,
         };
@@ -334,6 +348,7 @@ export class ConfigurationStore {
               policy_version: eb.ref('excluded.policy_version'),
               state: eb.ref('excluded.state'),
               settings: eb.ref('excluded.settings'),
+              fingerprint: eb.ref('excluded.fingerprint'),
               ...(setCommand ? { command_id: eb.ref('excluded.command_id') } : {}),
               updated_at: eb.ref('excluded.updated_at'),
             })),
@@ -371,9 +386,10 @@ export class ConfigurationStore {
   /** Rewrites the settings of the device's states (after an answer or a drift read). */
   async saveStates(enrollmentId: string, states: ReadonlyArray<{ policyId: string; settings: SettingState[]; commandId: string | null }>, at: string): Promise<void> {
     for (const s of states) {
+      const settings = JSON.stringify(s.settings);
       await this.db
         .updateTable('configuration_states')
-        .set({ settings: JSON.stringify(s.settings), state: policyStatus(s.settings), command_id: s.commandId, updated_at: at })
+        .set({ settings, fingerprint: fingerprintOf(settings), state: policyStatus(s.settings), command_id: s.commandId, updated_at: at })
         .where('enrollment_id', '=', enrollmentId)
         .where('policy_id', '=', s.policyId)
         .execute();

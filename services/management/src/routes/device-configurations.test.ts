@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { GRAPH_RESOURCE, ROLES } from '@baton/contracts';
 import type { BatonApp } from '@baton/kit';
-import { parseSyncML, type SyncMLCommand, type SyncMLContainer, type SyncMLItemCommand, type SyncMLMessage } from '@baton/protocols';
+import { buildSyncML, parseSyncML, type SyncMLCommand, type SyncMLContainer, type SyncMLItemCommand, type SyncMLMessage } from '@baton/protocols';
 import { buildManagementApp } from '../app.js';
 import type { ManagementDeps } from '../deps.js';
 import { runSession } from '../session/engine.js';
@@ -109,14 +109,18 @@ for (const backend of testBackends()) {
       return e;
     }
     /** One session as the OMA-DM route runs it: plan at the start, file answers after each message. */
-    async function session(e: Enrollment, device: DeviceModel): Promise<void> {
+    async function session(e: Enrollment, device: DeviceModel, maxObjSize?: number): Promise<void> {
       const sessionId = `S${++sessions}`;
       const enrollment = (await deps.store.getEnrollment(e.id))!;
       await deps.configuration.sessionStarting(enrollment);
       let xml = package1(e.mdmDeviceId, sessionId, '1');
+      if (maxObjSize !== undefined) {
+        const opening = parseSyncML(xml);
+        xml = buildSyncML({ ...opening, header: { ...opening.header, meta: { maxObjSize } } });
+      }
       for (let msgId = 1; msgId < 10; msgId++) {
         const outcome = await runSession(deps.store, { message: parseSyncML(xml), enrollment, rawBody: xml, serverUrl: SERVER });
-        if (outcome.answered > 0) await deps.configuration.answered(e.id);
+        if (outcome.answered > 0 || outcome.complete) await deps.configuration.answered(e.id);
         const next = answer(e, sessionId, String(msgId + 1), outcome.reply, device);
         if (!next) return;
         xml = next;
@@ -200,6 +204,19 @@ for (const backend of testBackends()) {
       await call('DELETE', `${PROFILES}/${profile.id}`);
     });
 
+    test('a profile too large for the device reads error 413 once the session ends', async () => {
+      const e = await enrolled();
+      const big = await create({
+        '@odata.type': '#microsoft.graph.windows10CustomConfiguration',
+        omaSettings: [{ '@odata.type': '#microsoft.graph.omaSettingString', displayName: 'Big', omaUri: './Vendor/MSFT/Policy/Config/Big/Value', value: 'x'.repeat(4096) }],
+      });
+      await assign(big.id, [ALL_DEVICES]);
+      await session(e, { values: new Map() }, 1024);
+      const state = (await states(e)).find((s) => s.id === big.id)!;
+      assert.deepEqual(state.settingStates.map((s) => [s.state, s.errorCode]), [['error', 413]]);
+      await call('DELETE', `${PROFILES}/${big.id}`);
+    });
+
     test('two profiles setting one URI differently both report conflict and neither value is sent', async () => {
       const e = await enrolled();
       const on = await custom([
@@ -223,8 +240,14 @@ for (const backend of testBackends()) {
       assert.equal((await call('GET', `${PROFILES}/${off.id}/deviceStatusOverview`)).json().conflictCount >= 1, true);
       // The device never got a value for the node.
       assert.equal(device.values.has(RTP.replace('./Device/', './')), false);
+
+      // Deleting one side resolves the conflict: the other profile's value goes out and applies.
+      assert.equal((await call('DELETE', `${PROFILES}/${off.id}`)).statusCode, 204);
+      await session(e, device);
+      assert.equal(device.values.get(RTP.replace('./Device/', './')), '1');
+      const resolved = (await states(e)).find((s) => s.id === on.id)!;
+      assert.equal(resolved.state, 'compliant');
       await call('DELETE', `${PROFILES}/${on.id}`);
-      await call('DELETE', `${PROFILES}/${off.id}`);
     });
 
     test('exclusion groups win over inclusion; group membership comes from identity', async () => {

@@ -73,8 +73,9 @@ export async function omadmRoutes(app: FastifyInstance, deps: ManagementDeps): P
         });
       }
       const outcome = await runSession(deps.store, { message, enrollment: auth.enrollment, rawBody: body, serverUrl, auth: sessionAuth });
-      // Configuration files the answers per setting; its failure must not cost the device its reply either.
-      if (outcome.answered > 0) {
+      // Configuration files the answers per setting (and, at a session's end, Atomics failed
+      // without an answer, as too large for the device); its failure must not cost the device its reply either.
+      if (outcome.answered > 0 || outcome.complete) {
         await deps.configuration.answered(auth.enrollment.id).catch((error: unknown) => {
           request.log.warn({ enrollmentId: auth.enrollment.id, err: String(error) }, 'configuration statuses not filed');
         });
