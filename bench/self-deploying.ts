@@ -5,6 +5,7 @@
  *   - the per-device request count (every HTTPS request a device makes, OMA-DM included),
  *   - the bare-HTTPS floor: that many requests per device against a server that answers at
  *     once, same TLS certificate, same client, same concurrency,
+ *   - the device-side crypto floor: the two RSA-2048 key pairs each device generates,
  *   - the password-hash floor: scrypt (identity's parameters) at the same concurrency; a
  *     user-driven device costs one password verification, so its rate is reported against it.
  * CPU time of the process and the load average are printed beside each phase, because the
@@ -14,7 +15,7 @@
  */
 import { createServer } from 'node:https';
 import { cpus, loadavg } from 'node:os';
-import { randomBytes, scrypt } from 'node:crypto';
+import { randomBytes, scrypt, webcrypto } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { SERVICE_NAMES } from '@baton/contracts';
 import { createHttpsFetch, ensureLocalTls, loadConfig, type Fetch } from '@baton/kit';
@@ -94,6 +95,16 @@ const bareUser = await measured(() => bareFloor(devices * userRequests));
 await bareFetch.close();
 await new Promise((r) => bare.close(r));
 
+// The device-side crypto floor: the two RSA-2048 key pairs every device of either mode makes (join, MDM).
+const rsa = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 };
+const rsaFloor = await measured(() =>
+  load(Math.min(devices, 40), concurrency, async () => {
+    await webcrypto.subtle.generateKey(rsa, true, ['sign', 'verify']);
+    await webcrypto.subtle.generateKey(rsa, true, ['sign', 'verify']);
+    return true;
+  }),
+);
+
 // The password-hash floor: identity's scrypt parameters, as many verifications as user-driven devices.
 const scryptFloor = await measured(() =>
   load(devices, concurrency, () =>
@@ -110,5 +121,6 @@ report(`self-deploying vs user-driven: ${devices} devices each, concurrency ${co
   ['  bare-HTTPS floor, devices at that many requests', { perSecond: perS(devices, bareSelf.wallS), note: `${bareSelf.value.perSecond.toFixed(0)} requests/s; ${note(bareSelf)}` }],
   ['user-driven devices through the chain', { perSecond: perS(devices, user.value.runMs / 1000), note: `${managed(user)}/${devices} managed, ${userRequests} requests/device; ${note(user)}` }],
   ['  bare-HTTPS floor, devices at that many requests', { perSecond: perS(devices, bareUser.wallS), note: `${bareUser.value.perSecond.toFixed(0)} requests/s; ${note(bareUser)}` }],
+  ['  device crypto floor (2 RSA-2048 keys per device)', { perSecond: rsaFloor.value.perSecond, note: note(rsaFloor) }],
   ['  password-hash floor (scrypt N=16384 r=8 p=1)', { perSecond: scryptFloor.value.perSecond, note: `user-driven at ${(perS(devices, user.value.runMs / 1000) / scryptFloor.value.perSecond).toFixed(2)}x of it; ${note(scryptFloor)}` }],
 ]);
