@@ -116,11 +116,12 @@ const scryptFloor = await measured(() =>
 
 const perS = (n: number, s: number) => n / s;
 const note = (m: { wallS: number; cpuS: number; load1: number }) => `CPU ${m.cpuS.toFixed(1)} s over ${m.wallS.toFixed(1)} s, load ${m.load1.toFixed(2)}`;
+const rate = (n: number, s: number) => `${(n / s).toFixed(2)}/s`;
 report(`self-deploying vs user-driven: ${devices} devices each, concurrency ${concurrency}, SQLite, one process, ${cpus().length} cores`, [
-  ['self-deploying devices through the chain', { perSecond: perS(devices, self.value.runMs / 1000), note: `${managed(self)}/${devices} managed, ${selfRequests} requests/device; ${note(self)}` }],
+  ['self-deploying devices through the chain', { perSecond: perS(devices, self.value.runMs / 1000), note: `${rate(devices, self.value.runMs / 1000)}, ${managed(self)}/${devices} managed, ${selfRequests} requests/device; ${note(self)} (registration included)` }],
   ['  bare-HTTPS floor, devices at that many requests', { perSecond: perS(devices, bareSelf.wallS), note: `${bareSelf.value.perSecond.toFixed(0)} requests/s; ${note(bareSelf)}` }],
-  ['user-driven devices through the chain', { perSecond: perS(devices, user.value.runMs / 1000), note: `${managed(user)}/${devices} managed, ${userRequests} requests/device; ${note(user)}` }],
+  ['user-driven devices through the chain', { perSecond: perS(devices, user.value.runMs / 1000), note: `${rate(devices, user.value.runMs / 1000)}, ${managed(user)}/${devices} managed, ${userRequests} requests/device; ${note(user)} (registration included)` }],
   ['  bare-HTTPS floor, devices at that many requests', { perSecond: perS(devices, bareUser.wallS), note: `${bareUser.value.perSecond.toFixed(0)} requests/s; ${note(bareUser)}` }],
-  ['  device crypto floor (2 RSA-2048 keys per device)', { perSecond: rsaFloor.value.perSecond, note: note(rsaFloor) }],
-  ['  password-hash floor (scrypt N=16384 r=8 p=1)', { perSecond: scryptFloor.value.perSecond, note: `user-driven at ${(perS(devices, user.value.runMs / 1000) / scryptFloor.value.perSecond).toFixed(2)}x of it; ${note(scryptFloor)}` }],
+  ['  device crypto floor (2 RSA-2048 keys per device)', { perSecond: rsaFloor.value.perSecond, note: `${rsaFloor.value.perSecond.toFixed(2)}/s; ${note(rsaFloor)}` }],
+  ['  password-hash floor (scrypt N=16384 r=8 p=1)', { perSecond: scryptFloor.value.perSecond, note: `user-driven at ${(perS(devices, user.value.runMs / 1000) / scryptFloor.value.perSecond).toFixed(3)}x of it; ${note(scryptFloor)}` }],
 ]);
