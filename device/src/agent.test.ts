@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import { parseTraceparent } from '@baton/kit';
-import { runDevice } from './agent.js';
+import { modeOfOobeConfig, runDevice } from './agent.js';
 import { randomInventory } from './inventory.js';
 import { startFakeChain, TENANT_ID, USER, type FakeChain } from './testing/fake-chain.js';
 
@@ -139,4 +139,13 @@ test('later polls resume the TLS session of the MDM certificate instead of a ful
   assert.ok(polls.length >= 2);
   // Each poll opens its own connection and resumes, still presenting the device's certificate.
   assert.ok(polls.every((r) => r.peer?.resumed === true && r.peer.authorized && r.peer.subjectCN === result.learned.mdmDeviceId), JSON.stringify(polls.map((r) => r.peer)));
+});
+
+test('the mode follows the OOBE bits: TPM attestation and device auth together make a device self-deploying', () => {
+  assert.equal(modeOfOobeConfig(8 + 256 + 32 + 64), 'selfDeploying');
+  assert.equal(modeOfOobeConfig(8 + 256 + 2 + 16 + 32 + 64), 'selfDeploying');
+  assert.equal(modeOfOobeConfig(8 + 256), 'userDriven');
+  assert.equal(modeOfOobeConfig(8 + 256 + 32), 'userDriven');
+  assert.equal(modeOfOobeConfig(8 + 256 + 64), 'userDriven');
+  assert.equal(modeOfOobeConfig(undefined), 'userDriven');
 });
