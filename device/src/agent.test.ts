@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import { parseTraceparent } from '@baton/kit';
-import { runDevice } from './agent.js';
+import { modeOfOobeConfig, runDevice } from './agent.js';
 import { randomInventory } from './inventory.js';
 import { startFakeChain, TENANT_ID, USER, type FakeChain } from './testing/fake-chain.js';
 
@@ -162,4 +162,13 @@ test("an enrolled device asks for its user's tokens with its device key, keeps e
   assert.equal(again.ok, true, JSON.stringify(again.error));
   const grants = chain.identity.requests.filter((r) => r.url.includes('/tokens-odd/') && new URLSearchParams(r.body).get('grant_type') !== 'password');
   assert.equal(grants.length, 4, 'the MDM token at enrollment, then three for the user');
+});
+
+test('the mode follows the OOBE bits: TPM attestation and device auth together make a device self-deploying', () => {
+  assert.equal(modeOfOobeConfig(8 + 256 + 32 + 64), 'selfDeploying');
+  assert.equal(modeOfOobeConfig(8 + 256 + 2 + 16 + 32 + 64), 'selfDeploying');
+  assert.equal(modeOfOobeConfig(8 + 256), 'userDriven');
+  assert.equal(modeOfOobeConfig(8 + 256 + 32), 'userDriven');
+  assert.equal(modeOfOobeConfig(8 + 256 + 64), 'userDriven');
+  assert.equal(modeOfOobeConfig(undefined), 'userDriven');
 });

@@ -3,11 +3,12 @@ import { test } from 'node:test';
 import type { DeviceRunResult, PhaseName } from './agent.js';
 import { percentile, summarizeRuns } from './summary.js';
 
-function run(ms: number, error?: DeviceRunResult['error']): DeviceRunResult {
+function run(ms: number, error?: DeviceRunResult['error'], mode: 'userDriven' | 'selfDeploying' = 'userDriven'): DeviceRunResult {
+  const second: PhaseName = mode === 'selfDeploying' ? 'attest' : 'authenticate';
   const phases = error
     ? [{ name: 'lookup' as PhaseName, ms, ok: error.phase !== 'lookup' }]
-    : (['lookup', 'authenticate', 'join', 'deviceToken', 'enroll', 'firstSync'] as PhaseName[]).map((name) => ({ name, ms, ok: true }));
-  return { ok: !error, phase: error?.phase ?? 'firstSync', phases, error, learned: {}, managed: !error, serialNumber: 'X', traceparent: '' };
+    : (['lookup', second, 'join', 'deviceToken', 'enroll', 'firstSync'] as PhaseName[]).map((name) => ({ name, ms, ok: true }));
+  return { ok: !error, phase: error?.phase ?? 'firstSync', mode, phases, error, learned: {}, managed: !error, serialNumber: 'X', traceparent: '' };
 }
 
 test('nearest-rank percentiles on 1..100', () => {
@@ -36,6 +37,14 @@ test('fleet summary counts managed devices, failures by service, and phase laten
   const firstSync = s.phases.find((p) => p.name === 'firstSync')!;
   assert.deepEqual(firstSync, { name: 'firstSync', count: 100, p50: 50, p95: 95, p99: 99, max: 100 });
   assert.deepEqual(s.phases.map((p) => p.name), ['lookup', 'authenticate', 'join', 'deviceToken', 'enroll', 'firstSync']);
+});
+
+test('a mixed fleet counts its modes and times attestation beside sign-in', () => {
+  const s = summarizeRuns([run(10), run(20, undefined, 'selfDeploying'), run(30, undefined, 'selfDeploying')]);
+  assert.deepEqual(s.byMode, { userDriven: 1, selfDeploying: 2 });
+  assert.deepEqual(s.phases.map((p) => p.name), ['lookup', 'attest', 'authenticate', 'join', 'deviceToken', 'enroll', 'firstSync']);
+  assert.equal(s.phases.find((p) => p.name === 'attest')!.count, 2);
+  assert.equal(s.phases.find((p) => p.name === 'authenticate')!.count, 1);
 });
 
 test('an empty fleet summarises to zeros', () => {

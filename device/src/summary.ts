@@ -1,5 +1,5 @@
 /** Fleet figures: how many devices got managed, who failed the rest, and phase latencies. */
-import { PHASES, type DeviceRunResult, type PhaseName } from './agent.js';
+import { PHASES, type DeviceRunResult, type PhaseName, type ProvisioningMode } from './agent.js';
 
 export interface PhaseSummary {
   name: PhaseName;
@@ -17,6 +17,9 @@ export interface FleetSummary {
   failedByService: Record<'discovery' | 'identity' | 'management' | 'device', number>;
   /** `service:code` → count, the first place to look when a fleet run goes wrong. */
   failedByCode: Record<string, number>;
+  /** Devices by the mode their profile chose (devices that never got a profile have none). */
+  byMode: Record<ProvisioningMode, number>;
+  /** The phases some device of the fleet walked, in chain order. */
   phases: PhaseSummary[];
 }
 
@@ -31,9 +34,13 @@ export function summarizeRuns(results: readonly DeviceRunResult[]): FleetSummary
   const failedByService: FleetSummary['failedByService'] = { discovery: 0, identity: 0, management: 0, device: 0 };
   const failedByCode: Record<string, number> = {};
   const samples = new Map<PhaseName, number[]>(PHASES.map((p) => [p, []]));
+  const byMode: FleetSummary['byMode'] = { userDriven: 0, selfDeploying: 0 };
+  const walked = new Set<PhaseName>();
   let managed = 0;
   for (const r of results) {
     if (r.managed) managed++;
+    if (r.mode) byMode[r.mode]++;
+    for (const p of r.phases) walked.add(p.name);
     if (r.error) {
       failedByService[r.error.service]++;
       const key = `${r.error.service}:${r.error.code}`;
@@ -41,7 +48,7 @@ export function summarizeRuns(results: readonly DeviceRunResult[]): FleetSummary
     }
     for (const p of r.phases) if (p.ok) samples.get(p.name)!.push(p.ms);
   }
-  const phases = PHASES.map((name): PhaseSummary => {
+  const phases = PHASES.filter((name) => walked.has(name)).map((name): PhaseSummary => {
     const sorted = samples.get(name)!.sort((a, b) => a - b);
     return {
       name,
@@ -52,5 +59,5 @@ export function summarizeRuns(results: readonly DeviceRunResult[]): FleetSummary
       max: sorted.length > 0 ? sorted[sorted.length - 1]! : 0,
     };
   });
-  return { devices: results.length, managed, failedByService, failedByCode, phases };
+  return { devices: results.length, managed, failedByService, failedByCode, byMode, phases };
 }

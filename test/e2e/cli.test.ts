@@ -46,6 +46,16 @@ test('baton up serves HTTPS with a demo tenant; baton simulate takes devices to 
   });
   assert.match(sim.stdout, /3\/3 devices reached "managed"/);
   for (const phase of ['lookup', 'authenticate', 'join', 'enroll', 'firstSync']) assert.match(sim.stdout, new RegExp(`^${phase}\\s`, 'm'));
+
+  // Self-deploying devices: a shared profile through a dynamic group, TPM attestation, no user.
+  const kiosks = await run(process.execPath, [bin, 'simulate', '--devices', '2', '--concurrency', '2', '--data', dataDir, '--seed', '6', '--modes', 'user=0,self=1'], {
+    env: { ...process.env, BATON_LOG_LEVEL: 'silent' },
+    timeout: 120_000,
+  });
+  assert.match(kiosks.stdout, /2\/2 devices reached "managed"/);
+  assert.match(kiosks.stdout, /^attest\s/m);
+  assert.doesNotMatch(kiosks.stdout, /^authenticate\s/m);
+  assert.match(kiosks.stdout, /modes: 0 user-driven, 2 self-deploying/);
 });
 
 test('baton routes lists every route with its owning service', async () => {

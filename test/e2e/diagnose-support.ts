@@ -20,6 +20,22 @@ export async function register(fetch: Fetch, discoveryUrl: string, tenant: Admin
   });
 }
 
+/** A self-deploying (shared) profile for all of the tenant's devices. */
+async function assignSharedProfile(fetch: Fetch, discoveryUrl: string, tenant: Admin): Promise<void> {
+  const headers = { authorization: `Bearer ${await adminToken(tenant, fetch)}`, 'content-type': 'application/json' };
+  const base = `${discoveryUrl}/graph/beta/deviceManagement/windowsAutopilotDeploymentProfiles`;
+  const profile = await graphJson(fetch, base, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({
+      '@odata.type': '#microsoft.graph.azureADWindowsAutopilotDeploymentProfile',
+      displayName: 'Kiosks (self-deploying)',
+      outOfBoxExperienceSetting: { deviceUsageType: 'shared', userType: 'standard', privacySettingsHidden: true, eulaHidden: true, escapeLinkHidden: true },
+    }),
+  });
+  await graphJson(fetch, `${base}/${profile.id}/assignments`, { method: 'POST', headers, body: JSON.stringify({ target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' } }) });
+}
+
 export interface DiagnoseBaton {
   baton: StartedBaton;
   discovery: RunningBaton;
@@ -31,6 +47,8 @@ export interface DiagnoseBaton {
   asDemo: DiagnoseOptions;
   /** diagnose options reading as the second tenant's admin application. */
   asFabrikam: DiagnoseOptions;
+  /** A third tenant whose all-devices profile is self-deploying, for faults of that mode. */
+  asLitware: DiagnoseOptions;
   /** Registers (or not, per the fault) and runs one device with the fault injected. */
   provision(name: FaultName | null): Promise<{ inventory: DeviceInventory; result: DeviceRunResult }>;
   /** A device inventory nobody has used yet. */
@@ -61,6 +79,17 @@ export async function startDiagnoseBaton(t: TestContext, backend: StoreBackend, 
   });
   const fabrikam: Admin = { authority: `${identity.url}/${other.tenantId}`, adminApp: { clientId: other.adminClientId, clientSecret: secret } };
 
+  const litwareTenant = await runtime.bootstrapTenant({
+    domain: 'litware.baton.local',
+    displayName: 'Litware',
+    branding: { companyName: 'Litware' },
+    admin: { upn: 'admin@litware.baton.local', password: 'Litware-password-1', displayName: 'Admin' },
+    adminApp: { secret, roles: ADMIN_APP_ROLES },
+    mdmApp: { discoveryUrl: `${management.url}${MANAGEMENT_PATHS.discovery}` },
+  });
+  const litware: Admin = { authority: `${identity.url}/${litwareTenant.tenantId}`, adminApp: { clientId: litwareTenant.adminClientId, clientSecret: secret } };
+  await assignSharedProfile(fetch, discovery.url, litware);
+
   let n = 0;
   const nextInventory = () => randomInventory(seed, n++);
   // The users faults need are arranged once, as an administrator would, on first use.
@@ -78,6 +107,15 @@ export async function startDiagnoseBaton(t: TestContext, backend: StoreBackend, 
     fetch,
     demo,
     asDemo: { data: baton.dataDir, managementUrl: management.url },
+    asLitware: {
+      url: discovery.url,
+      identityUrl: identity.url,
+      managementUrl: management.url,
+      tenant: litwareTenant.tenantId,
+      clientId: litwareTenant.adminClientId,
+      clientSecret: secret,
+      ca: identity.caPath,
+    },
     asFabrikam: {
       url: discovery.url,
       identityUrl: identity.url,
@@ -91,7 +129,8 @@ export async function startDiagnoseBaton(t: TestContext, backend: StoreBackend, 
     async provision(name) {
       const inventory = nextInventory();
       const setup = name ? FAULTS[name].setup() : { registration: 'own' as const, password: 'right' as const, behaviour: undefined };
-      if (setup.registration === 'own') assert.equal((await register(fetch, discovery.url, demo, inventory)).state.deviceImportStatus, 'complete');
+      const home = 'mode' in setup && setup.mode === 'selfDeploying' ? litware : demo;
+      if (setup.registration === 'own') assert.equal((await register(fetch, discovery.url, home, inventory)).state.deviceImportStatus, 'complete');
       if (setup.registration === 'noProfile') await register(fetch, discovery.url, fabrikam, inventory);
       if (setup.registration === 'otherTenant') {
         await register(fetch, discovery.url, fabrikam, inventory);

@@ -43,7 +43,9 @@ for (const backend of testBackends()) {
     for (const [i, fault] of faults.entries()) {
       await t.test(`${fault.name}: ${fault.service} / ${fault.phase} / ${fault.errorCode}`, async () => {
         const { inventory } = provisioned[i]!;
-        const { diagnosis } = await readDiagnosis(inventory.serialNumber, fault.setup().registration === 'noProfile' ? b.asFabrikam : b.asDemo);
+        const setup = fault.setup();
+        const as = setup.registration === 'noProfile' ? b.asFabrikam : setup.mode === 'selfDeploying' ? b.asLitware : b.asDemo;
+        const { diagnosis } = await readDiagnosis(inventory.serialNumber, as);
         assert.equal(diagnosis.outcome, 'failed', JSON.stringify(diagnosis.timeline));
         assert.equal(diagnosis.failure?.service, fault.service);
         assert.equal(diagnosis.failure?.phase, fault.phase);

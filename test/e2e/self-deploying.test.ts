@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IDENTITY_PATHS } from '@baton/contracts';
 import { createHttpsFetch, testBackends, type Fetch } from '@baton/kit';
-import { adminToken, graphJson, seedDemo, type DemoInfo, type RunningBaton } from '@baton/cli';
+import { adminToken, graphJson, readDiagnosis, seedDemo, type DemoInfo, type RunningBaton } from '@baton/cli';
 import { attest, hardwareHash, randomInventory, runDevice, SimulatedTpm, type DeviceInventory } from '@baton/device';
 import type { IdentityRuntime } from '@baton/identity';
 import { startGroups } from './support.js';
@@ -79,6 +79,14 @@ for (const backend of testBackends()) {
     assert.ok(device.physicalIds.includes(`[ZTDID]:${ztdId}`), JSON.stringify(device.physicalIds));
     const stored = await (host.runtimes.identity as IdentityRuntime).store.findDeviceByZtdId(demo.tenantId, ztdId);
     assert.equal(stored?.registeredOwnerUserId, null);
+
+    // baton diagnose reads the attestation where a user-driven device has its sign-in.
+    const { diagnosis } = await readDiagnosis(inventory.serialNumber, { data: baton.dataDir, managementUrl: host.url });
+    assert.equal(diagnosis.outcome, 'healthy', JSON.stringify(diagnosis.failure));
+    assert.deepEqual(
+      diagnosis.phases.map((p) => p.phase),
+      ['discovery', 'attestation', 'join', 'deviceToken', 'mdmDiscovery', 'enrollment', 'deviceSetup'],
+    );
 
     // Reset and provisioned again: Intune's one-time limit for self-deploying devices.
     const again = await runDevice({ discoveryUrl: demo.discoveryUrl, caPem: host.caPem, inventory, fetch });

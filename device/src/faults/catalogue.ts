@@ -5,8 +5,9 @@
  * device's TPM or a CSP misbehaves; a service cannot be reached. Nothing fakes the evidence
  * a diagnosis reads: the services record what they saw.
  */
-import { webcrypto, X509Certificate } from 'node:crypto';
+import { randomBytes, webcrypto, X509Certificate } from 'node:crypto';
 import type { ChainPhase, ServiceName } from '@baton/contracts';
+import type { ProvisioningMode } from '../agent.js';
 import type { DeviceBehaviour } from './behaviour.js';
 
 const crypto = webcrypto as unknown as Crypto;
@@ -56,6 +57,8 @@ export interface FaultSetup {
   mdmCertificateValidityDays?: number;
   unreachable?: ServiceName;
   behaviour?: DeviceBehaviour;
+  /** The device must be assigned a profile of this mode (a self-deploying fault needs a shared profile). */
+  mode?: ProvisioningMode;
 }
 
 export interface FaultSpec {
@@ -181,12 +184,12 @@ export const FAULTS: Record<FaultName, FaultSpec> = {
   tpmAttestationFailure: {
     name: 'tpmAttestationFailure',
     service: 'identity',
-    phase: 'deviceToken',
-    errorCode: 'AADSTS50155',
-    summary: 'The TPM signs the device-bound token request with a key other than the one the join certified (0x801C03EA).',
+    phase: 'attestation',
+    errorCode: '0x801C03EA',
+    summary: "A self-deploying device's TPM answers the attestation challenge wrongly; identity refuses it (Securing your hardware fails).",
     available: true,
     fleet: true,
-    setup: () => ({ ...healthy(), behaviour: { deviceTokenKey: async () => (await rsaKeys(2048)).privateKey } }),
+    setup: () => ({ ...healthy(), mode: 'selfDeploying', behaviour: { tpmAnswer: () => randomBytes(32) } }),
   },
   enrollmentRefused: {
     name: 'enrollmentRefused',

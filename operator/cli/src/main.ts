@@ -55,6 +55,7 @@ program
   .option('--password <password>', "that user's password")
   .option('--group-tag <tag>', 'group tag for the registered devices')
   .option('--faults <rate>', 'share of devices (0 to 1) given a fault from the catalogue, reproducible with --seed')
+  .option('--modes <mix>', 'provisioning modes by share, e.g. user=0.7,self=0.3 (self: self-deploying, TPM attestation and no user)')
   .addOption(new Option('--no-progress', 'no progress bar'))
   .action(simulate);
 

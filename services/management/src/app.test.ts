@@ -239,6 +239,23 @@ for (const backend of testBackends()) {
       }
     });
 
+    test('WSTEP: a device token without a user enrolls as device auth once, then DeviceNotSupported until the record is deleted', async () => {
+      const aad = randomUUID();
+      const selfDeploying = () => deviceToken({ deviceid: aad, oid: randomUUID(), upn: undefined, idtyp: 'device' });
+      const first = await enroll({ token: await selfDeploying(), hwDevId: 'HW-KIOSK' });
+      const enrollment = await deps.store.getEnrollmentByThumbprint(first.doc.clientCertificates[0]!.thumbprint);
+      assert.equal(enrollment?.userId, null);
+      assert.equal(enrollment?.upn, null);
+      const keys = await makeCsr();
+      const again = await soap(MANAGEMENT_PATHS.enrollment, rstXml({ token: await selfDeploying(), csrBase64: keys.csrBase64, deviceId: first.deviceId, hwDevId: 'HW-KIOSK' }));
+      assert.equal(again.statusCode, 400, again.body);
+      assert.equal(parseSoapFault(again.body)?.subcode, 'devicenotsupported');
+      assert.ok(await deps.store.getEnrollmentByThumbprint(first.doc.clientCertificates[0]!.thumbprint), 'the refused attempt replaced nothing');
+      await deps.store.deleteEnrollment(enrollment!.id);
+      const third = await soap(MANAGEMENT_PATHS.enrollment, rstXml({ token: await selfDeploying(), csrBase64: keys.csrBase64, deviceId: first.deviceId, hwDevId: 'HW-KIOSK' }));
+      assert.equal(third.statusCode, 200, third.body);
+    });
+
     test('WSTEP: a bad or weak CSR gets a certificaterequest fault with 400', async () => {
       const token = await deviceToken();
       const weak = await makeCsr('x', 1024);

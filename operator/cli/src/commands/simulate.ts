@@ -4,6 +4,7 @@ import cliProgress from 'cli-progress';
 import { loadConfig } from '@baton/kit';
 import { readDemo, type DemoInfo } from '../host/demo.js';
 import { runFleet } from '../simulate/fleet.js';
+import { parseModes } from '../simulate/modes.js';
 import { deviceOutcomes, formatOutcomes, formatReport } from '../simulate/report.js';
 
 export interface SimulateOptions {
@@ -20,6 +21,7 @@ export interface SimulateOptions {
   password?: string;
   groupTag?: string;
   faults?: string;
+  modes?: string;
   progress?: boolean;
 }
 
@@ -60,6 +62,7 @@ export async function simulate(options: SimulateOptions): Promise<void> {
   const seed = options.seed === undefined ? Date.now() % 1_000_000 : positive('seed', options.seed, 2 ** 31);
   const faultRate = options.faults === undefined ? 0 : Number(options.faults);
   if (!(faultRate >= 0 && faultRate <= 1)) throw new Error(`--faults must be a share of devices from 0 to 1, got "${options.faults}"`);
+  const selfDeployingShare = options.modes === undefined ? 0 : parseModes(options.modes);
   const { demo, caPem } = resolveTarget(options);
   const showProgress = options.progress !== false && process.stderr.isTTY;
   const bar = new cliProgress.SingleBar(
@@ -67,7 +70,7 @@ export async function simulate(options: SimulateOptions): Promise<void> {
     cliProgress.Presets.shades_classic,
   );
   process.stdout.write(
-    `Simulating ${devices} devices against ${demo.discoveryUrl} (seed ${seed}, concurrency ${concurrency}${faultRate > 0 ? `, faults ${faultRate}` : ''})\n`,
+    `Simulating ${devices} devices against ${demo.discoveryUrl} (seed ${seed}, concurrency ${concurrency}${faultRate > 0 ? `, faults ${faultRate}` : ''}${options.modes ? `, modes ${options.modes}` : ''})\n`,
   );
   if (showProgress) bar.start(devices, 0, { stage: 'register', extra: '' });
   let managed = 0;
@@ -80,6 +83,7 @@ export async function simulate(options: SimulateOptions): Promise<void> {
     seed,
     groupTag: options.groupTag,
     faultRate,
+    selfDeployingShare,
     onRegistered: (n) => showProgress && bar.update(n, { stage: 'register' }),
     onDeviceDone: (result, n) => {
       if (result.managed) managed++;

@@ -64,6 +64,11 @@ const IDENTITY: Record<string, CodeInfo> = {
     remediation: 'Check the TPM (2.0, firmware up to date, not a VM without vTPM); clear the TPM and reset the device; re-register if the device object was deleted.',
     windows: '0x801C03EA',
   },
+  '0x801C03EA': {
+    meaning: "TPM attestation failed (Securing your hardware): the device's EK is not registered in this tenant, its profile is not self-deploying, or its TPM did not answer the challenge for its attestation key.",
+    remediation: "Check the device is registered here with a self-deploying profile (the hash's EK must be the TPM's); update TPM firmware, clear the TPM and reset the device; a VM needs a vTPM.",
+    windows: '0x801C03EA',
+  },
   AADSTS700003: { meaning: 'The device object was not found in the directory.', remediation: 'The Entra device was deleted: reset the device so it joins again.', windows: '0x801C03F3' },
   AADSTS135011: { meaning: 'The device used for authentication is disabled.', remediation: 'Enable the device object in Entra, or delete it and re-provision.' },
   AADSTS90002: { meaning: 'The tenant was not found.', remediation: "Check the authority the device was given (discovery's profile names it)." },

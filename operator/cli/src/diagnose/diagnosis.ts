@@ -24,7 +24,7 @@ export type BudgetGroup = 'discovery' | 'identity' | 'deviceSetup';
 
 export const BUDGET_GROUPS: Record<BudgetGroup, ChainPhase[]> = {
   discovery: ['discovery'],
-  identity: ['authentication', 'join', 'deviceToken'],
+  identity: ['attestation', 'authentication', 'join', 'deviceToken'],
   deviceSetup: ['mdmDiscovery', 'enrollment', 'deviceSetup'],
 };
 
@@ -127,6 +127,8 @@ export function eventFindingDetail(event: ChainEvent): string | undefined {
 function missingStep(events: ChainEvent[]): Finding | null {
   for (const step of REQUIRED_STEPS) {
     if (events.some((e) => e.type === step.type && e.outcome === 'success')) continue;
+    // A self-deploying device proves its TPM instead of signing a user in.
+    if (step.type === 'signIn' && events.some((e) => e.type === 'attestation' && e.outcome === 'success')) continue;
     let phase: ChainPhase = step.phase;
     // Management's MDM discovery names no device, so an admin may not see it: blame the handoff.
     if (step.type === 'enrollment' && !events.some((e) => e.type === 'mdmDiscovery' && e.outcome === 'success')) phase = 'mdmDiscovery';

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FAULTS, type DeviceRunResult } from '@baton/device';
 import { drawFaults } from './fleet.js';
+import { drawModes, parseModes } from './modes.js';
 import { deviceOutcomes, formatOutcomes } from './report.js';
 
 test('the same seed draws the same faults; another seed draws others', () => {
@@ -22,13 +23,25 @@ test('the rate is the share of faulty devices, drawn only from faults a one-tena
 
 test('the outcome table counts every device once', () => {
   const ok = { ok: true, phase: 'firstSync', phases: [], learned: {}, managed: true, serialNumber: 'A', traceparent: '' } as unknown as DeviceRunResult;
-  const failed = { ...ok, ok: false, managed: false, phase: 'join', error: { phase: 'join', service: 'identity', code: 'invalid_request', message: '' } } as DeviceRunResult;
+  const failed = { ...ok, ok: false, managed: false, phase: 'join', mode: 'userDriven', error: { phase: 'join', service: 'identity', code: 'invalid_request', message: '' } } as DeviceRunResult;
   const outcomes = deviceOutcomes([ok, failed, ok, failed], [null, 'joinRefused', 'serviceDown', 'joinRefused'], [0, 0, 1, 0]);
   assert.deepEqual(
     outcomes.map((o) => o.outcome),
     ['healthy', 'failed', 'recovered', 'failed'],
   );
   const text = formatOutcomes(outcomes);
-  assert.match(text, /failed\s+identity\s+join\s+invalid_request\s+joinRefused\s+2/);
+  assert.match(text, /failed\s+userDriven\s+identity\s+join\s+invalid_request\s+joinRefused\s+2/);
   assert.match(text, /4 devices: 1 healthy, 1 recovered, 2 failed/);
+});
+
+test("--modes reads shares and draws each device's mode reproducibly", () => {
+  assert.equal(parseModes('user=0.7,self=0.3'), 0.3);
+  assert.equal(parseModes('self=1'), 1);
+  assert.equal(parseModes('user=3,self=1'), 0.25);
+  for (const bad of ['user=0.7;self=0.3', 'kiosk=1', 'self=-1', 'user=0']) assert.throws(() => parseModes(bad), bad);
+  const modes = drawModes(2000, 5, 0.3);
+  assert.deepEqual(drawModes(2000, 5, 0.3), modes);
+  const self = modes.filter((m) => m === 'selfDeploying').length;
+  assert.ok(self > 500 && self < 700, String(self));
+  assert.ok(drawModes(100, 5, 0).every((m) => m === 'userDriven'));
 });

@@ -17,7 +17,9 @@ import {
   type FaultName,
   type FaultSetup,
   type FaultUser,
+  type ProvisioningMode,
 } from '@baton/device';
+import { awaitProfile, drawModes, ensureSelfDeployingProfile, SELF_DEPLOYING_TAG } from './modes.js';
 import { adminToken, graphJson, type DemoInfo } from '../host/demo.js';
 import { arrangeFaultUsers, type FaultUsers } from './fault-users.js';
 
@@ -38,6 +40,8 @@ export interface FleetOptions {
    * and management's is `demo.baseUrl`.
    */
   urls?: { identity?: string; management?: string };
+  /** Share of devices (0..1) assigned a self-deploying profile (no user, TPM attestation). */
+  selfDeployingShare?: number;
   onRegistered?: (done: number) => void;
   onDeviceDone?: (result: DeviceRunResult, done: number) => void;
 }
@@ -65,12 +69,13 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
     const setups = faults.map((name) => (name ? FLEET_FAULTS.get(name)!.setup() : undefined));
     const users = setups.map((s) => s?.user).filter((u): u is FaultUser => u !== undefined);
     const faultUsers = users.length > 0 ? await arrangeFaultUsers(faultUserTarget(options, fetch), users) : undefined;
+    // A fault that needs a self-deploying device makes its device one.
+    const modes = drawModes(options.devices, options.seed, options.selfDeployingShare ?? 0).map((mode, i) => setups[i]?.mode ?? mode);
     const t0 = performance.now();
-    await registerDevices(
-      options,
-      inventories.filter((_, i) => setups[i]?.registration !== 'none'),
-      fetch,
-    );
+    const selfProfile = modes.includes('selfDeploying') ? await ensureSelfDeployingProfile(options.demo, fetch) : undefined;
+    const registered = inventories.map((inventory, i) => ({ inventory, mode: modes[i]! })).filter((_, i) => setups[i]?.registration !== 'none');
+    const ztdIds = await registerDevices(options, registered, fetch);
+    if (selfProfile) await awaitProfile(options.demo, fetch, registered.flatMap((d, i) => (d.mode === 'selfDeploying' && ztdIds[i] ? [ztdIds[i]] : [])), selfProfile);
     const t1 = performance.now();
     const results: DeviceRunResult[] = new Array(inventories.length);
     const retries: number[] = new Array(inventories.length).fill(0);
@@ -127,11 +132,13 @@ export function faultUserTarget(options: Pick<FleetOptions, 'demo' | 'urls'>, fe
   return { demo: options.demo, identityUrl, managementUrl: options.urls?.management ?? options.demo.baseUrl, fetch };
 }
 
-async function registerDevices(options: FleetOptions, inventories: DeviceInventory[], fetch: Fetch): Promise<void> {
+/** Registers the devices; answers each one's ZTDId, in order. */
+async function registerDevices(options: FleetOptions, devices: Array<{ inventory: DeviceInventory; mode: ProvisioningMode }>, fetch: Fetch): Promise<string[]> {
   const token = await adminToken(options.demo, fetch);
   const url = `${options.demo.discoveryUrl}/graph/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities`;
+  const ztdIds: string[] = new Array(devices.length);
   let done = 0;
-  await eachLimited(inventories, Math.min(8, options.concurrency), async (inventory) => {
+  await eachLimited(devices, Math.min(8, options.concurrency), async ({ inventory, mode }, i) => {
     const imported = await graphJson(fetch, url, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -140,7 +147,7 @@ async function registerDevices(options: FleetOptions, inventories: DeviceInvento
         serialNumber: inventory.serialNumber,
         productKey: '',
         hardwareIdentifier: hardwareHash(inventory),
-        groupTag: options.groupTag ?? '',
+        groupTag: mode === 'selfDeploying' ? SELF_DEPLOYING_TAG : (options.groupTag ?? ''),
         state: { deviceImportStatus: 'pending', deviceRegistrationId: '', deviceErrorCode: 0, deviceErrorName: '' },
       }),
     });
@@ -149,8 +156,10 @@ async function registerDevices(options: FleetOptions, inventories: DeviceInvento
     if (status !== 'complete' && imported.state?.deviceErrorCode !== 806) {
       throw new Error(`import of ${inventory.serialNumber} failed: ${imported.state?.deviceErrorCode} ${imported.state?.deviceErrorName}`);
     }
+    ztdIds[i] = imported.state?.deviceRegistrationId ?? '';
     options.onRegistered?.(++done);
   });
+  return ztdIds;
 }
 
 export async function eachLimited<T>(items: T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {

@@ -26,6 +26,7 @@ export function formatReport(results: DeviceRunResult[], wallMs: number): string
     for (const [key, n] of [...errors].sort((a, b) => b[1] - a[1])) lines.push(`  ${n} × ${key}`);
   }
   lines.push(`${summary.managed}/${summary.devices} devices reached "managed" in ${(wallMs / 1000).toFixed(1)}s`);
+  lines.push(`modes: ${summary.byMode.userDriven} user-driven, ${summary.byMode.selfDeploying} self-deploying`);
   return lines.join('\n');
 }
 
@@ -35,6 +36,8 @@ function fmt(n: number): string {
 
 export interface DeviceOutcome {
   outcome: 'healthy' | 'recovered' | 'failed';
+  /** The mode the device's profile chose; '-' when it never got one. */
+  mode: string;
   service: string;
   phase: string;
   code: string;
@@ -46,11 +49,12 @@ export interface DeviceOutcome {
 export function deviceOutcomes(results: DeviceRunResult[], faults: Array<string | null> = [], retries: number[] = []): DeviceOutcome[] {
   return results.map((r, i) => {
     const fault = faults[i] ?? '-';
+    const mode = r.mode ?? '-';
     if (r.ok) {
-      if ((retries[i] ?? 0) > 0) return { outcome: 'recovered', service: '-', phase: '-', code: '-', fault };
-      return { outcome: 'healthy', service: '-', phase: '-', code: '-', fault };
+      if ((retries[i] ?? 0) > 0) return { outcome: 'recovered', mode, service: '-', phase: '-', code: '-', fault };
+      return { outcome: 'healthy', mode, service: '-', phase: '-', code: '-', fault };
     }
-    return { outcome: 'failed', service: r.error?.service ?? 'device', phase: r.error?.phase ?? r.phase, code: r.error?.code ?? 'unknown', fault };
+    return { outcome: 'failed', mode, service: r.error?.service ?? 'device', phase: r.error?.phase ?? r.phase, code: r.error?.code ?? 'unknown', fault };
   });
 }
 
@@ -65,7 +69,7 @@ export function formatOutcomes(outcomes: DeviceOutcome[]): string {
   }
   const order = ['failed', 'recovered', 'healthy'];
   const sorted = [...counts.values()].sort((a, b) => order.indexOf(a.row.outcome) - order.indexOf(b.row.outcome) || b.n - a.n);
-  const rows = [['outcome', 'service', 'phase', 'code', 'injected fault', 'devices'], ...sorted.map(({ row, n }) => [row.outcome, row.service, row.phase, row.code, row.fault, String(n)])];
+  const rows = [['outcome', 'mode', 'service', 'phase', 'code', 'injected fault', 'devices'], ...sorted.map(({ row, n }) => [row.outcome, row.mode, row.service, row.phase, row.code, row.fault, String(n)])];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const lines = rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  '));
   lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));

@@ -56,8 +56,8 @@ export async function authenticateDevice(verifier: TokenVerifier, token: BinaryS
     tenantId: claims.tid.toLowerCase(),
     deviceId: deviceId.toLowerCase(),
     // A device token (self-deploying) has the device's own object id as oid: no user enrolls.
-    userId: claims.idtyp === 'user' && typeof claims.oid === 'string' ? claims.oid : null,
-    upn: claims.idtyp === 'user' ? (claims.upn ?? claims.preferred_username ?? null) : null,
+    userId: claims.idtyp !== 'device' && typeof claims.oid === 'string' ? claims.oid : null,
+    upn: claims.idtyp !== 'device' ? (claims.upn ?? claims.preferred_username ?? null) : null,
     deviceAuth: claims.idtyp === 'device',
     claims,
   };
