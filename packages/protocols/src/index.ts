@@ -8,3 +8,4 @@ export * from './hwhash/index.js';
 export * from './autopilot-csv/index.js';
 export * from './odata/index.js';
 export * from './membership-rules/index.js';
+export * from './msi-install-job/index.js';

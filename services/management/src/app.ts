@@ -9,7 +9,10 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { ManagementDeps } from './deps.js';
 import { managementEventRoutes } from './events/routes.js';
 import { observeEnrollmentEvents } from './events/observe.js';
+import { autopilotEventRoutes } from './routes/autopilot-events.js';
 import { compliancePolicyRoutes } from './routes/compliance-policies.js';
+import { enrollmentConfigurationRoutes } from './routes/enrollment-configurations.js';
+import { mobileAppRoutes } from './routes/mobile-apps.js';
 import { discoveryRoutes } from './routes/enrollment-discovery.js';
 import { enrollmentRoutes } from './routes/enrollment.js';
 import { policyRoutes } from './routes/enrollment-policy.js';
@@ -42,6 +45,11 @@ export const managementPlugin: FastifyPluginAsync<ManagementPluginOptions> = asy
   await app.register(async (graph: FastifyInstance) => {
     await compliancePolicyRoutes(graph, deps);
   });
+  for (const routes of [mobileAppRoutes, enrollmentConfigurationRoutes, autopilotEventRoutes]) {
+    await app.register(async (graph: FastifyInstance) => {
+      await routes(graph, deps);
+    });
+  }
 };
 
 export interface BuildManagementAppOptions {

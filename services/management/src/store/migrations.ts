@@ -2,6 +2,7 @@ import { outboxMigration } from '@baton/kit';
 import { managementEventsMigration } from '../events/feed.js';
 import type { Kysely, Migration } from 'kysely';
 import { complianceMigration } from '../compliance/migration.js';
+import { appsMigration } from '../apps/migration.js';
 
 const core: Migration = {
   async up(db: Kysely<any>) {
@@ -140,4 +141,5 @@ export const managementMigrations: Record<string, Migration> = {
   '0005_session_limits_raw_retention': sessionLimits,
   '0006_management_events': managementEventsMigration,
   '0007_compliance': complianceMigration,
+  '0008_apps_esp_deployments': appsMigration,
 };
