@@ -1,3 +1,5 @@
+import type { AppInstallBehaviour } from '../msi-installs.js';
+
 /**
  * How a device's own hardware or software can misbehave during provisioning. The agent
  * consults these at the points where a real Windows device would go wrong: the TPM that
@@ -12,4 +14,6 @@ export interface DeviceBehaviour {
   deviceTokenKey?: (joined: CryptoKeyPair) => Promise<CryptoKey>;
   /** CSP nodes that fail, with the SyncML status they answer. */
   failingCspNodes?: Record<string, string>;
+  /** How app installers behave, by MSI product code: failing with an error code, or hanging. */
+  appInstalls?: Record<string, AppInstallBehaviour>;
 }

@@ -43,6 +43,8 @@ export interface Finding {
   at?: string;
   traceId?: string;
   eventType?: string;
+  /** What the failing step was waiting for, when the service named it (the app an ESP blocked on). */
+  item?: string;
 }
 
 export interface PhaseSpan {
@@ -101,7 +103,8 @@ function findingFromEvent(event: ChainEvent): Finding {
   }
   const code = event.errorCode ?? `${event.type}Failed`;
   const info = explainCode(service, event.errorCode);
-  return { service, phase, errorCode: code, ...info, inferred: false, at: event.occurredDateTime, traceId: event.traceId, eventType: event.type };
+  const item = typeof event.detail?.blockingItem === 'string' ? { item: event.detail.blockingItem } : {};
+  return { service, phase, errorCode: code, ...info, inferred: false, at: event.occurredDateTime, traceId: event.traceId, eventType: event.type, ...item };
 }
 
 function missingStep(events: ChainEvent[]): Finding | null {
