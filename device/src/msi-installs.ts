@@ -60,17 +60,16 @@ export class MsiInstalls {
   exec(uri: string, data: string | undefined): string | undefined {
     const node = msiUri(uri);
     if (!node || node.leaf !== 'DownloadInstall') return undefined;
-    let version = '';
+    let job;
     try {
-      const job = parseMsiInstallJob(data ?? '');
-      if (job.productId.toUpperCase() !== node.productCode) return '400';
-      version = job.productVersion;
+      job = parseMsiInstallJob(data ?? '');
     } catch (err) {
       if (err instanceof ProtocolParseError) return '400';
       throw err;
     }
+    if (job.productId.toUpperCase() !== node.productCode) return '400';
     this.nodes.add(node.key);
-    this.jobs.set(node.key, { startedAt: this.clock(), behaviour: this.behaviours[node.productCode] ?? {}, version });
+    this.jobs.set(node.key, { startedAt: this.clock(), behaviour: this.behaviours[node.productCode] ?? {}, version: job.productVersion });
     return '200';
   }
 
