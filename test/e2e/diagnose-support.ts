@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
 import { ADMIN_APP_ROLES, MANAGEMENT_PATHS } from '@baton/contracts';
 import { createHttpsFetch, type Fetch, type StoreBackend } from '@baton/kit';
-import { FAULTS, hardwareHash, randomInventory, runDevice, type DeviceInventory, type DeviceRunResult, type FaultName } from '@baton/device';
+import { FAULTS, hardwareHash, randomInventory, runDevice, type DeviceInventory, type DeviceRunResult, type EspArrangement, type FaultName } from '@baton/device';
 import { adminToken, graphJson, seedDemo, type DemoInfo, type DiagnoseOptions, type RunningBaton } from '@baton/cli';
 import type { IdentityRuntime } from '@baton/identity';
 import { startGroups, type StartedBaton } from './support.js';
@@ -18,6 +18,29 @@ export async function register(fetch: Fetch, discoveryUrl: string, tenant: Admin
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ serialNumber: inventory.serialNumber, hardwareIdentifier: hardwareHash(inventory), groupTag: '' }),
   });
+}
+
+/** Gives the tenant a required MSI for all devices and an ESP for all devices that blocks on it. */
+export async function arrangeEsp(fetch: Fetch, managementUrl: string, tenant: Admin, arrangement: EspArrangement): Promise<void> {
+  const headers = { authorization: `Bearer ${await adminToken(tenant, fetch)}`, 'content-type': 'application/json' };
+  const post = (path: string, body: unknown) => graphJson(fetch, `${managementUrl}/graph/beta/${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+  const allDevices = { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' };
+  const app = await post('deviceAppManagement/mobileApps', {
+    '@odata.type': '#microsoft.graph.windowsMobileMSI',
+    displayName: arrangement.blockingApp.displayName,
+    productCode: arrangement.blockingApp.productCode,
+    productVersion: '1.0.0',
+    commandLine: '/quiet',
+  });
+  await post(`deviceAppManagement/mobileApps/${app.id}/assign`, { mobileAppAssignments: [{ intent: 'required', target: allDevices }] });
+  const esp = await post('deviceManagement/deviceEnrollmentConfigurations', {
+    '@odata.type': '#microsoft.graph.windows10EnrollmentCompletionPageConfiguration',
+    displayName: `Block on ${arrangement.blockingApp.displayName}`,
+    showInstallationProgress: true,
+    installProgressTimeoutInMinutes: arrangement.timeoutMinutes,
+    selectedMobileAppIds: [app.id],
+  });
+  await post(`deviceManagement/deviceEnrollmentConfigurations/${esp.id}/assign`, { enrollmentConfigurationAssignments: [{ target: allDevices }] });
 }
 
 export interface DiagnoseBaton {
@@ -63,6 +86,8 @@ export async function startDiagnoseBaton(t: TestContext, backend: StoreBackend, 
 
   let n = 0;
   const nextInventory = () => randomInventory(seed, n++);
+  // Arranged once, when the first fault that needs it is provisioned; it then applies to every later device of the tenant.
+  let espArranged: Promise<void> | undefined;
   return {
     baton,
     discovery,
@@ -83,7 +108,8 @@ export async function startDiagnoseBaton(t: TestContext, backend: StoreBackend, 
     nextInventory,
     async provision(name) {
       const inventory = nextInventory();
-      const setup = name ? FAULTS[name].setup() : { registration: 'own' as const, password: 'right' as const, behaviour: undefined };
+      const setup = name ? FAULTS[name].setup() : { registration: 'own' as const, password: 'right' as const, behaviour: undefined, tenant: undefined };
+      if (setup.tenant) await (espArranged ??= arrangeEsp(fetch, management.url, demo, setup.tenant));
       if (setup.registration === 'own') assert.equal((await register(fetch, discovery.url, demo, inventory)).state.deviceImportStatus, 'complete');
       if (setup.registration === 'noProfile') await register(fetch, discovery.url, fabrikam, inventory);
       if (setup.registration === 'otherTenant') {
