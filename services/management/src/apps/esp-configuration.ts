@@ -67,7 +67,7 @@ export function parseEspInput(body: unknown, mode: 'create' | 'update'): EspInpu
       input.priority = value;
       continue;
     }
-    const kind = SETTINGS[name];
+    const kind = Object.hasOwn(SETTINGS, name) ? SETTINGS[name] : undefined;
     if (!kind) throw appErrors.invalid(`Property '${name}' does not exist on windows10EnrollmentCompletionPageConfiguration or cannot be set.`);
     switch (kind) {
       case 'boolean':

@@ -93,7 +93,7 @@ function pick(raw: Record<string, unknown>, shape: Record<string, Check>, prefix
       if (keepType) out[key] = value;
       continue;
     }
-    const check = shape[key];
+    const check = Object.hasOwn(shape, key) ? shape[key] : undefined;
     if (!check) throw appErrors.invalid(`Property '${prefix}${key}' does not exist on this type or cannot be set.`);
     out[key] = check(value, `${prefix}${key}`);
   }
@@ -151,7 +151,8 @@ const rule =
   (v, name) => {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad(name, 'a rule object');
     const type = (v as Record<string, unknown>)['@odata.type'];
-    const spec = typeof type === 'string' ? RULES[type.startsWith('#') ? type : `#${type}`] : undefined;
+    const ruleType = typeof type === 'string' ? (type.startsWith('#') ? type : `#${type}`) : '';
+    const spec = Object.hasOwn(RULES, ruleType) ? RULES[ruleType] : undefined;
     if (!spec || !allowed.includes(spec.kind)) throw bad(name, `a rule whose @odata.type is one of ${Object.keys(RULES).filter((k) => allowed.includes(RULES[k]!.kind)).join(', ')}`);
     const out = pick(v as Record<string, unknown>, spec.shape, `${name}.`);
     return { '@odata.type': typeof type === 'string' && type.startsWith('#') ? type : `#${String(type)}`, ...out };
@@ -244,7 +245,8 @@ export function parseAppInput(body: unknown, mode: 'create' | 'update', existing
   const rawType = raw['@odata.type'];
   let type = existingType;
   if (typeof rawType === 'string') {
-    const named = TYPES[rawType.startsWith('#') ? rawType : `#${rawType}`];
+    const key = rawType.startsWith('#') ? rawType : `#${rawType}`;
+    const named = Object.hasOwn(TYPES, key) ? TYPES[key] : undefined;
     if (!named) throw appErrors.invalid(`Unsupported '@odata.type' '${rawType}'; expected ${Object.keys(TYPES).join(' or ')}.`);
     if (existingType && named !== existingType) throw appErrors.invalid("An app's '@odata.type' cannot change.");
     type = named;
