@@ -299,6 +299,31 @@ for (const backend of testBackends()) {
       assert.equal((await call('GET', `${APPS}/${personal.id}/installSummary`, undefined, token)).json().pendingInstallUserCount, 1);
     });
 
+    test('account setup follows device setup: a user-targeted app the ESP blocks on is waited for after the device apps', async () => {
+      const { tenantId, token } = await tenant();
+      const deviceApp = await create(msi('Device Agent'), token);
+      const userApp = await create(msi('User Notes'), token);
+      await assign(deviceApp.id, 'required', token);
+      await assign(userApp.id, 'required', token, { '@odata.type': '#microsoft.graph.allLicensedUsersAssignmentTarget' });
+      await espFor(token, {});
+      const device = await enroll(tenantId);
+      const a = apps();
+      await a.sessionStarting(device, 'trace-5');
+      const userList = (await queued(device.id)).find((c) => c.locUri.startsWith('./User/') && c.locUri.endsWith('/ExpectedMSIAppPackages'));
+      assert.equal(userList?.payload.data, `${msiNode('user', userApp.productCode!)}/Status;1`);
+      const later = { ...device, lastSyncAt: clock.toISOString() };
+      clock = new Date(clock.getTime() + 4 * 60_000);
+      await a.messageProcessed(later, results({ [`${msiNode('device', deviceApp.productCode!)}/Status`]: '70' }), 'trace-5', false);
+      let [event] = (await call('GET', EVENTS, undefined, token)).json().value;
+      assert.deepEqual([event.deploymentState, event.deviceSetupStatus, event.accountSetupStatus, event.deviceSetupDuration], ['inProgress', 'success', 'inProgress', 'PT4M']);
+      clock = new Date(clock.getTime() + 2 * 60_000);
+      await a.messageProcessed(later, results({ [`${msiNode('user', userApp.productCode!)}/Status`]: '70' }), 'trace-5', false);
+      [event] = (await call('GET', EVENTS, undefined, token)).json().value;
+      assert.deepEqual([event.deploymentState, event.accountSetupStatus, event.accountSetupDuration, event.deploymentDuration], ['success', 'success', 'PT2M', 'PT6M']);
+      const finished = (await queued(device.id)).filter((c) => c.locUri.endsWith('/ServerHasFinishedProvisioning')).map((c) => c.locUri.split('/')[1]);
+      assert.deepEqual(finished, ['Device', 'User']);
+    });
+
     test('ESP configurations: v1.0 shows the base properties only; bad settings are refused', async () => {
       const { token } = await tenant();
       const esp = await espFor(token, { customErrorMessage: 'Call the help desk', installProgressTimeoutInMinutes: 90 });
