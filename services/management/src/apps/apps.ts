@@ -47,7 +47,8 @@ interface Wanted {
   scope: AppScope;
 }
 
-const INTENT_RANK: Record<string, number> = { required: 3, uninstall: 2 };
+/** Intents that make management act, strongest first: required wins over uninstall. */
+const INTENT_PRECEDENCE = ['required', 'uninstall'] as const;
 const NO_GROUPS: ReadonlySet<string> = new Set();
 
 export class Apps {
@@ -73,9 +74,10 @@ export class Apps {
     for (const [appId, list] of byApp) {
       const app = apps.get(appId);
       if (!app) continue;
-      // Required wins over uninstall; available apps wait for the user, whom Baton's device does not have.
-      for (const intent of ['required', 'uninstall'].sort((a, b) => INTENT_RANK[b]! - INTENT_RANK[a]!)) {
-        const exclusions = list.filter((a) => (a.target['@odata.type'] as string) === TARGET_TYPES.exclusionGroup);
+      // An excluded group keeps the app's every intent away from its members.
+      const exclusions = list.filter((a) => a.target['@odata.type'] === TARGET_TYPES.exclusionGroup);
+      // Available apps wait for the user to ask in Company Portal, which Baton's device does not have.
+      for (const intent of INTENT_PRECEDENCE) {
         const own = list.filter((a) => a.intent === intent);
         if (own.length === 0) continue;
         const chosen = [...own, ...exclusions].map((a) => a.target as unknown as AssignmentTarget);
@@ -151,7 +153,7 @@ export class Apps {
             for (const get of statusGets(w.scope, productCode)) if (!pendingGets.has(get.locUri)) commands.push(get);
           }
         } else if (!current || (current.intent === 'install' && current.state !== 'notInstalled')) {
-          rows.push({ install: { ...base, intent: 'uninstall', state: base.state === 'notInstalled' ? 'notInstalled' : base.state, attempts: 0, nextAttemptAt: null, updatedAt: at }, decisive: commands.length });
+          rows.push({ install: { ...base, intent: 'uninstall', attempts: 0, nextAttemptAt: null, updatedAt: at }, decisive: commands.length });
           commands.push(uninstallCommand(w.scope, productCode));
         }
       }
