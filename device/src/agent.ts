@@ -21,11 +21,12 @@ import { lookup } from './steps/lookup.js';
 import { sync, type OmaDmFacts } from './steps/omadm.js';
 import { SimulatedTpm } from './tpm.js';
 import { soapFaultError } from './xml-errors.js';
+import { ESP_TIMEOUT_CODE, espSettings, espVerdict, recordOutcome } from './esp.js';
 
-export type PhaseName = 'lookup' | 'attest' | 'authenticate' | 'join' | 'deviceToken' | 'enroll' | 'firstSync';
+export type PhaseName = 'lookup' | 'attest' | 'authenticate' | 'join' | 'deviceToken' | 'enroll' | 'firstSync' | 'esp';
 
 /** Every phase in order; a device walks `attest` or `authenticate`, as its mode says. */
-export const PHASES: readonly PhaseName[] = ['lookup', 'attest', 'authenticate', 'join', 'deviceToken', 'enroll', 'firstSync'];
+export const PHASES: readonly PhaseName[] = ['lookup', 'attest', 'authenticate', 'join', 'deviceToken', 'enroll', 'firstSync', 'esp'];
 
 /**
  * How OOBE runs, chosen from the profile discovery returned: a shared profile sets the TPM
@@ -47,6 +48,7 @@ export const PHASE_SERVICE: Record<PhaseName, ChainService> = {
   deviceToken: 'identity',
   enroll: 'management',
   firstSync: 'management',
+  esp: 'management',
 };
 
 export interface RunDeviceOptions {
@@ -66,6 +68,11 @@ export interface RunDeviceOptions {
   fetch?: Fetch;
   /** How this device's hardware or software misbehaves (fault injection); a healthy device has none. */
   behaviour?: DeviceBehaviour;
+  /**
+   * Simulated minutes between polls while the Enrollment Status Page waits (Windows polls every
+   * three minutes then); the agent does not sleep them, it lets simulated time pass.
+   */
+  espPollMinutes?: number;
 }
 
 export interface PhaseTiming {
@@ -426,6 +433,7 @@ export async function runDevice(options: RunDeviceOptions): Promise<DeviceRunRes
       hwDevId: hardwareDeviceId(inventory),
       providerId: enrolled.providerId,
       ...(behaviour?.failingCspNodes ? { failingNodes: behaviour.failingCspNodes } : {}),
+      ...(behaviour?.appInstalls ? { appInstalls: behaviour.appInstalls } : {}),
     });
     if (behaviour?.security) tree.setSecurity(behaviour.security);
     const tlsSessions = new TlsSessionCache();
@@ -461,6 +469,8 @@ export async function runDevice(options: RunDeviceOptions): Promise<DeviceRunRes
     });
     Object.defineProperty(result, 'managedDevice', { value: managedDevice, enumerable: false });
     result.managed = true;
+    const esp = espSettings(tree, enrolled.providerId);
+    if (esp) await phase('esp', () => holdOnStatusPage(managedDevice, enrolled.providerId, esp, { traceparent, signal: options.signal, pollMinutes: options.espPollMinutes ?? 3 }));
     result.ok = true;
   } catch (err) {
     result.error = describeFailure(err, result.phase);
@@ -468,6 +478,43 @@ export async function runDevice(options: RunDeviceOptions): Promise<DeviceRunRes
     if (!options.fetch) await (fetch as Fetch & { close?: () => Promise<void> }).close?.().catch(() => undefined);
   }
   return result;
+}
+
+/** Polls until the ESP completes, fails on a blocking app, or runs out of (simulated) time. */
+async function holdOnStatusPage(
+  device: ManagedDevice,
+  providerId: string,
+  esp: NonNullable<ReturnType<typeof espSettings>>,
+  options: { traceparent: string; signal?: AbortSignal | undefined; pollMinutes: number },
+): Promise<void> {
+  const tree = device.tree;
+  const started = tree.clock;
+  // The page's own bound, and one for the agent: a server that never answers cannot hold it forever.
+  const maxPolls = Math.ceil(esp.timeoutMs / (options.pollMinutes * 60_000)) + 2;
+  const finish = async (success: boolean) => {
+    recordOutcome(tree, providerId, success);
+    // The device keeps its sync schedule after the page ends: the next session tells management.
+    await device.checkIn({ traceparent: options.traceparent, ...(options.signal ? { signal: options.signal } : {}) });
+  };
+  for (let poll = 0; poll <= maxPolls; poll++) {
+    const verdict = espVerdict(tree, providerId, esp);
+    if (verdict.state === 'done') {
+      recordOutcome(tree, providerId, true);
+      return;
+    }
+    if (verdict.state === 'failed') {
+      await finish(false);
+      throw new ChainError('management', verdict.code, `The app ${verdict.app} failed to install during ${verdict.phase === 'device' ? 'device' : 'account'} setup (${verdict.code}).`);
+    }
+    if (tree.clock - started >= esp.timeoutMs) {
+      await finish(false);
+      throw new ChainError('management', ESP_TIMEOUT_CODE, `The Enrollment Status Page timed out after ${esp.timeoutMs / 60_000} minutes${verdict.waitingFor ? `, waiting for ${verdict.waitingFor}` : ''}.`);
+    }
+    tree.advance(options.pollMinutes * 60_000);
+    const polled = await device.checkIn({ traceparent: options.traceparent, ...(options.signal ? { signal: options.signal } : {}) });
+    if (!polled.ok && polled.error) throw new ChainError(polled.error.service === 'device' ? 'management' : polled.error.service, polled.error.code, polled.error.message, polled.error.status);
+  }
+  throw new ChainError('management', ESP_TIMEOUT_CODE, 'The Enrollment Status Page did not finish.');
 }
 
 function describeFailure(err: unknown, phase: PhaseName): DeviceRunError {

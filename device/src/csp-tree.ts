@@ -9,6 +9,7 @@
  * enrollment left.
  */
 import type { DeviceInventory } from './inventory.js';
+import { MsiInstalls, msiUri, type AppInstallBehaviour } from './msi-installs.js';
 
 export type CspFormat = 'chr' | 'int' | 'bool' | 'b64' | 'xml' | 'node' | 'null';
 
@@ -54,6 +55,8 @@ export interface CspTreeOptions {
    * is answered with this SyncML status, as a CSP that errors out answers Windows' DM client.
    */
   failingNodes?: Record<string, string>;
+  /** How app installers behave, by MSI product code (`{GUID}`); an app not named installs fine. */
+  appInstalls?: Record<string, AppInstallBehaviour>;
 }
 
 export type WipeMethod = 'doWipe' | 'doWipeProtected' | 'doWipePersistProvisionedData' | 'doWipePersistUserData';
@@ -131,11 +134,16 @@ export class CspTree {
   private readonly policies = new Map<string, PolicyNode>();
   /** Windows Firewall is on for a profile until a policy turns it off. */
   private firewallProfiles: Record<string, boolean> = Object.fromEntries(FIREWALL_PROFILES.map((p) => [p, true]));
+  /** Simulated time in ms: app installs and the ESP's timeout run on it, not on the wall clock. */
+  private now = 0;
+  readonly msi: MsiInstalls;
 
   constructor(inventory: DeviceInventory, options: CspTreeOptions) {
     const ro = (uri: string, format: CspFormat, read: () => string) => this.leaves.set(uri, { format, read, writable: false });
     const fixed = (uri: string, value: string, format: CspFormat = 'chr') => ro(uri, format, () => value);
     for (const [uri, status] of Object.entries(options.failingNodes ?? {})) this.failing.set(normalizeUri(uri), status);
+    const installs = Object.fromEntries(Object.entries(options.appInstalls ?? {}).map(([code, b]) => [code.toUpperCase(), b]));
+    this.msi = new MsiInstalls(() => this.now, installs);
     fixed('./DevInfo/DevId', options.deviceId);
     fixed('./DevInfo/Man', inventory.manufacturer);
     fixed('./DevInfo/Mod', inventory.model);
@@ -174,6 +182,16 @@ export class CspTree {
     this.execs.set('./Vendor/MSFT/Reboot/RebootNow', () => {
       this.state.rebootCount++;
     });
+  }
+
+  /** Simulated time since the device started (ms). */
+  get clock(): number {
+    return this.now;
+  }
+
+  /** Lets simulated time pass: app installs move on. */
+  advance(ms: number): void {
+    this.now += Math.max(0, ms);
   }
 
   /** The status a failing CSP answers for a command on `uri`, or undefined when it works. */
@@ -253,8 +271,10 @@ export class CspTree {
    * Exec: 200 once the node's effect is recorded, 404 for a node that does not exist,
    * 405 for a node that exists but cannot be executed.
    */
-  exec(uri: string): string {
+  exec(uri: string, data?: string): string {
     const u = normalizeUri(uri);
+    const install = this.msi.exec(u, data);
+    if (install !== undefined) return install;
     const run = this.execs.get(u);
     if (run) {
       run();
@@ -266,6 +286,10 @@ export class CspTree {
   /** A leaf's value, or an interior node's children as Windows lists them (`a/b/c`). */
   get(uri: string): CspValue | undefined {
     const u = normalizeUri(uri);
+    if (msiUri(u)) {
+      const value = this.msi.get(u);
+      if (value !== undefined) return { format: /\/(Status|LastError)$/.test(u) ? 'int' : 'chr', data: value };
+    }
     const leaf = this.leaves.get(u);
     if (leaf) return { format: leaf.format, data: leaf.read() };
     // Exec nodes exist but have no value to read.
@@ -281,6 +305,10 @@ export class CspTree {
   /** Add or Replace: 200 on success, 405 on a read-only node, 418 for Add of an existing leaf. */
   set(uri: string, data: string, format: CspFormat = 'chr', verb: 'Add' | 'Replace' = 'Replace'): string {
     const u = normalizeUri(uri);
+    if (verb === 'Add' && format === 'node') {
+      const added = this.msi.add(u);
+      if (added !== undefined) return added;
+    }
     const existing = this.leaves.get(u);
     if (existing && !existing.writable) return '405';
     if (!WRITABLE_ROOTS.some((root) => u.startsWith(root))) return '405';
@@ -295,6 +323,8 @@ export class CspTree {
   /** 200 when something was deleted, 404 when nothing was there, 405 for read-only nodes. */
   delete(uri: string): string {
     const u = normalizeUri(uri);
+    const removed = this.msi.delete(u);
+    if (removed !== undefined) return removed;
     const targets = [...this.leaves.keys()].filter((k) => k === u || k.startsWith(`${u}/`));
     if (targets.length === 0) return '404';
     if (targets.some((k) => !this.leaves.get(k)!.writable)) return '405';

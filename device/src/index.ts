@@ -27,6 +27,19 @@ export { join, type JoinFacts } from './steps/join.js';
 export { deviceToken, buildDeviceTokenRequest, type DeviceTokenFacts } from './steps/device-token.js';
 export { enroll, enrollmentContext, type EnrollFacts } from './steps/enroll.js';
 export { firstSync, sync, buildPackage1, type OmaDmFacts, type ServerCommandOutcome } from './steps/omadm.js';
-export { FAULTS, FAULT_NAMES, FAULT_USERS, FAILING_CSP_NODE, availableFaults, isFaultName, type FaultName, type FaultSetup, type FaultSpec, type FaultUser } from './faults/catalogue.js';
+export {
+  FAULTS,
+  FAULT_NAMES,
+  FAULT_USERS,
+  FAILING_CSP_NODE,
+  ESP_FAULT_ARRANGEMENT,
+  availableFaults,
+  isFaultName,
+  type EspArrangement,
+  type FaultName,
+  type FaultSetup,
+  type FaultSpec,
+  type FaultUser,
+} from './faults/catalogue.js';
 export { refusingFetch } from './faults/network.js';
 export type { DeviceBehaviour } from './faults/behaviour.js';

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
 import { ADMIN_APP_ROLES, MANAGEMENT_PATHS } from '@baton/contracts';
 import { createHttpsFetch, type BatonConfig, type Fetch, type StoreBackend } from '@baton/kit';
-import { FAULTS, FAULT_USERS, hardwareHash, randomInventory, runDevice, type DeviceInventory, type DeviceRunResult, type FaultName } from '@baton/device';
+import { FAULTS, FAULT_USERS, hardwareHash, randomInventory, runDevice, type DeviceInventory, type DeviceRunResult, type EspArrangement, type FaultName } from '@baton/device';
 import { adminToken, arrangeFaultUsers, graphJson, seedDemo, type DemoInfo, type DiagnoseOptions, type FaultUsers, type RunningBaton } from '@baton/cli';
 import type { IdentityRuntime } from '@baton/identity';
 import { startGroups, type StartedBaton } from './support.js';
@@ -34,6 +34,29 @@ async function assignSharedProfile(fetch: Fetch, discoveryUrl: string, tenant: A
     }),
   });
   await graphJson(fetch, `${base}/${profile.id}/assignments`, { method: 'POST', headers, body: JSON.stringify({ target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' } }) });
+}
+
+/** Gives the tenant a required MSI for all devices and an ESP for all devices that blocks on it. */
+export async function arrangeEsp(fetch: Fetch, managementUrl: string, tenant: Admin, arrangement: EspArrangement): Promise<void> {
+  const headers = { authorization: `Bearer ${await adminToken(tenant, fetch)}`, 'content-type': 'application/json' };
+  const post = (path: string, body: unknown) => graphJson(fetch, `${managementUrl}/graph/beta/${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+  const allDevices = { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' };
+  const app = await post('deviceAppManagement/mobileApps', {
+    '@odata.type': '#microsoft.graph.windowsMobileMSI',
+    displayName: arrangement.blockingApp.displayName,
+    productCode: arrangement.blockingApp.productCode,
+    productVersion: '1.0.0',
+    commandLine: '/quiet',
+  });
+  await post(`deviceAppManagement/mobileApps/${app.id}/assign`, { mobileAppAssignments: [{ intent: 'required', target: allDevices }] });
+  const esp = await post('deviceManagement/deviceEnrollmentConfigurations', {
+    '@odata.type': '#microsoft.graph.windows10EnrollmentCompletionPageConfiguration',
+    displayName: `Block on ${arrangement.blockingApp.displayName}`,
+    showInstallationProgress: true,
+    installProgressTimeoutInMinutes: arrangement.timeoutMinutes,
+    selectedMobileAppIds: [app.id],
+  });
+  await post(`deviceManagement/deviceEnrollmentConfigurations/${esp.id}/assign`, { enrollmentConfigurationAssignments: [{ target: allDevices }] });
 }
 
 export interface DiagnoseBaton {
@@ -99,6 +122,8 @@ export async function startDiagnoseBaton(t: TestContext, backend: StoreBackend, 
       { demo, identityUrl: identity.url, managementUrl: management.url, fetch },
       FAULT_USERS,
     ));
+  // Arranged once, when the first fault that needs it is provisioned; it then applies to every later device of the tenant.
+  let espArranged: Promise<void> | undefined;
   return {
     baton,
     discovery,
@@ -128,8 +153,9 @@ export async function startDiagnoseBaton(t: TestContext, backend: StoreBackend, 
     nextInventory,
     async provision(name) {
       const inventory = nextInventory();
-      const setup = name ? FAULTS[name].setup() : { registration: 'own' as const, password: 'right' as const, behaviour: undefined };
+      const setup = name ? FAULTS[name].setup() : { registration: 'own' as const, password: 'right' as const, behaviour: undefined, tenant: undefined };
       const home = 'mode' in setup && setup.mode === 'selfDeploying' ? litware : demo;
+      if (setup.tenant) await (espArranged ??= arrangeEsp(fetch, management.url, demo, setup.tenant));
       if (setup.registration === 'own') assert.equal((await register(fetch, discovery.url, home, inventory)).state.deviceImportStatus, 'complete');
       if (setup.registration === 'noProfile') await register(fetch, discovery.url, fabrikam, inventory);
       if (setup.registration === 'otherTenant') {

@@ -1,4 +1,5 @@
 import type { DeviceSecurity } from '../csp-tree.js';
+import type { AppInstallBehaviour } from '../msi-installs.js';
 
 /**
  * How a device's own hardware or software can misbehave during provisioning. The agent
@@ -23,4 +24,6 @@ export interface DeviceBehaviour {
   beforeFirstSession?: (mdmCertificatePem: string) => Promise<void>;
   /** The security posture its DeviceStatus and Defender CSPs report (BitLocker off, say). */
   security?: Partial<DeviceSecurity>;
+  /** How app installers behave, by MSI product code: failing with an error code, or hanging. */
+  appInstalls?: Record<string, AppInstallBehaviour>;
 }

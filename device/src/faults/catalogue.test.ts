@@ -5,7 +5,8 @@ import { PHASE_OWNER } from '@baton/contracts';
 import { generateCertificateAuthority, signPublicKey, type Fetch } from '@baton/kit';
 import { CspTree } from '../csp-tree.js';
 import { randomInventory } from '../inventory.js';
-import { FAILING_CSP_NODE, FAULTS, availableFaults, shelveUntilExpired } from './catalogue.js';
+import { buildMsiInstallJob } from '@baton/protocols';
+import { ESP_FAULT_ARRANGEMENT, FAILING_CSP_NODE, FAULTS, availableFaults, shelveUntilExpired } from './catalogue.js';
 import { refusingFetch } from './network.js';
 
 test('every fault is owned by the service that owns its phase', () => {
@@ -51,4 +52,19 @@ test('a shelved device refuses to wait out a year-long MDM certificate, and wait
   const short = await signPublicKey(ca, keys.publicKey, { commonName: 'D', validityDays: 0.5 / 86_400, usage: 'client' });
   await shelveUntilExpired(short);
   assert.ok(Date.now() > Date.parse(new X509Certificate(short).validTo), 'the certificate has expired when the device is unboxed');
+});
+
+test("the ESP faults make the blocking app's installer fail with MSI 1603, or never finish", () => {
+  const { productCode } = ESP_FAULT_ARRANGEMENT.blockingApp;
+  const node = `./Device/Vendor/MSFT/EnterpriseDesktopAppManagement/MSI/${encodeURIComponent(productCode)}`;
+  const job = buildMsiInstallJob({ productId: productCode, productVersion: '1.0', contentUrls: ['https://m/a.msi'], fileHash: '', commandLine: '/quiet', timeoutMinutes: 10, retryCount: 0, retryIntervalMinutes: 0 });
+  const run = (fault: 'appInstallFailure' | 'espTimeout') => {
+    const tree = new CspTree(randomInventory(1, 0), { deviceId: 'D', deviceName: 'N', appInstalls: FAULTS[fault].setup().behaviour!.appInstalls! });
+    assert.equal(tree.exec(`${node}/DownloadInstall`, job), '200');
+    tree.advance(24 * 60 * 60_000);
+    return [tree.get(`${node}/Status`)?.data, tree.get(`${node}/LastError`)?.data];
+  };
+  assert.deepEqual(run('appInstallFailure'), ['60', '0x80070643']);
+  assert.deepEqual(run('espTimeout'), ['50', '0']);
+  assert.equal(FAULTS.appInstallFailure.setup().tenant, ESP_FAULT_ARRANGEMENT);
 });

@@ -26,6 +26,8 @@ export type FaultName =
   | 'certificateExpired'
   | 'cspError'
   | 'noncompliant'
+  | 'appInstallFailure'
+  | 'espTimeout'
   | 'serviceDown';
 
 /**
@@ -59,7 +61,24 @@ export interface FaultSetup {
   behaviour?: DeviceBehaviour;
   /** The device must be assigned a profile of this mode (a self-deploying fault needs a shared profile). */
   mode?: ProvisioningMode;
+  /** What the tenant must have besides the registration: a required app its ESP blocks on. */
+  tenant?: EspArrangement;
 }
+
+/**
+ * A tenant arrangement: one required MSI (this product code) assigned to all devices, and an
+ * Enrollment Status Page for all devices that blocks on it with this timeout.
+ */
+export interface EspArrangement {
+  blockingApp: { productCode: string; displayName: string };
+  timeoutMinutes: number;
+}
+
+/** The app the ESP faults block on, and the ESP that waits for it. */
+export const ESP_FAULT_ARRANGEMENT: EspArrangement = {
+  blockingApp: { productCode: '{B1A7C0DE-FA17-4000-8000-00000000E5E5}', displayName: 'Contoso Line-of-Business Agent' },
+  timeoutMinutes: 15,
+};
 
 export interface FaultSpec {
   name: FaultName;
@@ -231,6 +250,30 @@ export const FAULTS: Record<FaultName, FaultSpec> = {
     available: true,
     fleet: true,
     setup: () => ({ ...healthy(), user: 'noncompliant', behaviour: { security: { bitLocker: false } } }),
+  },
+  appInstallFailure: {
+    name: 'appInstallFailure',
+    service: 'management',
+    phase: 'deviceSetup',
+    errorCode: '0x80070643',
+    summary: "An app the Enrollment Status Page blocks on fails to install (the Windows installer's fatal error, MSI 1603); device setup fails naming it.",
+    available: true,
+    fleet: false,
+    setup: () => ({
+      ...healthy(),
+      tenant: ESP_FAULT_ARRANGEMENT,
+      behaviour: { appInstalls: { [ESP_FAULT_ARRANGEMENT.blockingApp.productCode]: { errorCode: '0x80070643' } } },
+    }),
+  },
+  espTimeout: {
+    name: 'espTimeout',
+    service: 'management',
+    phase: 'deviceSetup',
+    errorCode: '0x800705B4',
+    summary: 'An app the Enrollment Status Page blocks on never finishes installing; the page times out (ERROR_TIMEOUT) naming it.',
+    available: true,
+    fleet: false,
+    setup: () => ({ ...healthy(), tenant: ESP_FAULT_ARRANGEMENT, behaviour: { appInstalls: { [ESP_FAULT_ARRANGEMENT.blockingApp.productCode]: { hang: true } } } }),
   },
   serviceDown: {
     name: 'serviceDown',

@@ -202,7 +202,7 @@ function handle(tree: CspTree, command: SyncMLCommand, msgRef: string, out: Outb
       return record(command.items.map((i) => i.target ?? ''), code);
     }
     case 'Exec': {
-      const codes = command.items.map((i) => (i.target ? tree.exec(i.target) : StatusCode.BadRequest));
+      const codes = command.items.map((i) => (i.target ? tree.exec(i.target, i.data) : StatusCode.BadRequest));
       const code = codes.length > 0 ? firstFailure(codes) : StatusCode.BadRequest;
       status(out, msgRef, command, code);
       return record(command.items.map((i) => i.target ?? ''), code);

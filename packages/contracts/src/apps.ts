@@ -38,6 +38,7 @@ export const ROLES = {
   directoryRead: 'Directory.Read.All',
   auditLogRead: 'AuditLog.Read.All',
   conditionalAccessReadWrite: 'Policy.ReadWrite.ConditionalAccess',
+  appsReadWrite: 'DeviceManagementApps.ReadWrite.All',
 } as const;
 
 export type RoleName = (typeof ROLES)[keyof typeof ROLES];

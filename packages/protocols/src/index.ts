@@ -9,3 +9,4 @@ export * from './autopilot-csv/index.js';
 export * from './odata/index.js';
 export * from './membership-rules/index.js';
 export * from './tpm/index.js';
+export * from './msi-install-job/index.js';

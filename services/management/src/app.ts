@@ -9,8 +9,11 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { ManagementDeps } from './deps.js';
 import { managementEventRoutes } from './events/routes.js';
 import { observeEnrollmentEvents } from './events/observe.js';
+import { autopilotEventRoutes } from './routes/autopilot-events.js';
 import { compliancePolicyRoutes } from './routes/compliance-policies.js';
 import { deviceConfigurationRoutes } from './routes/device-configurations.js';
+import { enrollmentConfigurationRoutes } from './routes/enrollment-configurations.js';
+import { mobileAppRoutes } from './routes/mobile-apps.js';
 import { discoveryRoutes } from './routes/enrollment-discovery.js';
 import { enrollmentRoutes } from './routes/enrollment.js';
 import { policyRoutes } from './routes/enrollment-policy.js';
@@ -46,6 +49,11 @@ export const managementPlugin: FastifyPluginAsync<ManagementPluginOptions> = asy
   await app.register(async (graph: FastifyInstance) => {
     await deviceConfigurationRoutes(graph, deps);
   });
+  for (const routes of [mobileAppRoutes, enrollmentConfigurationRoutes, autopilotEventRoutes]) {
+    await app.register(async (graph: FastifyInstance) => {
+      await routes(graph, deps);
+    });
+  }
 };
 
 export interface BuildManagementAppOptions {

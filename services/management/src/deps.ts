@@ -1,5 +1,7 @@
 import type { KeyAndCert, SecretBox, ServiceUrls, TokenVerifier } from '@baton/kit';
 import type { Logger } from 'pino';
+import type { Apps } from './apps/apps.js';
+import type { AppsStore } from './apps/store.js';
 import type { ManagementEvents } from './events/feed.js';
 import type { Compliance } from './compliance/compliance.js';
 import type { ComplianceStore } from './compliance/store.js';
@@ -29,6 +31,9 @@ export interface ManagementDeps {
   configurationStore: ConfigurationStore;
   /** Life of the MDM client certificates issued (BATON_MDM_CERT_VALIDITY_DAYS); 365 days when unset. */
   certificateValidityDays?: number;
+  /** Mobile apps, the Enrollment Status Page and deployment records; same database. */
+  apps: Apps;
+  appsStore: AppsStore;
   /** The MDM CA, created on first use. */
   authority(): Promise<KeyAndCert>;
 }

@@ -12,6 +12,9 @@ import {
 } from '@baton/kit';
 import type { Kysely } from 'kysely';
 import { managementPlugin, type ManagementPluginOptions } from './app.js';
+import { Apps } from './apps/apps.js';
+import type { AppsDatabase } from './apps/schema.js';
+import { AppsStore } from './apps/store.js';
 import { Compliance } from './compliance/compliance.js';
 import { complianceReportHandler } from './compliance/handoff.js';
 import { IdentityGroupMembership, type GroupMembership } from './targeting/membership.js';
@@ -62,6 +65,7 @@ export async function createManagementService(ctx: ServiceContext, options: Mana
     onError: (message, error) => ctx.logger.warn({ outboxId: message.id, topic: message.topic, attempts: message.attempts, err: String(error) }, 'outbox delivery failed'),
     ...options.relay,
   });
+  // One membership cache for compliance and apps: both ask identity about the same devices.
   const groups = options.groups ?? new IdentityGroupMembership({ identityUrl, tokens, fetch: ctx.fetch });
   const compliance = new Compliance({
     store: complianceStore,
@@ -77,6 +81,9 @@ export async function createManagementService(ctx: ServiceContext, options: Mana
     logger: ctx.logger,
     ...(options.configurationDriftCheckMs !== undefined ? { driftCheckMs: options.configurationDriftCheckMs } : {}),
   });
+  const events = managementEvents(database.db, { warn: (fields, message) => ctx.logger.warn(fields, message) });
+  const appsStore = new AppsStore(database.db as unknown as Kysely<AppsDatabase>, database.dialect);
+  const apps = new Apps({ store: appsStore, groups, events, managementUrl: () => ctx.urls.management, logger: ctx.logger });
 
   let authority: Promise<KeyAndCert> | undefined;
   const deps: ManagementDeps = {
@@ -87,11 +94,13 @@ export async function createManagementService(ctx: ServiceContext, options: Mana
     enrollmentTokens: new TokenVerifier({ identityUrl: ctx.urls.identity, audiences: [MDM_RESOURCE], fetch: ctx.fetch }),
     graphTokens: new TokenVerifier({ identityUrl: ctx.urls.identity, audiences: [GRAPH_RESOURCE], fetch: ctx.fetch }),
     secrets: createSecretBox(ctx.secretKey, 'management'),
-    events: managementEvents(database.db, { warn: (fields, message) => ctx.logger.warn(fields, message) }),
+    events,
     compliance,
     complianceStore,
     configuration,
     configurationStore,
+    apps,
+    appsStore,
     authority() {
       authority ??= loadOrCreateAuthority(store, ctx.secretKey).catch((error) => {
         authority = undefined;

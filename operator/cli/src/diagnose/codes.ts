@@ -119,6 +119,16 @@ const MANAGEMENT: Record<string, CodeInfo> = {
   '406': { meaning: 'SyncML 406: optional feature not supported.', remediation: 'Check the Windows edition supports the setting.' },
   '418': { meaning: 'SyncML 418: Add of a node that already exists.', remediation: 'Use Replace for existing nodes.' },
   '500': { meaning: 'SyncML 500: the configuration service provider failed executing the command.', remediation: "Read the device's DeviceManagement-Enterprise-Diagnostics-Provider log for the CSP; fix or remove the setting." },
+  '0x80070643': {
+    meaning: 'An app the Enrollment Status Page blocks on failed to install: the Windows installer reported a fatal error (MSI 1603).',
+    remediation: "Read the app's install log on the device (msiexec /l*v); check its command line and prerequisites, or take it off the ESP's blocking list.",
+    windows: '0x80070643',
+  },
+  '0x800705B4': {
+    meaning: 'The Enrollment Status Page timed out: an app it blocks on had not finished installing within the configured minutes.',
+    remediation: 'Find the app still installing (autopilotEvents names it); fix an installer that waits for input, or raise installProgressTimeoutInMinutes.',
+    windows: '0x800705B4',
+  },
   '507': { meaning: 'SyncML 507: an Atomic command failed and was rolled back.', remediation: 'Find the failing command inside the Atomic.' },
 };
 

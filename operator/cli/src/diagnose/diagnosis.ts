@@ -45,6 +45,8 @@ export interface Finding {
   at?: string;
   traceId?: string;
   eventType?: string;
+  /** What the failing step was waiting for, when the service named it (the app an ESP blocked on). */
+  item?: string;
 }
 
 export interface PhaseSpan {
@@ -104,7 +106,8 @@ function findingFromEvent(event: ChainEvent): Finding {
   const code = event.errorCode ?? `${event.type}Failed`;
   const info = explainCode(service, event.errorCode);
   const detail = eventFindingDetail(event);
-  return { service, phase, errorCode: code, ...info, ...(detail ? { detail } : {}), inferred: false, at: event.occurredDateTime, traceId: event.traceId, eventType: event.type };
+  const item = typeof event.detail?.blockingItem === 'string' ? { item: event.detail.blockingItem } : {};
+  return { service, phase, errorCode: code, ...info, ...(detail ? { detail } : {}), inferred: false, at: event.occurredDateTime, traceId: event.traceId, eventType: event.type, ...item };
 }
 
 interface FailedSetting {

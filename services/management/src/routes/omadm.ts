@@ -1,5 +1,5 @@
 import { MANAGEMENT_PATHS } from '@baton/contracts';
-import { mapFrameworkError } from '@baton/kit';
+import { mapFrameworkError, traceIdOfHeaders } from '@baton/kit';
 import { AlertCode, buildSyncML, isXmlSafe, parseSyncML, ProtocolParseError, SYNCML_CONTENT_TYPE } from '@baton/protocols';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ManagementDeps } from '../deps.js';
@@ -64,6 +64,7 @@ export async function omadmRoutes(app: FastifyInstance, deps: ManagementDeps): P
           ? { method: auth.method, ...(auth.headerStatus ? { headerStatus: auth.headerStatus } : {}), ...(auth.chal ? { chal: auth.chal } : {}) }
           : { method: auth.method };
       const opensSession = message.commands.some((c) => c.kind === 'Alert' && (c.data === AlertCode.ClientInitiatedSession || c.data === AlertCode.ServerInitiatedSession));
+      const traceId = traceIdOfHeaders(request.headers);
       if (opensSession) {
         await deps.compliance.sessionStarting(auth.enrollment);
         // Planning may ask identity for group memberships; if that fails the device still gets
@@ -71,6 +72,7 @@ export async function omadmRoutes(app: FastifyInstance, deps: ManagementDeps): P
         await deps.configuration.sessionStarting(auth.enrollment).catch((error: unknown) => {
           request.log.warn({ enrollmentId: auth.enrollment.id, err: String(error) }, 'configuration not planned for this session');
         });
+        await deps.apps.sessionStarting(auth.enrollment, traceId);
       }
       const outcome = await runSession(deps.store, { message, enrollment: auth.enrollment, rawBody: body, serverUrl, auth: sessionAuth });
       // Configuration files the answers per setting (and, at a session's end, Atomics failed
@@ -80,6 +82,10 @@ export async function omadmRoutes(app: FastifyInstance, deps: ManagementDeps): P
           request.log.warn({ enrollmentId: auth.enrollment.id, err: String(error) }, 'configuration statuses not filed');
         });
       }
+      // Install states and the deployment follow what the device just answered; a failure here must not cost the device its reply.
+      await deps.apps.messageProcessed(auth.enrollment, message, traceId, outcome.complete).catch((error: unknown) => {
+        request.log.warn({ enrollmentId: auth.enrollment.id, err: String(error) }, 'app state update failed');
+      });
       // Compliance is re-evaluated on what the device just reported; its failure must not cost the device its reply.
       if (outcome.reported) {
         const evaluated = await deps.compliance.factsReported(auth.enrollment, outcome.reported, new Date().toISOString()).catch((error: unknown) => {

@@ -3,6 +3,7 @@ import { managementEventsMigration } from '../events/feed.js';
 import type { Kysely, Migration } from 'kysely';
 import { complianceFactTimesMigration, complianceMigration } from '../compliance/migration.js';
 import { configurationMigration } from '../configuration/migration.js';
+import { appsMigration } from '../apps/migration.js';
 
 const core: Migration = {
   async up(db: Kysely<any>) {
@@ -151,4 +152,5 @@ export const managementMigrations: Record<string, Migration> = {
   '0008_command_queue_atomic': atomicQueue,
   '0009_configuration_profiles': configurationMigration,
   '0010_compliance_fact_times': complianceFactTimesMigration,
+  '0011_apps_esp_deployments': appsMigration,
 };

@@ -1,0 +1,113 @@
+/**
+ * Graph `deviceManagement/deviceEnrollmentConfigurations` for the Enrollment Status Page
+ * (`windows10EnrollmentCompletionPageConfiguration`), with `assign` and `assignments`. The ESP
+ * that applies to a device is fixed at its first session: a change reaches the next enrollment.
+ */
+import { randomUUID } from 'node:crypto';
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { ROLES } from '@baton/contracts';
+import { graphErrorHandler, requireRole } from '@baton/kit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { defaultEspSettings, parseEspInput, toGraphEsp } from '../apps/esp-configuration.js';
+import { appErrors, type GraphVersion } from '../apps/mobile-app.js';
+import type { EspConfiguration, StoredTarget } from '../apps/store.js';
+import { parseTarget } from '../targeting/targets.js';
+import type { ManagementDeps } from '../deps.js';
+
+const READ = [ROLES.autopilotReadWrite, 'DeviceManagementServiceConfig.Read.All'];
+const WRITE = [ROLES.autopilotReadWrite];
+const VERSIONS: GraphVersion[] = ['v1.0', 'beta'];
+const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_ASSIGNMENTS = 100;
+
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
+const AnyObject = Type.Object({}, { additionalProperties: true, maxProperties: 100 });
+const AssignBody = Type.Object({ enrollmentConfigurationAssignments: Type.Array(Type.Object({}, { additionalProperties: true }), { maxItems: MAX_ASSIGNMENTS }) }, { additionalProperties: true });
+
+const graphAssignment = (a: StoredTarget) => ({ id: a.id, target: a.target, source: 'direct', sourceId: null });
+
+export async function enrollmentConfigurationRoutes(instance: FastifyInstance, deps: ManagementDeps): Promise<void> {
+  instance.setErrorHandler(graphErrorHandler);
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+  const store = deps.appsStore;
+
+  const tenantOf = async (request: FastifyRequest, roles: string[]): Promise<string> => {
+    const claims = await deps.graphTokens.verifyHeader(request.headers.authorization);
+    requireRole(claims, roles);
+    return claims.tid.toLowerCase();
+  };
+  const own = async (tenantId: string, id: string): Promise<EspConfiguration> => {
+    const found = GUID_RE.test(id) ? await store.getEsp(tenantId, id.toLowerCase()) : undefined;
+    if (!found) throw appErrors.notFound(id);
+    return found;
+  };
+
+  for (const v of VERSIONS) {
+    const base = `/graph/${v}/deviceManagement/deviceEnrollmentConfigurations`;
+    const context = (entity: string) => `${deps.urls.management}/graph/${v}/$metadata#${entity}`;
+
+    app.get(base, async (request) => {
+      const tenantId = await tenantOf(request, READ);
+      return { '@odata.context': context('deviceManagement/deviceEnrollmentConfigurations'), value: (await store.listEsps(tenantId)).map((c) => toGraphEsp(c, v)) };
+    });
+
+    app.post(base, { schema: { body: AnyObject } }, async (request, reply) => {
+      const tenantId = await tenantOf(request, WRITE);
+      const input = parseEspInput(request.body, 'create');
+      const at = new Date().toISOString();
+      const existing = await store.listEsps(tenantId);
+      const config: EspConfiguration = {
+        id: randomUUID(),
+        tenantId,
+        displayName: input.displayName!,
+        // Intune puts a new configuration after the existing ones.
+        priority: input.priority ?? existing.reduce((max, c) => Math.max(max, c.priority), 0) + 1,
+        properties: { ...defaultEspSettings(), ...input.settings, description: input.description ?? null },
+        version: 1,
+        createdAt: at,
+        modifiedAt: at,
+      };
+      await store.insertEsp(config);
+      return reply.code(201).send({ '@odata.context': context('deviceManagement/deviceEnrollmentConfigurations/$entity'), ...toGraphEsp(config, v) });
+    });
+
+    app.get(`${base}/:id`, { schema: { params: IdParams } }, async (request) => {
+      const tenantId = await tenantOf(request, READ);
+      return { '@odata.context': context('deviceManagement/deviceEnrollmentConfigurations/$entity'), ...toGraphEsp(await own(tenantId, request.params.id), v) };
+    });
+
+    app.patch(`${base}/:id`, { schema: { params: IdParams, body: AnyObject } }, async (request, reply) => {
+      const tenantId = await tenantOf(request, WRITE);
+      const found = await own(tenantId, request.params.id);
+      const input = parseEspInput(request.body, 'update');
+      const properties = { ...found.properties, ...input.settings, ...(input.description !== undefined ? { description: input.description } : {}) };
+      await store.updateEsp({ ...found, displayName: input.displayName ?? found.displayName, priority: input.priority ?? found.priority, properties, version: found.version + 1, modifiedAt: new Date().toISOString() });
+      return reply.code(204).send();
+    });
+
+    app.delete(`${base}/:id`, { schema: { params: IdParams } }, async (request, reply) => {
+      const tenantId = await tenantOf(request, WRITE);
+      const found = await own(tenantId, request.params.id);
+      await store.deleteEsp(tenantId, found.id);
+      return reply.code(204).send();
+    });
+
+    for (const name of ['assign', 'microsoft.graph.assign']) {
+      app.post(`${base}/:id/${name}`, { schema: { params: IdParams, body: AssignBody } }, async (request, reply) => {
+        const tenantId = await tenantOf(request, WRITE);
+        const found = await own(tenantId, request.params.id);
+        const targets = request.body.enrollmentConfigurationAssignments.map((a) => ({ id: randomUUID(), target: parseTarget((a as Record<string, unknown>).target) as unknown as Record<string, unknown> }));
+        await store.transaction((tx) => tx.replaceEspAssignments(tenantId, found.id, targets));
+        return reply.code(204).send();
+      });
+    }
+
+    app.get(`${base}/:id/assignments`, { schema: { params: IdParams } }, async (request) => {
+      const tenantId = await tenantOf(request, READ);
+      const found = await own(tenantId, request.params.id);
+      const assignments = await store.listEspAssignments(tenantId, found.id);
+      return { '@odata.context': context(`deviceManagement/deviceEnrollmentConfigurations('${found.id}')/assignments`), value: assignments.map(graphAssignment) };
+    });
+  }
+}
