@@ -36,7 +36,7 @@ test('fleet summary counts managed devices, failures by service, and phase laten
   assert.deepEqual(lookup, { name: 'lookup', count: 102, p50: 49, p95: 95, p99: 99, max: 100 });
   const firstSync = s.phases.find((p) => p.name === 'firstSync')!;
   assert.deepEqual(firstSync, { name: 'firstSync', count: 100, p50: 50, p95: 95, p99: 99, max: 100 });
-  assert.deepEqual(s.phases.map((p) => p.name), ['lookup', 'authenticate', 'join', 'deviceToken', 'enroll', 'firstSync', 'esp']);
+  assert.deepEqual(s.phases.map((p) => p.name), ['lookup', 'authenticate', 'join', 'deviceToken', 'enroll', 'firstSync']);
 });
 
 test('a mixed fleet counts its modes and times attestation beside sign-in', () => {
