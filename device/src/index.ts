@@ -20,7 +20,7 @@ export { randomInventory, mdmDeviceId, hardwareDeviceId, deviceNameFromTemplate,
 export { hardwareHash, toHashInventory } from './hardware-hash.js';
 export { CspTree, HEALTHY_SECURITY, normalizeUri, type CspValue, type CspFormat, type DeviceSecurity, type DeviceState, type WipeMethod } from './csp-tree.js';
 export { ChainError, type ChainService } from './errors.js';
-export { generateDeviceKeyPair, createJoinCsr, createMdmCsr, createCsr, publicKeySpkiBase64, privateKeyPem } from './keys.js';
+export { KeyPool, generateDeviceKeyPair, createJoinCsr, createMdmCsr, createCsr, publicKeySpkiBase64, privateKeyPem } from './keys.js';
 export { lookup, lookupUrl, type LookupFacts } from './steps/lookup.js';
 export { authenticate, openIdConfigurationUrl, type AuthenticateFacts } from './steps/authenticate.js';
 export { join, type JoinFacts } from './steps/join.js';

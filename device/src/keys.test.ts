@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { JOIN_CSR_COMMON_NAME } from '@baton/contracts';
-import { createJoinCsr, createMdmCsr, generateDeviceKeyPair, privateKeyPem, publicKeySpkiBase64, x509 } from './keys.js';
+import { KeyPool, createJoinCsr, createMdmCsr, generateDeviceKeyPair, privateKeyPem, publicKeySpkiBase64, x509 } from './keys.js';
 
 test('join and MDM CSRs verify and carry the expected subject and key', async () => {
   const keys = await generateDeviceKeyPair();
@@ -23,4 +23,14 @@ test('keys are RSA-2048 and the private key exports as PKCS#8 PEM', async () => 
   const keys = await generateDeviceKeyPair();
   assert.equal((keys.publicKey.algorithm as RsaHashedKeyAlgorithm).modulusLength, 2048);
   assert.match(await privateKeyPem(keys.privateKey), /^-----BEGIN PRIVATE KEY-----/);
+});
+
+test('a key pool hands each pair out once, then generates fresh ones', async () => {
+  const pool = await KeyPool.generate(2);
+  assert.equal(pool.remaining, 2);
+  const taken = [await pool.take(), await pool.take(), await pool.take()];
+  assert.equal(pool.remaining, 0);
+  const spkis = await Promise.all(taken.map((k) => publicKeySpkiBase64(k.publicKey)));
+  assert.equal(new Set(spkis).size, 3, 'no device shares a key with another');
+  assert.equal((taken[2]!.publicKey.algorithm as RsaHashedKeyAlgorithm).modulusLength, 2048);
 });

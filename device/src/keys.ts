@@ -22,6 +22,34 @@ export function generateDeviceKeyPair(): Promise<CryptoKeyPair> {
   return crypto.subtle.generateKey(RSA_SIGNING, true, ['sign', 'verify']) as Promise<CryptoKeyPair>;
 }
 
+/**
+ * Key pairs made ahead of a fleet run, each handed out once. A real device makes its keys in
+ * its own TPM, on its own CPU; simulated devices sharing the services' cores would otherwise
+ * measure RSA key generation instead of the services.
+ */
+export class KeyPool {
+  private readonly pairs: CryptoKeyPair[];
+
+  private constructor(pairs: CryptoKeyPair[]) {
+    this.pairs = pairs;
+  }
+
+  static async generate(size: number): Promise<KeyPool> {
+    // WebCrypto generates on libuv's thread pool, so these run on every core at once.
+    return new KeyPool(await Promise.all(Array.from({ length: size }, () => generateDeviceKeyPair())));
+  }
+
+  get remaining(): number {
+    return this.pairs.length;
+  }
+
+  /** The next unused pair; once the pool is spent, a freshly generated one. */
+  take(): Promise<CryptoKeyPair> {
+    const pair = this.pairs.pop();
+    return pair ? Promise.resolve(pair) : generateDeviceKeyPair();
+  }
+}
+
 export interface Csr {
   der: Uint8Array;
   /** Base64 DER, the form MS-DVRJ and MS-WSTEP carry. */

@@ -9,6 +9,7 @@ import {
   availableFaults,
   hardwareHash,
   randomInventory,
+  type KeyPool,
   refusingFetch,
   runDevice,
   SeededRandom,
@@ -42,6 +43,8 @@ export interface FleetOptions {
   urls?: { identity?: string; management?: string };
   /** Share of devices (0..1) assigned a self-deploying profile (no user, TPM attestation). */
   selfDeployingShare?: number;
+  /** Where the devices' join and MDM key pairs come from; each device generates its own by default. */
+  keyPool?: KeyPool;
   onRegistered?: (done: number) => void;
   onDeviceDone?: (result: DeviceRunResult, done: number) => void;
 }
@@ -89,7 +92,7 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
           inventory,
           user: userFor(options, setup, faultUsers),
           fetch: deviceFetch,
-          ...(setup?.behaviour ? { behaviour: setup.behaviour } : {}),
+          ...(setup?.behaviour || options.keyPool ? { behaviour: { ...pooledKeys(options.keyPool), ...setup?.behaviour } } : {}),
         });
       if (setup?.user) await faultUsers!.beforeSignIn(setup.user);
       let result = await run(setup?.unreachable ? refusingFetch(fetch, setup.unreachable) : fetch);
@@ -105,6 +108,10 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
   } finally {
     await fetch.close();
   }
+}
+
+function pooledKeys(pool: KeyPool | undefined) {
+  return pool ? { joinKeys: () => pool.take(), mdmKeys: () => pool.take() } : {};
 }
 
 /** Faults one tenant's fleet can carry (no second tenant, no service restart). */
