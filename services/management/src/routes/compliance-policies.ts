@@ -11,6 +11,7 @@ import { ROLES } from '@baton/contracts';
 import { graphErrorHandler, requireRole } from '@baton/kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ManagementDeps } from '../deps.js';
+import { AnyObject, assignmentRoutes, IdParams } from './graph-assignments.js';
 import { graphErrorsManagement } from '../errors.js';
 import {
   defaultSettings,
@@ -30,12 +31,7 @@ const WRITE = [ROLES.configurationReadWrite];
 const DEVICE_READ = [ROLES.managedDevicesReadWrite, 'DeviceManagementManagedDevices.Read.All'];
 const VERSIONS: GraphVersion[] = ['v1.0', 'beta'];
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const MAX_ASSIGNMENTS = 100;
 
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
-const AssignmentParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }), assignmentId: Type.String({ minLength: 1, maxLength: 128 }) });
-const AnyObject = Type.Object({}, { additionalProperties: true, maxProperties: 100 });
-const AssignBody = Type.Object({ assignments: Type.Array(Type.Object({}, { additionalProperties: true }), { maxItems: MAX_ASSIGNMENTS }) }, { additionalProperties: true });
 const ScheduleBody = Type.Object({ deviceComplianceScheduledActionForRules: Type.Array(Type.Unknown(), { maxItems: 10 }) }, { additionalProperties: true });
 
 /** Graph's per-policy complianceStatus: the stored setting states use its spelling already. */
@@ -170,48 +166,26 @@ export async function compliancePolicyRoutes(instance: FastifyInstance, deps: Ma
       });
     }
 
-    for (const name of ['assign', 'microsoft.graph.assign']) {
-      app.post(`${base}/:id/${name}`, { schema: { params: IdParams, body: AssignBody } }, async (request) => {
-        const tenantId = await tenantOf(request, WRITE);
-        const policy = await ownPolicy(tenantId, request.params.id);
-        const assignments = assignmentsFrom(policy.id, request.body.assignments);
-        await store.transaction((tx) => tx.replaceAssignments(tenantId, policy.id, assignments));
-        await reevaluate(tenantId, true);
-        return { '@odata.context': context('Collection(microsoft.graph.deviceCompliancePolicyAssignment)'), value: assignments.map(graphAssignment) };
-      });
-    }
-
-    app.get(`${base}/:id/assignments`, { schema: { params: IdParams } }, async (request) => {
-      const tenantId = await tenantOf(request, READ);
-      const policy = await ownPolicy(tenantId, request.params.id);
-      const assignments = await store.listAssignments(tenantId, policy.id);
-      return { '@odata.context': context(`deviceManagement/deviceCompliancePolicies('${policy.id}')/assignments`), value: assignments.map(graphAssignment) };
-    });
-
-    app.post(`${base}/:id/assignments`, { schema: { params: IdParams, body: AnyObject } }, async (request, reply) => {
-      const tenantId = await tenantOf(request, WRITE);
-      const policy = await ownPolicy(tenantId, request.params.id);
-      if ((await store.listAssignments(tenantId, policy.id)).length >= MAX_ASSIGNMENTS) throw policyErrors.invalid(`A policy has at most ${MAX_ASSIGNMENTS} assignments.`);
-      const [assignment] = assignmentsFrom(policy.id, [request.body as Record<string, unknown>]);
-      await store.addAssignment(tenantId, assignment!);
-      await reevaluate(tenantId, true);
-      return reply.code(201).send({ '@odata.context': context(`deviceManagement/deviceCompliancePolicies('${policy.id}')/assignments/$entity`), ...graphAssignment(assignment!) });
-    });
-
-    app.get(`${base}/:id/assignments/:assignmentId`, { schema: { params: AssignmentParams } }, async (request) => {
-      const tenantId = await tenantOf(request, READ);
-      const policy = await ownPolicy(tenantId, request.params.id);
-      const found = (await store.listAssignments(tenantId, policy.id)).find((a) => a.id === request.params.assignmentId.toLowerCase());
-      if (!found) throw policyErrors.notFound(request.params.assignmentId);
-      return { '@odata.context': context(`deviceManagement/deviceCompliancePolicies('${policy.id}')/assignments/$entity`), ...graphAssignment(found) };
-    });
-
-    app.delete(`${base}/:id/assignments/:assignmentId`, { schema: { params: AssignmentParams } }, async (request, reply) => {
-      const tenantId = await tenantOf(request, WRITE);
-      const policy = await ownPolicy(tenantId, request.params.id);
-      if (!(await store.deleteAssignment(policy.id, request.params.assignmentId.toLowerCase()))) throw policyErrors.notFound(request.params.assignmentId);
-      await reevaluate(tenantId, true);
-      return reply.code(204).send();
+    assignmentRoutes<StoredAssignment>(instance, {
+      base,
+      entitySet: 'deviceManagement/deviceCompliancePolicies',
+      assignProperty: 'assignments',
+      assignAnswerType: 'microsoft.graph.deviceCompliancePolicyAssignment',
+      ownerNoun: 'A policy',
+      read: READ,
+      write: WRITE,
+      tenantOf,
+      context,
+      owner: ownPolicy,
+      parse: (policyId, raw) => assignmentsFrom(policyId, [raw])[0]!,
+      toGraph: graphAssignment,
+      notFound: policyErrors.notFound,
+      invalid: policyErrors.invalid,
+      list: (tenantId, policyId) => store.listAssignments(tenantId, policyId),
+      replace: (tenantId, policyId, assignments) => store.transaction((tx) => tx.replaceAssignments(tenantId, policyId, assignments)),
+      add: (tenantId, assignment) => store.addAssignment(tenantId, assignment),
+      remove: (policyId, assignmentId) => store.deleteAssignment(policyId, assignmentId),
+      changed: (tenantId) => reevaluate(tenantId, true),
     });
 
     app.get(`${base}/:id/deviceStatuses`, { schema: { params: IdParams } }, async (request) => {

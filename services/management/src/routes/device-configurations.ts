@@ -6,12 +6,12 @@
  * what they lack is queued before the answer goes out.
  */
 import { randomUUID } from 'node:crypto';
-import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ROLES } from '@baton/contracts';
 import { graphErrorHandler, requireRole } from '@baton/kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ManagementDeps } from '../deps.js';
+import { AnyObject, assignmentRoutes, IdParams } from './graph-assignments.js';
 import { graphErrorsManagement } from '../errors.js';
 import { policyStatus, type PolicyState, type SettingState } from '../configuration/plan.js';
 import { parseConfigurationInput, toGraphConfiguration, type ConfigurationPolicy, type GraphVersion } from '../configuration/policy.js';
@@ -24,13 +24,8 @@ const WRITE = [ROLES.configurationReadWrite];
 const DEVICE_READ = [ROLES.managedDevicesReadWrite, 'DeviceManagementManagedDevices.Read.All'];
 const VERSIONS: GraphVersion[] = ['v1.0', 'beta'];
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const MAX_ASSIGNMENTS = 100;
 const NEVER = '9999-12-31T23:59:59Z';
 
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
-const AssignmentParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }), assignmentId: Type.String({ minLength: 1, maxLength: 128 }) });
-const AnyObject = Type.Object({}, { additionalProperties: true, maxProperties: 100 });
-const AssignBody = Type.Object({ assignments: Type.Array(Type.Object({}, { additionalProperties: true }), { maxItems: MAX_ASSIGNMENTS }) }, { additionalProperties: true });
 
 /** Baton's setting states in Graph's complianceStatus spelling. */
 const GRAPH_STATE: Record<SettingState['state'], string> = { pending: 'unknown', succeeded: 'compliant', error: 'error', conflict: 'conflict' };
@@ -144,48 +139,26 @@ export async function deviceConfigurationRoutes(instance: FastifyInstance, deps:
       return reply.code(204).send();
     });
 
-    for (const name of ['assign', 'microsoft.graph.assign']) {
-      app.post(`${base}/:id/${name}`, { schema: { params: IdParams, body: AssignBody } }, async (request) => {
-        const tenantId = await tenantOf(request, WRITE);
-        const policy = await ownPolicy(tenantId, request.params.id);
-        const assignments = assignmentsFrom(policy.id, request.body.assignments);
-        await store.transaction((tx) => tx.replaceAssignments(tenantId, policy.id, assignments));
-        await replan(tenantId, true);
-        return { '@odata.context': context('Collection(microsoft.graph.deviceConfigurationAssignment)'), value: assignments.map(graphAssignment) };
-      });
-    }
-
-    app.get(`${base}/:id/assignments`, { schema: { params: IdParams } }, async (request) => {
-      const tenantId = await tenantOf(request, READ);
-      const policy = await ownPolicy(tenantId, request.params.id);
-      const assignments = await store.listAssignments(tenantId, policy.id);
-      return { '@odata.context': context(`deviceManagement/deviceConfigurations('${policy.id}')/assignments`), value: assignments.map(graphAssignment) };
-    });
-
-    app.post(`${base}/:id/assignments`, { schema: { params: IdParams, body: AnyObject } }, async (request, reply) => {
-      const tenantId = await tenantOf(request, WRITE);
-      const policy = await ownPolicy(tenantId, request.params.id);
-      if ((await store.listAssignments(tenantId, policy.id)).length >= MAX_ASSIGNMENTS) throw configurationErrors.invalid(`A profile has at most ${MAX_ASSIGNMENTS} assignments.`);
-      const [assignment] = assignmentsFrom(policy.id, [request.body as Record<string, unknown>]);
-      await store.addAssignment(tenantId, assignment!);
-      await replan(tenantId, true);
-      return reply.code(201).send({ '@odata.context': context(`deviceManagement/deviceConfigurations('${policy.id}')/assignments/$entity`), ...graphAssignment(assignment!) });
-    });
-
-    app.get(`${base}/:id/assignments/:assignmentId`, { schema: { params: AssignmentParams } }, async (request) => {
-      const tenantId = await tenantOf(request, READ);
-      const policy = await ownPolicy(tenantId, request.params.id);
-      const found = (await store.listAssignments(tenantId, policy.id)).find((a) => a.id === request.params.assignmentId.toLowerCase());
-      if (!found) throw configurationErrors.notFound(request.params.assignmentId);
-      return { '@odata.context': context(`deviceManagement/deviceConfigurations('${policy.id}')/assignments/$entity`), ...graphAssignment(found) };
-    });
-
-    app.delete(`${base}/:id/assignments/:assignmentId`, { schema: { params: AssignmentParams } }, async (request, reply) => {
-      const tenantId = await tenantOf(request, WRITE);
-      const policy = await ownPolicy(tenantId, request.params.id);
-      if (!(await store.deleteAssignment(policy.id, request.params.assignmentId.toLowerCase()))) throw configurationErrors.notFound(request.params.assignmentId);
-      await replan(tenantId, true);
-      return reply.code(204).send();
+    assignmentRoutes<StoredAssignment>(instance, {
+      base,
+      entitySet: 'deviceManagement/deviceConfigurations',
+      assignProperty: 'assignments',
+      assignAnswerType: 'microsoft.graph.deviceConfigurationAssignment',
+      ownerNoun: 'A profile',
+      read: READ,
+      write: WRITE,
+      tenantOf,
+      context,
+      owner: ownPolicy,
+      parse: (policyId, raw) => assignmentsFrom(policyId, [raw])[0]!,
+      toGraph: graphAssignment,
+      notFound: configurationErrors.notFound,
+      invalid: configurationErrors.invalid,
+      list: (tenantId, policyId) => store.listAssignments(tenantId, policyId),
+      replace: (tenantId, policyId, assignments) => store.transaction((tx) => tx.replaceAssignments(tenantId, policyId, assignments)),
+      add: (tenantId, assignment) => store.addAssignment(tenantId, assignment),
+      remove: (policyId, assignmentId) => store.deleteAssignment(policyId, assignmentId),
+      changed: (tenantId) => replan(tenantId, true),
     });
 
     app.get(`${base}/:id/deviceStatuses`, { schema: { params: IdParams } }, async (request) => {

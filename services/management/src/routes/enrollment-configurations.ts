@@ -4,7 +4,6 @@
  * that applies to a device is fixed at its first session: a change reaches the next enrollment.
  */
 import { randomUUID } from 'node:crypto';
-import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ROLES } from '@baton/contracts';
 import { graphErrorHandler, requireRole } from '@baton/kit';
@@ -14,16 +13,13 @@ import { appErrors, type GraphVersion } from '../apps/mobile-app.js';
 import type { EspConfiguration, StoredTarget } from '../apps/store.js';
 import { parseTarget } from '../targeting/targets.js';
 import type { ManagementDeps } from '../deps.js';
+import { AnyObject, assignmentRoutes, IdParams } from './graph-assignments.js';
 
 const READ = [ROLES.autopilotReadWrite, 'DeviceManagementServiceConfig.Read.All'];
 const WRITE = [ROLES.autopilotReadWrite];
 const VERSIONS: GraphVersion[] = ['v1.0', 'beta'];
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const MAX_ASSIGNMENTS = 100;
 
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
-const AnyObject = Type.Object({}, { additionalProperties: true, maxProperties: 100 });
-const AssignBody = Type.Object({ enrollmentConfigurationAssignments: Type.Array(Type.Object({}, { additionalProperties: true }), { maxItems: MAX_ASSIGNMENTS }) }, { additionalProperties: true });
 
 const graphAssignment = (a: StoredTarget) => ({ id: a.id, target: a.target, source: 'direct', sourceId: null });
 
@@ -93,21 +89,22 @@ export async function enrollmentConfigurationRoutes(instance: FastifyInstance, d
       return reply.code(204).send();
     });
 
-    for (const name of ['assign', 'microsoft.graph.assign']) {
-      app.post(`${base}/:id/${name}`, { schema: { params: IdParams, body: AssignBody } }, async (request, reply) => {
-        const tenantId = await tenantOf(request, WRITE);
-        const found = await own(tenantId, request.params.id);
-        const targets = request.body.enrollmentConfigurationAssignments.map((a) => ({ id: randomUUID(), target: parseTarget((a as Record<string, unknown>).target) as unknown as Record<string, unknown> }));
-        await store.transaction((tx) => tx.replaceEspAssignments(tenantId, found.id, targets));
-        return reply.code(204).send();
-      });
-    }
-
-    app.get(`${base}/:id/assignments`, { schema: { params: IdParams } }, async (request) => {
-      const tenantId = await tenantOf(request, READ);
-      const found = await own(tenantId, request.params.id);
-      const assignments = await store.listEspAssignments(tenantId, found.id);
-      return { '@odata.context': context(`deviceManagement/deviceEnrollmentConfigurations('${found.id}')/assignments`), value: assignments.map(graphAssignment) };
+    assignmentRoutes<StoredTarget>(instance, {
+      base,
+      entitySet: 'deviceManagement/deviceEnrollmentConfigurations',
+      assignProperty: 'enrollmentConfigurationAssignments',
+      ownerNoun: 'An enrollment configuration',
+      read: READ,
+      write: WRITE,
+      tenantOf,
+      context,
+      owner: own,
+      parse: (_espId, raw) => ({ id: randomUUID(), target: parseTarget(raw.target) as unknown as Record<string, unknown> }),
+      toGraph: graphAssignment,
+      notFound: appErrors.notFound,
+      invalid: appErrors.invalid,
+      list: (tenantId, espId) => store.listEspAssignments(tenantId, espId),
+      replace: (tenantId, espId, targets) => store.transaction((tx) => tx.replaceEspAssignments(tenantId, espId, targets)),
     });
   }
 }

@@ -4,7 +4,6 @@
  * `installSummary`). Devices pick up assignment changes at their next session.
  */
 import { randomUUID } from 'node:crypto';
-import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ROLES } from '@baton/contracts';
 import { graphErrorHandler, requireRole } from '@baton/kit';
@@ -14,18 +13,14 @@ import { appErrors, checkWin32Complete, parseAppInput, productCodeOf, toGraphApp
 import type { AppInstall, StoredAppAssignment } from '../apps/store.js';
 import { parseTarget } from '../targeting/targets.js';
 import type { ManagementDeps } from '../deps.js';
+import { AnyObject, assignmentRoutes, IdParams } from './graph-assignments.js';
 
 const READ = [ROLES.appsReadWrite, 'DeviceManagementApps.Read.All'];
 const WRITE = [ROLES.appsReadWrite];
 const VERSIONS: GraphVersion[] = ['v1.0', 'beta'];
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const MAX_ASSIGNMENTS = 100;
 const INTENTS = new Set(['available', 'required', 'uninstall', 'availableWithoutEnrollment']);
 
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
-const AssignmentParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }), assignmentId: Type.String({ minLength: 1, maxLength: 128 }) });
-const AnyObject = Type.Object({}, { additionalProperties: true, maxProperties: 100 });
-const AssignBody = Type.Object({ mobileAppAssignments: Type.Array(Type.Object({}, { additionalProperties: true }), { maxItems: MAX_ASSIGNMENTS }) }, { additionalProperties: true });
 
 function graphAssignment(a: StoredAppAssignment): Record<string, unknown> {
   return { '@odata.type': '#microsoft.graph.mobileAppAssignment', id: a.id, intent: a.intent, target: a.target, settings: a.settings };
@@ -110,45 +105,24 @@ export async function mobileAppRoutes(instance: FastifyInstance, deps: Managemen
       return reply.code(204).send();
     });
 
-    for (const name of ['assign', 'microsoft.graph.assign']) {
-      app.post(`${base}/:id/${name}`, { schema: { params: IdParams, body: AssignBody } }, async (request, reply) => {
-        const tenantId = await tenantOf(request, WRITE);
-        const found = await ownApp(tenantId, request.params.id);
-        const assignments = request.body.mobileAppAssignments.map((a) => parseAssignment(found.id, a));
-        await store.transaction((tx) => tx.replaceAppAssignments(tenantId, found.id, assignments));
-        return reply.code(204).send();
-      });
-    }
-
-    app.get(`${base}/:id/assignments`, { schema: { params: IdParams } }, async (request) => {
-      const tenantId = await tenantOf(request, READ);
-      const found = await ownApp(tenantId, request.params.id);
-      const assignments = await store.listAppAssignments(tenantId, found.id);
-      return { '@odata.context': context(`deviceAppManagement/mobileApps('${found.id}')/assignments`), value: assignments.map(graphAssignment) };
-    });
-
-    app.post(`${base}/:id/assignments`, { schema: { params: IdParams, body: AnyObject } }, async (request, reply) => {
-      const tenantId = await tenantOf(request, WRITE);
-      const found = await ownApp(tenantId, request.params.id);
-      if ((await store.listAppAssignments(tenantId, found.id)).length >= MAX_ASSIGNMENTS) throw appErrors.invalid(`An app has at most ${MAX_ASSIGNMENTS} assignments.`);
-      const assignment = parseAssignment(found.id, request.body as Record<string, unknown>);
-      await store.addAppAssignment(tenantId, assignment);
-      return reply.code(201).send({ '@odata.context': context(`deviceAppManagement/mobileApps('${found.id}')/assignments/$entity`), ...graphAssignment(assignment) });
-    });
-
-    app.get(`${base}/:id/assignments/:assignmentId`, { schema: { params: AssignmentParams } }, async (request) => {
-      const tenantId = await tenantOf(request, READ);
-      const found = await ownApp(tenantId, request.params.id);
-      const assignment = (await store.listAppAssignments(tenantId, found.id)).find((a) => a.id === request.params.assignmentId.toLowerCase());
-      if (!assignment) throw appErrors.notFound(request.params.assignmentId);
-      return { '@odata.context': context(`deviceAppManagement/mobileApps('${found.id}')/assignments/$entity`), ...graphAssignment(assignment) };
-    });
-
-    app.delete(`${base}/:id/assignments/:assignmentId`, { schema: { params: AssignmentParams } }, async (request, reply) => {
-      const tenantId = await tenantOf(request, WRITE);
-      const found = await ownApp(tenantId, request.params.id);
-      if (!(await store.deleteAppAssignment(found.id, request.params.assignmentId.toLowerCase()))) throw appErrors.notFound(request.params.assignmentId);
-      return reply.code(204).send();
+    assignmentRoutes<StoredAppAssignment>(instance, {
+      base,
+      entitySet: 'deviceAppManagement/mobileApps',
+      assignProperty: 'mobileAppAssignments',
+      ownerNoun: 'An app',
+      read: READ,
+      write: WRITE,
+      tenantOf,
+      context,
+      owner: ownApp,
+      parse: parseAssignment,
+      toGraph: graphAssignment,
+      notFound: appErrors.notFound,
+      invalid: appErrors.invalid,
+      list: (tenantId, appId) => store.listAppAssignments(tenantId, appId),
+      replace: (tenantId, appId, assignments) => store.transaction((tx) => tx.replaceAppAssignments(tenantId, appId, assignments)),
+      add: (tenantId, assignment) => store.addAppAssignment(tenantId, assignment),
+      remove: (appId, assignmentId) => store.deleteAppAssignment(appId, assignmentId),
     });
 
     app.get(`${base}/:id/deviceStatuses`, { schema: { params: IdParams } }, async (request) => {
