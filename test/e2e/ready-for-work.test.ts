@@ -2,9 +2,10 @@
 // A BitLocker + Defender + Firewall baseline, two required apps (one the Enrollment Status Page
 // blocks on), a compliance policy that asks for what the baseline turns on, all assigned to the
 // dynamic group of the device's group tag, and a conditional access policy that lets only
-// compliant devices reach Microsoft Graph. One user-driven provisioning must leave the device
-// configured, with its apps, past the ESP, compliant at management and at identity, and holding
-// a Graph token; once BitLocker goes off, the next check-in takes that access away.
+// compliant devices reach Microsoft Graph. One user-driven provisioning of a device that arrives
+// unprotected must leave it configured, with its apps, past the ESP, compliant at management and
+// at identity, and holding a Graph token; once BitLocker goes off, the next check-in takes that
+// access away.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GRAPH_RESOURCE } from '@baton/contracts';
@@ -143,8 +144,11 @@ for (const backend of testBackends()) {
     );
     const placeholderId = member.value[0].id as string;
 
-    // 4. One user-driven provisioning.
-    const run = await runDevice({ discoveryUrl: demo.discoveryUrl, caPem: identity.caPem, inventory, user: demo.user });
+    // 4. One user-driven provisioning of a device that arrives unencrypted, with real-time
+    // protection and the firewall off: only the baseline can make it compliant, and the ESP
+    // holds it until a session after the baseline's has told management so.
+    const arrives = { bitLocker: false, realTimeProtection: false, firewall: false };
+    const run = await runDevice({ discoveryUrl: demo.discoveryUrl, caPem: identity.caPem, inventory, user: demo.user, behaviour: { security: arrives } });
     assert.equal(run.ok, true, JSON.stringify(run.error));
     assert.ok(run.phases.some((p) => p.name === 'esp' && p.ok), 'the device held on the status page until its blocking app was in');
     const device = run.managedDevice!;
@@ -183,6 +187,8 @@ for (const backend of testBackends()) {
     }
     assert.equal(device.tree.get(BITLOCKER)?.data, '1');
     assert.equal(device.tree.get(`${DEFENDER}/AllowRealtimeMonitoring`)?.data, '1');
+    const { bitLocker, realTimeProtection, firewall } = device.state.security;
+    assert.deepEqual({ bitLocker, realTimeProtection, firewall }, { bitLocker: true, realTimeProtection: true, firewall: true }, 'the baseline turned on what the device lacked');
 
     // The apps: both installed on this device.
     for (const app of [agent, tools]) {
