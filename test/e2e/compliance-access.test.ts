@@ -8,21 +8,10 @@ import { GRAPH_RESOURCE } from '@baton/contracts';
 import { createHttpsFetch, testBackends } from '@baton/kit';
 import { adminToken, graphJson, runFleet, seedDemo } from '@baton/cli';
 import type { IdentityRuntime } from '@baton/identity';
-import { startGroups } from './support.js';
+import { startGroups, until } from './support.js';
 
 /** Microsoft Graph's app id, which Baton's Graph resource stands for in policies. */
 const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
-
-async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value)) {
-    if (Date.now() > deadline) assert.fail(`${what}: still ${JSON.stringify(value)} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-    value = await read();
-  }
-  return value;
-}
 
 function claims(jwt: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;

@@ -5,18 +5,7 @@ import assert from 'node:assert/strict';
 import { createHttpsFetch, testBackends } from '@baton/kit';
 import { adminToken, graphJson, runFleet, seedDemo } from '@baton/cli';
 import type { IdentityRuntime } from '@baton/identity';
-import { startGroups } from './support.js';
-
-async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value)) {
-    if (Date.now() > deadline) assert.fail(`${what}: still ${JSON.stringify(value)} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-    value = await read();
-  }
-  return value;
-}
+import { startGroups, until } from './support.js';
 
 for (const backend of testBackends()) {
   test(`a BitLocker + secure boot + firewall policy: compliant at identity, then not once BitLocker is off; a group-targeted TPM policy applies once the device joins the group (${backend.name})`, async (t) => {

@@ -11,12 +11,12 @@ import { startGroups, type StartedBaton } from './support.js';
 
 type Admin = Pick<DemoInfo, 'authority' | 'adminApp'>;
 
-export async function register(fetch: Fetch, discoveryUrl: string, tenant: Admin, inventory: DeviceInventory) {
+export async function register(fetch: Fetch, discoveryUrl: string, tenant: Admin, inventory: DeviceInventory, groupTag = '') {
   const token = await adminToken(tenant, fetch);
   return graphJson(fetch, `${discoveryUrl}/graph/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ serialNumber: inventory.serialNumber, hardwareIdentifier: hardwareHash(inventory), groupTag: '' }),
+    body: JSON.stringify({ serialNumber: inventory.serialNumber, hardwareIdentifier: hardwareHash(inventory), groupTag }),
   });
 }
 

@@ -1,4 +1,5 @@
 /** Starting Baton for end-to-end tests: temp data directory, free ports, quiet logs. */
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -68,4 +69,16 @@ export async function startGroups(backend: StoreBackend, groups: ServiceName[][]
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Reads until `done` holds: for what reaches a service asynchronously (the outbox), with a bounded wait. */
+export async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!done(value)) {
+    if (Date.now() > deadline) assert.fail(`${what}: still ${JSON.stringify(value)} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+    value = await read();
+  }
+  return value;
 }
