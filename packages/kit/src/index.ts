@@ -18,6 +18,7 @@ export * from './auth/service-token-client.js';
 export * from './service.js';
 export * from './testing/postgres.js';
 export * from './store/odata/index.js';
+export * from './store/rows.js';
 export * from './store/sqlite-driver.js';
 export * from './store/time-ordered-id.js';
 export * from './store/wal-checkpointer.js';

@@ -1,7 +1,7 @@
 /**
  * DiscoveryStore on Kysely; the same queries run on SQLite and PostgreSQL.
  */
-import { applyODataFilter, applyODataOrderBy, enqueueOutbox, outboxRow, type Database, type ODataPropertyMap } from '@baton/kit';
+import { applyODataFilter, applyODataOrderBy, chunks, type Database, enqueueOutbox, type ODataPropertyMap, outboxRow } from '@baton/kit';
 import type { FilterNode } from '@baton/protocols';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { cursorOf, keysetAfter, orderTerms } from './keyset.js';
@@ -43,12 +43,6 @@ import type {
  * SQLite's 32,766 and PostgreSQL's 65,535 bound parameters with room to spare.
  */
 const INSERT_CHUNK = 500;
-
-function chunks<T>(items: T[], size = INSERT_CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /**
  * A batch that two imports race on: PostgreSQL aborts one of them as a deadlock (40P01) or
@@ -197,7 +191,7 @@ const rowToEvent = (r: DiscoveryEventRow): DiscoveryEvent => ({
 /** Events are written by whoever holds the transaction of the change they describe. */
 async function insertEvents(db: Kysely<DiscoveryTables> | Transaction<DiscoveryTables>, events: DiscoveryEvent[] | undefined): Promise<void> {
   if (!events || events.length === 0) return;
-  for (const part of chunks(events)) await db.insertInto('discovery_events').values(part.map(eventToRow)).execute();
+  for (const part of chunks(events, INSERT_CHUNK)) await db.insertInto('discovery_events').values(part.map(eventToRow)).execute();
 }
 
 export class KyselyDiscoveryStore implements DiscoveryStore {
@@ -240,7 +234,7 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
     try {
       return await this.db.transaction().execute(async (trx) => {
         const holders = new Map<string, { id: string; tenantId: string }>();
-        for (const part of chunks(entries.map((e) => e.device.hardwareIdentityDigest))) {
+        for (const part of chunks(entries.map((e) => e.device.hardwareIdentityDigest), INSERT_CHUNK)) {
           const rows = await trx
             .selectFrom('autopilot_devices')
             .select(['id', 'tenant_id', 'hardware_identity_digest'])
@@ -265,7 +259,7 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
         // take their unique-index locks in one order: the later one waits, then conflicts,
         // instead of deadlocking.
         winners.sort((a, b) => (a.device.hardwareIdentityDigest < b.device.hardwareIdentityDigest ? -1 : 1));
-        for (const part of chunks(winners)) {
+        for (const part of chunks(winners, INSERT_CHUNK)) {
           await trx.insertInto('autopilot_devices').values(part.map((e) => deviceToRow(e.device))).execute();
           await trx.insertInto('imported_device_identities').values(part.map((e) => importedToRow(e.imported))).execute();
           await trx.insertInto('outbox').values(part.map((e) => outboxRow(e.message.topic, e.message.payload, e.message.traceParent, now))).execute();
@@ -282,7 +276,7 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
   async insertImportedMany(imported: ImportedDeviceIdentity[], events?: DiscoveryEvent[]): Promise<void> {
     if (imported.length === 0 && !events?.length) return;
     await this.db.transaction().execute(async (trx) => {
-      for (const part of chunks(imported)) await trx.insertInto('imported_device_identities').values(part.map(importedToRow)).execute();
+      for (const part of chunks(imported, INSERT_CHUNK)) await trx.insertInto('imported_device_identities').values(part.map(importedToRow)).execute();
       await insertEvents(trx, events);
     });
   }
@@ -388,7 +382,7 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
     const wanted = serialNumbers.map((s) => s.toLowerCase());
     return this.db.transaction().execute(async (trx) => {
       const deleted: AutopilotDevice[] = [];
-      for (const part of chunks(wanted)) {
+      for (const part of chunks(wanted, INSERT_CHUNK)) {
         const rows = await trx
           .selectFrom('autopilot_devices')
           .selectAll()
@@ -692,7 +686,7 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
       const before = await trx.selectFrom('group_members').select('device_id').where('tenant_id', '=', tenantId).where('group_id', '=', groupId).execute();
       await trx.deleteFrom('group_members').where('tenant_id', '=', tenantId).where('group_id', '=', groupId).execute();
       const unique = [...new Map(members.map((m) => [m.objectId, m])).values()];
-      for (const part of chunks(unique)) {
+      for (const part of chunks(unique, INSERT_CHUNK)) {
         await trx
           .insertInto('group_members')
           .values(part.map((m) => ({ tenant_id: tenantId, group_id: groupId, object_id: m.objectId, device_id: m.deviceId })))
@@ -704,7 +698,7 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
 
   async applyGroupDelta(tenantId: string, groupId: string, added: GroupMember[], removedObjectIds: string[]): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      for (const part of chunks(removedObjectIds)) {
+      for (const part of chunks(removedObjectIds, INSERT_CHUNK)) {
         await trx.deleteFrom('group_members').where('tenant_id', '=', tenantId).where('group_id', '=', groupId).where('object_id', 'in', part).execute();
       }
       for (const m of added) {
@@ -719,7 +713,7 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
 
   async groupsOfDevices(tenantId: string, deviceIds: string[]): Promise<Map<string, Set<string>>> {
     const out = new Map<string, Set<string>>();
-    for (const part of chunks([...new Set(deviceIds)])) {
+    for (const part of chunks([...new Set(deviceIds)], INSERT_CHUNK)) {
       const rows = await this.db
         .selectFrom('group_members')
         .select(['device_id', 'group_id'])
@@ -737,7 +731,7 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
 
   async devicesByDeviceIds(tenantId: string, deviceIds: string[]): Promise<AutopilotDevice[]> {
     const out: AutopilotDevice[] = [];
-    for (const part of chunks([...new Set(deviceIds)])) {
+    for (const part of chunks([...new Set(deviceIds)], INSERT_CHUNK)) {
       const rows = await this.db
         .selectFrom('autopilot_devices')
         .selectAll()
@@ -751,7 +745,7 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
 
   async profileStates(tenantId: string, deviceIds: string[]): Promise<Map<string, { profileId: string | null; changed: string }>> {
     const out = new Map<string, { profileId: string | null; changed: string }>();
-    for (const part of chunks([...new Set(deviceIds)])) {
+    for (const part of chunks([...new Set(deviceIds)], INSERT_CHUNK)) {
       const rows = await this.db.selectFrom('device_profile_state').selectAll().where('tenant_id', '=', tenantId).where('device_id', 'in', part).execute();
       for (const r of rows) out.set(r.device_id, { profileId: r.profile_id, changed: r.changed });
     }

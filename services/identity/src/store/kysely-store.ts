@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { ChangeType } from '@baton/contracts';
-import { applyODataFilter, type Dialect, type ODataPropertyMap, type OutboxTable } from '@baton/kit';
+import { applyODataFilter, chunks, type Dialect, type ODataPropertyMap, type OutboxTable } from '@baton/kit';
 import type { FilterNode } from '@baton/protocols';
 import type {
   ApplicationsTable,
@@ -307,12 +307,6 @@ function conditionalAccessOf(row: Selectable<ConditionalAccessObjectsTable>): Co
 
 /** Keeps IN lists well under SQLite's and PostgreSQL's bound-parameter limits. */
 const CHUNK = 500;
-function chunks<T>(items: T[], size = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
 export class KyselyIdentityStore implements IdentityStore {
   constructor(
     private readonly db: Kysely<IdentityDatabase> | Transaction<IdentityDatabase>,
@@ -688,7 +682,7 @@ export class KyselyIdentityStore implements IdentityStore {
 
   async findDevicesByIds(tenantId: string, ids: string[]) {
     const out: DeviceRecord[] = [];
-    for (const part of chunks(ids)) {
+    for (const part of chunks(ids, CHUNK)) {
       if (part.length === 0) continue;
       const rows = await this.db.selectFrom('devices').selectAll().where('tenant_id', '=', tenantId).where('id', 'in', part).execute();
       out.push(...rows.map(deviceOf));
@@ -698,7 +692,7 @@ export class KyselyIdentityStore implements IdentityStore {
 
   async findUsersByIds(tenantId: string, ids: string[]) {
     const out: UserRecord[] = [];
-    for (const part of chunks(ids)) {
+    for (const part of chunks(ids, CHUNK)) {
       if (part.length === 0) continue;
       const rows = await this.db.selectFrom('users').selectAll().where('tenant_id', '=', tenantId).where('id', 'in', part).execute();
       out.push(...rows.map(userOf));
@@ -859,7 +853,7 @@ export class KyselyIdentityStore implements IdentityStore {
   }
 
   async deleteGroupMembers(tenantId: string, groupId: string, memberIds: string[]) {
-    for (const part of chunks(memberIds)) {
+    for (const part of chunks(memberIds, CHUNK)) {
       if (part.length === 0) continue;
       await this.db
         .deleteFrom('group_members')

@@ -4,7 +4,7 @@
  * into the same command queue the session engine reads.
  */
 import { randomUUID } from 'node:crypto';
-import { applyODataFilter, type Dialect, type ODataPropertyMap } from '@baton/kit';
+import { applyODataFilter, type Dialect, type ODataPropertyMap, parseJsonOr } from '@baton/kit';
 import type { FilterNode } from '@baton/protocols';
 import type { Kysely, Transaction } from 'kysely';
 import type { ItemCommand, QueueStatus } from '../store/store.js';
@@ -100,15 +100,6 @@ export const DEPLOYMENT_FILTER_PROPERTIES: ODataPropertyMap = {
   eventDateTime: { column: 'updated_at', type: 'datetime' },
 };
 
-function json<T>(text: string | null, fallback: T): T {
-  if (text === null) return fallback;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return fallback;
-  }
-}
-
 export class AppsStore {
   constructor(
     readonly db: Kysely<AppsDatabase>,
@@ -180,7 +171,7 @@ export class AppsStore {
     let q = this.db.selectFrom('mobile_app_assignments').selectAll().where('tenant_id', '=', tenantId);
     if (appId) q = q.where('app_id', '=', appId);
     const rows = await q.orderBy('id').execute();
-    return rows.map((r) => ({ id: r.id, appId: r.app_id, intent: r.intent, target: json(r.target, {}), settings: json(r.settings, null) }));
+    return rows.map((r) => ({ id: r.id, appId: r.app_id, intent: r.intent, target: parseJsonOr(r.target, {}), settings: parseJsonOr(r.settings, null) }));
   }
 
   // --- installs ---------------------------------------------------------------------------
@@ -326,7 +317,7 @@ export class AppsStore {
     let q = this.db.selectFrom('esp_assignments').selectAll().where('tenant_id', '=', tenantId);
     if (configurationId) q = q.where('configuration_id', '=', configurationId);
     const rows = await q.orderBy('id').execute();
-    return rows.map((r) => ({ id: r.id, configurationId: r.configuration_id, target: json(r.target, {}) }));
+    return rows.map((r) => ({ id: r.id, configurationId: r.configuration_id, target: parseJsonOr(r.target, {}) }));
   }
 
   // --- deployments ------------------------------------------------------------------------
@@ -370,7 +361,7 @@ function toApp(r: AppsDatabase['mobile_apps']): MobileApp {
     type: r.app_type as AppType,
     displayName: r.display_name,
     productCode: r.product_code,
-    properties: json(r.properties, {}),
+    properties: parseJsonOr(r.properties, {}),
     createdAt: r.created_at,
     modifiedAt: r.modified_at,
   };
@@ -400,7 +391,7 @@ function toEsp(r: AppsDatabase['esp_configurations']): EspConfiguration {
     tenantId: r.tenant_id,
     displayName: r.display_name,
     priority: Number(r.priority),
-    properties: json(r.properties, {}),
+    properties: parseJsonOr(r.properties, {}),
     version: Number(r.version),
     createdAt: r.created_at,
     modifiedAt: r.modified_at,
@@ -453,7 +444,7 @@ function toDeployment(r: DeploymentsTable): Deployment {
     deviceSetupStatus: r.device_setup_status as PhaseStatus,
     accountSetupStatus: r.account_setup_status as PhaseStatus,
     timeoutMinutes: Number(r.timeout_minutes),
-    blockingApps: json(r.blocking_apps, { device: [], user: [] }),
+    blockingApps: parseJsonOr(r.blocking_apps, { device: [], user: [] }),
     startedAt: r.started_at,
     deviceSetupEndedAt: r.device_setup_ended_at,
     endedAt: r.ended_at,

@@ -8,7 +8,7 @@
  * recognised by comparing texts.
  */
 import { randomUUID } from 'node:crypto';
-import { outboxRow, timeOrderedId, type Dialect } from '@baton/kit';
+import { chunks, type Dialect, outboxRow, parseJsonOr, timeOrderedId } from '@baton/kit';
 import type { Kysely, Transaction } from 'kysely';
 import type { ManagementState } from '../store/schema.js';
 import { insertRows } from './bulk.js';
@@ -101,20 +101,6 @@ export interface EvaluationWrite {
 
 const BATCH = 1000;
 
-function json<T>(text: string, fallback: T): T {
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return fallback;
-  }
-}
-
-function chunks<T>(items: readonly T[], size = BATCH): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
 export class ComplianceStore {
   constructor(
     readonly db: Kysely<ComplianceDatabase>,
@@ -200,7 +186,7 @@ export class ComplianceStore {
     let query = this.db.selectFrom('compliance_assignments').selectAll().where('tenant_id', '=', tenantId);
     if (policyId) query = query.where('policy_id', '=', policyId);
     const rows = await query.orderBy('id').execute();
-    return rows.map((r) => ({ id: r.id, policyId: r.policy_id, target: json(r.target, {}) }));
+    return rows.map((r) => ({ id: r.id, policyId: r.policy_id, target: parseJsonOr(r.target, {}) }));
   }
 
   async tenantHasAssignments(tenantId: string): Promise<boolean> {
@@ -314,7 +300,7 @@ export class ComplianceStore {
       await tx.lockDevices([enrollmentId]);
       const row = await tx.db.selectFrom('device_facts').select(['facts', 'reported_at']).where('enrollment_id', '=', enrollmentId).executeTakeFirst();
       const values: Record<string, string | undefined> = row ? { ...parseFacts(row.facts) } : {};
-      const times = row ? json<Record<string, string>>(row.reported_at, {}) : {};
+      const times = row ? parseJsonOr<Record<string, string>>(row.reported_at, {}) : {};
       for (const [name, value] of Object.entries(facts)) {
         const known = times[name];
         if (values[name] === undefined || known === undefined || known <= at) {
@@ -333,7 +319,7 @@ export class ComplianceStore {
 
   async factsOf(enrollmentIds: readonly string[]): Promise<Map<string, DeviceFacts>> {
     const out = new Map<string, DeviceFacts>();
-    for (const ids of chunks(enrollmentIds, 1000)) {
+    for (const ids of chunks(enrollmentIds, BATCH)) {
       const rows = await this.db.selectFrom('device_facts').select(['enrollment_id', 'facts']).where('enrollment_id', 'in', ids).execute();
       for (const r of rows) out.set(r.enrollment_id, parseFacts(r.facts));
     }
@@ -343,7 +329,7 @@ export class ComplianceStore {
   /** Devices with their facts and previous evaluation, by id. */
   async evaluationInputs(enrollmentIds: readonly string[]): Promise<EvaluationInput[]> {
     const out: EvaluationInput[] = [];
-    for (const ids of chunks(enrollmentIds, 1000)) {
+    for (const ids of chunks(enrollmentIds, BATCH)) {
       const rows = await this.inputsQuery().where('e.id', 'in', ids).execute();
       out.push(...rows.map(toInput));
     }
@@ -354,7 +340,7 @@ export class ComplianceStore {
 
   async complianceOf(enrollmentIds: readonly string[]): Promise<Map<string, StoredDeviceCompliance>> {
     const out = new Map<string, StoredDeviceCompliance>();
-    for (const ids of chunks(enrollmentIds, 1000)) {
+    for (const ids of chunks(enrollmentIds, BATCH)) {
       const rows = await this.db.selectFrom('device_compliance').selectAll().where('enrollment_id', 'in', ids).execute();
       for (const r of rows) out.set(r.enrollment_id, toCompliance(r));
     }
@@ -399,7 +385,7 @@ export class ComplianceStore {
    */
   async lockDevices(enrollmentIds: readonly string[]): Promise<void> {
     if (this.dialect !== 'postgres' || enrollmentIds.length === 0) return;
-    for (const ids of chunks(enrollmentIds, 1000)) {
+    for (const ids of chunks(enrollmentIds, BATCH)) {
       await this.db.selectFrom('enrollments').select('id').where('id', 'in', ids).orderBy('id').forUpdate().execute();
     }
   }
@@ -454,7 +440,7 @@ export function policyStatesJson(states: readonly PolicyStateWrite[]): string {
 
 /** Reads a `policies` column, rows written before the device id and time moved out of it included. */
 function policyStates(text: string, enrollmentId: string, evaluatedAt: string): StoredPolicyState[] {
-  return json<StoredPolicyState[]>(text, []).map((p) => ({ ...p, enrollmentId, evaluatedAt }));
+  return parseJsonOr<StoredPolicyState[]>(text, []).map((p) => ({ ...p, enrollmentId, evaluatedAt }));
 }
 
 type InputRow = Parameters<typeof toSubject>[0] & {
@@ -502,8 +488,8 @@ function toPolicy(row: ComplianceDatabase['compliance_policies']): CompliancePol
     createdAt: row.created_at,
     modifiedAt: row.modified_at,
     version: Number(row.version),
-    settings: json(row.settings, {}),
-    scheduledActions: json(row.scheduled_actions, []),
+    settings: parseJsonOr(row.settings, {}),
+    scheduledActions: parseJsonOr(row.scheduled_actions, []),
   };
 }
 
@@ -512,7 +498,7 @@ function toSubject(r: { id: string; tenant_id: string; azure_ad_device_id: strin
 }
 
 function toDevice(r: Parameters<typeof toSubject>[0] & { device_name: string | null; upn: string | null; inventory: string }): EvaluatedDevice {
-  const inventory = json<Record<string, string>>(r.inventory, {});
+  const inventory = parseJsonOr<Record<string, string>>(r.inventory, {});
   return {
     ...toSubject(r),
     deviceName: inventory['DevDetail/Ext/Microsoft/DeviceName'] ?? r.device_name,

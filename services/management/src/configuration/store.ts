@@ -15,6 +15,7 @@ import type { ConfigurationPolicy } from './policy.js';
 import { policyStatus, type AtomicOutcome, type PlannedPolicy, type PolicyState, type SettingState } from './plan.js';
 import type { ConfigurationDatabase } from './schema.js';
 import type { DesiredSetting } from './setting.js';
+import { chunks, parseJsonOr } from '@baton/kit';
 
 export interface StoredAssignment {
   id: string;
@@ -60,21 +61,6 @@ export interface DriftRead {
 const BATCH = 1000;
 
 type StateRow = ConfigurationDatabase['configuration_states'];
-
-function json<T>(text: string | null, fallback: T): T {
-  if (text === null) return fallback;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return fallback;
-  }
-}
-
-function chunks<T>(items: readonly T[], size = BATCH): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 function atomicOf(settings: readonly DesiredSetting[]): AtomicCommand {
   return { verb: 'Atomic', children: settings.map((s) => ({ verb: 'Replace', locUri: s.omaUri, payload: { data: s.value, format: s.format } })) };
@@ -158,7 +144,7 @@ export class ConfigurationStore {
     let query = this.db.selectFrom('configuration_assignments').selectAll().where('tenant_id', '=', tenantId);
     if (policyId) query = query.where('policy_id', '=', policyId);
     const rows = await query.orderBy('id').execute();
-    return rows.map((r) => ({ id: r.id, policyId: r.policy_id, target: json(r.target, {}) }));
+    return rows.map((r) => ({ id: r.id, policyId: r.policy_id, target: parseJsonOr(r.target, {}) }));
   }
 
   async tenantHasAssignments(tenantId: string): Promise<boolean> {
@@ -195,14 +181,14 @@ export class ConfigurationStore {
    */
   async lockDevices(enrollmentIds: readonly string[]): Promise<void> {
     if (this.dialect !== 'postgres' || enrollmentIds.length === 0) return;
-    for (const ids of chunks(enrollmentIds)) await this.db.selectFrom('enrollments').select('id').where('id', 'in', ids).orderBy('id').forUpdate().execute();
+    for (const ids of chunks(enrollmentIds, BATCH)) await this.db.selectFrom('enrollments').select('id').where('id', 'in', ids).orderBy('id').forUpdate().execute();
   }
 
   // --- states ---------------------------------------------------------------------------
 
   async statesOf(enrollmentIds: readonly string[]): Promise<Map<string, PolicyState[]>> {
     const out = new Map<string, PolicyState[]>();
-    for (const ids of chunks(enrollmentIds)) {
+    for (const ids of chunks(enrollmentIds, BATCH)) {
       const rows = await this.db.selectFrom('configuration_states').selectAll().where('enrollment_id', 'in', ids).orderBy('policy_id').execute();
       for (const r of rows) out.set(r.enrollment_id, [...(out.get(r.enrollment_id) ?? []), toState(r)]);
     }
@@ -215,7 +201,7 @@ export class ConfigurationStore {
    */
   async stateSummaries(enrollmentIds: readonly string[]): Promise<Map<string, StateSummary[]>> {
     const out = new Map<string, StateSummary[]>();
-    for (const ids of chunks(enrollmentIds)) {
+    for (const ids of chunks(enrollmentIds, BATCH)) {
       const rows = await this.db
         .selectFrom('configuration_states')
         .select(['enrollment_id', 'policy_id', 'policy_version', 'fingerprint', 'command_id', 'updated_at'])
@@ -310,7 +296,7 @@ export class ConfigurationStore {
         .execute();
       const devices = [...new Set([...commands.values()].flatMap((c) => [...c.devices]))];
       const tails = new Map<string, number>();
-      for (const ids of chunks(devices)) {
+      for (const ids of chunks(devices, BATCH)) {
         const rows = await this.db
           .selectFrom('command_queue')
           .select((eb) => ['enrollment_id', eb.fn.max('position').as('last')])
@@ -370,8 +356,8 @@ export class ConfigurationStore {
       .where('q.status', 'in', ['acknowledged', 'failed'])
       .execute();
     return rows.map((r) => {
-      const children = json<{ children?: Array<{ locUri: string }> }>(r.payload, {}).children ?? [];
-      const statuses = json<ChildStatus[]>(r.child_statuses, []);
+      const children = parseJsonOr<{ children?: Array<{ locUri: string }> }>(r.payload, {}).children ?? [];
+      const statuses = parseJsonOr<ChildStatus[]>(r.child_statuses, []);
       return {
         state: toState(r),
         outcome: {
@@ -400,7 +386,7 @@ export class ConfigurationStore {
 
   async getCheck(enrollmentId: string): Promise<{ checkedAt: string; reads: DriftRead[] } | undefined> {
     const row = await this.db.selectFrom('configuration_checks').selectAll().where('enrollment_id', '=', enrollmentId).executeTakeFirst();
-    return row ? { checkedAt: row.checked_at, reads: json<DriftRead[]>(row.reads, []) } : undefined;
+    return row ? { checkedAt: row.checked_at, reads: parseJsonOr<DriftRead[]>(row.reads, []) } : undefined;
   }
 
   async putCheck(enrollmentId: string, at: string, reads: readonly DriftRead[]): Promise<void> {
@@ -431,7 +417,7 @@ export class ConfigurationStore {
   /** The answers to drift reads: undefined while a read is still outstanding, else the value read (null: not found). */
   async readResults(enrollmentId: string, commandIds: readonly string[]): Promise<Map<string, string | null | undefined>> {
     const out = new Map<string, string | null | undefined>();
-    for (const ids of chunks(commandIds)) {
+    for (const ids of chunks(commandIds, BATCH)) {
       const rows = await this.db
         .selectFrom('command_queue')
         .select(['command_id', 'status', 'result'])
@@ -443,7 +429,7 @@ export class ConfigurationStore {
           out.set(r.command_id, undefined);
           continue;
         }
-        const items = json<Array<{ data?: string }> | null>(r.result, null);
+        const items = parseJsonOr<Array<{ data?: string }> | null>(r.result, null);
         out.set(r.command_id, r.status === 'acknowledged' && items?.[0]?.data !== undefined ? items[0].data : null);
       }
     }
@@ -458,7 +444,7 @@ function toPolicy(row: ConfigurationDatabase['configuration_policies']): Configu
     odataType: row.odata_type,
     displayName: row.display_name,
     description: row.description,
-    properties: json(row.properties, {}),
+    properties: parseJsonOr(row.properties, {}),
     version: Number(row.version),
     createdAt: row.created_at,
     modifiedAt: row.modified_at,
@@ -466,7 +452,7 @@ function toPolicy(row: ConfigurationDatabase['configuration_policies']): Configu
 }
 
 function toState(r: ConfigurationDatabase['configuration_states']): PolicyState {
-  return { policyId: r.policy_id, policyVersion: Number(r.policy_version), settings: json(r.settings, []), commandId: r.command_id, updatedAt: r.updated_at };
+  return { policyId: r.policy_id, policyVersion: Number(r.policy_version), settings: parseJsonOr(r.settings, []), commandId: r.command_id, updatedAt: r.updated_at };
 }
 
 function toDevice(r: {
@@ -480,7 +466,7 @@ function toDevice(r: {
   inventory: string;
   enrolled_at: string;
 }): ConfiguredDevice {
-  const inventory = json<Record<string, string>>(r.inventory, {});
+  const inventory = parseJsonOr<Record<string, string>>(r.inventory, {});
   return {
     id: r.id,
     tenantId: r.tenant_id,

@@ -4,6 +4,7 @@ import type { Dialect } from '@baton/kit';
 import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import type { CommandQueueTable, CommandsTable, EnrollmentsTable, ManagementDatabase } from './schema.js';
 import { UNENROLLED_STATES } from './store.js';
+import { parseJsonOr } from '@baton/kit';
 import type {
   AtomicChild,
   ChildStatus,
@@ -28,15 +29,6 @@ import type {
 
 const CA_ROW_ID = 'mdm';
 
-function parseJson<T>(text: string | null, fallback: T): T {
-  if (text === null) return fallback;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return fallback;
-  }
-}
-
 function toEnrollment(row: Selectable<EnrollmentsTable>): Enrollment {
   return {
     id: row.id,
@@ -54,7 +46,7 @@ function toEnrollment(row: Selectable<EnrollmentsTable>): Enrollment {
     enrolledAt: row.enrolled_at,
     lastSyncAt: row.last_sync_at,
     managementState: row.management_state,
-    inventory: parseJson(row.inventory, {}),
+    inventory: parseJsonOr(row.inventory, {}),
   };
 }
 
@@ -102,13 +94,13 @@ function toQueued(row: QueueRow): QueuedCommand {
     msgId: row.msg_id,
     cmdId: row.cmd_id,
     statusCode: row.status_code,
-    result: parseJson(row.result, null),
+    result: parseJsonOr(row.result, null),
   };
   if (queued.verb === 'Atomic') {
-    queued.children = parseJson<{ children?: AtomicChild[] }>(row.payload, {}).children ?? [];
-    if (row.child_statuses !== null) queued.childStatuses = parseJson<ChildStatus[]>(row.child_statuses, []);
+    queued.children = parseJsonOr<{ children?: AtomicChild[] }>(row.payload, {}).children ?? [];
+    if (row.child_statuses !== null) queued.childStatuses = parseJsonOr<ChildStatus[]>(row.child_statuses, []);
   } else {
-    queued.payload = parseJson(row.payload, {});
+    queued.payload = parseJsonOr(row.payload, {});
   }
   return queued;
 }
@@ -272,7 +264,7 @@ export class KyselyManagementStore implements ManagementStore {
       if (patch.inventory && Object.keys(patch.inventory).length > 0) {
         const row = await self.db.selectFrom('enrollments').select('inventory').where('id', '=', id).executeTakeFirst();
         if (!row) return;
-        set.inventory = JSON.stringify({ ...parseJson<Record<string, string>>(row.inventory, {}), ...patch.inventory });
+        set.inventory = JSON.stringify({ ...parseJsonOr<Record<string, string>>(row.inventory, {}), ...patch.inventory });
       }
       if (Object.keys(set).length === 0) return;
       await self.db.updateTable('enrollments').set(set).where('id', '=', id).execute();
@@ -402,7 +394,7 @@ export class KyselyManagementStore implements ManagementStore {
       .execute();
     let matched = 0;
     for (const row of rows) {
-      const children = parseJson<ChildStatus[]>(row.child_statuses, []);
+      const children = parseJsonOr<ChildStatus[]>(row.child_statuses, []);
       let changed = false;
       for (const child of children) {
         const code = statuses.get(child.cmdId);
