@@ -12,6 +12,7 @@ import { graphErrorHandler, requireRole } from '@baton/kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ManagementDeps } from '../deps.js';
 import { AnyObject, assignmentRoutes, IdParams } from './graph-assignments.js';
+import { graphTenantOf, isGuid, ownedById } from './graph-caller.js';
 import { graphErrorsManagement } from '../errors.js';
 import {
   defaultSettings,
@@ -30,7 +31,6 @@ const READ = [ROLES.configurationReadWrite, 'DeviceManagementConfiguration.Read.
 const WRITE = [ROLES.configurationReadWrite];
 const DEVICE_READ = [ROLES.managedDevicesReadWrite, 'DeviceManagementManagedDevices.Read.All'];
 const VERSIONS: GraphVersion[] = ['v1.0', 'beta'];
-const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const ScheduleBody = Type.Object({ deviceComplianceScheduledActionForRules: Type.Array(Type.Unknown(), { maxItems: 10 }) }, { additionalProperties: true });
 
@@ -62,16 +62,8 @@ export async function compliancePolicyRoutes(instance: FastifyInstance, deps: Ma
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   const store = deps.complianceStore;
 
-  const tenantOf = async (request: FastifyRequest, roles: string[]): Promise<string> => {
-    const claims = await deps.graphTokens.verifyHeader(request.headers.authorization);
-    requireRole(claims, roles);
-    return claims.tid.toLowerCase();
-  };
-  const ownPolicy = async (tenantId: string, id: string): Promise<CompliancePolicy> => {
-    const policy = GUID_RE.test(id) ? await store.getPolicy(tenantId, id.toLowerCase()) : undefined;
-    if (!policy) throw policyErrors.notFound(id);
-    return policy;
-  };
+  const tenantOf = graphTenantOf(deps.graphTokens);
+  const ownPolicy = (tenantId: string, id: string): Promise<CompliancePolicy> => ownedById(id, (key) => store.getPolicy(tenantId, key), policyErrors.notFound);
   /** The policy or its targets changed: devices are evaluated again before the answer goes out. */
   const reevaluate = async (tenantId: string, assignmentsChanged = false) => {
     const run = assignmentsChanged ? deps.compliance.assignmentsChanged(tenantId) : deps.compliance.evaluateTenant(tenantId);
@@ -231,7 +223,7 @@ export async function compliancePolicyRoutes(instance: FastifyInstance, deps: Ma
       const claims = await deps.graphTokens.verifyHeader(request.headers.authorization);
       requireRole(claims, DEVICE_READ);
       const { id } = request.params;
-      const enrollment = GUID_RE.test(id) ? await deps.store.getEnrollment(id.toLowerCase()) : undefined;
+      const enrollment = isGuid(id) ? await deps.store.getEnrollment(id.toLowerCase()) : undefined;
       if (!enrollment || enrollment.tenantId !== claims.tid.toLowerCase()) throw graphErrorsManagement.managedDeviceNotFound(id);
       const [states, policies] = await Promise.all([store.policyStatesOf([enrollment.id]), store.listPolicies(enrollment.tenantId)]);
       const byId = new Map(policies.map((p) => [p.id, p]));

@@ -9,9 +9,10 @@ import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ROLES } from '@baton/contracts';
 import { graphErrorHandler, requireRole } from '@baton/kit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ManagementDeps } from '../deps.js';
 import { AnyObject, assignmentRoutes, IdParams } from './graph-assignments.js';
+import { graphTenantOf, isGuid, ownedById } from './graph-caller.js';
 import { graphErrorsManagement } from '../errors.js';
 import { policyStatus, type PolicyState, type SettingState } from '../configuration/plan.js';
 import { parseConfigurationInput, toGraphConfiguration, type ConfigurationPolicy, type GraphVersion } from '../configuration/policy.js';
@@ -23,7 +24,6 @@ const READ = [ROLES.configurationReadWrite, 'DeviceManagementConfiguration.Read.
 const WRITE = [ROLES.configurationReadWrite];
 const DEVICE_READ = [ROLES.managedDevicesReadWrite, 'DeviceManagementManagedDevices.Read.All'];
 const VERSIONS: GraphVersion[] = ['v1.0', 'beta'];
-const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NEVER = '9999-12-31T23:59:59Z';
 
 
@@ -59,16 +59,8 @@ export async function deviceConfigurationRoutes(instance: FastifyInstance, deps:
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   const store = deps.configurationStore;
 
-  const tenantOf = async (request: FastifyRequest, roles: string[]): Promise<string> => {
-    const claims = await deps.graphTokens.verifyHeader(request.headers.authorization);
-    requireRole(claims, roles);
-    return claims.tid.toLowerCase();
-  };
-  const ownPolicy = async (tenantId: string, id: string): Promise<ConfigurationPolicy> => {
-    const policy = GUID_RE.test(id) ? await store.getPolicy(tenantId, id.toLowerCase()) : undefined;
-    if (!policy) throw configurationErrors.notFound(id);
-    return policy;
-  };
+  const tenantOf = graphTenantOf(deps.graphTokens);
+  const ownPolicy = (tenantId: string, id: string): Promise<ConfigurationPolicy> => ownedById(id, (key) => store.getPolicy(tenantId, key), configurationErrors.notFound);
   /** The profile or its targets changed: devices are planned again before the answer goes out. */
   const replan = async (tenantId: string, assignmentsChanged = false) => {
     const run = assignmentsChanged ? deps.configuration.assignmentsChanged(tenantId) : deps.configuration.fanOut(tenantId);
@@ -206,7 +198,7 @@ export async function deviceConfigurationRoutes(instance: FastifyInstance, deps:
       const claims = await deps.graphTokens.verifyHeader(request.headers.authorization);
       requireRole(claims, DEVICE_READ);
       const { id } = request.params;
-      const enrollment = GUID_RE.test(id) ? await deps.store.getEnrollment(id.toLowerCase()) : undefined;
+      const enrollment = isGuid(id) ? await deps.store.getEnrollment(id.toLowerCase()) : undefined;
       if (!enrollment || enrollment.tenantId !== claims.tid.toLowerCase()) throw graphErrorsManagement.managedDeviceNotFound(id);
       const [states, names, policies] = await Promise.all([store.statesOf([enrollment.id]), namesOf(enrollment.tenantId), store.listPolicies(enrollment.tenantId)]);
       const byId = new Map(policies.map((p) => [p.id, p]));

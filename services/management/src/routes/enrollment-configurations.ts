@@ -6,19 +6,19 @@
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ROLES } from '@baton/contracts';
-import { graphErrorHandler, requireRole } from '@baton/kit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { graphErrorHandler } from '@baton/kit';
+import type { FastifyInstance } from 'fastify';
 import { defaultEspSettings, parseEspInput, toGraphEsp } from '../apps/esp-configuration.js';
 import { appErrors, type GraphVersion } from '../apps/mobile-app.js';
 import type { EspConfiguration, StoredTarget } from '../apps/store.js';
 import { parseTarget } from '../targeting/targets.js';
 import type { ManagementDeps } from '../deps.js';
 import { AnyObject, assignmentRoutes, IdParams } from './graph-assignments.js';
+import { graphTenantOf, ownedById } from './graph-caller.js';
 
 const READ = [ROLES.autopilotReadWrite, 'DeviceManagementServiceConfig.Read.All'];
 const WRITE = [ROLES.autopilotReadWrite];
 const VERSIONS: GraphVersion[] = ['v1.0', 'beta'];
-const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 
 const graphAssignment = (a: StoredTarget) => ({ id: a.id, target: a.target, source: 'direct', sourceId: null });
@@ -28,16 +28,8 @@ export async function enrollmentConfigurationRoutes(instance: FastifyInstance, d
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   const store = deps.appsStore;
 
-  const tenantOf = async (request: FastifyRequest, roles: string[]): Promise<string> => {
-    const claims = await deps.graphTokens.verifyHeader(request.headers.authorization);
-    requireRole(claims, roles);
-    return claims.tid.toLowerCase();
-  };
-  const own = async (tenantId: string, id: string): Promise<EspConfiguration> => {
-    const found = GUID_RE.test(id) ? await store.getEsp(tenantId, id.toLowerCase()) : undefined;
-    if (!found) throw appErrors.notFound(id);
-    return found;
-  };
+  const tenantOf = graphTenantOf(deps.graphTokens);
+  const own = (tenantId: string, id: string): Promise<EspConfiguration> => ownedById(id, (key) => store.getEsp(tenantId, key), appErrors.notFound);
 
   for (const v of VERSIONS) {
     const base = `/graph/${v}/deviceManagement/deviceEnrollmentConfigurations`;

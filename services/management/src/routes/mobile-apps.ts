@@ -6,19 +6,19 @@
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ROLES } from '@baton/contracts';
-import { graphErrorHandler, requireRole } from '@baton/kit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { graphErrorHandler } from '@baton/kit';
+import type { FastifyInstance } from 'fastify';
 import { graphErrorCode } from '../apps/csp.js';
 import { appErrors, checkWin32Complete, parseAppInput, productCodeOf, toGraphApp, type GraphVersion, type MobileApp } from '../apps/mobile-app.js';
 import type { AppInstall, StoredAppAssignment } from '../apps/store.js';
 import { parseTarget } from '../targeting/targets.js';
 import type { ManagementDeps } from '../deps.js';
 import { AnyObject, assignmentRoutes, IdParams } from './graph-assignments.js';
+import { graphTenantOf, ownedById } from './graph-caller.js';
 
 const READ = [ROLES.appsReadWrite, 'DeviceManagementApps.Read.All'];
 const WRITE = [ROLES.appsReadWrite];
 const VERSIONS: GraphVersion[] = ['v1.0', 'beta'];
-const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const INTENTS = new Set(['available', 'required', 'uninstall', 'availableWithoutEnrollment']);
 
 
@@ -38,16 +38,8 @@ export async function mobileAppRoutes(instance: FastifyInstance, deps: Managemen
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   const store = deps.appsStore;
 
-  const tenantOf = async (request: FastifyRequest, roles: string[]): Promise<string> => {
-    const claims = await deps.graphTokens.verifyHeader(request.headers.authorization);
-    requireRole(claims, roles);
-    return claims.tid.toLowerCase();
-  };
-  const ownApp = async (tenantId: string, id: string): Promise<MobileApp> => {
-    const found = GUID_RE.test(id) ? await store.getApp(tenantId, id.toLowerCase()) : undefined;
-    if (!found) throw appErrors.notFound(id);
-    return found;
-  };
+  const tenantOf = graphTenantOf(deps.graphTokens);
+  const ownApp = (tenantId: string, id: string): Promise<MobileApp> => ownedById(id, (key) => store.getApp(tenantId, key), appErrors.notFound);
 
   for (const v of VERSIONS) {
     const base = `/graph/${v}/deviceAppManagement/mobileApps`;
