@@ -14,14 +14,14 @@
  *   node --import tsx bench/compliance.ts [--devices 100000] [--fleet 4] [--samples 100] [--poll 2] [--latency 0]
  *   (BATON_BENCH_DATABASE_URL=postgres://… runs part 1 on PostgreSQL)
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import type { Kysely } from 'kysely';
 import { SERVICE_NAMES } from '@baton/contracts';
 import { createHttpsFetch, dropPostgresSchema, loadConfig, uniqueSchema } from '@baton/kit';
 import { adminToken, graphJson, runFleet, seedDemo, startBaton } from '@baton/cli';
 import type { IdentityRuntime } from '@baton/identity';
-import { openManagementStore, type Enrollment } from '@baton/management';
+import { openManagementStore } from '@baton/management';
 import { Compliance } from '../services/management/src/compliance/compliance.js';
 import { evaluateDevice } from '../services/management/src/compliance/evaluate.js';
 import { FACT, factsText } from '../services/management/src/compliance/facts.js';
@@ -29,6 +29,7 @@ import { defaultSettings, type CompliancePolicy } from '../services/management/s
 import type { ComplianceDatabase } from '../services/management/src/compliance/schema.js';
 import { ComplianceStore, type DevicePageKey } from '../services/management/src/compliance/store.js';
 import { TARGET_TYPES } from '../services/management/src/targeting/targets.js';
+import { benchEnrollments } from './enrollments.js';
 import { arg, benchDataDir } from './support.js';
 
 const deviceCount = arg('devices', 100_000);
@@ -56,24 +57,7 @@ const tenantId = randomUUID();
 const now = new Date().toISOString();
 
 const loadStarted = performance.now();
-const enrollments: Enrollment[] = Array.from({ length: deviceCount }, (_, i) => ({
-  id: randomUUID(),
-  tenantId,
-  azureAdDeviceId: randomUUID(),
-  userId: randomUUID(),
-  upn: `user${i}@bench.baton.local`,
-  mdmDeviceId: randomBytes(16).toString('hex').toUpperCase(),
-  hwDevId: null,
-  deviceName: `BENCH-${i}`,
-  osVersion: '10.0.22631.2861',
-  enrollmentType: 'Full',
-  certThumbprint: randomBytes(20).toString('hex').toUpperCase(),
-  certPem: '',
-  enrolledAt: now,
-  lastSyncAt: now,
-  managementState: 'managed',
-  inventory: {},
-}));
+const enrollments = benchEnrollments(tenantId, deviceCount, now);
 await store.insertEnrollments(enrollments);
 // One device in ten has BitLocker off, one in twenty secure boot off, one in fifty an old OS;
 // the rest run one of 24 builds. Each device reported at its own time, as check-ins spread.

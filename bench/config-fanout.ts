@@ -10,14 +10,15 @@
  *
  *   node --import tsx bench/config-fanout.ts [--devices 10000] [--settings 100] [--rounds 3]
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { openManagementStore, type Enrollment } from '@baton/management';
+import { openManagementStore } from '@baton/management';
 import { Configuration } from '../services/management/src/configuration/configuration.js';
 import { CUSTOM_TYPE, type ConfigurationPolicy } from '../services/management/src/configuration/policy.js';
 import type { ConfigurationDatabase } from '../services/management/src/configuration/schema.js';
 import { ConfigurationStore } from '../services/management/src/configuration/store.js';
 import { TARGET_TYPES } from '../services/management/src/targeting/targets.js';
+import { benchEnrollments } from './enrollments.js';
 import { arg, benchDataDir } from './support.js';
 
 const deviceCount = arg('devices', 10_000);
@@ -33,24 +34,7 @@ const configuration = new Configuration({ store: configurationStore, groups: { g
 
 const tenantId = randomUUID();
 const now = new Date().toISOString();
-const enrollments: Enrollment[] = Array.from({ length: deviceCount }, (_, i) => ({
-  id: randomUUID(),
-  tenantId,
-  azureAdDeviceId: randomUUID(),
-  userId: randomUUID(),
-  upn: `user${i}@bench.baton.local`,
-  mdmDeviceId: randomBytes(16).toString('hex').toUpperCase(),
-  hwDevId: null,
-  deviceName: `BENCH-${i}`,
-  osVersion: '10.0.22631.2861',
-  enrollmentType: 'Full',
-  certThumbprint: randomBytes(20).toString('hex').toUpperCase(),
-  certPem: '',
-  enrolledAt: now,
-  lastSyncAt: now,
-  managementState: 'managed',
-  inventory: {},
-}));
+const enrollments = benchEnrollments(tenantId, deviceCount, now);
 await store.insertEnrollments(enrollments);
 
 async function assignProfile(round: number): Promise<string> {
