@@ -11,6 +11,7 @@ import { adminToken, graphJson, readDiagnosis, seedDemo } from '@baton/cli';
 import type { IdentityRuntime } from '@baton/identity';
 import { register } from './diagnose-support.js';
 import { startGroups } from './support.js';
+import { createRequiredApps } from './apps-support.js';
 
 const BLOCKING_CODE = '{B1A7C0DE-0000-4000-8000-0000000000E5}';
 
@@ -27,27 +28,7 @@ for (const backend of testBackends()) {
     const graph = (path: string, init: { method?: string; body?: unknown } = {}) =>
       graphJson(fetch, `${management.url}/graph/${path}`, { method: init.method ?? 'GET', headers, ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}) });
 
-    const agent = await graph('beta/deviceAppManagement/mobileApps', {
-      method: 'POST',
-      body: { '@odata.type': '#microsoft.graph.windowsMobileMSI', displayName: 'Contoso Agent', productCode: BLOCKING_CODE, productVersion: '3.1.0', commandLine: '/quiet', fileName: 'agent.msi' },
-    });
-    const tools = await graph('beta/deviceAppManagement/mobileApps', {
-      method: 'POST',
-      body: {
-        '@odata.type': '#microsoft.graph.win32LobApp',
-        displayName: 'Contoso Tools',
-        setupFilePath: 'install.cmd',
-        installCommandLine: 'install.cmd',
-        uninstallCommandLine: 'uninstall.cmd',
-        detectionRules: [{ '@odata.type': '#microsoft.graph.win32LobAppFileSystemDetection', path: 'C:\\Program Files\\Contoso', fileOrFolderName: 'tools.exe', check32BitOn64System: false, detectionType: 'exists', operator: 'notConfigured', detectionValue: null }],
-      },
-    });
-    for (const app of [agent, tools]) {
-      await graph(`v1.0/deviceAppManagement/mobileApps/${app.id}/assign`, {
-        method: 'POST',
-        body: { mobileAppAssignments: [{ '@odata.type': '#microsoft.graph.mobileAppAssignment', intent: 'required', target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' } }] },
-      });
-    }
+    const { agent, tools } = await createRequiredApps(graph, BLOCKING_CODE, { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' });
     const esp = await graph('beta/deviceManagement/deviceEnrollmentConfigurations', {
       method: 'POST',
       body: { '@odata.type': '#microsoft.graph.windows10EnrollmentCompletionPageConfiguration', displayName: 'Block on the agent', showInstallationProgress: true, installProgressTimeoutInMinutes: 15, selectedMobileAppIds: [agent.id] },

@@ -15,6 +15,7 @@ import { adminToken, graphJson, seedDemo } from '@baton/cli';
 import type { IdentityRuntime } from '@baton/identity';
 import { register } from './diagnose-support.js';
 import { startGroups, until } from './support.js';
+import { createRequiredApps } from './apps-support.js';
 
 /** Microsoft Graph's app id, which Baton's Graph resource stands for in policies. */
 const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
@@ -82,27 +83,7 @@ for (const backend of testBackends()) {
     });
 
     // 2. Two required apps; the ESP blocks on the MSI.
-    const agent = await intune('beta/deviceAppManagement/mobileApps', {
-      method: 'POST',
-      body: { '@odata.type': '#microsoft.graph.windowsMobileMSI', displayName: 'Contoso Agent', productCode: AGENT_CODE, productVersion: '3.1.0', commandLine: '/quiet', fileName: 'agent.msi' },
-    });
-    const tools = await intune('beta/deviceAppManagement/mobileApps', {
-      method: 'POST',
-      body: {
-        '@odata.type': '#microsoft.graph.win32LobApp',
-        displayName: 'Contoso Tools',
-        setupFilePath: 'install.cmd',
-        installCommandLine: 'install.cmd',
-        uninstallCommandLine: 'uninstall.cmd',
-        detectionRules: [{ '@odata.type': '#microsoft.graph.win32LobAppFileSystemDetection', path: 'C:\\Program Files\\Contoso', fileOrFolderName: 'tools.exe', check32BitOn64System: false, detectionType: 'exists', operator: 'notConfigured', detectionValue: null }],
-      },
-    });
-    for (const app of [agent, tools]) {
-      await intune(`v1.0/deviceAppManagement/mobileApps/${app.id}/assign`, {
-        method: 'POST',
-        body: { mobileAppAssignments: [{ '@odata.type': '#microsoft.graph.mobileAppAssignment', intent: 'required', target: toGroup }] },
-      });
-    }
+    const { agent, tools } = await createRequiredApps(intune, AGENT_CODE, toGroup);
     const esp = await intune('beta/deviceManagement/deviceEnrollmentConfigurations', {
       method: 'POST',
       body: { '@odata.type': '#microsoft.graph.windows10EnrollmentCompletionPageConfiguration', displayName: 'Ready for work', showInstallationProgress: true, installProgressTimeoutInMinutes: 30, selectedMobileAppIds: [agent.id] },
