@@ -29,6 +29,8 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const args = ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files];
+// The timeout catches a hang, not a slow machine: an end-to-end file runs its chain on SQLite and
+// then on PostgreSQL, and on a busy 2-core machine the longest take well over two minutes.
+const args = ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files];
 const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', env: process.env });
 child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)));
