@@ -10,6 +10,8 @@ import { attest, hardwareHash, PREPROVISIONING_NOT_ALLOWED, SimulatedTpm, random
 import type { IdentityRuntime } from '@baton/identity';
 import { startGroups } from './support.js';
 
+const AGENT_CODE = '{B1A7C0DE-0000-4000-8000-00000000A9E7}';
+
 async function assignProfile(fetch: Fetch, discoveryUrl: string, headers: Record<string, string>, preprovisioningAllowed: boolean): Promise<string> {
   const base = `${discoveryUrl}/graph/beta/deviceManagement/windowsAutopilotDeploymentProfiles`;
   const profile = await graphJson(fetch, base, {
@@ -84,6 +86,27 @@ for (const backend of testBackends()) {
     assert.deepEqual([attempt.service, attempt.code], ['identity', '0x801C03EA']);
 
     await assignProfile(fetch, host.url, headers, true);
+    // A device app the ESP blocks on: the technician's device setup installs it.
+    const app = await graphJson(fetch, `${host.url}/graph/beta/deviceAppManagement/mobileApps`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ '@odata.type': '#microsoft.graph.windowsMobileMSI', displayName: 'Contoso Agent', productCode: AGENT_CODE, productVersion: '3.1.0', commandLine: '/quiet', fileName: 'agent.msi' }),
+    });
+    await graphJson(fetch, `${host.url}/graph/v1.0/deviceAppManagement/mobileApps/${app.id}/assign`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ mobileAppAssignments: [{ '@odata.type': '#microsoft.graph.mobileAppAssignment', intent: 'required', target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' } }] }),
+    });
+    const esp = await graphJson(fetch, `${host.url}/graph/beta/deviceManagement/deviceEnrollmentConfigurations`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ '@odata.type': '#microsoft.graph.windows10EnrollmentCompletionPageConfiguration', displayName: 'Block on the agent', showInstallationProgress: true, installProgressTimeoutInMinutes: 30, selectedMobileAppIds: [app.id] }),
+    });
+    await graphJson(fetch, `${host.url}/graph/beta/deviceManagement/deviceEnrollmentConfigurations/${esp.id}/assign`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ enrollmentConfigurationAssignments: [{ target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' } }] }),
+    });
     const inventory = randomInventory(5151, 1);
     const ztdId = await register(fetch, demo, headers, inventory);
     // Real pace, a thousand times faster: the device-side waits happen, in milliseconds.
@@ -103,9 +126,11 @@ for (const backend of testBackends()) {
     assert.equal(result.mode, 'preProvisioned');
     assert.deepEqual(
       result.phases.map((p) => p.name),
-      ['lookup', 'attest', 'join', 'deviceToken', 'enroll', 'firstSync', 'reseal', 'userSignIn', 'accountSetup'],
+      ['lookup', 'attest', 'join', 'deviceToken', 'enroll', 'firstSync', 'esp', 'reseal', 'userSignIn', 'accountSetup'],
     );
-    const paced = (['oobePages', 'resealReboot', 'credentialEntry', 'secondFactorEntry', 'userLogon'] as const).reduce((ms, step) => ms + REAL_PACE[step].ms * scale, 0);
+    assert.equal(result.managedDevice!.tree.get(`./Vendor/MSFT/EnterpriseDesktopAppManagement/MSI/${encodeURIComponent(AGENT_CODE)}/Status`)?.data, '70', 'installed before the reseal');
+    const paced = (['oobePages', 'appInstall', 'resealReboot', 'credentialEntry', 'secondFactorEntry', 'userLogon'] as const).reduce((ms, step) => ms + REAL_PACE[step].ms * scale, 0);
+    assert.ok(result.phases.find((p) => p.name === 'esp')!.ms >= REAL_PACE.appInstall.ms * scale - 5, 'the ESP waited for the install');
     assert.ok(elapsed >= paced, `the run took ${elapsed} ms, less than its ${paced} ms of device-side time`);
     assert.ok(result.phases.find((p) => p.name === 'reseal')!.ms >= REAL_PACE.resealReboot.ms * scale - 5);
 
@@ -115,6 +140,11 @@ for (const backend of testBackends()) {
     assert.ok(record, JSON.stringify(managed.value));
     assert.equal(record.deviceEnrollmentType, 'windowsAzureADJoinUsingDeviceAuth');
     assert.equal(record.managementState, 'managed');
+    const deployments = await graphJson(fetch, `${host.url}/graph/beta/deviceManagement/autopilotEvents?$filter=deviceSerialNumber eq '${inventory.serialNumber}'`, { headers });
+    assert.deepEqual(
+      deployments.value.map((d: any) => [d.deploymentState, d.deviceSetupStatus, d.windows10EnrollmentCompletionPageConfigurationDisplayName]),
+      [['success', 'success', 'Block on the agent']],
+    );
 
     // Identity's feed has both halves: the TPM attestation, then the user's sign-in on this device.
     const events = await graphJson(fetch, `${host.url}/identity/v1/events`, { headers });
@@ -133,7 +163,8 @@ for (const backend of testBackends()) {
     const phases = diagnosis.phases.map((p) => p.phase);
     for (const phase of ['discovery', 'attestation', 'join', 'deviceToken', 'enrollment', 'deviceSetup', 'authentication']) assert.ok(phases.includes(phase as never), `${phase} in ${phases}`);
     const types = diagnosis.timeline.map((e) => e.type);
-    assert.ok(types.indexOf('attestation') < types.lastIndexOf('signIn'), types.join(','));
+    assert.ok(types.indexOf('attestation') < types.indexOf('espDeviceSetup'), types.join(','));
+    assert.ok(types.indexOf('espDeviceSetup') < types.lastIndexOf('signIn'), 'device setup comes before the user signs in');
 
     // The user's sign-in is kept by the device and works for apps, with MFA in its claims (a
     // later request of an app, in a trace of its own, hence after the diagnosis).
