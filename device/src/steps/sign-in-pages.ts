@@ -83,9 +83,20 @@ async function submit(http: DeviceHttp, url: string, form: Record<string, string
   } catch (err) {
     throw transportError('identity', url, err);
   }
+  return { status, html, ...readForm(html, url) };
+}
+
+/** The form a sign-in page asks to be posted: where to, and the sealed state it carries. */
+export function readForm(html: string, pageUrl: string): { action?: string; ctx?: string } {
   const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
   const ctx = /name="ctx" value="([^"]+)"/.exec(html)?.[1];
-  return { status, html, ...(action ? { action: new URL(decodeHtml(action), url).toString() } : {}), ...(ctx ? { ctx: decodeHtml(ctx) } : {}) };
+  let target: string | undefined;
+  try {
+    target = action ? new URL(decodeHtml(action), pageUrl).toString() : undefined;
+  } catch {
+    // An action that is no URL leaves the page without a form to post; the caller says so.
+  }
+  return { ...(target ? { action: target } : {}), ...(ctx ? { ctx: decodeHtml(ctx) } : {}) };
 }
 
 function expectForm(page: FormPage, what: string): FormPage & { action: string; ctx: string } {
