@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import { parseTraceparent } from '@baton/kit';
-import { modeOfOobeConfig, runDevice } from './agent.js';
+import { modeOfOobeConfig, PREPROVISIONING_NOT_ALLOWED, runDevice } from './agent.js';
 import { randomInventory } from './inventory.js';
+import type { Pace, PaceStep } from './pace.js';
 import { startFakeChain, TENANT_ID, USER, type FakeChain } from './testing/fake-chain.js';
 
 let chain: FakeChain;
@@ -31,6 +32,29 @@ test('an unknown device is reported as discovery ZtdDeviceNotFound, without thro
   assert.deepEqual({ ...result.error, message: undefined }, { phase: 'lookup', service: 'discovery', code: 'ZtdDeviceNotFound', status: 404, message: undefined });
   assert.deepEqual(result.phases.map((p) => [p.name, p.ok]), [['lookup', false]]);
   assert.equal(chain.identity.requests.length, 0);
+});
+
+test("a technician's pre-provisioning stops at discovery's answer when the profile does not allow it", async () => {
+  // The fake discovery's profile is user-driven and says nothing of pre-provisioning.
+  const result = await runDevice({ discoveryUrl: chain.discovery.url, caPem: chain.caPem, inventory: randomInventory('agent', 9), user: USER, preProvision: true });
+  assert.equal(result.ok, false);
+  assert.equal(result.mode, undefined);
+  assert.deepEqual([result.error?.phase, result.error?.service, result.error?.code], ['lookup', 'discovery', PREPROVISIONING_NOT_ALLOWED]);
+  assert.match(result.error?.message ?? '', /"Sales", which does not allow pre-provisioning/);
+  assert.deepEqual(result.phases.map((p) => [p.name, p.ok]), [['lookup', false]]);
+  assert.equal(chain.identity.requests.length, 0, 'nothing reaches identity');
+});
+
+test('at real pace the device spends its OOBE pages and typing between the service calls; at fast pace nothing', async () => {
+  const asked: Array<[PaceStep, number]> = [];
+  const pace: Pace = { name: 'real', wait: async (step, count = 1) => void asked.push([step, count]) };
+  const result = await runDevice({ discoveryUrl: chain.discovery.url, caPem: chain.caPem, inventory: randomInventory('agent', 10), user: USER, pace });
+  assert.equal(result.ok, true, JSON.stringify(result.error));
+  assert.deepEqual(asked, [['oobePages', 1], ['credentialEntry', 1]]);
+  // With a second factor the user also reads a code.
+  asked.length = 0;
+  await runDevice({ discoveryUrl: chain.discovery.url, caPem: chain.caPem, inventory: randomInventory('agent', 11), user: { ...USER, totpSecret: 'JBSWY3DPEHPK3PXP' }, pace }).catch(() => undefined);
+  assert.deepEqual(asked.slice(0, 3), [['oobePages', 1], ['credentialEntry', 1], ['secondFactorEntry', 1]]);
 });
 
 test('configured with discovery only, the device follows each answer through the whole chain', async () => {

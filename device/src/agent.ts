@@ -10,37 +10,58 @@ import { CspTree, type DeviceState } from './csp-tree.js';
 import { ChainError, type ChainService } from './errors.js';
 import type { DeviceBehaviour } from './faults/behaviour.js';
 import { hardwareHash } from './hardware-hash.js';
-import type { DeviceHttp } from './http.js';
+import { getJson, json, requireUrl, type DeviceHttp } from './http.js';
 import { deviceNameFromTemplate, hardwareDeviceId, mdmDeviceId, type DeviceInventory } from './inventory.js';
 import { attest } from './steps/attest.js';
-import { authenticate } from './steps/authenticate.js';
+import { authenticate, openIdConfigurationUrl, type AuthenticateFacts } from './steps/authenticate.js';
 import { deviceToken } from './steps/device-token.js';
 import { enroll, renew } from './steps/enroll.js';
 import { join } from './steps/join.js';
-import { lookup } from './steps/lookup.js';
+import { lookup, type LookupFacts } from './steps/lookup.js';
 import { sync, type OmaDmFacts } from './steps/omadm.js';
 import { SimulatedTpm } from './tpm.js';
 import { soapFaultError } from './xml-errors.js';
-import { ESP_TIMEOUT_CODE, espSettings, espVerdict, recordOutcome } from './esp.js';
+import { ESP_TIMEOUT_CODE, espSettings, espVerdict, recordOutcome, type EspPhase } from './esp.js';
+import { FAST_PACE, type Pace } from './pace.js';
+import { signInOnPages } from './steps/sign-in-pages.js';
 
-export type PhaseName = 'lookup' | 'attest' | 'authenticate' | 'join' | 'deviceToken' | 'enroll' | 'firstSync' | 'esp';
+export type PhaseName =
+  | 'lookup'
+  | 'attest'
+  | 'authenticate'
+  | 'join'
+  | 'deviceToken'
+  | 'enroll'
+  | 'firstSync'
+  | 'esp'
+  | 'reseal'
+  | 'userSignIn'
+  | 'accountSetup';
 
-/** Every phase in order; a device walks `attest` or `authenticate`, as its mode says. */
-export const PHASES: readonly PhaseName[] = ['lookup', 'attest', 'authenticate', 'join', 'deviceToken', 'enroll', 'firstSync', 'esp'];
+/**
+ * Every phase in order; a device walks `attest` or `authenticate`, as its mode says. A
+ * pre-provisioned device walks the technician's phases up to `reseal`, then the user's.
+ */
+export const PHASES: readonly PhaseName[] = ['lookup', 'attest', 'authenticate', 'join', 'deviceToken', 'enroll', 'firstSync', 'esp', 'reseal', 'userSignIn', 'accountSetup'];
 
 /**
  * How OOBE runs, chosen from the profile discovery returned: a shared profile sets the TPM
  * attestation and device-auth bits, and the device provisions with no user (self-deploying).
+ * Pre-provisioning is a technician's choice at the first OOBE page (the Windows key five
+ * times), which the device's profile must allow.
  */
-export type ProvisioningMode = 'userDriven' | 'selfDeploying';
+export type ProvisioningMode = 'userDriven' | 'selfDeploying' | 'preProvisioned';
 
-export function modeOfOobeConfig(bits: number | undefined): ProvisioningMode {
+/** The device's refusal when a technician starts pre-provisioning that the profile does not allow. */
+export const PREPROVISIONING_NOT_ALLOWED = 'preprovisioningNotAllowed';
+
+export function modeOfOobeConfig(bits: number | undefined): Exclude<ProvisioningMode, 'preProvisioned'> {
   const required = OOBE_TPM_ATTESTATION | OOBE_AAD_DEVICE_AUTH;
   return bits !== undefined && (bits & required) === required ? 'selfDeploying' : 'userDriven';
 }
 
-/** The service that owns each phase, hence the one blamed when the phase fails. */
-export const PHASE_SERVICE: Record<PhaseName, ChainService> = {
+/** The service that owns each phase, hence the one blamed when the phase fails; the reseal is the device's own. */
+export const PHASE_SERVICE: Record<PhaseName, ChainService | 'device'> = {
   lookup: 'discovery',
   attest: 'identity',
   authenticate: 'identity',
@@ -49,6 +70,9 @@ export const PHASE_SERVICE: Record<PhaseName, ChainService> = {
   enroll: 'management',
   firstSync: 'management',
   esp: 'management',
+  reseal: 'device',
+  userSignIn: 'identity',
+  accountSetup: 'management',
 };
 
 export interface RunDeviceOptions {
@@ -57,8 +81,19 @@ export interface RunDeviceOptions {
   /** CA that issued the services' TLS certificates. */
   caPem: string;
   inventory: DeviceInventory;
-  /** The user who signs in at OOBE; a self-deploying device needs none (and fails user-driven without one). */
-  user?: { upn: string; password: string };
+  /**
+   * The user who signs in at OOBE (after the reseal, for a pre-provisioned device); a
+   * self-deploying device needs none. With `totpSecret` the user also types the code of their
+   * authenticator app, on identity's sign-in pages.
+   */
+  user?: { upn: string; password: string; totpSecret?: string };
+  /**
+   * A technician starts pre-provisioning at the first OOBE page: TPM attestation, device
+   * setup and reseal without the user, then the user's sign-in and account setup.
+   */
+  preProvision?: boolean;
+  /** Device-side time spent on pages, typing, installs and reboots (default: none, `fast`). */
+  pace?: Pace;
   /** Parent trace context; the run's requests all share its trace id. */
   traceparent?: string;
   signal?: AbortSignal;
@@ -334,7 +369,8 @@ export async function runDevice(options: RunDeviceOptions): Promise<DeviceRunRes
     result.phase = name;
     const start = performance.now();
     try {
-      if (options.signal?.aborted) throw new ChainError(PHASE_SERVICE[name], 'aborted', 'The run was aborted.');
+      const owner = PHASE_SERVICE[name];
+      if (options.signal?.aborted) throw owner === 'device' ? new Error('The run was aborted.') : new ChainError(owner, 'aborted', 'The run was aborted.');
       const value = await fn();
       result.phases.push({ name, ms: performance.now() - start, ok: true });
       return value;
@@ -344,30 +380,38 @@ export async function runDevice(options: RunDeviceOptions): Promise<DeviceRunRes
     }
   };
 
+  const pace = options.pace ?? FAST_PACE;
+  const wait = (step: Parameters<Pace['wait']>[0], count?: number) => pace.wait(step, count, options.signal);
   try {
-    const found = await phase('lookup', () =>
-      lookup(http, { discoveryUrl: options.discoveryUrl, hardwareHash: hardwareHash(inventory), serialNumber: inventory.serialNumber }),
-    );
+    // Region, keyboard and network come before Windows asks discovery for its profile.
+    await wait('oobePages');
+    let mode = 'userDriven' as ProvisioningMode;
+    const found = await phase('lookup', async () => {
+      const answer = await lookup(http, { discoveryUrl: options.discoveryUrl, hardwareHash: hardwareHash(inventory), serialNumber: inventory.serialNumber });
+      mode = options.preProvision ? preProvisioningMode(answer) : modeOfOobeConfig(answer.answer.deploymentProfile?.configuration?.CloudAssignedOobeConfig);
+      return answer;
+    });
     learned.ztdId = found.ztdId;
     learned.tenantId = found.tenantId;
     learned.identityAuthority = found.authority;
     const deviceName = deviceNameFromTemplate(found.deviceNameTemplate, inventory);
     learned.deviceName = deviceName;
 
-    const mode = modeOfOobeConfig(found.answer.deploymentProfile?.configuration?.CloudAssignedOobeConfig);
     result.mode = mode;
-    // Self-deploying: the TPM proves the device instead of a user ("Securing your hardware").
-    const tpm = mode === 'selfDeploying' ? new SimulatedTpm(inventory.tpm.endorsementSeed) : undefined;
+    // Self-deploying and the technician's half of pre-provisioning: the TPM proves the device
+    // instead of a user ("Securing your hardware").
+    const tpm = mode === 'userDriven' ? undefined : new SimulatedTpm(inventory.tpm.endorsementSeed);
     const attested = tpm
       ? await phase('attest', () =>
           attest(http, { deviceRegistrationDiscoveryUrl: found.deviceRegistrationDiscoveryUrl, tpm, ...(behaviour?.tpmAnswer ? { answer: behaviour.tpmAnswer } : {}) }),
         )
       : undefined;
+    if (!attested) await typeCredentials(wait, user);
     const signedIn = attested
       ? undefined
       : await phase('authenticate', () => {
           if (!user) throw new Error('The profile is user-driven and no user was given to sign in.');
-          return authenticate(http, { authority: found.authority, upn: user.upn, password: user.password });
+          return signIn(http, found.authority, user);
         });
     const tokenEndpoint = signedIn?.tokenEndpoint ?? attested!.tokenEndpoint;
     learned.tokenEndpoint = tokenEndpoint;
@@ -399,7 +443,7 @@ export async function runDevice(options: RunDeviceOptions): Promise<DeviceRunRes
       }),
     );
     // The request rotated the user's refresh token and bound the new one to this device; a
-    // self-deploying device has no user to keep a sign-in for.
+    // self-deploying device has no user to keep a sign-in for (a pre-provisioned one, not yet).
     const userSignIn: UserSignIn | undefined = signedIn
       ? {
           tokenEndpoint: signedIn.tokenEndpoint,
@@ -454,7 +498,7 @@ export async function runDevice(options: RunDeviceOptions): Promise<DeviceRunRes
         await mtls.close().catch(() => undefined);
       }
     });
-    const managedDevice = new ManagedDevice({
+    const enrollmentFacts: EnrollmentFacts = {
       managementUrl: enrolled.managementUrl,
       mdmDeviceId: mdmId,
       mdmCertificatePem: enrolled.mdmCertificatePem,
@@ -466,11 +510,34 @@ export async function runDevice(options: RunDeviceOptions): Promise<DeviceRunRes
       osBuild: inventory.osBuild,
       ...(userSignIn ? { userSignIn } : {}),
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-    });
+    };
+    const managedDevice = new ManagedDevice(enrollmentFacts);
     Object.defineProperty(result, 'managedDevice', { value: managedDevice, enumerable: false });
     result.managed = true;
     const esp = espSettings(tree, enrolled.providerId);
-    if (esp) await phase('esp', () => holdOnStatusPage(managedDevice, enrolled.providerId, esp, { traceparent, signal: options.signal, pollMinutes: options.espPollMinutes ?? 3 }));
+    const hold = { traceparent, signal: options.signal, pollMinutes: options.espPollMinutes ?? 3, pace };
+    // The technician's page shows device setup only; account setup waits for the user.
+    if (esp) await phase('esp', () => holdOnStatusPage(managedDevice, enrolled.providerId, esp, { ...hold, phases: mode === 'preProvisioned' ? ['device'] : ['device', 'user'] }));
+    if (mode === 'preProvisioned') {
+      // Reseal: the device shuts down with its join and enrollment kept, and is shipped.
+      await phase('reseal', () => wait('resealReboot'));
+      // The user's first boot, in the same provisioning's trace: one deployment in two halves.
+      await typeCredentials(wait, user);
+      enrollmentFacts.userSignIn = await phase('userSignIn', async () => {
+        if (!user) throw new ChainError('identity', 'no_user', 'The device was pre-provisioned and resealed; a user must sign in to finish it.');
+        const userTokens = await signIn(http, found.authority, user);
+        // The sign-in becomes the device's PRT: the user's refresh token bound to the joined device.
+        const prt = await deviceToken(http, { tokenEndpoint: userTokens.tokenEndpoint, refreshToken: userTokens.refreshToken, deviceKey, certificateBase64: joined.certificateBase64 });
+        return { tokenEndpoint: userTokens.tokenEndpoint, deviceKey, certificateBase64: joined.certificateBase64, refreshToken: prt.refreshToken ?? userTokens.refreshToken };
+      });
+      await wait('userLogon');
+      await phase('accountSetup', async () => {
+        // Windows syncs at each user logon; the page then shows account setup.
+        const polled = await managedDevice.checkIn({ traceparent, ...(options.signal ? { signal: options.signal } : {}) });
+        if (!polled.ok && polled.error) throw chainErrorOf(polled.error);
+        if (esp && !esp.skipUser) await holdOnStatusPage(managedDevice, enrolled.providerId, esp, { ...hold, phases: ['user'] });
+      });
+    }
     result.ok = true;
   } catch (err) {
     result.error = describeFailure(err, result.phase);
@@ -485,10 +552,13 @@ async function holdOnStatusPage(
   device: ManagedDevice,
   providerId: string,
   esp: NonNullable<ReturnType<typeof espSettings>>,
-  options: { traceparent: string; signal?: AbortSignal | undefined; pollMinutes: number },
+  options: { traceparent: string; signal?: AbortSignal | undefined; pollMinutes: number; pace: Pace; phases: EspPhase[] },
 ): Promise<void> {
   const tree = device.tree;
   const started = tree.clock;
+  const tracked = options.phases.reduce((n, p) => n + (p === 'device' ? esp.deviceApps.length : esp.userApps.length), 0);
+  // The installs the page tracks take their time on the device, whatever the server answers.
+  await options.pace.wait('appInstall', tracked, options.signal);
   // The page's own bound, and one for the agent: a server that never answers cannot hold it forever.
   const maxPolls = Math.ceil(esp.timeoutMs / (options.pollMinutes * 60_000)) + 2;
   const finish = async (success: boolean) => {
@@ -497,7 +567,7 @@ async function holdOnStatusPage(
     await device.checkIn({ traceparent: options.traceparent, ...(options.signal ? { signal: options.signal } : {}) });
   };
   for (let poll = 0; poll <= maxPolls; poll++) {
-    const verdict = espVerdict(tree, providerId, esp);
+    const verdict = espVerdict(tree, providerId, esp, options.phases);
     if (verdict.state === 'done') {
       recordOutcome(tree, providerId, true);
       return;
@@ -512,9 +582,47 @@ async function holdOnStatusPage(
     }
     tree.advance(options.pollMinutes * 60_000);
     const polled = await device.checkIn({ traceparent: options.traceparent, ...(options.signal ? { signal: options.signal } : {}) });
-    if (!polled.ok && polled.error) throw new ChainError(polled.error.service === 'device' ? 'management' : polled.error.service, polled.error.code, polled.error.message, polled.error.status);
+    if (!polled.ok && polled.error) throw chainErrorOf(polled.error);
   }
   throw new ChainError('management', ESP_TIMEOUT_CODE, 'The Enrollment Status Page did not finish.');
+}
+
+function chainErrorOf(error: Omit<DeviceRunError, 'phase'>): ChainError {
+  return new ChainError(error.service === 'device' ? 'management' : error.service, error.code, error.message, error.status);
+}
+
+/**
+ * The technician's choice, checked against what discovery says of the profile: only a profile
+ * with preprovisioningAllowed may be pre-provisioned (never a self-deploying one, which has no
+ * user to hand the device to).
+ */
+function preProvisioningMode(found: LookupFacts): ProvisioningMode {
+  const profile = found.answer.deploymentProfile;
+  const selfDeploying = modeOfOobeConfig(profile?.configuration?.CloudAssignedOobeConfig) === 'selfDeploying';
+  if (profile?.preprovisioningAllowed === true && !selfDeploying) return 'preProvisioned';
+  throw new ChainError(
+    'discovery',
+    PREPROVISIONING_NOT_ALLOWED,
+    `Discovery assigned this device the profile "${profile?.displayName ?? found.profileId}", which does not allow pre-provisioning` +
+      (selfDeploying ? ' (it is self-deploying).' : ' (preprovisioningAllowed is false).'),
+  );
+}
+
+/** The password, and the code of a user with a second factor, sign in on identity's pages when needed. */
+function signIn(http: DeviceHttp, authority: string, user: NonNullable<RunDeviceOptions['user']>): Promise<AuthenticateFacts> {
+  if (!user.totpSecret) return authenticate(http, { authority, upn: user.upn, password: user.password });
+  return (async () => {
+    const config = json<{ token_endpoint?: string }>('identity', openIdConfigurationUrl(authority), await getJson(http, 'identity', openIdConfigurationUrl(authority)));
+    const tokenEndpoint = requireUrl('identity', 'token_endpoint', config?.token_endpoint);
+    return signInOnPages(http, { authority, tokenEndpoint, upn: user.upn, password: user.password, totpSecret: user.totpSecret! });
+  })();
+}
+
+/** The person at the keyboard types a UPN and password, then a code when the account has a second factor. */
+async function typeCredentials(wait: (step: 'credentialEntry' | 'secondFactorEntry') => Promise<void>, user: RunDeviceOptions['user']): Promise<void> {
+  if (!user) return;
+  await wait('credentialEntry');
+  if (user.totpSecret) await wait('secondFactorEntry');
 }
 
 function describeFailure(err: unknown, phase: PhaseName): DeviceRunError {

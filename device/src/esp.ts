@@ -19,10 +19,13 @@ export interface EspSettings {
   skipUser: boolean;
 }
 
+/** Device setup (the device's apps) or account setup (the user's). */
+export type EspPhase = 'device' | 'user';
+
 export type EspVerdict =
-  | { state: 'waiting'; phase: 'device' | 'user'; waitingFor: string | null }
+  | { state: 'waiting'; phase: EspPhase; waitingFor: string | null }
   | { state: 'done' }
-  | { state: 'failed'; phase: 'device' | 'user'; code: string; app: string };
+  | { state: 'failed'; phase: EspPhase; code: string; app: string };
 
 const firstSync = (providerId: string, user = false) => `${user ? './User' : '.'}/Vendor/MSFT/DMClient/Provider/${providerId}/FirstSyncStatus`;
 
@@ -49,9 +52,14 @@ export function espSettings(tree: CspTree, providerId: string): EspSettings | un
   };
 }
 
-export function espVerdict(tree: CspTree, providerId: string, esp: EspSettings): EspVerdict {
-  const phases: Array<{ phase: 'device' | 'user'; apps: string[]; finished: string }> = [{ phase: 'device', apps: esp.deviceApps, finished: `${firstSync(providerId)}/ServerHasFinishedProvisioning` }];
-  if (!esp.skipUser) phases.push({ phase: 'user', apps: esp.userApps, finished: `${firstSync(providerId, true)}/ServerHasFinishedProvisioning` });
+/**
+ * Where the page stands on the phases it shows: both for a user at the keyboard, device setup
+ * alone for a technician pre-provisioning, account setup alone once that user signs in.
+ */
+export function espVerdict(tree: CspTree, providerId: string, esp: EspSettings, shown: readonly EspPhase[] = ['device', 'user']): EspVerdict {
+  const phases: Array<{ phase: EspPhase; apps: string[]; finished: string }> = [];
+  if (shown.includes('device')) phases.push({ phase: 'device', apps: esp.deviceApps, finished: `${firstSync(providerId)}/ServerHasFinishedProvisioning` });
+  if (shown.includes('user') && !esp.skipUser) phases.push({ phase: 'user', apps: esp.userApps, finished: `${firstSync(providerId, true)}/ServerHasFinishedProvisioning` });
   for (const { phase, apps, finished } of phases) {
     for (const statusUri of apps) {
       const status = Number(tree.get(statusUri)?.data ?? '0');

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { DeviceRunResult, PhaseName } from './agent.js';
+import type { DeviceRunResult, PhaseName, ProvisioningMode } from './agent.js';
 import { percentile, summarizeRuns } from './summary.js';
 
-function run(ms: number, error?: DeviceRunResult['error'], mode: 'userDriven' | 'selfDeploying' = 'userDriven'): DeviceRunResult {
-  const second: PhaseName = mode === 'selfDeploying' ? 'attest' : 'authenticate';
+function run(ms: number, error?: DeviceRunResult['error'], mode: ProvisioningMode = 'userDriven'): DeviceRunResult {
+  const second: PhaseName = mode === 'userDriven' ? 'authenticate' : 'attest';
+  const userHalf: PhaseName[] = mode === 'preProvisioned' ? ['reseal', 'userSignIn', 'accountSetup'] : [];
   const phases = error
     ? [{ name: 'lookup' as PhaseName, ms, ok: error.phase !== 'lookup' }]
-    : (['lookup', second, 'join', 'deviceToken', 'enroll', 'firstSync'] as PhaseName[]).map((name) => ({ name, ms, ok: true }));
+    : (['lookup', second, 'join', 'deviceToken', 'enroll', 'firstSync', ...userHalf] as PhaseName[]).map((name) => ({ name, ms, ok: true }));
   return { ok: !error, phase: error?.phase ?? 'firstSync', mode, phases, error, learned: {}, managed: !error, serialNumber: 'X', traceparent: '' };
 }
 
@@ -41,10 +42,20 @@ test('fleet summary counts managed devices, failures by service, and phase laten
 
 test('a mixed fleet counts its modes and times attestation beside sign-in', () => {
   const s = summarizeRuns([run(10), run(20, undefined, 'selfDeploying'), run(30, undefined, 'selfDeploying')]);
-  assert.deepEqual(s.byMode, { userDriven: 1, selfDeploying: 2 });
+  assert.deepEqual(s.byMode, { userDriven: 1, selfDeploying: 2, preProvisioned: 0 });
   assert.deepEqual(s.phases.map((p) => p.name), ['lookup', 'attest', 'authenticate', 'join', 'deviceToken', 'enroll', 'firstSync']);
   assert.equal(s.phases.find((p) => p.name === 'attest')!.count, 2);
   assert.equal(s.phases.find((p) => p.name === 'authenticate')!.count, 1);
+});
+
+test('pre-provisioned devices are counted apart, their reseal and user phases after the technician ones', () => {
+  const s = summarizeRuns([run(10), run(20, undefined, 'preProvisioned')]);
+  assert.deepEqual(s.byMode, { userDriven: 1, selfDeploying: 0, preProvisioned: 1 });
+  assert.deepEqual(
+    s.phases.map((p) => p.name),
+    ['lookup', 'attest', 'authenticate', 'join', 'deviceToken', 'enroll', 'firstSync', 'reseal', 'userSignIn', 'accountSetup'],
+  );
+  assert.equal(s.phases.find((p) => p.name === 'reseal')!.count, 1);
 });
 
 test('an empty fleet summarises to zeros', () => {

@@ -34,7 +34,7 @@ export function summarizeRuns(results: readonly DeviceRunResult[]): FleetSummary
   const failedByService: FleetSummary['failedByService'] = { discovery: 0, identity: 0, management: 0, device: 0 };
   const failedByCode: Record<string, number> = {};
   const samples = new Map<PhaseName, number[]>(PHASES.map((p) => [p, []]));
-  const byMode: FleetSummary['byMode'] = { userDriven: 0, selfDeploying: 0 };
+  const byMode: FleetSummary['byMode'] = { userDriven: 0, selfDeploying: 0, preProvisioned: 0 };
   const walked = new Set<PhaseName>();
   let managed = 0;
   for (const r of results) {

@@ -56,6 +56,28 @@ test('baton up serves HTTPS with a demo tenant; baton simulate takes devices to 
   assert.match(kiosks.stdout, /^attest\s/m);
   assert.doesNotMatch(kiosks.stdout, /^authenticate\s/m);
   assert.match(kiosks.stdout, /modes: 0 user-driven, 2 self-deploying/);
+
+  // Pre-provisioned devices, started half a second apart: technician, reseal, then the user.
+  const staged = await run(process.execPath, [bin, 'simulate', '--devices', '2', '--concurrency', '2', '--data', dataDir, '--seed', '8', '--modes', 'userDriven=0,preProvisioned=100', '--ramp-up', '1'], {
+    env: { ...process.env, BATON_LOG_LEVEL: 'silent' },
+    timeout: 120_000,
+  });
+  assert.match(staged.stdout, /2\/2 devices reached "managed"/);
+  for (const [phase, service] of [['attest', 'identity'], ['reseal', 'device'], ['userSignIn', 'identity'], ['accountSetup', 'management']]) {
+    assert.match(staged.stdout, new RegExp(`^${phase}\\s+${service}\\s+2\\s`, 'm'));
+  }
+  assert.match(staged.stdout, /modes: 0 user-driven, 0 self-deploying, 2 pre-provisioned/);
+  assert.match(staged.stdout, /pace fast, ramp-up 1s/);
+
+  // A flag it cannot read stops the run before anything is registered, naming the flag.
+  for (const [flag, value, message] of [['--pace', 'slow', /--pace takes fast or real/], ['--ramp-up', '-3', /--ramp-up takes seconds/], ['--modes', 'kiosk=1', /--modes takes/]] as const) {
+    const refused = await run(process.execPath, [bin, 'simulate', '--devices', '1', '--data', dataDir, flag, value], { env: { ...process.env, BATON_LOG_LEVEL: 'silent' }, timeout: 60_000 }).then(
+      () => assert.fail(`${flag} ${value} was accepted`),
+      (e: { code: number; stderr: string }) => e,
+    );
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, message);
+  }
 });
 
 test('baton routes lists every route with its owning service', async () => {

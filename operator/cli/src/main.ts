@@ -55,7 +55,12 @@ program
   .option('--password <password>', "that user's password")
   .option('--group-tag <tag>', 'group tag for the registered devices')
   .option('--faults <rate>', 'share of devices (0 to 1) given a fault from the catalogue, reproducible with --seed')
-  .option('--modes <mix>', 'provisioning modes by share, e.g. user=0.7,self=0.3 (self: self-deploying, TPM attestation and no user)')
+  .option(
+    '--modes <mix>',
+    'provisioning modes by share, e.g. userDriven=60,selfDeploying=30,preProvisioned=10 (or user=0.7,self=0.3): self-deploying has no user; pre-provisioned is set up by a technician, resealed, then finished by the user',
+  )
+  .option('--pace <pace>', 'fast: no device-side waits; real: wait as long as OOBE pages, typing, app installs and reboots take', 'fast')
+  .option('--ramp-up <seconds>', 'spread the device starts evenly over this many seconds')
   .addOption(new Option('--no-progress', 'no progress bar'))
   .action(simulate);
 

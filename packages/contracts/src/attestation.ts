@@ -12,7 +12,7 @@ export const OOBE_AAD_DEVICE_AUTH = 64;
 export const SELF_DEPLOYING_ERRORS = {
   /** "Registering your device for mobile management (Failed: 3, 0x801C03EA)": TPM attestation failed. */
   tpmAttestationFailed: '0x801C03EA',
-  /** MENROLL_E_DEVICENOTSUPPORTED: a self-deploying device is enrolled already (delete its record first). */
+  /** MENROLL_E_DEVICENOTSUPPORTED: a self-deploying or pre-provisioned device is enrolled already (delete its record first). */
   deviceNotSupported: '0x80180014',
 } as const;
 
@@ -34,6 +34,8 @@ export interface EndorsementKeyLookupResponse {
   tenantId: string;
   /** Of the profile the device is assigned; null when none is. */
   deviceUsageType: 'singleUser' | 'shared' | null;
+  /** Whether that profile lets a technician pre-provision the device (which also attests its TPM). */
+  preprovisioningAllowed?: boolean;
   profileId: string | null;
 }
 

@@ -56,6 +56,12 @@ export interface DeviceLookupResponse {
     id: string;
     displayName: string;
     deviceUsageType: 'singleUser' | 'shared';
+    /**
+     * The profile's Graph `preprovisioningAllowed`: a technician may pre-provision the device
+     * (TPM attestation and device setup before the user, then reseal). Baton's own field: the
+     * profile file Windows downloads carries no documented key for it.
+     */
+    preprovisioningAllowed: boolean;
     configuration: AutopilotConfigurationFile;
   };
   branding: OobeBranding;

@@ -4,7 +4,8 @@ import cliProgress from 'cli-progress';
 import { loadConfig } from '@baton/kit';
 import { readDemo, type DemoInfo } from '../host/demo.js';
 import { runFleet } from '../simulate/fleet.js';
-import { parseModes } from '../simulate/modes.js';
+import { parseModes, USER_DRIVEN_ONLY } from '../simulate/modes.js';
+import { parseFaultRate, parsePace, parseRampUp } from '../simulate/options.js';
 import { deviceOutcomes, formatOutcomes, formatReport } from '../simulate/report.js';
 
 export interface SimulateOptions {
@@ -22,6 +23,8 @@ export interface SimulateOptions {
   groupTag?: string;
   faults?: string;
   modes?: string;
+  pace?: string;
+  rampUp?: string;
   progress?: boolean;
 }
 
@@ -60,9 +63,10 @@ export async function simulate(options: SimulateOptions): Promise<void> {
   const devices = positive('devices', options.devices, 100_000);
   const concurrency = positive('concurrency', options.concurrency, 1000);
   const seed = options.seed === undefined ? Date.now() % 1_000_000 : positive('seed', options.seed, 2 ** 31);
-  const faultRate = options.faults === undefined ? 0 : Number(options.faults);
-  if (!(faultRate >= 0 && faultRate <= 1)) throw new Error(`--faults must be a share of devices from 0 to 1, got "${options.faults}"`);
-  const selfDeployingShare = options.modes === undefined ? 0 : parseModes(options.modes);
+  const faultRate = parseFaultRate(options.faults);
+  const modes = options.modes === undefined ? USER_DRIVEN_ONLY : parseModes(options.modes);
+  const pace = parsePace(options.pace);
+  const rampUpMs = parseRampUp(options.rampUp);
   const { demo, caPem } = resolveTarget(options);
   const showProgress = options.progress !== false && process.stderr.isTTY;
   const bar = new cliProgress.SingleBar(
@@ -70,10 +74,11 @@ export async function simulate(options: SimulateOptions): Promise<void> {
     cliProgress.Presets.shades_classic,
   );
   process.stdout.write(
-    `Simulating ${devices} devices against ${demo.discoveryUrl} (seed ${seed}, concurrency ${concurrency}${faultRate > 0 ? `, faults ${faultRate}` : ''}${options.modes ? `, modes ${options.modes}` : ''})\n`,
+    `Simulating ${devices} devices against ${demo.discoveryUrl} (seed ${seed}, concurrency ${concurrency}${faultRate > 0 ? `, faults ${faultRate}` : ''}${options.modes ? `, modes ${options.modes}` : ''}, pace ${pace}${rampUpMs > 0 ? `, ramp-up ${rampUpMs / 1000}s` : ''})\n`,
   );
   if (showProgress) bar.start(devices, 0, { stage: 'register', extra: '' });
   let managed = 0;
+  let failed = 0;
   const started = performance.now();
   const { results, faults, retries } = await runFleet({
     demo,
@@ -83,13 +88,16 @@ export async function simulate(options: SimulateOptions): Promise<void> {
     seed,
     groupTag: options.groupTag,
     faultRate,
-    selfDeployingShare,
+    modes,
+    pace,
+    rampUpMs,
     onRegistered: (n) => showProgress && bar.update(n, { stage: 'register' }),
     onDeviceDone: (result, n) => {
       if (result.managed) managed++;
+      if (!result.ok) failed++;
       if (showProgress) {
         if (n === 1) bar.update(0, { stage: 'provision' });
-        bar.update(n, { stage: 'provision', extra: `${managed} managed` });
+        bar.update(n, { stage: 'provision', extra: `${managed} managed, ${failed} failed` });
       }
     },
   });

@@ -10,9 +10,8 @@
 import { createHmac } from 'node:crypto';
 import { DEVICE_AGENT_CLIENT_ID, DRS_RESOURCE } from '@baton/contracts';
 import type { Fetch } from '@baton/kit';
-import type { FaultUser } from '@baton/device';
+import { totpCode, type FaultUser } from '@baton/device';
 import { adminToken, graphJson, type DemoInfo } from '../host/demo.js';
-import { totpCode } from './totp.js';
 
 export interface FaultUserTarget {
   demo: Pick<DemoInfo, 'authority' | 'adminApp' | 'user'>;

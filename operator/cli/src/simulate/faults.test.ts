@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { FAULTS, type DeviceRunResult } from '@baton/device';
 import { drawFaults } from './fleet.js';
-import { drawModes, parseModes } from './modes.js';
+import { drawModes, parseModes, USER_DRIVEN_ONLY } from './modes.js';
 import { deviceOutcomes, formatOutcomes } from './report.js';
 
 test('the same seed draws the same faults; another seed draws others', () => {
@@ -35,13 +36,41 @@ test('the outcome table counts every device once', () => {
 });
 
 test("--modes reads shares and draws each device's mode reproducibly", () => {
-  assert.equal(parseModes('user=0.7,self=0.3'), 0.3);
-  assert.equal(parseModes('self=1'), 1);
-  assert.equal(parseModes('user=3,self=1'), 0.25);
-  for (const bad of ['user=0.7;self=0.3', 'kiosk=1', 'self=-1', 'user=0']) assert.throws(() => parseModes(bad), bad);
-  const modes = drawModes(2000, 5, 0.3);
-  assert.deepEqual(drawModes(2000, 5, 0.3), modes);
+  assert.deepEqual(parseModes('user=0.7,self=0.3'), { userDriven: 0.7, selfDeploying: 0.3, preProvisioned: 0 });
+  assert.deepEqual(parseModes('self=1'), { userDriven: 0, selfDeploying: 1, preProvisioned: 0 });
+  assert.deepEqual(parseModes('user=3,self=1'), { userDriven: 0.75, selfDeploying: 0.25, preProvisioned: 0 });
+  assert.deepEqual(parseModes('userDriven=60,selfDeploying=30,preProvisioned=10'), { userDriven: 0.6, selfDeploying: 0.3, preProvisioned: 0.1 });
+  assert.deepEqual(parseModes(' pre = 1 '), { userDriven: 0, selfDeploying: 0, preProvisioned: 1 });
+  const self30 = parseModes('user=0.7,self=0.3');
+  const modes = drawModes(2000, 5, self30);
+  assert.deepEqual(drawModes(2000, 5, self30), modes);
   const self = modes.filter((m) => m === 'selfDeploying').length;
   assert.ok(self > 500 && self < 700, String(self));
-  assert.ok(drawModes(100, 5, 0).every((m) => m === 'userDriven'));
+  assert.ok(drawModes(100, 5, USER_DRIVEN_ONLY).every((m) => m === 'userDriven'));
+  const mixed = drawModes(3000, 9, parseModes('userDriven=60,selfDeploying=30,preProvisioned=10'));
+  const pre = mixed.filter((m) => m === 'preProvisioned').length;
+  assert.ok(pre > 220 && pre < 380, String(pre));
+  // Adding pre-provisioning takes its devices from user-driven ones: self-deploying devices stay put.
+  const withPre = drawModes(2000, 5, { userDriven: 0.6, selfDeploying: 0.3, preProvisioned: 0.1 });
+  modes.forEach((m, i) => m === 'selfDeploying' && assert.equal(withPre[i], 'selfDeploying'));
+});
+
+test('--modes refuses what it cannot read, naming the flag', () => {
+  for (const bad of ['user=0.7;self=0.3', 'kiosk=1', 'self=-1', 'user=0', 'user=1,user=2', 'pre=1=2', 'self=', '=1', 'self=1e3', 'preProvisioned=ten', '']) {
+    assert.throws(() => parseModes(bad), /--modes/, bad);
+  }
+});
+
+test('parseModes never throws anything but its own error, and its shares add up to one', () => {
+  fc.assert(
+    fc.property(fc.string({ maxLength: 60 }), (text) => {
+      try {
+        const shares = parseModes(text);
+        const total = shares.userDriven + shares.selfDeploying + shares.preProvisioned;
+        assert.ok(Math.abs(total - 1) < 1e-9, text);
+      } catch (err) {
+        assert.match((err as Error).message, /--modes/);
+      }
+    }),
+  );
 });

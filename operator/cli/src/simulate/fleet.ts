@@ -1,13 +1,16 @@
 /**
  * A fleet run: register N devices with discovery through Graph (as an administrator
  * imports them), then let N device agents go through the chain with bounded
- * concurrency. The agents are configured with discovery's URL only.
+ * concurrency, their starts spread over the ramp-up. The agents are configured with
+ * discovery's URL only.
  */
 import { GRAPH_RESOURCE } from '@baton/contracts';
 import { createHttpsFetch, type Fetch } from '@baton/kit';
 import {
+  abortableSleep,
   availableFaults,
   hardwareHash,
+  paceByName,
   randomInventory,
   type KeyPool,
   refusingFetch,
@@ -18,9 +21,10 @@ import {
   type FaultName,
   type FaultSetup,
   type FaultUser,
+  type PaceName,
   type ProvisioningMode,
 } from '@baton/device';
-import { awaitProfile, drawModes, ensureSelfDeployingProfile, SELF_DEPLOYING_TAG } from './modes.js';
+import { awaitProfile, drawModes, ensureModeProfile, modeTag, USER_DRIVEN_ONLY, type ModeShares } from './modes.js';
 import { adminToken, graphJson, type DemoInfo } from '../host/demo.js';
 import { arrangeFaultUsers, type FaultUsers } from './fault-users.js';
 
@@ -41,10 +45,18 @@ export interface FleetOptions {
    * and management's is `demo.baseUrl`.
    */
   urls?: { identity?: string; management?: string };
-  /** Share of devices (0..1) assigned a self-deploying profile (no user, TPM attestation). */
+  /** Each mode's share of the fleet (see `parseModes`); all user-driven by default. */
+  modes?: ModeShares;
+  /** Share of devices (0..1) assigned a self-deploying profile, the rest user-driven; `modes` wins. */
   selfDeployingShare?: number;
   /** Where the devices' join and MDM key pairs come from; each device generates its own by default. */
   keyPool?: KeyPool;
+  /** `real` waits the device-side durations of OOBE, typing, installs and reboots (`fast` by default). */
+  pace?: PaceName;
+  /** Multiplies real-pace waits (1 by default); a test shrinks minutes to milliseconds with it. */
+  paceScale?: number;
+  /** Device starts are spread evenly over this many milliseconds instead of all at once. */
+  rampUpMs?: number;
   onRegistered?: (done: number) => void;
   onDeviceDone?: (result: DeviceRunResult, done: number) => void;
 }
@@ -73,16 +85,23 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
     const users = setups.map((s) => s?.user).filter((u): u is FaultUser => u !== undefined);
     const faultUsers = users.length > 0 ? await arrangeFaultUsers(faultUserTarget(options, fetch), users) : undefined;
     // A fault that needs a self-deploying device makes its device one.
-    const modes = drawModes(options.devices, options.seed, options.selfDeployingShare ?? 0).map((mode, i) => setups[i]?.mode ?? mode);
+    const modes = drawModes(options.devices, options.seed, modeShares(options)).map((mode, i) => setups[i]?.mode ?? mode);
+    const pace = paceByName(options.pace ?? 'fast', options.paceScale !== undefined ? { scale: options.paceScale } : {});
     const t0 = performance.now();
-    const selfProfile = modes.includes('selfDeploying') ? await ensureSelfDeployingProfile(options.demo, fetch) : undefined;
+    const profiles = new Map<ProvisioningMode, string>();
+    for (const mode of ['selfDeploying', 'preProvisioned'] as const) {
+      if (modes.includes(mode)) profiles.set(mode, await ensureModeProfile(options.demo, fetch, mode));
+    }
     const registered = inventories.map((inventory, i) => ({ inventory, mode: modes[i]! })).filter((_, i) => setups[i]?.registration !== 'none');
     const ztdIds = await registerDevices(options, registered, fetch);
-    if (selfProfile) await awaitProfile(options.demo, fetch, registered.flatMap((d, i) => (d.mode === 'selfDeploying' && ztdIds[i] ? [ztdIds[i]] : [])), selfProfile);
+    for (const [mode, profileId] of profiles) {
+      await awaitProfile(options.demo, fetch, registered.flatMap((d, i) => (d.mode === mode && ztdIds[i] ? [ztdIds[i]] : [])), profileId);
+    }
     const t1 = performance.now();
     const results: DeviceRunResult[] = new Array(inventories.length);
     const retries: number[] = new Array(inventories.length).fill(0);
     let done = 0;
+    const rampUpMs = options.rampUpMs ?? 0;
     await eachLimited(inventories, options.concurrency, async (inventory, i) => {
       const setup = setups[i];
       const run = (deviceFetch: Fetch) =>
@@ -92,6 +111,8 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
           inventory,
           user: userFor(options, setup, faultUsers),
           fetch: deviceFetch,
+          pace,
+          ...(modes[i] === 'preProvisioned' ? { preProvision: true } : {}),
           ...(setup?.behaviour || options.keyPool ? { behaviour: { ...pooledKeys(options.keyPool), ...setup?.behaviour } } : {}),
         });
       if (setup?.user) await faultUsers!.beforeSignIn(setup.user);
@@ -103,7 +124,7 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
       }
       results[i] = result;
       options.onDeviceDone?.(result, ++done);
-    });
+    }, { startAt: (i) => rampStart(i, inventories.length, rampUpMs) });
     return { results, faults, retries, registerMs: t1 - t0, runMs: performance.now() - t1 };
   } finally {
     await fetch.close();
@@ -112,6 +133,17 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
 
 function pooledKeys(pool: KeyPool | undefined) {
   return pool ? { joinKeys: () => pool.take(), mdmKeys: () => pool.take() } : {};
+}
+
+function modeShares(options: Pick<FleetOptions, 'modes' | 'selfDeployingShare'>): ModeShares {
+  if (options.modes) return options.modes;
+  const self = options.selfDeployingShare ?? 0;
+  return self > 0 ? { userDriven: 1 - self, selfDeploying: self, preProvisioned: 0 } : USER_DRIVEN_ONLY;
+}
+
+/** When device `index` of `devices` may start, in ms after the first: evenly over the ramp-up. */
+export function rampStart(index: number, devices: number, rampUpMs: number): number {
+  return devices > 0 && rampUpMs > 0 ? (index * rampUpMs) / devices : 0;
 }
 
 /** Faults one tenant's fleet can carry (no second tenant, no service restart). */
@@ -154,7 +186,7 @@ async function registerDevices(options: FleetOptions, devices: Array<{ inventory
         serialNumber: inventory.serialNumber,
         productKey: '',
         hardwareIdentifier: hardwareHash(inventory),
-        groupTag: mode === 'selfDeploying' ? SELF_DEPLOYING_TAG : (options.groupTag ?? ''),
+        groupTag: modeTag(mode) ?? options.groupTag ?? '',
         state: { deviceImportStatus: 'pending', deviceRegistrationId: '', deviceErrorCode: 0, deviceErrorName: '' },
       }),
     });
@@ -169,11 +201,27 @@ async function registerDevices(options: FleetOptions, devices: Array<{ inventory
   return ztdIds;
 }
 
-export async function eachLimited<T>(items: T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+export interface Schedule {
+  /** Milliseconds after the start before item `index` may begin (none by default). */
+  startAt?: (index: number) => number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Runs `fn` over the items, at most `limit` at once, in order; an item with a start time waits
+ * for it, so a ramp-up holds back the later devices even when workers are free.
+ */
+export async function eachLimited<T>(items: T[], limit: number, fn: (item: T, index: number) => Promise<void>, schedule: Schedule = {}): Promise<void> {
+  const now = schedule.now ?? (() => performance.now());
+  const sleep = schedule.sleep ?? ((ms: number) => abortableSleep(ms));
+  const started = now();
   let next = 0;
   const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
     while (next < items.length) {
       const i = next++;
+      const due = schedule.startAt ? started + schedule.startAt(i) - now() : 0;
+      if (due > 0) await sleep(due);
       await fn(items[i]!, i);
     }
   });

@@ -1,14 +1,14 @@
-/** The per-phase summary table a fleet run ends with. */
-import { summarizeRuns, type DeviceRunResult } from '@baton/device';
+/** The per-phase summary table a fleet run ends with, each phase beside the service that owns it. */
+import { PHASE_SERVICE, summarizeRuns, type DeviceRunResult } from '@baton/device';
 
 export function formatReport(results: DeviceRunResult[], wallMs: number): string {
   const summary = summarizeRuns(results);
-  const rows = [['phase', 'ok', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms']];
+  const rows = [['phase', 'service', 'ok', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms']];
   for (const p of summary.phases) {
-    rows.push([p.name, String(p.count), fmt(p.p50), fmt(p.p95), fmt(p.p99), fmt(p.max)]);
+    rows.push([p.name, PHASE_SERVICE[p.name], String(p.count), fmt(p.p50), fmt(p.p95), fmt(p.p99), fmt(p.max)]);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const lines = rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
+  const lines = rows.map((r) => r.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
   lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   const failures = Object.entries(summary.failedByService)
     .filter(([, n]) => n > 0)
@@ -26,7 +26,7 @@ export function formatReport(results: DeviceRunResult[], wallMs: number): string
     for (const [key, n] of [...errors].sort((a, b) => b[1] - a[1])) lines.push(`  ${n} × ${key}`);
   }
   lines.push(`${summary.managed}/${summary.devices} devices reached "managed" in ${(wallMs / 1000).toFixed(1)}s`);
-  lines.push(`modes: ${summary.byMode.userDriven} user-driven, ${summary.byMode.selfDeploying} self-deploying`);
+  lines.push(`modes: ${summary.byMode.userDriven} user-driven, ${summary.byMode.selfDeploying} self-deploying, ${summary.byMode.preProvisioned} pre-provisioned`);
   return lines.join('\n');
 }
 

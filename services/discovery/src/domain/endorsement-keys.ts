@@ -1,6 +1,6 @@
 /**
- * Which registration holds a TPM endorsement key. Identity asks during a self-deploying
- * device's attestation; the answer names the registration and the usage type of the profile
+ * Which registration holds a TPM endorsement key. Identity asks during a self-deploying or
+ * pre-provisioned device's attestation; the answer names the registration and the usage type of the profile
  * assigned to it, and nothing about devices of other tenants.
  */
 import { createPublicKey } from 'node:crypto';
@@ -38,6 +38,7 @@ export async function lookupEndorsementKey(deps: DiscoveryDeps, tenantId: string
     ztdId: device.id,
     tenantId: device.tenantId,
     deviceUsageType: resolved ? profileSettings(resolved.profile).outOfBoxExperienceSetting.deviceUsageType : null,
+    preprovisioningAllowed: resolved ? profileSettings(resolved.profile).preprovisioningAllowed : false,
     profileId: resolved?.profile.id ?? null,
   };
 }

@@ -138,6 +138,7 @@ async function answer(deps: DiscoveryDeps, device: AutopilotDevice, traceParent:
       id: profile.id,
       displayName: profile.displayName,
       deviceUsageType: profileSettings(profile).outOfBoxExperienceSetting.deviceUsageType,
+      preprovisioningAllowed: profileSettings(profile).preprovisioningAllowed,
       configuration: buildConfigurationFile(profile, { tenantId: device.tenantId, domain: organization.domain }),
     },
     branding: organization.branding,

@@ -37,7 +37,13 @@ export function discoveryEndorsementKeys(discoveryUrl: () => string, tokens: () 
       if (!response.ok || typeof body?.ztdId !== 'string' || body.tenantId?.toLowerCase() !== tenantId.toLowerCase()) {
         throw new EndorsementKeyDirectoryUnavailable(`discovery answered ${response.status}`);
       }
-      return { ztdId: body.ztdId, tenantId: body.tenantId, deviceUsageType: body.deviceUsageType ?? null, profileId: body.profileId ?? null };
+      return {
+        ztdId: body.ztdId,
+        tenantId: body.tenantId,
+        deviceUsageType: body.deviceUsageType ?? null,
+        preprovisioningAllowed: body.preprovisioningAllowed === true,
+        profileId: body.profileId ?? null,
+      };
     },
   };
 }

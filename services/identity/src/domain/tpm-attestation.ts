@@ -69,8 +69,12 @@ export async function issueAttestationChallenge(
   }
   if (!registration) throw drsErrors.tpmAttestationFailed('endorsementKeyNotRegistered', 'The TPM endorsement key belongs to no Autopilot device of this tenant.');
   facts.ztdId = registration.ztdId;
-  if (registration.deviceUsageType !== 'shared') {
-    throw drsErrors.tpmAttestationFailed('notSelfDeploying', 'The device is not assigned a self-deploying profile; TPM attestation is for self-deploying devices only.');
+  // Pre-provisioning runs the self-deploying steps for the technician, on a user-driven profile.
+  if (registration.deviceUsageType !== 'shared' && registration.preprovisioningAllowed !== true) {
+    throw drsErrors.tpmAttestationFailed(
+      'notSelfDeploying',
+      'The device is not assigned a self-deploying profile or one that allows pre-provisioning; TPM attestation is for those devices only.',
+    );
   }
   const secret = randomBytes(32);
   const made = makeCredential(ek.key, tpmName(aik.der), secret);

@@ -17,7 +17,8 @@ const TOKEN_ROUTE = '/:tenant/oauth2/v2.0/token';
 const JOIN_ROUTE = '/enterpriseregistration/:tenant/EnrollmentServer/device';
 const ATTESTATION_CHALLENGE_ROUTE = ATTESTATION_ROUTES.challenge;
 const ATTESTATION_ACTIVATE_ROUTE = ATTESTATION_ROUTES.activate;
-const RECORDED_GRANTS = new Set<unknown>(['password', DEVICE_JWT_BEARER_GRANT]);
+const DEVICE_CODE_GRANTS = new Set<unknown>(['urn:ietf:params:oauth:grant-type:device_code', 'device_code']);
+const RECORDED_GRANTS = new Set<unknown>(['password', DEVICE_JWT_BEARER_GRANT, ...DEVICE_CODE_GRANTS]);
 
 function parseJson(payload: unknown): Record<string, any> | undefined {
   if (typeof payload !== 'string' || payload.length > 256 * 1024) return undefined;
@@ -62,9 +63,15 @@ function tokenEvent(request: FastifyRequest, reply: FastifyReply, body: Record<s
   const ok = reply.statusCode < 400;
   const traceId = traceIdOfHeaders(request.headers);
   const base = { tenantId, traceId, outcome: ok ? ('success' as const) : ('failure' as const), errorCode: ok ? null : aadstsCode(body) };
-  if (grant === 'password') {
+  // A device-code sign-in is the device's user signing in too (on the pages, with MFA when
+  // asked); the polls before the user finished are not attempts.
+  const deviceCode = DEVICE_CODE_GRANTS.has(grant);
+  if (deviceCode && !ok && (body.error === 'authorization_pending' || body.error === 'slow_down')) return undefined;
+  if (grant === 'password' || deviceCode) {
     const claims = ok ? claimsOf(body.id_token ?? body.access_token) : {};
-    const upn = typeof claims.upn === 'string' ? claims.upn : typeof form.username === 'string' ? form.username : null;
+    // A device-code answer's ID token may name the user only in the access token's `upn`.
+    const access = ok && typeof claims.upn !== 'string' ? claimsOf(body.access_token) : {};
+    const upn = typeof claims.upn === 'string' ? claims.upn : typeof access.upn === 'string' ? access.upn : typeof form.username === 'string' ? form.username : null;
     return { ...base, type: 'signIn', phase: 'authentication', userPrincipalName: upn, detail: ok ? {} : { error: body.error ?? null, status: reply.statusCode } };
   }
   if (grant === DEVICE_JWT_BEARER_GRANT) {

@@ -1,0 +1,184 @@
+// Pre-provisioned mode: a technician provisions the device with its TPM and no user (device
+// setup), reseals it, and later its user signs in with a password and a TOTP code and
+// finishes account setup. Only a profile that allows pre-provisioning lets it start.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GRAPH_RESOURCE, IDENTITY_PATHS } from '@baton/contracts';
+import { createHttpsFetch, testBackends, type Fetch } from '@baton/kit';
+import { adminToken, graphJson, readDiagnosis, seedDemo, type DemoInfo, type RunningBaton } from '@baton/cli';
+import { attest, hardwareHash, PREPROVISIONING_NOT_ALLOWED, SimulatedTpm, randomInventory, realPace, REAL_PACE, runDevice, totpCode, type DeviceInventory } from '@baton/device';
+import type { IdentityRuntime } from '@baton/identity';
+import { startGroups } from './support.js';
+
+const AGENT_CODE = '{B1A7C0DE-0000-4000-8000-00000000A9E7}';
+
+async function assignProfile(fetch: Fetch, discoveryUrl: string, headers: Record<string, string>, preprovisioningAllowed: boolean): Promise<string> {
+  const base = `${discoveryUrl}/graph/beta/deviceManagement/windowsAutopilotDeploymentProfiles`;
+  const profile = await graphJson(fetch, base, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({
+      '@odata.type': '#microsoft.graph.azureADWindowsAutopilotDeploymentProfile',
+      displayName: preprovisioningAllowed ? 'Staff laptops (pre-provisioned)' : 'Staff laptops',
+      deviceNameTemplate: 'STAFF-%RAND:5%',
+      preprovisioningAllowed,
+      outOfBoxExperienceSetting: { deviceUsageType: 'singleUser', userType: 'standard', privacySettingsHidden: true, eulaHidden: true, escapeLinkHidden: true },
+    }),
+  });
+  // The newest all-devices assignment wins over the demo's profile.
+  await graphJson(fetch, `${base}/${profile.id}/assignments`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' } }),
+  });
+  return profile.id as string;
+}
+
+async function register(fetch: Fetch, demo: DemoInfo, headers: Record<string, string>, inventory: DeviceInventory): Promise<string> {
+  const row = await graphJson(fetch, `${demo.discoveryUrl}/graph/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ serialNumber: inventory.serialNumber, hardwareIdentifier: hardwareHash(inventory) }),
+  });
+  assert.equal(row.state.deviceImportStatus, 'complete', JSON.stringify(row.state));
+  return row.state.deviceRegistrationId as string;
+}
+
+/** The user registers an authenticator app, as they would on their security-info page. */
+async function registerTotp(fetch: Fetch, identityUrl: string, headers: Record<string, string>, upn: string): Promise<string> {
+  const users = await graphJson(fetch, `${identityUrl}/graph/v1.0/users?$filter=${encodeURIComponent(`userPrincipalName eq '${upn}'`)}`, { headers });
+  const base = `${identityUrl}/graph/v1.0/users/${users.value[0].id}/authentication/softwareOathMethods`;
+  const started = await graphJson(fetch, base, { method: 'POST', headers, body: '{}' });
+  // Confirmed with the previous step's code, so the device's sign-in has a fresh one to type.
+  await graphJson(fetch, `${base}/${started.id}/verify`, { method: 'POST', headers, body: JSON.stringify({ code: totpCode(started.secretKey, Date.now() - 30_000) }) });
+  return started.secretKey as string;
+}
+
+for (const backend of testBackends()) {
+  test(`a pre-provisioned device: the technician's TPM flow and reseal, then the user's sign-in with TOTP and account setup (${backend.name})`, async (t) => {
+    const baton = await startGroups(backend, [['discovery', 'identity', 'management']]);
+    t.after(() => baton.stop());
+    const [host] = baton.instances as [RunningBaton];
+    const fetch = createHttpsFetch({ caPem: host.caPem });
+    t.after(() => fetch.close());
+    const demo = await seedDemo({ dataDir: baton.dataDir, url: host.url, urls: host.urls, caPath: host.caPath, identity: host.runtimes.identity as IdentityRuntime, fetch });
+    const headers = { authorization: `Bearer ${await adminToken(demo, fetch)}`, 'content-type': 'application/json' };
+    const totpSecret = await registerTotp(fetch, host.url, headers, demo.user.upn);
+
+    // A profile that does not allow it: the technician's attempt stops at discovery's answer.
+    await assignProfile(fetch, host.url, headers, false);
+    const refusedInventory = randomInventory(5151, 0);
+    await register(fetch, demo, headers, refusedInventory);
+    const refused = await runDevice({ discoveryUrl: demo.discoveryUrl, caPem: host.caPem, inventory: refusedInventory, fetch, preProvision: true });
+    assert.equal(refused.ok, false);
+    assert.equal(refused.error?.phase, 'lookup');
+    assert.equal(refused.error?.service, 'discovery');
+    assert.equal(refused.error?.code, PREPROVISIONING_NOT_ALLOWED);
+    assert.match(refused.error?.message ?? '', /Staff laptops.*does not allow pre-provisioning/);
+    assert.deepEqual(refused.phases.map((p) => p.name), ['lookup']);
+
+    // Nor does identity attest the TPM of a device whose profile does not allow it.
+    const drsUrl = `${host.url}${IDENTITY_PATHS.drsDiscovery(demo.tenantId)}`;
+    const attempt = await attest({ fetch, traceparent: refused.traceparent }, { deviceRegistrationDiscoveryUrl: drsUrl, tpm: new SimulatedTpm(refusedInventory.tpm.endorsementSeed) }).then(
+      () => assert.fail('attestation was accepted'),
+      (e: unknown) => e as { code: string; service: string },
+    );
+    assert.deepEqual([attempt.service, attempt.code], ['identity', '0x801C03EA']);
+
+    await assignProfile(fetch, host.url, headers, true);
+    // A device app the ESP blocks on: the technician's device setup installs it.
+    const app = await graphJson(fetch, `${host.url}/graph/beta/deviceAppManagement/mobileApps`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ '@odata.type': '#microsoft.graph.windowsMobileMSI', displayName: 'Contoso Agent', productCode: AGENT_CODE, productVersion: '3.1.0', commandLine: '/quiet', fileName: 'agent.msi' }),
+    });
+    await graphJson(fetch, `${host.url}/graph/v1.0/deviceAppManagement/mobileApps/${app.id}/assign`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ mobileAppAssignments: [{ '@odata.type': '#microsoft.graph.mobileAppAssignment', intent: 'required', target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' } }] }),
+    });
+    const esp = await graphJson(fetch, `${host.url}/graph/beta/deviceManagement/deviceEnrollmentConfigurations`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ '@odata.type': '#microsoft.graph.windows10EnrollmentCompletionPageConfiguration', displayName: 'Block on the agent', showInstallationProgress: true, installProgressTimeoutInMinutes: 30, selectedMobileAppIds: [app.id] }),
+    });
+    await graphJson(fetch, `${host.url}/graph/beta/deviceManagement/deviceEnrollmentConfigurations/${esp.id}/assign`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ enrollmentConfigurationAssignments: [{ target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' } }] }),
+    });
+    const inventory = randomInventory(5151, 1);
+    const ztdId = await register(fetch, demo, headers, inventory);
+    // Real pace, a thousand times faster: the device-side waits happen, in milliseconds.
+    const scale = 0.001;
+    const started = performance.now();
+    const result = await runDevice({
+      discoveryUrl: demo.discoveryUrl,
+      caPem: host.caPem,
+      inventory,
+      fetch,
+      preProvision: true,
+      user: { ...demo.user, totpSecret },
+      pace: realPace({ scale }),
+    });
+    const elapsed = performance.now() - started;
+    assert.equal(result.ok, true, JSON.stringify(result.error));
+    assert.equal(result.mode, 'preProvisioned');
+    assert.deepEqual(
+      result.phases.map((p) => p.name),
+      ['lookup', 'attest', 'join', 'deviceToken', 'enroll', 'firstSync', 'esp', 'reseal', 'userSignIn', 'accountSetup'],
+    );
+    assert.equal(result.managedDevice!.tree.get(`./Vendor/MSFT/EnterpriseDesktopAppManagement/MSI/${encodeURIComponent(AGENT_CODE)}/Status`)?.data, '70', 'installed before the reseal');
+    const paced = (['oobePages', 'appInstall', 'resealReboot', 'credentialEntry', 'secondFactorEntry', 'userLogon'] as const).reduce((ms, step) => ms + REAL_PACE[step].ms * scale, 0);
+    assert.ok(result.phases.find((p) => p.name === 'esp')!.ms >= REAL_PACE.appInstall.ms * scale - 5, 'the ESP waited for the install');
+    assert.ok(elapsed >= paced, `the run took ${elapsed} ms, less than its ${paced} ms of device-side time`);
+    assert.ok(result.phases.find((p) => p.name === 'reseal')!.ms >= REAL_PACE.resealReboot.ms * scale - 5);
+
+    // Management enrolled the device by its own token (the technician), once.
+    const managed = await graphJson(fetch, `${host.url}/graph/v1.0/deviceManagement/managedDevices`, { headers });
+    const record = managed.value.find((d: any) => d.azureADDeviceId === result.learned.deviceId);
+    assert.ok(record, JSON.stringify(managed.value));
+    assert.equal(record.deviceEnrollmentType, 'windowsAzureADJoinUsingDeviceAuth');
+    assert.equal(record.managementState, 'managed');
+    const deployments = await graphJson(fetch, `${host.url}/graph/beta/deviceManagement/autopilotEvents?$filter=deviceSerialNumber eq '${inventory.serialNumber}'`, { headers });
+    assert.deepEqual(
+      deployments.value.map((d: any) => [d.deploymentState, d.deviceSetupStatus, d.windows10EnrollmentCompletionPageConfigurationDisplayName]),
+      [['success', 'success', 'Block on the agent']],
+    );
+
+    // Identity's feed has both halves: the TPM attestation, then the user's sign-in on this device.
+    const events = await graphJson(fetch, `${host.url}/identity/v1/events`, { headers });
+    const mine = events.value.filter((e: any) => e.traceId === result.traceparent.split('-')[1]);
+    const attestation = mine.find((e: any) => e.type === 'attestation' && e.outcome === 'success');
+    const signIn = mine.find((e: any) => e.type === 'signIn' && e.outcome === 'success');
+    assert.ok(attestation && attestation.ztdId === ztdId, JSON.stringify(mine));
+    assert.ok(signIn && signIn.userPrincipalName === demo.user.upn, JSON.stringify(mine));
+    assert.ok(Date.parse(signIn.occurredDateTime) >= Date.parse(attestation.occurredDateTime));
+    const userBound = mine.filter((e: any) => e.type === 'deviceToken' && e.userPrincipalName === demo.user.upn);
+    assert.equal(userBound.length, 1, JSON.stringify(mine));
+
+    // baton diagnose reads one healthy provisioning with the technician's and the user's steps.
+    const { diagnosis } = await readDiagnosis(inventory.serialNumber, { data: baton.dataDir, managementUrl: host.url });
+    assert.equal(diagnosis.outcome, 'healthy', JSON.stringify(diagnosis.failure));
+    const phases = diagnosis.phases.map((p) => p.phase);
+    for (const phase of ['discovery', 'attestation', 'join', 'deviceToken', 'enrollment', 'deviceSetup', 'authentication']) assert.ok(phases.includes(phase as never), `${phase} in ${phases}`);
+    const types = diagnosis.timeline.map((e) => e.type);
+    assert.ok(types.indexOf('attestation') < types.indexOf('espDeviceSetup'), types.join(','));
+    assert.ok(types.indexOf('espDeviceSetup') < types.lastIndexOf('signIn'), 'device setup comes before the user signs in');
+
+    // The user's sign-in is kept by the device and works for apps, with MFA in its claims (a
+    // later request of an app, in a trace of its own, hence after the diagnosis).
+    const userToken = await result.managedDevice!.userToken(GRAPH_RESOURCE);
+    assert.equal(userToken.ok, true, JSON.stringify(userToken.error));
+    const claims = JSON.parse(Buffer.from(userToken.accessToken!.split('.')[1]!, 'base64url').toString());
+    assert.equal(claims.upn, demo.user.upn);
+    assert.deepEqual(claims.amr, ['pwd', 'mfa']);
+    assert.equal(claims.deviceid, result.learned.deviceId);
+
+    // Reset and pre-provisioned again: the one-time limit applies as to self-deploying devices.
+    const again = await runDevice({ discoveryUrl: demo.discoveryUrl, caPem: host.caPem, inventory, fetch, preProvision: true, user: { ...demo.user, totpSecret } });
+    assert.equal(again.ok, false);
+    assert.equal(again.error?.phase, 'enroll');
+    assert.equal(again.error?.code, 'devicenotsupported');
+  });
+}
