@@ -5,43 +5,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GRAPH_RESOURCE, IDENTITY_PATHS } from '@baton/contracts';
 import { createHttpsFetch, testBackends, type Fetch } from '@baton/kit';
-import { adminToken, graphJson, readDiagnosis, seedDemo, type DemoInfo, type RunningBaton } from '@baton/cli';
-import { attest, hardwareHash, PREPROVISIONING_NOT_ALLOWED, SimulatedTpm, randomInventory, realPace, REAL_PACE, runDevice, totpCode, type DeviceInventory } from '@baton/device';
+import { adminToken, graphJson, readDiagnosis, seedDemo, type RunningBaton } from '@baton/cli';
+import { attest, PREPROVISIONING_NOT_ALLOWED, SimulatedTpm, randomInventory, realPace, REAL_PACE, runDevice, totpCode } from '@baton/device';
 import type { IdentityRuntime } from '@baton/identity';
 import { startGroups } from './support.js';
+import { assignProfileToAllDevices, register } from './autopilot-support.js';
 
 const AGENT_CODE = '{B1A7C0DE-0000-4000-8000-00000000A9E7}';
 
 async function assignProfile(fetch: Fetch, discoveryUrl: string, headers: Record<string, string>, preprovisioningAllowed: boolean): Promise<string> {
-  const base = `${discoveryUrl}/graph/beta/deviceManagement/windowsAutopilotDeploymentProfiles`;
-  const profile = await graphJson(fetch, base, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({
-      '@odata.type': '#microsoft.graph.azureADWindowsAutopilotDeploymentProfile',
-      displayName: preprovisioningAllowed ? 'Staff laptops (pre-provisioned)' : 'Staff laptops',
-      deviceNameTemplate: 'STAFF-%RAND:5%',
-      preprovisioningAllowed,
-      outOfBoxExperienceSetting: { deviceUsageType: 'singleUser', userType: 'standard', privacySettingsHidden: true, eulaHidden: true, escapeLinkHidden: true },
-    }),
+  return assignProfileToAllDevices(fetch, discoveryUrl, headers, {
+    displayName: preprovisioningAllowed ? 'Staff laptops (pre-provisioned)' : 'Staff laptops',
+    deviceNameTemplate: 'STAFF-%RAND:5%',
+    preprovisioningAllowed,
+    outOfBoxExperienceSetting: { deviceUsageType: 'singleUser', userType: 'standard', privacySettingsHidden: true, eulaHidden: true, escapeLinkHidden: true },
   });
-  // The newest all-devices assignment wins over the demo's profile.
-  await graphJson(fetch, `${base}/${profile.id}/assignments`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' } }),
-  });
-  return profile.id as string;
-}
-
-async function register(fetch: Fetch, demo: DemoInfo, headers: Record<string, string>, inventory: DeviceInventory): Promise<string> {
-  const row = await graphJson(fetch, `${demo.discoveryUrl}/graph/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ serialNumber: inventory.serialNumber, hardwareIdentifier: hardwareHash(inventory) }),
-  });
-  assert.equal(row.state.deviceImportStatus, 'complete', JSON.stringify(row.state));
-  return row.state.deviceRegistrationId as string;
 }
 
 /** The user registers an authenticator app, as they would on their security-info page. */

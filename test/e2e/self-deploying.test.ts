@@ -5,40 +5,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IDENTITY_PATHS } from '@baton/contracts';
 import { createHttpsFetch, testBackends, type Fetch } from '@baton/kit';
-import { adminToken, graphJson, readDiagnosis, seedDemo, type DemoInfo, type RunningBaton } from '@baton/cli';
-import { attest, hardwareHash, randomInventory, runDevice, SimulatedTpm, type DeviceInventory } from '@baton/device';
+import { adminToken, graphJson, readDiagnosis, seedDemo, type RunningBaton } from '@baton/cli';
+import { attest, randomInventory, runDevice, SimulatedTpm } from '@baton/device';
 import type { IdentityRuntime } from '@baton/identity';
 import { startGroups } from './support.js';
+import { assignProfileToAllDevices, register } from './autopilot-support.js';
 
 async function assignProfile(fetch: Fetch, discoveryUrl: string, headers: Record<string, string>, usage: 'shared' | 'singleUser') {
-  const base = `${discoveryUrl}/graph/beta/deviceManagement/windowsAutopilotDeploymentProfiles`;
-  const profile = await graphJson(fetch, base, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({
-      '@odata.type': '#microsoft.graph.azureADWindowsAutopilotDeploymentProfile',
-      displayName: `Kiosks (${usage})`,
-      deviceNameTemplate: 'KIOSK-%RAND:5%',
-      outOfBoxExperienceSetting: { deviceUsageType: usage, userType: 'standard', privacySettingsHidden: true, eulaHidden: true, escapeLinkHidden: true },
-    }),
+  return assignProfileToAllDevices(fetch, discoveryUrl, headers, {
+    displayName: `Kiosks (${usage})`,
+    deviceNameTemplate: 'KIOSK-%RAND:5%',
+    outOfBoxExperienceSetting: { deviceUsageType: usage, userType: 'standard', privacySettingsHidden: true, eulaHidden: true, escapeLinkHidden: true },
   });
-  // The newest all-devices assignment wins over the demo's user-driven profile.
-  await graphJson(fetch, `${base}/${profile.id}/assignments`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' } }),
-  });
-  return profile.id as string;
-}
-
-async function register(fetch: Fetch, demo: DemoInfo, headers: Record<string, string>, inventory: DeviceInventory): Promise<string> {
-  const row = await graphJson(fetch, `${demo.discoveryUrl}/graph/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ serialNumber: inventory.serialNumber, hardwareIdentifier: hardwareHash(inventory) }),
-  });
-  assert.equal(row.state.deviceImportStatus, 'complete', JSON.stringify(row.state));
-  return row.state.deviceRegistrationId as string;
 }
 
 for (const backend of testBackends()) {
