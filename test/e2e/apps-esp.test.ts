@@ -45,6 +45,7 @@ for (const backend of testBackends()) {
       const result = await runDevice({ discoveryUrl: demo.discoveryUrl, caPem: identity.caPem, inventory, user: demo.user, ...(behaviour ? { behaviour } : {}) });
       const events = await graph(`beta/deviceManagement/autopilotEvents?$filter=deviceSerialNumber eq '${inventory.serialNumber}'`);
       assert.equal(events.value.length, 1, 'one record per deployment');
+      assert.equal(events.value[0].enrollmentType, 'azureADJoinedWithAutopilotProfile', 'a user-driven deployment');
       return { inventory, result, event: events.value[0] };
     };
 

@@ -120,8 +120,8 @@ for (const backend of testBackends()) {
     assert.equal(record.managementState, 'managed');
     const deployments = await graphJson(fetch, `${host.url}/graph/beta/deviceManagement/autopilotEvents?$filter=deviceSerialNumber eq '${inventory.serialNumber}'`, { headers });
     assert.deepEqual(
-      deployments.value.map((d: any) => [d.deploymentState, d.deviceSetupStatus, d.windows10EnrollmentCompletionPageConfigurationDisplayName]),
-      [['success', 'success', 'Block on the agent']],
+      deployments.value.map((d: any) => [d.deploymentState, d.deviceSetupStatus, d.windows10EnrollmentCompletionPageConfigurationDisplayName, d.enrollmentType]),
+      [['success', 'success', 'Block on the agent', 'azureADJoinedUsingDeviceAuthWithAutopilotProfile']],
     );
 
     // Identity's feed has both halves: the TPM attestation, then the user's sign-in on this device.

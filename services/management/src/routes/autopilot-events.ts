@@ -37,7 +37,8 @@ export function toAutopilotEvent(d: Deployment): Record<string, unknown> {
     eventDateTime: d.updatedAt,
     deviceRegisteredDateTime: d.startedAt,
     enrollmentStartDateTime: d.startedAt,
-    enrollmentType: 'azureADJoinedWithAutopilotProfile',
+    // A device enrolled with its own token (self-deploying, or a technician's pre-provisioning) has no user.
+    enrollmentType: d.userId === null ? 'azureADJoinedUsingDeviceAuthWithAutopilotProfile' : 'azureADJoinedWithAutopilotProfile',
     deviceSerialNumber: d.serialNumber,
     managedDeviceName: d.deviceName,
     userPrincipalName: d.upn,
