@@ -47,6 +47,26 @@ test('a complete provisioning is healthy and within the default budgets', () => 
   );
 });
 
+test('a managed device asking for a token later, under a trace of its own, is still one healthy provisioning', () => {
+  const later = event('identity', 'deviceToken', 'deviceToken', 60_000, { traceId: 't2', azureADDeviceId: 'd-S1' });
+  const d = diagnoseEvents('S1', [...run('t1', 'S1'), later]);
+  assert.equal(d.outcome, 'healthy');
+  assert.equal(d.attempts, 1);
+  assert.equal(d.traceId, 't1');
+  assert.ok(d.timeline.includes(later), 'the later request is on the timeline');
+  assert.equal(d.phases.find((p) => p.phase === 'deviceToken')!.ms, 1000, 'but does not stretch the provisioning phase to it');
+  assert.deepEqual(d.overBudget, []);
+});
+
+test('a retry that looks the device up again is a new attempt', () => {
+  const first = run('t1', 'S1').slice(0, 2);
+  first[1] = { ...first[1]!, outcome: 'failure', errorCode: 'AADSTS50126' };
+  const d = diagnoseEvents('S1', [...first, ...run('t2', 'S1', 10_000)]);
+  assert.equal(d.attempts, 2);
+  assert.equal(d.outcome, 'recovered');
+  assert.equal(d.earlierFailures[0]?.errorCode, 'AADSTS50126');
+});
+
 test('the first failure names the service that recorded it, its phase and the meaning of its code', () => {
   const events = run('t1', 'S1').slice(0, 3);
   events[2] = { ...events[2]!, outcome: 'failure', errorCode: 'error_invalid_csr', azureADDeviceId: null };

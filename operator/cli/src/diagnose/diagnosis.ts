@@ -195,7 +195,11 @@ function deviceIds(events: ChainEvent[]): DeviceIds {
   };
 }
 
-/** Groups a device's run events into attempts (one per trace id), oldest first. */
+/**
+ * Groups a device's run events into provisioning attempts, oldest first. Every attempt starts at
+ * the device lookup, so a trace with no discovery event (a managed device asking for a token or
+ * checking in later, each under a trace of its own) belongs to the attempt before it.
+ */
 export function attemptsOf(events: ChainEvent[]): ChainEvent[][] {
   const traces = new Map<string, ChainEvent[]>();
   for (const e of events) {
@@ -204,7 +208,13 @@ export function attemptsOf(events: ChainEvent[]): ChainEvent[][] {
     list.push(e);
     traces.set(e.traceId, list);
   }
-  return [...traces.values()].map((list) => list.sort(byTime)).sort((a, b) => byTime(a[0]!, b[0]!));
+  const attempts: ChainEvent[][] = [];
+  for (const trace of [...traces.values()].map((list) => list.sort(byTime)).sort((a, b) => byTime(a[0]!, b[0]!))) {
+    const startsOver = trace.some((e) => e.phase === 'discovery');
+    if (startsOver || attempts.length === 0) attempts.push(trace);
+    else attempts.at(-1)!.push(...trace);
+  }
+  return attempts;
 }
 
 export interface DiagnoseOptions {
@@ -237,7 +247,8 @@ export function diagnoseEvents(query: string, events: ChainEvent[], options: Dia
     .slice(0, -1)
     .map(attemptFailure)
     .filter((f): f is Finding => f !== null);
-  const phases = phaseSpans(latest, failure);
+  // Phases are timed on the provisioning's own trace; later requests only join the timeline.
+  const phases = phaseSpans(latest.filter((e) => e.traceId === latest[0]!.traceId), failure);
   const outcome: Outcome = failure ? 'failed' : earlierFailures.length > 0 ? 'recovered' : 'healthy';
   return {
     ...base,
