@@ -49,10 +49,10 @@ const signingKeys = new Map<string, SigningKey>();
 const issuers = new Map<string, Issuer>();
 const MAX_CACHED_CAS = 32;
 
-function remember<V>(cache: Map<string, V>, key: string, make: () => V): V {
+function remember<V>(cache: Map<string, V>, key: string, make: () => V, max = MAX_CACHED_CAS): V {
   let value = cache.get(key);
   if (value === undefined) {
-    if (cache.size >= MAX_CACHED_CAS) cache.delete(cache.keys().next().value!);
+    if (cache.size >= max) cache.delete(cache.keys().next().value!);
     value = make();
     cache.set(key, value);
   }
@@ -86,7 +86,7 @@ function signingKey(pem: string): SigningKey {
 
 function issuer(certPem: string): Issuer {
   return remember(issuers, certPem, () => {
-    const parts = certificateParts(new X509Certificate(certPem).raw);
+    const parts = certificateParts(parsedCertificate(certPem).raw);
     return { name: parts.subject, keyIdentifier: createHash('sha1').update(parts.subjectPublicKey).digest() };
   });
 }
@@ -308,20 +308,29 @@ export async function verifyCsr(input: string | Uint8Array, minRsaBits = 2048): 
   return { subject: nameToString(csr.subject), commonNames, publicKey, spki: csr.spki, keyAlgorithm, ...(keyBits !== undefined ? { keyBits } : {}) };
 }
 
+// One request reads the same certificate several times (its thumbprint, its DER, its issuer),
+// and the CA's on every request: parsed certificates are kept by PEM, which fixes their content.
+const parsedCertificates = new Map<string, X509Certificate>();
+const MAX_PARSED_CERTIFICATES = 256;
+
+function parsedCertificate(pem: string): X509Certificate {
+  return remember(parsedCertificates, pem, () => new X509Certificate(pem), MAX_PARSED_CERTIFICATES);
+}
+
 /** Uppercase SHA-1 hex of the DER, the thumbprint Windows shows and stores. */
 export function thumbprint(certPem: string): string {
-  return createHash('sha1').update(new X509Certificate(certPem).raw).digest('hex').toUpperCase();
+  return createHash('sha1').update(parsedCertificate(certPem).raw).digest('hex').toUpperCase();
 }
 
 export function certificateDerBase64(certPem: string): string {
-  return new X509Certificate(certPem).raw.toString('base64');
+  return parsedCertificate(certPem).raw.toString('base64');
 }
 
 /** Verifies a certificate was issued by the CA and is within its validity period. */
 export function isIssuedBy(certPem: string, caCertPem: string, at = new Date()): boolean {
   try {
-    const cert = new X509Certificate(certPem);
-    const ca = new X509Certificate(caCertPem);
+    const cert = parsedCertificate(certPem);
+    const ca = parsedCertificate(caCertPem);
     if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return false;
     return new Date(cert.validFrom) <= at && at <= new Date(cert.validTo);
   } catch {
