@@ -1,8 +1,10 @@
 /**
- * A small certificate authority on @peculiar/x509 and WebCrypto: generate a CA, issue
- * a certificate for a fresh key (server TLS) or for a CSR (device and MDM client
- * certificates). Identity's device CA and management's MDM CA are each an instance
- * of this, kept in their own service's storage.
+ * A small certificate authority: generate a CA (@peculiar/x509), issue a certificate for a
+ * fresh key (server TLS) or for a CSR (device and MDM client certificates). Issued
+ * certificates are written as DER here and signed with node's crypto, and requests are
+ * checked the same way, because the ASN.1 object trees of @peculiar/x509 cost several times
+ * the signature. Identity's device CA and management's MDM CA are each an instance of this,
+ * kept in their own service's storage.
  */
 import 'reflect-metadata';
 import { isIPv4, isIPv6 } from 'node:net';
