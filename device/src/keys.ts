@@ -4,7 +4,7 @@
  * as PEM.
  */
 import 'reflect-metadata';
-import { webcrypto } from 'node:crypto';
+import { webcrypto, X509Certificate } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { JOIN_CSR_COMMON_NAME } from '@baton/contracts';
 
@@ -86,7 +86,8 @@ export async function privateKeyPem(privateKey: CryptoKey): Promise<string> {
 
 /** PEM of a certificate given as base64 DER (how both identity and management return them). */
 export function certificatePemFromBase64(derBase64: string): string {
-  return new x509.X509Certificate(Buffer.from(derBase64, 'base64')).toString('pem');
+  // node's parser: @peculiar/x509's builds an ASN.1 object tree only to print it again.
+  return new X509Certificate(Buffer.from(derBase64, 'base64')).toString();
 }
 
 export { x509 };

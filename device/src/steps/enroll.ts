@@ -4,7 +4,7 @@
  * authenticated by the device-bound token. The answer is a wap-provisioningdoc with the
  * MDM client certificate and the OMA-DM address.
  */
-import { randomUUID } from 'node:crypto';
+import { randomUUID, X509Certificate } from 'node:crypto';
 import {
   ProtocolParseError,
   SOAP_CONTENT_TYPE,
@@ -21,7 +21,7 @@ import { signRenewalRequest } from '@baton/kit';
 import { ChainError } from '../errors.js';
 import { send, requireUrl, type DeviceHttp } from '../http.js';
 import type { DeviceInventory } from '../inventory.js';
-import { certificatePemFromBase64, createMdmCsr, generateDeviceKeyPair, privateKeyPem, publicKeySpkiBase64, x509 } from '../keys.js';
+import { certificatePemFromBase64, createMdmCsr, generateDeviceKeyPair, privateKeyPem, publicKeySpkiBase64 } from '../keys.js';
 import { soapFaultError } from '../xml-errors.js';
 
 export interface EnrollInput {
@@ -191,8 +191,7 @@ export async function enroll(http: DeviceHttp, input: EnrollInput): Promise<Enro
 
 /** A certificate for someone else's key would fail only later, at the TLS handshake; say so now. */
 async function requireCertificateForKey(certPem: string, publicKey: CryptoKey): Promise<void> {
-  const cert = new x509.X509Certificate(certPem);
-  const certSpki = Buffer.from(cert.publicKey.rawData).toString('base64');
+  const certSpki = new X509Certificate(certPem).publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
   if (certSpki !== (await publicKeySpkiBase64(publicKey))) {
     throw new ChainError('management', 'certificate_mismatch', 'The MDM certificate does not certify the key the device sent in its CSR.');
   }

@@ -10,3 +10,4 @@ export * from './odata/index.js';
 export * from './membership-rules/index.js';
 export * from './tpm/index.js';
 export * from './msi-install-job/index.js';
+export * from './der/index.js';

@@ -52,3 +52,38 @@ test('hostile CSR bytes only ever produce a CsrError', async () => {
     { numRuns: 200 },
   );
 });
+
+test('an issued certificate carries what a TLS stack checks: key usage, EKU, the CA key id, the SANs', async () => {
+  const ca = await generateCertificateAuthority({ commonName: 'Local, CA', validityDays: 30 });
+  const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const pem = await signPublicKey(ca, keys.publicKey, { commonName: 'host, "quoted"', validityDays: 30, usage: 'server', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1', '::1'] });
+  const cert = new X509Certificate(pem);
+  const caCert = new X509Certificate(ca.certPem);
+  assert.equal(cert.issuer, caCert.subject);
+  assert.ok(cert.checkIssued(caCert) && cert.verify(caCert.publicKey));
+  assert.equal(cert.subjectAltName, 'DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1');
+  assert.ok(cert.checkHost('localhost') && cert.checkIP('::1'));
+  const parsed = new x509.X509Certificate(pem);
+  assert.equal(parsed.subjectName.getField('CN')[0], 'host, "quoted"');
+  assert.equal(parsed.getExtension(x509.BasicConstraintsExtension)?.critical, true);
+  assert.equal(parsed.getExtension(x509.KeyUsagesExtension)?.usages, x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment);
+  const caKeyId = new x509.X509Certificate(ca.certPem).getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
+  assert.equal(parsed.getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId, caKeyId);
+});
+
+test('EC requests verify; the subject and its CN come back as written', async () => {
+  const ec = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+  const keys = (await webcrypto.subtle.generateKey(ec, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: 'CN=a\\, b, O=Contoso', keys, signingAlgorithm: ec });
+  const verified = await verifyCsr(csr.toString('pem'));
+  assert.equal(verified.keyAlgorithm, 'ECDSA');
+  assert.deepEqual(verified.commonNames, ['a, b']);
+  assert.equal(verified.subject, 'CN=a\\, b, O=Contoso');
+});
+
+test('a request signed by another key than the one it carries does not verify', async () => {
+  const mine = (await webcrypto.subtle.generateKey(rsa(2048), true, ['sign', 'verify'])) as CryptoKeyPair;
+  const other = (await webcrypto.subtle.generateKey(rsa(2048), true, ['sign', 'verify'])) as CryptoKeyPair;
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: 'CN=x', keys: { publicKey: mine.publicKey, privateKey: other.privateKey }, signingAlgorithm: rsa(2048) });
+  await assert.rejects(verifyCsr(new Uint8Array(csr.rawData)), (e: unknown) => e instanceof CsrError && e.code === 'csr.signature');
+});

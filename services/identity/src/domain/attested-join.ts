@@ -9,7 +9,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import type { DeviceJoinRequest } from '@baton/contracts';
-import { AIK_CERTIFICATE_EKU, isIssuedBy, type x509 } from '@baton/kit';
+import { AIK_CERTIFICATE_EKU, isIssuedBy } from '@baton/kit';
 import { attestationSignedBy, parseAttestationData, ProtocolParseError, tpmName, type ParsedAttestation } from '@baton/protocols';
 import { drsErrors } from '../errors.js';
 import type { TenantRecord } from '../store/store.js';
@@ -44,7 +44,7 @@ function aikCertificate(deps: IdentityDeps, tenant: TenantRecord, base64: string
 }
 
 /** Checks the TPM evidence of a userless join against the CSR's key; answers the registration it proves. */
-export function verifyAttestedJoin(deps: IdentityDeps, tenant: TenantRecord, request: DeviceJoinRequest, csrPublicKey: x509.PublicKey): AttestedDevice {
+export function verifyAttestedJoin(deps: IdentityDeps, tenant: TenantRecord, request: DeviceJoinRequest, csrSpki: Uint8Array): AttestedDevice {
   if (!isSharedDeviceJoin(request)) throw drsErrors.tpmAttestationFailed('notShared', 'A join without a user must be a shared (self-deploying) device join.');
   if (!request.AikCertificate || !request.AttestationData) {
     throw drsErrors.tpmAttestationFailed('malformed', 'A self-deploying join carries AikCertificate and AttestationData.');
@@ -61,7 +61,7 @@ export function verifyAttestedJoin(deps: IdentityDeps, tenant: TenantRecord, req
   if (!parsed.qualifiedSigner.equals(tpmName(aikDer)) || !attestationSignedBy(parsed, cert.publicKey)) {
     throw drsErrors.tpmAttestationFailed('keyNotCertified', 'AttestationData is not signed by the certified attestation key.');
   }
-  if (!parsed.certifiedName.equals(tpmName(Buffer.from(csrPublicKey.rawData)))) {
+  if (!parsed.certifiedName.equals(tpmName(Buffer.from(csrSpki)))) {
     throw drsErrors.tpmAttestationFailed('keyNotCertified', "AttestationData certifies another key than the certificate request's.");
   }
   const bodyZtdId = request.ZtdId?.trim().toLowerCase();

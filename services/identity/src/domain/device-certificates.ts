@@ -7,7 +7,7 @@
  * holds the ASCII digit ("1" joined, "0" registered).
  */
 import { DEVICE_CERT_OIDS } from '@baton/contracts';
-import { signPublicKey, x509, type SecretBox } from '@baton/kit';
+import { signPublicKey, x509, type SecretBox, type SubjectKey } from '@baton/kit';
 import type { TenantRecord } from '../store/store.js';
 
 export interface DeviceCertificateFacts {
@@ -83,7 +83,7 @@ export function readDeviceCertificate(certPem: string): Partial<DeviceCertificat
 export async function issueDeviceCertificate(
   secrets: SecretBox,
   tenant: TenantRecord,
-  publicKey: x509.PublicKey,
+  publicKey: SubjectKey,
   facts: DeviceCertificateFacts,
 ): Promise<string> {
   return signPublicKey({ certPem: tenant.deviceCaCertPem, keyPem: secrets.openText(tenant.deviceCaKey) }, publicKey, {

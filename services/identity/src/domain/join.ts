@@ -35,7 +35,7 @@ async function verifiedJoinCsr(request: DeviceJoinRequest): Promise<VerifiedCsr>
     throw drsErrors.invalidCsr('The certificate request could not be read.');
   }
   if (csr.keyBits === undefined) throw drsErrors.invalidCsr('The certificate request must carry an RSA key of at least 2048 bits.');
-  const cn = csr.csr.subjectName.getField('CN');
+  const cn = csr.commonNames;
   if (cn.length !== 1 || cn[0]!.toUpperCase() !== JOIN_CSR_COMMON_NAME) {
     throw drsErrors.invalidCsr(`The certificate request subject must be CN=${JOIN_CSR_COMMON_NAME}.`);
   }
@@ -57,7 +57,7 @@ export async function joinDevice(
   const csr = await verifiedJoinCsr(request);
   const user = 'user' in caller ? caller.user : undefined;
   // Without a user the TPM evidence names the registration; the body's ZtdId cannot choose another.
-  const attested = user ? undefined : verifyAttestedJoin(deps, tenant, request, csr.publicKey);
+  const attested = user ? undefined : verifyAttestedJoin(deps, tenant, request, csr.spki);
   if (attested && !joinType.joined) throw drsErrors.invalidJoinType(request.JoinType);
   const handoff = await managementHandoff(deps.store, tenant.id);
   if (!handoff) throw drsErrors.mdmNotConfigured();

@@ -12,7 +12,7 @@
  */
 import { createPublicKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { AttestationActivateRequest, AttestationActivateResponse, AttestationChallengeRequest, AttestationChallengeResponse } from '@baton/contracts';
-import { certificateDerBase64, signPublicKey, x509 } from '@baton/kit';
+import { certificateDerBase64, signPublicKey } from '@baton/kit';
 import { makeCredential, tpmName } from '@baton/protocols';
 import { drsErrors } from '../errors.js';
 import type { TenantRecord } from '../store/store.js';
@@ -120,7 +120,8 @@ export async function activateAttestation(
   if (answer.length !== expected.length || !timingSafeEqual(answer, expected)) {
     throw drsErrors.tpmAttestationFailed('wrongAnswer', 'The TPM did not recover the challenge secret: the AIK is not in the TPM of the registered endorsement key.');
   }
-  const aikKey = new x509.PublicKey(Buffer.from(sealed.aik, 'base64'));
+  // The AIK was checked to be a P-256 SubjectPublicKeyInfo when the challenge sealed it.
+  const aikKey = Buffer.from(sealed.aik, 'base64');
   const certPem = await signPublicKey({ certPem: tenant.deviceCaCertPem, keyPem: deps.secrets.openText(tenant.deviceCaKey) }, aikKey, {
     commonName: sealed.ztdId,
     validityDays: AIK_CERT_VALIDITY_DAYS,
