@@ -11,7 +11,7 @@ import { ROLES } from '@baton/contracts';
 import { graphErrorHandler, requireRole } from '@baton/kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ManagementDeps } from '../deps.js';
-import { AnyObject, assignmentRoutes, IdParams } from './graph-assignments.js';
+import { AnyObject, assignmentRoutes, IdParams, policyAssignments } from './graph-assignments.js';
 import { graphTenantOf, isGuid, ownedById } from './graph-caller.js';
 import { graphErrorsManagement } from '../errors.js';
 import {
@@ -24,8 +24,7 @@ import {
   type GraphVersion,
   type ScheduledActionForRule,
 } from '../compliance/policy.js';
-import type { StoredAssignment, StoredPolicyState } from '../compliance/store.js';
-import { parseTarget } from '../targeting/targets.js';
+import type { StoredPolicyState } from '../compliance/store.js';
 
 const READ = [ROLES.configurationReadWrite, 'DeviceManagementConfiguration.Read.All'];
 const WRITE = [ROLES.configurationReadWrite];
@@ -35,10 +34,6 @@ const VERSIONS: GraphVersion[] = ['v1.0', 'beta'];
 const ScheduleBody = Type.Object({ deviceComplianceScheduledActionForRules: Type.Array(Type.Unknown(), { maxItems: 10 }) }, { additionalProperties: true });
 
 /** Graph's per-policy complianceStatus: the stored setting states use its spelling already. */
-function graphAssignment(a: StoredAssignment): Record<string, unknown> {
-  return { id: a.id, target: a.target };
-}
-
 function settingStates(policy: Pick<CompliancePolicy, 'id' | 'displayName'>, state: StoredPolicyState): Array<Record<string, unknown>> {
   return state.settings.map((s) => ({
     setting: `Windows10CompliancePolicy.${s.settingName}`,
@@ -69,8 +64,6 @@ export async function compliancePolicyRoutes(instance: FastifyInstance, deps: Ma
     const run = assignmentsChanged ? deps.compliance.assignmentsChanged(tenantId) : deps.compliance.evaluateTenant(tenantId);
     await run.catch((error: unknown) => deps.logger.warn({ tenantId, err: String(error) }, 'compliance re-evaluation failed'));
   };
-  const assignmentsFrom = (policyId: string, raw: Array<Record<string, unknown>>): StoredAssignment[] =>
-    raw.map((a) => ({ id: randomUUID(), policyId, target: parseTarget(a.target) as unknown as Record<string, unknown> }));
 
   for (const v of VERSIONS) {
     const base = `/graph/${v}/deviceManagement/deviceCompliancePolicies`;
@@ -158,7 +151,7 @@ export async function compliancePolicyRoutes(instance: FastifyInstance, deps: Ma
       });
     }
 
-    assignmentRoutes<StoredAssignment>(instance, {
+    assignmentRoutes(instance, {
       base,
       entitySet: 'deviceManagement/deviceCompliancePolicies',
       assignProperty: 'assignments',
@@ -169,14 +162,9 @@ export async function compliancePolicyRoutes(instance: FastifyInstance, deps: Ma
       tenantOf,
       context,
       owner: ownPolicy,
-      parse: (policyId, raw) => assignmentsFrom(policyId, [raw])[0]!,
-      toGraph: graphAssignment,
       notFound: policyErrors.notFound,
       invalid: policyErrors.invalid,
-      list: (tenantId, policyId) => store.listAssignments(tenantId, policyId),
-      replace: (tenantId, policyId, assignments) => store.transaction((tx) => tx.replaceAssignments(tenantId, policyId, assignments)),
-      add: (tenantId, assignment) => store.addAssignment(tenantId, assignment),
-      remove: (policyId, assignmentId) => store.deleteAssignment(policyId, assignmentId),
+      ...policyAssignments(store),
       changed: (tenantId) => reevaluate(tenantId, true),
     });
 

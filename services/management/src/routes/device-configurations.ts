@@ -11,14 +11,12 @@ import { ROLES } from '@baton/contracts';
 import { graphErrorHandler, requireRole } from '@baton/kit';
 import type { FastifyInstance } from 'fastify';
 import type { ManagementDeps } from '../deps.js';
-import { AnyObject, assignmentRoutes, IdParams } from './graph-assignments.js';
+import { AnyObject, assignmentRoutes, IdParams, policyAssignments } from './graph-assignments.js';
 import { graphTenantOf, isGuid, ownedById } from './graph-caller.js';
 import { graphErrorsManagement } from '../errors.js';
 import { policyStatus, type PolicyState, type SettingState } from '../configuration/plan.js';
 import { parseConfigurationInput, toGraphConfiguration, type ConfigurationPolicy, type GraphVersion } from '../configuration/policy.js';
 import { configurationErrors } from '../configuration/setting.js';
-import type { StoredAssignment } from '../configuration/store.js';
-import { parseTarget } from '../targeting/targets.js';
 
 const READ = [ROLES.configurationReadWrite, 'DeviceManagementConfiguration.Read.All'];
 const WRITE = [ROLES.configurationReadWrite];
@@ -66,9 +64,6 @@ export async function deviceConfigurationRoutes(instance: FastifyInstance, deps:
     const run = assignmentsChanged ? deps.configuration.assignmentsChanged(tenantId) : deps.configuration.fanOut(tenantId);
     await run.catch((error: unknown) => deps.logger.warn({ tenantId, err: String(error) }, 'configuration fan-out failed'));
   };
-  const assignmentsFrom = (policyId: string, raw: Array<Record<string, unknown>>): StoredAssignment[] =>
-    raw.map((a) => ({ id: randomUUID(), policyId, target: parseTarget(a.target) as unknown as Record<string, unknown> }));
-  const graphAssignment = (a: StoredAssignment) => ({ id: a.id, target: a.target });
   const namesOf = async (tenantId: string) => new Map((await store.listPolicies(tenantId)).map((p) => [p.id, p.displayName]));
 
   for (const v of VERSIONS) {
@@ -131,7 +126,7 @@ export async function deviceConfigurationRoutes(instance: FastifyInstance, deps:
       return reply.code(204).send();
     });
 
-    assignmentRoutes<StoredAssignment>(instance, {
+    assignmentRoutes(instance, {
       base,
       entitySet: 'deviceManagement/deviceConfigurations',
       assignProperty: 'assignments',
@@ -142,14 +137,9 @@ export async function deviceConfigurationRoutes(instance: FastifyInstance, deps:
       tenantOf,
       context,
       owner: ownPolicy,
-      parse: (policyId, raw) => assignmentsFrom(policyId, [raw])[0]!,
-      toGraph: graphAssignment,
       notFound: configurationErrors.notFound,
       invalid: configurationErrors.invalid,
-      list: (tenantId, policyId) => store.listAssignments(tenantId, policyId),
-      replace: (tenantId, policyId, assignments) => store.transaction((tx) => tx.replaceAssignments(tenantId, policyId, assignments)),
-      add: (tenantId, assignment) => store.addAssignment(tenantId, assignment),
-      remove: (policyId, assignmentId) => store.deleteAssignment(policyId, assignmentId),
+      ...policyAssignments(store),
       changed: (tenantId) => replan(tenantId, true),
     });
 

@@ -4,10 +4,12 @@
  * `assignments` navigation. Each object kind names its own body property, assignment shape and
  * what must happen after a change (plan the devices again, evaluate them again, nothing).
  */
+import { randomUUID } from 'node:crypto';
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GraphError } from '@baton/kit';
+import { parseTarget } from '../targeting/targets.js';
 
 export const MAX_ASSIGNMENTS = 100;
 const Id = Type.String({ minLength: 1, maxLength: 128 });
@@ -102,4 +104,32 @@ export function assignmentRoutes<A extends { id: string }>(instance: FastifyInst
       return reply.code(204).send();
     });
   }
+}
+
+/** A configuration profile's or compliance policy's assignment: a target, nothing else. */
+export interface PolicyAssignment {
+  id: string;
+  policyId: string;
+  target: Record<string, unknown>;
+}
+
+/** What the configuration and compliance stores both offer for their policies' assignments. */
+export interface PolicyAssignmentStore {
+  listAssignments(tenantId: string, policyId: string): Promise<PolicyAssignment[]>;
+  replaceAssignments(tenantId: string, policyId: string, assignments: PolicyAssignment[]): Promise<void>;
+  addAssignment(tenantId: string, assignment: PolicyAssignment): Promise<void>;
+  deleteAssignment(policyId: string, id: string): Promise<boolean>;
+  transaction<T>(fn: (tx: PolicyAssignmentStore) => Promise<T>): Promise<T>;
+}
+
+/** The parts of a surface that are the same for every policy kind whose assignments are targets only. */
+export function policyAssignments(store: PolicyAssignmentStore): Pick<AssignmentSurface<PolicyAssignment>, 'parse' | 'toGraph' | 'list' | 'replace' | 'add' | 'remove'> {
+  return {
+    parse: (policyId, raw) => ({ id: randomUUID(), policyId, target: parseTarget(raw.target) as unknown as Record<string, unknown> }),
+    toGraph: (a) => ({ id: a.id, target: a.target }),
+    list: (tenantId, policyId) => store.listAssignments(tenantId, policyId),
+    replace: (tenantId, policyId, assignments) => store.transaction((tx) => tx.replaceAssignments(tenantId, policyId, assignments)),
+    add: (tenantId, assignment) => store.addAssignment(tenantId, assignment),
+    remove: (policyId, assignmentId) => store.deleteAssignment(policyId, assignmentId),
+  };
 }
