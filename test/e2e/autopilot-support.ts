@@ -1,8 +1,11 @@
-/** Discovery set-up the mode tests share: a profile for every device, and devices registered by hash. */
+/** Set-up the mode tests share: one host with the demo tenant, a profile for every device, devices registered by hash. */
 import assert from 'node:assert/strict';
-import type { Fetch } from '@baton/kit';
-import { graphJson, type DemoInfo } from '@baton/cli';
+import type { TestContext } from 'node:test';
+import { createHttpsFetch, type Fetch, type StoreBackend } from '@baton/kit';
+import { adminToken, graphJson, seedDemo, type DemoInfo, type RunningBaton } from '@baton/cli';
 import { hardwareHash, type DeviceInventory } from '@baton/device';
+import type { IdentityRuntime } from '@baton/identity';
+import { startGroups } from './support.js';
 
 /** Creates the deployment profile and assigns it to all devices; the newest such assignment wins over the demo's profile. */
 export async function assignProfileToAllDevices(fetch: Fetch, discoveryUrl: string, headers: Record<string, string>, profileBody: Record<string, unknown>): Promise<string> {
@@ -29,4 +32,16 @@ export async function register(fetch: Fetch, demo: DemoInfo, headers: Record<str
   });
   assert.equal(row.state.deviceImportStatus, 'complete', JSON.stringify(row.state));
   return row.state.deviceRegistrationId as string;
+}
+
+/** The three services on one origin with the demo tenant seeded; stopped when the test ends. */
+export async function startDemoHost(t: TestContext, backend: StoreBackend): Promise<{ host: RunningBaton; fetch: ReturnType<typeof createHttpsFetch>; demo: DemoInfo; headers: Record<string, string>; dataDir: string }> {
+  const baton = await startGroups(backend, [['discovery', 'identity', 'management']]);
+  t.after(() => baton.stop());
+  const [host] = baton.instances as [RunningBaton];
+  const fetch = createHttpsFetch({ caPem: host.caPem });
+  t.after(() => fetch.close());
+  const demo = await seedDemo({ dataDir: baton.dataDir, url: host.url, urls: host.urls, caPath: host.caPath, identity: host.runtimes.identity as IdentityRuntime, fetch });
+  const headers = { authorization: `Bearer ${await adminToken(demo, fetch)}`, 'content-type': 'application/json' };
+  return { host, fetch, demo, headers, dataDir: baton.dataDir };
 }

@@ -4,12 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GRAPH_RESOURCE, IDENTITY_PATHS } from '@baton/contracts';
-import { createHttpsFetch, testBackends, type Fetch } from '@baton/kit';
-import { adminToken, graphJson, readDiagnosis, seedDemo, type RunningBaton } from '@baton/cli';
+import { testBackends, type Fetch } from '@baton/kit';
+import { graphJson, readDiagnosis } from '@baton/cli';
 import { attest, PREPROVISIONING_NOT_ALLOWED, SimulatedTpm, randomInventory, realPace, REAL_PACE, runDevice, totpCode } from '@baton/device';
-import type { IdentityRuntime } from '@baton/identity';
-import { startGroups } from './support.js';
-import { assignProfileToAllDevices, register } from './autopilot-support.js';
+import { assignProfileToAllDevices, register, startDemoHost } from './autopilot-support.js';
 
 const AGENT_CODE = '{B1A7C0DE-0000-4000-8000-00000000A9E7}';
 
@@ -34,13 +32,7 @@ async function registerTotp(fetch: Fetch, identityUrl: string, headers: Record<s
 
 for (const backend of testBackends()) {
   test(`a pre-provisioned device: the technician's TPM flow and reseal, then the user's sign-in with TOTP and account setup (${backend.name})`, async (t) => {
-    const baton = await startGroups(backend, [['discovery', 'identity', 'management']]);
-    t.after(() => baton.stop());
-    const [host] = baton.instances as [RunningBaton];
-    const fetch = createHttpsFetch({ caPem: host.caPem });
-    t.after(() => fetch.close());
-    const demo = await seedDemo({ dataDir: baton.dataDir, url: host.url, urls: host.urls, caPath: host.caPath, identity: host.runtimes.identity as IdentityRuntime, fetch });
-    const headers = { authorization: `Bearer ${await adminToken(demo, fetch)}`, 'content-type': 'application/json' };
+    const { host, fetch, demo, headers, dataDir } = await startDemoHost(t, backend);
     const totpSecret = await registerTotp(fetch, host.url, headers, demo.user.upn);
 
     // A profile that does not allow it: the technician's attempt stops at discovery's answer.
@@ -136,7 +128,7 @@ for (const backend of testBackends()) {
     assert.equal(userBound.length, 1, JSON.stringify(mine));
 
     // baton diagnose reads one healthy provisioning with the technician's and the user's steps.
-    const { diagnosis } = await readDiagnosis(inventory.serialNumber, { data: baton.dataDir, managementUrl: host.url });
+    const { diagnosis } = await readDiagnosis(inventory.serialNumber, { data: dataDir, managementUrl: host.url });
     assert.equal(diagnosis.outcome, 'healthy', JSON.stringify(diagnosis.failure));
     const phases = diagnosis.phases.map((p) => p.phase);
     for (const phase of ['discovery', 'attestation', 'join', 'deviceToken', 'enrollment', 'deviceSetup', 'authentication']) assert.ok(phases.includes(phase as never), `${phase} in ${phases}`);

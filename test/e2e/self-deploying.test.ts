@@ -4,12 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IDENTITY_PATHS } from '@baton/contracts';
-import { createHttpsFetch, testBackends, type Fetch } from '@baton/kit';
-import { adminToken, graphJson, readDiagnosis, seedDemo, type RunningBaton } from '@baton/cli';
+import { testBackends, type Fetch } from '@baton/kit';
+import { graphJson, readDiagnosis } from '@baton/cli';
 import { attest, randomInventory, runDevice, SimulatedTpm } from '@baton/device';
 import type { IdentityRuntime } from '@baton/identity';
-import { startGroups } from './support.js';
-import { assignProfileToAllDevices, register } from './autopilot-support.js';
+import { assignProfileToAllDevices, register, startDemoHost } from './autopilot-support.js';
 
 async function assignProfile(fetch: Fetch, discoveryUrl: string, headers: Record<string, string>, usage: 'shared' | 'singleUser') {
   return assignProfileToAllDevices(fetch, discoveryUrl, headers, {
@@ -21,13 +20,7 @@ async function assignProfile(fetch: Fetch, discoveryUrl: string, headers: Record
 
 for (const backend of testBackends()) {
   test(`a self-deploying device provisions with TPM proof and no user, and re-enrolls only after its record is deleted (${backend.name})`, async (t) => {
-    const baton = await startGroups(backend, [['discovery', 'identity', 'management']]);
-    t.after(() => baton.stop());
-    const [host] = baton.instances as [RunningBaton];
-    const fetch = createHttpsFetch({ caPem: host.caPem });
-    t.after(() => fetch.close());
-    const demo = await seedDemo({ dataDir: baton.dataDir, url: host.url, urls: host.urls, caPath: host.caPath, identity: host.runtimes.identity as IdentityRuntime, fetch });
-    const headers = { authorization: `Bearer ${await adminToken(demo, fetch)}`, 'content-type': 'application/json' };
+    const { host, fetch, demo, headers, dataDir } = await startDemoHost(t, backend);
     await assignProfile(fetch, host.url, headers, 'shared');
 
     const inventory = randomInventory(4242, 0);
@@ -59,7 +52,7 @@ for (const backend of testBackends()) {
     assert.equal(stored?.registeredOwnerUserId, null);
 
     // baton diagnose reads the attestation where a user-driven device has its sign-in.
-    const { diagnosis } = await readDiagnosis(inventory.serialNumber, { data: baton.dataDir, managementUrl: host.url });
+    const { diagnosis } = await readDiagnosis(inventory.serialNumber, { data: dataDir, managementUrl: host.url });
     assert.equal(diagnosis.outcome, 'healthy', JSON.stringify(diagnosis.failure));
     assert.deepEqual(
       diagnosis.phases.map((p) => p.phase),
@@ -83,13 +76,7 @@ for (const backend of testBackends()) {
   });
 
   test(`TPM attestation refuses an unknown EK, another tenant's device, a user-driven device and a wrong answer with 0x801C03EA (${backend.name})`, async (t) => {
-    const baton = await startGroups(backend, [['discovery', 'identity', 'management']]);
-    t.after(() => baton.stop());
-    const [host] = baton.instances as [RunningBaton];
-    const fetch = createHttpsFetch({ caPem: host.caPem });
-    t.after(() => fetch.close());
-    const demo = await seedDemo({ dataDir: baton.dataDir, url: host.url, urls: host.urls, caPath: host.caPath, identity: host.runtimes.identity as IdentityRuntime, fetch });
-    const headers = { authorization: `Bearer ${await adminToken(demo, fetch)}`, 'content-type': 'application/json' };
+    const { host, fetch, demo, headers } = await startDemoHost(t, backend);
     const drsUrl = `${host.url}${IDENTITY_PATHS.drsDiscovery(demo.tenantId)}`;
     const http = { fetch, traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
     const refusal = async (tpm: SimulatedTpm, answer?: (b: Buffer) => Buffer) => {
@@ -116,14 +103,8 @@ for (const backend of testBackends()) {
     assert.equal(await refusal(new SimulatedTpm(shared.tpm.endorsementSeed), () => Buffer.alloc(32, 7)), '0x801C03EA');
 
     // Another tenant's device: its EK is registered, but not in this tenant.
-    const other = await startGroups(backend, [['discovery', 'identity', 'management']]);
-    t.after(() => other.stop());
-    const [otherHost] = other.instances as [RunningBaton];
-    const otherFetch = createHttpsFetch({ caPem: otherHost.caPem });
-    t.after(() => otherFetch.close());
     // (A second Baton has its own tenant; the EK registered there means nothing here.)
-    const otherDemo = await seedDemo({ dataDir: other.dataDir, url: otherHost.url, urls: otherHost.urls, caPath: otherHost.caPath, identity: otherHost.runtimes.identity as IdentityRuntime, fetch: otherFetch });
-    const otherHeaders = { authorization: `Bearer ${await adminToken(otherDemo, otherFetch)}`, 'content-type': 'application/json' };
+    const { fetch: otherFetch, demo: otherDemo, headers: otherHeaders } = await startDemoHost(t, backend);
     const elsewhere = randomInventory(4343, 2);
     await register(otherFetch, otherDemo, otherHeaders, elsewhere);
     assert.equal(await refusal(new SimulatedTpm(elsewhere.tpm.endorsementSeed)), '0x801C03EA');
