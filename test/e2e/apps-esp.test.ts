@@ -5,26 +5,18 @@
 // event feed say the same, and `baton diagnose` names the app.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHttpsFetch, testBackends } from '@baton/kit';
+import { testBackends } from '@baton/kit';
 import { randomInventory, runDevice, type DeviceBehaviour } from '@baton/device';
-import { adminToken, graphJson, readDiagnosis, seedDemo } from '@baton/cli';
-import type { IdentityRuntime } from '@baton/identity';
+import { graphJson, readDiagnosis } from '@baton/cli';
 import { register } from './diagnose-support.js';
-import { startGroups } from './support.js';
 import { createRequiredApps } from './apps-support.js';
+import { startDemoOrigins } from './host-support.js';
 
 const BLOCKING_CODE = '{B1A7C0DE-0000-4000-8000-0000000000E5}';
 
 for (const backend of testBackends()) {
   test(`two required apps, one blocking on the ESP: installed and completed; a failing or hanging blocking app ends the deployment (${backend.name})`, async (t) => {
-    const baton = await startGroups(backend, [['discovery'], ['identity'], ['management']]);
-    t.after(() => baton.stop());
-    const [discovery, identity, management] = baton.instances;
-    assert.ok(discovery && identity && management);
-    const fetch = createHttpsFetch({ caPem: identity.caPem });
-    t.after(() => fetch.close());
-    const demo = await seedDemo({ dataDir: baton.dataDir, url: discovery.url, urls: discovery.urls, caPath: identity.caPath, identity: identity.runtimes.identity as IdentityRuntime, fetch });
-    const headers = { authorization: `Bearer ${await adminToken(demo, fetch)}`, 'content-type': 'application/json' };
+    const { discovery, identity, management, fetch, demo, headers, dataDir } = await startDemoOrigins(t, backend);
     const graph = (path: string, init: { method?: string; body?: unknown } = {}) =>
       graphJson(fetch, `${management.url}/graph/${path}`, { method: init.method ?? 'GET', headers, ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}) });
 
@@ -71,7 +63,7 @@ for (const backend of testBackends()) {
       const statuses = await graph(`v1.0/deviceAppManagement/mobileApps/${agent.id}/deviceStatuses`);
       const mine = statuses.value.find((s: { deviceId: string }) => s.deviceId === event.deviceId);
       assert.deepEqual([mine.installState, mine.errorCode], ['failed', 0x80070643 | 0]);
-      const { diagnosis } = await readDiagnosis(inventory.serialNumber, { data: baton.dataDir, managementUrl: management.url });
+      const { diagnosis } = await readDiagnosis(inventory.serialNumber, { data: dataDir, managementUrl: management.url });
       assert.equal(diagnosis.outcome, 'failed');
       assert.deepEqual([diagnosis.failure?.service, diagnosis.failure?.phase, diagnosis.failure?.errorCode, diagnosis.failure?.item], ['management', 'deviceSetup', '0x80070643', 'Contoso Agent']);
     });
@@ -82,7 +74,7 @@ for (const backend of testBackends()) {
       assert.deepEqual([result.error?.phase, result.error?.code], ['esp', '0x800705B4']);
       assert.equal(event.deploymentState, 'failure');
       assert.match(event.enrollmentFailureDetails, /15 minutes.*Contoso Agent/);
-      const { diagnosis } = await readDiagnosis(inventory.serialNumber, { data: baton.dataDir, managementUrl: management.url });
+      const { diagnosis } = await readDiagnosis(inventory.serialNumber, { data: dataDir, managementUrl: management.url });
       assert.deepEqual([diagnosis.failure?.errorCode, diagnosis.failure?.item], ['0x800705B4', 'Contoso Agent']);
     });
   });

@@ -1,4 +1,4 @@
-/** The two required apps the app and ESP end-to-end tests deploy, created as an administrator would through Graph. */
+/** What the management end-to-end tests deploy, shaped as an administrator sends it through Graph. */
 
 type Graph = (path: string, init?: { method?: string; body?: unknown }) => Promise<any>;
 
@@ -30,3 +30,21 @@ export async function createRequiredApps(graph: Graph, msiProductCode: string, t
   }
   return { agent, tools };
 }
+
+/** Baton's baseline templates for BitLocker with Windows Firewall, and for Microsoft Defender. */
+export const BASELINE_PROFILES = {
+  protection: {
+    '@odata.type': '#microsoft.graph.windows10EndpointProtectionConfiguration',
+    displayName: 'Baseline: BitLocker and Windows Firewall',
+    bitLockerEncryptDevice: true,
+    firewallProfileDomain: { firewallEnabled: 'allowed' },
+    firewallProfilePrivate: { firewallEnabled: 'allowed' },
+    firewallProfilePublic: { firewallEnabled: 'allowed', inboundConnectionsBlocked: true },
+  },
+  defender: {
+    '@odata.type': '#microsoft.graph.windows10GeneralConfiguration',
+    displayName: 'Baseline: Microsoft Defender',
+    defenderRequireRealTimeMonitoring: true,
+    defenderRequireCloudProtection: true,
+  },
+};

@@ -7,6 +7,7 @@ import { createHttpsFetch, testBackends } from '@baton/kit';
 import { adminToken, graphJson, runFleet, seedDemo } from '@baton/cli';
 import type { IdentityRuntime } from '@baton/identity';
 import { startGroups } from './support.js';
+import { BASELINE_PROFILES } from './apps-support.js';
 
 const RTP = './Device/Vendor/MSFT/Policy/Config/Defender/AllowRealtimeMonitoring';
 const BITLOCKER = './Device/Vendor/MSFT/BitLocker/RequireDeviceEncryption';
@@ -37,20 +38,8 @@ for (const backend of testBackends()) {
       return created.id;
     };
 
-    const protection = await profile({
-      '@odata.type': '#microsoft.graph.windows10EndpointProtectionConfiguration',
-      displayName: 'Baseline: BitLocker and Windows Firewall',
-      bitLockerEncryptDevice: true,
-      firewallProfileDomain: { firewallEnabled: 'allowed' },
-      firewallProfilePrivate: { firewallEnabled: 'allowed' },
-      firewallProfilePublic: { firewallEnabled: 'allowed', inboundConnectionsBlocked: true },
-    });
-    const defender = await profile({
-      '@odata.type': '#microsoft.graph.windows10GeneralConfiguration',
-      displayName: 'Baseline: Microsoft Defender',
-      defenderRequireRealTimeMonitoring: true,
-      defenderRequireCloudProtection: true,
-    });
+    const protection = await profile(BASELINE_PROFILES.protection);
+    const defender = await profile(BASELINE_PROFILES.defender);
 
     const { results } = await runFleet({ demo, caPem: front.caPem, devices: 1, concurrency: 1, seed: 43 });
     const [run] = results;

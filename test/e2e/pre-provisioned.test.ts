@@ -7,7 +7,7 @@ import { GRAPH_RESOURCE, IDENTITY_PATHS } from '@baton/contracts';
 import { testBackends, type Fetch } from '@baton/kit';
 import { graphJson, readDiagnosis } from '@baton/cli';
 import { attest, PREPROVISIONING_NOT_ALLOWED, SimulatedTpm, randomInventory, realPace, REAL_PACE, runDevice, totpCode } from '@baton/device';
-import { assignProfileToAllDevices, register, startDemoHost } from './autopilot-support.js';
+import { assignProfileToAllDevices, register, startDemoHost } from './host-support.js';
 
 const AGENT_CODE = '{B1A7C0DE-0000-4000-8000-00000000A9E7}';
 

@@ -9,13 +9,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GRAPH_RESOURCE } from '@baton/contracts';
-import { createHttpsFetch, testBackends } from '@baton/kit';
+import { testBackends } from '@baton/kit';
 import { randomInventory, runDevice } from '@baton/device';
-import { adminToken, graphJson, seedDemo } from '@baton/cli';
-import type { IdentityRuntime } from '@baton/identity';
+import { graphJson } from '@baton/cli';
 import { register } from './diagnose-support.js';
-import { startGroups, until } from './support.js';
-import { createRequiredApps } from './apps-support.js';
+import { until } from './support.js';
+import { BASELINE_PROFILES, createRequiredApps } from './apps-support.js';
+import { startDemoOrigins } from './host-support.js';
 
 /** Microsoft Graph's app id, which Baton's Graph resource stands for in policies. */
 const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
@@ -33,14 +33,7 @@ interface SettingState {
 
 for (const backend of testBackends()) {
   test(`a device provisioned into a baseline, two required apps, the ESP and a compliance policy is ready for work, and loses Graph access once BitLocker is off (${backend.name})`, async (t) => {
-    const baton = await startGroups(backend, [['discovery'], ['identity'], ['management']]);
-    t.after(() => baton.stop());
-    const [discovery, identity, management] = baton.instances;
-    assert.ok(discovery && identity && management);
-    const fetch = createHttpsFetch({ caPem: identity.caPem });
-    t.after(() => fetch.close());
-    const demo = await seedDemo({ dataDir: baton.dataDir, url: discovery.url, urls: discovery.urls, caPath: identity.caPath, identity: identity.runtimes.identity as IdentityRuntime, fetch });
-    const headers = { authorization: `Bearer ${await adminToken(demo, fetch)}`, 'content-type': 'application/json' };
+    const { discovery, identity, management, fetch, demo, headers } = await startDemoOrigins(t, backend);
     const graph = (origin: string) => (path: string, init: { method?: string; body?: unknown } = {}) =>
       graphJson(fetch, `${origin}/graph/${path}`, { method: init.method ?? 'GET', headers, ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}) });
     const entra = graph(identity.url);
@@ -67,20 +60,8 @@ for (const backend of testBackends()) {
       await intune(`v1.0/deviceManagement/deviceConfigurations/${created.id}/assign`, { method: 'POST', body: { assignments: [{ target: toGroup }] } });
       return created.id as string;
     };
-    const protection = await profile({
-      '@odata.type': '#microsoft.graph.windows10EndpointProtectionConfiguration',
-      displayName: 'Baseline: BitLocker and Windows Firewall',
-      bitLockerEncryptDevice: true,
-      firewallProfileDomain: { firewallEnabled: 'allowed' },
-      firewallProfilePrivate: { firewallEnabled: 'allowed' },
-      firewallProfilePublic: { firewallEnabled: 'allowed', inboundConnectionsBlocked: true },
-    });
-    const defender = await profile({
-      '@odata.type': '#microsoft.graph.windows10GeneralConfiguration',
-      displayName: 'Baseline: Microsoft Defender',
-      defenderRequireRealTimeMonitoring: true,
-      defenderRequireCloudProtection: true,
-    });
+    const protection = await profile(BASELINE_PROFILES.protection);
+    const defender = await profile(BASELINE_PROFILES.defender);
 
     // 2. Two required apps; the ESP blocks on the MSI.
     const { agent, tools } = await createRequiredApps(intune, AGENT_CODE, toGroup);

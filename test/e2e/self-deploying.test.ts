@@ -8,7 +8,7 @@ import { testBackends, type Fetch } from '@baton/kit';
 import { graphJson, readDiagnosis } from '@baton/cli';
 import { attest, randomInventory, runDevice, SimulatedTpm } from '@baton/device';
 import type { IdentityRuntime } from '@baton/identity';
-import { assignProfileToAllDevices, register, startDemoHost } from './autopilot-support.js';
+import { assignProfileToAllDevices, register, startDemoHost } from './host-support.js';
 
 async function assignProfile(fetch: Fetch, discoveryUrl: string, headers: Record<string, string>, usage: 'shared' | 'singleUser') {
   return assignProfileToAllDevices(fetch, discoveryUrl, headers, {

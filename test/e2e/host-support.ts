@@ -1,4 +1,4 @@
-/** Set-up the mode tests share: one host with the demo tenant, a profile for every device, devices registered by hash. */
+/** Set-up the end-to-end tests share: Baton started with the demo tenant (one origin or three), a profile for every device, devices registered by hash. */
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { createHttpsFetch, type Fetch, type StoreBackend } from '@baton/kit';
@@ -44,4 +44,17 @@ export async function startDemoHost(t: TestContext, backend: StoreBackend): Prom
   const demo = await seedDemo({ dataDir: baton.dataDir, url: host.url, urls: host.urls, caPath: host.caPath, identity: host.runtimes.identity as IdentityRuntime, fetch });
   const headers = { authorization: `Bearer ${await adminToken(demo, fetch)}`, 'content-type': 'application/json' };
   return { host, fetch, demo, headers, dataDir: baton.dataDir };
+}
+
+/** Each service on its own origin, with the demo tenant seeded; stopped when the test ends. */
+export async function startDemoOrigins(t: TestContext, backend: StoreBackend) {
+  const baton = await startGroups(backend, [['discovery'], ['identity'], ['management']]);
+  t.after(() => baton.stop());
+  const [discovery, identity, management] = baton.instances;
+  assert.ok(discovery && identity && management);
+  const fetch = createHttpsFetch({ caPem: identity.caPem });
+  t.after(() => fetch.close());
+  const demo = await seedDemo({ dataDir: baton.dataDir, url: discovery.url, urls: discovery.urls, caPath: identity.caPath, identity: identity.runtimes.identity as IdentityRuntime, fetch });
+  const headers = { authorization: `Bearer ${await adminToken(demo, fetch)}`, 'content-type': 'application/json' };
+  return { discovery, identity, management, fetch, demo, headers, dataDir: baton.dataDir };
 }
