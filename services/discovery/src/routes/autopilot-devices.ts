@@ -6,7 +6,7 @@ import { assignUserToDevice, deleteDevices, unassignUserFromDevice, updateDevice
 import { renderProfile } from '../domain/profiles.js';
 import { discoveryErrors } from '../errors.js';
 import { graphAuth, metadataContext, tenantOf, traceOf, type GraphRouteOptions, type GraphVersion } from './context.js';
-import { collectionBody, contextWithSelect, countFilter, readCollectionQuery, readEntityQuery, selectWithExpansions, type CollectionSpec } from './odata.js';
+import { collectionBody, contextWithSelect, countAnswer, pageAndCount, readCollectionQuery, readEntityQuery, selectWithExpansions, type CollectionSpec } from './odata.js';
 import { DEVICE_PROPERTY_NAMES, renderDevice } from './shapes.js';
 import { ACTION_BODY_LIMIT, useTolerantJson } from './tolerant-json.js';
 
@@ -41,10 +41,11 @@ export const autopilotDeviceRoutes: FastifyPluginAsync<GraphRouteOptions> = asyn
   r.get('/deviceManagement/windowsAutopilotDeviceIdentities', async (request) => {
     const tenantId = tenantOf(request);
     const parsed = readCollectionQuery(request, collection);
-    const [page, count] = await Promise.all([
-      deps.store.listDevices(tenantId, parsed.query),
-      parsed.count ? deps.store.countDevices(tenantId, parsed.query.filter) : undefined,
-    ]);
+    const [page, count] = await pageAndCount(
+      parsed,
+      (query) => deps.store.listDevices(tenantId, query),
+      (filter) => deps.store.countDevices(tenantId, filter),
+    );
     const views = await describeDevices(deps, tenantId, page.items);
     return collectionBody(request, ctx, parsed, page, (d) => {
       const view = views.get(d.id);
@@ -52,11 +53,9 @@ export const autopilotDeviceRoutes: FastifyPluginAsync<GraphRouteOptions> = asyn
     }, count);
   });
 
-  r.get('/deviceManagement/windowsAutopilotDeviceIdentities/$count', async (request, reply) => {
-    const count = await deps.store.countDevices(tenantOf(request), countFilter(request));
-    reply.type('text/plain; charset=utf-8');
-    return String(count);
-  });
+  r.get('/deviceManagement/windowsAutopilotDeviceIdentities/$count', (request, reply) =>
+    countAnswer(request, reply, (filter) => deps.store.countDevices(tenantOf(request), filter)),
+  );
 
   r.get('/deviceManagement/windowsAutopilotDeviceIdentities/:id', { schema: { params: IdParams } }, async (request) => {
     const tenantId = tenantOf(request);

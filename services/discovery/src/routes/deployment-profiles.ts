@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { addAssignment, deleteAssignment, deleteProfile, getAssignment, renderAssignment } from '../domain/assignments.js';
 import { createProfile, PROFILE_PROPERTY_NAMES, renderProfile, requireProfile, updateProfile } from '../domain/profiles.js';
 import { graphAuth, metadataContext, tenantOf, traceOf, type GraphRouteOptions } from './context.js';
-import { collectionBody, contextWithSelect, countFilter, readCollectionQuery, readEntityQuery, selectWithExpansions, type CollectionSpec } from './odata.js';
+import { collectionBody, contextWithSelect, countAnswer, pageAndCount, readCollectionQuery, readEntityQuery, selectWithExpansions, type CollectionSpec } from './odata.js';
 
 const AnyObject = Type.Object({}, { additionalProperties: true });
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
@@ -39,18 +39,17 @@ export const deploymentProfileRoutes: FastifyPluginAsync<GraphRouteOptions> = as
   r.get('/deviceManagement/windowsAutopilotDeploymentProfiles', async (request) => {
     const tenantId = tenantOf(request);
     const parsed = readCollectionQuery(request, PROFILES);
-    const [page, count] = await Promise.all([
-      deps.store.listProfiles(tenantId, parsed.query),
-      parsed.count ? deps.store.countProfiles(tenantId, parsed.query.filter) : undefined,
-    ]);
+    const [page, count] = await pageAndCount(
+      parsed,
+      (query) => deps.store.listProfiles(tenantId, query),
+      (filter) => deps.store.countProfiles(tenantId, filter),
+    );
     return collectionBody(request, ctx, parsed, page, renderProfile, count);
   });
 
-  r.get('/deviceManagement/windowsAutopilotDeploymentProfiles/$count', async (request, reply) => {
-    const count = await deps.store.countProfiles(tenantOf(request), countFilter(request));
-    reply.type('text/plain; charset=utf-8');
-    return String(count);
-  });
+  r.get('/deviceManagement/windowsAutopilotDeploymentProfiles/$count', (request, reply) =>
+    countAnswer(request, reply, (filter) => deps.store.countProfiles(tenantOf(request), filter)),
+  );
 
   r.get('/deviceManagement/windowsAutopilotDeploymentProfiles/:id', { schema: { params: IdParams } }, async (request) => {
     const { select } = readEntityQuery(request, PROFILES);
@@ -87,19 +86,20 @@ export const deploymentProfileRoutes: FastifyPluginAsync<GraphRouteOptions> = as
     const spec = assignmentsSpec(profileId);
     const parsed = readCollectionQuery(request, spec);
     await requireProfile(deps, tenantId, profileId);
-    const [page, count] = await Promise.all([
-      deps.store.pageAssignments(tenantId, profileId, parsed.query),
-      parsed.count ? deps.store.countAssignments(tenantId, profileId, parsed.query.filter) : undefined,
-    ]);
+    const [page, count] = await pageAndCount(
+      parsed,
+      (query) => deps.store.pageAssignments(tenantId, profileId, query),
+      (filter) => deps.store.countAssignments(tenantId, profileId, filter),
+    );
     return collectionBody(request, { publicUrl, version, spec }, parsed, page, renderAssignment, count);
   });
 
   r.get('/deviceManagement/windowsAutopilotDeploymentProfiles/:id/assignments/$count', { schema: { params: IdParams } }, async (request, reply) => {
     const tenantId = tenantOf(request);
-    const filter = countFilter(request);
-    await requireProfile(deps, tenantId, request.params.id);
-    reply.type('text/plain; charset=utf-8');
-    return String(await deps.store.countAssignments(tenantId, request.params.id, filter));
+    return countAnswer(request, reply, async (filter) => {
+      await requireProfile(deps, tenantId, request.params.id);
+      return deps.store.countAssignments(tenantId, request.params.id, filter);
+    });
   });
 
   r.get(

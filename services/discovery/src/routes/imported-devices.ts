@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { importDevice, importDevices } from '../domain/registration.js';
 import { discoveryErrors } from '../errors.js';
 import { graphAuth, metadataContext, tenantOf, traceOf, type GraphRouteOptions } from './context.js';
-import { collectionBody, contextWithSelect, countFilter, readCollectionQuery, readEntityQuery, selectWithExpansions, type CollectionSpec } from './odata.js';
+import { collectionBody, contextWithSelect, countAnswer, pageAndCount, readCollectionQuery, readEntityQuery, selectWithExpansions, type CollectionSpec } from './odata.js';
 import { IMPORTED_PROPERTY_NAMES, renderImported } from './shapes.js';
 
 const NullableText = (maxLength: number) => Type.Optional(Type.Union([Type.String({ maxLength }), Type.Null()]));
@@ -67,18 +67,17 @@ export const importedDeviceRoutes: FastifyPluginAsync<GraphRouteOptions> = async
   r.get('/deviceManagement/importedWindowsAutopilotDeviceIdentities', async (request) => {
     const tenantId = tenantOf(request);
     const parsed = readCollectionQuery(request, COLLECTION);
-    const [page, count] = await Promise.all([
-      deps.store.listImported(tenantId, parsed.query),
-      parsed.count ? deps.store.countImported(tenantId, parsed.query.filter) : undefined,
-    ]);
+    const [page, count] = await pageAndCount(
+      parsed,
+      (query) => deps.store.listImported(tenantId, query),
+      (filter) => deps.store.countImported(tenantId, filter),
+    );
     return collectionBody(request, ctx, parsed, page, render, count);
   });
 
-  r.get('/deviceManagement/importedWindowsAutopilotDeviceIdentities/$count', async (request, reply) => {
-    const count = await deps.store.countImported(tenantOf(request), countFilter(request));
-    reply.type('text/plain; charset=utf-8');
-    return String(count);
-  });
+  r.get('/deviceManagement/importedWindowsAutopilotDeviceIdentities/$count', (request, reply) =>
+    countAnswer(request, reply, (filter) => deps.store.countImported(tenantOf(request), filter)),
+  );
 
   r.get('/deviceManagement/importedWindowsAutopilotDeviceIdentities/:id', { schema: { params: IdParams } }, async (request) => {
     const { select } = readEntityQuery(request, COLLECTION);

@@ -15,7 +15,7 @@ import {
   type ODataOptionName,
   type OrderByItem,
 } from '@baton/protocols';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ListPage, ListQuery, PageCursor } from '../store/types.js';
 import { DISCOVERY_ERROR_CODES } from '../errors.js';
 import { metadataContext, type GraphVersion } from './context.js';
@@ -108,6 +108,27 @@ export function readEntityQuery(request: FastifyRequest, spec: CollectionSpec): 
 /** The `/$count` segment: a number as text/plain, narrowed only by `$filter`. */
 export function countFilter(request: FastifyRequest): FilterNode | undefined {
   return parseQueryOptions(rawQuery(request), { options: ['filter'] }).filter;
+}
+
+/** Answers a `/$count` segment from `count`, as Graph does: the bare number, text/plain. */
+export async function countAnswer(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  count: (filter: FilterNode | undefined) => Promise<number>,
+): Promise<string> {
+  const filter = countFilter(request);
+  const n = await count(filter);
+  reply.type('text/plain; charset=utf-8');
+  return String(n);
+}
+
+/** One page, and beside it the filtered total when `$count=true` asked for it (both at once). */
+export function pageAndCount<T>(
+  parsed: CollectionRequest,
+  list: (query: ListQuery) => Promise<ListPage<T>>,
+  count: (filter: FilterNode | undefined) => Promise<number>,
+): Promise<[ListPage<T>, number | undefined]> {
+  return Promise.all([list(parsed.query), parsed.count ? count(parsed.query.filter) : undefined]);
 }
 
 const HOST_RE = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
