@@ -7,6 +7,7 @@ import { recordComplianceVerdict, recordRejectedMessage, recordSessionMessage } 
 import { authenticateDevice } from '../session/authenticate.js';
 import { ClientCertificateVerifier, peerCertificate } from '../session/client-certificates.js';
 import { rejectMessage, runSession } from '../session/engine.js';
+import { messageAnswered, planSession } from '../session/planners.js';
 
 /** Slightly above the codec's own 512 KiB bound, so the codec is the one that says no. */
 export const SYNCML_BODY_LIMIT = 600 * 1024;
@@ -65,27 +66,9 @@ export async function omadmRoutes(app: FastifyInstance, deps: ManagementDeps): P
           : { method: auth.method };
       const opensSession = message.commands.some((c) => c.kind === 'Alert' && (c.data === AlertCode.ClientInitiatedSession || c.data === AlertCode.ServerInitiatedSession));
       const traceId = traceIdOfHeaders(request.headers);
-      if (opensSession) {
-        await deps.compliance.sessionStarting(auth.enrollment);
-        // Planning may ask identity for group memberships; if that fails the device still gets
-        // its session, and its profiles are planned at the next one.
-        await deps.configuration.sessionStarting(auth.enrollment).catch((error: unknown) => {
-          request.log.warn({ enrollmentId: auth.enrollment.id, err: String(error) }, 'configuration not planned for this session');
-        });
-        await deps.apps.sessionStarting(auth.enrollment, traceId);
-      }
-      const outcome = await runSession(deps.store, { message, enrollment: auth.enrollment, rawBody: body, serverUrl, auth: sessionAuth });
-      // Configuration files the answers per setting (and, at a session's end, Atomics failed
-      // without an answer, as too large for the device); its failure must not cost the device its reply either.
-      if (outcome.answered > 0 || outcome.complete) {
-        await deps.configuration.answered(auth.enrollment.id).catch((error: unknown) => {
-          request.log.warn({ enrollmentId: auth.enrollment.id, err: String(error) }, 'configuration statuses not filed');
-        });
-      }
-      // Install states and the deployment follow what the device just answered; a failure here must not cost the device its reply.
-      await deps.apps.messageProcessed(auth.enrollment, message, traceId, outcome.complete).catch((error: unknown) => {
-        request.log.warn({ enrollmentId: auth.enrollment.id, err: String(error) }, 'app state update failed');
-      });
+      const plan = await planSession(deps, auth.enrollment, opensSession, traceId, request.log);
+      const outcome = await runSession(deps.store, { message, enrollment: auth.enrollment, rawBody: body, serverUrl, auth: sessionAuth, nothingQueued: plan.nothingQueued });
+      await messageAnswered(deps, plan, auth.enrollment, message, outcome, traceId, request.log);
       // Compliance is re-evaluated on what the device just reported; its failure must not cost the device its reply.
       if (outcome.reported) {
         const evaluated = await deps.compliance.factsReported(auth.enrollment, outcome.reported, new Date().toISOString()).catch((error: unknown) => {

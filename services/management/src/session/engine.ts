@@ -41,6 +41,12 @@ export interface SessionInput {
   maxCommandsPerMessage?: number;
   /** How the device proved itself; a digest Cred is answered with 212 and the next nonce. */
   auth?: { method: SessionAuth; headerStatus?: string; chal?: SyncMLChal };
+  /**
+   * The caller read, as this session opened, that nothing was queued for the device or in
+   * flight to it, and queued nothing since: the queue is not read. A command queued by then
+   * goes at the next session, as one queued a moment after the queue was read would.
+   */
+  nothingQueued?: boolean;
 }
 
 export interface SessionOutcome {
@@ -169,7 +175,7 @@ async function runSessionInTx(store: ManagementStore, input: SessionInput): Prom
   const limits: SessionLimits = { ...(startsSession || !previous ? {} : previous.limits), ...stated };
   const opened = await store.openSession(enrollment.id, sessionId, msgId, now, startsSession, input.auth?.method ?? 'certificate', stated);
   // Whatever was in flight belonged to a session the device has since left.
-  if (opened) await store.requeueInFlight(enrollment.id);
+  if (opened && !input.nothingQueued) await store.requeueInFlight(enrollment.id);
   await store.recordRawRequest(enrollment.id, sessionId, msgId, input.rawBody, now);
 
   const inventory: Inventory = {};
@@ -262,7 +268,7 @@ async function runSessionInTx(store: ManagementStore, input: SessionInput): Prom
     return { reply, sent: 0, answered, complete: false, state, reported: inventory };
   }
 
-  const queued = await store.nextQueued(enrollment.id, input.maxCommandsPerMessage ?? DEFAULT_MAX_COMMANDS);
+  const queued = input.nothingQueued && opened ? [] : await store.nextQueued(enrollment.id, input.maxCommandsPerMessage ?? DEFAULT_MAX_COMMANDS);
   // The smallest reply the device can get: the one to a message asking for the next one
   // (SyncHdr Status and a Status for its Alert 1222). What does not fit there never will.
   const floor = replyFor(message, input.serverUrl, headerStatus, input.auth?.chal).reply;

@@ -3,6 +3,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Dialect } from '@baton/kit';
 import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import type { CommandQueueTable, CommandsTable, EnrollmentsTable, ManagementDatabase } from './schema.js';
+import { readSessionDue } from './session-due.js';
 import { UNENROLLED_STATES } from './store.js';
 import { parseJsonOr } from '@baton/kit';
 import type {
@@ -21,6 +22,7 @@ import type {
   QueuedCommand,
   SentCommand,
   SessionAuth,
+  SessionDue,
   SessionLimits,
   SessionState,
   StoredCertificateAuthority,
@@ -220,6 +222,10 @@ export class KyselyManagementStore implements ManagementStore {
     const query = this.db.selectFrom('enrollments').selectAll().where('id', '=', id);
     const row = await (this.dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
     return row ? toEnrollment(row) : undefined;
+  }
+
+  sessionDue(enrollmentId: string, tenantId: string): Promise<SessionDue> {
+    return readSessionDue(this.db, enrollmentId, tenantId);
   }
 
   async getEnrollmentByThumbprint(thumbprint: string): Promise<Enrollment | undefined> {

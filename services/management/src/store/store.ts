@@ -159,6 +159,18 @@ export interface NewDeviceAction {
   at: string;
 }
 
+/**
+ * What a device's new session has to do besides answering its message (see
+ * `store/session-due.ts`): false means that part has nothing to do for this device now.
+ */
+export interface SessionDue {
+  /** Commands queued for the device or in flight to it. */
+  queue: boolean;
+  compliance: boolean;
+  configuration: boolean;
+  apps: boolean;
+}
+
 export interface ListPage {
   top: number;
   skip: number;
@@ -200,6 +212,9 @@ export interface ManagementStore {
   replaceCertificate(enrollmentId: string, previousThumbprint: string, certPem: string, thumbprint: string): Promise<boolean>;
   listEnrollments(tenantId: string, page: ListPage): Promise<{ items: Enrollment[]; total: number }>;
   updateEnrollment(id: string, patch: EnrollmentPatch): Promise<void>;
+
+  /** What a new session of this device has to do, in one read (nothing cached). */
+  sessionDue(enrollmentId: string, tenantId: string): Promise<SessionDue>;
 
   /** One command row, queued at the end of each enrollment's queue. */
   enqueueCommand(command: NewCommand, enrollmentIds: string[]): Promise<string>;
