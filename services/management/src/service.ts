@@ -3,6 +3,7 @@ import {
   createSecretBox,
   OutboxRelay,
   pruneEventsPeriodically,
+  startWalCheckpointer,
   ServiceTokenClient,
   TokenVerifier,
   type KeyAndCert,
@@ -51,6 +52,8 @@ export async function createManagementService(ctx: ServiceContext, options: Mana
     databaseUrl: ctx.config.databaseUrl,
     schema: ctx.schema,
   });
+  // Every OMA-DM session commits: WAL checkpoints run on a worker thread, not inside a session's commit.
+  const checkpointer = await startWalCheckpointer(database);
 
   // Management's own application: reads group memberships and writes compliance state at identity.
   const tokens = new ServiceTokenClient(ctx.urls.identity, ctx.serviceCredentials.management, ctx.fetch);
@@ -145,6 +148,7 @@ export async function createManagementService(ctx: ServiceContext, options: Mana
       await relay.stop();
       // A pass still running would use the database being closed.
       await pruning;
+      await checkpointer.stop();
       await database.close();
     },
   };

@@ -5,7 +5,7 @@
  * session route, which alone knows the enrollment behind it).
  */
 import { MANAGEMENT_PATHS } from '@baton/contracts';
-import { guidOrNull, thumbprint, traceIdOfHeaders, type EventInput } from '@baton/kit';
+import { feedEventId, guidOrNull, thumbprint, traceIdOfHeaders, type EventInput, type FeedEvent } from '@baton/kit';
 import { parseRequestSecurityToken, parseSoapFault, type SyncMLMessage, type SyncMLStatus } from '@baton/protocols';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { decodeJwt } from 'jose';
@@ -111,18 +111,24 @@ export function failedStatuses(message: SyncMLMessage): SyncMLStatus[] {
   );
 }
 
-/** One authenticated OMA-DM message: its command failures, and the session's end. */
-export async function recordSessionMessage(deps: ManagementDeps, request: FastifyRequest, message: SyncMLMessage, enrollment: Enrollment, outcome: SessionOutcome): Promise<void> {
-  const base = {
+function sessionEventBase(traceId: string, enrollment: Enrollment) {
+  return {
     phase: 'deviceSetup',
-    tenantId: enrollment.tenantId,
-    traceId: traceIdOfHeaders(request.headers),
+    tenantId: enrollment.tenantId.toLowerCase(),
+    traceId,
     azureADDeviceId: enrollment.azureAdDeviceId,
     managedDeviceId: enrollment.id,
     serialNumber: inventoryFacts(enrollment.inventory).serialNumber ?? null,
     userPrincipalName: enrollment.upn,
   };
-  for (const status of failedStatuses(message)) {
+}
+
+/** One authenticated OMA-DM message: the device's answers that report a failure. */
+export async function recordCommandFailures(deps: ManagementDeps, traceId: string, message: SyncMLMessage, enrollment: Enrollment): Promise<void> {
+  const failed = failedStatuses(message);
+  if (failed.length === 0) return;
+  const base = sessionEventBase(traceId, enrollment);
+  for (const status of failed) {
     await deps.events.recorder.record({
       ...base,
       type: 'commandStatus',
@@ -131,9 +137,24 @@ export async function recordSessionMessage(deps: ManagementDeps, request: Fastif
       detail: { cmd: status.cmd, target: status.targetRef ?? null, sessionId: message.header.sessionId.slice(0, 32), msgRef: status.msgRef, cmdRef: status.cmdRef },
     });
   }
-  if (outcome.complete) {
-    await deps.events.recorder.record({ ...base, type: 'omadmSession', outcome: 'success', detail: { sessionId: message.header.sessionId.slice(0, 32), state: outcome.state } });
-  }
+}
+
+/**
+ * The event of a session this message ended. The session route writes it in the session's
+ * own transaction: one commit per poll rather than two, on the path every device takes
+ * several times a day.
+ */
+export function sessionEndedEvent(traceId: string, message: SyncMLMessage, enrollment: Enrollment, outcome: Pick<SessionOutcome, 'state'>, at = new Date()): FeedEvent {
+  return {
+    ...sessionEventBase(traceId, enrollment),
+    id: feedEventId(at.getTime()),
+    occurredDateTime: at.toISOString(),
+    type: 'omadmSession',
+    outcome: 'success',
+    ztdId: null,
+    errorCode: null,
+    detail: { sessionId: message.header.sessionId.slice(0, 32), state: outcome.state },
+  };
 }
 
 /**

@@ -3,7 +3,7 @@ import { mapFrameworkError, traceIdOfHeaders } from '@baton/kit';
 import { AlertCode, buildSyncML, isXmlSafe, parseSyncML, ProtocolParseError, SYNCML_CONTENT_TYPE } from '@baton/protocols';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ManagementDeps } from '../deps.js';
-import { recordComplianceVerdict, recordRejectedMessage, recordSessionMessage } from '../events/observe.js';
+import { recordCommandFailures, recordComplianceVerdict, recordRejectedMessage, sessionEndedEvent } from '../events/observe.js';
 import { authenticateDevice } from '../session/authenticate.js';
 import { ClientCertificateVerifier, peerCertificate } from '../session/client-certificates.js';
 import { rejectMessage, runSession } from '../session/engine.js';
@@ -67,7 +67,12 @@ export async function omadmRoutes(app: FastifyInstance, deps: ManagementDeps): P
       const opensSession = message.commands.some((c) => c.kind === 'Alert' && (c.data === AlertCode.ClientInitiatedSession || c.data === AlertCode.ServerInitiatedSession));
       const traceId = traceIdOfHeaders(request.headers);
       const plan = await planSession(deps, auth.enrollment, opensSession, traceId, request.log);
-      const outcome = await runSession(deps.store, { message, enrollment: auth.enrollment, rawBody: body, serverUrl, auth: sessionAuth, nothingQueued: plan.nothingQueued });
+      const input = { message, enrollment: auth.enrollment, rawBody: body, serverUrl, auth: sessionAuth, nothingQueued: plan.nothingQueued };
+      const outcome = await deps.store.transaction(async (tx) => {
+        const done = await runSession(tx, input);
+        if (done.complete) await tx.appendEvents([sessionEndedEvent(traceId, message, auth.enrollment, done)]);
+        return done;
+      });
       await messageAnswered(deps, plan, auth.enrollment, message, outcome, traceId, request.log);
       // Compliance is re-evaluated on what the device just reported; its failure must not cost the device its reply.
       if (outcome.reported) {
@@ -81,7 +86,7 @@ export async function omadmRoutes(app: FastifyInstance, deps: ManagementDeps): P
         { enrollmentId: auth.enrollment.id, session: message.header.sessionId, msg: message.header.msgId, sent: outcome.sent, complete: outcome.complete, state: outcome.state },
         'OMA-DM message',
       );
-      await recordSessionMessage(deps, request, message, auth.enrollment, outcome);
+      await recordCommandFailures(deps, traceId, message, auth.enrollment);
       replyMessage = outcome.reply;
     }
     return reply.code(200).header('content-type', SYNCML_CONTENT_TYPE).send(buildSyncML(replyMessage));

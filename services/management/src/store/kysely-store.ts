@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { Dialect } from '@baton/kit';
+import { EventFeedStore, type Dialect, type FeedEvent } from '@baton/kit';
+import { MANAGEMENT_EVENTS_TABLE } from '../events/feed.js';
 import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import type { CommandQueueTable, CommandsTable, EnrollmentsTable, ManagementDatabase } from './schema.js';
 import { readSessionDue } from './session-due.js';
@@ -222,6 +223,10 @@ export class KyselyManagementStore implements ManagementStore {
     const query = this.db.selectFrom('enrollments').selectAll().where('id', '=', id);
     const row = await (this.dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
     return row ? toEnrollment(row) : undefined;
+  }
+
+  appendEvents(events: FeedEvent[]): Promise<void> {
+    return new EventFeedStore(this.db, MANAGEMENT_EVENTS_TABLE).append(events);
   }
 
   sessionDue(enrollmentId: string, tenantId: string): Promise<SessionDue> {

@@ -3,6 +3,7 @@
  * code depend on this interface only; `KyselyManagementStore` implements it on SQLite
  * and PostgreSQL.
  */
+import type { FeedEvent } from '@baton/kit';
 import type { ManagementState, QueueStatus, SessionAuth } from './schema.js';
 
 export type { ManagementState, QueueStatus, SessionAuth };
@@ -212,6 +213,9 @@ export interface ManagementStore {
   replaceCertificate(enrollmentId: string, previousThumbprint: string, certPem: string, thumbprint: string): Promise<boolean>;
   listEnrollments(tenantId: string, page: ListPage): Promise<{ items: Enrollment[]; total: number }>;
   updateEnrollment(id: string, patch: EnrollmentPatch): Promise<void>;
+
+  /** Appends to management's event feed, in this store's transaction when it is in one. */
+  appendEvents(events: FeedEvent[]): Promise<void>;
 
   /** What a new session of this device has to do, in one read (nothing cached). */
   sessionDue(enrollmentId: string, tenantId: string): Promise<SessionDue>;
