@@ -92,6 +92,12 @@ export interface RunDeviceOptions {
    * setup and reseal without the user, then the user's sign-in and account setup.
    */
   preProvision?: boolean;
+  /**
+   * What happens to a pre-provisioned device's records while it sits resealed, before its user
+   * unboxes it: an administrator's cleanup deleting its Entra object, a report read. It is given
+   * what the device learned; the user's half starts when it resolves.
+   */
+  whileResealed?: (learned: LearnedFacts) => Promise<void>;
   /** Device-side time spent on pages, typing, installs and reboots (default: none, `fast`). */
   pace?: Pace;
   /** Parent trace context; the run's requests all share its trace id. */
@@ -185,6 +191,11 @@ export interface EnrollmentFacts {
   tlsSessions?: TlsSessionCache;
   /** The user's device-bound sign-in, kept after enrollment as Windows keeps its PRT. */
   userSignIn?: UserSignIn;
+  /**
+   * A user has logged on to Windows: from then on each session's package 1 carries their Entra
+   * token (Alert 1224), which is how the MDM server learns who uses a device it enrolled alone.
+   */
+  userLoggedOn?: boolean;
 }
 
 /**
@@ -225,6 +236,8 @@ export interface CheckInResult {
 export class ManagedDevice {
   private sessions: number;
   private tlsSessions: TlsSessionCache;
+  /** The logged-on user's token for the MDM resource, reused until shortly before it expires. */
+  private sessionUserToken: { token: string; expiresAt: number } | undefined;
 
   constructor(private readonly facts: EnrollmentFacts) {
     this.sessions = facts.sessions ?? 1;
@@ -309,6 +322,30 @@ export class ManagedDevice {
     return this.facts.tree.state;
   }
 
+  /**
+   * A user has logged on to Windows with the device's sign-in: later sessions carry their token,
+   * starting with `token` (an MDM-resource token the sign-in already returned) when given.
+   */
+  logOn(token?: string): void {
+    this.facts.userLoggedOn = true;
+    if (token) this.sessionUserToken = { token, expiresAt: jwtExpiry(token) };
+  }
+
+  /**
+   * The token a session carries for its logged-on user, if there is one: asked for with the
+   * device-bound sign-in (as the OMA-DM client gets it through the PRT) and kept until five
+   * minutes before it expires. When identity refuses, the session goes without, as Windows'
+   * does when no token is available.
+   */
+  private async loggedOnUserToken(options: CheckInOptions): Promise<string | undefined> {
+    if (!this.facts.userLoggedOn || !this.facts.userSignIn) return undefined;
+    if (this.sessionUserToken && this.sessionUserToken.expiresAt - 5 * 60_000 > Date.now()) return this.sessionUserToken.token;
+    const issued = await this.userToken(MDM_RESOURCE, options);
+    if (!issued.ok || !issued.accessToken) return undefined;
+    this.sessionUserToken = { token: issued.accessToken, expiresAt: jwtExpiry(issued.accessToken) };
+    return issued.accessToken;
+  }
+
   async checkIn(options: CheckInOptions = {}): Promise<CheckInResult> {
     const state = this.state;
     if (!state.enrolled) {
@@ -324,11 +361,13 @@ export class ManagedDevice {
     });
     const http: DeviceHttp = { fetch, traceparent: childTraceparent(options.traceparent), signal: options.signal, xmlError: soapFaultError };
     try {
+      const userToken = await this.loggedOnUserToken(options);
       const session = await sync(http, {
         managementUrl: this.facts.managementUrl,
         deviceId: this.facts.mdmDeviceId,
         tree: this.facts.tree,
         sessionNumber: ++this.sessions,
+        ...(userToken ? { userToken } : {}),
       });
       return { ok: true, session, state: this.state };
     } catch (err) {
@@ -521,16 +560,22 @@ export async function runDevice(options: RunDeviceOptions): Promise<DeviceRunRes
     if (mode === 'preProvisioned') {
       // Reseal: the device shuts down with its join and enrollment kept, and is shipped.
       await phase('reseal', () => wait('resealReboot'));
+      await options.whileResealed?.(learned);
       // The user's first boot, in the same provisioning's trace: one deployment in two halves.
       await typeCredentials(wait, user);
+      let logonToken: string | undefined;
       enrollmentFacts.userSignIn = await phase('userSignIn', async () => {
         if (!user) throw new ChainError('identity', 'no_user', 'The device was pre-provisioned and resealed; a user must sign in to finish it.');
         const userTokens = await signIn(http, found.authority, user);
-        // The sign-in becomes the device's PRT: the user's refresh token bound to the joined device.
+        // The sign-in becomes the device's PRT: the user's refresh token bound to the joined
+        // device. Its access token, for the MDM resource, is the one the sessions carry.
         const prt = await deviceToken(http, { tokenEndpoint: userTokens.tokenEndpoint, refreshToken: userTokens.refreshToken, deviceKey, certificateBase64: joined.certificateBase64 });
+        logonToken = prt.accessToken;
         return { tokenEndpoint: userTokens.tokenEndpoint, deviceKey, certificateBase64: joined.certificateBase64, refreshToken: prt.refreshToken ?? userTokens.refreshToken };
       });
       await wait('userLogon');
+      // The user is at the desktop: the logon sync and every later session carry their token.
+      managedDevice.logOn(logonToken);
       await phase('accountSetup', async () => {
         // Windows syncs at each user logon; the page then shows account setup.
         const polled = await managedDevice.checkIn({ traceparent, ...(options.signal ? { signal: options.signal } : {}) });
@@ -585,6 +630,16 @@ async function holdOnStatusPage(
     if (!polled.ok && polled.error) throw chainErrorOf(polled.error);
   }
   throw new ChainError('management', ESP_TIMEOUT_CODE, 'The Enrollment Status Page did not finish.');
+}
+
+/** A JWT's `exp` in milliseconds; a token without one is not reused. */
+function jwtExpiry(jwt: string): number {
+  try {
+    const exp = (JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: unknown }).exp;
+    return typeof exp === 'number' ? exp * 1000 : 0;
+  } catch {
+    return 0;
+  }
 }
 
 function chainErrorOf(error: Omit<DeviceRunError, 'phase'>): ChainError {

@@ -1,6 +1,7 @@
 // Pre-provisioned mode: a technician provisions the device with its TPM and no user (device
 // setup), reseals it, and later its user signs in with a password and a TOTP code and
-// finishes account setup. Only a profile that allows pre-provisioning lets it start.
+// finishes account setup. Only a profile that allows pre-provisioning lets it start. Management
+// learns the user from the token the device's sessions carry once the user has logged on.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GRAPH_RESOURCE, IDENTITY_PATHS } from '@baton/contracts';
@@ -82,6 +83,14 @@ for (const backend of testBackends()) {
     // Real pace, a thousand times faster: the device-side waits happen, in milliseconds.
     const scale = 0.001;
     const started = performance.now();
+    const managedRecord = async (deviceId: string | undefined) => {
+      const list = await graphJson(fetch, `${host.url}/graph/v1.0/deviceManagement/managedDevices`, { headers });
+      return list.value.find((d: any) => d.azureADDeviceId === deviceId);
+    };
+    const deploymentOf = async () =>
+      (await graphJson(fetch, `${host.url}/graph/beta/deviceManagement/autopilotEvents?$filter=deviceSerialNumber eq '${inventory.serialNumber}'`, { headers })).value;
+    // While the device sits resealed, management has it enrolled by the technician and knows no user.
+    let resealed: { record: any; deployments: any[] } | undefined;
     const result = await runDevice({
       discoveryUrl: demo.discoveryUrl,
       caPem: host.caPem,
@@ -90,6 +99,9 @@ for (const backend of testBackends()) {
       preProvision: true,
       user: { ...demo.user, totpSecret },
       pace: realPace({ scale }),
+      whileResealed: async (learned) => {
+        resealed = { record: await managedRecord(learned.deviceId), deployments: await deploymentOf() };
+      },
     });
     const elapsed = performance.now() - started;
     assert.equal(result.ok, true, JSON.stringify(result.error));
@@ -104,16 +116,26 @@ for (const backend of testBackends()) {
     assert.ok(elapsed >= paced, `the run took ${elapsed} ms, less than its ${paced} ms of device-side time`);
     assert.ok(result.phases.find((p) => p.name === 'reseal')!.ms >= REAL_PACE.resealReboot.ms * scale - 5);
 
-    // Management enrolled the device by its own token (the technician), once.
-    const managed = await graphJson(fetch, `${host.url}/graph/v1.0/deviceManagement/managedDevices`, { headers });
-    const record = managed.value.find((d: any) => d.azureADDeviceId === result.learned.deviceId);
-    assert.ok(record, JSON.stringify(managed.value));
-    assert.equal(record.deviceEnrollmentType, 'windowsAzureADJoinUsingDeviceAuth');
+    // Management enrolled the device by its own token (the technician), once, and knew no user
+    // while it was resealed.
+    assert.ok(resealed?.record, 'the managed device existed while the device was resealed');
+    assert.equal(resealed.record.deviceEnrollmentType, 'windowsAzureADJoinUsingDeviceAuth');
+    assert.deepEqual([resealed.record.userId, resealed.record.userPrincipalName, resealed.record.userDisplayName, resealed.record.emailAddress], [null, null, null, null]);
+    assert.deepEqual(resealed.deployments.map((d: any) => [d.deviceSetupStatus, d.userPrincipalName]), [['success', null]]);
+    // The user's logon sync carried their token: the managed device now shows its primary user.
+    const users = await graphJson(fetch, `${host.url}/graph/v1.0/users?$filter=${encodeURIComponent(`userPrincipalName eq '${demo.user.upn}'`)}`, { headers });
+    const signedIn = users.value[0];
+    const record = await managedRecord(result.learned.deviceId);
+    assert.ok(record, 'the managed device is listed');
+    assert.equal(record.deviceEnrollmentType, 'windowsAzureADJoinUsingDeviceAuth', 'still enrolled by the device alone');
     assert.equal(record.managementState, 'managed');
-    const deployments = await graphJson(fetch, `${host.url}/graph/beta/deviceManagement/autopilotEvents?$filter=deviceSerialNumber eq '${inventory.serialNumber}'`, { headers });
     assert.deepEqual(
-      deployments.value.map((d: any) => [d.deploymentState, d.deviceSetupStatus, d.windows10EnrollmentCompletionPageConfigurationDisplayName, d.enrollmentType]),
-      [['success', 'success', 'Block on the agent', 'azureADJoinedUsingDeviceAuthWithAutopilotProfile']],
+      [record.userId, record.userPrincipalName, record.userDisplayName, record.emailAddress],
+      [signedIn.id, demo.user.upn, signedIn.displayName, demo.user.upn],
+    );
+    assert.deepEqual(
+      (await deploymentOf()).map((d: any) => [d.deploymentState, d.deviceSetupStatus, d.windows10EnrollmentCompletionPageConfigurationDisplayName, d.enrollmentType, d.userPrincipalName, d.userId]),
+      [['success', 'success', 'Block on the agent', 'azureADJoinedWithWhiteGlove', demo.user.upn, signedIn.id]],
     );
 
     // Identity's feed has both halves: the TPM attestation, then the user's sign-in on this device.

@@ -5,6 +5,7 @@
  * nothing left to say.
  */
 import {
+  AAD_USER_TOKEN_ALERT_TYPE,
   AlertCode,
   ProtocolParseError,
   StatusCode,
@@ -32,6 +33,12 @@ export interface OmaDmInput {
   maxMessages?: number;
   /** MaxMsgSize stated in every SyncHdr, as Windows does; the server then splits its package. */
   maxMsgSize?: number;
+  /**
+   * The Entra token of the user logged on to the device, for the MDM resource: Windows sends it
+   * in package 1 (Alert 1224, com.microsoft/MDM/AADUserToken) so the server knows who uses the
+   * device. None before a user has logged on, or when no token could be had.
+   */
+  userToken?: string;
 }
 
 export interface ServerCommandOutcome {
@@ -66,6 +73,9 @@ class Outbox {
 export function buildPackage1(input: OmaDmInput, sessionId: string): SyncMLMessage {
   const out = new Outbox();
   out.push({ kind: 'Alert', cmdId: out.id(), data: AlertCode.ClientInitiatedSession, items: [] });
+  if (input.userToken) {
+    out.push({ kind: 'Alert', cmdId: out.id(), data: AlertCode.Generic, items: [{ meta: { type: AAD_USER_TOKEN_ALERT_TYPE }, data: input.userToken }] });
+  }
   const items: SyncMLItem[] = DEVINFO_NODES.map((node) => {
     const uri = `./DevInfo/${node}`;
     return { source: uri, data: input.tree.get(uri)?.data ?? '' };

@@ -15,6 +15,13 @@ export const AlertCode = {
   GenericUnenroll: '1226',
 } as const;
 
+/**
+ * Meta Type of the generic alert (1224) in which Windows' OMA-DM client sends the Entra
+ * token of the user signed in to the device, in package 1 of each session once a user has
+ * logged on ("Device Alert 1224 for Azure AD user token", Windows MDM documentation).
+ */
+export const AAD_USER_TOKEN_ALERT_TYPE = 'com.microsoft/MDM/AADUserToken';
+
 export const StatusCode = {
   Ok: '200',
   AcceptedForProcessing: '202',

@@ -215,6 +215,7 @@ export class Apps {
       azureAdDeviceId: enrollment.azureAdDeviceId,
       userId: enrollment.userId,
       upn: enrollment.upn,
+      enrollmentType: enrollment.deviceAuth ? 'azureADJoinedUsingDeviceAuthWithAutopilotProfile' : 'azureADJoinedWithAutopilotProfile',
       serialNumber: facts.serialNumber ?? null,
       deviceName: facts.deviceName ?? enrollment.deviceName,
       osVersion: facts.osVersion ?? enrollment.osVersion,

@@ -102,3 +102,10 @@ export const appsMigration: Migration = {
     await db.schema.createIndex('deployments_serial').on('deployments').columns(['tenant_id', 'serial_number']).execute();
   },
 };
+
+/** How each deployment was enrolled (windowsAutopilotEnrollmentType), which a pre-provisioned device's user half changes. */
+export const deploymentEnrollmentTypeMigration: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('deployments').addColumn('enrollment_type', 'text').execute();
+  },
+};

@@ -80,6 +80,8 @@ export interface DeploymentsTable {
   azure_ad_device_id: string;
   user_id: string | null;
   upn: string | null;
+  /** Graph windowsAutopilotEnrollmentType; null in records older than the column. */
+  enrollment_type: string | null;
   serial_number: string | null;
   device_name: string | null;
   os_version: string | null;

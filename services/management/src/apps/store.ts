@@ -58,6 +58,7 @@ export type Deployment = {
   azureAdDeviceId: string;
   userId: string | null;
   upn: string | null;
+  enrollmentType: AutopilotEnrollmentType;
   serialNumber: string | null;
   deviceName: string | null;
   osVersion: string | null;
@@ -77,6 +78,13 @@ export type Deployment = {
   traceId: string | null;
   updatedAt: string;
 };
+
+/**
+ * Graph's windowsAutopilotEnrollmentType members Baton's deployments take: user-driven, a
+ * device that enrolled alone (self-deploying), and pre-provisioning ("white glove"), which
+ * enrolls alone and is then finished by its user.
+ */
+export type AutopilotEnrollmentType = 'azureADJoinedWithAutopilotProfile' | 'azureADJoinedUsingDeviceAuthWithAutopilotProfile' | 'azureADJoinedWithWhiteGlove';
 
 /** Graph's windowsAutopilotDeploymentState members that a phase can be in. */
 export type PhaseStatus = 'notAttempted' | 'inProgress' | 'success' | 'failure';
@@ -406,6 +414,7 @@ function deploymentRow(d: Partial<Deployment>): Partial<DeploymentsTable> {
     azure_ad_device_id: d.azureAdDeviceId,
     user_id: d.userId,
     upn: d.upn,
+    enrollment_type: d.enrollmentType,
     serial_number: d.serialNumber,
     device_name: d.deviceName,
     os_version: d.osVersion,
@@ -435,6 +444,8 @@ function toDeployment(r: DeploymentsTable): Deployment {
     azureAdDeviceId: r.azure_ad_device_id,
     userId: r.user_id,
     upn: r.upn,
+    // Records from before the column: a userless one enrolled with the device's token.
+    enrollmentType: (r.enrollment_type ?? (r.user_id === null ? 'azureADJoinedUsingDeviceAuthWithAutopilotProfile' : 'azureADJoinedWithAutopilotProfile')) as AutopilotEnrollmentType,
     serialNumber: r.serial_number,
     deviceName: r.device_name,
     osVersion: r.os_version,

@@ -14,6 +14,8 @@ export interface DeviceIdentity {
   deviceId: string;
   userId: string | null;
   upn: string | null;
+  /** The user's display name (the token's `name`), when a user enrolls. */
+  userDisplayName: string | null;
   /** True for a token of the device alone (self-deploying): Intune's windowsAzureADJoinUsingDeviceAuth. */
   deviceAuth: boolean;
   claims: AccessTokenClaims;
@@ -58,6 +60,7 @@ export async function authenticateDevice(verifier: TokenVerifier, token: BinaryS
     // A device token (self-deploying) has the device's own object id as oid: no user enrolls.
     userId: claims.idtyp !== 'device' && typeof claims.oid === 'string' ? claims.oid : null,
     upn: claims.idtyp !== 'device' ? (claims.upn ?? claims.preferred_username ?? null) : null,
+    userDisplayName: claims.idtyp !== 'device' && typeof claims.name === 'string' ? claims.name : null,
     deviceAuth: claims.idtyp === 'device',
     claims,
   };

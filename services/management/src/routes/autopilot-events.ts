@@ -37,8 +37,7 @@ export function toAutopilotEvent(d: Deployment): Record<string, unknown> {
     eventDateTime: d.updatedAt,
     deviceRegisteredDateTime: d.startedAt,
     enrollmentStartDateTime: d.startedAt,
-    // A device enrolled with its own token (self-deploying, or a technician's pre-provisioning) has no user.
-    enrollmentType: d.userId === null ? 'azureADJoinedUsingDeviceAuthWithAutopilotProfile' : 'azureADJoinedWithAutopilotProfile',
+    enrollmentType: d.enrollmentType,
     deviceSerialNumber: d.serialNumber,
     managedDeviceName: d.deviceName,
     userPrincipalName: d.upn,

@@ -56,14 +56,16 @@ export function toManagedDevice(e: Enrollment, actions: StoredDeviceAction[] = [
     managementState: MANAGEMENT_STATE[e.managementState],
     osVersion: facts.osVersion ?? e.osVersion,
     azureADRegistered: true,
-    // No user enrolled it: self-deploying (or pre-provisioned), the device authenticated alone.
-    deviceEnrollmentType: e.userId === null ? 'windowsAzureADJoinUsingDeviceAuth' : 'windowsAzureADJoin',
+    // The device authenticated alone (self-deploying, pre-provisioned), whoever uses it since.
+    deviceEnrollmentType: e.deviceAuth ? 'windowsAzureADJoinUsingDeviceAuth' : 'windowsAzureADJoin',
     joinType: 'azureADJoined',
     azureADDeviceId: e.azureAdDeviceId,
     model: facts.model ?? null,
     manufacturer: facts.manufacturer ?? null,
     serialNumber: facts.serialNumber ?? null,
     userPrincipalName: e.upn,
+    userDisplayName: e.userDisplayName ?? null,
+    emailAddress: e.userEmail ?? null,
   };
 }
 

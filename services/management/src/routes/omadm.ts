@@ -4,6 +4,7 @@ import { AlertCode, buildSyncML, isXmlSafe, parseSyncML, ProtocolParseError, SYN
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ManagementDeps } from '../deps.js';
 import { recordCommandFailures, recordComplianceVerdict, recordRejectedMessage, sessionEndedEvent } from '../events/observe.js';
+import { learnPrimaryUser } from '../enrollment/primary-user.js';
 import { authenticateDevice } from '../session/authenticate.js';
 import { ClientCertificateVerifier, peerCertificate } from '../session/client-certificates.js';
 import { rejectMessage, runSession } from '../session/engine.js';
@@ -66,6 +67,8 @@ export async function omadmRoutes(app: FastifyInstance, deps: ManagementDeps): P
           : { method: auth.method };
       const opensSession = message.commands.some((c) => c.kind === 'Alert' && (c.data === AlertCode.ClientInitiatedSession || c.data === AlertCode.ServerInitiatedSession));
       const traceId = traceIdOfHeaders(request.headers);
+      // A device enrolled alone learns its user from the token its sessions carry, before anything is planned for it.
+      if (opensSession) await learnPrimaryUser(deps, auth.enrollment, message);
       const plan = await planSession(deps, auth.enrollment, opensSession, traceId, request.log);
       const input = { message, enrollment: auth.enrollment, rawBody: body, serverUrl, auth: sessionAuth, nothingQueued: plan.nothingQueued };
       const outcome = await deps.store.transaction(async (tx) => {

@@ -28,6 +28,7 @@ import type {
   SessionState,
   StoredCertificateAuthority,
   StoredDeviceAction,
+  PrimaryUser,
 } from './store.js';
 
 const CA_ROW_ID = 'mdm';
@@ -39,6 +40,9 @@ function toEnrollment(row: Selectable<EnrollmentsTable>): Enrollment {
     azureAdDeviceId: row.azure_ad_device_id,
     userId: row.user_id,
     upn: row.upn,
+    userDisplayName: row.user_display_name,
+    userEmail: row.user_email,
+    deviceAuth: Number(row.device_auth) === 1,
     mdmDeviceId: row.mdm_device_id,
     hwDevId: row.hw_dev_id,
     deviceName: row.device_name,
@@ -60,6 +64,9 @@ function enrollmentRow(e: Enrollment): Insertable<EnrollmentsTable> {
     azure_ad_device_id: e.azureAdDeviceId,
     user_id: e.userId,
     upn: e.upn,
+    user_display_name: e.userDisplayName ?? null,
+    user_email: e.userEmail ?? null,
+    device_auth: e.deviceAuth ? 1 : 0,
     mdm_device_id: e.mdmDeviceId,
     hw_dev_id: e.hwDevId,
     device_name: e.deviceName,
@@ -280,6 +287,17 @@ export class KyselyManagementStore implements ManagementStore {
       if (Object.keys(set).length === 0) return;
       await self.db.updateTable('enrollments').set(set).where('id', '=', id).execute();
     });
+  }
+
+  async setPrimaryUser(id: string, user: PrimaryUser): Promise<boolean> {
+    // Only where there is none: two sessions carrying tokens at once cannot both set it.
+    const result = await this.db
+      .updateTable('enrollments')
+      .set({ user_id: user.userId, upn: user.upn, user_display_name: user.displayName, user_email: user.email })
+      .where('id', '=', id)
+      .where('user_id', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   enqueueCommand(command: NewCommand, enrollmentIds: string[]): Promise<string> {

@@ -3,7 +3,7 @@ import { managementEventsMigration } from '../events/feed.js';
 import type { Kysely, Migration } from 'kysely';
 import { complianceFactTimesMigration, complianceMigration } from '../compliance/migration.js';
 import { configurationMigration } from '../configuration/migration.js';
-import { appsMigration } from '../apps/migration.js';
+import { appsMigration, deploymentEnrollmentTypeMigration } from '../apps/migration.js';
 
 const core: Migration = {
   async up(db: Kysely<any>) {
@@ -141,6 +141,17 @@ const atomicQueue: Migration = {
   },
 };
 
+// An enrollment's primary user beyond its id and UPN, and whether the device enrolled alone:
+// a device-auth enrollment may learn its user later, so a null user no longer says which it was.
+const primaryUser: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('enrollments').addColumn('user_display_name', 'text').execute();
+    await db.schema.alterTable('enrollments').addColumn('user_email', 'text').execute();
+    await db.schema.alterTable('enrollments').addColumn('device_auth', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db.updateTable('enrollments').set({ device_auth: 1 }).where('user_id', 'is', null).execute();
+  },
+};
+
 export const managementMigrations: Record<string, Migration> = {
   '0001_management_core': core,
   '0002_outbox': outboxMigration,
@@ -153,4 +164,6 @@ export const managementMigrations: Record<string, Migration> = {
   '0009_configuration_profiles': configurationMigration,
   '0010_compliance_fact_times': complianceFactTimesMigration,
   '0011_apps_esp_deployments': appsMigration,
+  '0012_enrollment_primary_user': primaryUser,
+  '0013_deployment_enrollment_type': deploymentEnrollmentTypeMigration,
 };

@@ -34,6 +34,10 @@ export interface EnrollmentsTable {
   azure_ad_device_id: string;
   user_id: string | null;
   upn: string | null;
+  user_display_name: string | null;
+  user_email: string | null;
+  /** 1 for an enrollment made with the device's own token. */
+  device_auth: number;
   mdm_device_id: string;
   hw_dev_id: string | null;
   device_name: string | null;

@@ -17,8 +17,17 @@ export interface Enrollment {
   id: string;
   tenantId: string;
   azureAdDeviceId: string;
+  /**
+   * The device's primary user: who enrolled it, or for a device that enrolled alone (device
+   * auth), the first user whose token its sessions carried; null until there is one.
+   */
   userId: string | null;
   upn: string | null;
+  /** Read from the store always; optional so that records built elsewhere (fixtures, benchmarks) need not name them. */
+  userDisplayName?: string | null;
+  userEmail?: string | null;
+  /** Enrolled with the device's own token (self-deploying, a technician's pre-provisioning): windowsAzureADJoinUsingDeviceAuth. */
+  deviceAuth?: boolean;
   mdmDeviceId: string;
   hwDevId: string | null;
   deviceName: string | null;
@@ -109,6 +118,14 @@ export interface CommandCorrelation {
   sessionId: string;
   msgRef: string;
   cmdRef: string;
+}
+
+/** The user management learnt uses a device (Intune's primary user). */
+export interface PrimaryUser {
+  userId: string;
+  upn: string | null;
+  displayName: string | null;
+  email: string | null;
 }
 
 export interface EnrollmentPatch {
@@ -213,6 +230,8 @@ export interface ManagementStore {
   replaceCertificate(enrollmentId: string, previousThumbprint: string, certPem: string, thumbprint: string): Promise<boolean>;
   listEnrollments(tenantId: string, page: ListPage): Promise<{ items: Enrollment[]; total: number }>;
   updateEnrollment(id: string, patch: EnrollmentPatch): Promise<void>;
+  /** Records the primary user of an enrollment that has none yet; false when it had one. */
+  setPrimaryUser(id: string, user: PrimaryUser): Promise<boolean>;
 
   /** Appends to management's event feed, in this store's transaction when it is in one. */
   appendEvents(events: FeedEvent[]): Promise<void>;
