@@ -39,6 +39,7 @@ export {
   availableFaults,
   isFaultName,
   type EspArrangement,
+  type ResealedArrangement,
   type FaultName,
   type FaultSetup,
   type FaultSpec,

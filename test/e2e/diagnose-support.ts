@@ -5,7 +5,20 @@ import type { TestContext } from 'node:test';
 import { ADMIN_APP_ROLES, MANAGEMENT_PATHS } from '@baton/contracts';
 import { createHttpsFetch, type BatonConfig, type Fetch, type StoreBackend } from '@baton/kit';
 import { FAULTS, FAULT_USERS, hardwareHash, randomInventory, runDevice, type DeviceInventory, type DeviceRunResult, type EspArrangement, type FaultName } from '@baton/device';
-import { adminToken, arrangeFaultUsers, graphJson, seedDemo, type DemoInfo, type DiagnoseOptions, type FaultUsers, type RunningBaton } from '@baton/cli';
+import {
+  adminToken,
+  arrangeFaultUsers,
+  awaitProfile,
+  ensureModeProfile,
+  graphJson,
+  modeTag,
+  seedDemo,
+  whileResealed,
+  type DemoInfo,
+  type DiagnoseOptions,
+  type FaultUsers,
+  type RunningBaton,
+} from '@baton/cli';
 import type { IdentityRuntime } from '@baton/identity';
 import { startGroups, type StartedBaton } from './support.js';
 
@@ -72,7 +85,10 @@ export interface DiagnoseBaton {
   asFabrikam: DiagnoseOptions;
   /** A third tenant whose all-devices profile is self-deploying, for faults of that mode. */
   asLitware: DiagnoseOptions;
-  /** Registers (or not, per the fault) and runs one device with the fault injected. */
+  /**
+   * Registers (or not, per the fault) and runs one device with the fault injected; a fault of a
+   * pre-provisioned device runs in the demo tenant under the pre-provisioning profile `baton simulate --modes` makes.
+   */
   provision(name: FaultName | null): Promise<{ inventory: DeviceInventory; result: DeviceRunResult }>;
   /** A device inventory nobody has used yet. */
   nextInventory(): DeviceInventory;
@@ -124,6 +140,9 @@ export async function startDiagnoseBaton(t: TestContext, backend: StoreBackend, 
     ));
   // Arranged once, when the first fault that needs it is provisioned; it then applies to every later device of the tenant.
   let espArranged: Promise<void> | undefined;
+  // The demo tenant's pre-provisioning group and profile, made on first use as `baton simulate --modes` makes them.
+  let preProvisioningProfile: Promise<string> | undefined;
+  const admin = { demo, identityUrl: identity.url, fetch };
   return {
     baton,
     discovery,
@@ -156,7 +175,13 @@ export async function startDiagnoseBaton(t: TestContext, backend: StoreBackend, 
       const setup = name ? FAULTS[name].setup() : { registration: 'own' as const, password: 'right' as const, behaviour: undefined, tenant: undefined };
       const home = 'mode' in setup && setup.mode === 'selfDeploying' ? litware : demo;
       if (setup.tenant) await (espArranged ??= arrangeEsp(fetch, management.url, demo, setup.tenant));
-      if (setup.registration === 'own') assert.equal((await register(fetch, discovery.url, home, inventory)).state.deviceImportStatus, 'complete');
+      const preProvisioned = 'mode' in setup && setup.mode === 'preProvisioned';
+      if (setup.registration === 'own' && preProvisioned) {
+        const profileId = await (preProvisioningProfile ??= ensureModeProfile(demo, fetch, 'preProvisioned'));
+        const imported = await register(fetch, discovery.url, demo, inventory, modeTag('preProvisioned'));
+        assert.equal(imported.state.deviceImportStatus, 'complete');
+        await awaitProfile(demo, fetch, [imported.state.deviceRegistrationId], profileId);
+      } else if (setup.registration === 'own') assert.equal((await register(fetch, discovery.url, home, inventory)).state.deviceImportStatus, 'complete');
       if (setup.registration === 'noProfile') await register(fetch, discovery.url, fabrikam, inventory);
       if (setup.registration === 'otherTenant') {
         await register(fetch, discovery.url, fabrikam, inventory);
@@ -169,7 +194,16 @@ export async function startDiagnoseBaton(t: TestContext, backend: StoreBackend, 
         user = users.credentials(setup.user);
       }
       if (setup.password === 'wrong') user = { ...user, password: `${user.password}-typo` };
-      const result = await runDevice({ discoveryUrl: demo.discoveryUrl, caPem: identity.caPem, inventory, user, ...(setup.behaviour ? { behaviour: setup.behaviour } : {}) });
+      const resealed = whileResealed('whileResealed' in setup ? setup.whileResealed : undefined, admin);
+      const result = await runDevice({
+        discoveryUrl: demo.discoveryUrl,
+        caPem: identity.caPem,
+        inventory,
+        user,
+        ...(preProvisioned ? { preProvision: true } : {}),
+        ...(resealed ? { whileResealed: resealed } : {}),
+        ...(setup.behaviour ? { behaviour: setup.behaviour } : {}),
+      });
       return { inventory, result };
     },
   };

@@ -57,6 +57,13 @@ for (const backend of testBackends()) {
         // A noncompliant device is told which setting failed, with what it reported.
         if (fault.name === 'noncompliant') assert.match(diagnosis.failure.detail ?? '', /bitLockerEnabled: reported notEncrypted, policy expects encrypted/);
         if (fault.name === 'certificateExpired') assert.match(diagnosis.failure.detail ?? '', /MDM certificate expired at /);
+        // The deleted object is named with the code Windows shows, and the way back is re-registration.
+        if (fault.name === 'deviceObjectDeleted') {
+          assert.equal(diagnosis.failure.windows, '0x801C03F3');
+          assert.match(diagnosis.failure.remediation, /import its hardware hash again/);
+          // The technician's half went through before the object was deleted.
+          assert.ok(diagnosis.timeline.some((e) => e.type === 'espDeviceSetup' && e.outcome === 'success'), JSON.stringify(diagnosis.timeline));
+        }
       });
     }
   });

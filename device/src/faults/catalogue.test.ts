@@ -13,6 +13,12 @@ test('every fault is owned by the service that owns its phase', () => {
   for (const fault of Object.values(FAULTS)) assert.equal(PHASE_OWNER[fault.phase], fault.service, fault.name);
 });
 
+test('a fault arranged while the device sits resealed is a pre-provisioned device\'s: no other mode reseals', () => {
+  const resealed = Object.values(FAULTS).filter((f) => f.setup().whileResealed);
+  assert.deepEqual(resealed.map((f) => f.name), ['deviceObjectDeleted']);
+  for (const fault of resealed) assert.equal(fault.setup().mode, 'preProvisioned', fault.name);
+});
+
 test('a pending fault says why and is never drawn; available ones cover all three services', () => {
   for (const fault of Object.values(FAULTS)) if (!fault.available) assert.ok(fault.pending, fault.name);
   assert.deepEqual(new Set(availableFaults().map((f) => f.service)), new Set(['discovery', 'identity', 'management']));

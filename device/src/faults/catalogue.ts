@@ -22,6 +22,7 @@ export type FaultName =
   | 'mfaFailure'
   | 'joinRefused'
   | 'tpmAttestationFailure'
+  | 'deviceObjectDeleted'
   | 'enrollmentRefused'
   | 'certificateExpired'
   | 'cspError'
@@ -63,7 +64,15 @@ export interface FaultSetup {
   mode?: ProvisioningMode;
   /** What the tenant must have besides the registration: a required app its ESP blocks on. */
   tenant?: EspArrangement;
+  /**
+   * What an administrator does while a pre-provisioned device sits resealed:
+   * `deleteDeviceObject` deletes its Entra device object through Graph (a stale-device cleanup
+   * that takes the unused, resealed device for stale).
+   */
+  whileResealed?: ResealedArrangement;
 }
+
+export type ResealedArrangement = 'deleteDeviceObject';
 
 /**
  * A tenant arrangement: one required MSI (this product code) assigned to all devices, and an
@@ -209,6 +218,17 @@ export const FAULTS: Record<FaultName, FaultSpec> = {
     available: true,
     fleet: true,
     setup: () => ({ ...healthy(), mode: 'selfDeploying', behaviour: { tpmAnswer: () => randomBytes(32) } }),
+  },
+  deviceObjectDeleted: {
+    name: 'deviceObjectDeleted',
+    service: 'identity',
+    phase: 'deviceToken',
+    errorCode: 'AADSTS700003',
+    summary:
+      "An administrator deleted the Autopilot-anchored Entra device object of a pre-provisioned device while it sat resealed; the user's sign-in cannot be bound to the device (AADSTS700003, 0x801C03F3).",
+    available: true,
+    fleet: true,
+    setup: () => ({ ...healthy(), mode: 'preProvisioned', whileResealed: 'deleteDeviceObject' }),
   },
   enrollmentRefused: {
     name: 'enrollmentRefused',

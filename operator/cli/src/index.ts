@@ -2,6 +2,8 @@ export { startBaton, composeServices, type RunningBaton, type StartOptions } fro
 export { seedDemo, readDemo, adminToken, graphJson, type DemoInfo } from './host/demo.js';
 export { runFleet, type FleetResult } from './simulate/fleet.js';
 export { arrangeFaultUsers, type FaultUsers } from './simulate/fault-users.js';
+export { whileResealed, deleteDeviceObject } from './simulate/resealed-faults.js';
+export { ensureModeProfile, awaitProfile, modeTag } from './simulate/modes.js';
 export { formatReport, deviceOutcomes } from './simulate/report.js';
 export { collectRoutes } from './commands/routes.js';
 export { readDiagnosis, readFleetSummary, type DiagnoseOptions } from './commands/diagnose.js';

@@ -69,7 +69,13 @@ const IDENTITY: Record<string, CodeInfo> = {
     remediation: "Check the device is registered here with a self-deploying profile (the hash's EK must be the TPM's); update TPM firmware, clear the TPM and reset the device; a VM needs a vTPM.",
     windows: '0x801C03EA',
   },
-  AADSTS700003: { meaning: 'The device object was not found in the directory.', remediation: 'The Entra device was deleted: reset the device so it joins again.', windows: '0x801C03F3' },
+  AADSTS700003: {
+    meaning:
+      "The device's Entra object was not found: it was deleted (for an Autopilot device, the object its import created and its join used, e.g. by a stale-device cleanup while a pre-provisioned device sat resealed), so nothing the device proves with its certificate is accepted.",
+    remediation:
+      'Do not delete Autopilot-anchored device objects. Delete the device from Intune and from Autopilot, import its hardware hash again (which creates the Entra object anew), then reset the device and provision it again.',
+    windows: '0x801C03F3',
+  },
   AADSTS135011: { meaning: 'The device used for authentication is disabled.', remediation: 'Enable the device object in Entra, or delete it and re-provision.' },
   AADSTS90002: { meaning: 'The tenant was not found.', remediation: "Check the authority the device was given (discovery's profile names it)." },
   AADSTS70008: { meaning: 'The refresh token expired or was revoked.', remediation: 'Sign in again.' },

@@ -27,6 +27,7 @@ import {
 import { awaitProfile, drawModes, ensureModeProfile, modeTag, USER_DRIVEN_ONLY, type ModeShares } from './modes.js';
 import { adminToken, graphJson, type DemoInfo } from '../host/demo.js';
 import { arrangeFaultUsers, type FaultUsers } from './fault-users.js';
+import { whileResealed } from './resealed-faults.js';
 
 export interface FleetOptions {
   demo: DemoInfo;
@@ -102,8 +103,10 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
     const retries: number[] = new Array(inventories.length).fill(0);
     let done = 0;
     const rampUpMs = options.rampUpMs ?? 0;
+    const admin = faultUserTarget(options, fetch);
     await eachLimited(inventories, options.concurrency, async (inventory, i) => {
       const setup = setups[i];
+      const resealed = whileResealed(setup?.whileResealed, admin);
       const run = (deviceFetch: Fetch) =>
         runDevice({
           discoveryUrl: options.demo.discoveryUrl,
@@ -113,6 +116,7 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
           fetch: deviceFetch,
           pace,
           ...(modes[i] === 'preProvisioned' ? { preProvision: true } : {}),
+          ...(resealed ? { whileResealed: resealed } : {}),
           ...(setup?.behaviour || options.keyPool ? { behaviour: { ...pooledKeys(options.keyPool), ...setup?.behaviour } } : {}),
         });
       if (setup?.user) await faultUsers!.beforeSignIn(setup.user);

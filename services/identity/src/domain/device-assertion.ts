@@ -42,7 +42,12 @@ export async function verifyDeviceAssertion(deps: IdentityDeps, tenant: TenantRe
   }
   const certThumbprint = thumbprint(pem);
   const revoked = await deps.store.findRevokedDeviceCertificate(tenant.id, certThumbprint);
-  if (revoked) throw revoked.reason === 'certificateHold' ? oauthErrors.deviceDisabled() : oauthErrors.deviceCertificateRevoked(revoked.reason);
+  // A deleted device's certificate is revoked with it; Entra answers such a device that its
+  // object is gone (AADSTS700003, 0x801C03F3 on Windows), which is what the device must fix.
+  if (revoked) {
+    if (revoked.reason === 'certificateHold') throw oauthErrors.deviceDisabled();
+    throw revoked.reason === 'cessationOfOperation' ? oauthErrors.deviceNotFound() : oauthErrors.deviceCertificateRevoked(revoked.reason);
+  }
   const device = await deps.store.findDeviceByThumbprint(tenant.id, certThumbprint);
   if (!device) throw oauthErrors.deviceNotFound();
   if (!device.accountEnabled) throw oauthErrors.deviceDisabled();

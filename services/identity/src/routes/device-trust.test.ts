@@ -166,12 +166,14 @@ for (const backend of backends()) {
       assert.equal(fresh.statusCode, 200, fresh.body);
     });
 
-    test('deleting a device revokes its certificate for good', async () => {
+    test('deleting a device revokes its certificate for good: the device is told its object is gone', async () => {
       const device = await joined();
       assert.equal((await graph('DELETE', `devices/${device.answer.ObjectId}`)).statusCode, 204);
       const res = await deviceGrant(device.keys.keys.privateKey, device.answer.Certificate.RawBody, (await userTokens()).refresh_token);
       assert.equal(res.statusCode, 400);
-      assert.match(res.json().error_description, /revoked \(cessationOfOperation\)/);
+      assert.equal(res.json().error, 'invalid_grant');
+      assert.deepEqual(res.json().error_codes, [700003]);
+      assert.match(res.json().error_description, /Device object was not found/);
     });
 
     test('compliance state is written by the MDM application only, newest version wins, redeliveries change nothing', async () => {
