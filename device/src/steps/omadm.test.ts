@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildSyncML, parseSyncML, type SyncMLCommand, type SyncMLMessage, type SyncMLResults, type SyncMLStatus } from '@baton/protocols';
+import { AAD_USER_TOKEN_ALERT_TYPE, buildSyncML, parseSyncML, type SyncMLCommand, type SyncMLMessage, type SyncMLResults, type SyncMLStatus } from '@baton/protocols';
 import { CspTree } from '../csp-tree.js';
 import { randomInventory } from '../inventory.js';
 import { fakeHttp } from '../testing/fake-fetch.js';
-import { firstSync } from './omadm.js';
+import { buildPackage1, firstSync } from './omadm.js';
 
 const ADDR = 'https://mdm.example/ManagementServer/MDM.svc';
 const DEVICE_ID = '0123456789ABCDEF0123456789ABCDEF';
@@ -208,4 +208,18 @@ test('Exec of RemoteWipe and Reboot nodes is answered 200 and changes the device
   assert.equal(tree.state.rebootCount, 1);
   assert.deepEqual({ ...tree.state.wiped, at: undefined }, { method: 'doWipePersistProvisionedData', enrollmentKept: true, userDataKept: false, at: undefined });
   assert.equal(tree.state.enrolled, true);
+});
+
+test("package 1 carries the logged-on user's token in Alert 1224 on the wire, and none without a user", () => {
+  const withUser = parseSyncML(buildSyncML(buildPackage1({ ...input(), userToken: 'eyJ.user.token' }, '1')));
+  const alerts = withUser.commands.filter((c): c is Extract<SyncMLCommand, { kind: 'Alert' }> => c.kind === 'Alert');
+  assert.deepEqual(
+    alerts.map((a) => [a.data, a.items[0]?.meta?.type, a.items[0]?.data]),
+    [
+      ['1201', undefined, undefined],
+      ['1224', AAD_USER_TOKEN_ALERT_TYPE, 'eyJ.user.token'],
+    ],
+  );
+  const alone = parseSyncML(buildSyncML(buildPackage1(input(), '1')));
+  assert.deepEqual(alone.commands.filter((c) => c.kind === 'Alert').map((c) => (c as { data: string }).data), ['1201']);
 });
