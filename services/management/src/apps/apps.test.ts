@@ -299,6 +299,21 @@ for (const backend of testBackends()) {
       assert.equal((await call('GET', `${APPS}/${personal.id}/installSummary`, undefined, token)).json().pendingInstallUserCount, 1);
     });
 
+    test('an app for all users waits for the user of a device that enrolled alone, then goes to the user part of its tree', async () => {
+      const { tenantId, token } = await tenant();
+      const notes = await create(msi('Team Notes'), token);
+      await assign(notes.id, 'required', token, { '@odata.type': '#microsoft.graph.allLicensedUsersAssignmentTarget' });
+      // The technician's half of a pre-provisioned device: enrolled by the device alone, no user.
+      const device = await enroll(tenantId, { userId: null, upn: null, deviceAuth: true });
+      const a = apps();
+      await a.sessionStarting(device, 'trace-pp');
+      assert.deepEqual((await queued(device.id)).filter((c) => c.verb === 'Exec'), []);
+      // Its user's first session carried their token, and management took them as its primary user.
+      await a.sessionStarting({ ...device, userId: randomUUID(), upn: 'adele@demo.baton.local', lastSyncAt: clock.toISOString() }, 'trace-pp');
+      const execs = (await queued(device.id)).filter((c) => c.verb === 'Exec').map((c) => c.locUri);
+      assert.deepEqual(execs, [`${msiNode('user', notes.productCode!)}/DownloadInstall`]);
+    });
+
     test('account setup follows device setup: a user-targeted app the ESP blocks on is waited for after the device apps', async () => {
       const { tenantId, token } = await tenant();
       const deviceApp = await create(msi('Device Agent'), token);
