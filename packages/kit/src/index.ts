@@ -13,6 +13,7 @@ export * from './crypto/secret-box.js';
 export * from './store/database.js';
 export * from './store/migrate.js';
 export * from './store/outbox.js';
+export * from './store/prepared-query.js';
 export * from './auth/token-verifier.js';
 export * from './auth/service-token-client.js';
 export * from './service.js';
