@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { sql, type Kysely, type Migration } from 'kysely';
+import { preparedQuery, type PreparedQuery } from '../store/prepared-query.js';
 
 export type FeedOutcome = 'success' | 'failure';
 
@@ -101,6 +102,70 @@ export function eventFeedMigration(table: string): Migration {
 
 const clip = (value: string | null | undefined, max = MAX_TEXT) => (value == null ? null : value.slice(0, max));
 
+function eventRow(e: FeedEvent): EventRow {
+  return {
+    id: e.id,
+    tenant_id: e.tenantId,
+    occurred_at: e.occurredDateTime,
+    type: e.type,
+    outcome: e.outcome,
+    phase: e.phase,
+    ztd_id: clip(e.ztdId),
+    azure_ad_device_id: clip(e.azureADDeviceId),
+    managed_device_id: clip(e.managedDeviceId),
+    serial_number: clip(e.serialNumber),
+    user_principal_name: clip(e.userPrincipalName),
+    trace_id: e.traceId,
+    error_code: clip(e.errorCode),
+    detail: JSON.stringify(e.detail).slice(0, 8192),
+  };
+}
+
+type EventRow = {
+  id: string;
+  tenant_id: string | null;
+  occurred_at: string;
+  type: string;
+  outcome: string;
+  phase: string;
+  ztd_id: string | null;
+  azure_ad_device_id: string | null;
+  managed_device_id: string | null;
+  serial_number: string | null;
+  user_principal_name: string | null;
+  trace_id: string;
+  error_code: string | null;
+  detail: string;
+};
+
+const EVENT_COLUMNS = [
+  'id',
+  'tenant_id',
+  'occurred_at',
+  'type',
+  'outcome',
+  'phase',
+  'ztd_id',
+  'azure_ad_device_id',
+  'managed_device_id',
+  'serial_number',
+  'user_principal_name',
+  'trace_id',
+  'error_code',
+  'detail',
+] as const satisfies ReadonlyArray<keyof EventRow>;
+
+const insertOneByTable = new Map<string, PreparedQuery<EventRow, never>>();
+
+function insertOneEvent(table: string): PreparedQuery<EventRow, never> {
+  let query = insertOneByTable.get(table);
+  if (!query) {
+    query = preparedQuery<EventRow, never>((db, v) => db.insertInto(table).values(Object.fromEntries(EVENT_COLUMNS.map((c) => [c, v(c)]))));
+    insertOneByTable.set(table, query);
+  }
+  return query;
+}
+
 export class EventFeedStore {
   private readonly table: string;
 
@@ -113,27 +178,12 @@ export class EventFeedStore {
 
   async append(events: FeedEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await this.db
-      .insertInto(this.table)
-      .values(
-        events.map((e) => ({
-          id: e.id,
-          tenant_id: e.tenantId,
-          occurred_at: e.occurredDateTime,
-          type: e.type,
-          outcome: e.outcome,
-          phase: e.phase,
-          ztd_id: clip(e.ztdId),
-          azure_ad_device_id: clip(e.azureADDeviceId),
-          managed_device_id: clip(e.managedDeviceId),
-          serial_number: clip(e.serialNumber),
-          user_principal_name: clip(e.userPrincipalName),
-          trace_id: e.traceId,
-          error_code: clip(e.errorCode),
-          detail: JSON.stringify(e.detail).slice(0, 8192),
-        })),
-      )
-      .execute();
+    // One event is what nearly every request records: that insert is prepared once per table.
+    if (events.length === 1) {
+      await insertOneEvent(this.table).execute(this.db, eventRow(events[0]!));
+      return;
+    }
+    await this.db.insertInto(this.table).values(events.map(eventRow)).execute();
   }
 
   async list(query: FeedQuery): Promise<FeedPage> {
