@@ -173,7 +173,40 @@ async function runSessionInTx(store: ManagementStore, input: SessionInput): Prom
   if (message.header.meta?.maxObjSize !== undefined) stated.maxObjSize = message.header.meta.maxObjSize;
   // A limit stated earlier in the session holds until the device states another.
   const limits: SessionLimits = { ...(startsSession || !previous ? {} : previous.limits), ...stated };
-  const opened = await store.openSession(enrollment.id, sessionId, msgId, now, startsSession, input.auth?.method ?? 'certificate', stated);
+  // A message without a session-start Alert got here only by continuing an open session.
+  const opened = startsSession;
+  const outcome = await actOnMessage(store, input, { enrollment, now, opened, limits, headerStatus, reply, ids, nextCmdId });
+  // The session's row is written once, as the message is done with: a one-message poll
+  // inserts it ended, rather than inserting it and updating it moments later.
+  await store.recordSessionMessage({
+    enrollmentId: enrollment.id,
+    sessionId,
+    msgId,
+    at: now,
+    opens: opened,
+    endedAt: outcome.complete ? now : null,
+    auth: input.auth?.method ?? 'certificate',
+    limits: stated,
+  });
+  return outcome;
+}
+
+interface MessageContext {
+  enrollment: Enrollment;
+  now: string;
+  opened: boolean;
+  limits: SessionLimits;
+  headerStatus: string;
+  reply: SyncMLMessage;
+  ids: CmdIds;
+  nextCmdId: () => string;
+}
+
+/** Everything a valid message does besides its session row; `complete` says whether it ended the session. */
+async function actOnMessage(store: ManagementStore, input: SessionInput, context: MessageContext): Promise<SessionOutcome> {
+  const { message } = input;
+  const { enrollment, now, opened, limits, headerStatus, reply, ids, nextCmdId } = context;
+  const { sessionId, msgId } = message.header;
   // Whatever was in flight belonged to a session the device has since left.
   if (opened && !input.nothingQueued) await store.requeueInFlight(enrollment.id);
   await store.recordRawRequest(enrollment.id, sessionId, msgId, input.rawBody, now);
@@ -252,7 +285,6 @@ async function runSessionInTx(store: ManagementStore, input: SessionInput): Prom
   }
 
   if (retire || aborted || state === 'retired') {
-    await store.endSession(enrollment.id, sessionId, now);
     if (aborted) await store.requeueInFlight(enrollment.id);
     if (retire) {
       state = 'retired';
@@ -312,7 +344,6 @@ async function runSessionInTx(store: ManagementStore, input: SessionInput): Prom
       complete = true;
       if (state === 'enrolling') state = 'managed';
       await store.updateEnrollment(enrollment.id, { managementState: state, lastSyncAt: now });
-      await store.endSession(enrollment.id, sessionId, now);
     }
   }
   return { reply, sent: sent.length, answered, complete, state, reported: inventory };

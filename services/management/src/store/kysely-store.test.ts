@@ -95,12 +95,26 @@ for (const backend of testBackends()) {
       assert.equal(back!.cmdId, null);
     });
 
-    test('sessions: a new session alert closes the open one', async () => {
+    test('sessions: a new session closes the open one; stated limits last until restated; a poll is written ended', async () => {
       const e = sampleEnrollment();
       await store.replaceEnrollment(e, []);
-      assert.equal(await store.openSession(e.id, '1', '1', new Date().toISOString(), true), true);
-      assert.equal(await store.openSession(e.id, '1', '2', new Date().toISOString(), false), false);
-      assert.equal(await store.openSession(e.id, '2', '1', new Date().toISOString(), true), true);
+      const at = new Date().toISOString();
+      const message = (sessionId: string, msgId: string, opens: boolean, more: { endedAt?: string; limits?: { maxMsgSize?: number; maxObjSize?: number } } = {}) =>
+        store.recordSessionMessage({ enrollmentId: e.id, sessionId, msgId, at, opens, endedAt: more.endedAt ?? null, ...(more.limits ? { limits: more.limits } : {}) });
+      await message('1', '1', true, { limits: { maxMsgSize: 4000 } });
+      assert.deepEqual(await store.findSession(e.id, '1'), { lastMsgId: '1', ended: false, auth: 'certificate', limits: { maxMsgSize: 4000 } });
+      await message('1', '2', false, { limits: { maxObjSize: 9000 } });
+      await message('1', '3', false);
+      assert.deepEqual(await store.findSession(e.id, '1'), { lastMsgId: '3', ended: false, auth: 'certificate', limits: { maxMsgSize: 4000, maxObjSize: 9000 } });
+      await message('2', '1', true);
+      assert.equal((await store.findSession(e.id, '1'))?.ended, true);
+      assert.equal((await store.findSession(e.id, '2'))?.ended, false);
+      await message('3', '1', true, { endedAt: at });
+      assert.equal((await store.findSession(e.id, '2'))?.ended, true);
+      assert.deepEqual(await store.findSession(e.id, '3'), { lastMsgId: '1', ended: true, auth: 'certificate', limits: {} });
+      // A message that continues an ended session moves nothing.
+      await message('3', '2', false);
+      assert.equal((await store.findSession(e.id, '3'))?.lastMsgId, '1');
     });
 
     test('raw requests round-trip through gzip', async () => {

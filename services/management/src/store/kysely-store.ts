@@ -1,10 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { EventFeedStore, type Dialect, type FeedEvent } from '@baton/kit';
+import { EventFeedStore, timeOrderedId, type Dialect, type FeedEvent } from '@baton/kit';
 import { MANAGEMENT_EVENTS_TABLE } from '../events/feed.js';
 import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import type { CommandQueueTable, CommandsTable, EnrollmentsTable, ManagementDatabase } from './schema.js';
 import { readSessionDue } from './session-due.js';
+import {
+  continueSession,
+  endOpenSessions,
+  enrollmentById,
+  enrollmentByIdForUpdate,
+  enrollmentByThumbprint,
+  enrollmentSynced,
+  insertRawRequest,
+  insertSession,
+  latestSessionWithId,
+} from './session-statements.js';
 import { UNENROLLED_STATES } from './store.js';
 import { parseJsonOr } from '@baton/kit';
 import type {
@@ -22,9 +33,9 @@ import type {
   NewDeviceAction,
   QueuedCommand,
   SentCommand,
-  SessionAuth,
   SessionDue,
   SessionLimits,
+  SessionMessage,
   SessionState,
   StoredCertificateAuthority,
   StoredDeviceAction,
@@ -227,8 +238,8 @@ export class KyselyManagementStore implements ManagementStore {
   async lockEnrollment(id: string): Promise<Enrollment | undefined> {
     // SQLite has one writer and Kysely runs a transaction on its single connection, so
     // only PostgreSQL needs the row lock.
-    const query = this.db.selectFrom('enrollments').selectAll().where('id', '=', id);
-    const row = await (this.dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
+    const query = this.dialect === 'postgres' ? enrollmentByIdForUpdate : enrollmentById;
+    const [row] = (await query.execute(this.db, { id })).rows;
     return row ? toEnrollment(row) : undefined;
   }
 
@@ -241,7 +252,7 @@ export class KyselyManagementStore implements ManagementStore {
   }
 
   async getEnrollmentByThumbprint(thumbprint: string): Promise<Enrollment | undefined> {
-    const row = await this.db.selectFrom('enrollments').selectAll().where('cert_thumbprint', '=', thumbprint).executeTakeFirst();
+    const [row] = (await enrollmentByThumbprint.execute(this.db, { thumbprint })).rows;
     return row ? toEnrollment(row) : undefined;
   }
 
@@ -285,6 +296,11 @@ export class KyselyManagementStore implements ManagementStore {
         set.inventory = JSON.stringify({ ...parseJsonOr<Record<string, string>>(row.inventory, {}), ...patch.inventory });
       }
       if (Object.keys(set).length === 0) return;
+      // The end of every settled session: the one statement prepared once.
+      if (set.management_state && set.last_sync_at && !set.inventory) {
+        await enrollmentSynced.execute(self.db, { id, state: set.management_state, at: set.last_sync_at });
+        return;
+      }
       await self.db.updateTable('enrollments').set(set).where('id', '=', id).execute();
     });
   }
@@ -533,14 +549,7 @@ export class KyselyManagementStore implements ManagementStore {
   }
 
   async findSession(enrollmentId: string, sessionId: string): Promise<SessionState | undefined> {
-    const row = await this.db
-      .selectFrom('sessions')
-      .select(['last_msg_id', 'ended_at', 'auth', 'max_msg_size', 'max_obj_size'])
-      .where('enrollment_id', '=', enrollmentId)
-      .where('session_id', '=', sessionId)
-      .orderBy('started_at', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    const [row] = (await latestSessionWithId.execute(this.db, { enrollmentId, sessionId })).rows;
     if (!row) return undefined;
     const limits: SessionLimits = {};
     if (row.max_msg_size !== null) limits.maxMsgSize = Number(row.max_msg_size);
@@ -548,83 +557,20 @@ export class KyselyManagementStore implements ManagementStore {
     return { lastMsgId: row.last_msg_id, ended: row.ended_at !== null, auth: row.auth, limits };
   }
 
-  async openSession(
-    enrollmentId: string,
-    sessionId: string,
-    msgId: string,
-    at: string,
-    forceNew: boolean,
-    auth: SessionAuth = 'certificate',
-    limits: SessionLimits = {},
-  ): Promise<boolean> {
-    const stated: { max_msg_size?: number; max_obj_size?: number } = {};
-    if (limits.maxMsgSize !== undefined) stated.max_msg_size = limits.maxMsgSize;
-    if (limits.maxObjSize !== undefined) stated.max_obj_size = limits.maxObjSize;
-    const open = await this.db
-      .selectFrom('sessions')
-      .select(['id', 'session_id'])
-      .where('enrollment_id', '=', enrollmentId)
-      .where('ended_at', 'is', null)
-      .execute();
-    const current = open.find((s) => s.session_id === sessionId);
-    if (current && !forceNew) {
-      await this.db
-        .updateTable('sessions')
-        .set({ last_msg_id: msgId, ...stated })
-        .where('id', '=', current.id)
-        .execute();
-      return false;
+  async recordSessionMessage(message: SessionMessage): Promise<void> {
+    const { enrollmentId, sessionId, msgId, at, endedAt } = message;
+    const limits = { maxMsgSize: message.limits?.maxMsgSize, maxObjSize: message.limits?.maxObjSize };
+    if (!message.opens) {
+      await continueSession.execute(this.db, { enrollmentId, sessionId, msgId, endedAt, ...limits });
+      return;
     }
-    if (open.length > 0) {
-      await this.db
-        .updateTable('sessions')
-        .set({ ended_at: at })
-        .where(
-          'id',
-          'in',
-          open.map((s) => s.id),
-        )
-        .execute();
-    }
-    await this.db
-      .insertInto('sessions')
-      .values({
-        id: randomUUID(),
-        enrollment_id: enrollmentId,
-        session_id: sessionId,
-        last_msg_id: msgId,
-        started_at: at,
-        ended_at: null,
-        auth,
-        max_msg_size: stated.max_msg_size ?? null,
-        max_obj_size: stated.max_obj_size ?? null,
-      })
-      .execute();
-    return true;
-  }
-
-  async endSession(enrollmentId: string, sessionId: string, at: string): Promise<void> {
-    await this.db
-      .updateTable('sessions')
-      .set({ ended_at: at })
-      .where('enrollment_id', '=', enrollmentId)
-      .where('session_id', '=', sessionId)
-      .where('ended_at', 'is', null)
-      .execute();
+    await endOpenSessions.execute(this.db, { enrollmentId, at });
+    // A time-ordered id: sessions are written in time order, so the primary key grows at its end.
+    await insertSession.execute(this.db, { id: timeOrderedId(), enrollmentId, sessionId, msgId, at, endedAt, auth: message.auth ?? 'certificate', ...limits });
   }
 
   async recordRawRequest(enrollmentId: string, sessionId: string, msgId: string, body: string, at: string): Promise<void> {
-    await this.db
-      .insertInto('raw_requests')
-      .values({
-        id: randomUUID(),
-        enrollment_id: enrollmentId,
-        session_id: sessionId,
-        msg_id: msgId,
-        body_gzip: gzipSync(body).toString('base64'),
-        received_at: at,
-      })
-      .execute();
+    await insertRawRequest.execute(this.db, { id: timeOrderedId(), enrollmentId, sessionId, msgId, bodyGzip: gzipSync(body).toString('base64'), at });
   }
 
   async listRawRequests(enrollmentId: string) {

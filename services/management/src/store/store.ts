@@ -150,6 +150,21 @@ export interface SessionState {
   limits: SessionLimits;
 }
 
+/** One message of a session, as the session's row records it. */
+export interface SessionMessage {
+  enrollmentId: string;
+  sessionId: string;
+  msgId: string;
+  at: string;
+  /** The message opened the session (Alert 1200/1201). */
+  opens: boolean;
+  /** Set when this message ended the session. */
+  endedAt: string | null;
+  auth?: SessionAuth;
+  /** Limits the message stated; those it did not state stay as stored. */
+  limits?: SessionLimits;
+}
+
 /** MaxMsgSize / MaxObjSize from the device's SyncHdr Meta. */
 export interface SessionLimits {
   maxMsgSize?: number;
@@ -277,11 +292,12 @@ export interface ManagementStore {
   /** The most recent session of the enrollment with this SessionID, if any. */
   findSession(enrollmentId: string, sessionId: string): Promise<SessionState | undefined>;
   /**
-   * Returns true when this opened a new session row. `limits` given replace those stored
-   * for the session; absent ones are kept.
+   * Writes a message's session row once, when the message has been handled: a message that
+   * opens a session ends any other open session of the device and inserts the new row, ended
+   * already when the message also ended it (the common poll: one message, nothing to do); a
+   * later message moves the open session on, and ends it when `endedAt` is given.
    */
-  openSession(enrollmentId: string, sessionId: string, msgId: string, at: string, forceNew: boolean, auth?: SessionAuth, limits?: SessionLimits): Promise<boolean>;
-  endSession(enrollmentId: string, sessionId: string, at: string): Promise<void>;
+  recordSessionMessage(message: SessionMessage): Promise<void>;
   recordRawRequest(enrollmentId: string, sessionId: string, msgId: string, body: string, at: string): Promise<void>;
   listRawRequests(enrollmentId: string): Promise<Array<{ sessionId: string; msgId: string; body: string; receivedAt: string }>>;
   /** Deletes up to `limit` raw requests received before `before`; returns how many. */
