@@ -414,7 +414,7 @@ async function drive(): Promise<void> {
   const leftOver = await management.call<number>('queuedOfFirst');
 
   const baseFirst = await phase(polling, (i) => session(bareUrl, i, false))(bareServer);
-  const baseIdle = await phase(sessions, (i) => session(bareUrl, i % polling, false))(bareServer);
+  const baseIdle = await phase(sessions, (i) => session(bareUrl, i % polling, false))(bareServer, profileFile?.replace('.cpuprofile', '-bare.cpuprofile'));
   const basePending = await phase(polling, (i) => session(bareUrl, i, true))(bareServer);
 
   await management.call('stop');
