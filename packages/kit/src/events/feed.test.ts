@@ -8,7 +8,7 @@ import { openDatabase, dropPostgresSchema } from '../store/database.js';
 import { testBackends, uniqueSchema } from '../testing/postgres.js';
 import { GraphError } from '../http/graph-error.js';
 import { decodeFeedCursor, encodeFeedCursor, readFeedQuery } from './feed-route.js';
-import { EventFeedStore, eventFeedMigration, feedEventId, type FeedEvent } from './feed-store.js';
+import { EventFeedStore, eventFeedMigration, eventFeedSparseIndexesMigration, feedEventId, type FeedEvent } from './feed-store.js';
 
 const reader = { tenantId: 'T', includeTenantless: false };
 
@@ -100,5 +100,56 @@ for (const backend of testBackends()) {
       const left = await store.list({ tenantId: 't1', includeTenantless: true, limit: 100 });
       assert.deepEqual(left.items.map((e) => e.detail.n), [4000, 3000]);
     });
+  });
+}
+
+for (const backend of testBackends()) {
+  test(`ZTD id and serial number lookups answer the same once their indexes leave nulls out, on ${backend.name}`, async (t) => {
+    const schema = uniqueSchema('feedsparse');
+    const dataDir = mkdtempSync(join(tmpdir(), 'baton-feed-'));
+    const open = (migrations: Parameters<typeof openDatabase>[0]['migrations']) =>
+      openDatabase<any>({ service: 'feedtest', dataDir, databaseUrl: backend.databaseUrl, schema, migrations });
+    t.after(async () => {
+      if (backend.databaseUrl) await dropPostgresSchema(backend.databaseUrl, schema);
+    });
+    const event = (n: number, extra: Partial<FeedEvent>): FeedEvent => ({
+      id: feedEventId(Date.UTC(2026, 0, 1) + n),
+      tenantId: 't1',
+      occurredDateTime: new Date(Date.UTC(2026, 0, 1) + n).toISOString(),
+      type: 'omadmSession',
+      outcome: 'success',
+      phase: 'deviceSetup',
+      ztdId: null,
+      azureADDeviceId: null,
+      managedDeviceId: null,
+      serialNumber: null,
+      userPrincipalName: null,
+      traceId: 'b'.repeat(32),
+      errorCode: null,
+      detail: { n },
+      ...extra,
+    });
+    const ztd = '6f1a2b3c-0000-4000-8000-000000000001';
+    const lookups = async (store: EventFeedStore) => ({
+      byZtd: (await store.list({ tenantId: 't1', includeTenantless: false, limit: 10, ztdId: ztd })).items.map((e) => e.detail.n),
+      bySerial: (await store.list({ tenantId: 't1', includeTenantless: false, limit: 10, serialNumber: 'sn-1' })).items.map((e) => e.detail.n),
+    });
+
+    // A database from before the migration, with events already in it.
+    const before = await open({ '0001_events': eventFeedMigration('test_events') });
+    await new EventFeedStore(before.db, 'test_events').append([event(1, { ztdId: ztd }), event(2, { serialNumber: 'SN-1' }), event(3, {}), event(4, { ztdId: ztd, serialNumber: 'sn-1' })]);
+    const expected = await lookups(new EventFeedStore(before.db, 'test_events'));
+    assert.deepEqual(expected, { byZtd: [4, 1], bySerial: [4, 2] });
+    await before.close();
+
+    const after = await open({ '0001_events': eventFeedMigration('test_events'), '0002_sparse': eventFeedSparseIndexesMigration('test_events') });
+    try {
+      const store = new EventFeedStore(after.db, 'test_events');
+      assert.deepEqual(await lookups(store), expected);
+      await store.append([event(5, { serialNumber: 'Sn-1' }), event(6, {})]);
+      assert.deepEqual((await lookups(store)).bySerial, [5, 4, 2]);
+    } finally {
+      await after.close();
+    }
   });
 }

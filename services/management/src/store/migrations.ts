@@ -1,5 +1,5 @@
 import { outboxMigration } from '@baton/kit';
-import { managementEventsMigration } from '../events/feed.js';
+import { managementEventsMigration, managementEventsSparseIndexesMigration } from '../events/feed.js';
 import type { Kysely, Migration } from 'kysely';
 import { complianceFactTimesMigration, complianceMigration } from '../compliance/migration.js';
 import { configurationMigration } from '../configuration/migration.js';
@@ -166,4 +166,5 @@ export const managementMigrations: Record<string, Migration> = {
   '0011_apps_esp_deployments': appsMigration,
   '0012_enrollment_primary_user': primaryUser,
   '0013_deployment_enrollment_type': deploymentEnrollmentTypeMigration,
+  '0014_management_events_sparse_indexes': managementEventsSparseIndexesMigration,
 };
