@@ -1,6 +1,6 @@
 import { outboxMigration } from '@baton/kit';
 import { managementEventsMigration, managementEventsSparseIndexesMigration } from '../events/feed.js';
-import type { Kysely, Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
 import { complianceFactTimesMigration, complianceMigration } from '../compliance/migration.js';
 import { configurationMigration } from '../configuration/migration.js';
 import { appsMigration, deploymentEnrollmentTypeMigration } from '../apps/migration.js';
@@ -152,6 +152,14 @@ const primaryUser: Migration = {
   },
 };
 
+// The device's open sessions, found without reading its whole session history: a new session
+// ends them. A poll's row is written ended, so it never enters this index.
+const openSessions: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.createIndex('sessions_open').on('sessions').column('enrollment_id').where(sql.ref('ended_at'), 'is', null).execute();
+  },
+};
+
 export const managementMigrations: Record<string, Migration> = {
   '0001_management_core': core,
   '0002_outbox': outboxMigration,
@@ -167,4 +175,5 @@ export const managementMigrations: Record<string, Migration> = {
   '0012_enrollment_primary_user': primaryUser,
   '0013_deployment_enrollment_type': deploymentEnrollmentTypeMigration,
   '0014_management_events_sparse_indexes': managementEventsSparseIndexesMigration,
+  '0015_sessions_open': openSessions,
 };
