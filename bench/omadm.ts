@@ -23,6 +23,10 @@
  * run (--polling) get a certificate; the other enrollments are real rows with certificate
  * thumbprints of their own, there to size the tables and indexes.
  *
+ * A last nothing-pending phase runs two management instances over the same store, devices
+ * split between them as a load balancer keeping a device to one instance would: one Node
+ * process serves from one core, so the two cores' capacity takes two processes.
+ *
  *   node --import tsx bench/omadm.ts [--devices 100000] [--polling 2000] [--sessions 6000] [--concurrency 32] [--profile]
  *   (--sessions resumed sessions in the nothing-pending phase; --profile writes a CPU profile
  *   of management's process over that phase; BATON_DATABASE_URL=postgres://… runs management on PostgreSQL)
@@ -82,31 +86,67 @@ const cpuHandler = () => {
   return user + system;
 };
 
-/** Child: management with `devices` enrollments, certificates for the first `polling` of them. */
-async function serveManagement(): Promise<void> {
-  const deviceCount = arg('devices', 100_000);
-  const polling = Math.min(arg('polling', 2000), deviceCount);
-  const dataDir = benchDataDir();
-  const tls = await ensureLocalTls(dataDir);
+/** Where a management instance keeps its state; a second instance is given the first one's. */
+interface InstanceStore {
+  dataDir: string;
+  schema?: string;
+  secretKey: string;
+  /** The public URL devices address, shared by every instance as behind one load balancer. */
+  publicUrl?: string;
+}
+
+/** One management instance listening on its own port over `store`. */
+async function startManagement(store: InstanceStore) {
+  const tls = await ensureLocalTls(store.dataDir);
   const ctx = {
-    config: loadConfig({}, { dataDir, logLevel: 'silent', ...(process.env.BATON_DATABASE_URL ? { databaseUrl: process.env.BATON_DATABASE_URL } : {}) }),
-    urls: { discovery: 'https://discovery.invalid', identity: 'https://identity.invalid', management: '' },
+    config: loadConfig({}, { dataDir: store.dataDir, logLevel: 'silent', ...(process.env.BATON_DATABASE_URL ? { databaseUrl: process.env.BATON_DATABASE_URL } : {}) }),
+    urls: { discovery: 'https://discovery.invalid', identity: 'https://identity.invalid', management: store.publicUrl ?? '' },
     fetch: (() => Promise.reject(new Error('no calls to other services in this benchmark'))) as unknown as Fetch,
     logger: pino({ level: 'silent' }),
-    secretKey: randomBytes(32),
+    secretKey: Buffer.from(store.secretKey, 'hex'),
     serviceCredentials: {
       discovery: { clientId: 'discovery', clientSecret: 'x' },
       identity: { clientId: 'identity', clientSecret: 'x' },
       management: { clientId: 'management', clientSecret: 'x' },
     },
-    ...(process.env.BATON_DATABASE_URL ? { schema: `bench_${randomBytes(4).toString('hex')}` } : {}),
+    ...(store.schema ? { schema: store.schema } : {}),
   };
   // As `baton up` serves: client certificate requested, tickets sealed with the secret key.
   const https = { key: tls.key, cert: tls.cert, requestCert: true, rejectUnauthorized: false, ...tlsResumptionOptions(ctx.secretKey) };
   const management = await buildManagementApp(ctx, { https });
   await management.app.listen({ port: 0, host: '127.0.0.1' });
   const url = `https://localhost:${(management.app.server.address() as { port: number }).port}`;
-  ctx.urls.management = url;
+  if (!store.publicUrl) ctx.urls.management = url;
+  return { management, url, tls, ctx };
+}
+
+/** Child: a second management instance over the first one's store, enrollments and CA. */
+async function serveReplica(): Promise<void> {
+  let instance: Awaited<ReturnType<typeof startManagement>> | undefined;
+  serveIpc({
+    cpu: cpuHandler,
+    listen: async (args) => {
+      instance = await startManagement(args as InstanceStore);
+      return instance.url;
+    },
+    stop: async () => {
+      await instance?.management.close();
+      setImmediate(() => process.exit(0));
+    },
+  });
+  process.send!({ ready: true });
+}
+
+/** Child: management with `devices` enrollments, certificates for the first `polling` of them. */
+async function serveManagement(): Promise<void> {
+  const deviceCount = arg('devices', 100_000);
+  const polling = Math.min(arg('polling', 2000), deviceCount);
+  const store: InstanceStore = {
+    dataDir: benchDataDir(),
+    secretKey: randomBytes(32).toString('hex'),
+    ...(process.env.BATON_DATABASE_URL ? { schema: `bench_${randomBytes(4).toString('hex')}` } : {}),
+  };
+  const { management, url, tls, ctx } = await startManagement(store);
 
   // One client key, one certificate per polling device.
   const crypto = webcrypto as unknown as Crypto;
@@ -165,6 +205,7 @@ async function serveManagement(): Promise<void> {
     ready: {
       url,
       setup,
+      store: { ...store, publicUrl: url },
       caPem: tls.caPem,
       keyPem,
       // The bare baseline serves with the same certificate and ticket keys.
@@ -302,6 +343,7 @@ async function drive(): Promise<void> {
     caPem: string;
     keyPem: string;
     https: { key: string; cert: string; secretKey: string };
+    store: InstanceStore;
     devices: Array<{ deviceId: string; certPem: string }>;
   };
   await bareServer.ready;
@@ -384,17 +426,19 @@ async function drive(): Promise<void> {
   }
 
   function phase(total: number, fn: (i: number) => Promise<boolean>) {
-    return async (server: Server, name?: string): Promise<LoadResult & { resumedShare: number; serverCpuMs: number; clientCpuMs: number }> => {
+    return async (server: Server | Server[], name?: string): Promise<LoadResult & { resumedShare: number; serverCpuMs: number; clientCpuMs: number }> => {
+      const servers = Array.isArray(server) ? server : [server];
+      const serversCpu = async () => (await Promise.all(servers.map((x) => x.call<number>('cpu')))).reduce((a, b) => a + b, 0);
       resumed = 0;
       connections = 0;
-      if (name) await server.call('profile-start');
-      const serverBefore = await server.call<number>('cpu');
+      if (name) await servers[0]!.call('profile-start');
+      const serverBefore = await serversCpu();
       const clientBefore = process.cpuUsage();
       const result = await load(total, concurrency, fn);
       const client = process.cpuUsage(clientBefore);
-      const serverUsed = (await server.call<number>('cpu')) - serverBefore;
+      const serverUsed = (await serversCpu()) - serverBefore;
       if (name) {
-        await server.call('profile-stop', name);
+        await servers[0]!.call('profile-stop', name);
         console.log(`CPU profile of the server over that phase: ${name}`);
       }
       return {
@@ -413,6 +457,17 @@ async function drive(): Promise<void> {
   const pending = await phase(polling, (i) => session(ready.url, i, true))(management);
   const leftOver = await management.call<number>('queuedOfFirst');
 
+  // Two instances over one store, as two processes behind a load balancer would serve: a
+  // device keeps to one instance (its TLS session lives there), the second instance's
+  // devices resume with it after a first session of their own.
+  const replica = Server.start('replica');
+  await replica.ready;
+  const replicaUrl = await replica.call<string>('listen', ready.store);
+  const origins = [ready.url, replicaUrl];
+  await phase(polling, (i) => session(origins[i % 2]!, i, false))([management, replica]);
+  const twoIdle = await phase(sessions, (i) => session(origins[(i % polling) % 2]!, i % polling, false))([management, replica]);
+  await replica.call('stop').catch(() => undefined);
+
   const baseFirst = await phase(polling, (i) => session(bareUrl, i, false))(bareServer);
   const baseIdle = await phase(sessions, (i) => session(bareUrl, i % polling, false))(bareServer, profileFile?.replace('.cpuprofile', '-bare.cpuprofile'));
   const basePending = await phase(polling, (i) => session(bareUrl, i, true))(bareServer);
@@ -427,6 +482,7 @@ async function drive(): Promise<void> {
     [`baseline: bare Fastify, first session (${share(baseFirst)})`, baseFirst],
     [`management, nothing pending (${share(idle)})`, idle],
     [`baseline: bare Fastify, nothing pending (${share(baseIdle)})`, baseIdle],
+    [`management, two instances, nothing pending (${share(twoIdle)})`, twoIdle],
     [`management, one pending Get, 2 messages (${share(pending)})`, pending],
     [`baseline: bare Fastify, same 2 messages (${share(basePending)})`, basePending],
   ]);
@@ -438,6 +494,7 @@ async function drive(): Promise<void> {
     ['baseline, first session', baseFirst],
     ['management, nothing pending', idle],
     ['baseline, nothing pending', baseIdle],
+    ['management ×2, nothing pending', twoIdle],
     ['management, one pending Get', pending],
     ['baseline, one pending Get', basePending],
   ] as const) {
@@ -451,4 +508,5 @@ async function drive(): Promise<void> {
 const role = process.argv.indexOf('--serve');
 if (role < 0) await drive();
 else if (process.argv[role + 1] === 'bare') await serveBare();
+else if (process.argv[role + 1] === 'replica') await serveReplica();
 else await serveManagement();

@@ -81,6 +81,15 @@ function openSqlite<DB>(options: OpenDatabaseOptions): Database<DB> {
   return { db, dialect: 'sqlite', location: file, close: () => db.destroy() };
 }
 
+/**
+ * Kysely opens SQLite transactions with a deferred `begin`. With a second process on the same
+ * file (two instances of a service), a transaction that read before it writes cannot take the
+ * write lock once the other process has committed since its read: SQLite answers SQLITE_BUSY at
+ * once, without waiting out the busy timeout. Taking the write lock at `begin` makes the other
+ * process wait its turn instead. Within one process Kysely has one connection, so nothing is lost.
+ */
+const BEGIN_IMMEDIATE = 'begin immediate';
+
 /** Distinct SQL texts kept prepared; Kysely's queries are few and parameterised. */
 const STATEMENT_CACHE_SIZE = 512;
 
@@ -93,7 +102,8 @@ function withStatementCache(handle: InstanceType<ReturnType<typeof loadSqliteDri
   const statements = new Map<string, ReturnType<typeof handle.prepare>>();
   return {
     close: () => handle.close(),
-    prepare(sql: string) {
+    prepare(text: string) {
+      const sql = text === 'begin' ? BEGIN_IMMEDIATE : text;
       let statement = statements.get(sql);
       if (statement) {
         // Most recently used last, so the oldest is the one dropped.
