@@ -119,6 +119,30 @@ for (const backend of testBackends()) {
       assert.ok(body.value.some((e) => e.type === 'omadmSession' && e.outcome === 'success'));
     });
 
+    test('a message refused for its numbering records a failed session with the 400 it got, not a session end', async () => {
+      const keys = await makeCsr();
+      const deviceId = randomUUID();
+      const enrolled = await soap(MANAGEMENT_PATHS.enrollment, rstXml({ token: await m.deviceToken({ deviceid: deviceId }), csrBase64: keys.csrBase64, deviceId: 'MDM-5' }), newTrace().traceparent);
+      const doc = parseProvisioningDoc(parseRequestSecurityTokenResponse(enrolled.body).provisioningDocXml);
+      const certPem = x509.PemConverter.encode(Buffer.from(doc.clientCertificates[0]!.base64, 'base64'), 'CERTIFICATE');
+      const client = m.client({ certPem, keyPem: keys.privateKeyPem });
+      try {
+        // A message that continues a session no one opened.
+        const stray = await client.post(MANAGEMENT_PATHS.omadm, syncml('MDM-5', '7', '2', [{ kind: 'Status', cmdId: '1', msgRef: '1', cmdRef: '0', cmd: 'SyncHdr', data: '200' }]), SYNCML);
+        assert.equal(stray.status, 200);
+        const header = parseSyncML(stray.body).commands[0];
+        assert.equal(header?.kind === 'Status' ? header.data : undefined, '400');
+      } finally {
+        await client.close();
+      }
+      const { body } = await feed(`?deviceId=${deviceId}`);
+      const sessions = body.value.filter((e) => e.type === 'omadmSession');
+      assert.equal(sessions.length, 1, JSON.stringify(body.value));
+      assert.equal(sessions[0]!.outcome, 'failure');
+      assert.equal(sessions[0]!.errorCode, '400');
+      assert.match(String(sessions[0]!.detail.reason), /not open/);
+    });
+
     test('bad queries and tokens without a managed-device role are refused in the Graph envelope', async () => {
       assert.equal((await feed('?serialNumber=')).status, 400);
       assert.equal((await feed('?managedDeviceId=x')).status, 400);

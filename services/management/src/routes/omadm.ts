@@ -73,9 +73,14 @@ export async function omadmRoutes(app: FastifyInstance, deps: ManagementDeps): P
       const input = { message, enrollment: auth.enrollment, rawBody: body, serverUrl, auth: sessionAuth, nothingQueued: plan.nothingQueued };
       const outcome = await deps.store.transaction(async (tx) => {
         const done = await runSession(tx, input);
-        if (done.complete) await tx.appendEvents([sessionEndedEvent(traceId, message, auth.enrollment, done)]);
+        if (done.complete && !done.refused) await tx.appendEvents([sessionEndedEvent(traceId, message, auth.enrollment, done)]);
         return done;
       });
+      if (outcome.refused) {
+        request.log.info({ enrollmentId: auth.enrollment.id, status: outcome.refused.status, reason: outcome.refused.reason }, 'OMA-DM message refused');
+        await recordRejectedMessage(deps, request, message, { ...outcome.refused, ...(presented ? { certPem: presented.toString() } : {}) });
+        return reply.code(200).header('content-type', SYNCML_CONTENT_TYPE).send(buildSyncML(outcome.reply));
+      }
       await messageAnswered(deps, plan, auth.enrollment, message, outcome, traceId, request.log);
       // Compliance is re-evaluated on what the device just reported; its failure must not cost the device its reply.
       if (outcome.reported) {

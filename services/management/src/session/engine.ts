@@ -21,7 +21,8 @@
  *   have been acted on, and a device that lost our reply starts a new session anyway, in
  *   which whatever was in flight is sent again.
  * - A refused message gets only a SyncHdr Status 400 and leaves nothing behind: no session
- *   row, no stored request, no queue change.
+ *   row, no stored request, no queue change. The outcome says why, so the route records the
+ *   refusal in the event feed (a failed `omadmSession`), never a session end.
  */
 import { AlertCode, StatusCode, type SyncMLChal, type SyncMLCommand, type SyncMLItem, type SyncMLMessage, type SyncMLStatus } from '@baton/protocols';
 import type { CommandPayload, Enrollment, Inventory, ManagementStore, QueuedCommand, SentCommand, SessionAuth, SessionLimits } from '../store/store.js';
@@ -60,6 +61,8 @@ export interface SessionOutcome {
   state: Enrollment['managementState'];
   /** Inventory values this message brought (compliance re-evaluates on them). */
   reported?: Inventory;
+  /** Set when the message was refused and nothing of it was kept: the SyncHdr status and why. */
+  refused?: { status: string; reason: string };
 }
 
 const DEFAULT_MAX_COMMANDS = 20;
@@ -149,22 +152,24 @@ async function runSessionInTx(store: ManagementStore, input: SessionInput): Prom
   // Re-enrolled (and so removed) between authentication and now.
   if (!enrollment) {
     const reply = rejectMessage(message, StatusCode.InvalidCredentials, input.serverUrl);
-    return { reply, sent: 0, answered: 0, complete: true, state: input.enrollment.managementState };
+    const refused = { status: StatusCode.InvalidCredentials, reason: 'the enrollment was removed while the message was on its way' };
+    return { reply, sent: 0, answered: 0, complete: true, state: input.enrollment.managementState, refused };
   }
   const now = (input.now ?? new Date()).toISOString();
   const { sessionId, msgId } = message.header;
-  const refuse = (): SessionOutcome => ({
+  const refuse = (reason: string): SessionOutcome => ({
     reply: rejectMessage(message, StatusCode.BadRequest, input.serverUrl),
     sent: 0,
     answered: 0,
     complete: true,
     state: enrollment.managementState,
+    refused: { status: StatusCode.BadRequest, reason },
   });
-  if (!validHeaderIds(message)) return refuse();
+  if (!validHeaderIds(message)) return refuse('SessionID or MsgID is not a valid number');
   const startsSession = message.commands.some((c) => c.kind === 'Alert' && SESSION_START_ALERTS.has(c.data));
   const previous = await store.findSession(enrollment.id, sessionId);
-  if (previous && !previous.ended && Number(msgId) <= Number(previous.lastMsgId)) return refuse();
-  if (!startsSession && (!previous || previous.ended)) return refuse();
+  if (previous && !previous.ended && Number(msgId) <= Number(previous.lastMsgId)) return refuse('MsgID does not follow the session\'s last message');
+  if (!startsSession && (!previous || previous.ended)) return refuse('a message continuing a session that is not open');
 
   const headerStatus = input.auth?.headerStatus ?? StatusCode.Ok;
   const { reply, ids, nextCmdId } = replyFor(message, input.serverUrl, headerStatus, input.auth?.chal);
