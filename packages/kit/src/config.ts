@@ -13,7 +13,7 @@
  * | BATON_SECRET_KEY      | (data dir)     | key for secrets at rest; else <data>/secret.key is created |
  * | BATON_LOG_LEVEL       | info           | pino level: fatal, error, warn, info, debug, trace, silent |
  * | BATON_TLS_CERT/KEY    | (unset)        | operator-supplied PEM certificate and key instead of the local CA |
- * | BATON_MDM_RAW_RETENTION_DAYS | 7       | days management keeps raw OMA-DM requests for audit |
+ * | BATON_MDM_RAW_RETENTION_DAYS | 7       | days management keeps raw OMA-DM requests and ended sessions |
  * | BATON_MDM_CERT_VALIDITY_DAYS | 365     | life of the MDM client certificates management issues (fractions allowed, to rehearse expiry) |
  */
 import { otlpHeaders, otlpTracesEndpoint } from './tracing/tracing.js';

@@ -26,7 +26,7 @@ import type { ConfigurationDatabase } from './configuration/schema.js';
 import { ConfigurationStore } from './configuration/store.js';
 import type { ManagementDeps } from './deps.js';
 import { loadOrCreateAuthority } from './enrollment/authority.js';
-import { pruneRawRequests } from './session/retention.js';
+import { pruneSessionHistory } from './session/retention.js';
 import { managementEvents } from './events/feed.js';
 import { openManagementStore } from './store/index.js';
 
@@ -115,9 +115,9 @@ export async function createManagementService(ctx: ServiceContext, options: Mana
   const pluginOptions: ManagementPluginOptions = { deps };
   let pruneTimer: NodeJS.Timeout | undefined;
   const prune = () =>
-    pruneRawRequests(store, ctx.config.mdmRawRetentionDays).then(
-      (deleted) => deleted > 0 && ctx.logger.info({ deleted }, 'raw OMA-DM requests past retention deleted'),
-      (error: unknown) => ctx.logger.warn({ err: String(error) }, 'raw request prune failed'),
+    pruneSessionHistory(store, ctx.config.mdmRawRetentionDays).then(
+      (deleted) => deleted.rawRequests + deleted.endedSessions > 0 && ctx.logger.info(deleted, 'OMA-DM requests and ended sessions past retention deleted'),
+      (error: unknown) => ctx.logger.warn({ err: String(error) }, 'OMA-DM history prune failed'),
     );
   let pruning: Promise<unknown> | undefined;
   let stopPruning: (() => void) | undefined;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Kysely } from 'kysely';
-import { pruneRawRequests } from '../session/retention.js';
+import { pruneSessionHistory } from '../session/retention.js';
 import { testBackends } from '../testing/context.js';
 import { openTestStore, sampleEnrollment } from '../testing/store.js';
 import type { KyselyManagementStore } from './kysely-store.js';
@@ -141,11 +141,29 @@ for (const backend of testBackends()) {
         .execute();
       assert.ok(stored.every((r) => r.body_gzip.length * 4 < body(1).length), 'kept compressed');
 
-      assert.equal(await pruneRawRequests(store, 7, now, 2), 5);
+      assert.equal((await pruneSessionHistory(store, 7, now, 2)).rawRequests, 5);
       const left = await store.listRawRequests(e.id);
       assert.deepEqual(left.map((r) => r.msgId), ['6', '7']);
       assert.equal(left[0]!.body, body(6));
-      assert.equal(await pruneRawRequests(store, 7, now, 2), 0);
+      assert.equal((await pruneSessionHistory(store, 7, now, 2)).rawRequests, 0);
+    });
+
+    test('sessions that ended before the retention period are pruned; open and recent ones stay', async () => {
+      const e = sampleEnrollment();
+      await store.replaceEnrollment(e, []);
+      const now = new Date('2026-11-26T12:00:00Z');
+      const daysAgo = (d: number) => new Date(now.getTime() - d * 24 * 3600 * 1000).toISOString();
+      // Three polls that ended long ago, one recent, then a session opened long ago and still open.
+      for (const [i, age] of [30, 20, 9, 2].entries()) {
+        await store.recordSessionMessage({ enrollmentId: e.id, sessionId: String(i + 1), msgId: '1', at: daysAgo(age), opens: true, endedAt: daysAgo(age) });
+      }
+      await store.recordSessionMessage({ enrollmentId: e.id, sessionId: '9', msgId: '1', at: daysAgo(12), opens: true, endedAt: null });
+
+      assert.equal((await pruneSessionHistory(store, 7, now, 2)).endedSessions, 3);
+      for (const gone of ['1', '2', '3']) assert.equal(await store.findSession(e.id, gone), undefined);
+      assert.equal((await store.findSession(e.id, '4'))?.ended, true);
+      assert.equal((await store.findSession(e.id, '9'))?.ended, false, 'an open session is never pruned');
+      assert.equal((await pruneSessionHistory(store, 7, now, 2)).endedSessions, 0);
     });
 
     test('inventory merges key by key and listing is per tenant, paged', async () => {

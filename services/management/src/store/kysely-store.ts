@@ -589,6 +589,16 @@ export class KyselyManagementStore implements ManagementStore {
     }));
   }
 
+  async pruneEndedSessions(before: string, limit: number): Promise<number> {
+    // No index on ended_at: every poll would pay for it. Rows are found in insertion order,
+    // where the oldest sit, and this runs hourly in bounded batches.
+    const result = await this.db
+      .deleteFrom('sessions')
+      .where('id', 'in', (eb) => eb.selectFrom('sessions').select('id').where('ended_at', 'is not', null).where('ended_at', '<', before).limit(limit))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   async pruneRawRequests(before: string, limit: number): Promise<number> {
     // A bounded batch per statement: a long-idle service does not delete millions of rows
     // in one transaction, and sessions keep going between batches.

@@ -298,6 +298,8 @@ export interface ManagementStore {
    * later message moves the open session on, and ends it when `endedAt` is given.
    */
   recordSessionMessage(message: SessionMessage): Promise<void>;
+  /** Deletes at most `limit` sessions that ended before `before`; open sessions stay. */
+  pruneEndedSessions(before: string, limit: number): Promise<number>;
   recordRawRequest(enrollmentId: string, sessionId: string, msgId: string, body: string, at: string): Promise<void>;
   listRawRequests(enrollmentId: string): Promise<Array<{ sessionId: string; msgId: string; body: string; receivedAt: string }>>;
   /** Deletes up to `limit` raw requests received before `before`; returns how many. */
