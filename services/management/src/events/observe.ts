@@ -160,17 +160,18 @@ export function sessionEndedEvent(traceId: string, message: SyncMLMessage, enrol
 /**
  * An OMA-DM message the session route refused: who it claimed to be and why. A certificate
  * of one of our enrollments (say, expired) was proven on the TLS handshake, so its
- * enrollment's tenant may read the event; anything else belongs to no tenant.
+ * enrollment's tenant may read the event; anything else belongs to no tenant. A message
+ * refused after its device was authenticated names that enrollment itself.
  */
 export async function recordRejectedMessage(
   deps: ManagementDeps,
   request: FastifyRequest,
   message: SyncMLMessage,
-  rejection: { status: string; reason: string; certPem?: string },
+  rejection: { status: string; reason: string; certPem?: string; enrollment?: Enrollment },
 ): Promise<void> {
   const source = message.header.source.slice(0, 128);
-  let enrollment: Enrollment | undefined;
-  if (rejection.certPem) {
+  let enrollment = rejection.enrollment;
+  if (!enrollment && rejection.certPem) {
     try {
       const found = await deps.store.getEnrollmentByThumbprint(thumbprint(rejection.certPem));
       if (found?.mdmDeviceId === message.header.source) enrollment = found;

@@ -78,7 +78,7 @@ export async function omadmRoutes(app: FastifyInstance, deps: ManagementDeps): P
       });
       if (outcome.refused) {
         request.log.info({ enrollmentId: auth.enrollment.id, status: outcome.refused.status, reason: outcome.refused.reason }, 'OMA-DM message refused');
-        await recordRejectedMessage(deps, request, message, { ...outcome.refused, ...(presented ? { certPem: presented.toString() } : {}) });
+        await recordRejectedMessage(deps, request, message, { ...outcome.refused, enrollment: auth.enrollment });
         return reply.code(200).header('content-type', SYNCML_CONTENT_TYPE).send(buildSyncML(outcome.reply));
       }
       await messageAnswered(deps, plan, auth.enrollment, message, outcome, traceId, request.log);
