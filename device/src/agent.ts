@@ -4,6 +4,7 @@
  * protocol failure never throws: the result names the phase, the service that answered and
  * the error code in that service's protocol.
  */
+import { decodeJwt } from 'jose';
 import { createHttpsFetch, childTraceparent, TlsSessionCache, type Fetch } from '@baton/kit';
 import { MDM_RESOURCE, OOBE_AAD_DEVICE_AUTH, OOBE_TPM_ATTESTATION } from '@baton/contracts';
 import { CspTree, type DeviceState } from './csp-tree.js';
@@ -635,7 +636,7 @@ async function holdOnStatusPage(
 /** A JWT's `exp` in milliseconds; a token without one is not reused. */
 function jwtExpiry(jwt: string): number {
   try {
-    const exp = (JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: unknown }).exp;
+    const { exp } = decodeJwt(jwt);
     return typeof exp === 'number' ? exp * 1000 : 0;
   } catch {
     return 0;
