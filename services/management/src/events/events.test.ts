@@ -85,14 +85,18 @@ for (const backend of testBackends()) {
       assert.equal(service.body.value[0]?.errorCode, 'invalidsecurity');
     });
 
-    test('an OMA-DM session records the device statuses that failed and the session end', async () => {
-      const trace = newTrace();
+    /** Enrolls a device through WSTEP and answers an HTTPS client holding its MDM certificate. */
+    async function enrolledClient(deviceId: string, mdmDeviceId: string) {
       const keys = await makeCsr();
-      const deviceId = randomUUID();
-      const enrolled = await soap(MANAGEMENT_PATHS.enrollment, rstXml({ token: await m.deviceToken({ deviceid: deviceId }), csrBase64: keys.csrBase64, deviceId: 'MDM-4' }), trace.traceparent);
+      const enrolled = await soap(MANAGEMENT_PATHS.enrollment, rstXml({ token: await m.deviceToken({ deviceid: deviceId }), csrBase64: keys.csrBase64, deviceId: mdmDeviceId }), newTrace().traceparent);
       const doc = parseProvisioningDoc(parseRequestSecurityTokenResponse(enrolled.body).provisioningDocXml);
       const certPem = x509.PemConverter.encode(Buffer.from(doc.clientCertificates[0]!.base64, 'base64'), 'CERTIFICATE');
-      const client = m.client({ certPem, keyPem: keys.privateKeyPem });
+      return m.client({ certPem, keyPem: keys.privateKeyPem });
+    }
+
+    test('an OMA-DM session records the device statuses that failed and the session end', async () => {
+      const deviceId = randomUUID();
+      const client = await enrolledClient(deviceId, 'MDM-4');
       const post = (body: string) => client.post(MANAGEMENT_PATHS.omadm, body, SYNCML);
       try {
         const first = await post(package1('MDM-4'));
@@ -120,12 +124,8 @@ for (const backend of testBackends()) {
     });
 
     test('a message refused for its numbering records a failed session with the 400 it got, not a session end', async () => {
-      const keys = await makeCsr();
       const deviceId = randomUUID();
-      const enrolled = await soap(MANAGEMENT_PATHS.enrollment, rstXml({ token: await m.deviceToken({ deviceid: deviceId }), csrBase64: keys.csrBase64, deviceId: 'MDM-5' }), newTrace().traceparent);
-      const doc = parseProvisioningDoc(parseRequestSecurityTokenResponse(enrolled.body).provisioningDocXml);
-      const certPem = x509.PemConverter.encode(Buffer.from(doc.clientCertificates[0]!.base64, 'base64'), 'CERTIFICATE');
-      const client = m.client({ certPem, keyPem: keys.privateKeyPem });
+      const client = await enrolledClient(deviceId, 'MDM-5');
       try {
         // A message that continues a session no one opened.
         const stray = await client.post(MANAGEMENT_PATHS.omadm, syncml('MDM-5', '7', '2', [{ kind: 'Status', cmdId: '1', msgRef: '1', cmdRef: '0', cmd: 'SyncHdr', data: '200' }]), SYNCML);
