@@ -293,7 +293,7 @@ async function actOnMessage(store: ManagementStore, input: SessionInput, context
     if (aborted) await store.requeueInFlight(enrollment.id);
     if (retire) {
       state = 'retired';
-      await store.updateEnrollment(enrollment.id, { managementState: state, lastSyncAt: now });
+      await store.markSynced(enrollment.id, state, now);
     }
     return { reply, sent: 0, answered, complete: true, state, reported: inventory };
   }
@@ -348,7 +348,7 @@ async function actOnMessage(store: ManagementStore, input: SessionInput, context
     if (outstanding.queued === 0 && outstanding.sent === 0) {
       complete = true;
       if (state === 'enrolling') state = 'managed';
-      await store.updateEnrollment(enrollment.id, { managementState: state, lastSyncAt: now });
+      await store.markSynced(enrollment.id, state, now);
     }
   }
   return { reply, sent: sent.length, answered, complete, state, reported: inventory };

@@ -166,6 +166,23 @@ for (const backend of testBackends()) {
       assert.equal((await pruneSessionHistory(store, 7, now, 2)).endedSessions, 0);
     });
 
+    test('a settled session sets the state and last sync time of its enrollment only, inventory kept', async () => {
+      const synced = sampleEnrollment({ inventory: { 'DevInfo/Mod': 'A' } });
+      const other = sampleEnrollment({ tenantId: synced.tenantId });
+      await store.replaceEnrollment(synced, []);
+      await store.replaceEnrollment(other, []);
+      await store.markSynced(synced.id, 'managed', '2030-01-02T03:04:05.000Z');
+      const after = await store.getEnrollment(synced.id);
+      assert.deepEqual([after!.managementState, after!.lastSyncAt, after!.inventory], ['managed', '2030-01-02T03:04:05.000Z', { 'DevInfo/Mod': 'A' }]);
+      const untouched = await store.getEnrollment(other.id);
+      assert.deepEqual([untouched!.managementState, untouched!.lastSyncAt], ['enrolling', null]);
+
+      // The general update still writes the same two fields.
+      await store.updateEnrollment(other.id, { managementState: 'retired', lastSyncAt: '2030-01-03T00:00:00.000Z' });
+      const updated = await store.getEnrollment(other.id);
+      assert.deepEqual([updated!.managementState, updated!.lastSyncAt], ['retired', '2030-01-03T00:00:00.000Z']);
+    });
+
     test('inventory merges key by key and listing is per tenant, paged', async () => {
       const tenantId = (await import('node:crypto')).randomUUID();
       const ids: string[] = [];

@@ -28,6 +28,7 @@ import type {
   Enrollment,
   EnrollmentPatch,
   ListPage,
+  ManagementState,
   ManagementStore,
   NewCommand,
   NewDeviceAction,
@@ -296,13 +297,12 @@ export class KyselyManagementStore implements ManagementStore {
         set.inventory = JSON.stringify({ ...parseJsonOr<Record<string, string>>(row.inventory, {}), ...patch.inventory });
       }
       if (Object.keys(set).length === 0) return;
-      // The end of every settled session: the one statement prepared once.
-      if (set.management_state && set.last_sync_at && !set.inventory) {
-        await enrollmentSynced.execute(self.db, { id, state: set.management_state, at: set.last_sync_at });
-        return;
-      }
       await self.db.updateTable('enrollments').set(set).where('id', '=', id).execute();
     });
+  }
+
+  async markSynced(id: string, state: ManagementState, at: string): Promise<void> {
+    await enrollmentSynced.execute(this.db, { id, state, at });
   }
 
   async setPrimaryUser(id: string, user: PrimaryUser): Promise<boolean> {

@@ -245,6 +245,11 @@ export interface ManagementStore {
   replaceCertificate(enrollmentId: string, previousThumbprint: string, certPem: string, thumbprint: string): Promise<boolean>;
   listEnrollments(tenantId: string, page: ListPage): Promise<{ items: Enrollment[]; total: number }>;
   updateEnrollment(id: string, patch: EnrollmentPatch): Promise<void>;
+  /**
+   * The end of a session that left the device's queue settled: its state and when it last
+   * synced. Nearly every poll ends this way, so it is a statement of its own, prepared once.
+   */
+  markSynced(id: string, state: ManagementState, at: string): Promise<void>;
   /** Records the primary user of an enrollment that has none yet; false when it had one. */
   setPrimaryUser(id: string, user: PrimaryUser): Promise<boolean>;
 
