@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { EventFeedStore, timeOrderedId, type Dialect, type FeedEvent } from '@baton/kit';
 import { MANAGEMENT_EVENTS_TABLE } from '../events/feed.js';
-import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
+import type { Insertable, Kysely, Selectable, SelectQueryBuilder, Transaction } from 'kysely';
 import type { CommandQueueTable, CommandsTable, EnrollmentsTable, ManagementDatabase } from './schema.js';
 import { readSessionDue } from './session-due.js';
 import {
@@ -589,23 +589,23 @@ export class KyselyManagementStore implements ManagementStore {
     }));
   }
 
-  async pruneEndedSessions(before: string, limit: number): Promise<number> {
+  pruneEndedSessions(before: string, limit: number): Promise<number> {
     // No index on ended_at: every poll would pay for it. Rows are found in insertion order,
     // where the oldest sit, and this runs hourly in bounded batches.
-    const result = await this.db
-      .deleteFrom('sessions')
-      .where('id', 'in', (eb) => eb.selectFrom('sessions').select('id').where('ended_at', 'is not', null).where('ended_at', '<', before).limit(limit))
-      .executeTakeFirst();
-    return Number(result.numDeletedRows);
+    return this.deleteBatch('sessions', limit, this.db.selectFrom('sessions').select('id').where('ended_at', 'is not', null).where('ended_at', '<', before));
   }
 
-  async pruneRawRequests(before: string, limit: number): Promise<number> {
-    // A bounded batch per statement: a long-idle service does not delete millions of rows
-    // in one transaction, and sessions keep going between batches.
-    const result = await this.db
-      .deleteFrom('raw_requests')
-      .where('id', 'in', (eb) => eb.selectFrom('raw_requests').select('id').where('received_at', '<', before).limit(limit))
-      .executeTakeFirst();
+  pruneRawRequests(before: string, limit: number): Promise<number> {
+    return this.deleteBatch('raw_requests', limit, this.db.selectFrom('raw_requests').select('id').where('received_at', '<', before));
+  }
+
+  /**
+   * Deletes the first `limit` rows of `table` that `ids` selects, in one statement: a
+   * long-idle service does not delete millions of rows in one transaction, and sessions keep
+   * going between batches.
+   */
+  private async deleteBatch(table: 'sessions' | 'raw_requests', limit: number, ids: SelectQueryBuilder<ManagementDatabase, 'sessions' | 'raw_requests', { id: string }>): Promise<number> {
+    const result = await this.db.deleteFrom(table).where('id', 'in', ids.limit(limit)).executeTakeFirst();
     return Number(result.numDeletedRows);
   }
 }
