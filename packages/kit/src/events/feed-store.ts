@@ -119,6 +119,32 @@ export function eventFeedSparseIndexesMigration(table: string): Migration {
   };
 }
 
+/**
+ * The table's columns, true where a column may be null: the row type and the column list of
+ * the prepared one-event insert both come from here, so neither can miss a column. (The
+ * migration keeps its own list: it creates the table as it was then.)
+ */
+const EVENT_COLUMN_NULLABLE = {
+  id: false,
+  tenant_id: true,
+  occurred_at: false,
+  type: false,
+  outcome: false,
+  phase: false,
+  ztd_id: true,
+  azure_ad_device_id: true,
+  managed_device_id: true,
+  serial_number: true,
+  user_principal_name: true,
+  trace_id: false,
+  error_code: true,
+  detail: false,
+} as const;
+
+type EventColumn = keyof typeof EVENT_COLUMN_NULLABLE;
+type EventRow = { [C in EventColumn]: (typeof EVENT_COLUMN_NULLABLE)[C] extends true ? string | null : string };
+const EVENT_COLUMNS = Object.keys(EVENT_COLUMN_NULLABLE) as EventColumn[];
+
 const clip = (value: string | null | undefined, max = MAX_TEXT) => (value == null ? null : value.slice(0, max));
 
 function eventRow(e: FeedEvent): EventRow {
@@ -139,40 +165,6 @@ function eventRow(e: FeedEvent): EventRow {
     detail: JSON.stringify(e.detail).slice(0, 8192),
   };
 }
-
-type EventRow = {
-  id: string;
-  tenant_id: string | null;
-  occurred_at: string;
-  type: string;
-  outcome: string;
-  phase: string;
-  ztd_id: string | null;
-  azure_ad_device_id: string | null;
-  managed_device_id: string | null;
-  serial_number: string | null;
-  user_principal_name: string | null;
-  trace_id: string;
-  error_code: string | null;
-  detail: string;
-};
-
-const EVENT_COLUMNS = [
-  'id',
-  'tenant_id',
-  'occurred_at',
-  'type',
-  'outcome',
-  'phase',
-  'ztd_id',
-  'azure_ad_device_id',
-  'managed_device_id',
-  'serial_number',
-  'user_principal_name',
-  'trace_id',
-  'error_code',
-  'detail',
-] as const satisfies ReadonlyArray<keyof EventRow>;
 
 const insertOneByTable = new Map<string, PreparedQuery<EventRow, never>>();
 
@@ -221,7 +213,7 @@ export class EventFeedStore {
       const { occurredDateTime, id } = query.after;
       qb = qb.where((eb) => eb.or([eb('occurred_at', '<', occurredDateTime), eb.and([eb('occurred_at', '=', occurredDateTime), eb('id', '<', id)])]));
     }
-    const rows: any[] = await qb.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute();
+    const rows = (await qb.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute()) as EventRow[];
     const kept = rows.slice(0, query.limit);
     const page: FeedPage = { items: kept.map(rowToEvent) };
     const last = kept.at(-1);
@@ -236,13 +228,13 @@ export class EventFeedStore {
   }
 }
 
-function rowToEvent(row: any): FeedEvent {
+function rowToEvent(row: EventRow): FeedEvent {
   return {
     id: row.id,
     tenantId: row.tenant_id,
     occurredDateTime: row.occurred_at,
     type: row.type,
-    outcome: row.outcome,
+    outcome: row.outcome as FeedOutcome,
     phase: row.phase,
     ztdId: row.ztd_id,
     azureADDeviceId: row.azure_ad_device_id,
