@@ -5,7 +5,7 @@ import { EVENT_FEED_PATHS, GRAPH_RESOURCE, MANAGEMENT_PATHS, ROLES, SERVICE_APP_
 import { x509 } from '@baton/kit';
 import { buildDiscoverRequest, parseProvisioningDoc, parseRequestSecurityTokenResponse, parseSyncML, type SyncMLCommand, type SyncMLItemCommand } from '@baton/protocols';
 import { testBackends } from '../testing/context.js';
-import { makeCsr, package1, rstXml, syncml } from '../testing/device.js';
+import { answerGets, makeCsr, package1, rstXml, syncml } from '../testing/device.js';
 import { startListening, type Listening } from '../testing/server.js';
 
 const SOAP = 'application/soap+xml; charset=utf-8';
@@ -121,6 +121,40 @@ for (const backend of testBackends()) {
       assert.equal(failures[0]!.detail.cmd, 'Get');
       // The 404s say a node is absent, which inventory tolerates: not failures.
       assert.ok(body.value.some((e) => e.type === 'omadmSession' && e.outcome === 'success'));
+    });
+
+    test('a routine poll with nothing to do leaves no event; the session that did work keeps its own', async () => {
+      const deviceId = randomUUID();
+      const client = await enrolledClient(deviceId, 'MDM-6');
+      const post = (body: string) => client.post(MANAGEMENT_PATHS.omadm, body, SYNCML);
+      const sessionsInFeed = async () => (await feed(`?deviceId=${deviceId}`)).body.value.filter((e) => e.type === 'omadmSession');
+      let lastSync: string | null | undefined;
+      let managedDeviceId = '';
+      try {
+        // The first session asks for inventory; the device answers every Get.
+        const first = parseSyncML((await post(package1('MDM-6'))).body);
+        const gets = first.commands.filter((c): c is SyncMLItemCommand => c.kind === 'Get').map((g) => ({ cmdId: g.cmdId, locUri: g.items[0]!.target! }));
+        assert.ok(gets.length > 0);
+        // DevInfo stays as package 1 reports it, so later polls change no inventory value.
+        const values = Object.fromEntries(gets.filter((g) => !g.locUri.startsWith('./DevInfo/')).map((g) => [g.locUri, 'x']));
+        const done = parseSyncML((await post(answerGets('MDM-6', '1', '2', first.header.msgId, gets, values))).body);
+        assert.equal(done.commands.filter((c) => c.kind !== 'Status').length, 0, 'the first session is over');
+        const [ended] = await sessionsInFeed();
+        assert.equal(ended?.outcome, 'success');
+        managedDeviceId = String(ended.managedDeviceId);
+        lastSync = (await m.store.getEnrollment(managedDeviceId))?.lastSyncAt;
+        await new Promise((r) => setTimeout(r, 5));
+        // Later polls on schedule: nothing queued, the same DevInfo.
+        for (const sessionId of ['2', '3']) {
+          const poll = parseSyncML((await post(package1('MDM-6', sessionId))).body);
+          assert.deepEqual(poll.commands.map((c) => c.kind), ['Status', 'Status', 'Status', 'Status']);
+        }
+      } finally {
+        await client.close();
+      }
+      assert.equal((await sessionsInFeed()).length, 1, 'a poll with nothing to do adds no session event');
+      const after = await m.store.getEnrollment(managedDeviceId);
+      assert.ok(after?.lastSyncAt && lastSync && after.lastSyncAt > lastSync, 'the poll still moves lastSyncDateTime');
     });
 
     test('a message refused for its numbering records a failed session with the 400 it got, not a session end', async () => {

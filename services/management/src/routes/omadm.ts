@@ -73,7 +73,7 @@ export async function omadmRoutes(app: FastifyInstance, deps: ManagementDeps): P
       const input = { message, enrollment: auth.enrollment, rawBody: body, serverUrl, auth: sessionAuth, nothingQueued: plan.nothingQueued };
       const outcome = await deps.store.transaction(async (tx) => {
         const done = await runSession(tx, input);
-        if (done.complete && !done.refused) await tx.appendEvents([sessionEndedEvent(traceId, message, auth.enrollment, done)]);
+        if (done.complete && !done.refused && !done.idle) await tx.appendEvents([sessionEndedEvent(traceId, message, auth.enrollment, done)]);
         return done;
       });
       if (outcome.refused) {

@@ -63,6 +63,13 @@ export interface SessionOutcome {
   reported?: Inventory;
   /** Set when the message was refused and nothing of it was kept: the SyncHdr status and why. */
   refused?: { status: string; reason: string };
+  /**
+   * A routine poll: one message that opened and ended the session with nothing sent, nothing
+   * answered, no inventory value and no state changed. It leaves its session row, its raw
+   * request and `lastSyncDateTime`, but no event: a device polling on schedule would
+   * otherwise fill its timeline with identical check-ins.
+   */
+  idle?: boolean;
 }
 
 const DEFAULT_MAX_COMMANDS = 20;
@@ -341,17 +348,19 @@ async function actOnMessage(store: ManagementStore, input: SessionInput, context
   }
 
   let complete = false;
+  let idle = false;
   if (sent.length === 0) {
     // A new session just put everything in flight back in the queue, and the queue came back
     // empty: nothing is outstanding, no need to count.
     const outstanding = opened && queued.length === 0 ? { queued: 0, sent: 0 } : await store.countOutstanding(enrollment.id);
     if (outstanding.queued === 0 && outstanding.sent === 0) {
       complete = true;
+      idle = opened && answered === 0 && Object.keys(changed).length === 0 && state === enrollment.managementState && state !== 'enrolling';
       if (state === 'enrolling') state = 'managed';
       await store.markSynced(enrollment.id, state, now);
     }
   }
-  return { reply, sent: sent.length, answered, complete, state, reported: inventory };
+  return { reply, sent: sent.length, answered, complete, state, reported: inventory, ...(idle ? { idle } : {}) };
 }
 
 function statusFor(cmd: Exclude<SyncMLCommand, { kind: 'Status' | 'Results' }>, msgRef: string, cmdId: string): SyncMLStatus {
