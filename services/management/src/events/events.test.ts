@@ -129,7 +129,7 @@ for (const backend of testBackends()) {
       const post = (body: string) => client.post(MANAGEMENT_PATHS.omadm, body, SYNCML);
       const sessionsInFeed = async () => (await feed(`?deviceId=${deviceId}`)).body.value.filter((e) => e.type === 'omadmSession');
       let lastSync: string | null | undefined;
-      let managedDeviceId = '';
+      let managedDeviceId: string | undefined;
       try {
         // The first session asks for inventory; the device answers every Get.
         const first = parseSyncML((await post(package1('MDM-6'))).body);
@@ -153,6 +153,7 @@ for (const backend of testBackends()) {
         await client.close();
       }
       assert.equal((await sessionsInFeed()).length, 1, 'a poll with nothing to do adds no session event');
+      assert.ok(managedDeviceId);
       const after = await m.store.getEnrollment(managedDeviceId);
       assert.ok(after?.lastSyncAt && lastSync && after.lastSyncAt > lastSync, 'the poll still moves lastSyncDateTime');
     });
