@@ -95,6 +95,21 @@ for (const backend of testBackends()) {
       assert.deepEqual(withTenantless.items.map((e) => e.tenantId), [null]);
     });
 
+    await t.test("a tenant's reader asking for one device or trace gets that index, not a walk of the tenant's events", async () => {
+      const device = '6b0d1e9a-3c55-4a52-9d0e-0d8f3f1b6a11';
+      const narrowed = await store.list({ tenantId: 't1', includeTenantless: false, limit: 10, azureADDeviceId: device });
+      assert.deepEqual(narrowed.items, []);
+      if (backend.databaseUrl) return;
+      const plan = async (query: Parameters<EventFeedStore['list']>[0]) => {
+        const compiled = store.listQuery(query).compile();
+        const { rows } = await database.db.executeQuery<{ detail: string }>({ ...compiled, sql: `explain query plan ${compiled.sql}` });
+        return rows.map((r) => r.detail).join(' | ');
+      };
+      assert.match(await plan({ tenantId: 't1', includeTenantless: false, limit: 10, azureADDeviceId: device }), /test_events_device/);
+      assert.match(await plan({ tenantId: 't1', includeTenantless: false, limit: 10, traceId: 'a'.repeat(32) }), /test_events_trace/);
+      assert.match(await plan({ tenantId: 't1', includeTenantless: false, limit: 10 }), /test_events_tenant_time/);
+    });
+
     await t.test('prunes by age', async () => {
       assert.equal(await store.prune(at(2500).toISOString()), 5);
       const left = await store.list({ tenantId: 't1', includeTenantless: true, limit: 100 });
