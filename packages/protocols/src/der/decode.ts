@@ -68,23 +68,26 @@ export function childrenOf(bytes: Uint8Array, parent: DerNode): DerNode[] {
 export const content = (bytes: Uint8Array, node: DerNode): Uint8Array => bytes.subarray(node.contentStart, node.end);
 export const whole = (bytes: Uint8Array, node: DerNode): Uint8Array => bytes.subarray(node.start, node.end);
 
+/** The largest arc read: a UUID's (2.25.<128-bit integer>). */
+const MAX_OID_ARC = 1n << 128n;
+
 export function decodeOid(bytes: Uint8Array, node: DerNode): string {
   if (node.tag !== TAG.oid) fail('der.unexpected', 'Expected an OBJECT IDENTIFIER.');
   const body = content(bytes, node);
   if (body.length === 0) fail('der.oid', 'An empty OBJECT IDENTIFIER.');
-  const arcs: number[] = [];
-  let value = 0;
+  const arcs: bigint[] = [];
+  let value = 0n;
   let started = false;
   for (let i = 0; i < body.length; i++) {
     const b = body[i]!;
     if (!started && b === 0x80) fail('der.oid', 'An OBJECT IDENTIFIER arc is not minimal.');
     started = true;
-    value = value * 128 + (b & 0x7f);
-    if (value > Number.MAX_SAFE_INTEGER / 128) fail('der.oid', 'An OBJECT IDENTIFIER arc is too large.');
+    value = (value << 7n) | BigInt(b & 0x7f);
+    if (value >= MAX_OID_ARC) fail('der.oid', 'An OBJECT IDENTIFIER arc is too large.');
     if ((b & 0x80) === 0) {
-      if (arcs.length === 0) arcs.push(value < 80 ? Math.floor(value / 40) : 2, value < 80 ? value % 40 : value - 80);
+      if (arcs.length === 0) arcs.push(value < 80n ? value / 40n : 2n, value < 80n ? value % 40n : value - 80n);
       else arcs.push(value);
-      value = 0;
+      value = 0n;
       started = false;
     }
   }

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { onlyParseErrors, rejectsWith } from '../testing/assert.js';
 import { childrenOf, decodeOid, decodeString, readNode, readRoot } from './decode.js';
 import * as der from './encode.js';
-import { algorithmIdentifier, certificateParts, commonNameDer, extension, nameToString, parseCertificationRequest, signedCertificate, tbsCertificate } from './x509.js';
+import { algorithmIdentifier, certificateExtensions, certificateParts, commonNameDer, extension, nameToString, parseCertificationRequest, signedCertificate, tbsCertificate } from './x509.js';
 
 const oidArb = fc
   .tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 39 }), fc.array(fc.nat({ max: 2 ** 40 }), { maxLength: 6 }))
@@ -21,6 +21,10 @@ test('OIDs survive encoding and decoding', () => {
   // Known encodings, byte for byte.
   assert.equal(der.oid('1.2.840.113549.1.1.11').toString('hex'), '06092a864886f70d01010b');
   assert.equal(der.oid('2.999.3').toString('hex'), '0603883703');
+  // A UUID's OID (X.667's example), whose arc no double holds.
+  const uuid = '2.25.329800735698586629295641978511506172918';
+  assert.equal(der.oid(uuid).toString('hex'), '06146983f09da7ebcfdee0c7a1a7b2c0948cc8f9d776');
+  assert.equal(decodeOid(der.oid(uuid), readNode(der.oid(uuid), 0)), uuid);
 });
 
 test('integers are minimal and positive; lengths take the long form only when needed', () => {
@@ -70,6 +74,8 @@ test('non-DER lengths and overruns are refused with a code', () => {
   rejectsWith('der.trailing', () => readRoot(Buffer.from('300000', 'hex'), der.TAG.sequence, 'x'));
   rejectsWith('der.oid', () => decodeOid(Buffer.from('06028001', 'hex'), readNode(Buffer.from('06028001', 'hex'), 0)));
   rejectsWith('der.oid', () => decodeOid(Buffer.from('060181', 'hex'), readNode(Buffer.from('060181', 'hex'), 0)));
+  const endless = Buffer.concat([Buffer.from([0x06, 21, 0x2a]), Buffer.alloc(19, 0xff), Buffer.from([0x7f])]);
+  rejectsWith('der.oid', () => decodeOid(endless, readNode(endless, 0)));
 });
 
 test('hostile bytes only ever raise ProtocolParseError', () => {
@@ -77,6 +83,7 @@ test('hostile bytes only ever raise ProtocolParseError', () => {
     fc.property(fc.uint8Array({ maxLength: 400 }), (bytes) => {
       onlyParseErrors(() => parseCertificationRequest(bytes));
       onlyParseErrors(() => certificateParts(bytes));
+      onlyParseErrors(() => certificateExtensions(bytes));
       onlyParseErrors(() => {
         const node = readNode(bytes, 0);
         if (node.tag & 0x20) childrenOf(bytes, node);
@@ -117,7 +124,7 @@ test('a certificate written here is one X509Certificate reads and verifies', () 
     notAfter: new Date('2060-01-01T00:00:00Z'),
     subject: commonNameDer('dévice-1'),
     spki: leaf.publicKey.export({ format: 'der', type: 'spki' }),
-    extensions: [extension('2.5.29.19', true, der.sequence())],
+    extensions: [extension('2.5.29.19', true, der.sequence()), extension('2.25.329800735698586629295641978511506172918', false, der.utf8String('x'))],
   });
   const cert = new X509Certificate(signedCertificate(tbs, alg, sign('sha256', tbs, createPrivateKey(ca.privateKey.export({ format: 'pem', type: 'pkcs8' })))));
   assert.ok(cert.verify(ca.publicKey));
@@ -127,4 +134,11 @@ test('a certificate written here is one X509Certificate reads and verifies', () 
   const parts = certificateParts(cert.raw);
   assert.deepEqual(Buffer.from(parts.subject), commonNameDer('dévice-1'));
   assert.deepEqual(Buffer.from(parts.tbs), tbs);
+  assert.deepEqual(
+    certificateExtensions(cert.raw).map((e) => [e.oid, e.critical, Buffer.from(e.value).toString('hex')]),
+    [
+      ['2.5.29.19', true, '3000'],
+      ['2.25.329800735698586629295641978511506172918', false, '0c0178'],
+    ],
+  );
 });

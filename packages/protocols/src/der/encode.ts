@@ -59,19 +59,20 @@ export function smallInteger(value: number): Buffer {
 }
 
 /** `1.2.840.10045.4.3.2` → OBJECT IDENTIFIER. */
+/** Arcs of any size: a UUID's OID (2.25.<128-bit integer>, X.667) needs more than a double holds. */
 export function oid(dotted: string): Buffer {
   const arcs = dotted.split('.').map((s) => {
-    if (!/^\d+$/.test(s)) throw new RangeError(`not an OID: ${dotted}`);
-    return Number(s);
+    if (!/^\d{1,40}$/.test(s)) throw new RangeError(`not an OID: ${dotted}`);
+    return BigInt(s);
   });
-  if (arcs.length < 2 || arcs[0]! > 2 || (arcs[0]! < 2 && arcs[1]! > 39) || arcs.some((a) => !Number.isSafeInteger(a))) throw new RangeError(`not an OID: ${dotted}`);
+  if (arcs.length < 2 || arcs[0]! > 2n || (arcs[0]! < 2n && arcs[1]! > 39n)) throw new RangeError(`not an OID: ${dotted}`);
   const out: number[] = [];
-  const base128 = (value: number) => {
-    const groups = [value % 128];
-    for (let v = Math.floor(value / 128); v > 0; v = Math.floor(v / 128)) groups.unshift((v % 128) | 0x80);
+  const base128 = (value: bigint) => {
+    const groups = [Number(value & 0x7fn)];
+    for (let v = value >> 7n; v > 0n; v >>= 7n) groups.unshift(Number(v & 0x7fn) | 0x80);
     out.push(...groups);
   };
-  base128(arcs[0]! * 40 + arcs[1]!);
+  base128(arcs[0]! * 40n + arcs[1]!);
   for (const arc of arcs.slice(2)) base128(arc);
   return tlv(TAG.oid, Uint8Array.from(out));
 }

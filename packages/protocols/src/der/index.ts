@@ -3,6 +3,7 @@ export { readNode, readRoot, expectNode, childrenOf, decodeOid, decodeString, bi
 export {
   parseCertificationRequest,
   certificateParts,
+  certificateExtensions,
   nameToString,
   commonNameDer,
   algorithmIdentifier,
@@ -13,5 +14,6 @@ export {
   type NameAttribute,
   type ParsedCertificationRequest,
   type CertificateParts,
+  type CertificateExtension,
   type TbsCertificate,
 } from './x509.js';

@@ -105,6 +105,34 @@ export function certificateParts(der: Uint8Array): CertificateParts {
   return { tbs: whole(der, tbs), subject: whole(der, subject), spki: whole(der, spki), subjectPublicKey: checkSpki(der, spki) };
 }
 
+export interface CertificateExtension {
+  oid: string;
+  critical: boolean;
+  /** The extnValue's content: the DER of the extension's own type. */
+  value: Uint8Array;
+}
+
+/** A certificate's extensions, in order (none for a v1 or v2 certificate). */
+export function certificateExtensions(der: Uint8Array): CertificateExtension[] {
+  const root = readRoot(der, TAG.sequence, 'Certificate');
+  const [tbs] = childrenOf(der, root);
+  if (!tbs || tbs.tag !== TAG.sequence) fail('x509.structure', 'A Certificate starts with its TBSCertificate.');
+  // extensions is [3] EXPLICIT, after the subject's key and the optional unique ids [1] and [2].
+  const wrapper = childrenOf(der, tbs).find((field) => field.tag === 0xa3);
+  if (!wrapper) return [];
+  const [list, ...rest] = childrenOf(der, wrapper);
+  if (!list || list.tag !== TAG.sequence || rest.length > 0) fail('x509.extensions', 'Extensions are a SEQUENCE.');
+  return childrenOf(der, list).map((ext) => {
+    if (ext.tag !== TAG.sequence) fail('x509.extensions', 'An Extension is a SEQUENCE.');
+    const parts = childrenOf(der, ext);
+    const critical = parts.length === 3 && parts[1]!.tag === TAG.boolean && content(der, parts[1]!)[0] !== 0;
+    const id = parts[0];
+    const value = parts[parts.length - 1];
+    if (!id || !value || parts.length < 2 || parts.length > 3 || value.tag !== TAG.octetString) fail('x509.extensions', 'An Extension is an OID, an optional critical flag and an OCTET STRING.');
+    return { oid: decodeOid(der, id), critical, value: content(der, value) };
+  });
+}
+
 /** RFC 4514's string form, with the short names RFC 4514 and Windows use. */
 export function nameToString(name: NameAttribute[][]): string {
   return name
