@@ -23,6 +23,23 @@ export const SELF_DEPLOYING_ERRORS = {
  */
 export const DEVICE_AUTH_REQUEST_GRANT = 'device_auth';
 
+/**
+ * The two Autopilot modes in which a device joins with its TPM and no user: self-deploying (a
+ * shared profile; nobody becomes its primary user) and a technician's pre-provisioning (a
+ * single-user profile with preprovisioningAllowed; its user comes later and finishes it).
+ */
+export type AutopilotDeviceMode = 'selfDeploying' | 'preProvisioned';
+
+export const AUTOPILOT_DEVICE_MODES: readonly AutopilotDeviceMode[] = ['selfDeploying', 'preProvisioned'];
+
+/**
+ * identity → management: the claim of a token of the device alone (`idtyp: device`) naming the
+ * mode the device joined in, as identity learned it at TPM attestation. Baton's own claim, as
+ * Entra has none; absent when identity does not know (a device joined before it recorded the
+ * mode), and never in a user's or an application's token.
+ */
+export const AUTOPILOT_MODE_CLAIM = 'baton_autopilot_mode';
+
 /** identity → discovery: which registration holds this endorsement key? */
 export interface EndorsementKeyLookupRequest {
   /** Base64 DER SubjectPublicKeyInfo, as the hardware hash's TpmEkPub carries it. */

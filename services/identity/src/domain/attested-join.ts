@@ -8,15 +8,18 @@
  * is what has to be shown to live in the TPM.
  */
 import { X509Certificate } from 'node:crypto';
-import type { DeviceJoinRequest } from '@baton/contracts';
+import type { AutopilotDeviceMode, DeviceJoinRequest } from '@baton/contracts';
 import { AIK_CERTIFICATE_EKU, isIssuedBy } from '@baton/kit';
 import { attestationSignedBy, parseAttestationData, ProtocolParseError, tpmName, type ParsedAttestation } from '@baton/protocols';
 import { drsErrors } from '../errors.js';
 import type { TenantRecord } from '../store/store.js';
+import { autopilotModeOfCertificate } from './autopilot-mode.js';
 import type { IdentityDeps } from './deps.js';
 
 export interface AttestedDevice {
   ztdId: string;
+  /** The mode identity attested the TPM for; absent from an AIK certificate issued before it was carried. */
+  mode?: AutopilotDeviceMode;
 }
 
 /** Self-deploying devices say so: MS-DVRJ's Attributes.SharedDevice. */
@@ -66,5 +69,6 @@ export function verifyAttestedJoin(deps: IdentityDeps, tenant: TenantRecord, req
   }
   const bodyZtdId = request.ZtdId?.trim().toLowerCase();
   if (bodyZtdId && bodyZtdId !== ztdId) throw drsErrors.tpmAttestationFailed('aikCertificateInvalid', 'ZtdId differs from the registration the attestation key was certified for.');
-  return { ztdId };
+  const mode = autopilotModeOfCertificate(cert.raw);
+  return mode ? { ztdId, mode } : { ztdId };
 }

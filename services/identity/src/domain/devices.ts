@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { identityGraphErrors } from '../errors.js';
 import { StoreConflictError, ztdIdFromPhysicalIds, type DeviceOwnership, type DevicePatch, type DeviceQuery, type DeviceRecord, type IdentityStore } from '../store/store.js';
+import { profileTypeOf } from './autopilot-mode.js';
 import { releaseDeviceCredentials, revokeDeviceCredentials } from './device-revocation.js';
 import { isGuid } from './ids.js';
 import { parseDeviceFilter } from './device-filter.js';
@@ -61,8 +62,8 @@ export function graphDevice(d: DeviceRecord): GraphDevice {
     complianceExpirationDateTime: d.complianceExpiration ?? null,
     deviceOwnership: d.deviceOwnership ?? null,
     enrollmentProfileName: d.enrollmentProfileName ?? null,
-    // Entra shows RegisteredDevice for joined and registered devices alike.
-    profileType: d.trustType ? 'RegisteredDevice' : null,
+    // Entra shows RegisteredDevice for joined and registered devices alike, Shared for a self-deploying one.
+    profileType: profileTypeOf(d),
     extensionAttributes: extensionAttributesOf(d),
   };
 }

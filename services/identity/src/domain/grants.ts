@@ -7,6 +7,7 @@ import { DEVICE_AUTH_REQUEST_GRANT, DEVICE_JWT_BEARER_GRANT } from '@baton/contr
 import { oauthErrors } from '../errors.js';
 import type { DeviceRecord, TenantRecord } from '../store/store.js';
 import type { CodeRecord } from '../store/signin-store.js';
+import { modeOfOwnerlessDevice } from './autopilot-mode.js';
 import { authenticateClient, type AuthenticatedClient } from './clients.js';
 import { hashCode, pkceMatches } from './codes.js';
 import type { IdentityDeps } from './deps.js';
@@ -200,9 +201,10 @@ export class BatonTokenEndpoint implements TokenEndpoint {
   }
 
   /**
-   * A token of the device alone, for a device joined without a user (self-deploying). A device
-   * with an owner gets its tokens through that user's refresh token instead, so that
-   * conditional access sees who is behind them.
+   * A token of the device alone, for a device joined without a user (self-deploying, or a
+   * technician's pre-provisioning), naming which of the two it joined as. A device with an
+   * owner gets its tokens through that user's refresh token instead, so that conditional
+   * access sees who is behind them.
    */
   private async deviceAuth(tenant: TenantRecord, device: DeviceRecord, payload: DeviceAssertion['payload']): Promise<TokenResponse> {
     if (device.registeredOwnerUserId !== null) {
@@ -211,7 +213,8 @@ export class BatonTokenEndpoint implements TokenEndpoint {
     const client = await authenticateClient(this.deps, tenant, { clientId: typeof payload.client_id === 'string' ? payload.client_id : undefined });
     const scope = parseScope(typeof payload.scope === 'string' ? payload.scope : '');
     if (!scope.resource || scope.oidc.size > 0) throw oauthErrors.malformed('A device token names exactly one resource, as <resource>/.default.');
-    const accessToken = await mintAccessToken(this.deps, { tenant, client, resource: scope.resource, deviceId: device.deviceId, deviceObjectId: device.id });
+    const autopilotMode = modeOfOwnerlessDevice(device);
+    const accessToken = await mintAccessToken(this.deps, { tenant, client, resource: scope.resource, deviceId: device.deviceId, deviceObjectId: device.id, ...(autopilotMode ? { autopilotMode } : {}) });
     await this.deps.store.updateDevice(tenant.id, device.id, { approximateLastSignIn: this.deps.now().toISOString() });
     return { token_type: 'Bearer', expires_in: ACCESS_TOKEN_LIFETIME_S, ext_expires_in: ACCESS_TOKEN_LIFETIME_S, access_token: accessToken };
   }

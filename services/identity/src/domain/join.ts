@@ -11,6 +11,7 @@ import { drsErrors } from '../errors.js';
 import { StoreConflictError, type DeviceRecord, type TenantRecord, type TrustType, type UserRecord } from '../store/store.js';
 import type { IdentityDeps } from './deps.js';
 import { verifyAttestedJoin } from './attested-join.js';
+import { profileTypeOfMode } from './autopilot-mode.js';
 import { issueDeviceCertificate } from './device-certificates.js';
 import { revokeDeviceCredentials } from './device-revocation.js';
 import { managementHandoff } from './tenants.js';
@@ -83,6 +84,8 @@ export async function joinDevice(
     transportKey: request.TransportKey,
     // A shared (self-deploying) device has no owner: whoever signs in later is just a user of it.
     registeredOwnerUserId: user?.id ?? null,
+    // What tells a self-deploying device from a pre-provisioned one in the tokens each gets alone.
+    profileType: attested ? (attested.mode ? profileTypeOfMode(attested.mode) : null) : 'RegisteredDevice',
     registeredAt: at,
     modifiedAt: at,
   };

@@ -1,5 +1,6 @@
 /** Minting of access tokens, ID tokens and refresh tokens. */
 import { createHash, KeyObject, randomBytes, randomUUID, sign as signBytes } from 'node:crypto';
+import { AUTOPILOT_MODE_CLAIM, type AutopilotDeviceMode } from '@baton/contracts';
 import type { RefreshTokenRecord, TenantRecord, UserRecord } from '../store/store.js';
 import type { AuthenticatedClient } from './clients.js';
 import type { IdentityDeps } from './deps.js';
@@ -19,6 +20,8 @@ export interface AccessTokenInput {
   deviceId?: string;
   /** A token of the device alone (no user): its directory object id becomes `oid`. */
   deviceObjectId?: string;
+  /** For a token of the device alone: the Autopilot mode it joined in, for management (AUTOPILOT_MODE_CLAIM). */
+  autopilotMode?: AutopilotDeviceMode;
   /** How the user signed in (RFC 8176 values: pwd, mfa, ...). */
   amr?: string[];
 }
@@ -85,6 +88,7 @@ export async function mintAccessToken(deps: IdentityDeps, input: AccessTokenInpu
     claims.roles = client.roles;
   }
   if (input.deviceId) claims.deviceid = input.deviceId;
+  if (deviceOnly && input.autopilotMode) claims[AUTOPILOT_MODE_CLAIM] = input.autopilotMode;
   if (user && input.amr && input.amr.length > 0) claims.amr = input.amr;
   return sign(deps, tenant, claims);
 }

@@ -5,17 +5,19 @@
  * then answers with TPM2_MakeCredential: a secret only the TPM holding that EK can recover,
  * and only for an object with the AIK's name. The device that returns the secret has proved
  * that the AIK lives beside the registered EK, and gets an AIK certificate from the tenant's
- * device CA naming its registration (CN = ZTDId).
+ * device CA naming its registration (CN = ZTDId) and the mode it is attested for
+ * (self-deploying or pre-provisioned, autopilot-mode.ts).
  *
  * The challenge state travels sealed inside the challenge itself (identity's key, five
  * minutes, bound to the tenant), so any replica can check the answer and nothing is stored.
  */
 import { createPublicKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
-import type { AttestationActivateRequest, AttestationActivateResponse, AttestationChallengeRequest, AttestationChallengeResponse } from '@baton/contracts';
+import type { AttestationActivateRequest, AttestationActivateResponse, AttestationChallengeRequest, AttestationChallengeResponse, AutopilotDeviceMode } from '@baton/contracts';
 import { certificateDerBase64, signPublicKey } from '@baton/kit';
 import { makeCredential, tpmName } from '@baton/protocols';
 import { drsErrors } from '../errors.js';
 import type { TenantRecord } from '../store/store.js';
+import { attestedMode, autopilotModeExtension } from './autopilot-mode.js';
 import type { IdentityDeps } from './deps.js';
 import { EndorsementKeyDirectoryUnavailable } from './endorsement-keys.js';
 
@@ -27,6 +29,8 @@ interface SealedChallenge {
   v: 1;
   tid: string;
   ztdId: string;
+  /** What discovery's answer made the device; absent in challenges sealed before it was kept. */
+  mode?: AutopilotDeviceMode;
   aik: string;
   secret: string;
   exp: number;
@@ -82,6 +86,7 @@ export async function issueAttestationChallenge(
     v: 1,
     tid: tenant.id,
     ztdId: registration.ztdId,
+    mode: attestedMode(registration),
     aik: aik.der.toString('base64'),
     secret: secret.toString('base64'),
     exp: deps.now().getTime() + CHALLENGE_LIFETIME_MS,
@@ -126,6 +131,8 @@ export async function activateAttestation(
     commonName: sealed.ztdId,
     validityDays: AIK_CERT_VALIDITY_DAYS,
     usage: 'aik',
+    // The join that follows shows this certificate alone: it carries the mode to the device object.
+    ...(sealed.mode ? { customExtensions: [autopilotModeExtension(sealed.mode)] } : {}),
   });
   return { AikCertificate: certificateDerBase64(certPem), ZtdId: sealed.ztdId };
 }

@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { X509Certificate, createPublicKey, generateKeyPairSync, randomUUID, webcrypto, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
 import { SignJWT, decodeJwt } from 'jose';
-import { DEVICE_AGENT_CLIENT_ID, DEVICE_AUTH_REQUEST_GRANT, DEVICE_JWT_BEARER_GRANT, MDM_RESOURCE, type EndorsementKeyLookupResponse } from '@baton/contracts';
+import { AUTOPILOT_MODE_CLAIM, DEVICE_AGENT_CLIENT_ID, DEVICE_AUTH_REQUEST_GRANT, DEVICE_JWT_BEARER_GRANT, MDM_RESOURCE, type EndorsementKeyLookupResponse } from '@baton/contracts';
 import { AIK_CERTIFICATE_EKU, generateCertificateAuthority, signPublicKey, x509 } from '@baton/kit';
 import { activateCredential, certifyKey, tpmName } from '@baton/protocols';
+import { graphDevice } from '../domain/devices.js';
 import { backends, deviceCsr, form, joinBody, startIdentity, type DeviceKeys, type RunningIdentity } from '../testing/harness.js';
 
 const crypto = webcrypto as unknown as Crypto;
@@ -43,15 +44,16 @@ for (const backend of backends()) {
     const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
       id.app.inject({ method: 'POST', url: `/enterpriseregistration/${id.tenantId}/${path}`, headers, payload: body as object });
 
-    function registered(usage: 'shared' | 'singleUser' | null, tenantId = id.tenantId) {
+    function registered(usage: 'shared' | 'singleUser' | null, tenantId = id.tenantId, preprovisioningAllowed = false) {
       const device = tpm();
       const ztdId = randomUUID();
-      registrations.set(device.ekPublic, { ztdId, tenantId, deviceUsageType: usage, profileId: usage ? randomUUID() : null });
+      registrations.set(device.ekPublic, { ztdId, tenantId, deviceUsageType: usage, preprovisioningAllowed, profileId: usage ? randomUUID() : null });
       return { device, ztdId };
     }
 
-    async function attested(usage: 'shared' = 'shared') {
-      const { device, ztdId } = registered(usage);
+    /** A self-deploying registration's TPM, or with `preProvisioned` a single-user one that allows pre-provisioning. */
+    async function attested(mode: 'selfDeploying' | 'preProvisioned' = 'selfDeploying') {
+      const { device, ztdId } = mode === 'selfDeploying' ? registered('shared') : registered('singleUser', id.tenantId, true);
       const challenge = await post('attestation/challenge', { EkPublicKey: device.ekPublic, AikPublicKey: device.aikPublic });
       assert.equal(challenge.statusCode, 200, challenge.body);
       const c = challenge.json();
@@ -94,16 +96,12 @@ for (const backend of backends()) {
       assert.throws(() => impostor.activate(c.CredentialBlob, c.EncryptedSecret));
     });
 
-    test('a userless join with the AIK certifying the CSR key creates an ownerless device whose token carries no user', async () => {
-      const { device, ztdId, aikCertificate } = await attested();
+    /** Joins with the AIK certifying the CSR key; answers the join and the device's own MDM token's claims. */
+    async function joinAlone(attestation: Awaited<ReturnType<typeof attested>>, aikCertificate = attestation.aikCertificate) {
       const keys = await deviceCsr();
-      const res = await post('EnrollmentServer/device/?api-version=2.0', joinBody(keys.csrBase64, { ZtdId: ztdId, AikCertificate: aikCertificate, AttestationData: device.certify(await spkiOf(keys)), Attributes: { SharedDevice: 'true' } }));
+      const res = await post('EnrollmentServer/device/?api-version=2.0', joinBody(keys.csrBase64, { ZtdId: attestation.ztdId, AikCertificate: aikCertificate, AttestationData: attestation.device.certify(await spkiOf(keys)), Attributes: { SharedDevice: 'true' } }));
       assert.equal(res.statusCode, 200, res.body);
       const joined = res.json();
-      assert.equal(joined.User, undefined);
-      const stored = await id.identity.store.findDeviceByZtdId(id.tenantId, ztdId);
-      assert.equal(stored?.registeredOwnerUserId, null);
-
       const iat = Math.floor(Date.now() / 1000);
       const request = await new SignJWT({ client_id: DEVICE_AGENT_CLIENT_ID, grant_type: DEVICE_AUTH_REQUEST_GRANT, scope: `${MDM_RESOURCE}/.default` })
         .setProtectedHeader({ alg: 'RS256', x5c: [joined.Certificate.RawBody] })
@@ -112,12 +110,41 @@ for (const backend of backends()) {
         .sign(keys.keys.privateKey);
       const token = await id.app.inject({ method: 'POST', url: `/${id.tenantId}/oauth2/v2.0/token`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ grant_type: DEVICE_JWT_BEARER_GRANT, request }) });
       assert.equal(token.statusCode, 200, token.body);
-      const claims = decodeJwt(token.json().access_token);
+      return { joined, claims: decodeJwt(token.json().access_token) };
+    }
+
+    test('a userless join with the AIK certifying the CSR key creates an ownerless device whose token carries no user', async () => {
+      const attestation = await attested();
+      const { joined, claims } = await joinAlone(attestation);
+      assert.equal(joined.User, undefined);
+      const stored = await id.identity.store.findDeviceByZtdId(id.tenantId, attestation.ztdId);
+      assert.equal(stored?.registeredOwnerUserId, null);
       assert.equal(claims.idtyp, 'device');
       assert.equal(claims.deviceid, joined.DeviceId);
       assert.equal(claims.oid, joined.ObjectId);
       assert.equal(claims.upn, undefined);
       assert.equal(claims.aud, MDM_RESOURCE);
+    });
+
+    test('the mode the TPM was attested for reaches the device object (profileType) and the device token management reads', async () => {
+      for (const [mode, profileType] of [['selfDeploying', 'Shared'], ['preProvisioned', 'RegisteredDevice']] as const) {
+        const attestation = await attested(mode);
+        const { claims } = await joinAlone(attestation);
+        assert.equal(claims[AUTOPILOT_MODE_CLAIM], mode);
+        const stored = await id.identity.store.findDeviceByZtdId(id.tenantId, attestation.ztdId);
+        assert.equal(graphDevice(stored!).profileType, profileType, mode);
+      }
+      // An AIK certificate without the mode (issued before identity carried it): the device
+      // joins, and its token says nothing of a mode rather than guessing.
+      const attestation = await attested('preProvisioned');
+      const tenant = (await id.identity.store.findTenantById(id.tenantId))!;
+      const aikKey = new x509.PublicKey(Buffer.from(attestation.device.aikPublic, 'base64'));
+      const bare = await signPublicKey({ certPem: tenant.deviceCaCertPem, keyPem: id.identity.deps.secrets.openText(tenant.deviceCaKey) }, aikKey, { commonName: attestation.ztdId, validityDays: 1, usage: 'aik' });
+      const { claims } = await joinAlone(attestation, Buffer.from(new x509.X509Certificate(bare).rawData).toString('base64'));
+      assert.equal(claims.idtyp, 'device');
+      assert.equal(AUTOPILOT_MODE_CLAIM in claims, false);
+      const stored = await id.identity.store.findDeviceByZtdId(id.tenantId, attestation.ztdId);
+      assert.deepEqual([stored?.profileType, graphDevice(stored!).profileType], [null, 'RegisteredDevice']);
     });
 
     test('userless joins without the right TPM evidence are refused', async () => {

@@ -139,6 +139,7 @@ function deviceOf(row: Selectable<DevicesTable>): DeviceRecord {
     mdmAppId: row.mdm_app_id,
     deviceOwnership: row.device_ownership as DeviceOwnership | null,
     enrollmentProfileName: row.enrollment_profile_name,
+    profileType: row.profile_type,
     complianceExpiration: row.compliance_expiration,
     complianceVersion: row.compliance_version === null ? null : Number(row.compliance_version),
     extensionAttributes: row.extension_attributes ? (JSON.parse(row.extension_attributes) as Record<string, string>) : {},
@@ -180,6 +181,7 @@ function devicePatchRow(patch: DevicePatch): Partial<DevicesTable> {
   if (patch.modifiedAt !== undefined) row.modified_at = patch.modifiedAt;
   if (patch.deviceOwnership !== undefined) row.device_ownership = patch.deviceOwnership;
   if (patch.enrollmentProfileName !== undefined) row.enrollment_profile_name = patch.enrollmentProfileName;
+  if (patch.profileType !== undefined) row.profile_type = patch.profileType;
   if (patch.extensionAttributes !== undefined) row.extension_attributes = JSON.stringify(patch.extensionAttributes);
   return row;
 }
@@ -667,6 +669,7 @@ export class KyselyIdentityStore implements IdentityStore {
         mdm_app_id: d.mdmAppId ?? null,
         device_ownership: d.deviceOwnership ?? null,
         enrollment_profile_name: d.enrollmentProfileName ?? null,
+        profile_type: d.profileType ?? null,
         compliance_expiration: d.complianceExpiration ?? null,
         compliance_version: d.complianceVersion ?? null,
         extension_attributes: d.extensionAttributes && Object.keys(d.extensionAttributes).length > 0 ? JSON.stringify(d.extensionAttributes) : null,

@@ -236,6 +236,16 @@ const ruleStamps: Migration = {
   },
 };
 
+/**
+ * Graph's profileType as a join records it: what tells a self-deploying device (`Shared`) from
+ * a pre-provisioned one when each gets tokens of its own. Objects joined before have none.
+ */
+const profileType: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('devices').addColumn('profile_type', 'text').execute();
+  },
+};
+
 /** Names sort in the order they apply. */
 export const identityMigrations: Record<string, Migration> = {
   '0001_identity': initial,
@@ -247,4 +257,5 @@ export const identityMigrations: Record<string, Migration> = {
   '0007_signin': signinMigration,
   '0008_group_rule_stamps': ruleStamps,
   '0009_identity_events': identityEventsMigration,
+  '0010_device_profile_type': profileType,
 };

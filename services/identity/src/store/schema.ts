@@ -78,6 +78,7 @@ export interface DevicesTable {
   mdm_app_id: string | null;
   device_ownership: string | null;
   enrollment_profile_name: string | null;
+  profile_type: string | null;
   compliance_expiration: string | null;
   /** bigint: PostgreSQL hands it back as a string. */
   compliance_version: number | string | null;

@@ -107,6 +107,11 @@ export interface DeviceRecord {
   deviceOwnership?: DeviceOwnership | null;
   /** The Autopilot deployment profile the device was provisioned with. */
   enrollmentProfileName?: string | null;
+  /**
+   * Graph's profileType as the join recorded it: `Shared` for a self-deploying device,
+   * `RegisteredDevice` otherwise; null for objects joined before identity recorded it.
+   */
+  profileType?: string | null;
   complianceExpiration?: string | null;
   /** Orders compliance reports; absent until management first reports. */
   complianceVersion?: number | null;

@@ -3,6 +3,7 @@
  * roles, a device object's filter properties. The what-if uses it; so will the token endpoint.
  */
 import type { DeviceRecord, IdentityStore, UserRecord } from '../../store/store.js';
+import { profileTypeOf } from '../autopilot-mode.js';
 import type { ConditionalAccessDevice, SignInIdentity } from './types.js';
 
 /** Entra's Global Administrator role template: Baton's tenant administrators hold it. */
@@ -32,7 +33,7 @@ export function deviceInfo(device: DeviceRecord): ConditionalAccessDevice {
     operatingSystem: device.operatingSystem,
     operatingSystemVersion: device.operatingSystemVersion,
     physicalIds: device.physicalIds,
-    profileType: device.trustType ? 'RegisteredDevice' : null,
+    profileType: profileTypeOf(device),
     trustType: device.trustType ? (TRUST_TYPES[device.trustType.toLowerCase()] ?? device.trustType) : null,
     isCompliant: device.isCompliant,
     ...(device.extensionAttributes ?? {}),
