@@ -339,6 +339,79 @@ for (const backend of testBackends()) {
       assert.deepEqual(finished, ['Device', 'User']);
     });
 
+    test("a pre-provisioned device: device setup ends its technician's deployment; its user's arrival starts account setup on the apps of their groups", async () => {
+      const { tenantId, token } = await tenant();
+      const teamGroup = randomUUID();
+      const agent = await create(msi('Device Agent'), token);
+      const teamApp = await create(msi('Team Client'), token);
+      await assign(agent.id, 'required', token);
+      await assign(teamApp.id, 'required', token, { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: teamGroup });
+      await espFor(token, { installProgressTimeoutInMinutes: 60 });
+      // The user is in the team's group; the device alone is in none.
+      const a = new Apps({ store: deps.appsStore, groups: { groupsOf: async (d) => new Set(d.userId ? [teamGroup] : []) }, events: deps.events, managementUrl: () => 'https://management.test', now: () => clock });
+      const device = await enroll(tenantId, { userId: null, upn: null, deviceAuth: true, autopilotMode: 'preProvisioned' });
+      await a.sessionStarting(device, 'trace-wg');
+      const later = { ...device, lastSyncAt: clock.toISOString() };
+      clock = new Date(clock.getTime() + 5 * 60_000);
+      await a.messageProcessed(later, results({ [`${msiNode('device', agent.productCode!)}/Status`]: '70' }), 'trace-wg', true);
+      const event = async () => (await call('GET', EVENTS, undefined, token)).json().value[0];
+      const finishedFor = async () => (await queued(device.id)).filter((c) => c.locUri.endsWith('/ServerHasFinishedProvisioning')).map((c) => c.locUri.split('/')[1]);
+      let e = await event();
+      assert.deepEqual([e.enrollmentType, e.deploymentState, e.deviceSetupStatus, e.accountSetupStatus, e.userPrincipalName], ['azureADJoinedWithWhiteGlove', 'success', 'success', 'notAttempted', null]);
+      assert.deepEqual(await finishedFor(), ['Device'], 'account setup is not declared done without a user');
+
+      // Weeks on the shelf, then the user's first session names them.
+      clock = new Date(clock.getTime() + 21 * 24 * 60 * 60_000);
+      const withUser = { ...later, userId: randomUUID(), upn: 'adele@demo.baton.local' };
+      await a.userLearned(withUser);
+      e = await event();
+      assert.deepEqual([e.deploymentState, e.accountSetupStatus, e.userPrincipalName], ['inProgress', 'inProgress', 'adele@demo.baton.local']);
+      const userList = (await queued(device.id)).find((c) => c.locUri.startsWith('./User/') && c.locUri.endsWith('/ExpectedMSIAppPackages'));
+      assert.equal(userList?.payload.data, `${msiNode('device', teamApp.productCode!)}/Status;1`, "the group's app, installed per device, is what account setup waits for");
+      await a.sessionStarting(withUser, 'trace-wg');
+      assert.ok((await queued(device.id)).some((c) => c.verb === 'Exec' && c.locUri === `${msiNode('device', teamApp.productCode!)}/DownloadInstall`));
+      assert.equal((await event()).deploymentState, 'inProgress', "the ESP's timeout counts from the user's arrival, not from device setup");
+      clock = new Date(clock.getTime() + 3 * 60_000);
+      await a.messageProcessed(withUser, results({ [`${msiNode('device', teamApp.productCode!)}/Status`]: '50' }), 'trace-wg', false);
+      assert.equal((await event()).accountSetupStatus, 'inProgress', 'held while the app installs');
+      await a.messageProcessed(withUser, results({ [`${msiNode('device', teamApp.productCode!)}/Status`]: '70' }), 'trace-wg', true);
+      e = await event();
+      assert.deepEqual([e.deploymentState, e.accountSetupStatus, e.accountSetupDuration], ['success', 'success', 'PT3M']);
+      assert.deepEqual(await finishedFor(), ['Device', 'User']);
+      const feed = await deps.events.store.list({ tenantId, includeTenantless: false, limit: 100, managedDeviceId: device.id });
+      assert.deepEqual(feed.items.filter((i) => i.type.startsWith('esp')).map((i) => [i.type, i.outcome]).sort(), [['espAccountSetup', 'success'], ['espDeviceSetup', 'success']]);
+    });
+
+    test("a pre-provisioned device's account setup fails on its user's blocking app, or times out counted from the user's arrival", async () => {
+      const { tenantId, token } = await tenant();
+      const notes = await create(msi('Team Notes'), token);
+      await assign(notes.id, 'required', token, { '@odata.type': '#microsoft.graph.allLicensedUsersAssignmentTarget' });
+      await espFor(token, { installProgressTimeoutInMinutes: 30 });
+      const a = apps();
+      const user = async () => {
+        const device = await enroll(tenantId, { userId: null, upn: null, deviceAuth: true, autopilotMode: 'preProvisioned' });
+        await a.sessionStarting(device, 'trace-wg2');
+        await a.messageProcessed({ ...device, lastSyncAt: clock.toISOString() }, results({}), 'trace-wg2', true);
+        clock = new Date(clock.getTime() + 24 * 60 * 60_000);
+        const withUser = { ...device, lastSyncAt: clock.toISOString(), userId: randomUUID(), upn: 'adele@demo.baton.local' };
+        await a.userLearned(withUser);
+        await a.sessionStarting(withUser, 'trace-wg2');
+        return withUser;
+      };
+      const deployment = async (id: string) => (await deps.appsStore.deploymentOf(id))!;
+      const failing = await user();
+      await a.messageProcessed(failing, results({ [`${msiNode('user', notes.productCode!)}/Status`]: '60', [`${msiNode('user', notes.productCode!)}/LastError`]: '0x80070643' }), 'trace-wg2', false);
+      const failed = await deployment(failing.id);
+      assert.deepEqual([failed.state, failed.deviceSetupStatus, failed.accountSetupStatus, failed.failureAppId, failed.failureCode], ['failure', 'success', 'failure', notes.id, '0x80070643']);
+
+      const slow = await user();
+      clock = new Date(clock.getTime() + 31 * 60_000);
+      await a.sessionStarting(slow, 'trace-wg2');
+      const timedOut = await deployment(slow.id);
+      assert.deepEqual([timedOut.state, timedOut.accountSetupStatus, timedOut.failureCode], ['failure', 'failure', ESP_TIMEOUT_CODE]);
+      assert.match(timedOut.failureText ?? '', /30 minutes.*Team Notes/);
+    });
+
     test('ESP configurations: v1.0 shows the base properties only; bad settings are refused', async () => {
       const { token } = await tenant();
       const esp = await espFor(token, { customErrorMessage: 'Call the help desk', installProgressTimeoutInMinutes: 90 });

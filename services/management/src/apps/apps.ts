@@ -11,6 +11,11 @@
  * device-setup and account-setup phases are judged: done when every app they block on is
  * installed (the device is then told ServerHasFinishedProvisioning), failed when one of them
  * fails (the installer's code and the app named) or when the ESP's timeout passes.
+ *
+ * A pre-provisioned device's deployment ends with its technician's device setup, account setup
+ * not attempted: there is no user yet. When its user's first session names them
+ * (`userLearned`), account setup starts: the user's blocking apps are resolved and the
+ * deployment is in progress again until they are installed.
  */
 import { randomUUID } from 'node:crypto';
 import type { SyncMLMessage } from '@baton/protocols';
@@ -22,11 +27,11 @@ import type { ManagementEvents } from '../events/feed.js';
 import { inventoryFacts } from '../session/inventory.js';
 import type { Enrollment, ItemCommand } from '../store/store.js';
 import { UNENROLLED_STATES } from '../store/store.js';
-import { espCommands, FIRST_SYNC_NODES, finishedProvisioning, installCommands, parseMsiUri, statusGets, uninstallCommand, type AppScope } from './csp.js';
+import { accountSetupApps, espCommands, FIRST_SYNC_NODES, finishedProvisioning, installCommands, parseMsiUri, statusGets, uninstallCommand, type AppScope, type TrackedApp } from './csp.js';
 import { espBehaviour } from './esp-configuration.js';
 import { applyCommandOutcome, applyReport, dueForRetry } from './installs.js';
 import type { MobileApp } from './mobile-app.js';
-import type { AppInstall, AppsStore, Deployment, DeploymentPatch, EspConfiguration, StoredAppAssignment } from './store.js';
+import type { AppInstall, AppsStore, AutopilotEnrollmentType, Deployment, DeploymentPatch, EspConfiguration, StoredAppAssignment } from './store.js';
 
 /** Windows shows 0x800705B4 (ERROR_TIMEOUT) when the ESP runs out of time. */
 export const ESP_TIMEOUT_CODE = '0x800705B4';
@@ -215,7 +220,7 @@ export class Apps {
       azureAdDeviceId: enrollment.azureAdDeviceId,
       userId: enrollment.userId,
       upn: enrollment.upn,
-      enrollmentType: enrollment.deviceAuth ? 'azureADJoinedUsingDeviceAuthWithAutopilotProfile' : 'azureADJoinedWithAutopilotProfile',
+      enrollmentType: autopilotEnrollmentType(enrollment),
       serialNumber: facts.serialNumber ?? null,
       deviceName: facts.deviceName ?? enrollment.deviceName,
       osVersion: facts.osVersion ?? enrollment.osVersion,
@@ -228,6 +233,7 @@ export class Apps {
       blockingApps: blocking,
       startedAt: enrollment.enrolledAt,
       deviceSetupEndedAt: null,
+      accountSetupStartedAt: null,
       endedAt: null,
       failureCode: null,
       failureAppId: null,
@@ -239,8 +245,51 @@ export class Apps {
     return deployment;
   }
 
+  /**
+   * A device that enrolled alone has learned its user (`enrollment` carries them, primary-user.ts).
+   * The deployment record names them; when its account setup has not been attempted (a
+   * pre-provisioned device whose technician finished device setup, or is still at it) the
+   * user's blocking apps are resolved now: the ESP-tracked required apps that apply with the
+   * user and did not block device setup. After device setup the deployment is in progress again,
+   * its account setup timed from this moment, and the device is told which apps to wait for.
+   * Throws when the user's apps cannot be worked out (their groups unreadable): nothing is
+   * written, and the next session tries again.
+   */
+  async userLearned(enrollment: Enrollment): Promise<void> {
+    const deployment = await this.store.deploymentOf(enrollment.id);
+    if (!deployment) return;
+    const at = this.now().toISOString();
+    const patch: DeploymentPatch = { userId: enrollment.userId, upn: enrollment.upn, enrollmentType: 'azureADJoinedWithWhiteGlove', updatedAt: at };
+    const commands: ItemCommand[] = [];
+    if (deployment.accountSetupStatus === 'notAttempted' && deployment.deviceSetupStatus !== 'failure') {
+      const apps = await this.userBlockingApps(enrollment, deployment);
+      patch.blockingApps = { device: deployment.blockingApps.device, user: apps.map((a) => a.appId) };
+      if (deployment.deviceSetupStatus === 'success') Object.assign(patch, { state: 'inProgress', accountSetupStatus: 'inProgress', accountSetupStartedAt: at, endedAt: null });
+      if (deployment.espId && apps.length > 0) commands.push(accountSetupApps(apps));
+    }
+    await this.store.transaction(async (tx) => {
+      await tx.updateDeployment(deployment.id, patch);
+      if (commands.length > 0) await tx.queueCommands(enrollment.id, commands, at);
+    });
+  }
+
+  private async userBlockingApps(enrollment: Enrollment, deployment: Deployment): Promise<Array<TrackedApp & { appId: string }>> {
+    const config = deployment.espId ? await this.store.getEsp(enrollment.tenantId, deployment.espId) : undefined;
+    const esp = config ? espBehaviour(config) : undefined;
+    if (!esp?.shown) return [];
+    const wanted = await this.wanted(enrollment, await this.store.listAppAssignments(enrollment.tenantId));
+    const out: Array<TrackedApp & { appId: string }> = [];
+    for (const [appId, w] of wanted) {
+      if (w.intent !== 'install' || deployment.blockingApps.device.includes(appId)) continue;
+      if (esp.selectedAppIds.length > 0 && !esp.selectedAppIds.includes(appId)) continue;
+      out.push({ appId, scope: w.scope, productCode: w.app.productCode });
+    }
+    return out;
+  }
+
   private timedOut(d: Deployment, now: Date): boolean {
-    const phaseStart = d.deviceSetupStatus === 'success' && d.deviceSetupEndedAt ? d.deviceSetupEndedAt : d.startedAt;
+    const accountSetupStart = d.accountSetupStartedAt ?? d.deviceSetupEndedAt;
+    const phaseStart = d.deviceSetupStatus === 'success' && accountSetupStart ? accountSetupStart : d.startedAt;
     return now.getTime() > Date.parse(phaseStart) + d.timeoutMinutes * 60_000;
   }
 
@@ -326,6 +375,13 @@ export class Apps {
       patch.deviceSetupEndedAt = at;
       if (deployment.espId) commands.push(finishedProvisioning('device'));
       this.record(sink, enrollment, traceId, 'espDeviceSetup', 'deviceSetup', { ...deployment, ...patch }, null);
+      if (awaitsItsUser(enrollment)) {
+        // The technician's half is done and the device is resealed; account setup is its user's.
+        Object.assign(patch, { state: 'success', endedAt: at });
+        await tx.updateDeployment(deployment.id, patch);
+        await tx.queueCommands(enrollment.id, commands, at);
+        return;
+      }
       if (deployment.blockingApps.user.length > 0) {
         patch.accountSetupStatus = 'inProgress';
         await tx.updateDeployment(deployment.id, patch);
@@ -432,6 +488,21 @@ export function reportsOf(message: SyncMLMessage): { apps: Map<string, { status?
     }
   }
   return { apps, ...(provisioned !== undefined ? { provisioned } : {}) };
+}
+
+/**
+ * Graph's enrollmentType of a deployment. A device that enrolled alone is pre-provisioned when
+ * identity's token said so; an enrollment from before identity did reads self-deploying until
+ * a user finishes it (primary-user.ts).
+ */
+export function autopilotEnrollmentType(enrollment: Pick<Enrollment, 'deviceAuth' | 'autopilotMode'>): AutopilotEnrollmentType {
+  if (!enrollment.deviceAuth) return 'azureADJoinedWithAutopilotProfile';
+  return enrollment.autopilotMode === 'preProvisioned' ? 'azureADJoinedWithWhiteGlove' : 'azureADJoinedUsingDeviceAuthWithAutopilotProfile';
+}
+
+/** A pre-provisioned device before its user: its deployment stops after device setup. */
+function awaitsItsUser(enrollment: Enrollment): boolean {
+  return enrollment.autopilotMode === 'preProvisioned' && enrollment.userId === null;
 }
 
 function deviceOf(e: Enrollment) {

@@ -113,9 +113,17 @@ export interface EspNodes {
   skipUserStatusPage: boolean;
 }
 
-export function expectedPackages(scope: AppScope, productCodes: readonly string[]): string {
-  return productCodes.map((p) => `${msiNode(scope, p)}/Status;1`).join(LIST_DELIMITER);
+/** An app the ESP waits for, in the part of the tree it is installed to. */
+export interface TrackedApp {
+  scope: AppScope;
+  productCode: string;
 }
+
+export function expectedPackages(apps: readonly TrackedApp[]): string {
+  return apps.map((a) => `${msiNode(a.scope, a.productCode)}/Status;1`).join(LIST_DELIMITER);
+}
+
+const inScope = (scope: AppScope, productCodes: readonly string[]): TrackedApp[] => productCodes.map((productCode) => ({ scope, productCode }));
 
 /** The FirstSyncStatus writes of a new enrollment's first session. */
 export function espCommands(esp: EspNodes): ItemCommand[] {
@@ -127,11 +135,20 @@ export function espCommands(esp: EspNodes): ItemCommand[] {
     set(`${device}/TimeOutUntilSyncFailure`, String(esp.timeoutMinutes), 'int'),
     set(`${device}/BlockInStatusPage`, String(esp.blockInStatusPage), 'int'),
     set(`${device}/AllowCollectLogsButton`, String(esp.allowCollectLogs), 'bool'),
-    set(`${device}/ExpectedMSIAppPackages`, expectedPackages('device', esp.deviceApps), 'chr'),
+    set(`${device}/ExpectedMSIAppPackages`, expectedPackages(inScope('device', esp.deviceApps)), 'chr'),
   ];
   if (esp.customErrorText) out.push(set(`${device}/CustomErrorText`, esp.customErrorText, 'chr'));
-  if (esp.userApps.length > 0) out.push(set(`${firstSync('user')}/ExpectedMSIAppPackages`, expectedPackages('user', esp.userApps), 'chr'));
+  if (esp.userApps.length > 0) out.push(accountSetupApps(inScope('user', esp.userApps)));
   return out;
+}
+
+/**
+ * What account setup waits for. Written with the first session's ESP when the user is known
+ * then; for a pre-provisioned device, when its user's first session arrives. Its apps may sit
+ * in the device's part of the tree (an app assigned to the user's group installs per device).
+ */
+export function accountSetupApps(apps: readonly TrackedApp[]): ItemCommand {
+  return { verb: 'Replace', locUri: `${firstSync('user')}/ExpectedMSIAppPackages`, payload: { data: expectedPackages(apps), format: 'chr' } };
 }
 
 export function finishedProvisioning(scope: AppScope): ItemCommand {

@@ -103,6 +103,16 @@ export const appsMigration: Migration = {
   },
 };
 
+/**
+ * When a pre-provisioned device's account setup began: at its user's first session, which may
+ * be weeks after its technician's device setup ended, so the ESP's timeout counts from there.
+ */
+export const deploymentAccountSetupStartMigration: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('deployments').addColumn('account_setup_started_at', 'text').execute();
+  },
+};
+
 /** How each deployment was enrolled (windowsAutopilotEnrollmentType), which a pre-provisioned device's user half changes. */
 export const deploymentEnrollmentTypeMigration: Migration = {
   async up(db: Kysely<any>) {

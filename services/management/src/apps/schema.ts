@@ -96,6 +96,7 @@ export interface DeploymentsTable {
   blocking_apps: string;
   started_at: string;
   device_setup_ended_at: string | null;
+  account_setup_started_at: string | null;
   ended_at: string | null;
   failure_code: string | null;
   failure_app_id: string | null;

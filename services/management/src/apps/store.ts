@@ -71,6 +71,8 @@ export type Deployment = {
   blockingApps: { device: string[]; user: string[] };
   startedAt: string;
   deviceSetupEndedAt: string | null;
+  /** When account setup began, if not at the end of device setup: a pre-provisioned device's user's first session. */
+  accountSetupStartedAt: string | null;
   endedAt: string | null;
   failureCode: string | null;
   failureAppId: string | null;
@@ -427,6 +429,7 @@ function deploymentRow(d: Partial<Deployment>): Partial<DeploymentsTable> {
     blocking_apps: d.blockingApps === undefined ? undefined : JSON.stringify(d.blockingApps),
     started_at: d.startedAt,
     device_setup_ended_at: d.deviceSetupEndedAt,
+    account_setup_started_at: d.accountSetupStartedAt,
     ended_at: d.endedAt,
     failure_code: d.failureCode,
     failure_app_id: d.failureAppId,
@@ -458,6 +461,7 @@ function toDeployment(r: DeploymentsTable): Deployment {
     blockingApps: parseJsonOr(r.blocking_apps, { device: [], user: [] }),
     startedAt: r.started_at,
     deviceSetupEndedAt: r.device_setup_ended_at,
+    accountSetupStartedAt: r.account_setup_started_at,
     endedAt: r.ended_at,
     failureCode: r.failure_code,
     failureAppId: r.failure_app_id,

@@ -112,6 +112,7 @@ export async function enrollDevice(input: EnrollInput): Promise<EnrollResult> {
     userDisplayName: identity.userDisplayName,
     userEmail: identity.upn,
     deviceAuth: identity.deviceAuth,
+    autopilotMode: identity.autopilotMode,
     mdmDeviceId,
     hwDevId,
     deviceName: contextValue(rst, 'DeviceName') ?? null,

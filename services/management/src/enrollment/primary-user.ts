@@ -2,10 +2,12 @@
  * How management learns who uses a device that enrolled alone. Once a user has logged on,
  * Windows' OMA-DM client puts that user's Entra token in package 1 of each session (generic
  * Alert 1224 of type com.microsoft/MDM/AADUserToken, "Microsoft Entra integration with MDM").
- * A device-auth enrollment (a pre-provisioned device, after its technician) with no user yet
- * takes the first verified one as its primary user, as Intune shows it on the managed device;
- * its deployment record then says it was pre-provisioned, since that is the mode in which a
- * device enrolls with its own token and a user finishes it.
+ * A pre-provisioned device (enrolled with its own token by its technician) with no user yet
+ * takes the first verified one as its primary user, as Intune shows it on the managed device,
+ * and its account setup starts (Apps.userLearned). A self-deploying device never takes one:
+ * Intune shows none for shared devices, whoever signs in to them. Which of the two a device
+ * is, identity's enrollment token said (AUTOPILOT_MODE_CLAIM); an enrollment made before it
+ * did is taken for pre-provisioned once a user's token arrives, as Baton did then.
  *
  * A token that does not verify, is another tenant's, is not a user's or names another device
  * changes nothing: the session goes on as one without a user, as Windows' guidance asks of a
@@ -45,12 +47,12 @@ export function userOfToken(claims: AccessTokenClaims, enrollment: Pick<Enrollme
 }
 
 /**
- * At the start of a session: a device-auth enrollment without a user takes the one the
- * session carries. `enrollment` is updated in place, so what the session plans next (apps,
- * compliance, group targets) sees the user.
+ * At the start of a session: a device-auth enrollment without a user, unless self-deploying,
+ * takes the one the session carries. `enrollment` is updated in place, so what the session
+ * plans next (apps, compliance, group targets) sees the user.
  */
-export async function learnPrimaryUser(deps: Pick<ManagementDeps, 'store' | 'appsStore' | 'enrollmentTokens' | 'logger'>, enrollment: Enrollment, message: SyncMLMessage): Promise<void> {
-  if (enrollment.userId !== null || !enrollment.deviceAuth) return;
+export async function learnPrimaryUser(deps: Pick<ManagementDeps, 'store' | 'apps' | 'enrollmentTokens' | 'logger'>, enrollment: Enrollment, message: SyncMLMessage): Promise<void> {
+  if (enrollment.userId !== null || !enrollment.deviceAuth || enrollment.autopilotMode === 'selfDeploying') return;
   const token = userTokenOf(message);
   if (!token) return;
   let user: PrimaryUser | undefined;
@@ -61,10 +63,13 @@ export async function learnPrimaryUser(deps: Pick<ManagementDeps, 'store' | 'app
     return;
   }
   if (!user) return;
-  // The deployment first: should the enrollment's write fail, the next session does both again.
-  const deployment = await deps.appsStore.deploymentOf(enrollment.id);
-  if (deployment) {
-    await deps.appsStore.updateDeployment(deployment.id, { userId: user.userId, upn: user.upn, enrollmentType: 'azureADJoinedWithWhiteGlove', updatedAt: new Date().toISOString() });
+  const learned: Enrollment = { ...enrollment, userId: user.userId, upn: user.upn, userDisplayName: user.displayName, userEmail: user.email };
+  // The deployment first: should it or the enrollment's write fail, the next session does both again.
+  try {
+    await deps.apps.userLearned(learned);
+  } catch (error) {
+    deps.logger.warn({ enrollmentId: enrollment.id, err: error instanceof Error ? error.message : String(error) }, 'primary user not recorded; account setup not started');
+    return;
   }
   if (!(await deps.store.setPrimaryUser(enrollment.id, user))) return;
   Object.assign(enrollment, { userId: user.userId, upn: user.upn, userDisplayName: user.displayName, userEmail: user.email });

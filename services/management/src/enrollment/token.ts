@@ -2,8 +2,11 @@
  * The identity → management handoff: the enrollment endpoints accept identity's
  * device-bound access token (audience MDM_RESOURCE) in the WS-Security header. The device
  * id management records comes from the token's `deviceid` claim, which identity vouches
- * for, never from what the client writes in the request body.
+ * for, never from what the client writes in the request body; so does the Autopilot mode of a
+ * device that enrolls alone (AUTOPILOT_MODE_CLAIM), which decides whether a user it meets later
+ * becomes its primary user and how its deployment record reads.
  */
+import { AUTOPILOT_DEVICE_MODES, AUTOPILOT_MODE_CLAIM, type AutopilotDeviceMode } from '@baton/contracts';
 import { GraphError, type AccessTokenClaims, type TokenVerifier } from '@baton/kit';
 import { TOKEN, type BinarySecurityToken } from '@baton/protocols';
 import { EnrollmentFault } from '../errors.js';
@@ -16,8 +19,10 @@ export interface DeviceIdentity {
   upn: string | null;
   /** The user's display name (the token's `name`), when a user enrolls. */
   userDisplayName: string | null;
-  /** True for a token of the device alone (self-deploying): Intune's windowsAzureADJoinUsingDeviceAuth. */
+  /** True for a token of the device alone (self-deploying, pre-provisioning): Intune's windowsAzureADJoinUsingDeviceAuth. */
   deviceAuth: boolean;
+  /** Which of the two a token of the device alone is, when identity's claim says; never from the request body. */
+  autopilotMode: AutopilotDeviceMode | null;
   claims: AccessTokenClaims;
 }
 
@@ -62,6 +67,7 @@ export async function authenticateDevice(verifier: TokenVerifier, token: BinaryS
     upn: claims.idtyp !== 'device' ? (claims.upn ?? claims.preferred_username ?? null) : null,
     userDisplayName: claims.idtyp !== 'device' && typeof claims.name === 'string' ? claims.name : null,
     deviceAuth: claims.idtyp === 'device',
+    autopilotMode: claims.idtyp === 'device' ? (AUTOPILOT_DEVICE_MODES.find((m) => m === claims[AUTOPILOT_MODE_CLAIM]) ?? null) : null,
     claims,
   };
 }

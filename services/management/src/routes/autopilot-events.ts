@@ -52,7 +52,7 @@ export function toAutopilotEvent(d: Deployment): Record<string, unknown> {
     deploymentDuration: span(d.startedAt, d.endedAt),
     deploymentTotalDuration: span(d.startedAt, d.endedAt),
     deviceSetupDuration: span(d.startedAt, deviceEnd),
-    accountSetupDuration: span(d.deviceSetupEndedAt, d.accountSetupStatus === 'notAttempted' ? null : d.endedAt),
+    accountSetupDuration: span(d.accountSetupStartedAt ?? d.deviceSetupEndedAt, d.accountSetupStatus === 'notAttempted' ? null : d.endedAt),
     deploymentStartDateTime: d.startedAt,
     deploymentEndDateTime: d.endedAt ?? '0001-01-01T00:00:00Z',
     enrollmentFailureDetails: d.failureText,

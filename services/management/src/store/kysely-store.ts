@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { AUTOPILOT_DEVICE_MODES } from '@baton/contracts';
 import { EventFeedStore, timeOrderedId, type Dialect, type FeedEvent } from '@baton/kit';
 import { MANAGEMENT_EVENTS_TABLE } from '../events/feed.js';
 import type { Insertable, Kysely, Selectable, SelectQueryBuilder, Transaction } from 'kysely';
@@ -55,6 +56,7 @@ function toEnrollment(row: Selectable<EnrollmentsTable>): Enrollment {
     userDisplayName: row.user_display_name,
     userEmail: row.user_email,
     deviceAuth: Number(row.device_auth) === 1,
+    autopilotMode: AUTOPILOT_DEVICE_MODES.find((m) => m === row.autopilot_mode) ?? null,
     mdmDeviceId: row.mdm_device_id,
     hwDevId: row.hw_dev_id,
     deviceName: row.device_name,
@@ -79,6 +81,7 @@ function enrollmentRow(e: Enrollment): Insertable<EnrollmentsTable> {
     user_display_name: e.userDisplayName ?? null,
     user_email: e.userEmail ?? null,
     device_auth: e.deviceAuth ? 1 : 0,
+    autopilot_mode: e.autopilotMode ?? null,
     mdm_device_id: e.mdmDeviceId,
     hw_dev_id: e.hwDevId,
     device_name: e.deviceName,

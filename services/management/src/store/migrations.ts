@@ -3,7 +3,7 @@ import { managementEventsMigration, managementEventsSparseIndexesMigration } fro
 import { sql, type Kysely, type Migration } from 'kysely';
 import { complianceFactTimesMigration, complianceMigration } from '../compliance/migration.js';
 import { configurationMigration } from '../configuration/migration.js';
-import { appsMigration, deploymentEnrollmentTypeMigration } from '../apps/migration.js';
+import { appsMigration, deploymentAccountSetupStartMigration, deploymentEnrollmentTypeMigration } from '../apps/migration.js';
 
 const core: Migration = {
   async up(db: Kysely<any>) {
@@ -160,6 +160,14 @@ const openSessions: Migration = {
   },
 };
 
+// Which Autopilot mode a device-auth enrollment is (self-deploying or pre-provisioned), as
+// identity's token says; enrollments made before have none.
+const autopilotMode: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('enrollments').addColumn('autopilot_mode', 'text').execute();
+  },
+};
+
 export const managementMigrations: Record<string, Migration> = {
   '0001_management_core': core,
   '0002_outbox': outboxMigration,
@@ -176,4 +184,6 @@ export const managementMigrations: Record<string, Migration> = {
   '0013_deployment_enrollment_type': deploymentEnrollmentTypeMigration,
   '0014_management_events_sparse_indexes': managementEventsSparseIndexesMigration,
   '0015_sessions_open': openSessions,
+  '0016_enrollment_autopilot_mode': autopilotMode,
+  '0017_deployment_account_setup_start': deploymentAccountSetupStartMigration,
 };

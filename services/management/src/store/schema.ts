@@ -38,6 +38,8 @@ export interface EnrollmentsTable {
   user_email: string | null;
   /** 1 for an enrollment made with the device's own token. */
   device_auth: number;
+  /** selfDeploying or preProvisioned for a device-auth enrollment whose token said so. */
+  autopilot_mode: string | null;
   mdm_device_id: string;
   hw_dev_id: string | null;
   device_name: string | null;

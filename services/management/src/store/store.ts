@@ -3,6 +3,7 @@
  * code depend on this interface only; `KyselyManagementStore` implements it on SQLite
  * and PostgreSQL.
  */
+import type { AutopilotDeviceMode } from '@baton/contracts';
 import type { FeedEvent } from '@baton/kit';
 import type { ManagementState, QueueStatus, SessionAuth } from './schema.js';
 
@@ -28,6 +29,11 @@ export interface Enrollment {
   userEmail?: string | null;
   /** Enrolled with the device's own token (self-deploying, a technician's pre-provisioning): windowsAzureADJoinUsingDeviceAuth. */
   deviceAuth?: boolean;
+  /**
+   * For a device-auth enrollment, which of the two modes it is, as identity's token said
+   * (AUTOPILOT_MODE_CLAIM); null when the token did not say (enrolled before identity did).
+   */
+  autopilotMode?: AutopilotDeviceMode | null;
   mdmDeviceId: string;
   hwDevId: string | null;
   deviceName: string | null;
