@@ -581,7 +581,9 @@ export async function runDevice(options: RunDeviceOptions): Promise<DeviceRunRes
         // Windows syncs at each user logon; the page then shows account setup.
         const polled = await managedDevice.checkIn({ traceparent, ...(options.signal ? { signal: options.signal } : {}) });
         if (!polled.ok && polled.error) throw chainErrorOf(polled.error);
-        if (esp && !esp.skipUser) await holdOnStatusPage(managedDevice, enrolled.providerId, esp, { ...hold, phases: ['user'] });
+        // The user's apps are known only now: management names them in that sync.
+        const accountEsp = esp ? espSettings(tree, enrolled.providerId) : undefined;
+        if (accountEsp && !accountEsp.skipUser) await holdOnStatusPage(managedDevice, enrolled.providerId, accountEsp, { ...hold, phases: ['user'] });
       });
     }
     result.ok = true;
