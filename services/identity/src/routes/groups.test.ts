@@ -124,6 +124,23 @@ for (const backend of backends()) {
       assert.deepEqual(await memberIds(byOs.id), []);
     });
 
+    test('rules over ownership, enrollment profile name and extension attributes see what identity keeps', async () => {
+      const byProfile = await dynamicGroup('kiosk profile', '(device.enrollmentProfileName -eq "Kiosk") -and (device.deviceOwnership -eq "Company")');
+      const byAttribute = await dynamicGroup('saw', 'device.extensionAttribute1 -eq "SAW"');
+      const deviceId = newGuid();
+      await placeholder(deviceId, ['[OrderID]:Kiosk']);
+      const objectId = await objectIdOf(deviceId);
+      assert.deepEqual(await memberIds(byProfile.id), []);
+      const patched = await graph('PATCH', `/graph/v1.0/devices/${objectId}`, discovery, { deviceOwnership: 'Company', enrollmentProfileName: 'kiosk' });
+      assert.equal(patched.statusCode, 204, patched.body);
+      assert.deepEqual(await memberIds(byProfile.id), [objectId], 'values compare ignoring case');
+      assert.deepEqual(await memberIds(byAttribute.id), []);
+      await graph('PATCH', `/graph/v1.0/devices/${objectId}`, discovery, { extensionAttributes: { extensionAttribute1: 'SAW' } });
+      assert.deepEqual(await memberIds(byAttribute.id), [objectId]);
+      await graph('PATCH', `/graph/v1.0/devices/${objectId}`, discovery, { deviceOwnership: 'Personal' });
+      assert.deepEqual(await memberIds(byProfile.id), []);
+    });
+
     test('a rule change recomputes the group; a paused rule keeps its members', async () => {
       const deviceId = newGuid();
       await placeholder(deviceId, ['[OrderID]:Finance'], 'FIN-1');

@@ -15,12 +15,18 @@
  * | deviceTrustType, trustType       | trustType (AzureAd, Workplace, ServerAd; null before join)|
  * | managementType                   | "MDM" once management reported the device managed, else null |
  * | isCompliant                      | isCompliant (device filters only; dynamic groups cannot name it) |
- * | deviceOwnership, enrollmentProfileName, deviceCategory, deviceManufacturer, deviceModel, deviceManagementAppId, profileType, systemLabels, extensionAttribute1-15, isRooted | not kept by identity: null (empty for collections), so a positive comparison is false and a negative one true |
+ * | deviceOwnership                  | deviceOwnership (Company for Autopilot placeholders)      |
+ * | enrollmentProfileName            | enrollmentProfileName, as written through Graph           |
+ * | profileType                      | Graph's profileType: Shared for a self-deploying device, RegisteredDevice for other joined ones |
+ * | extensionAttribute1-15           | extensionAttributes, as written through Graph             |
+ * | deviceCategory, deviceManufacturer, deviceModel, deviceManagementAppId, systemLabels, isRooted | not kept by identity: null (empty for collections), so a positive comparison is false and a negative one true |
  *
  * Users: objectId, userPrincipalName, displayName, accountEnabled, mail (null),
  * mailNickName (the UPN's local part); every other user property is null.
  */
 import type { DeviceRecord, MemberType, UserRecord } from '../../store/store.js';
+import { profileTypeOf } from '../autopilot-mode.js';
+import { EXTENSION_ATTRIBUTE_NAMES } from '../devices.js';
 
 export type RuleSubject = Record<string, unknown>;
 
@@ -37,6 +43,10 @@ export function deviceSubject(d: DeviceRecord): RuleSubject {
     trustType: d.trustType,
     managementType: d.isManaged ? 'MDM' : null,
     isCompliant: d.isCompliant,
+    deviceOwnership: d.deviceOwnership ?? null,
+    enrollmentProfileName: d.enrollmentProfileName ?? null,
+    profileType: profileTypeOf(d),
+    ...Object.fromEntries(EXTENSION_ATTRIBUTE_NAMES.map((name) => [name, d.extensionAttributes?.[name] ?? null])),
   };
 }
 
