@@ -7,7 +7,10 @@
  * statement) and runs only the planners that have something to look at: a settled device in
  * a tenant that assigns nothing costs that one read instead of each planner's own queries.
  * When neither the queue nor a planner has anything, the engine is told so and skips reading
- * the queue. A later message of a session runs every planner, as before.
+ * the queue. A later message of a session reads the same flags to decide which planners file
+ * its answers: a device answering a queued command (a Get, a wipe) in a tenant that assigns no
+ * profile or app has nothing for configuration or apps to file. Each flag errs towards "due",
+ * so a command either of them sent always finds its planner.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { ManagementDeps } from '../deps.js';
@@ -23,11 +26,10 @@ export interface SessionPlan {
   apps: boolean;
 }
 
-const EVERYTHING: SessionPlan = { nothingQueued: false, configuration: true, apps: true };
-
 export async function planSession(deps: ManagementDeps, enrollment: Enrollment, opensSession: boolean, traceId: string, log: FastifyBaseLogger): Promise<SessionPlan> {
-  if (!opensSession) return EVERYTHING;
   const due = await deps.store.sessionDue(enrollment.id, enrollment.tenantId);
+  // A new enrollment's first session keeps apps on for its later messages too: they fill in the deployment record.
+  if (!opensSession) return { nothingQueued: false, configuration: due.configuration, apps: due.apps || enrollment.lastSyncAt === null };
   // A new enrollment's first session starts its deployment record, ESP or not.
   const apps = due.apps || enrollment.lastSyncAt === null;
   let queued = 0;
