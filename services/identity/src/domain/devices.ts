@@ -75,7 +75,8 @@ export interface DeviceUpsert {
   operatingSystemVersion?: string;
   accountEnabled?: boolean;
   deviceOwnership?: DeviceOwnership;
-  enrollmentProfileName?: string;
+  /** Null clears it. */
+  enrollmentProfileName?: string | null;
   /** Merged into the stored ones; a null value removes that attribute. */
   extensionAttributes?: Record<string, string | null>;
 }
@@ -119,8 +120,10 @@ export async function upsertDevice(
       if (joined && joined.deviceId === deviceId.toLowerCase()) return update(tx, joined);
       if (joined) {
         const physicalIds = [...new Set([...joined.physicalIds, ...(input.physicalIds ?? [])])];
-        await tx.updateDevice(tenantId, joined.id, { physicalIds, modifiedAt: at });
-        const merged = { ...joined, physicalIds, modifiedAt: at };
+        // The Autopilot profile's name is the registration's to say, as its physical ids are.
+        const patch = { physicalIds, modifiedAt: at, ...(input.enrollmentProfileName !== undefined ? { enrollmentProfileName: input.enrollmentProfileName } : {}) };
+        await tx.updateDevice(tenantId, joined.id, patch);
+        const merged = { ...joined, ...patch };
         await feed.deviceWritten(tx, tenantId, joined, merged);
         return { created: false, mergedInto: merged, device: merged };
       }

@@ -42,7 +42,8 @@ const DevicePatchBody = Type.Object(
     operatingSystemVersion: Type.Optional(Type.String({ maxLength: 64 })),
     accountEnabled: Type.Optional(Type.Boolean()),
     deviceOwnership: Type.Optional(Type.Union([Type.Literal('Company'), Type.Literal('Personal')])),
-    enrollmentProfileName: Type.Optional(Type.String({ maxLength: 256 })),
+    // Null clears it: discovery sends null when the device's Autopilot profile is unassigned.
+    enrollmentProfileName: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()])),
     extensionAttributes: Type.Optional(
       Type.Record(Type.String({ maxLength: 32 }), Type.Union([Type.String({ maxLength: 1024 }), Type.Null()]), { maxProperties: 15 }),
     ),

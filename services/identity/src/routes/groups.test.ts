@@ -137,6 +137,11 @@ for (const backend of backends()) {
       assert.deepEqual(await memberIds(byAttribute.id), []);
       await graph('PATCH', `/graph/v1.0/devices/${objectId}`, discovery, { extensionAttributes: { extensionAttribute1: 'SAW' } });
       assert.deepEqual(await memberIds(byAttribute.id), [objectId]);
+      const cleared = await graph('PATCH', `/graph/v1.0/devices/${objectId}`, discovery, { enrollmentProfileName: null });
+      assert.equal(cleared.statusCode, 204, cleared.body);
+      assert.deepEqual(await memberIds(byProfile.id), [], 'a null name (profile unassigned) takes the device out');
+      await graph('PATCH', `/graph/v1.0/devices/${objectId}`, discovery, { enrollmentProfileName: 'Kiosk' });
+      assert.deepEqual(await memberIds(byProfile.id), [objectId]);
       await graph('PATCH', `/graph/v1.0/devices/${objectId}`, discovery, { deviceOwnership: 'Personal' });
       assert.deepEqual(await memberIds(byProfile.id), []);
     });
