@@ -10,6 +10,11 @@ export interface PlaceholderDeviceRequested {
   groupTag?: string;
   purchaseOrderId?: string;
   displayName: string;
+  /**
+   * The display name of the device's effective deployment profile, null when it has none.
+   * Worked out when the message is sent, never when it is queued: the queued copy lacks it.
+   */
+  enrollmentProfileName?: string | null;
 }
 
 /**

@@ -62,6 +62,7 @@ for (const kind of databaseKinds()) {
         operatingSystem: 'Windows',
         accountEnabled: true,
         deviceOwnership: 'Company',
+        enrollmentProfileName: null,
       });
       assert.equal(await discovery.runtime.drainOutbox(), 0, 'a delivered message is not sent again');
       assert.equal((await discovery.runtime.store.getDevice(tid, ztdId))?.placeholderDelivered, true);

@@ -5,7 +5,7 @@
 import { GRAPH_RESOURCE, TOPICS } from '@baton/contracts';
 import { OutboxRelay, ServiceTokenClient, TokenVerifier, createSecretBox, type OutboxRelayOptions, type ServiceContext, type ServiceRuntime } from '@baton/kit';
 import { discoveryPlugin } from './app.js';
-import { recordMembershipChange } from './domain/assignments.js';
+import { currentProfileName, recordMembershipChange } from './domain/assignments.js';
 import type { DiscoveryDeps } from './domain/deps.js';
 import { pruneEvents } from './domain/events.js';
 import { GroupMembership, NOTIFICATIONS_PATH } from './domain/group-membership.js';
@@ -49,7 +49,13 @@ export async function createDiscoveryService(ctx: ServiceContext, options: Disco
     dialect: store.dialect,
     // The placeholder handler sends the device's current state, so order does not matter
     // and a bulk import's backlog can go out several at a time.
-    handlers: { [TOPICS.placeholderDeviceRequested]: { handle: placeholderOutboxHandler(sendPlaceholder, store), concurrency: 16 } },
+    handlers: {
+      [TOPICS.placeholderDeviceRequested]: {
+        // deps is built below; the relay only calls this once the service runs.
+        handle: placeholderOutboxHandler(sendPlaceholder, store, (device) => currentProfileName(deps, device)),
+        concurrency: 16,
+      },
+    },
     batchSize: 200,
     onError: (message, error) =>
       logger.warn({ outboxId: message.id, topic: message.topic, attempts: message.attempts, err: String(error) }, 'outbox delivery failed'),

@@ -3,10 +3,11 @@
  * discovery's mirror of the groups' members (group-membership.ts), which identity's change
  * notifications keep current; identity owns the groups, discovery only reads them.
  */
-import type { AutopilotDevice, DeploymentProfile, DiscoveryEvent, ProfileAssignment } from '../store/types.js';
+import type { AutopilotDevice, DeploymentProfile, DiscoveryEvent, OutboxWrite, ProfileAssignment } from '../store/types.js';
 import { discoveryErrors } from '../errors.js';
 import { nowIso, type DiscoveryDeps } from './deps.js';
 import { assignmentEvent, traceIdOf, type AssignmentChangeReason } from './events.js';
+import { needsPlaceholder, placeholderResend } from './placeholder-resends.js';
 import { requireProfile } from './profiles.js';
 
 export const TARGET_TYPES = {
@@ -88,16 +89,18 @@ export async function addAssignment(
   const id = assignmentIdFor(profileId, target);
   const assignment: ProfileAssignment = { id, profileId, tenantId, target, createdDateTime: nowIso(deps) };
   const before = await deps.store.tenantAssignments(tenantId);
-  const events = (await mayMoveDevices(deps, tenantId, target))
+  const { events, messages } = (await mayMoveDevices(deps, tenantId, target))
     ? await profileTransitions(deps, tenantId, before, [...before, { assignment, profile }], {
         reason: 'assignmentCreated',
         traceId: traceIdOf(traceParent),
+        traceParent,
         assignmentId: id,
       })
-    : [];
-  if (!(await deps.store.addAssignment(assignment, events))) {
+    : NO_TRANSITIONS;
+  if (!(await deps.store.addAssignment(assignment, events, messages))) {
     throw discoveryErrors.conflict(`The profile already has an assignment with id '${id}'.`);
   }
+  if (messages.length > 0) deps.outboxWritten?.();
   // Identity being down must not fail the admin's write: the devices show `pending` and the
   // watcher's retry loop finishes the subscription later.
   if (typeof target.groupId === 'string') await deps.groups?.watch(tenantId, target.groupId);
@@ -115,30 +118,34 @@ export async function deleteAssignment(deps: DiscoveryDeps, tenantId: string, pr
   const before = await deps.store.tenantAssignments(tenantId);
   const existing = before.find((e) => e.assignment.profileId === profileId && e.assignment.id === id)?.assignment;
   if (!existing) throw discoveryErrors.itemNotFound('windowsAutopilotDeploymentProfileAssignment', id);
-  const events = (await mayMoveDevices(deps, tenantId, existing.target))
+  const { events, messages } = (await mayMoveDevices(deps, tenantId, existing.target))
     ? await profileTransitions(deps, tenantId, before, before.filter((e) => e.assignment !== existing), {
         reason: 'assignmentDeleted',
         traceId: traceIdOf(traceParent),
+        traceParent,
         assignmentId: id,
       })
-    : [];
-  if (!(await deps.store.deleteAssignment(tenantId, profileId, id, events))) {
+    : NO_TRANSITIONS;
+  if (!(await deps.store.deleteAssignment(tenantId, profileId, id, events, messages))) {
     throw discoveryErrors.itemNotFound('windowsAutopilotDeploymentProfileAssignment', id);
   }
+  if (messages.length > 0) deps.outboxWritten?.();
   if (typeof existing.target.groupId === 'string') await deps.groups?.release(tenantId, existing.target.groupId);
 }
 
 export async function deleteProfile(deps: DiscoveryDeps, tenantId: string, profileId: string, traceParent?: string): Promise<void> {
   const before = await deps.store.tenantAssignments(tenantId);
   const assignments = before.filter((e) => e.assignment.profileId === profileId).map((e) => e.assignment);
-  const events =
+  const { events, messages } =
     assignments.length > 0
       ? await profileTransitions(deps, tenantId, before, before.filter((e) => e.assignment.profileId !== profileId), {
           reason: 'assignmentDeleted',
           traceId: traceIdOf(traceParent),
+          traceParent,
         })
-      : [];
-  if (!(await deps.store.deleteProfile(tenantId, profileId, events))) throw discoveryErrors.itemNotFound('windowsAutopilotDeploymentProfile', profileId);
+      : NO_TRANSITIONS;
+  if (!(await deps.store.deleteProfile(tenantId, profileId, events, messages))) throw discoveryErrors.itemNotFound('windowsAutopilotDeploymentProfile', profileId);
+  if (messages.length > 0) deps.outboxWritten?.();
   const groups = new Set(assignments.flatMap((a) => (typeof a.target.groupId === 'string' ? [a.target.groupId] : [])));
   for (const groupId of groups) await deps.groups?.release(tenantId, groupId);
 }
@@ -152,26 +159,39 @@ async function mayMoveDevices(deps: DiscoveryDeps, tenantId: string, target: Pro
   return (await deps.store.getGroupWatch(tenantId, target.groupId)) !== undefined;
 }
 
-/** One event per device of the tenant whose profile differs between the two sets of assignments. */
+interface Transitions {
+  events: DiscoveryEvent[];
+  /** Placeholders whose profile name (enrollmentProfileName at identity) is not the one the device now has. */
+  messages: OutboxWrite[];
+}
+
+const NO_TRANSITIONS: Transitions = { events: [], messages: [] };
+
+/**
+ * One event per device of the tenant whose profile differs between the two sets of
+ * assignments, and its placeholder again when identity may hold another profile name.
+ */
 async function profileTransitions(
   deps: DiscoveryDeps,
   tenantId: string,
   before: Entry[],
   after: Entry[],
-  change: { reason: AssignmentChangeReason; traceId: string; assignmentId?: string },
-): Promise<DiscoveryEvent[]> {
-  const events: DiscoveryEvent[] = [];
+  change: { reason: AssignmentChangeReason; traceId: string; traceParent?: string; assignmentId?: string },
+): Promise<Transitions> {
+  const { traceParent, ...eventChange } = change;
+  const out: Transitions = { events: [], messages: [] };
   const at = nowIso(deps);
   for await (const batch of deps.store.allDevices(tenantId)) {
     const groups = await deps.store.groupsOfDevices(tenantId, batch.map((d) => d.azureActiveDirectoryDeviceId));
     for (const device of batch) {
       const memberOf = groups.get(device.azureActiveDirectoryDeviceId) ?? NO_GROUPS;
       const was = resolveProfile(before, memberOf)?.profile.id ?? null;
-      const now = resolveProfile(after, memberOf)?.profile.id ?? null;
-      if (was !== now) events.push(assignmentEvent(deps, device, { before: was, after: now, ...change, at }));
+      const now = resolveProfile(after, memberOf)?.profile ?? null;
+      if (was !== (now?.id ?? null)) out.events.push(assignmentEvent(deps, device, { before: was, after: now?.id ?? null, ...eventChange, at }));
+      if (needsPlaceholder(device, now?.displayName ?? null)) out.messages.push(placeholderResend(device, traceParent));
     }
   }
-  return events;
+  return out;
 }
 
 export function renderAssignment(assignment: ProfileAssignment): Record<string, unknown> {
@@ -264,6 +284,15 @@ export async function describeDevices(deps: DiscoveryDeps, tenantId: string, dev
   return out;
 }
 
+/** The display name of the profile a device gets now, null when it gets none: what its placeholder carries. */
+export async function currentProfileName(deps: DiscoveryDeps, device: AutopilotDevice): Promise<string | null> {
+  const [resolver, groups] = await Promise.all([
+    tenantResolver(deps, device.tenantId),
+    deps.store.groupsOfDevices(device.tenantId, [device.azureActiveDirectoryDeviceId]),
+  ]);
+  return resolver.resolve(groups.get(device.azureActiveDirectoryDeviceId))?.profile.displayName ?? null;
+}
+
 /** The profile one device gets now. */
 export async function effectiveProfile(deps: DiscoveryDeps, device: AutopilotDevice): Promise<EffectiveProfile | undefined> {
   return (await describeDevices(deps, device.tenantId, [device])).get(device.id)?.effective;
@@ -271,7 +300,10 @@ export async function effectiveProfile(deps: DiscoveryDeps, device: AutopilotDev
 
 /**
  * Records when membership changed these devices' profile, so deploymentProfileAssignedDateTime
- * says when the device got the profile it has rather than when the assignment was made.
+ * says when the device got the profile it has rather than when the assignment was made, and
+ * queues the placeholder of each device whose profile name identity may not have. That is
+ * judged against the name identity last accepted, not the recorded profile: a device with no
+ * record, or one an assignment moved since, would otherwise be missed.
  */
 export async function recordMembershipChange(deps: DiscoveryDeps, tenantId: string, deviceIds: string[]): Promise<void> {
   if (deviceIds.length === 0) return;
@@ -285,12 +317,18 @@ export async function recordMembershipChange(deps: DiscoveryDeps, tenantId: stri
   const at = nowIso(deps);
   // A notification carries no request of the provisioning it affects, so its events start a trace of their own.
   const traceId = traceIdOf(undefined);
+  const messages: OutboxWrite[] = [];
   for (const deviceId of new Set(deviceIds)) {
-    const now = resolver.resolve(groups.get(deviceId))?.profile.id ?? null;
+    const profile = resolver.resolve(groups.get(deviceId))?.profile;
+    const now = profile?.id ?? null;
+    const device = byDeviceId.get(deviceId);
+    if (device && needsPlaceholder(device, profile?.displayName ?? null)) messages.push(placeholderResend(device));
     const before = states.has(deviceId) ? states.get(deviceId)!.profileId : (resolver.resolve(undefined)?.profile.id ?? null);
     if (now === before) continue;
-    const device = byDeviceId.get(deviceId);
     const event = device ? assignmentEvent(deps, device, { before, after: now, reason: 'membershipChanged', traceId, at }) : undefined;
     await deps.store.putProfileState(tenantId, deviceId, now, at, event);
   }
+  if (messages.length === 0) return;
+  await deps.store.enqueueMessages(messages);
+  deps.outboxWritten?.();
 }

@@ -111,8 +111,9 @@ async function answer(deps: DiscoveryDeps, device: AutopilotDevice, traceParent:
   // The handoff names identity, so identity must know the device before the device arrives there.
   if (!device.placeholderDelivered) {
     try {
-      const deviceId = await deps.sendPlaceholder(placeholderMessage(device), { traceParent });
-      await deps.store.markPlaceholderDelivered(device.id, deviceId);
+      const enrollmentProfileName = resolved.profile.displayName;
+      const deviceId = await deps.sendPlaceholder({ ...placeholderMessage(device), enrollmentProfileName }, { traceParent });
+      await deps.store.markPlaceholderDelivered(device.id, deviceId, enrollmentProfileName);
     } catch (error) {
       deps.logger?.warn({ ztdId: device.id, err: String(error) }, 'lookup: placeholder not accepted by identity');
       throw discoveryErrors.identityUnavailable();

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { GRAPH_RESOURCE } from '@baton/contracts';
 import type { Fetch, OutboxHandler } from '@baton/kit';
-import type { DiscoveryStore } from '../store/types.js';
+import type { AutopilotDevice, DiscoveryStore } from '../store/types.js';
 import type { TokenSource } from './organization.js';
 import { placeholderMessage, type PlaceholderMessage } from './registration.js';
 
@@ -18,7 +18,10 @@ export function placeholderBody(message: PlaceholderMessage): Record<string, unk
   if (message.groupTag) physicalIds.push(`[OrderID]:${message.groupTag}`);
   if (message.purchaseOrderId) physicalIds.push(`[PurchaseOrderId]:${message.purchaseOrderId}`);
   // Autopilot registers corporate devices: Entra shows their placeholders as company-owned.
-  return { displayName: message.displayName, physicalIds, operatingSystem: 'Windows', accountEnabled: true, deviceOwnership: 'Company' };
+  const body: Record<string, unknown> = { displayName: message.displayName, physicalIds, operatingSystem: 'Windows', accountEnabled: true, deviceOwnership: 'Company' };
+  // Null is sent, not left out: a device whose profile was unassigned loses the name at identity.
+  if (message.enrollmentProfileName !== undefined) body.enrollmentProfileName = message.enrollmentProfileName;
+  return body;
 }
 
 /**
@@ -54,18 +57,21 @@ export function createPlaceholderSender(options: { identityUrl: string; tokens: 
  * The outbox side: send the device as it is NOW, then remember that identity has it.
  * Messages can be retried out of order (a groupTag change after a failed delivery), so
  * the payload written at enqueue time is only a pointer; re-reading the device makes a
- * late retry send current state instead of undoing a newer change. A deleted device has
- * nothing left to send.
+ * late retry send current state instead of undoing a newer change. The profile name is
+ * worked out here too, from the assignments and memberships as they are now. A deleted device
+ * has nothing left to send.
  */
 export function placeholderOutboxHandler(
   send: PlaceholderSender,
   store: Pick<DiscoveryStore, 'markPlaceholderDelivered' | 'getDevice'>,
+  profileNameOf: (device: AutopilotDevice) => Promise<string | null>,
 ): OutboxHandler {
   return async (outbox) => {
     const written = outbox.payload as PlaceholderMessage;
     const device = await store.getDevice(written.tenantId, written.ztdId);
     if (!device) return;
-    const deviceId = await send(placeholderMessage(device), { requestId: outbox.id, traceParent: outbox.traceParent });
-    await store.markPlaceholderDelivered(device.id, deviceId);
+    const enrollmentProfileName = await profileNameOf(device);
+    const deviceId = await send({ ...placeholderMessage(device), enrollmentProfileName }, { requestId: outbox.id, traceParent: outbox.traceParent });
+    await store.markPlaceholderDelivered(device.id, deviceId, enrollmentProfileName);
   };
 }

@@ -8,6 +8,7 @@ import type { DeploymentProfile, ProfileOdataType } from '../store/types.js';
 import { discoveryErrors } from '../errors.js';
 import { deviceNameTemplateProblem } from './device-name-template.js';
 import { nowIso, type DiscoveryDeps } from './deps.js';
+import { renamedProfileResends } from './placeholder-resends.js';
 
 const PROFILE_TYPES: Record<string, ProfileOdataType> = {
   'microsoft.graph.azureadwindowsautopilotdeploymentprofile': '#microsoft.graph.azureADWindowsAutopilotDeploymentProfile',
@@ -253,7 +254,7 @@ const LEGACY_NAMES: Record<string, string> = {
  * `managementServiceAppId` may be sent or left out (IntuneManagement strips it); the profile's
  * type may be restated but not changed.
  */
-export async function updateProfile(deps: DiscoveryDeps, tenantId: string, id: string, patch: Body): Promise<DeploymentProfile> {
+export async function updateProfile(deps: DiscoveryDeps, tenantId: string, id: string, patch: Body, traceParent?: string): Promise<DeploymentProfile> {
   const existing = await requireProfile(deps, tenantId, id);
   if (patch['@odata.type'] !== undefined && patch['@odata.type'] !== null) {
     const requested = typeof patch['@odata.type'] === 'string' ? PROFILE_TYPES[patch['@odata.type'].replace(/^#/, '').toLowerCase()] : undefined;
@@ -275,7 +276,10 @@ export async function updateProfile(deps: DiscoveryDeps, tenantId: string, id: s
     settings: input.settings as unknown as Record<string, unknown>,
     lastModifiedDateTime: nowIso(deps),
   };
-  if (!(await deps.store.updateProfile(updated))) throw discoveryErrors.itemNotFound('windowsAutopilotDeploymentProfile', id);
+  // Identity's device objects carry the profile's name (enrollmentProfileName), which dynamic groups read.
+  const messages = updated.displayName !== existing.displayName ? await renamedProfileResends(deps, updated, traceParent) : [];
+  if (!(await deps.store.updateProfile(updated, messages))) throw discoveryErrors.itemNotFound('windowsAutopilotDeploymentProfile', id);
+  if (messages.length > 0) deps.outboxWritten?.();
   return updated;
 }
 

@@ -223,6 +223,7 @@ function prepareImport(deps: DiscoveryDeps, tenantId: string, input: ImportInput
     enrollmentState: 'notContacted',
     lastContactedDateTime: null,
     placeholderDelivered: false,
+    placeholderProfileName: null,
     createdDateTime: now,
   };
   imported.state = { deviceImportStatus: 'complete', deviceRegistrationId: device.id, deviceErrorCode: 0, deviceErrorName: null };

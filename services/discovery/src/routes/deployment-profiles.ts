@@ -58,7 +58,7 @@ export const deploymentProfileRoutes: FastifyPluginAsync<GraphRouteOptions> = as
   });
 
   r.patch('/deviceManagement/windowsAutopilotDeploymentProfiles/:id', { schema: { params: IdParams, body: AnyObject } }, async (request) => {
-    const profile = await updateProfile(deps, tenantOf(request), request.params.id, request.body);
+    const profile = await updateProfile(deps, tenantOf(request), request.params.id, request.body, traceOf(request));
     return { '@odata.context': entityContext, ...renderProfile(profile) };
   });
 

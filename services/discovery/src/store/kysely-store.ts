@@ -80,6 +80,7 @@ const deviceToRow = (d: AutopilotDevice): AutopilotDeviceRow => ({
   enrollment_state: d.enrollmentState,
   last_contacted: d.lastContactedDateTime,
   placeholder_delivered: d.placeholderDelivered ? 1 : 0,
+  placeholder_profile_name: d.placeholderProfileName,
   created: d.createdDateTime,
 });
 
@@ -102,6 +103,7 @@ const rowToDevice = (r: AutopilotDeviceRow): AutopilotDevice => ({
   enrollmentState: r.enrollment_state as EnrollmentState,
   lastContactedDateTime: r.last_contacted,
   placeholderDelivered: Number(r.placeholder_delivered) === 1,
+  placeholderProfileName: r.placeholder_profile_name ?? null,
   createdDateTime: r.created,
 });
 
@@ -187,6 +189,15 @@ const rowToEvent = (r: DiscoveryEventRow): DiscoveryEvent => ({
   errorCode: r.error_code,
   detail: JSON.parse(r.detail),
 });
+
+/** Outbox messages a change causes, written in its transaction a chunk per statement (an assignment may move 100,000 devices). */
+async function insertMessages(db: Kysely<DiscoveryTables> | Transaction<DiscoveryTables>, messages: OutboxWrite[] | undefined): Promise<void> {
+  if (!messages || messages.length === 0) return;
+  const now = new Date().toISOString();
+  for (const part of chunks(messages, INSERT_CHUNK)) {
+    await db.insertInto('outbox').values(part.map((m) => outboxRow(m.topic, m.payload, m.traceParent, now))).execute();
+  }
+}
 
 /** Events are written by whoever holds the transaction of the change they describe. */
 async function insertEvents(db: Kysely<DiscoveryTables> | Transaction<DiscoveryTables>, events: DiscoveryEvent[] | undefined): Promise<void> {
@@ -406,10 +417,10 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
     await this.db.updateTable('autopilot_devices').set({ last_contacted: at }).where('id', '=', id).execute();
   }
 
-  async markPlaceholderDelivered(id: string, azureActiveDirectoryDeviceId: string): Promise<void> {
+  async markPlaceholderDelivered(id: string, azureActiveDirectoryDeviceId: string, enrollmentProfileName: string | null): Promise<void> {
     await this.db
       .updateTable('autopilot_devices')
-      .set({ placeholder_delivered: 1, azure_active_directory_device_id: azureActiveDirectoryDeviceId })
+      .set({ placeholder_delivered: 1, azure_active_directory_device_id: azureActiveDirectoryDeviceId, placeholder_profile_name: enrollmentProfileName })
       .where('id', '=', id)
       .execute();
   }
@@ -479,32 +490,37 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
     return this.count('deployment_profiles', PROFILE_PROPERTIES, { tenant_id: tenantId }, filter);
   }
 
-  async updateProfile(profile: DeploymentProfile): Promise<boolean> {
-    const result = await this.db
-      .updateTable('deployment_profiles')
-      .set({
-        display_name: profile.displayName,
-        description: profile.description,
-        settings: JSON.stringify(profile.settings),
-        modified: profile.lastModifiedDateTime,
-      })
-      .where('tenant_id', '=', profile.tenantId)
-      .where('id', '=', profile.id)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
+  async updateProfile(profile: DeploymentProfile, messages?: OutboxWrite[]): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable('deployment_profiles')
+        .set({
+          display_name: profile.displayName,
+          description: profile.description,
+          settings: JSON.stringify(profile.settings),
+          modified: profile.lastModifiedDateTime,
+        })
+        .where('tenant_id', '=', profile.tenantId)
+        .where('id', '=', profile.id)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) return false;
+      await insertMessages(trx, messages);
+      return true;
+    });
   }
 
-  async deleteProfile(tenantId: string, id: string, events?: DiscoveryEvent[]): Promise<boolean> {
+  async deleteProfile(tenantId: string, id: string, events?: DiscoveryEvent[], messages?: OutboxWrite[]): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const result = await trx.deleteFrom('deployment_profiles').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
       if (Number(result.numDeletedRows) === 0) return false;
       await trx.deleteFrom('profile_assignments').where('tenant_id', '=', tenantId).where('profile_id', '=', id).execute();
       await insertEvents(trx, events);
+      await insertMessages(trx, messages);
       return true;
     });
   }
 
-  async addAssignment(assignment: ProfileAssignment, events?: DiscoveryEvent[]): Promise<boolean> {
+  async addAssignment(assignment: ProfileAssignment, events?: DiscoveryEvent[], messages?: OutboxWrite[]): Promise<boolean> {
     try {
       await this.db.transaction().execute(async (trx) => {
         await trx
@@ -520,6 +536,7 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
         })
         .execute();
         await insertEvents(trx, events);
+        await insertMessages(trx, messages);
       });
       return true;
     } catch (error) {
@@ -548,7 +565,7 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
     return this.count('profile_assignments', ASSIGNMENT_PROPERTIES, { tenant_id: tenantId, profile_id: profileId }, filter);
   }
 
-  async deleteAssignment(tenantId: string, profileId: string, id: string, events?: DiscoveryEvent[]): Promise<boolean> {
+  async deleteAssignment(tenantId: string, profileId: string, id: string, events?: DiscoveryEvent[], messages?: OutboxWrite[]): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const result = await trx
         .deleteFrom('profile_assignments')
@@ -558,6 +575,7 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
         .executeTakeFirst();
       if (Number(result.numDeletedRows) === 0) return false;
       await insertEvents(trx, events);
+      await insertMessages(trx, messages);
       return true;
     });
   }
@@ -778,6 +796,10 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
       after = { created: last.created, id: last.id };
       if (rows.length < INSERT_CHUNK) return;
     }
+  }
+
+  async enqueueMessages(messages: OutboxWrite[]): Promise<void> {
+    await this.db.transaction().execute((trx) => insertMessages(trx, messages));
   }
 
   async appendEvents(events: DiscoveryEvent[]): Promise<void> {

@@ -216,6 +216,16 @@ const endorsementKeys: Migration = {
   },
 };
 
+/**
+ * The profile name identity last accepted on each placeholder, so a membership change re-sends
+ * the placeholder only when the name it carries changes. Placeholders sent before carried none.
+ */
+const placeholderProfileName: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('autopilot_devices').addColumn('placeholder_profile_name', 'text').execute();
+  },
+};
+
 export const discoveryMigrations: Record<string, Migration> = {
   '0001_discovery_tables': discoveryTables,
   '0002_outbox': outboxMigration,
@@ -224,4 +234,5 @@ export const discoveryMigrations: Record<string, Migration> = {
   '0005_discovery_events': discoveryEvents,
   '0006_device_tuple': deviceTuple,
   '0007_endorsement_keys': endorsementKeys,
+  '0008_placeholder_profile_name': placeholderProfileName,
 };

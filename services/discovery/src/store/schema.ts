@@ -18,6 +18,7 @@ export interface AutopilotDeviceRow {
   enrollment_state: string;
   last_contacted: string | null;
   placeholder_delivered: number;
+  placeholder_profile_name?: string | null;
   created: string;
   display_name: string | null;
   addressable_user_name: string | null;

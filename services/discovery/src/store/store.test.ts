@@ -28,6 +28,7 @@ function device(tenantId: string, serialNumber: string, digest: string = randomU
     enrollmentState: 'notContacted',
     lastContactedDateTime: null,
     placeholderDelivered: false,
+    placeholderProfileName: null,
     createdDateTime: new Date().toISOString(),
   };
 }

@@ -31,6 +31,8 @@ export interface AutopilotDevice {
   lastContactedDateTime: string | null;
   /** Whether identity has confirmed the placeholder device object. */
   placeholderDelivered: boolean;
+  /** The enrollmentProfileName identity last accepted on the placeholder (null: none, or never sent). */
+  placeholderProfileName: string | null;
   createdDateTime: string;
 }
 
@@ -223,8 +225,8 @@ export interface DiscoveryStore {
   /** Deletes the tenant's devices with these serial numbers (ignoring case); answers what it deleted. */
   deleteDevicesBySerial(tenantId: string, serialNumbers: string[]): Promise<AutopilotDevice[]>;
   markDeviceContacted(id: string, at: string): Promise<void>;
-  /** Records that identity holds the device object, and the device id that object carries. */
-  markPlaceholderDelivered(id: string, azureActiveDirectoryDeviceId: string): Promise<void>;
+  /** Records that identity holds the device object, the device id that object carries and the profile name it was sent. */
+  markPlaceholderDelivered(id: string, azureActiveDirectoryDeviceId: string, enrollmentProfileName: string | null): Promise<void>;
 
   /** Records an import that failed; it creates nothing else. */
   insertImported(imported: ImportedDeviceIdentity): Promise<void>;
@@ -239,17 +241,17 @@ export interface DiscoveryStore {
   getProfile(tenantId: string, id: string): Promise<DeploymentProfile | undefined>;
   listProfiles(tenantId: string, query: ListQuery): Promise<ListPage<DeploymentProfile>>;
   countProfiles(tenantId: string, filter?: FilterNode): Promise<number>;
-  /** False when the tenant has no such profile. */
-  updateProfile(profile: DeploymentProfile): Promise<boolean>;
+  /** False when the tenant has no such profile. `messages` are queued in the same transaction, as below. */
+  updateProfile(profile: DeploymentProfile, messages?: OutboxWrite[]): Promise<boolean>;
   /** Deletes the profile and its assignments. */
-  deleteProfile(tenantId: string, id: string, events?: DiscoveryEvent[]): Promise<boolean>;
+  deleteProfile(tenantId: string, id: string, events?: DiscoveryEvent[], messages?: OutboxWrite[]): Promise<boolean>;
 
   /** False when the profile already has an assignment with this id. */
-  addAssignment(assignment: ProfileAssignment, events?: DiscoveryEvent[]): Promise<boolean>;
+  addAssignment(assignment: ProfileAssignment, events?: DiscoveryEvent[], messages?: OutboxWrite[]): Promise<boolean>;
   listAssignments(tenantId: string, profileId: string): Promise<ProfileAssignment[]>;
   pageAssignments(tenantId: string, profileId: string, query: ListQuery): Promise<ListPage<ProfileAssignment>>;
   countAssignments(tenantId: string, profileId: string, filter?: FilterNode): Promise<number>;
-  deleteAssignment(tenantId: string, profileId: string, id: string, events?: DiscoveryEvent[]): Promise<boolean>;
+  deleteAssignment(tenantId: string, profileId: string, id: string, events?: DiscoveryEvent[], messages?: OutboxWrite[]): Promise<boolean>;
   getAssignment(tenantId: string, profileId: string, id: string): Promise<ProfileAssignment | undefined>;
   /** The newest assignment in the tenant whose target is one of `targetTypes`, with its profile. */
   newestAssignment(
@@ -283,6 +285,8 @@ export interface DiscoveryStore {
   /** All devices of a tenant, in creation order, a batch at a time. */
   allDevices(tenantId: string): AsyncIterable<AutopilotDevice[]>;
 
+  /** Queues outbox messages that follow a change already committed (a group's mirrored members). */
+  enqueueMessages(messages: OutboxWrite[]): Promise<void>;
   appendEvents(events: DiscoveryEvent[]): Promise<void>;
   /** Newest first; `next` when more match. */
   listEvents(query: EventQuery): Promise<{ items: DiscoveryEvent[]; next?: EventCursor }>;
