@@ -20,6 +20,8 @@ export interface Receiver {
   statuses: number[];
   received: ChangeNotificationCollection[];
   attempts: number;
+  /** The subscription ids of every delivery attempt, answered with success or not, in order. */
+  attemptedFor: string[];
   validations: string[];
   waitFor(predicate: () => boolean, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -34,6 +36,7 @@ export async function startReceiver(): Promise<Receiver> {
     statuses: [],
     received: [],
     attempts: 0,
+    attemptedFor: [],
     validations: [],
   };
   app.post('/hook', async (request, reply) => {
@@ -55,6 +58,8 @@ export async function startReceiver(): Promise<Receiver> {
       }
     }
     state.attempts++;
+    const notifications = (request.body as Partial<ChangeNotificationCollection> | undefined)?.value;
+    if (Array.isArray(notifications)) for (const n of notifications) state.attemptedFor.push(String(n.subscriptionId));
     const status = state.statuses.shift() ?? 202;
     if (status >= 200 && status < 300) state.received.push(request.body as ChangeNotificationCollection);
     return reply.code(status).send();
