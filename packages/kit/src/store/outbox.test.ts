@@ -72,6 +72,39 @@ for (const backend of testBackends()) {
       assert.equal(seen, 120, 'with a 60 s poll interval, only back-to-back passes deliver all three batches in time');
     });
 
+    await t.test('a message woken for while a pass is delivering goes out when that pass ends, not at the next poll', async () => {
+      let release!: () => void;
+      const slow = new Promise<void>((r) => (release = r));
+      const seen: number[] = [];
+      const relay = new OutboxRelay({
+        db,
+        dialect,
+        pollMs: 60_000,
+        handlers: {
+          'topic.wake': async (m) => {
+            const n = (m.payload as { n: number }).n;
+            if (n === 1) await slow;
+            seen.push(n);
+          },
+        },
+      });
+      await enqueueOutbox(db, 'topic.wake', { n: 1 });
+      relay.start();
+      const deadline = Date.now() + 10_000;
+      const until = async (done: () => boolean) => {
+        while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      };
+      // The first pass holds message 1; message 2 is written and the relay woken meanwhile.
+      await new Promise((r) => setTimeout(r, 100));
+      await enqueueOutbox(db, 'topic.wake', { n: 2 });
+      relay.wake();
+      await new Promise((r) => setTimeout(r, 50));
+      release();
+      await until(() => seen.length === 2);
+      await relay.stop();
+      assert.deepEqual(seen, [1, 2], 'with a 60 s poll interval, message 2 arrives only if the wake was kept');
+    });
+
     await t.test('plain handlers deliver in order one at a time; declared concurrency runs in parallel', async () => {
       for (let i = 0; i < 12; i++) await enqueueOutbox(db, 'topic.ordered', { i });
       for (let i = 0; i < 12; i++) await enqueueOutbox(db, 'topic.parallel', { i });

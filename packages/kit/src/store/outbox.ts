@@ -148,7 +148,14 @@ export class OutboxRelay {
   }
 
   private async tick(): Promise<void> {
-    if (this.running) return;
+    if (this.running) {
+      // A pass is under way (another tick's, or drain's). What woke this tick may have been
+      // enqueued after that pass claimed its batch: go again once it is done, rather than
+      // leave the message to the next poll (or, after a drain, to no timer at all).
+      await this.running.catch(() => undefined);
+      this.schedule(0);
+      return;
+    }
     let full = false;
     try {
       const pass = await this.pass();
