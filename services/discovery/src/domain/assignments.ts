@@ -329,6 +329,8 @@ export async function recordMembershipChange(deps: DiscoveryDeps, tenantId: stri
     await deps.store.putProfileState(tenantId, deviceId, now, at, event);
   }
   if (messages.length === 0) return;
+  // Not woken for: the relay's next poll (a second at most) sends these. Sending them at once,
+  // while the imports that caused the membership change are still being delivered, held other
+  // devices' placeholders back by about a second (assignment-latency p95 55 ms → 1.05 s).
   await deps.store.enqueueMessages(messages);
-  deps.outboxWritten?.();
 }
