@@ -4,33 +4,17 @@
 // theirs and lets them go when the assignment is deleted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHttpsFetch, testBackends } from '@baton/kit';
-import { adminToken, graphJson, seedDemo, type RunningBaton } from '@baton/cli';
+import { testBackends } from '@baton/kit';
+import { graphJson } from '@baton/cli';
 import { hardwareHash, randomInventory } from '@baton/device';
-import type { IdentityRuntime } from '@baton/identity';
 import { autopilotCsvText } from '@baton/protocols';
-import { startGroups, until } from './support.js';
+import { startSplitDemo, until } from './support.js';
 
 const PROFILE_NAME = 'Sales kiosks';
 
 for (const backend of testBackends()) {
   test(`devices of one Autopilot profile join and leave the dynamic group on its name (${backend.name})`, async (t) => {
-    const baton = await startGroups(backend, [['identity'], ['discovery', 'management']]);
-    t.after(() => baton.stop());
-    const [identityHost, discoveryHost] = baton.instances as [RunningBaton, RunningBaton];
-    const fetch = createHttpsFetch({ caPem: identityHost.caPem });
-    t.after(() => fetch.close());
-    const demo = await seedDemo({
-      dataDir: baton.dataDir,
-      url: discoveryHost.url,
-      urls: discoveryHost.urls,
-      caPath: identityHost.caPath,
-      identity: identityHost.runtimes.identity as IdentityRuntime,
-      fetch,
-    });
-    const headers = { authorization: `Bearer ${await adminToken(demo, fetch)}`, 'content-type': 'application/json' };
-    const identityGraph = `${identityHost.url}/graph/v1.0`;
-    const discoveryGraph = `${discoveryHost.url}/graph/beta/deviceManagement`;
+    const { fetch, headers, identityGraph, discoveryGraph } = await startSplitDemo(backend, t);
 
     const group = await graphJson(fetch, `${identityGraph}/groups`, {
       method: 'POST',

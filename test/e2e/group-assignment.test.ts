@@ -3,11 +3,10 @@
 // discovery, and discovery hands the device the profile assigned to that group.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHttpsFetch, testBackends } from '@baton/kit';
-import { adminToken, graphJson, runFleet, seedDemo, type RunningBaton } from '@baton/cli';
+import { testBackends } from '@baton/kit';
+import { graphJson, runFleet } from '@baton/cli';
 import { hardwareHash, randomInventory } from '@baton/device';
-import type { IdentityRuntime } from '@baton/identity';
-import { startGroups } from './support.js';
+import { startSplitDemo } from './support.js';
 
 async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -21,22 +20,7 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeou
 
 for (const backend of testBackends()) {
   test(`a Sales-tagged device gets the profile assigned to the dynamic Sales group (${backend.name})`, async (t) => {
-    const baton = await startGroups(backend, [['identity'], ['discovery', 'management']]);
-    t.after(() => baton.stop());
-    const [identityHost, discoveryHost] = baton.instances as [RunningBaton, RunningBaton];
-    const fetch = createHttpsFetch({ caPem: identityHost.caPem });
-    t.after(() => fetch.close());
-    const demo = await seedDemo({
-      dataDir: baton.dataDir,
-      url: discoveryHost.url,
-      urls: discoveryHost.urls,
-      caPath: identityHost.caPath,
-      identity: identityHost.runtimes.identity as IdentityRuntime,
-      fetch,
-    });
-    const headers = { authorization: `Bearer ${await adminToken(demo, fetch)}`, 'content-type': 'application/json' };
-    const identityGraph = `${identityHost.url}/graph/v1.0`;
-    const discoveryGraph = `${discoveryHost.url}/graph/beta/deviceManagement`;
+    const { identityHost, discoveryHost, fetch, demo, headers, identityGraph, discoveryGraph } = await startSplitDemo(backend, t);
 
     const group = await graphJson(fetch, `${identityGraph}/groups`, {
       method: 'POST',

@@ -4,9 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, dropPostgresSchema, uniqueSchema, type BatonConfig, type StoreBackend } from '@baton/kit';
+import { createHttpsFetch, loadConfig, dropPostgresSchema, uniqueSchema, type BatonConfig, type StoreBackend } from '@baton/kit';
 import type { ServiceName } from '@baton/contracts';
-import { startBaton, type RunningBaton } from '@baton/cli';
+import { adminToken, seedDemo, startBaton, type RunningBaton } from '@baton/cli';
+import type { IdentityRuntime } from '@baton/identity';
 
 export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'baton-e2e-'));
@@ -81,4 +82,36 @@ export async function until<T>(what: string, read: () => Promise<T>, done: (valu
     value = await read();
   }
   return value;
+}
+
+/**
+ * Identity on one origin, discovery and management on another, the demo tenant seeded, and an
+ * administrator's Graph headers: the split every cross-origin group test starts from.
+ * Stopped when the test ends.
+ */
+export async function startSplitDemo(backend: StoreBackend, t: { after(fn: () => unknown): void }) {
+  const baton = await startGroups(backend, [['identity'], ['discovery', 'management']]);
+  t.after(() => baton.stop());
+  const [identityHost, discoveryHost] = baton.instances as [RunningBaton, RunningBaton];
+  const fetch = createHttpsFetch({ caPem: identityHost.caPem });
+  t.after(() => fetch.close());
+  const demo = await seedDemo({
+    dataDir: baton.dataDir,
+    url: discoveryHost.url,
+    urls: discoveryHost.urls,
+    caPath: identityHost.caPath,
+    identity: identityHost.runtimes.identity as IdentityRuntime,
+    fetch,
+  });
+  const headers = { authorization: `Bearer ${await adminToken(demo, fetch)}`, 'content-type': 'application/json' };
+  return {
+    baton,
+    identityHost,
+    discoveryHost,
+    fetch,
+    demo,
+    headers,
+    identityGraph: `${identityHost.url}/graph/v1.0`,
+    discoveryGraph: `${discoveryHost.url}/graph/beta/deviceManagement`,
+  };
 }
