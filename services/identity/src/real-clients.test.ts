@@ -189,15 +189,17 @@ for (const backend of backends()) {
       assert.equal(claims.azpacr, '2');
       assert.deepEqual(claims.roles, [ROLES.devicesReadWrite]);
 
-      const assertion = await new SignJWT({ jti: randomUUID() })
-        .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
-        .setIssuer(daemon)
-        .setSubject(daemon)
-        .setAudience(`${id.base}/${id.tenantId}/oauth2/v2.0/token`)
-        .setIssuedAt()
-        .setExpirationTime('2m')
-        .sign(privateKey);
-      const post = () =>
+      const sign = (jti: unknown) =>
+        new SignJWT({ jti })
+          .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+          .setIssuer(daemon)
+          .setSubject(daemon)
+          .setAudience(`${id.base}/${id.tenantId}/oauth2/v2.0/token`)
+          .setIssuedAt()
+          .setExpirationTime('2m')
+          .sign(privateKey);
+      const assertion = await sign(randomUUID());
+      const post = (clientAssertion = assertion) =>
         id.fetch(`${id.base}/${id.tenantId}/oauth2/v2.0/token`, {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -205,9 +207,13 @@ for (const backend of backends()) {
             grant_type: 'client_credentials',
             scope: `${GRAPH_RESOURCE}/.default`,
             client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-            client_assertion: assertion,
+            client_assertion: clientAssertion,
           }),
         });
+      // A jti that is a JSON object (one whose toString is not a function) is the client's error.
+      const objectJti = await post(await sign({ toString: [] }));
+      assert.equal(objectJti.status, 401);
+      assert.equal(((await objectJti.json()) as { error: string }).error, 'invalid_client');
       assert.equal((await post()).status, 200);
       const replay = await post();
       assert.equal(replay.status, 401);

@@ -42,9 +42,11 @@ export async function verifyClientAssertion(deps: IdentityDeps, tenant: TenantRe
   } catch (error) {
     throw oauthErrors.invalidClientAssertion(`The client assertion was rejected: ${error instanceof Error ? error.message : 'invalid'}.`);
   }
+  // RFC 7519 makes jti a string; anything else cannot be remembered as used.
+  if (typeof payload.jti !== 'string') throw oauthErrors.invalidClientAssertion('The client assertion\'s jti must be a string.');
   const exp = payload.exp!;
   if (exp - Math.floor(now.getTime() / 1000) > MAX_LIFETIME_S) throw oauthErrors.invalidClientAssertion('The client assertion lives longer than 10 minutes.');
-  const fresh = await deps.signin.useAssertionId(hashCode(`${tenant.id}:${clientId}:${String(payload.jti)}`), new Date(exp * 1000).toISOString());
+  const fresh = await deps.signin.useAssertionId(hashCode(`${tenant.id}:${clientId}:${payload.jti}`), new Date(exp * 1000).toISOString());
   if (!fresh) throw oauthErrors.invalidClientAssertion('The client assertion was already used.');
   return clientId;
 }

@@ -20,6 +20,8 @@ test('hostile policy bodies are either a policy or a Graph 400, never another fa
         assert.ok(badRequest(error), String(error));
       }
     }),
+    // JSON can send an object whose toString is not a function; String() of it throws.
+    { examples: [[{ '@odata.type': { toString: [] } }, 'v1.0', 'create']] },
   );
 });
 

@@ -228,7 +228,9 @@ export function parsePolicyInput(raw: unknown, version: GraphVersion, mode: 'cre
   const type = body['@odata.type'];
   if (mode === 'create' && type === undefined) throw policyErrors.invalid("Property '@odata.type' is required: deviceCompliancePolicy is abstract.");
   if (type !== undefined && type !== WINDOWS10_COMPLIANCE_TYPE && type !== WINDOWS10_COMPLIANCE_TYPE.slice(1)) {
-    throw policyErrors.invalid(`Unsupported @odata.type '${String(type).slice(0, 100)}'; Baton manages ${WINDOWS10_COMPLIANCE_TYPE}.`);
+    // String() would throw on a JSON object whose toString is not a function, so only a string is quoted.
+    const named = typeof type === 'string' ? `'${type.slice(0, 100)}'` : `of JSON type ${type === null ? 'null' : Array.isArray(type) ? 'array' : typeof type}`;
+    throw policyErrors.invalid(`Unsupported @odata.type ${named}; Baton manages ${WINDOWS10_COMPLIANCE_TYPE}.`);
   }
   const settings: Partial<ComplianceSettings> = {};
   for (const [name, value] of Object.entries(body)) {
