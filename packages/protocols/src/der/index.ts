@@ -3,6 +3,7 @@ export { readNode, readRoot, expectNode, childrenOf, decodeOid, decodeString, bi
 export {
   parseCertificationRequest,
   certificateParts,
+  parseSubjectPublicKeyInfo,
   certificateExtensions,
   nameToString,
   commonNameDer,
@@ -14,6 +15,7 @@ export {
   type NameAttribute,
   type ParsedCertificationRequest,
   type CertificateParts,
+  type SubjectPublicKeyInfo,
   type CertificateExtension,
   type TbsCertificate,
 } from './x509.js';

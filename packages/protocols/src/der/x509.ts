@@ -66,6 +66,24 @@ function checkSpki(bytes: Uint8Array, node: DerNode): Uint8Array {
   return bitStringBytes(bytes, key);
 }
 
+export interface SubjectPublicKeyInfo {
+  algorithm: string;
+  parameters?: Uint8Array;
+  /** The BIT STRING's bytes: the key itself. */
+  key: Uint8Array;
+}
+
+/**
+ * A DER SubjectPublicKeyInfo and nothing after it. Read structurally, without OpenSSL: strict
+ * DER has one encoding per value, so equal keys are equal bytes.
+ */
+export function parseSubjectPublicKeyInfo(der: Uint8Array): SubjectPublicKeyInfo {
+  const root = readRoot(der, TAG.sequence, 'SubjectPublicKeyInfo');
+  const [algorithm] = childrenOf(der, root);
+  const key = checkSpki(der, root);
+  return { ...readAlgorithm(der, algorithm!), key };
+}
+
 /** Splits a PKCS#10 CertificationRequest; the caller checks the signature over `info`. */
 export function parseCertificationRequest(der: Uint8Array): ParsedCertificationRequest {
   const root = readRoot(der, TAG.sequence, 'CertificationRequest');
