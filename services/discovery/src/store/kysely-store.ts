@@ -747,15 +747,20 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
     return out;
   }
 
+  /**
+   * Devices by Entra device id, given in lower case. The column's index is case folded (for
+   * $filter), so the lookup folds too: compared as stored, every call walked the tenant's
+   * devices. Device ids are GUIDs, so folding loses nothing.
+   */
+  devicesByDeviceIdsQuery(tenantId: string, lowerCaseIds: string[]) {
+    const folded = this.dialect === 'postgres' ? sql`(lower(azure_active_directory_device_id) COLLATE "C")` : sql`lower(azure_active_directory_device_id)`;
+    return this.db.selectFrom('autopilot_devices').selectAll().where('tenant_id', '=', tenantId).where(folded, 'in', lowerCaseIds);
+  }
+
   async devicesByDeviceIds(tenantId: string, deviceIds: string[]): Promise<AutopilotDevice[]> {
     const out: AutopilotDevice[] = [];
-    for (const part of chunks([...new Set(deviceIds)], INSERT_CHUNK)) {
-      const rows = await this.db
-        .selectFrom('autopilot_devices')
-        .selectAll()
-        .where('tenant_id', '=', tenantId)
-        .where('azure_active_directory_device_id', 'in', part)
-        .execute();
+    for (const part of chunks([...new Set(deviceIds.map((id) => id.toLowerCase()))], INSERT_CHUNK)) {
+      const rows = await this.devicesByDeviceIdsQuery(tenantId, part).execute();
       out.push(...rows.map(rowToDevice));
     }
     return out;

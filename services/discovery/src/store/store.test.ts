@@ -95,6 +95,18 @@ for (const kind of databaseKinds()) {
       assert.deepEqual(await store.findDevicesByEndorsementKey(randomUUID(), 2), []);
     });
 
+    test("devices are found by their Entra device ids in any case, through the column's index", async () => {
+      const d = device(TENANT_A, 'AAD-1');
+      await store.registerDevice(d, imported(d), message);
+      const found = await store.devicesByDeviceIds(TENANT_A, [d.azureActiveDirectoryDeviceId.toUpperCase(), randomUUID()]);
+      assert.deepEqual(found.map((x) => x.id), [d.id]);
+      assert.deepEqual(await store.devicesByDeviceIds(TENANT_B, [d.azureActiveDirectoryDeviceId]), []);
+      if (kind !== 'sqlite') return;
+      const compiled = store.devicesByDeviceIdsQuery(TENANT_A, [d.azureActiveDirectoryDeviceId]).compile();
+      const { rows } = await store.db.executeQuery<{ detail: string }>({ ...compiled, sql: `explain query plan ${compiled.sql}` });
+      assert.match(rows.map((r) => r.detail).join(' | '), /autopilot_devices_aad_device/);
+    });
+
     test('a second registration of the same hardware writes nothing and names the holder', async () => {
       const first = device(TENANT_A, 'DUP-1');
       await store.registerDevice(first, imported(first), message);
