@@ -5,7 +5,8 @@
 import { GRAPH_RESOURCE, TOPICS } from '@baton/contracts';
 import { OutboxRelay, ServiceTokenClient, TokenVerifier, createSecretBox, type OutboxRelayOptions, type ServiceContext, type ServiceRuntime } from '@baton/kit';
 import { discoveryPlugin } from './app.js';
-import { currentProfileName, recordMembershipChange } from './domain/assignments.js';
+import { recordMembershipChange } from './domain/assignments.js';
+import { currentProfileName } from './domain/profile-resolution.js';
 import type { DiscoveryDeps } from './domain/deps.js';
 import { pruneEvents } from './domain/events.js';
 import { GroupMembership, NOTIFICATIONS_PATH } from './domain/group-membership.js';

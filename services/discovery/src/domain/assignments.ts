@@ -1,20 +1,15 @@
 /**
- * Profile assignments and which profile a device gets. Group targets are resolved against
- * discovery's mirror of the groups' members (group-membership.ts), which identity's change
- * notifications keep current; identity owns the groups, discovery only reads them.
+ * Profile assignments, and what a change to them or to group membership moves: events,
+ * recorded profile changes and placeholders. Which profile a device gets is
+ * profile-resolution.ts.
  */
-import type { AutopilotDevice, DeploymentProfile, DiscoveryEvent, OutboxWrite, ProfileAssignment } from '../store/types.js';
+import type { DiscoveryEvent, OutboxWrite, ProfileAssignment } from '../store/types.js';
 import { discoveryErrors } from '../errors.js';
 import { nowIso, type DiscoveryDeps } from './deps.js';
 import { assignmentEvent, traceIdOf, type AssignmentChangeReason } from './events.js';
 import { needsPlaceholder, placeholderResend } from './placeholder-resends.js';
+import { NO_GROUPS, resolveProfile, TARGET_TYPES, tenantResolver, type ProfileEntry } from './profile-resolution.js';
 import { requireProfile } from './profiles.js';
-
-export const TARGET_TYPES = {
-  allDevices: '#microsoft.graph.allDevicesAssignmentTarget',
-  group: '#microsoft.graph.groupAssignmentTarget',
-  exclusionGroup: '#microsoft.graph.exclusionGroupAssignmentTarget',
-} as const;
 
 /**
  * Intune's id for its All Devices virtual group (Entra has no such group). Intune tooling
@@ -32,8 +27,6 @@ export function assignmentIdFor(profileId: string, target: ProfileAssignment['ta
   const groupId = typeof target.groupId === 'string' ? target.groupId : ALL_DEVICES_GROUP_ID;
   return `${profileId}_${groupId}_0`;
 }
-
-const NO_GROUPS: ReadonlySet<string> = new Set();
 
 const KNOWN_TARGETS = new Map(Object.values(TARGET_TYPES).map((t) => [t.slice(1).toLowerCase(), t]));
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -174,8 +167,8 @@ const NO_TRANSITIONS: Transitions = { events: [], messages: [] };
 async function profileTransitions(
   deps: DiscoveryDeps,
   tenantId: string,
-  before: Entry[],
-  after: Entry[],
+  before: ProfileEntry[],
+  after: ProfileEntry[],
   change: { reason: AssignmentChangeReason; traceId: string; traceParent?: string; assignmentId?: string },
 ): Promise<Transitions> {
   const { traceParent, ...eventChange } = change;
@@ -202,100 +195,6 @@ export function renderAssignment(assignment: ProfileAssignment): Record<string, 
     sourceId: assignment.profileId,
     target: assignment.target,
   };
-}
-
-export interface EffectiveProfile {
-  profile: DeploymentProfile;
-  assignment: ProfileAssignment;
-}
-
-export type AssignmentStatus = 'assignedInSync' | 'notAssigned' | 'pending';
-
-export interface DeviceProfileView {
-  effective: EffectiveProfile | undefined;
-  status: AssignmentStatus;
-  /** When the device got its current profile; undefined when it has none. */
-  assignedDateTime: string | undefined;
-}
-
-type Entry = { assignment: ProfileAssignment; profile: DeploymentProfile };
-
-const olderProfileFirst = (a: Entry, b: Entry) =>
-  a.profile.createdDateTime.localeCompare(b.profile.createdDateTime) ||
-  a.profile.id.localeCompare(b.profile.id) ||
-  a.assignment.createdDateTime.localeCompare(b.assignment.createdDateTime);
-
-/**
- * Precedence as Microsoft documents it ("Autopilot profile priority", Configure Autopilot
- * profiles, learn.microsoft.com/autopilot/profiles): a device in several groups with
- * different profiles gets the oldest created profile; the profile assigned to all devices
- * is the default, applied only when no group-assigned profile applies. An exclusion group
- * removes its profile from the device whatever includes it, as Intune exclusions do.
- * Among several all-devices assignments the newest wins, as discovery has always done,
- * since Microsoft documents no rule for that case.
- */
-export function resolveProfile(entries: Entry[], groups: ReadonlySet<string>): EffectiveProfile | undefined {
-  const excluded = new Set(
-    entries
-      .filter((e) => e.assignment.target['@odata.type'] === TARGET_TYPES.exclusionGroup && groups.has(String(e.assignment.target.groupId)))
-      .map((e) => e.profile.id),
-  );
-  const applicable = entries.filter((e) => !excluded.has(e.profile.id));
-  const byGroup = applicable
-    .filter((e) => e.assignment.target['@odata.type'] === TARGET_TYPES.group && groups.has(String(e.assignment.target.groupId)))
-    .sort(olderProfileFirst);
-  if (byGroup[0]) return { profile: byGroup[0].profile, assignment: byGroup[0].assignment };
-  const fallback = applicable
-    .filter((e) => e.assignment.target['@odata.type'] === TARGET_TYPES.allDevices)
-    .sort((a, b) => b.assignment.createdDateTime.localeCompare(a.assignment.createdDateTime) || b.assignment.id.localeCompare(a.assignment.id));
-  return fallback[0] && { profile: fallback[0].profile, assignment: fallback[0].assignment };
-}
-
-/** Everything a tenant's devices are resolved against, read once for a batch of devices. */
-export async function tenantResolver(deps: DiscoveryDeps, tenantId: string) {
-  const [entries, unsynced] = await Promise.all([deps.store.tenantAssignments(tenantId), deps.store.unsyncedGroups(tenantId)]);
-  return {
-    entries,
-    /** A targeted group's members are not known yet, so any device may still change profile. */
-    pending: unsynced.length > 0,
-    resolve: (groups: ReadonlySet<string> | undefined) => resolveProfile(entries, groups ?? NO_GROUPS),
-  };
-}
-
-/** Profile, status and assignment time of each device, keyed by ZTDId. */
-export async function describeDevices(deps: DiscoveryDeps, tenantId: string, devices: AutopilotDevice[]): Promise<Map<string, DeviceProfileView>> {
-  const resolver = await tenantResolver(deps, tenantId);
-  const ids = devices.map((d) => d.azureActiveDirectoryDeviceId);
-  const [groups, states] = await Promise.all([deps.store.groupsOfDevices(tenantId, ids), deps.store.profileStates(tenantId, ids)]);
-  const out = new Map<string, DeviceProfileView>();
-  for (const device of devices) {
-    const effective = resolver.resolve(groups.get(device.azureActiveDirectoryDeviceId));
-    const state = states.get(device.azureActiveDirectoryDeviceId);
-    let assignedDateTime: string | undefined;
-    if (effective) {
-      assignedDateTime =
-        state && state.profileId === effective.profile.id
-          ? state.changed
-          : [effective.assignment.createdDateTime, device.createdDateTime].sort().at(-1);
-    }
-    const status: AssignmentStatus = resolver.pending ? 'pending' : effective ? 'assignedInSync' : 'notAssigned';
-    out.set(device.id, { effective, status, assignedDateTime });
-  }
-  return out;
-}
-
-/** The display name of the profile a device gets now, null when it gets none: what its placeholder carries. */
-export async function currentProfileName(deps: DiscoveryDeps, device: AutopilotDevice): Promise<string | null> {
-  const [resolver, groups] = await Promise.all([
-    tenantResolver(deps, device.tenantId),
-    deps.store.groupsOfDevices(device.tenantId, [device.azureActiveDirectoryDeviceId]),
-  ]);
-  return resolver.resolve(groups.get(device.azureActiveDirectoryDeviceId))?.profile.displayName ?? null;
-}
-
-/** The profile one device gets now. */
-export async function effectiveProfile(deps: DiscoveryDeps, device: AutopilotDevice): Promise<EffectiveProfile | undefined> {
-  return (await describeDevices(deps, device.tenantId, [device])).get(device.id)?.effective;
 }
 
 /**

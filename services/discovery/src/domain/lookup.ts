@@ -8,7 +8,7 @@ import { IDENTITY_PATHS, type DeviceLookupResponse } from '@baton/contracts';
 import { GraphError } from '@baton/kit';
 import type { AutopilotDevice } from '../store/types.js';
 import { discoveryErrors } from '../errors.js';
-import { effectiveProfile } from './assignments.js';
+import { effectiveProfile } from './profile-resolution.js';
 import { buildConfigurationFile } from './configuration-file.js';
 import { nowIso, type DiscoveryDeps } from './deps.js';
 import { discoveryEvent, recordLookupEvent, traceIdOf } from './events.js';

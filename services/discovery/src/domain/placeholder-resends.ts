@@ -7,7 +7,7 @@
  */
 import { TOPICS } from '@baton/contracts';
 import type { AutopilotDevice, DeploymentProfile, OutboxWrite } from '../store/types.js';
-import { tenantResolver } from './assignments.js';
+import { tenantResolver } from './profile-resolution.js';
 import type { DiscoveryDeps } from './deps.js';
 import { placeholderMessage } from './registration.js';
 

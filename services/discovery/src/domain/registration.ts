@@ -9,7 +9,7 @@ import type { AutopilotDevice, DiscoveryEvent, ImportedDeviceIdentity, ImportSta
 import { IMPORT_ERRORS, discoveryErrors, type ImportError } from '../errors.js';
 import { nowIso, type DiscoveryDeps } from './deps.js';
 import { discoveryEvent, traceIdOf } from './events.js';
-import { endorsementKeyDigest } from './endorsement-keys.js';
+import { endorsementKeyDigest } from './endorsement-key-digest.js';
 import { parseBase64Binary, readHardwareHash } from './hardware-hash.js';
 
 export interface ImportInput {

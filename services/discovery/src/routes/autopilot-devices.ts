@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { describeDevices, type DeviceProfileView } from '../domain/assignments.js';
+import { describeDevices, type DeviceProfileView } from '../domain/profile-resolution.js';
 import { assignUserToDevice, deleteDevices, unassignUserFromDevice, updateDeviceProperties } from '../domain/device-actions.js';
 import { renderProfile } from '../domain/profiles.js';
 import { discoveryErrors } from '../errors.js';

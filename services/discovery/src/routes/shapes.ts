@@ -1,7 +1,7 @@
 /** Discovery's records as Graph spells them. */
 import type { SecretBox } from '@baton/kit';
 import type { AutopilotDevice, ImportedDeviceIdentity } from '../store/types.js';
-import type { DeviceProfileView } from '../domain/assignments.js';
+import type { DeviceProfileView } from '../domain/profile-resolution.js';
 import type { GraphVersion } from './context.js';
 
 /** Graph's value for a DateTimeOffset that never happened (the property is not nullable). */

@@ -3,7 +3,7 @@ import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { createSecretBox } from '@baton/kit';
-import { endorsementKeyDigest } from './endorsement-keys.js';
+import { endorsementKeyDigest } from './endorsement-key-digest.js';
 
 const box = createSecretBox(randomBytes(32), 'discovery');
 const spki = (key: ReturnType<typeof generateKeyPairSync>['publicKey']) => key.export({ format: 'der', type: 'spki' });
