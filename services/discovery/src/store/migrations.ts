@@ -1,4 +1,5 @@
-import { outboxMigration } from '@baton/kit';
+import { TOPICS, type PlaceholderDeviceRequested } from '@baton/contracts';
+import { outboxMigration, outboxRow } from '@baton/kit';
 import { PostgresAdapter, sql, type Kysely, type Migration } from 'kysely';
 
 const discoveryTables: Migration = {
@@ -226,6 +227,28 @@ const placeholderProfileName: Migration = {
   },
 };
 
+/**
+ * Placeholders delivered before 0008 carried no profile name, so identity's devices lack
+ * enrollmentProfileName and dynamic groups on it miss them until some change re-sends them.
+ * Each delivered placeholder is queued once more; the outbox handler reads the device and works
+ * its profile name out when it sends, as for any placeholder. Identity upserts, so one that
+ * already carries its name (or has no profile) is sent again harmlessly. Undelivered ones are
+ * still queued and need nothing.
+ */
+const placeholderProfileNameBackfill: Migration = {
+  async up(db: Kysely<any>) {
+    const now = new Date().toISOString();
+    for (let after = ''; ; ) {
+      const devices = await db.selectFrom('autopilot_devices').select(['id', 'tenant_id']).where('placeholder_delivered', '=', 1).where('id', '>', after).orderBy('id').limit(500).execute();
+      if (devices.length === 0) return;
+      // The handler reads only the pointer (tenant and ZTDId) and sends the device as it is then.
+      const rows = devices.map((d) => outboxRow(TOPICS.placeholderDeviceRequested, { tenantId: d.tenant_id, ztdId: d.id } satisfies Pick<PlaceholderDeviceRequested, 'tenantId' | 'ztdId'>, null, now));
+      await db.insertInto('outbox').values(rows).execute();
+      after = devices.at(-1)!.id as string;
+    }
+  },
+};
+
 export const discoveryMigrations: Record<string, Migration> = {
   '0001_discovery_tables': discoveryTables,
   '0002_outbox': outboxMigration,
@@ -235,4 +258,5 @@ export const discoveryMigrations: Record<string, Migration> = {
   '0006_device_tuple': deviceTuple,
   '0007_endorsement_keys': endorsementKeys,
   '0008_placeholder_profile_name': placeholderProfileName,
+  '0009_placeholder_profile_name_backfill': placeholderProfileNameBackfill,
 };
