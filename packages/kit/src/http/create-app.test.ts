@@ -7,6 +7,8 @@ import { GraphError } from './graph-error.js';
 function app() {
   const a = createApp({ bodyLimit: 1024 });
   a.post('/things', { schema: { body: Type.Object({ name: Type.String({ minLength: 1 }) }) } }, async (req) => ({ name: req.body.name }));
+  a.delete('/things/:id', async (_req, reply) => reply.code(204).send());
+  a.post('/things/:id/sync', async (req, reply) => reply.code(204).send(req.body === undefined ? undefined : 'unexpected body'));
   a.get('/missing', async () => {
     throw new GraphError(404, 'itemNotFound', 'No such thing.');
   });
@@ -38,6 +40,22 @@ test('validation failures, bad JSON and oversize bodies are 4xx envelopes', asyn
   assert.equal(big.json().error.code, 'RequestEntityTooLarge');
   const wrongType = await a.inject({ method: 'POST', url: '/things', headers: { 'content-type': 'application/x-unknown' }, payload: 'x' });
   assert.equal(wrongType.statusCode, 415);
+});
+
+test('an empty body sent as application/json is no body, as Graph takes it; poisoned JSON is still refused', async () => {
+  const a = app();
+  const json = { 'content-type': 'application/json' };
+  assert.equal((await a.inject({ method: 'DELETE', url: '/things/1', headers: json })).statusCode, 204);
+  const action = await a.inject({ method: 'POST', url: '/things/1/sync', headers: json, payload: '' });
+  assert.equal(action.statusCode, 204, action.body);
+  // A create still needs its body: the schema says so, with a Graph envelope.
+  const create = await a.inject({ method: 'POST', url: '/things', headers: json, payload: '' });
+  assert.equal(create.statusCode, 400);
+  assert.equal(typeof create.json().error.code, 'string');
+  for (const payload of ['{"__proto__": {"admin": true}, "name": "x"}', '{"constructor": {"prototype": {}}, "name": "x"}', '{"name": ']) {
+    const res = await a.inject({ method: 'POST', url: '/things', headers: json, payload });
+    assert.equal(res.statusCode, 400, payload);
+  }
 });
 
 test('coded errors keep their code; unexpected ones become a generic 500', async () => {

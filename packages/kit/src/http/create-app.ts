@@ -47,6 +47,15 @@ export function createApp(options: CreateAppOptions = {}): BatonApp {
 
   app.register(formbody, { bodyLimit: options.bodyLimit ?? 1024 * 1024 });
   app.addContentTypeParser(XML_CONTENT_TYPES, { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // Graph takes an empty body sent as application/json (scripts that set the header on every
+  // request, DELETEs and actions included); Fastify's parser refuses it. Anything else goes to
+  // Fastify's own parser, which keeps refusing __proto__ and constructor keys.
+  const fastifyJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') done(null, undefined);
+    else fastifyJson(request, body as string, done);
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('request-id', request.id);
