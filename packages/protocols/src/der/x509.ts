@@ -58,14 +58,6 @@ function readAlgorithm(bytes: Uint8Array, node: DerNode): { algorithm: string; p
   return parameters ? { algorithm: decodeOid(bytes, algorithm), parameters: whole(bytes, parameters) } : { algorithm: decodeOid(bytes, algorithm) };
 }
 
-function checkSpki(bytes: Uint8Array, node: DerNode): Uint8Array {
-  if (node.tag !== TAG.sequence) fail('x509.spki', 'A SubjectPublicKeyInfo is a SEQUENCE.');
-  const [algorithm, key, ...rest] = childrenOf(bytes, node);
-  if (!algorithm || !key || rest.length > 0) fail('x509.spki', 'A SubjectPublicKeyInfo is an algorithm and a key.');
-  readAlgorithm(bytes, algorithm);
-  return bitStringBytes(bytes, key);
-}
-
 export interface SubjectPublicKeyInfo {
   algorithm: string;
   parameters?: Uint8Array;
@@ -73,15 +65,19 @@ export interface SubjectPublicKeyInfo {
   key: Uint8Array;
 }
 
+function readSpki(bytes: Uint8Array, node: DerNode): SubjectPublicKeyInfo {
+  if (node.tag !== TAG.sequence) fail('x509.spki', 'A SubjectPublicKeyInfo is a SEQUENCE.');
+  const [algorithm, key, ...rest] = childrenOf(bytes, node);
+  if (!algorithm || !key || rest.length > 0) fail('x509.spki', 'A SubjectPublicKeyInfo is an algorithm and a key.');
+  return { ...readAlgorithm(bytes, algorithm), key: bitStringBytes(bytes, key) };
+}
+
 /**
  * A DER SubjectPublicKeyInfo and nothing after it. Read structurally, without OpenSSL: strict
  * DER has one encoding per value, so equal keys are equal bytes.
  */
 export function parseSubjectPublicKeyInfo(der: Uint8Array): SubjectPublicKeyInfo {
-  const root = readRoot(der, TAG.sequence, 'SubjectPublicKeyInfo');
-  const [algorithm] = childrenOf(der, root);
-  const key = checkSpki(der, root);
-  return { ...readAlgorithm(der, algorithm!), key };
+  return readSpki(der, readRoot(der, TAG.sequence, 'SubjectPublicKeyInfo'));
 }
 
 /** Splits a PKCS#10 CertificationRequest; the caller checks the signature over `info`. */
@@ -96,7 +92,7 @@ export function parseCertificationRequest(der: Uint8Array): ParsedCertificationR
   if (version.tag !== TAG.integer || v.length !== 1 || v[0] !== 0) fail('pkcs10.version', 'Only version 1 (0) requests are defined.');
   if (attributes.tag !== 0xa0) fail('pkcs10.structure', 'The request attributes are [0] IMPLICIT SET.');
   childrenOf(der, attributes);
-  checkSpki(der, spki);
+  readSpki(der, spki);
   const alg = readAlgorithm(der, algorithm);
   return {
     info: whole(der, info),
@@ -120,7 +116,7 @@ export function certificateParts(der: Uint8Array): CertificateParts {
   const spki = fields[at + 5];
   if (!subject || !spki) fail('x509.structure', 'A TBSCertificate names its subject and key.');
   readName(der, subject);
-  return { tbs: whole(der, tbs), subject: whole(der, subject), spki: whole(der, spki), subjectPublicKey: checkSpki(der, spki) };
+  return { tbs: whole(der, tbs), subject: whole(der, subject), spki: whole(der, spki), subjectPublicKey: readSpki(der, spki).key };
 }
 
 export interface CertificateExtension {
