@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { outboxStats } from '@baton/kit';
 import type { DiscoveryApp } from './app.js';
+import { placeholderResend } from './domain/placeholder-resends.js';
 import { startFakeIdentity, type FakeIdentity, type FakeMember } from './testing/fake-identity.js';
 import { databaseKinds, hashOf, sampleInventory, startDiscovery, testDatabase, type TestDatabase } from './testing/harness.js';
 
@@ -176,6 +177,30 @@ for (const kind of databaseKinds()) {
       const res = await discovery.app.inject({ method: 'POST', url: '/ztd/v1/lookup', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ hardwareHash: d.hash }) });
       assert.equal(res.statusCode, 200, res.body);
       assert.deepEqual(lastNames([d.deviceId]), ['Booted early']);
+    });
+    test('a queued copy of a placeholder identity already accepted is not sent again; a changed one is', async () => {
+      const t = await tenant();
+      const d = await t.device();
+      await t.assign(await t.profile('Desks'), ALL_DEVICES);
+      await discovery.runtime.drainOutbox();
+      const sent = sentTo(d.deviceId);
+      assert.ok(sent >= 1);
+
+      // A copy queued while the first was pending (a bulk import's, then a walk's) finds nothing new.
+      const stored = await discovery.runtime.store.getDevice(t.tid, d.ztdId);
+      await discovery.runtime.store.enqueueMessages([placeholderResend(stored!)]);
+      assert.equal(await pending(), 1);
+      await discovery.runtime.drainOutbox();
+      assert.equal(await pending(), 0, 'the copy is done with');
+      assert.equal(sentTo(d.deviceId), sent, 'and identity was not asked again');
+
+      // The group tag is on identity's object too ([OrderID]): a change to it is sent.
+      const tagged = await t.call('POST', `${DEVICES}/${d.ztdId}/updateDeviceProperties`, { groupTag: 'Warehouse' });
+      assert.equal(tagged.status, 204, JSON.stringify(tagged.body));
+      await discovery.runtime.drainOutbox();
+      assert.equal(sentTo(d.deviceId), sent + 1);
+      const last = identity.patches.filter((p) => p.deviceId === d.deviceId).at(-1)!;
+      assert.ok((last.body.physicalIds as string[]).includes('[OrderID]:Warehouse'));
     });
   });
 }

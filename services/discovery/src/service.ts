@@ -12,6 +12,7 @@ import { pruneEvents } from './domain/events.js';
 import { GroupMembership, NOTIFICATIONS_PATH } from './domain/group-membership.js';
 import { IdentityOrganizationSource } from './domain/organization.js';
 import { createPlaceholderSender, placeholderOutboxHandler } from './domain/placeholder.js';
+import { TENANT_WALK_TOPIC, tenantWalkHandler } from './domain/tenant-walk.js';
 import type { DiscoveryPluginOptions } from './routes/context.js';
 import { openDiscoveryStore, type KyselyDiscoveryStore } from './store/index.js';
 
@@ -38,6 +39,8 @@ export interface DiscoveryServiceOptions {
   now?: () => Date;
   /** How often events past retention are deleted. */
   eventPruneIntervalMs?: number;
+  /** Tenant walks' page size and time budgets; tests make them small. */
+  walk?: DiscoveryDeps['walk'];
 }
 
 export async function createDiscoveryService(ctx: ServiceContext, options: DiscoveryServiceOptions = {}): Promise<DiscoveryRuntime> {
@@ -56,6 +59,7 @@ export async function createDiscoveryService(ctx: ServiceContext, options: Disco
         handle: placeholderOutboxHandler(sendPlaceholder, store, (device) => currentProfileName(deps, device)),
         concurrency: 16,
       },
+      [TENANT_WALK_TOPIC]: tenantWalkHandler(() => deps),
     },
     batchSize: 200,
     onError: (message, error) =>
@@ -71,6 +75,7 @@ export async function createDiscoveryService(ctx: ServiceContext, options: Disco
     outboxWritten: () => relay.wake(),
     logger,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.walk ? { walk: options.walk } : {}),
   };
   const groups = new GroupMembership({
     store,

@@ -3,13 +3,14 @@
  * recorded profile changes and placeholders. Which profile a device gets is
  * profile-resolution.ts.
  */
-import type { DiscoveryEvent, OutboxWrite, ProfileAssignment } from '../store/types.js';
+import type { OutboxWrite, ProfileAssignment } from '../store/types.js';
 import { discoveryErrors } from '../errors.js';
 import { nowIso, type DiscoveryDeps } from './deps.js';
 import { assignmentEvent, traceIdOf, type AssignmentChangeReason } from './events.js';
 import { needsPlaceholder, placeholderResend } from './placeholder-resends.js';
-import { NO_GROUPS, resolveProfile, TARGET_TYPES, tenantResolver, type ProfileEntry } from './profile-resolution.js';
+import { TARGET_TYPES, tenantResolver, type ProfileEntry } from './profile-resolution.js';
 import { requireProfile } from './profiles.js';
+import { startWalk, tenantWalk } from './tenant-walk.js';
 
 /**
  * Intune's id for its All Devices virtual group (Entra has no such group). Intune tooling
@@ -82,18 +83,13 @@ export async function addAssignment(
   const id = assignmentIdFor(profileId, target);
   const assignment: ProfileAssignment = { id, profileId, tenantId, target, createdDateTime: nowIso(deps) };
   const before = await deps.store.tenantAssignments(tenantId);
-  const { events, messages } = (await mayMoveDevices(deps, tenantId, target))
-    ? await profileTransitions(deps, tenantId, before, [...before, { assignment, profile }], {
-        reason: 'assignmentCreated',
-        traceId: traceIdOf(traceParent),
-        traceParent,
-        assignmentId: id,
-      })
-    : NO_TRANSITIONS;
-  if (!(await deps.store.addAssignment(assignment, events, messages))) {
+  const walk = (await mayMoveDevices(deps, tenantId, target))
+    ? transitionWalk(deps, tenantId, before, [...before, { assignment, profile }], { reason: 'assignmentCreated', traceParent, assignmentId: id })
+    : undefined;
+  if (!(await deps.store.addAssignment(assignment, walk ? [walk] : []))) {
     throw discoveryErrors.conflict(`The profile already has an assignment with id '${id}'.`);
   }
-  if (messages.length > 0) deps.outboxWritten?.();
+  if (walk) await startWalk(deps, walk);
   // Identity being down must not fail the admin's write: the devices show `pending` and the
   // watcher's retry loop finishes the subscription later.
   if (typeof target.groupId === 'string') await deps.groups?.watch(tenantId, target.groupId);
@@ -111,34 +107,25 @@ export async function deleteAssignment(deps: DiscoveryDeps, tenantId: string, pr
   const before = await deps.store.tenantAssignments(tenantId);
   const existing = before.find((e) => e.assignment.profileId === profileId && e.assignment.id === id)?.assignment;
   if (!existing) throw discoveryErrors.itemNotFound('windowsAutopilotDeploymentProfileAssignment', id);
-  const { events, messages } = (await mayMoveDevices(deps, tenantId, existing.target))
-    ? await profileTransitions(deps, tenantId, before, before.filter((e) => e.assignment !== existing), {
-        reason: 'assignmentDeleted',
-        traceId: traceIdOf(traceParent),
-        traceParent,
-        assignmentId: id,
-      })
-    : NO_TRANSITIONS;
-  if (!(await deps.store.deleteAssignment(tenantId, profileId, id, events, messages))) {
+  const walk = (await mayMoveDevices(deps, tenantId, existing.target))
+    ? transitionWalk(deps, tenantId, before, before.filter((e) => e.assignment !== existing), { reason: 'assignmentDeleted', traceParent, assignmentId: id })
+    : undefined;
+  if (!(await deps.store.deleteAssignment(tenantId, profileId, id, walk ? [walk] : []))) {
     throw discoveryErrors.itemNotFound('windowsAutopilotDeploymentProfileAssignment', id);
   }
-  if (messages.length > 0) deps.outboxWritten?.();
+  if (walk) await startWalk(deps, walk);
   if (typeof existing.target.groupId === 'string') await deps.groups?.release(tenantId, existing.target.groupId);
 }
 
 export async function deleteProfile(deps: DiscoveryDeps, tenantId: string, profileId: string, traceParent?: string): Promise<void> {
   const before = await deps.store.tenantAssignments(tenantId);
   const assignments = before.filter((e) => e.assignment.profileId === profileId).map((e) => e.assignment);
-  const { events, messages } =
+  const walk =
     assignments.length > 0
-      ? await profileTransitions(deps, tenantId, before, before.filter((e) => e.assignment.profileId !== profileId), {
-          reason: 'assignmentDeleted',
-          traceId: traceIdOf(traceParent),
-          traceParent,
-        })
-      : NO_TRANSITIONS;
-  if (!(await deps.store.deleteProfile(tenantId, profileId, events, messages))) throw discoveryErrors.itemNotFound('windowsAutopilotDeploymentProfile', profileId);
-  if (messages.length > 0) deps.outboxWritten?.();
+      ? transitionWalk(deps, tenantId, before, before.filter((e) => e.assignment.profileId !== profileId), { reason: 'assignmentDeleted', traceParent })
+      : undefined;
+  if (!(await deps.store.deleteProfile(tenantId, profileId, walk ? [walk] : []))) throw discoveryErrors.itemNotFound('windowsAutopilotDeploymentProfile', profileId);
+  if (walk) await startWalk(deps, walk);
   const groups = new Set(assignments.flatMap((a) => (typeof a.target.groupId === 'string' ? [a.target.groupId] : [])));
   for (const groupId of groups) await deps.groups?.release(tenantId, groupId);
 }
@@ -152,39 +139,21 @@ async function mayMoveDevices(deps: DiscoveryDeps, tenantId: string, target: Pro
   return (await deps.store.getGroupWatch(tenantId, target.groupId)) !== undefined;
 }
 
-interface Transitions {
-  events: DiscoveryEvent[];
-  /** Placeholders whose profile name (enrollmentProfileName at identity) is not the one the device now has. */
-  messages: OutboxWrite[];
-}
-
-const NO_TRANSITIONS: Transitions = { events: [], messages: [] };
-
 /**
- * One event per device of the tenant whose profile differs between the two sets of
- * assignments, and its placeholder again when identity may hold another profile name.
+ * The walk that records, for each device of the tenant whose profile differs between the two
+ * sets of assignments, an event, and queues its placeholder again when identity may hold
+ * another profile name (tenant-walk.ts).
  */
-async function profileTransitions(
+function transitionWalk(
   deps: DiscoveryDeps,
   tenantId: string,
   before: ProfileEntry[],
   after: ProfileEntry[],
-  change: { reason: AssignmentChangeReason; traceId: string; traceParent?: string; assignmentId?: string },
-): Promise<Transitions> {
-  const { traceParent, ...eventChange } = change;
-  const out: Transitions = { events: [], messages: [] };
-  const at = nowIso(deps);
-  for await (const batch of deps.store.allDevices(tenantId)) {
-    const groups = await deps.store.groupsOfDevices(tenantId, batch.map((d) => d.azureActiveDirectoryDeviceId));
-    for (const device of batch) {
-      const memberOf = groups.get(device.azureActiveDirectoryDeviceId) ?? NO_GROUPS;
-      const was = resolveProfile(before, memberOf)?.profile.id ?? null;
-      const now = resolveProfile(after, memberOf)?.profile ?? null;
-      if (was !== (now?.id ?? null)) out.events.push(assignmentEvent(deps, device, { before: was, after: now?.id ?? null, ...eventChange, at }));
-      if (needsPlaceholder(device, now?.displayName ?? null)) out.messages.push(placeholderResend(device, traceParent));
-    }
-  }
-  return out;
+  change: { reason: AssignmentChangeReason; traceParent?: string; assignmentId?: string },
+) {
+  const { reason, traceParent, assignmentId } = change;
+  const transition = { before, after, reason, traceId: traceIdOf(traceParent), at: nowIso(deps), ...(assignmentId ? { assignmentId } : {}) };
+  return tenantWalk({ tenantId, transition }, traceParent);
 }
 
 export function renderAssignment(assignment: ProfileAssignment): Record<string, unknown> {

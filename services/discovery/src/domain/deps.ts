@@ -20,6 +20,17 @@ export interface DiscoveryDeps {
   groups?: GroupWatcher;
   logger?: Logger;
   now?: () => Date;
+  /** Page size and time budgets of tenant walks (tenant-walk.ts); tests make them small. */
+  walk?: Partial<WalkTuning>;
+}
+
+export interface WalkTuning {
+  /** Devices read, resolved and written per page (one transaction). */
+  pageDevices: number;
+  /** How long the request that made the change runs pages before the relay takes over. */
+  inlineMs: number;
+  /** How long the relay runs one walk before it lets the relay's other messages go. */
+  relayMs: number;
 }
 
 /** What assignment writes tell the group watcher. Neither call throws: failures are retried later. */

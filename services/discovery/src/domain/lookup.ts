@@ -16,6 +16,7 @@ import { parseBase64Binary, readHardwareHash } from './hardware-hash.js';
 import { OrganizationUnavailableError } from './organization.js';
 import { profileSettings } from './profiles.js';
 import { placeholderMessage } from './registration.js';
+import { placeholderDigest } from './placeholder.js';
 
 export interface LookupRequest {
   hardwareHash?: string;
@@ -111,9 +112,9 @@ async function answer(deps: DiscoveryDeps, device: AutopilotDevice, traceParent:
   // The handoff names identity, so identity must know the device before the device arrives there.
   if (!device.placeholderDelivered) {
     try {
-      const enrollmentProfileName = resolved.profile.displayName;
-      const deviceId = await deps.sendPlaceholder({ ...placeholderMessage(device), enrollmentProfileName }, { traceParent });
-      await deps.store.markPlaceholderDelivered(device.id, deviceId, enrollmentProfileName);
+      const message = { ...placeholderMessage(device), enrollmentProfileName: resolved.profile.displayName };
+      const deviceId = await deps.sendPlaceholder(message, { traceParent });
+      await deps.store.markPlaceholderDelivered(device.id, deviceId, message.enrollmentProfileName, placeholderDigest(message, deviceId));
     } catch (error) {
       deps.logger?.warn({ ztdId: device.id, err: String(error) }, 'lookup: placeholder not accepted by identity');
       throw discoveryErrors.identityUnavailable();

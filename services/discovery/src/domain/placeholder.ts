@@ -3,7 +3,7 @@
  * upserts on the device id, so a second delivery (the outbox after a lookup already sent
  * it, or a retry after a lost answer) is harmless.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { GRAPH_RESOURCE } from '@baton/contracts';
 import type { Fetch, OutboxHandler } from '@baton/kit';
 import type { AutopilotDevice, DiscoveryStore } from '../store/types.js';
@@ -22,6 +22,14 @@ export function placeholderBody(message: PlaceholderMessage): Record<string, unk
   // Null is sent, not left out: a device whose profile was unassigned loses the name at identity.
   if (message.enrollmentProfileName !== undefined) body.enrollmentProfileName = message.enrollmentProfileName;
   return body;
+}
+
+/**
+ * What identity holds once it accepted `message`: its body and the device id its object
+ * carries (identity's answer, which differs when a join made the object first).
+ */
+export function placeholderDigest(message: PlaceholderMessage, acceptedDeviceId = message.azureActiveDirectoryDeviceId): string {
+  return createHash('sha256').update(JSON.stringify([acceptedDeviceId.toLowerCase(), placeholderBody(message)])).digest('base64url');
 }
 
 /**
@@ -59,7 +67,8 @@ export function createPlaceholderSender(options: { identityUrl: string; tokens: 
  * the payload written at enqueue time is only a pointer; re-reading the device makes a
  * late retry send current state instead of undoing a newer change. The profile name is
  * worked out here too, from the assignments and memberships as they are now. A deleted device
- * has nothing left to send.
+ * has nothing left to send, and a device whose placeholder identity already accepted exactly as
+ * it would be sent now (a second copy queued while the first was pending) needs nothing either.
  */
 export function placeholderOutboxHandler(
   send: PlaceholderSender,
@@ -71,7 +80,9 @@ export function placeholderOutboxHandler(
     const device = await store.getDevice(written.tenantId, written.ztdId);
     if (!device) return;
     const enrollmentProfileName = await profileNameOf(device);
-    const deviceId = await send({ ...placeholderMessage(device), enrollmentProfileName }, { requestId: outbox.id, traceParent: outbox.traceParent });
-    await store.markPlaceholderDelivered(device.id, deviceId, enrollmentProfileName);
+    const message = { ...placeholderMessage(device), enrollmentProfileName };
+    if (device.placeholderDelivered && device.placeholderDigest === placeholderDigest(message)) return;
+    const deviceId = await send(message, { requestId: outbox.id, traceParent: outbox.traceParent });
+    await store.markPlaceholderDelivered(device.id, deviceId, enrollmentProfileName, placeholderDigest(message, deviceId));
   };
 }

@@ -8,7 +8,7 @@ import type { DeploymentProfile, ProfileOdataType } from '../store/types.js';
 import { discoveryErrors } from '../errors.js';
 import { deviceNameTemplateProblem } from './device-name-template.js';
 import { nowIso, type DiscoveryDeps } from './deps.js';
-import { renamedProfileResends } from './placeholder-resends.js';
+import { startWalk, tenantWalk } from './tenant-walk.js';
 
 const PROFILE_TYPES: Record<string, ProfileOdataType> = {
   'microsoft.graph.azureadwindowsautopilotdeploymentprofile': '#microsoft.graph.azureADWindowsAutopilotDeploymentProfile',
@@ -276,10 +276,12 @@ export async function updateProfile(deps: DiscoveryDeps, tenantId: string, id: s
     settings: input.settings as unknown as Record<string, unknown>,
     lastModifiedDateTime: nowIso(deps),
   };
-  // Identity's device objects carry the profile's name (enrollmentProfileName), which dynamic groups read.
-  const messages = updated.displayName !== existing.displayName ? await renamedProfileResends(deps, updated, traceParent) : [];
-  if (!(await deps.store.updateProfile(updated, messages))) throw discoveryErrors.itemNotFound('windowsAutopilotDeploymentProfile', id);
-  if (messages.length > 0) deps.outboxWritten?.();
+  // Identity's device objects carry the profile's name (enrollmentProfileName), which dynamic
+  // groups read: a walk sends the new name to each device whose profile this is.
+  const renamed = updated.displayName !== existing.displayName && (await deps.store.tenantAssignments(tenantId)).some((e) => e.profile.id === id);
+  const walk = renamed ? tenantWalk({ tenantId }, traceParent) : undefined;
+  if (!(await deps.store.updateProfile(updated, walk ? [walk] : []))) throw discoveryErrors.itemNotFound('windowsAutopilotDeploymentProfile', id);
+  if (walk) await startWalk(deps, walk);
   return updated;
 }
 

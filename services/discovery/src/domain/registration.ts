@@ -224,6 +224,7 @@ function prepareImport(deps: DiscoveryDeps, tenantId: string, input: ImportInput
     lastContactedDateTime: null,
     placeholderDelivered: false,
     placeholderProfileName: null,
+    placeholderDigest: null,
     createdDateTime: now,
   };
   imported.state = { deviceImportStatus: 'complete', deviceRegistrationId: device.id, deviceErrorCode: 0, deviceErrorName: null };

@@ -19,6 +19,7 @@ import type {
   AutopilotDevice,
   AutopilotSettings,
   DeploymentProfile,
+  DeviceCursor,
   DevicePatch,
   DiscoveryEvent,
   DiscoveryStore,
@@ -81,6 +82,7 @@ const deviceToRow = (d: AutopilotDevice): AutopilotDeviceRow => ({
   last_contacted: d.lastContactedDateTime,
   placeholder_delivered: d.placeholderDelivered ? 1 : 0,
   placeholder_profile_name: d.placeholderProfileName,
+  placeholder_digest: d.placeholderDigest,
   created: d.createdDateTime,
 });
 
@@ -104,6 +106,7 @@ const rowToDevice = (r: AutopilotDeviceRow): AutopilotDevice => ({
   lastContactedDateTime: r.last_contacted,
   placeholderDelivered: Number(r.placeholder_delivered) === 1,
   placeholderProfileName: r.placeholder_profile_name ?? null,
+  placeholderDigest: r.placeholder_digest ?? null,
   createdDateTime: r.created,
 });
 
@@ -191,11 +194,18 @@ const rowToEvent = (r: DiscoveryEventRow): DiscoveryEvent => ({
 });
 
 /** Outbox messages a change causes, written in its transaction a chunk per statement (an assignment may move 100,000 devices). */
+function messageRow(message: OutboxWrite, now: string) {
+  const row = outboxRow(message.topic, message.payload, message.traceParent, now);
+  if (message.id) row.id = message.id;
+  if (message.notBefore) row.next_attempt_at = message.notBefore;
+  return row;
+}
+
 async function insertMessages(db: Kysely<DiscoveryTables> | Transaction<DiscoveryTables>, messages: OutboxWrite[] | undefined): Promise<void> {
   if (!messages || messages.length === 0) return;
   const now = new Date().toISOString();
   for (const part of chunks(messages, INSERT_CHUNK)) {
-    await db.insertInto('outbox').values(part.map((m) => outboxRow(m.topic, m.payload, m.traceParent, now))).execute();
+    await db.insertInto('outbox').values(part.map((m) => messageRow(m, now))).execute();
   }
 }
 
@@ -417,10 +427,15 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
     await this.db.updateTable('autopilot_devices').set({ last_contacted: at }).where('id', '=', id).execute();
   }
 
-  async markPlaceholderDelivered(id: string, azureActiveDirectoryDeviceId: string, enrollmentProfileName: string | null): Promise<void> {
+  async markPlaceholderDelivered(id: string, azureActiveDirectoryDeviceId: string, enrollmentProfileName: string | null, digest: string): Promise<void> {
     await this.db
       .updateTable('autopilot_devices')
-      .set({ placeholder_delivered: 1, azure_active_directory_device_id: azureActiveDirectoryDeviceId, placeholder_profile_name: enrollmentProfileName })
+      .set({
+        placeholder_delivered: 1,
+        azure_active_directory_device_id: azureActiveDirectoryDeviceId,
+        placeholder_profile_name: enrollmentProfileName,
+        placeholder_digest: digest,
+      })
       .where('id', '=', id)
       .execute();
   }
@@ -509,18 +524,17 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
     });
   }
 
-  async deleteProfile(tenantId: string, id: string, events?: DiscoveryEvent[], messages?: OutboxWrite[]): Promise<boolean> {
+  async deleteProfile(tenantId: string, id: string, messages?: OutboxWrite[]): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const result = await trx.deleteFrom('deployment_profiles').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
       if (Number(result.numDeletedRows) === 0) return false;
       await trx.deleteFrom('profile_assignments').where('tenant_id', '=', tenantId).where('profile_id', '=', id).execute();
-      await insertEvents(trx, events);
       await insertMessages(trx, messages);
       return true;
     });
   }
 
-  async addAssignment(assignment: ProfileAssignment, events?: DiscoveryEvent[], messages?: OutboxWrite[]): Promise<boolean> {
+  async addAssignment(assignment: ProfileAssignment, messages?: OutboxWrite[]): Promise<boolean> {
     try {
       await this.db.transaction().execute(async (trx) => {
         await trx
@@ -535,7 +549,6 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
           group_id: typeof assignment.target.groupId === 'string' ? assignment.target.groupId.toLowerCase() : null,
         })
         .execute();
-        await insertEvents(trx, events);
         await insertMessages(trx, messages);
       });
       return true;
@@ -565,7 +578,7 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
     return this.count('profile_assignments', ASSIGNMENT_PROPERTIES, { tenant_id: tenantId, profile_id: profileId }, filter);
   }
 
-  async deleteAssignment(tenantId: string, profileId: string, id: string, events?: DiscoveryEvent[], messages?: OutboxWrite[]): Promise<boolean> {
+  async deleteAssignment(tenantId: string, profileId: string, id: string, messages?: OutboxWrite[]): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const result = await trx
         .deleteFrom('profile_assignments')
@@ -574,7 +587,6 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
         .where('id', '=', id)
         .executeTakeFirst();
       if (Number(result.numDeletedRows) === 0) return false;
-      await insertEvents(trx, events);
       await insertMessages(trx, messages);
       return true;
     });
@@ -786,21 +798,35 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
     });
   }
 
-  async *allDevices(tenantId: string): AsyncIterable<AutopilotDevice[]> {
-    let after: { created: string; id: string } | undefined;
-    for (;;) {
-      let qb = this.db.selectFrom('autopilot_devices').selectAll().where('tenant_id', '=', tenantId);
-      if (after) {
-        const { created, id } = after;
-        qb = qb.where((eb) => eb.or([eb('created', '>', created), eb.and([eb('created', '=', created), eb('id', '>', id)])]));
-      }
-      const rows = await qb.orderBy('created').orderBy('id').limit(INSERT_CHUNK).execute();
-      if (rows.length === 0) return;
-      yield rows.map(rowToDevice);
-      const last = rows.at(-1)!;
-      after = { created: last.created, id: last.id };
-      if (rows.length < INSERT_CHUNK) return;
+  async devicesAfter(tenantId: string, cursor: DeviceCursor | undefined, limit: number): Promise<AutopilotDevice[]> {
+    let qb = this.db.selectFrom('autopilot_devices').selectAll().where('tenant_id', '=', tenantId);
+    if (cursor) {
+      const { created, id } = cursor;
+      qb = qb.where((eb) => eb.or([eb('created', '>', created), eb.and([eb('created', '=', created), eb('id', '>', id)])]));
     }
+    const rows = await qb.orderBy('created').orderBy('id').limit(limit).execute();
+    return rows.map(rowToDevice);
+  }
+
+  async commitWalkPage(messageId: string, events: DiscoveryEvent[], messages: OutboxWrite[]): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const claimed = await trx
+        .updateTable('outbox')
+        .set({ delivered_at: new Date().toISOString(), claimed_until: null })
+        .where('id', '=', messageId)
+        .where('delivered_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) === 0) return false;
+      await insertEvents(trx, events);
+      await insertMessages(trx, messages);
+      return true;
+    });
+  }
+
+  async releaseMessage(id: string): Promise<void> {
+    // The relay claims the longest-due first: a page made due at the epoch goes before the
+    // placeholders the walk's earlier pages queued, so the walk finishes before they drain.
+    await this.db.updateTable('outbox').set({ next_attempt_at: new Date(0).toISOString() }).where('id', '=', id).where('delivered_at', 'is', null).execute();
   }
 
   async enqueueMessages(messages: OutboxWrite[]): Promise<void> {

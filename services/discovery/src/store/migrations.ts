@@ -249,6 +249,16 @@ const placeholderProfileNameBackfill: Migration = {
   },
 };
 
+/**
+ * A digest of the placeholder identity last accepted, so a queued copy of a placeholder identity
+ * already has (a bulk import's first delivery, then a tenant walk's, say) is not sent again.
+ */
+const placeholderDigest: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('autopilot_devices').addColumn('placeholder_digest', 'text').execute();
+  },
+};
+
 export const discoveryMigrations: Record<string, Migration> = {
   '0001_discovery_tables': discoveryTables,
   '0002_outbox': outboxMigration,
@@ -259,4 +269,5 @@ export const discoveryMigrations: Record<string, Migration> = {
   '0007_endorsement_keys': endorsementKeys,
   '0008_placeholder_profile_name': placeholderProfileName,
   '0009_placeholder_profile_name_backfill': placeholderProfileNameBackfill,
+  '0010_placeholder_digest': placeholderDigest,
 };

@@ -19,6 +19,7 @@ export interface AutopilotDeviceRow {
   last_contacted: string | null;
   placeholder_delivered: number;
   placeholder_profile_name?: string | null;
+  placeholder_digest?: string | null;
   created: string;
   display_name: string | null;
   addressable_user_name: string | null;

@@ -29,6 +29,7 @@ function device(tenantId: string, serialNumber: string, digest: string = randomU
     lastContactedDateTime: null,
     placeholderDelivered: false,
     placeholderProfileName: null,
+    placeholderDigest: null,
     createdDateTime: new Date().toISOString(),
   };
 }

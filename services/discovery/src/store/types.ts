@@ -33,6 +33,8 @@ export interface AutopilotDevice {
   placeholderDelivered: boolean;
   /** The enrollmentProfileName identity last accepted on the placeholder (null: none, or never sent). */
   placeholderProfileName: string | null;
+  /** A digest of the placeholder identity last accepted (its body and device id); null before any, or before digests were kept. */
+  placeholderDigest: string | null;
   createdDateTime: string;
 }
 
@@ -136,6 +138,16 @@ export interface OutboxWrite {
   topic: string;
   payload: unknown;
   traceParent?: string;
+  /** The row's id, when the writer goes on to deliver the message itself (a tenant walk's pages). */
+  id?: string;
+  /** Not due before this time (ISO); by default at once. */
+  notBefore?: string;
+}
+
+/** Where a walk over a tenant's devices stopped: the last device it read, in creation order. */
+export interface DeviceCursor {
+  created: string;
+  id: string;
 }
 
 export type RegisterOutcome = { registered: true } | { registered: false; existing: { id: string; tenantId: string } };
@@ -225,8 +237,8 @@ export interface DiscoveryStore {
   /** Deletes the tenant's devices with these serial numbers (ignoring case); answers what it deleted. */
   deleteDevicesBySerial(tenantId: string, serialNumbers: string[]): Promise<AutopilotDevice[]>;
   markDeviceContacted(id: string, at: string): Promise<void>;
-  /** Records that identity holds the device object, the device id that object carries and the profile name it was sent. */
-  markPlaceholderDelivered(id: string, azureActiveDirectoryDeviceId: string, enrollmentProfileName: string | null): Promise<void>;
+  /** Identity accepted the placeholder: the device id its object carries, the profile name and the digest of what was sent. */
+  markPlaceholderDelivered(id: string, azureActiveDirectoryDeviceId: string, enrollmentProfileName: string | null, digest: string): Promise<void>;
 
   /** Records an import that failed; it creates nothing else. */
   insertImported(imported: ImportedDeviceIdentity): Promise<void>;
@@ -244,14 +256,14 @@ export interface DiscoveryStore {
   /** False when the tenant has no such profile. `messages` are queued in the same transaction, as below. */
   updateProfile(profile: DeploymentProfile, messages?: OutboxWrite[]): Promise<boolean>;
   /** Deletes the profile and its assignments. */
-  deleteProfile(tenantId: string, id: string, events?: DiscoveryEvent[], messages?: OutboxWrite[]): Promise<boolean>;
+  deleteProfile(tenantId: string, id: string, messages?: OutboxWrite[]): Promise<boolean>;
 
-  /** False when the profile already has an assignment with this id. */
-  addAssignment(assignment: ProfileAssignment, events?: DiscoveryEvent[], messages?: OutboxWrite[]): Promise<boolean>;
+  /** False when the profile already has an assignment with this id. `messages` (a tenant walk) are queued in the same transaction. */
+  addAssignment(assignment: ProfileAssignment, messages?: OutboxWrite[]): Promise<boolean>;
   listAssignments(tenantId: string, profileId: string): Promise<ProfileAssignment[]>;
   pageAssignments(tenantId: string, profileId: string, query: ListQuery): Promise<ListPage<ProfileAssignment>>;
   countAssignments(tenantId: string, profileId: string, filter?: FilterNode): Promise<number>;
-  deleteAssignment(tenantId: string, profileId: string, id: string, events?: DiscoveryEvent[], messages?: OutboxWrite[]): Promise<boolean>;
+  deleteAssignment(tenantId: string, profileId: string, id: string, messages?: OutboxWrite[]): Promise<boolean>;
   getAssignment(tenantId: string, profileId: string, id: string): Promise<ProfileAssignment | undefined>;
   /** The newest assignment in the tenant whose target is one of `targetTypes`, with its profile. */
   newestAssignment(
@@ -282,8 +294,17 @@ export interface DiscoveryStore {
   /** When each device's profile last changed through membership, with the profile it changed to. */
   profileStates(tenantId: string, deviceIds: string[]): Promise<Map<string, { profileId: string | null; changed: string }>>;
   putProfileState(tenantId: string, deviceId: string, profileId: string | null, changed: string, event?: DiscoveryEvent): Promise<void>;
-  /** All devices of a tenant, in creation order, a batch at a time. */
-  allDevices(tenantId: string): AsyncIterable<AutopilotDevice[]>;
+  /** Up to `limit` devices of a tenant after `cursor`, in creation order. */
+  devicesAfter(tenantId: string, cursor: DeviceCursor | undefined, limit: number): Promise<AutopilotDevice[]>;
+  /**
+   * Records one page of a tenant walk: marks the walk's outbox message `messageId` delivered,
+   * and writes the page's events, its messages and the walk's next message, all in one
+   * transaction. False, with nothing written, when that message was already delivered: another
+   * runner recorded this page first.
+   */
+  commitWalkPage(messageId: string, events: DiscoveryEvent[], messages: OutboxWrite[]): Promise<boolean>;
+  /** Makes a queued message due ahead of every other (a walk's runner hands the rest of the walk to the relay). */
+  releaseMessage(id: string): Promise<void>;
 
   /** Queues outbox messages that follow a change already committed (a group's mirrored members). */
   enqueueMessages(messages: OutboxWrite[]): Promise<void>;
