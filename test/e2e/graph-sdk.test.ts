@@ -13,7 +13,7 @@ import { startGroups } from './support.js';
 const run = promisify(execFile);
 const clientScript = new URL('./clients/graph-sdk.ts', import.meta.url).pathname;
 
-test('the Graph JS SDK reads Autopilot devices, managed devices and directory devices from Baton', async (t) => {
+test('the Graph JS SDK reads Autopilot devices, managed devices and directory devices from Baton, one at a time and in a $batch', async (t) => {
   const baton = await startGroups({ name: 'sqlite' }, [['discovery', 'identity', 'management']]);
   t.after(() => baton.stop());
   const [host] = baton.instances as [RunningBaton];
@@ -36,4 +36,11 @@ test('the Graph JS SDK reads Autopilot devices, managed devices and directory de
   assert.equal(seen.error.statusCode, 404);
   assert.equal(seen.error.code, 'itemNotFound');
   assert.match(seen.error.requestId, /^[0-9a-f-]{36}$/);
+
+  // JSON batching through the SDK's BatchRequestContent: each step answered by its owner.
+  assert.deepEqual(seen.batch.statuses, { profiles: 200, managed: 200, directory: 200, missing: 404, 'after-missing': 424 });
+  assert.deepEqual(seen.batch.profiles, ['Baton demo: user-driven']);
+  assert.deepEqual(seen.batch.managedStates, ['managed', 'managed', 'managed']);
+  assert.equal(seen.batch.directoryCount, 3);
+  assert.equal(seen.batch.missingCode, 'itemNotFound');
 });

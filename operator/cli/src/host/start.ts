@@ -15,6 +15,7 @@ import {
   ensureLocalTls,
   loadSecretKey,
   mountService,
+  registerGraphBatch,
   RouteTable,
   tlsResumptionOptions,
   type BatonApp,
@@ -75,6 +76,7 @@ export async function composeServices(options: StartOptions & { app: BatonApp; u
     runtimes[name] = runtime;
     await mountService(options.app, name, runtime.plugin, runtime.pluginOptions, routes, tracing.tracerFor(name));
   }
+  registerGraphBatch(options.app, routes);
   return { urls, routes, runtimes, fetch, logger, tracing };
 }
 
