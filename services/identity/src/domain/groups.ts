@@ -26,8 +26,7 @@ import { isGuid } from './ids.js';
 import type { MembershipChange } from './membership/engine.js';
 import { compileRule, compileRuleOrThrow } from './membership/rules.js';
 import { subjectOf } from './membership/subject.js';
-
-export type GraphVersion = 'v1.0' | 'beta';
+import type { GraphVersion } from './urls.js';
 
 const DYNAMIC = 'DynamicMembership';
 const UNIFIED = 'Unified';

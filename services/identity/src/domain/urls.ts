@@ -4,6 +4,10 @@
  */
 import { IDENTITY_PATHS } from '@baton/contracts';
 
+/** Graph's two versions; identity serves its directory on both. */
+export type GraphVersion = 'v1.0' | 'beta';
+export const GRAPH_VERSIONS: readonly GraphVersion[] = ['v1.0', 'beta'];
+
 export class IdentityUrls {
   constructor(private readonly base: () => string) {}
 
@@ -44,7 +48,7 @@ export class IdentityUrls {
   deviceRegistration(tid: string): string {
     return `${this.root}/enterpriseregistration/${tid}/EnrollmentServer/DeviceEnrollmentWebService.svc`;
   }
-  graph(path: string): string {
-    return `${this.root}/graph/v1.0/${path.replace(/^\/+/, '')}`;
+  graph(path: string, version: GraphVersion = 'v1.0'): string {
+    return `${this.root}/graph/${version}/${path.replace(/^\/+/, '')}`;
   }
 }

@@ -6,6 +6,7 @@ import { ROLES } from '@baton/contracts';
 import { requireRole } from '@baton/kit';
 import type { IdentityDeps } from '../domain/deps.js';
 import { getSignIn, graphSignIn, listSignIns } from '../domain/sign-in-log.js';
+import { GRAPH_VERSIONS, type GraphVersion } from '../domain/urls.js';
 import type { AccessOf } from './groups.js';
 
 const SIGN_IN_READ = [ROLES.auditLogRead, ROLES.directoryRead];
@@ -20,10 +21,14 @@ const Query = Type.Object(
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
 export function registerAuditLogRoutes(instance: FastifyInstance, deps: IdentityDeps, accessOf: AccessOf): void {
-  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
-  const context = (entity: string) => deps.urls.graph(`$metadata#${entity}`);
+  for (const version of GRAPH_VERSIONS) registerVersion(instance, deps, accessOf, version);
+}
 
-  app.get('/graph/v1.0/auditLogs/signIns', { schema: { querystring: Query } }, async (request) => {
+function registerVersion(instance: FastifyInstance, deps: IdentityDeps, accessOf: AccessOf, version: GraphVersion): void {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+  const context = (entity: string) => deps.urls.graph(`$metadata#${entity}`, version);
+
+  app.get(`/graph/${version}/auditLogs/signIns`, { schema: { querystring: Query } }, async (request) => {
     const { tenant, claims } = accessOf(request);
     requireRole(claims, SIGN_IN_READ);
     const q = request.query;
@@ -34,12 +39,12 @@ export function registerAuditLogRoutes(instance: FastifyInstance, deps: Identity
       if (q.$filter) next.set('$filter', q.$filter);
       if (q.$top) next.set('$top', q.$top);
       next.set('$skiptoken', nextSkiptoken);
-      body['@odata.nextLink'] = deps.urls.graph(`auditLogs/signIns?${next.toString()}`);
+      body['@odata.nextLink'] = deps.urls.graph(`auditLogs/signIns?${next.toString()}`, version);
     }
     return body;
   });
 
-  app.get('/graph/v1.0/auditLogs/signIns/:id', { schema: { params: IdParams } }, async (request) => {
+  app.get(`/graph/${version}/auditLogs/signIns/:id`, { schema: { params: IdParams } }, async (request) => {
     const { tenant, claims } = accessOf(request);
     requireRole(claims, SIGN_IN_READ);
     return { '@odata.context': context('auditLogs/signIns/$entity'), ...graphSignIn(await getSignIn(deps.store, tenant.id, request.params.id)) };

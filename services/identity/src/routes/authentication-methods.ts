@@ -19,6 +19,7 @@ import { identityGraphErrors } from '../errors.js';
 import type { TotpRecord } from '../store/signin-store.js';
 import type { IdentityRouteOptions } from './context.js';
 import { verifyGraphCaller } from './graph-caller.js';
+import { GRAPH_VERSIONS } from '../domain/urls.js';
 
 const METHOD_ADMIN = ['UserAuthenticationMethod.ReadWrite.All', ROLES.usersReadWrite, 'Directory.ReadWrite.All'];
 /** Graph's fixed id of the password method. */
@@ -36,7 +37,6 @@ export const authenticationMethodRoutes: FastifyPluginAsync<IdentityRouteOptions
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   app.setErrorHandler(graphErrorHandler);
   const access = new WeakMap<FastifyRequest, VerifiedAccess>();
-  const base = '/graph/v1.0/users/:id/authentication';
 
   app.addHook('onRequest', async (request) => {
     if (!request.url.startsWith('/graph/')) return;
@@ -56,71 +56,75 @@ export const authenticationMethodRoutes: FastifyPluginAsync<IdentityRouteOptions
     return method;
   };
 
-  app.get(`${base}/methods`, { schema: { params: UserParams } }, async (request) => {
-    const { tenant, user } = await target(request, request.params.id);
-    const method = await deps.signin.findTotp(tenant.id, user.id);
-    return {
-      '@odata.context': deps.urls.graph(`$metadata#users('${user.id}')/authentication/methods`),
-      value: [
-        { '@odata.type': '#microsoft.graph.passwordAuthenticationMethod', id: PASSWORD_METHOD_ID, password: null },
-        ...(method?.confirmed ? [softwareOath(method)] : []),
-      ],
-    };
-  });
+  for (const version of GRAPH_VERSIONS) {
+    const base = `/graph/${version}/users/:id/authentication`;
 
-  app.get(`${base}/softwareOathMethods`, { schema: { params: UserParams } }, async (request) => {
-    const { tenant, user } = await target(request, request.params.id);
-    const method = await deps.signin.findTotp(tenant.id, user.id);
-    return {
-      '@odata.context': deps.urls.graph(`$metadata#users('${user.id}')/authentication/softwareOathMethods`),
-      value: method?.confirmed ? [softwareOath(method)] : [],
-    };
-  });
+    app.get(`${base}/methods`, { schema: { params: UserParams } }, async (request) => {
+      const { tenant, user } = await target(request, request.params.id);
+      const method = await deps.signin.findTotp(tenant.id, user.id);
+      return {
+        '@odata.context': deps.urls.graph(`$metadata#users('${user.id}')/authentication/methods`, version),
+        value: [
+          { '@odata.type': '#microsoft.graph.passwordAuthenticationMethod', id: PASSWORD_METHOD_ID, password: null },
+          ...(method?.confirmed ? [softwareOath(method)] : []),
+        ],
+      };
+    });
 
-  app.get(`${base}/softwareOathMethods/:methodId`, { schema: { params: MethodParams } }, async (request) => {
-    const { tenant, user } = await target(request, request.params.id);
-    const method = await methodOf(tenant.id, user.id, request.params.methodId);
-    if (!method.confirmed) throw identityGraphErrors.objectNotFound(request.params.methodId);
-    return softwareOath(method);
-  });
+    app.get(`${base}/softwareOathMethods`, { schema: { params: UserParams } }, async (request) => {
+      const { tenant, user } = await target(request, request.params.id);
+      const method = await deps.signin.findTotp(tenant.id, user.id);
+      return {
+        '@odata.context': deps.urls.graph(`$metadata#users('${user.id}')/authentication/softwareOathMethods`, version),
+        value: method?.confirmed ? [softwareOath(method)] : [],
+      };
+    });
 
-  app.post(`${base}/softwareOathMethods`, { schema: { params: UserParams } }, async (request, reply) => {
-    const { tenant, user } = await target(request, request.params.id);
-    const existing = await deps.signin.findTotp(tenant.id, user.id);
-    if (existing?.confirmed) {
-      throw identityGraphErrors.invalidValue('The user already has a software OATH method; delete it before enrolling another.');
-    }
-    const enrolment = await enrolTotp(deps, tenant, user);
-    reply.code(201).header('cache-control', 'no-store');
-    return {
-      '@odata.type': '#microsoft.graph.softwareOathAuthenticationMethod',
-      id: enrolment.method.id,
-      secretKey: enrolment.secretKey,
-      'otpauthUri@baton': enrolment.otpauthUri,
-      'qrCodeSvg@baton': enrolment.qrCodeSvg,
-      'recoveryCodes@baton': enrolment.recoveryCodes,
-    };
-  });
-
-  app.post(
-    `${base}/softwareOathMethods/:methodId/verify`,
-    { bodyLimit: 4096, schema: { params: MethodParams, body: VerifyBody } },
-    async (request, reply) => {
+    app.get(`${base}/softwareOathMethods/:methodId`, { schema: { params: MethodParams } }, async (request) => {
       const { tenant, user } = await target(request, request.params.id);
       const method = await methodOf(tenant.id, user.id, request.params.methodId);
-      // Only an app's code confirms an enrolment; a recovery code would prove nothing about the app.
-      if (!/^\d{6}$/.test(request.body.code.trim()) || !(await verifySecondFactor(deps, method, request.body.code))) {
-        throw identityGraphErrors.invalidValue('The verification code is not valid.');
-      }
-      await deps.signin.confirmTotp(tenant.id, user.id);
-      return reply.code(204).send();
-    },
-  );
+      if (!method.confirmed) throw identityGraphErrors.objectNotFound(request.params.methodId);
+      return softwareOath(method);
+    });
 
-  app.delete(`${base}/softwareOathMethods/:methodId`, { schema: { params: MethodParams } }, async (request, reply) => {
-    const { tenant, user } = await target(request, request.params.id);
-    await methodOf(tenant.id, user.id, request.params.methodId);
-    await deps.signin.deleteTotp(tenant.id, user.id);
-    return reply.code(204).send();
-  });
+    app.post(`${base}/softwareOathMethods`, { schema: { params: UserParams } }, async (request, reply) => {
+      const { tenant, user } = await target(request, request.params.id);
+      const existing = await deps.signin.findTotp(tenant.id, user.id);
+      if (existing?.confirmed) {
+        throw identityGraphErrors.invalidValue('The user already has a software OATH method; delete it before enrolling another.');
+      }
+      const enrolment = await enrolTotp(deps, tenant, user);
+      reply.code(201).header('cache-control', 'no-store');
+      return {
+        '@odata.type': '#microsoft.graph.softwareOathAuthenticationMethod',
+        id: enrolment.method.id,
+        secretKey: enrolment.secretKey,
+        'otpauthUri@baton': enrolment.otpauthUri,
+        'qrCodeSvg@baton': enrolment.qrCodeSvg,
+        'recoveryCodes@baton': enrolment.recoveryCodes,
+      };
+    });
+
+    app.post(
+      `${base}/softwareOathMethods/:methodId/verify`,
+      { bodyLimit: 4096, schema: { params: MethodParams, body: VerifyBody } },
+      async (request, reply) => {
+        const { tenant, user } = await target(request, request.params.id);
+        const method = await methodOf(tenant.id, user.id, request.params.methodId);
+        // Only an app's code confirms an enrolment; a recovery code would prove nothing about the app.
+        if (!/^\d{6}$/.test(request.body.code.trim()) || !(await verifySecondFactor(deps, method, request.body.code))) {
+          throw identityGraphErrors.invalidValue('The verification code is not valid.');
+        }
+        await deps.signin.confirmTotp(tenant.id, user.id);
+        return reply.code(204).send();
+      },
+    );
+
+    app.delete(`${base}/softwareOathMethods/:methodId`, { schema: { params: MethodParams } }, async (request, reply) => {
+      const { tenant, user } = await target(request, request.params.id);
+      await methodOf(tenant.id, user.id, request.params.methodId);
+      await deps.signin.deleteTotp(tenant.id, user.id);
+      return reply.code(204).send();
+    });
+  }
 };

@@ -118,6 +118,11 @@ for (const backend of backends()) {
       assert.equal(list.statusCode, 200);
       assert.match(list.json()['@odata.context'], /\$metadata#identity\/conditionalAccess\/policies$/);
       assert.deepEqual(list.json().value.map((p: Policy) => p.displayName).sort(), exported.map((p) => p.displayName).sort());
+      // Beta-first tools (IntuneManagement) read the same policies on beta.
+      const onBeta = await id.app.inject({ method: 'GET', url: `/graph/beta${CA}/policies`, headers: { authorization: `Bearer ${admin}` } });
+      assert.equal(onBeta.statusCode, 200, onBeta.body);
+      assert.match(onBeta.json()['@odata.context'], /\/graph\/beta\/\$metadata#identity\/conditionalAccess\/policies$/);
+      assert.deepEqual(onBeta.json().value, list.json().value);
       const locations = await graph('GET', `${CA}/namedLocations`);
       assert.deepEqual(locations.json().value.map((l: Policy) => l['@odata.type']).sort(), ['#microsoft.graph.countryNamedLocation', '#microsoft.graph.ipNamedLocation']);
     });

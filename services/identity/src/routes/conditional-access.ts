@@ -1,5 +1,5 @@
 /**
- * Graph's conditional access surface (v1.0): policies and named locations (list, get,
+ * Graph's conditional access surface (v1.0 and beta): policies and named locations (list, get,
  * create, PATCH, delete) and the what-if `evaluate` action. Writes need
  * Policy.ReadWrite.ConditionalAccess, as on Microsoft Graph; reads also accept Policy.Read.All.
  */
@@ -30,6 +30,7 @@ import { evaluateConditionalAccess } from '../domain/conditional-access/evaluate
 import { mergeDecisions, parseWhatIfRequest, whatIfResponse } from '../domain/conditional-access/what-if.js';
 import { isGuid } from '../domain/ids.js';
 import { identityGraphErrors } from '../errors.js';
+import { GRAPH_VERSIONS, type GraphVersion } from '../domain/urls.js';
 import type { AccessOf } from './groups.js';
 
 const CA_WRITE = [ROLES.conditionalAccessReadWrite];
@@ -71,9 +72,14 @@ function listPage(request: FastifyRequest): ListPage {
 }
 
 export function registerConditionalAccessRoutes(instance: FastifyInstance, deps: IdentityDeps, accessOf: AccessOf): void {
+  // IntuneManagement and other beta-first tools read conditional access on beta.
+  for (const version of GRAPH_VERSIONS) registerVersion(instance, deps, accessOf, version);
+}
+
+function registerVersion(instance: FastifyInstance, deps: IdentityDeps, accessOf: AccessOf, version: GraphVersion): void {
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
-  const base = `${deps.urls.root}/graph/v1.0`;
-  const p = '/graph/v1.0/identity/conditionalAccess';
+  const base = `${deps.urls.root}/graph/${version}`;
+  const p = `/graph/${version}/identity/conditionalAccess`;
   const context = (entity: string) => `${base}/$metadata#${entity}`;
   const tenantOf = (request: FastifyRequest, roles: string[]) => {
     const access = accessOf(request);

@@ -68,6 +68,11 @@ for (const backend of backends()) {
       assert.equal(list.json().value.length, 1);
       assert.equal(list.json().value[0].id, device.id);
       assert.equal(list.json().value[0].displayName, 'RENAMED');
+      // Scripts on beta (Get-WindowsAutopilotInfoCommunity looks devices up there) read the same directory.
+      const onBeta = await graph('GET', `/graph/beta/devices?$filter=deviceId eq '${deviceId}'`, discoveryToken);
+      assert.equal(onBeta.statusCode, 200, onBeta.body);
+      assert.equal(onBeta.json().value[0].id, device.id);
+      assert.match(onBeta.json()['@odata.context'], /\/graph\/beta\/\$metadata#devices$/);
       const one = await graph('GET', `/graph/v1.0/devices/${device.id}`, discoveryToken);
       assert.equal(one.statusCode, 200);
       assert.deepEqual(

@@ -11,6 +11,7 @@ import type { VerifiedAccess } from '../domain/access-tokens.js';
 import { complianceErrors, MDM_OWNED_DEVICE_PROPERTIES } from '../domain/compliance.js';
 import { deleteDevice, deviceQuery, getDevice, getDeviceByDeviceId, graphDevice, listDevices, patchDevice, upsertDevice, type DeviceUpsert } from '../domain/devices.js';
 import { createUser, getUser, graphOrganization, graphUser, listUsers, userQuery } from '../domain/directory.js';
+import { GRAPH_VERSIONS, type GraphVersion } from '../domain/urls.js';
 import type { IdentityRouteOptions } from './context.js';
 import { verifyGraphCaller } from './graph-caller.js';
 import { registerAuditLogRoutes } from './audit-logs.js';
@@ -109,7 +110,7 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   app.setErrorHandler(graphErrorHandler);
   const access = new WeakMap<FastifyRequest, VerifiedAccess>();
-  const context = (entity: string) => deps.urls.graph(`$metadata#${entity}`);
+  const context = (version: GraphVersion, entity: string) => deps.urls.graph(`$metadata#${entity}`, version);
 
   app.addHook('onRequest', async (request) => {
     access.set(request, await verifyGraphCaller(deps, request));
@@ -120,111 +121,115 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
     return verified.tenant;
   };
 
-  app.get('/graph/v1.0/organization', async (request) => {
-    const tenant = caller(request);
-    return { '@odata.context': context('organization'), value: [graphOrganization(tenant)] };
-  });
-
-  app.get('/graph/v1.0/devices', { schema: { querystring: ListQuery } }, async (request) => {
-    const tenant = caller(request, DEVICE_READ);
-    const q = request.query;
-    const eventual = isEventual(request.headers.consistencylevel);
-    const count = wantsCount(q.$count, eventual);
-    const query = deviceQuery(q.$filter, q.$top, q.$skiptoken, eventual);
-    const { devices, nextSkiptoken } = await listDevices(deps.store, tenant.id, query);
-    const body: Record<string, unknown> = { '@odata.context': context('devices') };
-    if (count) body['@odata.count'] = await deps.store.countDevices(tenant.id, query.filter);
-    body.value = devices.map(graphDevice);
-    if (nextSkiptoken) {
-      const next = new URLSearchParams();
-      if (q.$filter) next.set('$filter', q.$filter);
-      if (q.$top) next.set('$top', q.$top);
-      if (count) next.set('$count', 'true');
-      next.set('$skiptoken', nextSkiptoken);
-      body['@odata.nextLink'] = deps.urls.graph(`devices?${next.toString()}`);
-    }
-    return body;
-  });
-
-  app.get('/graph/v1.0/devices/:id', { schema: { params: IdParams } }, async (request) => {
-    const tenant = caller(request, DEVICE_READ);
-    const device = await getDevice(deps.store, tenant.id, request.params.id);
-    return { '@odata.context': context('devices/$entity'), ...graphDevice(device) };
-  });
-
-  app.get("/graph/v1.0/devices(deviceId=:key", { schema: { params: KeyParams } }, async (request) => {
-    const tenant = caller(request, DEVICE_READ);
-    const device = await getDeviceByDeviceId(deps.store, tenant.id, alternateKey(request.params.key));
-    return { '@odata.context': context('devices/$entity'), ...graphDevice(device) };
-  });
-
-  app.patch(
-    "/graph/v1.0/devices(deviceId=:key",
-    { bodyLimit: 64 * 1024, schema: { params: KeyParams, body: DevicePatchBody } },
-    async (request, reply) => {
-      const tenant = caller(request, DEVICE_WRITE);
-      const deviceId = alternateKey(request.params.key);
-      const { created, mergedInto, device } = await upsertDevice(
-        deps.store,
-        deps.feed,
-        tenant.id,
-        deviceId,
-        deviceUpsertOf(request.body),
-        wantsCreate(request.headers.prefer),
-        deps.now(),
-      );
-      // 200 with the body only when the request was merged into another object, so the
-      // caller learns the device id that object carries.
-      if (mergedInto) return reply.code(200).send({ '@odata.context': context('devices/$entity'), ...graphDevice(mergedInto) });
-      if (!created) return reply.code(204).send();
-      return reply.code(201).send({ '@odata.context': context('devices/$entity'), ...graphDevice(device) });
-    },
-  );
-
-  app.patch('/graph/v1.0/devices/:id', { bodyLimit: 64 * 1024, schema: { params: IdParams, body: DevicePatchBody } }, async (request, reply) => {
-    const tenant = caller(request, DEVICE_WRITE);
-    await patchDevice(deps, tenant.id, request.params.id, deviceUpsertOf(request.body));
-    return reply.code(204).send();
-  });
-
-  app.delete('/graph/v1.0/devices/:id', { schema: { params: IdParams } }, async (request, reply) => {
-    const tenant = caller(request, DEVICE_WRITE);
-    await deleteDevice(deps, tenant.id, request.params.id);
-    return reply.code(204).send();
-  });
-
-  app.get('/graph/v1.0/users', { schema: { querystring: ListQuery } }, async (request) => {
-    const tenant = caller(request, USER_READ);
-    const q = request.query;
-    const { users, nextSkiptoken } = await listUsers(deps.store, tenant.id, userQuery(q.$filter, q.$top, q.$skiptoken));
-    const body: Record<string, unknown> = { '@odata.context': context('users'), value: users.map(graphUser) };
-    if (nextSkiptoken) {
-      const next = new URLSearchParams();
-      if (q.$filter) next.set('$filter', q.$filter);
-      if (q.$top) next.set('$top', q.$top);
-      next.set('$skiptoken', nextSkiptoken);
-      body['@odata.nextLink'] = deps.urls.graph(`users?${next.toString()}`);
-    }
-    return body;
-  });
-
-  app.post('/graph/v1.0/users', { bodyLimit: 16 * 1024, schema: { body: UserCreateBody } }, async (request, reply) => {
-    const tenant = caller(request, USER_WRITE);
-    const body = request.body;
-    const user = await createUser(deps, tenant, {
-      userPrincipalName: body.userPrincipalName,
-      displayName: body.displayName,
-      password: body.passwordProfile.password,
-      accountEnabled: body.accountEnabled,
+  // The directory is the same on both versions (beta's extra properties aside), and scripts use
+  // both: Get-WindowsAutopilotInfoCommunity reads beta/devices, the SDKs default to v1.0.
+  for (const v of GRAPH_VERSIONS) {
+    app.get(`/graph/${v}/organization`, async (request) => {
+      const tenant = caller(request);
+      return { '@odata.context': context(v, 'organization'), value: [graphOrganization(tenant)] };
     });
-    return reply.code(201).send({ '@odata.context': context('users/$entity'), ...graphUser(user) });
-  });
 
-  app.get('/graph/v1.0/users/:id', { schema: { params: IdParams } }, async (request) => {
-    const tenant = caller(request, USER_READ);
-    const user = await getUser(deps.store, tenant.id, request.params.id);
-    return { '@odata.context': context('users/$entity'), ...graphUser(user) };
-  });
+    app.get(`/graph/${v}/devices`, { schema: { querystring: ListQuery } }, async (request) => {
+      const tenant = caller(request, DEVICE_READ);
+      const q = request.query;
+      const eventual = isEventual(request.headers.consistencylevel);
+      const count = wantsCount(q.$count, eventual);
+      const query = deviceQuery(q.$filter, q.$top, q.$skiptoken, eventual);
+      const { devices, nextSkiptoken } = await listDevices(deps.store, tenant.id, query);
+      const body: Record<string, unknown> = { '@odata.context': context(v, 'devices') };
+      if (count) body['@odata.count'] = await deps.store.countDevices(tenant.id, query.filter);
+      body.value = devices.map(graphDevice);
+      if (nextSkiptoken) {
+        const next = new URLSearchParams();
+        if (q.$filter) next.set('$filter', q.$filter);
+        if (q.$top) next.set('$top', q.$top);
+        if (count) next.set('$count', 'true');
+        next.set('$skiptoken', nextSkiptoken);
+        body['@odata.nextLink'] = deps.urls.graph(`devices?${next.toString()}`, v);
+      }
+      return body;
+    });
+
+    app.get(`/graph/${v}/devices/:id`, { schema: { params: IdParams } }, async (request) => {
+      const tenant = caller(request, DEVICE_READ);
+      const device = await getDevice(deps.store, tenant.id, request.params.id);
+      return { '@odata.context': context(v, 'devices/$entity'), ...graphDevice(device) };
+    });
+
+    app.get(`/graph/${v}/devices(deviceId=:key`, { schema: { params: KeyParams } }, async (request) => {
+      const tenant = caller(request, DEVICE_READ);
+      const device = await getDeviceByDeviceId(deps.store, tenant.id, alternateKey(request.params.key));
+      return { '@odata.context': context(v, 'devices/$entity'), ...graphDevice(device) };
+    });
+
+    app.patch(
+      `/graph/${v}/devices(deviceId=:key`,
+      { bodyLimit: 64 * 1024, schema: { params: KeyParams, body: DevicePatchBody } },
+      async (request, reply) => {
+        const tenant = caller(request, DEVICE_WRITE);
+        const deviceId = alternateKey(request.params.key);
+        const { created, mergedInto, device } = await upsertDevice(
+          deps.store,
+          deps.feed,
+          tenant.id,
+          deviceId,
+          deviceUpsertOf(request.body),
+          wantsCreate(request.headers.prefer),
+          deps.now(),
+        );
+        // 200 with the body only when the request was merged into another object, so the
+        // caller learns the device id that object carries.
+        if (mergedInto) return reply.code(200).send({ '@odata.context': context(v, 'devices/$entity'), ...graphDevice(mergedInto) });
+        if (!created) return reply.code(204).send();
+        return reply.code(201).send({ '@odata.context': context(v, 'devices/$entity'), ...graphDevice(device) });
+      },
+    );
+
+    app.patch(`/graph/${v}/devices/:id`, { bodyLimit: 64 * 1024, schema: { params: IdParams, body: DevicePatchBody } }, async (request, reply) => {
+      const tenant = caller(request, DEVICE_WRITE);
+      await patchDevice(deps, tenant.id, request.params.id, deviceUpsertOf(request.body));
+      return reply.code(204).send();
+    });
+
+    app.delete(`/graph/${v}/devices/:id`, { schema: { params: IdParams } }, async (request, reply) => {
+      const tenant = caller(request, DEVICE_WRITE);
+      await deleteDevice(deps, tenant.id, request.params.id);
+      return reply.code(204).send();
+    });
+
+    app.get(`/graph/${v}/users`, { schema: { querystring: ListQuery } }, async (request) => {
+      const tenant = caller(request, USER_READ);
+      const q = request.query;
+      const { users, nextSkiptoken } = await listUsers(deps.store, tenant.id, userQuery(q.$filter, q.$top, q.$skiptoken));
+      const body: Record<string, unknown> = { '@odata.context': context(v, 'users'), value: users.map(graphUser) };
+      if (nextSkiptoken) {
+        const next = new URLSearchParams();
+        if (q.$filter) next.set('$filter', q.$filter);
+        if (q.$top) next.set('$top', q.$top);
+        next.set('$skiptoken', nextSkiptoken);
+        body['@odata.nextLink'] = deps.urls.graph(`users?${next.toString()}`, v);
+      }
+      return body;
+    });
+
+    app.post(`/graph/${v}/users`, { bodyLimit: 16 * 1024, schema: { body: UserCreateBody } }, async (request, reply) => {
+      const tenant = caller(request, USER_WRITE);
+      const body = request.body;
+      const user = await createUser(deps, tenant, {
+        userPrincipalName: body.userPrincipalName,
+        displayName: body.displayName,
+        password: body.passwordProfile.password,
+        accountEnabled: body.accountEnabled,
+      });
+      return reply.code(201).send({ '@odata.context': context(v, 'users/$entity'), ...graphUser(user) });
+    });
+
+    app.get(`/graph/${v}/users/:id`, { schema: { params: IdParams } }, async (request) => {
+      const tenant = caller(request, USER_READ);
+      const user = await getUser(deps.store, tenant.id, request.params.id);
+      return { '@odata.context': context(v, 'users/$entity'), ...graphUser(user) };
+    });
+  }
 
   registerGroupRoutes(instance, deps, (request) => access.get(request)!);
   registerComplianceRoutes(instance, deps, (request) => access.get(request)!);

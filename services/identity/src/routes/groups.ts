@@ -27,8 +27,8 @@ import {
   removeMember,
   updateGroup,
   withSelect,
-  type GraphVersion,
 } from '../domain/groups.js';
+import { GRAPH_VERSIONS, type GraphVersion } from '../domain/urls.js';
 import {
   createSubscription,
   graphSubscription,
@@ -43,7 +43,6 @@ const GROUP_WRITE = [ROLES.groupsReadWrite, 'Directory.ReadWrite.All'];
 const GROUP_READ = [ROLES.groupsReadWrite, 'Group.Read.All', ROLES.directoryRead, 'Directory.ReadWrite.All', ROLES.devicesReadWrite];
 const DEVICE_READ = [ROLES.devicesReadWrite, 'Device.Read.All', ROLES.directoryRead, 'Directory.ReadWrite.All'];
 const USER_READ = [ROLES.usersReadWrite, 'User.Read.All', ROLES.directoryRead, 'Directory.ReadWrite.All'];
-const VERSIONS: readonly GraphVersion[] = ['v1.0', 'beta'];
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 const GroupBody = Type.Object(
@@ -118,7 +117,7 @@ export function registerGroupRoutes(instance: FastifyInstance, deps: IdentityDep
     };
   };
 
-  for (const v of VERSIONS) {
+  for (const v of GRAPH_VERSIONS) {
     const p = `/graph/${v}`;
 
     app.get(`${p}/groups`, async (request) => {
