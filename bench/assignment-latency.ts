@@ -9,13 +9,11 @@
  *   node --import tsx bench/assignment-latency.ts [--devices 100000] [--imports 200] [--poll 5]
  */
 import { sql } from 'kysely';
-import { loadConfig, createHttpsFetch } from '@baton/kit';
-import { SERVICE_NAMES, DISCOVERY_PATHS } from '@baton/contracts';
-import { adminToken, graphJson, seedDemo, startBaton } from '@baton/cli';
+import { DISCOVERY_PATHS } from '@baton/contracts';
+import { adminToken, graphJson } from '@baton/cli';
 import { hardwareHash, randomInventory } from '@baton/device';
-import type { IdentityRuntime } from '@baton/identity';
 import type { DiscoveryRuntime } from '@baton/discovery';
-import { arg, benchDataDir, fleetCsv, rawImportFloorSeconds } from './support.js';
+import { arg, fleetCsv, rawImportFloorSeconds, startDemoBaton } from './support.js';
 
 const deviceCount = arg('devices', 100_000);
 const imports = arg('imports', 200);
@@ -35,10 +33,7 @@ const stats = (values: number[]) =>
 
 const { rows, parts, generateSeconds } = fleetCsv('assignment-bench', deviceCount, 'Fleet');
 
-const dataDir = benchDataDir();
-const baton = await startBaton({ config: loadConfig({}, { dataDir, port: 0, logLevel: 'silent' }), services: [...SERVICE_NAMES], quiet: true });
-const fetch = createHttpsFetch({ caPem: baton.caPem, timeoutMs: 900_000 });
-const demo = await seedDemo({ dataDir, url: baton.url, urls: baton.urls, caPath: baton.caPath, identity: baton.runtimes.identity as IdentityRuntime, fetch });
+const { baton, fetch, demo } = await startDemoBaton({ timeoutMs: 900_000 });
 const discovery = baton.runtimes.discovery as DiscoveryRuntime;
 const headers = { authorization: `Bearer ${await adminToken(demo, fetch)}`, 'content-type': 'application/json' };
 const graph = `${baton.url}/graph/beta/deviceManagement`;

@@ -8,11 +8,8 @@
  *   node --import tsx bench/chain.ts [--devices 100] [--concurrency 16]
  */
 import { webcrypto } from 'node:crypto';
-import { loadConfig, createHttpsFetch } from '@baton/kit';
-import { SERVICE_NAMES } from '@baton/contracts';
-import { runFleet, seedDemo, startBaton } from '@baton/cli';
-import type { IdentityRuntime } from '@baton/identity';
-import { arg, benchDataDir, load, report } from './support.js';
+import { runFleet } from '@baton/cli';
+import { arg, load, report, startDemoBaton } from './support.js';
 
 const devices = arg('devices', 100);
 const concurrency = arg('concurrency', 16);
@@ -27,10 +24,7 @@ const floor = await load(floorDevices, concurrency, async () => {
   return true;
 });
 
-const dataDir = benchDataDir();
-const baton = await startBaton({ config: loadConfig({}, { dataDir, port: 0, logLevel: 'silent' }), services: [...SERVICE_NAMES], quiet: true });
-const fetch = createHttpsFetch({ caPem: baton.caPem });
-const demo = await seedDemo({ dataDir, url: baton.url, urls: baton.urls, caPath: baton.caPath, identity: baton.runtimes.identity as IdentityRuntime, fetch });
+const { baton, fetch, demo } = await startDemoBaton();
 const { results, runMs, registerMs } = await runFleet({ demo, caPem: baton.caPem, devices, concurrency, seed: 1 });
 const managed = results.filter((r) => r.managed).length;
 await fetch.close();

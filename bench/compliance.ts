@@ -17,10 +17,8 @@
 import { randomUUID } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import type { Kysely } from 'kysely';
-import { SERVICE_NAMES } from '@baton/contracts';
-import { createHttpsFetch, dropPostgresSchema, loadConfig, uniqueSchema } from '@baton/kit';
-import { adminToken, graphJson, runFleet, seedDemo, startBaton } from '@baton/cli';
-import type { IdentityRuntime } from '@baton/identity';
+import { dropPostgresSchema, uniqueSchema } from '@baton/kit';
+import { adminToken, graphJson, runFleet } from '@baton/cli';
 import { openManagementStore } from '@baton/management';
 import { Compliance } from '../services/management/src/compliance/compliance.js';
 import { evaluateDevice } from '../services/management/src/compliance/evaluate.js';
@@ -30,7 +28,7 @@ import type { ComplianceDatabase } from '../services/management/src/compliance/s
 import { ComplianceStore, type DevicePageKey } from '../services/management/src/compliance/store.js';
 import { TARGET_TYPES } from '../services/management/src/targeting/targets.js';
 import { benchEnrollments } from './enrollments.js';
-import { arg, benchDataDir } from './support.js';
+import { arg, benchDataDir, startDemoBaton } from './support.js';
 
 const deviceCount = arg('devices', 100_000);
 const fleet = arg('fleet', 4);
@@ -165,10 +163,7 @@ if (databaseUrl && schema) await dropPostgresSchema(databaseUrl, schema);
 
 if (!latencyPart) process.exit(0);
 
-const dataDir = benchDataDir();
-const baton = await startBaton({ config: loadConfig({}, { dataDir, port: 0, logLevel: 'silent' }), services: [...SERVICE_NAMES], quiet: true });
-const fetch = createHttpsFetch({ caPem: baton.caPem });
-const demo = await seedDemo({ dataDir, url: baton.url, urls: baton.urls, caPath: baton.caPath, identity: baton.runtimes.identity as IdentityRuntime, fetch });
+const { baton, fetch, demo } = await startDemoBaton();
 const headers = { authorization: `Bearer ${await adminToken(demo, fetch)}`, 'content-type': 'application/json' };
 const policies = `${baton.url}/graph/beta/deviceManagement/deviceCompliancePolicies`;
 const created = await graphJson(fetch, policies, {

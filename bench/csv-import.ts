@@ -6,20 +6,14 @@
  *
  *   node --import tsx bench/csv-import.ts [--rows 100000]
  */
-import { loadConfig, createHttpsFetch } from '@baton/kit';
-import { SERVICE_NAMES } from '@baton/contracts';
-import { adminToken, seedDemo, startBaton } from '@baton/cli';
-import type { IdentityRuntime } from '@baton/identity';
-import { arg, benchDataDir, fleetCsv, rawImportFloorSeconds, report } from './support.js';
+import { adminToken } from '@baton/cli';
+import { arg, fleetCsv, rawImportFloorSeconds, report, startDemoBaton } from './support.js';
 
 const rowCount = arg('rows', 100_000);
 
 const { rows, parts, generateSeconds } = fleetCsv('csv-bench', rowCount, 'Bench');
 
-const dataDir = benchDataDir();
-const baton = await startBaton({ config: loadConfig({}, { dataDir, port: 0, logLevel: 'silent' }), services: [...SERVICE_NAMES], quiet: true });
-const fetch = createHttpsFetch({ caPem: baton.caPem, timeoutMs: 900_000 });
-const demo = await seedDemo({ dataDir, url: baton.url, urls: baton.urls, caPath: baton.caPath, identity: baton.runtimes.identity as IdentityRuntime, fetch });
+const { baton, fetch, demo } = await startDemoBaton({ timeoutMs: 900_000 });
 const token = await adminToken(demo, fetch);
 
 let imported = 0;

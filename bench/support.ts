@@ -5,7 +5,10 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { loadSqliteDriver } from '@baton/kit';
+import { createHttpsFetch, loadConfig, loadSqliteDriver } from '@baton/kit';
+import { SERVICE_NAMES } from '@baton/contracts';
+import { seedDemo, startBaton } from '@baton/cli';
+import type { IdentityRuntime } from '@baton/identity';
 import { hardwareHash, randomInventory } from '@baton/device';
 import { autopilotCsvText, encodeCsvText, type CsvWriteRow } from '@baton/protocols';
 import { tmpdir } from 'node:os';
@@ -78,6 +81,18 @@ export function benchDataDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'baton-bench-'));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/**
+ * All three services in this process on SQLite in a fresh data directory, seeded with the demo
+ * tenant, and a client that trusts their CA.
+ */
+export async function startDemoBaton(options: { timeoutMs?: number } = {}) {
+  const dataDir = benchDataDir();
+  const baton = await startBaton({ config: loadConfig({}, { dataDir, port: 0, logLevel: 'silent' }), services: [...SERVICE_NAMES], quiet: true });
+  const fetch = createHttpsFetch({ caPem: baton.caPem, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
+  const demo = await seedDemo({ dataDir, url: baton.url, urls: baton.urls, caPath: baton.caPath, identity: baton.runtimes.identity as IdentityRuntime, fetch });
+  return { dataDir, baton, fetch, demo };
 }
 
 export function arg(name: string, fallback: number): number {

@@ -10,12 +10,9 @@
  *   node --import tsx bench/tenant-wide-change.ts [--devices 30000]
  */
 import { sql } from 'kysely';
-import { loadConfig, createHttpsFetch } from '@baton/kit';
-import { SERVICE_NAMES } from '@baton/contracts';
-import { adminToken, graphJson, seedDemo, startBaton } from '@baton/cli';
-import type { IdentityRuntime } from '@baton/identity';
+import { adminToken, graphJson } from '@baton/cli';
 import type { DiscoveryRuntime } from '@baton/discovery';
-import { arg, benchDataDir, fleetCsv } from './support.js';
+import { arg, fleetCsv, startDemoBaton } from './support.js';
 
 const deviceCount = arg('devices', 30_000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -25,10 +22,7 @@ const pct = (values: number[], p: number) => {
 };
 
 const { parts } = fleetCsv('tenant-wide-bench', deviceCount, 'Fleet');
-const dataDir = benchDataDir();
-const baton = await startBaton({ config: loadConfig({}, { dataDir, port: 0, logLevel: 'silent' }), services: [...SERVICE_NAMES], quiet: true });
-const fetch = createHttpsFetch({ caPem: baton.caPem, timeoutMs: 900_000 });
-const demo = await seedDemo({ dataDir, url: baton.url, urls: baton.urls, caPath: baton.caPath, identity: baton.runtimes.identity as IdentityRuntime, fetch });
+const { baton, fetch, demo } = await startDemoBaton({ timeoutMs: 900_000 });
 const discovery = baton.runtimes.discovery as DiscoveryRuntime;
 const headers = { authorization: `Bearer ${await adminToken(demo, fetch)}`, 'content-type': 'application/json' };
 const graph = `${baton.url}/graph/beta/deviceManagement`;
