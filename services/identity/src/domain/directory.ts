@@ -109,3 +109,53 @@ export async function createUser(deps: Pick<IdentityDeps, 'store' | 'feed' | 'no
     return user;
   });
 }
+
+/** What `PATCH /users/{id}` may change here. */
+export interface UserChange {
+  displayName?: string;
+  accountEnabled?: boolean;
+  /** passwordProfile.password: an administrator's reset. */
+  password?: string;
+}
+
+const PATCHABLE_USER_PROPERTIES = new Set(['displayName', 'accountEnabled', 'passwordProfile', '@odata.type']);
+
+/**
+ * The change a PATCH body asks for. A property Graph has but Baton does not keep is refused by
+ * name rather than dropped, so a script never believes it saved a job title.
+ */
+export function userChangeOf(body: Record<string, unknown>): UserChange {
+  const unsupported = Object.keys(body).find((k) => !PATCHABLE_USER_PROPERTIES.has(k));
+  if (unsupported !== undefined) {
+    throw identityGraphErrors.invalidValue(`Property '${unsupported.slice(0, 64)}' cannot be changed on a user here; displayName, accountEnabled and passwordProfile can.`);
+  }
+  const change: UserChange = {};
+  if (typeof body.displayName === 'string') change.displayName = body.displayName;
+  if (typeof body.accountEnabled === 'boolean') change.accountEnabled = body.accountEnabled;
+  const profile = body.passwordProfile as { password?: unknown } | undefined;
+  if (typeof profile?.password === 'string') change.password = profile.password;
+  return change;
+}
+
+/**
+ * Graph `PATCH /users/{id}`. A new password or a disabled account ends the user's refresh
+ * tokens, as Entra revokes them on a reset; dynamic groups see the change in its transaction.
+ */
+export async function updateUser(deps: Pick<IdentityDeps, 'store' | 'feed'>, tenant: TenantRecord, idOrUpn: string, change: UserChange): Promise<void> {
+  const user = await getUser(deps.store, tenant.id, idOrUpn);
+  if (change.password !== undefined && !meetsPasswordComplexity(change.password)) {
+    throw identityGraphErrors.invalidValue('The specified password does not comply with password complexity requirements. Please provide a different password.');
+  }
+  const patch: Partial<Pick<UserRecord, 'displayName' | 'passwordHash' | 'accountEnabled'>> = {};
+  if (change.displayName !== undefined) patch.displayName = change.displayName;
+  if (change.accountEnabled !== undefined) patch.accountEnabled = change.accountEnabled;
+  if (change.password !== undefined) patch.passwordHash = await hashPassword(change.password);
+  if (Object.keys(patch).length === 0) return;
+  await deps.store.transaction(async (tx) => {
+    const before = await tx.findUserById(tenant.id, user.id);
+    if (!before) throw identityGraphErrors.userNotFound(idOrUpn);
+    await tx.updateUser(tenant.id, user.id, patch);
+    await deps.feed.userWritten(tx, tenant.id, before, { ...before, ...patch });
+    if (patch.passwordHash !== undefined || (before.accountEnabled && patch.accountEnabled === false)) await tx.revokeUserRefreshTokens(tenant.id, user.id);
+  });
+}

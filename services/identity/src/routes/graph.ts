@@ -10,7 +10,7 @@ import { graphErrorHandler, graphErrors, requireRole } from '@baton/kit';
 import type { VerifiedAccess } from '../domain/access-tokens.js';
 import { complianceErrors, MDM_OWNED_DEVICE_PROPERTIES } from '../domain/compliance.js';
 import { deleteDevice, deviceQuery, getDevice, getDeviceByDeviceId, graphDevice, listDevices, patchDevice, upsertDevice, type DeviceUpsert } from '../domain/devices.js';
-import { createUser, getUser, graphOrganization, graphUser, listUsers, userQuery } from '../domain/directory.js';
+import { createUser, getUser, graphOrganization, graphUser, listUsers, updateUser, userChangeOf, userQuery } from '../domain/directory.js';
 import { GRAPH_VERSIONS, type GraphVersion } from '../domain/urls.js';
 import type { IdentityRouteOptions } from './context.js';
 import { verifyGraphCaller } from './graph-caller.js';
@@ -62,6 +62,17 @@ const UserCreateBody = Type.Object(
     passwordProfile: Type.Object(
       { password: Type.String({ minLength: 1, maxLength: 256 }), forceChangePasswordNextSignIn: Type.Optional(Type.Boolean()) },
       { additionalProperties: true },
+    ),
+  },
+  { additionalProperties: true },
+);
+
+const UserPatchBody = Type.Object(
+  {
+    displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    accountEnabled: Type.Optional(Type.Boolean()),
+    passwordProfile: Type.Optional(
+      Type.Object({ password: Type.String({ minLength: 1, maxLength: 256 }), forceChangePasswordNextSignIn: Type.Optional(Type.Boolean()) }, { additionalProperties: true }),
     ),
   },
   { additionalProperties: true },
@@ -222,6 +233,12 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
         accountEnabled: body.accountEnabled,
       });
       return reply.code(201).send({ '@odata.context': context(v, 'users/$entity'), ...graphUser(user) });
+    });
+
+    app.patch(`/graph/${v}/users/:id`, { bodyLimit: 16 * 1024, schema: { params: IdParams, body: UserPatchBody } }, async (request, reply) => {
+      const tenant = caller(request, USER_WRITE);
+      await updateUser(deps, tenant, request.params.id, userChangeOf(request.body));
+      return reply.code(204).send();
     });
 
     app.get(`/graph/${v}/users/:id`, { schema: { params: IdParams } }, async (request) => {

@@ -5,7 +5,7 @@ import { DEVICE_AGENT_CLIENT_ID, DRS_RESOURCE, GRAPH_RESOURCE, SERVICE_APP_IDS }
 import { backends, form, startIdentity, type RunningIdentity } from '../testing/harness.js';
 
 for (const backend of backends()) {
-  describe(`Graph POST /users (${backend.name})`, () => {
+  describe(`Graph POST and PATCH /users (${backend.name})`, () => {
     let id: RunningIdentity;
     before(async () => {
       id = await startIdentity(backend);
@@ -90,6 +90,68 @@ for (const backend of backends()) {
       const discovery = await token(SERVICE_APP_IDS.discovery, id.ctx.serviceCredentials.discovery.clientSecret);
       const res = await create(newUser(`eve@${id.domain}`), discovery);
       assert.equal(res.statusCode, 403);
+      const patched = await id.app.inject({ method: 'PATCH', url: `/graph/v1.0/users/admin@${id.domain}`, headers: { authorization: `Bearer ${discovery}` }, payload: { accountEnabled: false } });
+      assert.equal(patched.statusCode, 403);
+    });
+
+    const signIn = (upn: string, password: string) =>
+      post(`/${id.tenantId}/oauth2/v2.0/token`, { grant_type: 'password', client_id: DEVICE_AGENT_CLIENT_ID, username: upn, password, scope: `${DRS_RESOURCE}/.default offline_access` });
+    const refresh = (refreshToken: string) =>
+      post(`/${id.tenantId}/oauth2/v2.0/token`, { grant_type: 'refresh_token', client_id: DEVICE_AGENT_CLIENT_ID, refresh_token: refreshToken, scope: `${DRS_RESOURCE}/.default` });
+    const patch = async (who: string, body: Record<string, unknown>, version = 'v1.0') =>
+      id.app.inject({ method: 'PATCH', url: `/graph/${version}/users/${who}`, headers: { authorization: `Bearer ${await adminToken()}` }, payload: body });
+
+    test('PATCH renames a user and resets a password: the old password and the refresh tokens it earned stop working', async () => {
+      const upn = `megan@${id.domain}`;
+      const created = (await create(newUser(upn))).json();
+      const first = await signIn(upn, 'Kitchen-Table-42');
+      assert.equal(first.statusCode, 200, first.body);
+      const earned = first.json().refresh_token as string;
+
+      assert.equal((await patch(created.id, { displayName: 'Megan Bowen' })).statusCode, 204);
+      const read = await id.app.inject({ url: `/graph/beta/users/${upn}`, headers: { authorization: `Bearer ${await adminToken()}` } });
+      assert.equal(read.json().displayName, 'Megan Bowen');
+      assert.equal((await refresh(earned)).statusCode, 200, 'a rename leaves tokens alone');
+      const again = (await signIn(upn, 'Kitchen-Table-42')).json().refresh_token as string;
+
+      const reset = await patch(upn, { passwordProfile: { password: 'Window-Garden-77', forceChangePasswordNextSignIn: false } }, 'beta');
+      assert.equal(reset.statusCode, 204, reset.body);
+      assert.equal((await signIn(upn, 'Kitchen-Table-42')).statusCode, 400, 'the old password is gone');
+      assert.equal((await signIn(upn, 'Window-Garden-77')).statusCode, 200);
+      const revoked = await refresh(again);
+      assert.equal(revoked.statusCode, 400, 'refresh tokens from before the reset are revoked');
+      assert.equal(revoked.json().error, 'invalid_grant');
+    });
+
+    test('PATCH accountEnabled false blocks sign-in and refresh; true lets the user back in', async () => {
+      const upn = `lynne@${id.domain}`;
+      await create(newUser(upn));
+      const earned = (await signIn(upn, 'Kitchen-Table-42')).json().refresh_token as string;
+      assert.equal((await patch(upn, { accountEnabled: false })).statusCode, 204);
+      const blocked = await signIn(upn, 'Kitchen-Table-42');
+      assert.equal(blocked.statusCode, 400);
+      assert.deepEqual(blocked.json().error_codes, [50057], 'AADSTS50057: the user account is disabled');
+      assert.equal((await refresh(earned)).statusCode, 400);
+      assert.equal((await patch(upn, { accountEnabled: true })).statusCode, 204);
+      assert.equal((await signIn(upn, 'Kitchen-Table-42')).statusCode, 200);
+    });
+
+    test('PATCH refuses what it cannot keep by name, a weak password, and an unknown user, changing nothing', async () => {
+      const upn = `adele@${id.domain}`;
+      await create(newUser(upn));
+      for (const [body, message] of [
+        [{ jobTitle: 'Buyer', displayName: 'Changed' }, /jobTitle/],
+        [{ passwordProfile: { password: 'password' } }, /complexity/],
+        [{ accountEnabled: 'no' }, /accountEnabled/],
+      ] as const) {
+        const res = await patch(upn, body);
+        assert.equal(res.statusCode, 400, res.body);
+        assert.match(res.json().error.message, message);
+      }
+      const read = await id.app.inject({ url: `/graph/v1.0/users/${upn}`, headers: { authorization: `Bearer ${await adminToken()}` } });
+      assert.equal(read.json().displayName, 'Alex Wilber', 'nothing was written');
+      assert.equal((await signIn(upn, 'Kitchen-Table-42')).statusCode, 200);
+      assert.equal((await patch(`nobody@${id.domain}`, { displayName: 'Ghost' })).statusCode, 404);
     });
   });
 }

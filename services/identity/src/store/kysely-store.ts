@@ -494,13 +494,21 @@ export class KyselyIdentityStore implements IdentityStore {
       .execute();
   }
 
-  async revokeDeviceRefreshTokens(tenantId: string, deviceObjectId: string) {
+  revokeDeviceRefreshTokens(tenantId: string, deviceObjectId: string) {
+    return this.revokeRefreshTokensWhere(tenantId, 'device_id', deviceObjectId);
+  }
+
+  revokeUserRefreshTokens(tenantId: string, userId: string) {
+    return this.revokeRefreshTokensWhere(tenantId, 'user_id', userId);
+  }
+
+  private async revokeRefreshTokensWhere(tenantId: string, column: 'device_id' | 'user_id', value: string) {
     // Kept, like a revoked family, so that presenting one again is recognised as dead.
     const result = await this.db
       .updateTable('refresh_tokens')
       .set({ rotated: 1, expires_at: new Date(0).toISOString() })
       .where('tenant_id', '=', tenantId)
-      .where('device_id', '=', deviceObjectId)
+      .where(column, '=', value)
       .where('rotated', '=', 0)
       .executeTakeFirst();
     return Number(result.numUpdatedRows);

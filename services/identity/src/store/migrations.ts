@@ -246,6 +246,13 @@ const profileType: Migration = {
   },
 };
 
+/** A password reset or a disabled account revokes the user's refresh tokens, found by this index. */
+const refreshTokensByUser: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.createIndex('refresh_tokens_user').on('refresh_tokens').columns(['tenant_id', 'user_id']).execute();
+  },
+};
+
 /** Names sort in the order they apply. */
 export const identityMigrations: Record<string, Migration> = {
   '0001_identity': initial,
@@ -258,4 +265,5 @@ export const identityMigrations: Record<string, Migration> = {
   '0008_group_rule_stamps': ruleStamps,
   '0009_identity_events': identityEventsMigration,
   '0010_device_profile_type': profileType,
+  '0011_refresh_tokens_by_user': refreshTokensByUser,
 };

@@ -296,6 +296,8 @@ export interface IdentityStore {
   revokeRefreshTokenFamily(familyId: string): Promise<void>;
   /** Kills every refresh token bound to the device (object id); returns how many were live. */
   revokeDeviceRefreshTokens(tenantId: string, deviceObjectId: string): Promise<number>;
+  /** Kills every refresh token issued to the user; returns how many were live. */
+  revokeUserRefreshTokens(tenantId: string, userId: string): Promise<number>;
 
   findDevice(tenantId: string, id: string): Promise<DeviceRecord | undefined>;
   findDeviceByDeviceId(tenantId: string, deviceId: string): Promise<DeviceRecord | undefined>;
