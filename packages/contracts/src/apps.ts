@@ -39,6 +39,8 @@ export const ROLES = {
   auditLogRead: 'AuditLog.Read.All',
   conditionalAccessReadWrite: 'Policy.ReadWrite.ConditionalAccess',
   appsReadWrite: 'DeviceManagementApps.ReadWrite.All',
+  applicationsReadWrite: 'Application.ReadWrite.All',
+  appRoleAssignmentsReadWrite: 'AppRoleAssignment.ReadWrite.All',
 } as const;
 
 export type RoleName = (typeof ROLES)[keyof typeof ROLES];

@@ -14,6 +14,7 @@ import { createUser, getUser, graphOrganization, graphUser, listUsers, updateUse
 import { GRAPH_VERSIONS, type GraphVersion } from '../domain/urls.js';
 import type { IdentityRouteOptions } from './context.js';
 import { verifyGraphCaller } from './graph-caller.js';
+import { registerAppRegistrationRoutes } from './app-registrations.js';
 import { registerAuditLogRoutes } from './audit-logs.js';
 import { registerComplianceRoutes } from './compliance.js';
 import { registerConditionalAccessRoutes } from './conditional-access.js';
@@ -249,6 +250,7 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
   }
 
   registerGroupRoutes(instance, deps, (request) => access.get(request)!);
+  registerAppRegistrationRoutes(instance, deps, (request) => access.get(request)!);
   registerComplianceRoutes(instance, deps, (request) => access.get(request)!);
   registerAuditLogRoutes(instance, deps, (request) => access.get(request)!);
   registerConditionalAccessRoutes(instance, deps, (request) => access.get(request)!);

@@ -424,6 +424,11 @@ export class KyselyIdentityStore implements IdentityStore {
     return row && applicationOf(row);
   }
 
+  async listApplications(tenantId: string) {
+    const rows = await this.db.selectFrom('applications').selectAll().where('tenant_id', '=', tenantId).orderBy('created_at').orderBy('app_id').execute();
+    return rows.map(applicationOf);
+  }
+
   async upsertApplication(a: ApplicationRecord) {
     const values = {
       tenant_id: a.tenantId,

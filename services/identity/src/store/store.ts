@@ -288,6 +288,8 @@ export interface IdentityStore {
   findApplication(tenantId: string, appId: string): Promise<ApplicationRecord | undefined>;
   /** Inserts or replaces the registration (keeps createdAt). */
   upsertApplication(app: ApplicationRecord): Promise<void>;
+  /** The tenant's registered applications, in creation order. */
+  listApplications(tenantId: string): Promise<ApplicationRecord[]>;
 
   insertRefreshToken(token: RefreshTokenRecord): Promise<void>;
   findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | undefined>;

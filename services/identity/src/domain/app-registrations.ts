@@ -1,0 +1,235 @@
+/**
+ * Graph's `applications` and `servicePrincipals`, as much as an administrator needs to register
+ * a client and grant it roles: create and read applications, add a client secret, find
+ * Microsoft Graph's service principal and its app roles, and assign one of those roles to an
+ * application's service principal. Tokens the client then gets carry the role in `roles`.
+ *
+ * Baton keeps one record per application (store `applications`); its application object and its
+ * service principal are two Graph views of that record, with ids derived from the tenant and
+ * the appId, so no second table can drift from the first.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { ROLES } from '@baton/contracts';
+import { identityGraphErrors } from '../errors.js';
+import type { ApplicationRecord, TenantRecord } from '../store/store.js';
+import { registerApplication } from './applications.js';
+import type { IdentityDeps } from './deps.js';
+import { isGuid, nameGuid } from './ids.js';
+
+/** Microsoft Graph's appId, the same in every tenant; scripts look its service principal up by it. */
+export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
+
+/** Graph's application permissions Baton enforces, with the ids Microsoft Graph gives them. */
+export const GRAPH_APP_ROLES: ReadonlyArray<{ id: string; value: string; displayName: string }> = [
+  { id: '5ac13192-7ace-4fcf-b828-1a26f28068ee', value: ROLES.autopilotReadWrite, displayName: 'Read and write Microsoft Intune configuration' },
+  { id: '1138cb37-bd11-4084-a2b7-9f71582aeddb', value: ROLES.devicesReadWrite, displayName: 'Read and write devices' },
+  { id: '243333ab-4d21-40cb-a475-36241daa0842', value: ROLES.managedDevicesReadWrite, displayName: 'Read and write Microsoft Intune devices' },
+  { id: '9241abd9-d0e6-425a-bd4f-47ba86e767a4', value: ROLES.configurationReadWrite, displayName: 'Read and write Microsoft Intune device configuration and policies' },
+  { id: '741f803b-c850-494e-b5df-cde7c675a1ca', value: ROLES.usersReadWrite, displayName: "Read and write all users' full profiles" },
+  { id: '62a82d76-70ea-41e2-9197-370581804d09', value: ROLES.groupsReadWrite, displayName: 'Read and write all groups' },
+  { id: '7ab1d382-f21e-4acd-a863-ba3e13f7da61', value: ROLES.directoryRead, displayName: 'Read directory data' },
+  { id: 'b0afded3-3588-46d8-8b3d-9842eff778da', value: ROLES.auditLogRead, displayName: 'Read all audit log data' },
+  { id: '01c0a623-fc9b-48e9-b794-0756f8e8f067', value: ROLES.conditionalAccessReadWrite, displayName: 'Read and write your organization\'s conditional access policies' },
+  { id: '78145de6-330d-4800-a6ce-494ff2d33d07', value: ROLES.appsReadWrite, displayName: 'Read and write Microsoft Intune apps' },
+  { id: '1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9', value: ROLES.applicationsReadWrite, displayName: 'Read and write all applications' },
+  { id: '06b708a9-e830-4db3-a914-8e69da51d44f', value: ROLES.appRoleAssignmentsReadWrite, displayName: 'Manage app permission grants and app role assignments' },
+];
+
+const SECRET_LIFETIME_MS = 2 * 365 * 24 * 3600 * 1000;
+
+export const applicationObjectId = (tenantId: string, appId: string) => nameGuid(`application:${tenantId}:${appId.toLowerCase()}`);
+export const servicePrincipalId = (tenantId: string, appId: string) => nameGuid(`servicePrincipal:${tenantId}:${appId.toLowerCase()}`);
+const assignmentId = (principalId: string, roleId: string) => nameGuid(`appRoleAssignment:${principalId}:${roleId}`);
+
+export function graphApplication(app: ApplicationRecord, redirectUris: string[]) {
+  const web = redirectUris.filter((u) => u.startsWith('https://'));
+  const native = redirectUris.filter((u) => !u.startsWith('https://'));
+  return {
+    id: applicationObjectId(app.tenantId, app.appId),
+    appId: app.appId,
+    displayName: app.displayName,
+    signInAudience: 'AzureADMyOrg',
+    createdDateTime: app.createdAt,
+    isFallbackPublicClient: app.isPublic,
+    web: { redirectUris: web },
+    publicClient: { redirectUris: native },
+    spa: { redirectUris: [] },
+    // Secrets are never shown again; Baton keeps one, as a digest.
+    passwordCredentials: app.secretDigest ? [{ keyId: nameGuid(`secret:${app.tenantId}:${app.appId}:${app.modifiedAt}`), displayName: null, hint: null }] : [],
+  };
+}
+
+function graphServicePrincipalOf(tenantId: string, app: ApplicationRecord) {
+  return {
+    id: servicePrincipalId(tenantId, app.appId),
+    appId: app.appId,
+    displayName: app.displayName,
+    servicePrincipalType: 'Application',
+    accountEnabled: true,
+    appRoles: [],
+  };
+}
+
+function graphServicePrincipalOfGraph(tenantId: string) {
+  return {
+    id: servicePrincipalId(tenantId, GRAPH_APP_ID),
+    appId: GRAPH_APP_ID,
+    displayName: 'Microsoft Graph',
+    servicePrincipalType: 'Application',
+    accountEnabled: true,
+    appRoles: GRAPH_APP_ROLES.map((r) => ({
+      id: r.id,
+      value: r.value,
+      displayName: r.displayName,
+      description: r.displayName,
+      allowedMemberTypes: ['Application'],
+      isEnabled: true,
+      origin: 'Application',
+    })),
+  };
+}
+
+/** `POST /applications`: displayName and redirect URIs; a secret comes later through addPassword. */
+export async function createApplication(deps: IdentityDeps, tenant: TenantRecord, body: Record<string, unknown>) {
+  if (typeof body.displayName !== 'string' || body.displayName.trim() === '' || body.displayName.length > 256) {
+    throw identityGraphErrors.invalidValue("Property 'displayName' is required: a string of 1 to 256 characters.");
+  }
+  const redirectUris: string[] = [];
+  for (const platform of ['web', 'publicClient', 'spa'] as const) {
+    const section = body[platform];
+    if (section === undefined || section === null) continue;
+    const uris = (section as { redirectUris?: unknown }).redirectUris;
+    if (typeof section !== 'object' || (uris !== undefined && (!Array.isArray(uris) || uris.some((u) => typeof u !== 'string' || u.length > 2048)))) {
+      throw identityGraphErrors.invalidValue(`Property '${platform}.redirectUris' must be an array of URLs.`);
+    }
+    redirectUris.push(...((uris as string[] | undefined) ?? []));
+  }
+  if (redirectUris.length > 100) throw identityGraphErrors.invalidValue('An application may have at most 100 redirect URIs.');
+  let registered: { appId: string };
+  try {
+    registered = await registerApplication(deps, tenant, { displayName: body.displayName, redirectUris, appId: randomUUID() });
+  } catch (error) {
+    // registerApplication refuses a redirect URI that is not https (or loopback http) or carries a fragment.
+    throw identityGraphErrors.invalidValue(error instanceof Error ? error.message : String(error));
+  }
+  deps.directoryCache.clear();
+  return readApplication(deps, tenant, applicationObjectId(tenant.id, registered.appId));
+}
+
+async function applicationByObjectId(deps: IdentityDeps, tenantId: string, id: string): Promise<ApplicationRecord> {
+  const apps = isGuid(id) ? await deps.store.listApplications(tenantId) : [];
+  const app = apps.find((a) => applicationObjectId(tenantId, a.appId) === id.toLowerCase());
+  if (!app) throw identityGraphErrors.objectNotFound(id);
+  return app;
+}
+
+export async function readApplication(deps: IdentityDeps, tenant: TenantRecord, objectId: string) {
+  const app = await applicationByObjectId(deps, tenant.id, objectId);
+  return graphApplication(app, await deps.signin.redirectUris(tenant.id, app.appId));
+}
+
+export async function readApplicationByAppId(deps: IdentityDeps, tenant: TenantRecord, appId: string) {
+  const app = isGuid(appId) ? await deps.store.findApplication(tenant.id, appId) : undefined;
+  if (!app) throw identityGraphErrors.objectNotFound(appId);
+  return graphApplication(app, await deps.signin.redirectUris(tenant.id, app.appId));
+}
+
+export async function listApplications(deps: IdentityDeps, tenant: TenantRecord) {
+  const apps = await deps.store.listApplications(tenant.id);
+  return Promise.all(apps.map(async (a) => graphApplication(a, await deps.signin.redirectUris(tenant.id, a.appId))));
+}
+
+/**
+ * `POST /applications/{id}/addPassword`: a new client secret, shown once. Baton keeps one secret
+ * per application, so the new one replaces the previous one.
+ */
+export async function addPassword(deps: IdentityDeps, tenant: TenantRecord, objectId: string, body: Record<string, unknown>) {
+  const app = await applicationByObjectId(deps, tenant.id, objectId);
+  const credential = (body.passwordCredential ?? {}) as { displayName?: unknown };
+  const displayName = typeof credential.displayName === 'string' ? credential.displayName.slice(0, 256) : null;
+  const secretText = randomBytes(30).toString('base64url');
+  const now = deps.now();
+  await deps.store.upsertApplication({ ...app, secretDigest: deps.secrets.digest(secretText), isPublic: false, modifiedAt: now.toISOString() });
+  deps.directoryCache.clear();
+  return {
+    customKeyIdentifier: null,
+    displayName,
+    endDateTime: new Date(now.getTime() + SECRET_LIFETIME_MS).toISOString(),
+    hint: secretText.slice(0, 3),
+    keyId: randomUUID(),
+    secretText,
+    startDateTime: now.toISOString(),
+  };
+}
+
+/** Every application's service principal, and Microsoft Graph's; `appId` narrows to one. */
+export async function listServicePrincipals(deps: IdentityDeps, tenant: TenantRecord, appId?: string) {
+  const apps = await deps.store.listApplications(tenant.id);
+  const all = [graphServicePrincipalOfGraph(tenant.id), ...apps.map((a) => graphServicePrincipalOf(tenant.id, a))];
+  return appId === undefined ? all : all.filter((sp) => sp.appId === appId.toLowerCase());
+}
+
+export async function readServicePrincipal(deps: IdentityDeps, tenant: TenantRecord, id: string) {
+  const found = (await listServicePrincipals(deps, tenant)).find((sp) => sp.id === id.toLowerCase());
+  if (!found) throw identityGraphErrors.objectNotFound(id);
+  return found;
+}
+
+/** `POST /servicePrincipals`: every registered application has one already; this answers it. */
+export async function createServicePrincipal(deps: IdentityDeps, tenant: TenantRecord, body: Record<string, unknown>) {
+  if (typeof body.appId !== 'string' || !isGuid(body.appId)) throw identityGraphErrors.invalidValue("Property 'appId' is required: the application's appId.");
+  const [found] = await listServicePrincipals(deps, tenant, body.appId);
+  if (!found) throw identityGraphErrors.invalidValue(`No application with appId '${body.appId}' is registered in this tenant.`);
+  return found;
+}
+
+function graphAssignment(tenantId: string, app: ApplicationRecord, role: (typeof GRAPH_APP_ROLES)[number], createdAt: string) {
+  const principalId = servicePrincipalId(tenantId, app.appId);
+  return {
+    id: assignmentId(principalId, role.id),
+    appRoleId: role.id,
+    createdDateTime: createdAt,
+    principalDisplayName: app.displayName,
+    principalId,
+    principalType: 'ServicePrincipal',
+    resourceDisplayName: 'Microsoft Graph',
+    resourceId: servicePrincipalId(tenantId, GRAPH_APP_ID),
+  };
+}
+
+async function principalApplication(deps: IdentityDeps, tenantId: string, principalId: string): Promise<ApplicationRecord> {
+  const apps = await deps.store.listApplications(tenantId);
+  const app = apps.find((a) => servicePrincipalId(tenantId, a.appId) === principalId.toLowerCase());
+  if (!app) throw identityGraphErrors.objectNotFound(principalId);
+  return app;
+}
+
+/**
+ * Grants one of Graph's app roles to an application's service principal (Graph's
+ * `appRoleAssignments` on the principal, or `appRoleAssignedTo` on the resource). Only Microsoft
+ * Graph's roles exist here, so the resource must be Graph's service principal.
+ */
+export async function assignAppRole(deps: IdentityDeps, tenant: TenantRecord, body: Record<string, unknown>) {
+  const { principalId, resourceId, appRoleId } = body;
+  for (const [name, value] of Object.entries({ principalId, resourceId, appRoleId })) {
+    if (typeof value !== 'string' || !isGuid(value)) throw identityGraphErrors.invalidValue(`Property '${name}' is required: a GUID.`);
+  }
+  if ((resourceId as string).toLowerCase() !== servicePrincipalId(tenant.id, GRAPH_APP_ID)) {
+    throw identityGraphErrors.invalidValue("Property 'resourceId' must be Microsoft Graph's service principal; no other resource defines app roles here.");
+  }
+  const role = GRAPH_APP_ROLES.find((r) => r.id === (appRoleId as string).toLowerCase());
+  if (!role) throw identityGraphErrors.invalidValue(`Microsoft Graph has no app role '${appRoleId as string}' that Baton enforces.`);
+  const app = await principalApplication(deps, tenant.id, principalId as string);
+  const now = deps.now().toISOString();
+  if (!app.roles.includes(role.value)) {
+    await deps.store.upsertApplication({ ...app, roles: [...app.roles, role.value], modifiedAt: now });
+    deps.directoryCache.clear();
+  }
+  return graphAssignment(tenant.id, app, role, now);
+}
+
+/** The Graph roles an application's service principal holds. */
+export async function listAppRoleAssignments(deps: IdentityDeps, tenant: TenantRecord, principalId: string) {
+  const app = await principalApplication(deps, tenant.id, principalId);
+  return GRAPH_APP_ROLES.filter((r) => app.roles.includes(r.value)).map((r) => graphAssignment(tenant.id, app, r, app.modifiedAt));
+}

@@ -1,0 +1,122 @@
+// An administrator registers a client through Graph, gives it a secret and a Microsoft Graph
+// app role, and the client's own tokens then carry the role and open the Graph it names.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { GRAPH_RESOURCE, SERVICE_APP_IDS } from '@baton/contracts';
+import { backends, form, startIdentity, type RunningIdentity } from '../testing/harness.js';
+
+const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
+const DEVICE_READ_WRITE_ALL = '1138cb37-bd11-4084-a2b7-9f71582aeddb';
+
+for (const backend of backends()) {
+  describe(`Graph applications and servicePrincipals (${backend.name})`, () => {
+    let id: RunningIdentity;
+    let admin: string;
+    before(async () => {
+      id = await startIdentity(backend);
+      admin = (await clientToken(id.adminClientId, 'admin-app-secret-0123456789')).json().access_token;
+    });
+    after(async () => {
+      await id?.close();
+    });
+
+    function clientToken(clientId: string, clientSecret: string) {
+      return id.app.inject({
+        method: 'POST',
+        url: `/${id.tenantId}/oauth2/v2.0/token`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: form({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: `${GRAPH_RESOURCE}/.default` }),
+      });
+    }
+    const graph = (method: 'GET' | 'POST', url: string, payload?: unknown, bearer = admin) =>
+      id.app.inject({ method, url: `/graph/v1.0${url}`, headers: { authorization: `Bearer ${bearer}` }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+    const rolesOf = (accessToken: string) => JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()).roles as string[] | undefined;
+
+    test('register, add a secret, grant Device.ReadWrite.All: the client reads devices with its own token', async () => {
+      const created = await graph('POST', '/applications', { displayName: 'Inventory sync', web: { redirectUris: ['https://inventory.contoso.test/auth'] } });
+      assert.equal(created.statusCode, 201, created.body);
+      const application = created.json();
+      assert.match(application.id, /^[0-9a-f-]{36}$/);
+      assert.notEqual(application.id, application.appId, 'the object id is not the appId, as in Entra');
+      assert.deepEqual(application.web.redirectUris, ['https://inventory.contoso.test/auth']);
+      assert.deepEqual(application.passwordCredentials, []);
+      const byAppId = await graph('GET', `/applications(appId='${application.appId}')`);
+      assert.equal(byAppId.json().id, application.id);
+
+      const noSecretYet = await clientToken(application.appId, 'guessed-secret');
+      assert.ok(noSecretYet.statusCode === 400 || noSecretYet.statusCode === 401, noSecretYet.body);
+      assert.equal(noSecretYet.json().access_token, undefined, 'no secret yet, no token');
+      const password = await graph('POST', `/applications/${application.id}/addPassword`, { passwordCredential: { displayName: 'ci' } });
+      assert.equal(password.statusCode, 200, password.body);
+      const { secretText, hint } = password.json();
+      assert.ok(secretText.length >= 32);
+      assert.equal(hint, secretText.slice(0, 3));
+      assert.doesNotMatch((await graph('GET', `/applications/${application.id}`)).body, new RegExp(secretText), 'the secret is shown once');
+
+      const before = await clientToken(application.appId, secretText);
+      assert.equal(before.statusCode, 200, before.body);
+      assert.deepEqual(rolesOf(before.json().access_token) ?? [], []);
+      assert.equal((await graph('GET', '/devices', undefined, before.json().access_token)).statusCode, 403);
+
+      const graphSp = (await graph('GET', `/servicePrincipals?$filter=appId eq '${GRAPH_APP_ID}'`)).json().value[0];
+      const role = graphSp.appRoles.find((r: { value: string }) => r.value === 'Device.ReadWrite.All');
+      assert.equal(role.id, DEVICE_READ_WRITE_ALL, "Microsoft Graph's own id for the permission");
+      const sp = await graph('POST', '/servicePrincipals', { appId: application.appId });
+      assert.equal(sp.statusCode, 201, sp.body);
+      const granted = await graph('POST', `/servicePrincipals/${graphSp.id}/appRoleAssignedTo`, { principalId: sp.json().id, resourceId: graphSp.id, appRoleId: role.id });
+      assert.equal(granted.statusCode, 201, granted.body);
+      assert.equal(granted.json().principalId, sp.json().id);
+      const held = await graph('GET', `/servicePrincipals/${sp.json().id}/appRoleAssignments`);
+      assert.deepEqual(held.json().value.map((a: { appRoleId: string }) => a.appRoleId), [DEVICE_READ_WRITE_ALL]);
+
+      const after = await clientToken(application.appId, secretText);
+      assert.deepEqual(rolesOf(after.json().access_token), ['Device.ReadWrite.All']);
+      assert.equal((await graph('GET', '/devices', undefined, after.json().access_token)).statusCode, 200);
+
+      // A second secret replaces the first.
+      const second = (await graph('POST', `/applications/${application.id}/addPassword`, {})).json().secretText;
+      assert.equal((await clientToken(application.appId, secretText)).statusCode, 401);
+      assert.equal((await clientToken(application.appId, second)).statusCode, 200);
+    });
+
+    test('grants that cannot hold are 4xx and grant nothing; callers without the roles are refused', async () => {
+      const application = (await graph('POST', '/applications', { displayName: 'Reports' })).json();
+      const graphSp = (await graph('GET', `/servicePrincipals?$filter=appId eq '${GRAPH_APP_ID}'`)).json().value[0];
+      const sp = (await graph('GET', `/servicePrincipals?$filter=appId eq '${application.appId}'`)).json().value[0];
+      const grant = (body: Record<string, unknown>) => graph('POST', `/servicePrincipals/${sp.id}/appRoleAssignments`, { principalId: sp.id, resourceId: graphSp.id, appRoleId: DEVICE_READ_WRITE_ALL, ...body });
+      assert.equal((await grant({ appRoleId: '00000000-0000-0000-0000-000000000001' })).statusCode, 400, 'no such role');
+      assert.equal((await grant({ resourceId: sp.id })).statusCode, 400, 'not a resource with roles');
+      assert.equal((await grant({ principalId: graphSp.id })).statusCode, 400, 'the principal must be the one in the URL');
+      assert.equal((await graph('POST', `/servicePrincipals/${'0'.repeat(8)}-0000-0000-0000-000000000000/appRoleAssignments`, { principalId: `${'0'.repeat(8)}-0000-0000-0000-000000000000`, resourceId: graphSp.id, appRoleId: DEVICE_READ_WRITE_ALL })).statusCode, 404);
+      assert.deepEqual((await graph('GET', `/servicePrincipals/${sp.id}/appRoleAssignments`)).json().value, []);
+      assert.equal((await graph('POST', '/applications', { displayName: 'Plain http', web: { redirectUris: ['http://intranet.contoso.test/cb'] } })).statusCode, 400);
+      assert.equal((await graph('GET', "/servicePrincipals?$filter=displayName eq 'Reports'")).statusCode, 400);
+
+      const discovery = (await clientToken(SERVICE_APP_IDS.discovery, id.ctx.serviceCredentials.discovery.clientSecret)).json().access_token;
+      assert.equal((await graph('POST', '/applications', { displayName: 'Sneaky' }, discovery)).statusCode, 403);
+      assert.equal((await grant({})).statusCode, 201, 'the admin application may grant');
+    });
+
+    test('hostile application bodies get a Graph 400 or a 201, never a 5xx', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.record(
+            {
+              displayName: fc.oneof(fc.string({ maxLength: 300 }), fc.anything()),
+              web: fc.oneof(fc.record({ redirectUris: fc.oneof(fc.array(fc.oneof(fc.webUrl(), fc.string({ maxLength: 40 })), { maxLength: 3 }), fc.anything()) }), fc.anything()),
+              publicClient: fc.anything(),
+            },
+            { requiredKeys: [] },
+          ),
+          async (body) => {
+            const res = await graph('POST', '/applications', body);
+            assert.ok(res.statusCode === 201 || res.statusCode === 400, `${res.statusCode} ${res.body.slice(0, 300)}`);
+            if (res.statusCode === 400) assert.equal(typeof res.json().error.code, 'string');
+          },
+        ),
+        { numRuns: 60 },
+      );
+    });
+  });
+}
