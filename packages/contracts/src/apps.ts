@@ -41,6 +41,7 @@ export const ROLES = {
   appsReadWrite: 'DeviceManagementApps.ReadWrite.All',
   applicationsReadWrite: 'Application.ReadWrite.All',
   appRoleAssignmentsReadWrite: 'AppRoleAssignment.ReadWrite.All',
+  brandingReadWrite: 'OrganizationalBranding.ReadWrite.All',
 } as const;
 
 export type RoleName = (typeof ROLES)[keyof typeof ROLES];

@@ -33,6 +33,7 @@ export const GRAPH_APP_ROLES: ReadonlyArray<{ id: string; value: string; display
   { id: '78145de6-330d-4800-a6ce-494ff2d33d07', value: ROLES.appsReadWrite, displayName: 'Read and write Microsoft Intune apps' },
   { id: '1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9', value: ROLES.applicationsReadWrite, displayName: 'Read and write all applications' },
   { id: '06b708a9-e830-4db3-a914-8e69da51d44f', value: ROLES.appRoleAssignmentsReadWrite, displayName: 'Manage app permission grants and app role assignments' },
+  { id: 'd2ebfbc1-a5f8-424b-83a6-56ab5927a73c', value: ROLES.brandingReadWrite, displayName: 'Read and write organizational branding information' },
 ];
 
 const SECRET_LIFETIME_MS = 2 * 365 * 24 * 3600 * 1000;

@@ -159,3 +159,48 @@ export async function updateUser(deps: Pick<IdentityDeps, 'store' | 'feed'>, ten
     if (patch.passwordHash !== undefined || (before.accountEnabled && patch.accountEnabled === false)) await tx.revokeUserRefreshTokens(tenant.id, user.id);
   });
 }
+
+/** Graph's organizationalBranding, as the sign-in pages and the OOBE (through discovery) show it. */
+export function graphBranding(tenant: TenantRecord) {
+  return {
+    id: '0',
+    backgroundColor: tenant.branding.backgroundColor ?? null,
+    signInPageText: tenant.branding.signInPageText ?? null,
+    usernameHintText: null,
+    bannerLogoRelativeUrl: null,
+    squareLogoRelativeUrl: null,
+    cdnList: [],
+  };
+}
+
+const BRANDING_PROPERTIES = new Set(['backgroundColor', 'signInPageText', '@odata.type', 'id']);
+const COLOR_RE = /^#[0-9a-f]{6}$/i;
+
+/**
+ * Graph `PATCH /organization/{id}/branding`: the background colour and the sign-in page text
+ * (Entra's limit, 1,024 characters). Logos and other properties are refused by name; null
+ * clears a value.
+ */
+export async function updateBranding(deps: Pick<IdentityDeps, 'store' | 'directoryCache'>, tenant: TenantRecord, body: Record<string, unknown>): Promise<void> {
+  const unsupported = Object.keys(body).find((k) => !BRANDING_PROPERTIES.has(k));
+  if (unsupported !== undefined) {
+    throw identityGraphErrors.invalidValue(`Property '${unsupported.slice(0, 64)}' of the branding cannot be changed here; backgroundColor and signInPageText can.`);
+  }
+  const branding = { ...tenant.branding };
+  if (body.backgroundColor !== undefined) {
+    if (body.backgroundColor !== null && (typeof body.backgroundColor !== 'string' || !COLOR_RE.test(body.backgroundColor))) {
+      throw identityGraphErrors.invalidValue("Property 'backgroundColor' must be a colour in the form #RRGGBB.");
+    }
+    if (body.backgroundColor === null) delete branding.backgroundColor;
+    else branding.backgroundColor = body.backgroundColor;
+  }
+  if (body.signInPageText !== undefined) {
+    if (body.signInPageText !== null && (typeof body.signInPageText !== 'string' || body.signInPageText.length > 1024)) {
+      throw identityGraphErrors.invalidValue("Property 'signInPageText' must be text of at most 1,024 characters.");
+    }
+    if (body.signInPageText === null) delete branding.signInPageText;
+    else branding.signInPageText = body.signInPageText;
+  }
+  await deps.store.updateTenant(tenant.id, { displayName: tenant.displayName, branding });
+  deps.directoryCache.clear();
+}

@@ -10,8 +10,9 @@ import { graphErrorHandler, graphErrors, requireRole } from '@baton/kit';
 import type { VerifiedAccess } from '../domain/access-tokens.js';
 import { complianceErrors, MDM_OWNED_DEVICE_PROPERTIES } from '../domain/compliance.js';
 import { deleteDevice, deviceQuery, getDevice, getDeviceByDeviceId, graphDevice, listDevices, patchDevice, upsertDevice, type DeviceUpsert } from '../domain/devices.js';
-import { createUser, getUser, graphOrganization, graphUser, listUsers, updateUser, userChangeOf, userQuery } from '../domain/directory.js';
+import { createUser, getUser, graphBranding, graphOrganization, graphUser, listUsers, updateBranding, updateUser, userChangeOf, userQuery } from '../domain/directory.js';
 import { GRAPH_VERSIONS, type GraphVersion } from '../domain/urls.js';
+import { identityGraphErrors } from '../errors.js';
 import type { IdentityRouteOptions } from './context.js';
 import { verifyGraphCaller } from './graph-caller.js';
 import { registerAppRegistrationRoutes } from './app-registrations.js';
@@ -24,6 +25,8 @@ const DEVICE_READ = [ROLES.devicesReadWrite, 'Device.Read.All', ROLES.directoryR
 const DEVICE_WRITE = [ROLES.devicesReadWrite, 'Directory.ReadWrite.All'];
 const USER_READ = [ROLES.usersReadWrite, 'User.Read.All', ROLES.directoryRead, 'Directory.ReadWrite.All'];
 const USER_WRITE = [ROLES.usersReadWrite, 'Directory.ReadWrite.All'];
+const BRANDING_READ = [ROLES.brandingReadWrite, 'OrganizationalBranding.Read.All', ROLES.directoryRead, 'Organization.Read.All'];
+const BRANDING_WRITE = [ROLES.brandingReadWrite, 'Organization.ReadWrite.All'];
 
 const ListQuery = Type.Object(
   {
@@ -139,6 +142,20 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
     app.get(`/graph/${v}/organization`, async (request) => {
       const tenant = caller(request);
       return { '@odata.context': context(v, 'organization'), value: [graphOrganization(tenant)] };
+    });
+
+    const ownOrganization = (request: FastifyRequest, id: string, roles: string[]) => {
+      const tenant = caller(request, roles);
+      if (id.toLowerCase() !== tenant.id) throw identityGraphErrors.objectNotFound(id);
+      return tenant;
+    };
+    app.get(`/graph/${v}/organization/:id/branding`, { schema: { params: IdParams } }, async (request) => ({
+      '@odata.context': context(v, `organization('${request.params.id}')/branding/$entity`),
+      ...graphBranding(ownOrganization(request, request.params.id, BRANDING_READ)),
+    }));
+    app.patch(`/graph/${v}/organization/:id/branding`, { bodyLimit: 16 * 1024, schema: { params: IdParams, body: Type.Object({}, { additionalProperties: true }) } }, async (request, reply) => {
+      await updateBranding(deps, ownOrganization(request, request.params.id, BRANDING_WRITE), request.body as Record<string, unknown>);
+      return reply.code(204).send();
     });
 
     app.get(`/graph/${v}/devices`, { schema: { querystring: ListQuery } }, async (request) => {

@@ -1,5 +1,5 @@
-// An administrator registers a client through Graph, gives it a secret and a Microsoft Graph
-// app role, and the client's own tokens then carry the role and open the Graph it names.
+// Tenant administration through Graph. An administrator registers a client, gives it a secret and a Microsoft Graph
+// app role, and the client's own tokens then carry the role and open the Graph it names; and sets the company branding.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -10,7 +10,7 @@ const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 const DEVICE_READ_WRITE_ALL = '1138cb37-bd11-4084-a2b7-9f71582aeddb';
 
 for (const backend of backends()) {
-  describe(`Graph applications and servicePrincipals (${backend.name})`, () => {
+  describe(`Graph applications, servicePrincipals and branding (${backend.name})`, () => {
     let id: RunningIdentity;
     let admin: string;
     before(async () => {
@@ -96,6 +96,32 @@ for (const backend of backends()) {
       const discovery = (await clientToken(SERVICE_APP_IDS.discovery, id.ctx.serviceCredentials.discovery.clientSecret)).json().access_token;
       assert.equal((await graph('POST', '/applications', { displayName: 'Sneaky' }, discovery)).statusCode, 403);
       assert.equal((await grant({})).statusCode, 201, 'the admin application may grant');
+    });
+
+    test('company branding: read and changed through Graph, shown on the sign-in pages', async () => {
+      const url = `/organization/${id.tenantId}/branding`;
+      const read = await graph('GET', url);
+      assert.equal(read.statusCode, 200, read.body);
+      assert.equal(read.json().signInPageText, 'Welcome');
+      const patch = (body: unknown, bearer = admin) =>
+        id.app.inject({ method: 'PATCH', url: `/graph/beta${url}`, headers: { authorization: `Bearer ${bearer}` }, payload: body as object });
+      assert.equal((await patch({ signInPageText: 'Sign in with your Contoso account', backgroundColor: '#112233' })).statusCode, 204);
+      const after = (await graph('GET', url)).json();
+      assert.deepEqual([after.signInPageText, after.backgroundColor], ['Sign in with your Contoso account', '#112233']);
+      const page = await id.app.inject({ url: `/${id.tenantId}/oauth2/v2.0/devicelogin` });
+      assert.match(page.body, /Sign in with your Contoso account/);
+      assert.match(page.body, /#112233/i);
+
+      for (const body of [{ backgroundColor: 'blue' }, { bannerLogo: 'aGVsbG8=' }, { signInPageText: 'x'.repeat(1025) }]) {
+        const refused = await patch(body);
+        assert.equal(refused.statusCode, 400, JSON.stringify(body));
+        assert.equal(typeof refused.json().error.code, 'string');
+      }
+      assert.equal((await graph('GET', `/organization/${'0'.repeat(8)}-0000-0000-0000-000000000000/branding`)).statusCode, 404, "another tenant's organization");
+      const discovery = (await clientToken(SERVICE_APP_IDS.discovery, id.ctx.serviceCredentials.discovery.clientSecret)).json().access_token;
+      assert.equal((await graph('GET', url, undefined, discovery)).statusCode, 200, 'Directory.Read.All reads it');
+      assert.equal((await patch({ signInPageText: 'Hijacked' }, discovery)).statusCode, 403);
+      assert.equal((await graph('GET', url)).json().signInPageText, 'Sign in with your Contoso account');
     });
 
     test('hostile application bodies get a Graph 400 or a 201, never a 5xx', async () => {
