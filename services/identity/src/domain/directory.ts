@@ -204,3 +204,21 @@ export async function updateBranding(deps: Pick<IdentityDeps, 'store' | 'directo
   await deps.store.updateTenant(tenant.id, { displayName: tenant.displayName, branding });
   deps.directoryCache.clear();
 }
+
+/**
+ * Graph `DELETE /users/{id}`. The user leaves every group (the membership engine publishes the
+ * changes), their refresh tokens stop working and their TOTP method goes. Entra keeps a deleted
+ * user restorable for 30 days; Baton deletes at once.
+ */
+export async function deleteUser(deps: Pick<IdentityDeps, 'store' | 'feed' | 'signin'>, tenant: TenantRecord, idOrUpn: string): Promise<void> {
+  const user = await getUser(deps.store, tenant.id, idOrUpn);
+  await deps.store.transaction(async (tx) => {
+    const before = await tx.findUserById(tenant.id, user.id);
+    if (!before) throw identityGraphErrors.userNotFound(idOrUpn);
+    await tx.revokeUserRefreshTokens(tenant.id, user.id);
+    await tx.deleteUser(tenant.id, user.id);
+    await deps.feed.userWritten(tx, tenant.id, before, undefined);
+  });
+  deps.feed.committed();
+  await deps.signin.deleteTotp(tenant.id, user.id);
+}

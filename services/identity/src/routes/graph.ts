@@ -10,7 +10,7 @@ import { graphErrorHandler, graphErrors, requireRole } from '@baton/kit';
 import type { VerifiedAccess } from '../domain/access-tokens.js';
 import { complianceErrors, MDM_OWNED_DEVICE_PROPERTIES } from '../domain/compliance.js';
 import { deleteDevice, deviceQuery, getDevice, getDeviceByDeviceId, graphDevice, listDevices, patchDevice, upsertDevice, type DeviceUpsert } from '../domain/devices.js';
-import { createUser, getUser, graphBranding, graphOrganization, graphUser, listUsers, updateBranding, updateUser, userChangeOf, userQuery } from '../domain/directory.js';
+import { createUser, deleteUser, getUser, graphBranding, graphOrganization, graphUser, listUsers, updateBranding, updateUser, userChangeOf, userQuery } from '../domain/directory.js';
 import { GRAPH_VERSIONS, type GraphVersion } from '../domain/urls.js';
 import { identityGraphErrors } from '../errors.js';
 import type { IdentityRouteOptions } from './context.js';
@@ -256,6 +256,12 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
     app.patch(`/graph/${v}/users/:id`, { bodyLimit: 16 * 1024, schema: { params: IdParams, body: UserPatchBody } }, async (request, reply) => {
       const tenant = caller(request, USER_WRITE);
       await updateUser(deps, tenant, request.params.id, userChangeOf(request.body));
+      return reply.code(204).send();
+    });
+
+    app.delete(`/graph/${v}/users/:id`, { schema: { params: IdParams } }, async (request, reply) => {
+      const tenant = caller(request, USER_WRITE);
+      await deleteUser(deps, tenant, request.params.id);
       return reply.code(204).send();
     });
 

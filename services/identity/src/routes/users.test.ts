@@ -136,6 +136,39 @@ for (const backend of backends()) {
       assert.equal((await signIn(upn, 'Kitchen-Table-42')).statusCode, 200);
     });
 
+    test('DELETE removes a user: sign-in, refresh and group membership end with it', async () => {
+      const upn = `diego@${id.domain}`;
+      const user = (await create(newUser(upn))).json();
+      const bearer = await adminToken();
+      const group = await id.app.inject({
+        method: 'POST',
+        url: '/graph/v1.0/groups',
+        headers: { authorization: `Bearer ${bearer}` },
+        payload: { displayName: 'Buyers', mailNickname: 'buyers', mailEnabled: false, securityEnabled: true },
+      });
+      assert.equal(group.statusCode, 201, group.body);
+      const added = await id.app.inject({
+        method: 'POST',
+        url: `/graph/v1.0/groups/${group.json().id}/members/$ref`,
+        headers: { authorization: `Bearer ${bearer}` },
+        payload: { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${user.id}` },
+      });
+      assert.equal(added.statusCode, 204, added.body);
+      const earned = (await signIn(upn, 'Kitchen-Table-42')).json().refresh_token as string;
+
+      const discovery = await token(SERVICE_APP_IDS.discovery, id.ctx.serviceCredentials.discovery.clientSecret);
+      assert.equal((await id.app.inject({ method: 'DELETE', url: `/graph/v1.0/users/${user.id}`, headers: { authorization: `Bearer ${discovery}` } })).statusCode, 403);
+      const deleted = await id.app.inject({ method: 'DELETE', url: `/graph/beta/users/${upn}`, headers: { authorization: `Bearer ${bearer}` } });
+      assert.equal(deleted.statusCode, 204, deleted.body);
+
+      assert.equal((await id.app.inject({ url: `/graph/v1.0/users/${user.id}`, headers: { authorization: `Bearer ${bearer}` } })).statusCode, 404);
+      assert.equal((await signIn(upn, 'Kitchen-Table-42')).statusCode, 400);
+      assert.equal((await refresh(earned)).statusCode, 400);
+      const members = await id.app.inject({ url: `/graph/v1.0/groups/${group.json().id}/members`, headers: { authorization: `Bearer ${bearer}` } });
+      assert.deepEqual(members.json().value, []);
+      assert.equal((await id.app.inject({ method: 'DELETE', url: `/graph/v1.0/users/${user.id}`, headers: { authorization: `Bearer ${bearer}` } })).statusCode, 404);
+    });
+
     test('PATCH refuses what it cannot keep by name, a weak password, and an unknown user, changing nothing', async () => {
       const upn = `adele@${id.domain}`;
       await create(newUser(upn));

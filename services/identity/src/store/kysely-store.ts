@@ -401,6 +401,10 @@ export class KyselyIdentityStore implements IdentityStore {
       .execute();
   }
 
+  async deleteUser(tenantId: string, id: string) {
+    await this.db.deleteFrom('users').where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+  }
+
   async updateUser(
     tenantId: string,
     id: string,

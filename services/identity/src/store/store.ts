@@ -284,6 +284,8 @@ export interface IdentityStore {
   listUsers(tenantId: string, query: UserQuery): Promise<UserRecord[]>;
   insertUser(user: UserRecord): Promise<void>;
   updateUser(tenantId: string, id: string, patch: Partial<Pick<UserRecord, 'displayName' | 'passwordHash' | 'accountEnabled' | 'isAdmin'>>): Promise<void>;
+  /** Removes the user row only; memberships go through the membership engine, tokens through revokeUserRefreshTokens. */
+  deleteUser(tenantId: string, id: string): Promise<void>;
 
   findApplication(tenantId: string, appId: string): Promise<ApplicationRecord | undefined>;
   /** Inserts or replaces the registration (keeps createdAt). */
