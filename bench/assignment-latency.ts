@@ -13,7 +13,7 @@ import { DISCOVERY_PATHS } from '@baton/contracts';
 import { adminToken, graphJson } from '@baton/cli';
 import { hardwareHash, randomInventory } from '@baton/device';
 import type { DiscoveryRuntime } from '@baton/discovery';
-import { arg, fleetCsv, rawImportFloorSeconds, startDemoBaton } from './support.js';
+import { arg, fleetCsv, importCsvParts, rawImportFloorSeconds, startDemoBaton } from './support.js';
 
 const deviceCount = arg('devices', 100_000);
 const imports = arg('imports', 200);
@@ -35,7 +35,8 @@ const { rows, parts, generateSeconds } = fleetCsv('assignment-bench', deviceCoun
 
 const { baton, fetch, demo } = await startDemoBaton({ timeoutMs: 900_000 });
 const discovery = baton.runtimes.discovery as DiscoveryRuntime;
-const headers = { authorization: `Bearer ${await adminToken(demo, fetch)}`, 'content-type': 'application/json' };
+const token = await adminToken(demo, fetch);
+const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 const graph = `${baton.url}/graph/beta/deviceManagement`;
 
 type DeviceView = { deploymentProfileAssignmentStatus?: string; intendedDeploymentProfile?: { id: string } | null };
@@ -48,17 +49,7 @@ const assignedTo = (d: DeviceView, profileId: string | undefined) =>
 
 // Part 1: the whole fleet through importCsv until it is registered and reads assigned (all-devices demo profile).
 const bulkStarted = performance.now();
-const registered: string[] = [];
-for (const body of parts) {
-  const res = await fetch(`${graph}/importedWindowsAutopilotDeviceIdentities/importCsv`, {
-    method: 'POST',
-    headers: { authorization: headers.authorization, 'content-type': 'application/octet-stream' },
-    body,
-  });
-  const answer = (await res.json()) as { summary?: { imported: number }; value?: Array<{ state: { deviceRegistrationId: string } }>; error?: { message: string } };
-  if (!res.ok || !answer.summary) throw new Error(`import failed: ${res.status} ${answer.error?.message}`);
-  for (const r of answer.value ?? []) if (r.state.deviceRegistrationId) registered.push(r.state.deviceRegistrationId);
-}
+const registered = await importCsvParts(fetch, baton.url, token, parts);
 const importedSeconds = (performance.now() - bulkStarted) / 1000;
 for (;;) {
   const res = await fetch(`${graph}/windowsAutopilotDeviceIdentities/$count`, { headers });

@@ -5,7 +5,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createHttpsFetch, loadConfig, loadSqliteDriver } from '@baton/kit';
+import { createHttpsFetch, loadConfig, loadSqliteDriver, type Fetch } from '@baton/kit';
 import { SERVICE_NAMES } from '@baton/contracts';
 import { seedDemo, startBaton } from '@baton/cli';
 import type { IdentityRuntime } from '@baton/identity';
@@ -93,6 +93,22 @@ export async function startDemoBaton(options: { timeoutMs?: number } = {}) {
   const fetch = createHttpsFetch({ caPem: baton.caPem, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
   const demo = await seedDemo({ dataDir, url: baton.url, urls: baton.urls, caPath: baton.caPath, identity: baton.runtimes.identity as IdentityRuntime, fetch });
   return { dataDir, baton, fetch, demo };
+}
+
+/** Posts each CSV part to discovery's importCsv; answers the ZTDIds of the devices registered. */
+export async function importCsvParts(fetch: Fetch, batonUrl: string, token: string, parts: FleetCsv['parts']): Promise<string[]> {
+  const registered: string[] = [];
+  for (const body of parts) {
+    const res = await fetch(`${batonUrl}/graph/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities/importCsv`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
+      body,
+    });
+    const answer = (await res.json()) as { summary?: unknown; value?: Array<{ state: { deviceRegistrationId: string } }>; error?: { message: string } };
+    if (!res.ok || !answer.summary) throw new Error(`import failed: ${res.status} ${answer.error?.message}`);
+    for (const r of answer.value ?? []) if (r.state.deviceRegistrationId) registered.push(r.state.deviceRegistrationId);
+  }
+  return registered;
 }
 
 export function arg(name: string, fallback: number): number {

@@ -12,7 +12,7 @@
 import { sql } from 'kysely';
 import { adminToken, graphJson } from '@baton/cli';
 import type { DiscoveryRuntime } from '@baton/discovery';
-import { arg, fleetCsv, startDemoBaton } from './support.js';
+import { arg, fleetCsv, importCsvParts, startDemoBaton } from './support.js';
 
 const deviceCount = arg('devices', 30_000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -24,20 +24,11 @@ const pct = (values: number[], p: number) => {
 const { parts } = fleetCsv('tenant-wide-bench', deviceCount, 'Fleet');
 const { baton, fetch, demo } = await startDemoBaton({ timeoutMs: 900_000 });
 const discovery = baton.runtimes.discovery as DiscoveryRuntime;
-const headers = { authorization: `Bearer ${await adminToken(demo, fetch)}`, 'content-type': 'application/json' };
+const token = await adminToken(demo, fetch);
+const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 const graph = `${baton.url}/graph/beta/deviceManagement`;
 
-const registered: string[] = [];
-for (const body of parts) {
-  const res = await fetch(`${graph}/importedWindowsAutopilotDeviceIdentities/importCsv`, {
-    method: 'POST',
-    headers: { authorization: headers.authorization, 'content-type': 'application/octet-stream' },
-    body,
-  });
-  const answer = (await res.json()) as { value?: Array<{ state: { deviceRegistrationId: string } }> };
-  if (!res.ok) throw new Error(`import failed: ${res.status}`);
-  for (const r of answer.value ?? []) if (r.state.deviceRegistrationId) registered.push(r.state.deviceRegistrationId);
-}
+const registered = await importCsvParts(fetch, baton.url, token, parts);
 
 const undelivered = async () =>
   Number((await discovery.store.db.selectFrom('outbox').select(sql<number>`count(*)`.as('n')).where('delivered_at', 'is', null).executeTakeFirstOrThrow()).n);
