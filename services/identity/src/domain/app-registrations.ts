@@ -41,6 +41,8 @@ const SECRET_LIFETIME_MS = 2 * 365 * 24 * 3600 * 1000;
 export const applicationObjectId = (tenantId: string, appId: string) => nameGuid(`application:${tenantId}:${appId.toLowerCase()}`);
 export const servicePrincipalId = (tenantId: string, appId: string) => nameGuid(`servicePrincipal:${tenantId}:${appId.toLowerCase()}`);
 const assignmentId = (principalId: string, roleId: string) => nameGuid(`appRoleAssignment:${principalId}:${roleId}`);
+/** The secret's keyId follows from its digest, so addPassword's answer and later reads agree. */
+const secretKeyId = (secretDigest: string) => nameGuid(`secret:${secretDigest}`);
 
 export function graphApplication(app: ApplicationRecord, redirectUris: string[]) {
   const web = redirectUris.filter((u) => u.startsWith('https://'));
@@ -56,7 +58,7 @@ export function graphApplication(app: ApplicationRecord, redirectUris: string[])
     publicClient: { redirectUris: native },
     spa: { redirectUris: [] },
     // Secrets are never shown again; Baton keeps one, as a digest.
-    passwordCredentials: app.secretDigest ? [{ keyId: nameGuid(`secret:${app.tenantId}:${app.appId}:${app.modifiedAt}`), displayName: null, hint: null }] : [],
+    passwordCredentials: app.secretDigest ? [{ keyId: secretKeyId(app.secretDigest), displayName: null, hint: null }] : [],
   };
 }
 
@@ -149,15 +151,16 @@ export async function addPassword(deps: IdentityDeps, tenant: TenantRecord, obje
   const credential = (body.passwordCredential ?? {}) as { displayName?: unknown };
   const displayName = typeof credential.displayName === 'string' ? credential.displayName.slice(0, 256) : null;
   const secretText = randomBytes(30).toString('base64url');
+  const secretDigest = deps.secrets.digest(secretText);
   const now = deps.now();
-  await deps.store.upsertApplication({ ...app, secretDigest: deps.secrets.digest(secretText), isPublic: false, modifiedAt: now.toISOString() });
+  await deps.store.upsertApplication({ ...app, secretDigest, isPublic: false, modifiedAt: now.toISOString() });
   deps.directoryCache.clear();
   return {
     customKeyIdentifier: null,
     displayName,
     endDateTime: new Date(now.getTime() + SECRET_LIFETIME_MS).toISOString(),
     hint: secretText.slice(0, 3),
-    keyId: randomUUID(),
+    keyId: secretKeyId(secretDigest),
     secretText,
     startDateTime: now.toISOString(),
   };

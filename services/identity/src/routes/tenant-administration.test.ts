@@ -52,7 +52,9 @@ for (const backend of backends()) {
       const { secretText, hint } = password.json();
       assert.ok(secretText.length >= 32);
       assert.equal(hint, secretText.slice(0, 3));
-      assert.doesNotMatch((await graph('GET', `/applications/${application.id}`)).body, new RegExp(secretText), 'the secret is shown once');
+      const reread = await graph('GET', `/applications/${application.id}`);
+      assert.doesNotMatch(reread.body, new RegExp(secretText), 'the secret is shown once');
+      assert.deepEqual(reread.json().passwordCredentials.map((c: { keyId: string }) => c.keyId), [password.json().keyId]);
 
       const before = await clientToken(application.appId, secretText);
       assert.equal(before.statusCode, 200, before.body);
