@@ -429,7 +429,10 @@ for (const backend of testBackends()) {
       const ownB = await identity.mint({ aud: GRAPH_RESOURCE, tid: tenantB, roles: [ROLES.managedDevicesReadWrite] });
       assert.equal((await get(`/graph/v1.0/deviceManagement/managedDevices/${otherEnrollment.id}`, ownB)).statusCode, 200);
       assert.equal((await get('/graph/v1.0/deviceManagement/managedDevices/not-a-guid', admin)).statusCode, 404);
-      assert.equal((await get("/graph/v1.0/deviceManagement/managedDevices?$filter=deviceName eq 'x'", admin)).statusCode, 400);
+      assert.equal((await get("/graph/v1.0/deviceManagement/managedDevices?$filter=complianceState eq 'x'", admin)).statusCode, 400, 'a property $filter cannot use');
+      const none = await get("/graph/v1.0/deviceManagement/managedDevices?$filter=deviceName eq 'no such device'", admin);
+      assert.equal(none.statusCode, 200);
+      assert.deepEqual(none.json().value, []);
       assert.equal((await get('/graph/v1.0/deviceManagement/managedDevices?$top=-1', admin)).statusCode, 400);
     });
   });

@@ -254,5 +254,21 @@ for (const backend of testBackends()) {
       const slim = await app.inject({ method: 'GET', url: `${BASE}?$top=1&$select=id,managementState`, headers: { authorization: `Bearer ${admin}` } });
       assert.deepEqual(Object.keys(slim.json().value[0]).sort(), ['id', 'managementState']);
     });
+
+    test("scripts find a device by serial number with $filter, as on Graph; a property it cannot filter on is a 400", async () => {
+      const wanted = await managed();
+      await managed();
+      await deps.store.updateEnrollment(wanted.id, { inventory: { 'DevDetail/Ext/Microsoft/SMBIOSSerialNumber': '5CG4B4HZSZ' } });
+      const list = (query: string) => app.inject({ method: 'GET', url: `/graph/beta/deviceManagement/managedDevices?${query}`, headers: { authorization: `Bearer ${admin}` } });
+      const found = await list(`$filter=${encodeURIComponent("serialNumber eq '5CG4B4HZSZ'")}&$count=true`);
+      assert.equal(found.statusCode, 200, found.body);
+      assert.deepEqual(found.json().value.map((d: { id: string; serialNumber: string }) => [d.id, d.serialNumber]), [[wanted.id, '5CG4B4HZSZ']]);
+      assert.equal(found.json()['@odata.count'], 1);
+      for (const filter of ["complianceState eq 'noncompliant'", "serialNumber eq '", 'serialNumber eq 5 and']) {
+        const refused = await list(`$filter=${encodeURIComponent(filter)}`);
+        assert.equal(refused.statusCode, 400, `${filter}: ${refused.body}`);
+        assert.equal(refused.json().error.code, 'BadRequest');
+      }
+    });
   });
 }

@@ -2,6 +2,7 @@
 import { ROLES } from '@baton/contracts';
 import { graphErrorHandler, requireRole, type AccessTokenClaims } from '@baton/kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ODataError, parseFilter } from '@baton/protocols';
 import type { ManagementDeps } from '../deps.js';
 import { graphErrorsManagement } from '../errors.js';
 import { inventoryFacts } from '../session/inventory.js';
@@ -18,7 +19,7 @@ const DEFAULT_TOP = 100;
 const MAX_TOP = 1000;
 /** Graph's "never" for DateTimeOffset properties. */
 const NEVER = '0001-01-01T00:00:00Z';
-const UNSUPPORTED_OPTIONS = ['$filter', '$orderby', '$search', '$expand', '$skiptoken'];
+const UNSUPPORTED_OPTIONS = ['$orderby', '$search', '$expand', '$skiptoken'];
 
 /** Graph's managementState has no "enrolling" or "retired": the nearest values it does have. */
 const MANAGEMENT_STATE: Record<Enrollment['managementState'], string> = {
@@ -147,6 +148,21 @@ export async function managedDeviceRoutes(app: FastifyInstance, deps: Management
     return enrollment;
   };
 
+  /**
+   * The tenant's enrollments, narrowed by a Graph $filter over the properties scripts filter on
+   * (serialNumber, azureADDeviceId, deviceName, userPrincipalName, lastSyncDateTime, …). A
+   * property it cannot filter on is a 400 naming it, never a scan of every device.
+   */
+  const listFiltered = async (tenantId: string, page: { top: number; skip: number }, filterText: string | undefined) => {
+    try {
+      const filter = filterText === undefined ? undefined : parseFilter(filterText);
+      return await deps.store.listEnrollments(tenantId, page, filter);
+    } catch (error) {
+      if (error instanceof ODataError) throw graphErrorsManagement.badQuery(`Invalid $filter: ${error.message}`);
+      throw error;
+    }
+  };
+
   for (const version of ['v1.0', 'beta']) {
     const base = `/graph/${version}/deviceManagement/managedDevices`;
 
@@ -161,7 +177,7 @@ export async function managedDeviceRoutes(app: FastifyInstance, deps: Management
       const count = single(query.$count);
       if (count !== undefined && count !== 'true' && count !== 'false') throw graphErrorsManagement.badQuery('$count must be true or false.');
 
-      const page = await deps.store.listEnrollments(claims.tid.toLowerCase(), { top, skip });
+      const page = await listFiltered(claims.tid.toLowerCase(), { top, skip }, single(query.$filter));
       const body: Record<string, unknown> = {
         '@odata.context': `${deps.urls.management}/graph/${version}/$metadata#deviceManagement/managedDevices`,
       };

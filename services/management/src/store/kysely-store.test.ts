@@ -183,6 +183,27 @@ for (const backend of testBackends()) {
       assert.deepEqual([updated!.managementState, updated!.lastSyncAt], ['retired', '2030-01-03T00:00:00.000Z']);
     });
 
+    test("Graph's $filter narrows the listing on what the device reported, per tenant", async () => {
+      const { randomUUID } = await import('node:crypto');
+      const { parseFilter } = await import('@baton/protocols');
+      const tenantId = randomUUID();
+      const laptops = [0, 1, 2].map((i) => sampleEnrollment({ tenantId, deviceName: `ENROLLED-${i}`, enrolledAt: new Date(Date.UTC(2030, 0, i + 1)).toISOString() }));
+      for (const e of laptops) await store.replaceEnrollment(e, []);
+      const elsewhere = sampleEnrollment({ inventory: { 'DevDetail/Ext/Microsoft/SMBIOSSerialNumber': '5CG1' } });
+      await store.replaceEnrollment(elsewhere, []);
+      await store.updateEnrollment(laptops[1]!.id, { inventory: { 'DevDetail/Ext/Microsoft/SMBIOSSerialNumber': '5CG1', 'DevDetail/Ext/Microsoft/DeviceName': 'SALES-7' } });
+      await store.updateEnrollment(laptops[2]!.id, { inventory: { 'DevDetail/SwV': '10.0.26100.2605' } });
+      const ids = async (filter: string) => (await store.listEnrollments(tenantId, { top: 10, skip: 0 }, parseFilter(filter))).items.map((e) => e.id);
+      assert.deepEqual(await ids("serialNumber eq '5CG1'"), [laptops[1]!.id], "the reported serial, and not another tenant's device");
+      assert.deepEqual(await ids("deviceName eq 'sales-7'"), [laptops[1]!.id], 'the reported name wins over the enrolled one, compared as Graph does, without case');
+      assert.deepEqual(await ids("startswith(deviceName,'ENROLLED')"), [laptops[0]!.id, laptops[2]!.id]);
+      assert.deepEqual(await ids(`azureADDeviceId eq '${laptops[0]!.azureAdDeviceId.toUpperCase()}'`), [laptops[0]!.id]);
+      assert.deepEqual(await ids("osVersion eq '10.0.26100.2605'"), [laptops[2]!.id]);
+      assert.deepEqual(await ids('enrolledDateTime gt 2030-01-01T12:00:00Z'), [laptops[1]!.id, laptops[2]!.id]);
+      assert.equal((await store.listEnrollments(tenantId, { top: 1, skip: 0 }, parseFilter("startswith(deviceName,'ENROLLED')"))).total, 2, 'the count is filtered too');
+      await assert.rejects(() => ids("complianceState eq 'compliant'"), /complianceState/);
+    });
+
     test('inventory merges key by key and listing is per tenant, paged', async () => {
       const tenantId = (await import('node:crypto')).randomUUID();
       const ids: string[] = [];

@@ -18,7 +18,10 @@ import {
   latestSessionWithId,
 } from './session-statements.js';
 import { UNENROLLED_STATES } from './store.js';
-import { parseJsonOr } from '@baton/kit';
+import { applyODataFilter, parseJsonOr } from '@baton/kit';
+import type { FilterNode } from '@baton/protocols';
+import { inventoryColumns } from './inventory-columns.js';
+import { MANAGED_DEVICE_PROPERTIES } from './odata-maps.js';
 import type {
   AtomicChild,
   ChildStatus,
@@ -93,6 +96,8 @@ function enrollmentRow(e: Enrollment): Insertable<EnrollmentsTable> {
     last_sync_at: e.lastSyncAt,
     management_state: e.managementState,
     inventory: JSON.stringify(e.inventory),
+    serial_number: null,
+    ...inventoryColumns(e.inventory),
   };
 }
 
@@ -270,21 +275,20 @@ export class KyselyManagementStore implements ManagementStore {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  async listEnrollments(tenantId: string, page: ListPage): Promise<{ items: Enrollment[]; total: number }> {
-    const rows = await this.db
-      .selectFrom('enrollments')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
+  async listEnrollments(tenantId: string, page: ListPage, filter?: FilterNode): Promise<{ items: Enrollment[]; total: number }> {
+    const scoped = this.db.selectFrom('enrollments').where('tenant_id', '=', tenantId);
+    const rows = await applyODataFilter(scoped.selectAll(), filter, MANAGED_DEVICE_PROPERTIES, this.dialect)
       .orderBy('enrolled_at')
       .orderBy('id')
       .limit(page.top)
       .offset(page.skip)
       .execute();
-    const count = await this.db
-      .selectFrom('enrollments')
-      .select((eb) => eb.fn.countAll().as('n'))
-      .where('tenant_id', '=', tenantId)
-      .executeTakeFirstOrThrow();
+    const count = await applyODataFilter(
+      scoped.select((eb) => eb.fn.countAll().as('n')),
+      filter,
+      MANAGED_DEVICE_PROPERTIES,
+      this.dialect,
+    ).executeTakeFirstOrThrow();
     return { items: rows.map(toEnrollment), total: Number(count.n) };
   }
 
@@ -297,7 +301,9 @@ export class KyselyManagementStore implements ManagementStore {
       if (patch.inventory && Object.keys(patch.inventory).length > 0) {
         const row = await self.db.selectFrom('enrollments').select('inventory').where('id', '=', id).executeTakeFirst();
         if (!row) return;
-        set.inventory = JSON.stringify({ ...parseJsonOr<Record<string, string>>(row.inventory, {}), ...patch.inventory });
+        const merged = { ...parseJsonOr<Record<string, string>>(row.inventory, {}), ...patch.inventory };
+        set.inventory = JSON.stringify(merged);
+        Object.assign(set, inventoryColumns(merged));
       }
       if (Object.keys(set).length === 0) return;
       await self.db.updateTable('enrollments').set(set).where('id', '=', id).execute();

@@ -1,6 +1,7 @@
-import { outboxMigration } from '@baton/kit';
+import { outboxMigration, parseJsonOr } from '@baton/kit';
 import { managementEventsMigration, managementEventsSparseIndexesMigration } from '../events/feed.js';
 import { sql, type Kysely, type Migration } from 'kysely';
+import { inventoryColumns } from './inventory-columns.js';
 import { complianceFactTimesMigration, complianceMigration } from '../compliance/migration.js';
 import { configurationMigration } from '../configuration/migration.js';
 import { appsMigration, deploymentAccountSetupStartMigration, deploymentEnrollmentTypeMigration } from '../apps/migration.js';
@@ -168,6 +169,26 @@ const autopilotMode: Migration = {
   },
 };
 
+/**
+ * Serial number, device name and OS version as the device reported them, in columns Graph's
+ * $filter can use (inventory-columns.ts), filled from the inventories already stored.
+ */
+const inventoryColumnsMigration: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('enrollments').addColumn('serial_number', 'text').execute();
+    await db.schema.createIndex('enrollments_tenant_serial').on('enrollments').columns(['tenant_id', 'serial_number']).execute();
+    for (let after = ''; ; ) {
+      const rows = await db.selectFrom('enrollments').select(['id', 'inventory']).where('id', '>', after).orderBy('id').limit(500).execute();
+      if (rows.length === 0) return;
+      for (const row of rows) {
+        const columns = inventoryColumns(parseJsonOr<Record<string, string>>(row.inventory as string, {}));
+        if (Object.keys(columns).length > 0) await db.updateTable('enrollments').set(columns).where('id', '=', row.id).execute();
+      }
+      after = rows.at(-1)!.id as string;
+    }
+  },
+};
+
 export const managementMigrations: Record<string, Migration> = {
   '0001_management_core': core,
   '0002_outbox': outboxMigration,
@@ -186,4 +207,5 @@ export const managementMigrations: Record<string, Migration> = {
   '0015_sessions_open': openSessions,
   '0016_enrollment_autopilot_mode': autopilotMode,
   '0017_deployment_account_setup_start': deploymentAccountSetupStartMigration,
+  '0018_enrollment_inventory_columns': inventoryColumnsMigration,
 };

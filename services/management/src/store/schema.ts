@@ -51,6 +51,8 @@ export interface EnrollmentsTable {
   last_sync_at: string | null;
   management_state: ManagementState;
   inventory: string;
+  /** From the inventory (store/inventory-columns.ts), for Graph's $filter. */
+  serial_number: string | null;
 }
 
 export interface CommandsTable {
