@@ -9,7 +9,7 @@
  * the appId, so no second table can drift from the first.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { ROLES } from '@baton/contracts';
+import { DEVICE_AGENT_CLIENT_ID, ROLES, SERVICE_APP_IDS } from '@baton/contracts';
 import { identityGraphErrors } from '../errors.js';
 import type { ApplicationRecord, TenantRecord } from '../store/store.js';
 import { registerApplication } from './applications.js';
@@ -140,6 +140,27 @@ export async function readApplicationByAppId(deps: IdentityDeps, tenant: TenantR
 export async function listApplications(deps: IdentityDeps, tenant: TenantRecord) {
   const apps = await deps.store.listApplications(tenant.id);
   return Promise.all(apps.map(async (a) => graphApplication(a, await deps.signin.redirectUris(tenant.id, a.appId))));
+}
+
+/** Applications Baton's own chain depends on: its services', the device agent's and the MDM application. */
+function isBuiltIn(app: ApplicationRecord): boolean {
+  return app.mdm !== null || app.appId === DEVICE_AGENT_CLIENT_ID || (Object.values(SERVICE_APP_IDS) as string[]).includes(app.appId);
+}
+
+/**
+ * `DELETE /applications/{id}`: the client can no longer get tokens, and its refresh tokens stop
+ * working. Entra keeps a deleted application restorable for 30 days; Baton deletes at once.
+ * The applications Baton's own services and devices use cannot be deleted.
+ */
+export async function deleteApplication(deps: IdentityDeps, tenant: TenantRecord, objectId: string): Promise<void> {
+  const app = await applicationByObjectId(deps, tenant.id, objectId);
+  if (isBuiltIn(app)) throw identityGraphErrors.invalidValue(`'${app.displayName}' is one of Baton's own applications; deleting it would break the deployment chain.`);
+  await deps.store.transaction(async (tx) => {
+    await tx.revokeClientRefreshTokens(tenant.id, app.appId);
+    await tx.deleteApplication(tenant.id, app.appId);
+  });
+  await deps.signin.deleteClient(tenant.id, app.appId);
+  deps.directoryCache.clear();
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   assignAppRole,
   createApplication,
   createServicePrincipal,
+  deleteApplication,
   listAppRoleAssignments,
   listApplications,
   listServicePrincipals,
@@ -81,6 +82,10 @@ function registerVersion(instance: FastifyInstance, deps: IdentityDeps, accessOf
     '@odata.context': context('applications/$entity'),
     ...(await readApplicationByAppId(deps, tenantOf(request, APP_READ), keyOf(request.params.key))),
   }));
+  app.delete(`${g}/applications/:id`, { schema: { params: IdParams } }, async (request, reply) => {
+    await deleteApplication(deps, tenantOf(request, APP_WRITE), request.params.id);
+    return reply.code(204).send();
+  });
   app.post(`${g}/applications/:id/addPassword`, { bodyLimit: 16 * 1024, schema: { params: IdParams, body: Type.Optional(Body) } }, async (request) => ({
     '@odata.context': context('microsoft.graph.passwordCredential'),
     ...(await addPassword(deps, tenantOf(request, APP_WRITE), request.params.id, (request.body ?? {}) as Record<string, unknown>)),

@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { GRAPH_RESOURCE, SERVICE_APP_IDS } from '@baton/contracts';
+import { DEVICE_AGENT_CLIENT_ID, GRAPH_RESOURCE, SERVICE_APP_IDS } from '@baton/contracts';
 import { backends, form, startIdentity, type RunningIdentity } from '../testing/harness.js';
 
 const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
@@ -98,6 +98,31 @@ for (const backend of backends()) {
       const discovery = (await clientToken(SERVICE_APP_IDS.discovery, id.ctx.serviceCredentials.discovery.clientSecret)).json().access_token;
       assert.equal((await graph('POST', '/applications', { displayName: 'Sneaky' }, discovery)).statusCode, 403);
       assert.equal((await grant({})).statusCode, 201, 'the admin application may grant');
+    });
+
+    test("DELETE ends an application: no more tokens, its service principal gone; Baton's own cannot be deleted", async () => {
+      const application = (await graph('POST', '/applications', { displayName: 'Retired tool' })).json();
+      const { secretText } = (await graph('POST', `/applications/${application.id}/addPassword`, {})).json();
+      assert.equal((await clientToken(application.appId, secretText)).statusCode, 200);
+      const discovery = (await clientToken(SERVICE_APP_IDS.discovery, id.ctx.serviceCredentials.discovery.clientSecret)).json().access_token;
+      const del = (objectId: string, bearer = admin) => id.app.inject({ method: 'DELETE', url: `/graph/v1.0/applications/${objectId}`, headers: { authorization: `Bearer ${bearer}` } });
+      assert.equal((await del(application.id, discovery)).statusCode, 403);
+      assert.equal((await del(application.id)).statusCode, 204);
+      const refused = await clientToken(application.appId, secretText);
+      assert.equal(refused.statusCode, 400, refused.body);
+      assert.deepEqual(refused.json().error_codes, [700016], 'AADSTS700016: no such application in the directory');
+      assert.equal((await graph('GET', `/applications/${application.id}`)).statusCode, 404);
+      assert.deepEqual((await graph('GET', `/servicePrincipals?$filter=appId eq '${application.appId}'`)).json().value, []);
+      assert.equal((await del(application.id)).statusCode, 404);
+
+      // The device agent's and the MDM application's registrations are what devices enrol with.
+      for (const builtIn of [DEVICE_AGENT_CLIENT_ID, SERVICE_APP_IDS.management]) {
+        const own = await graph('GET', `/applications(appId='${builtIn}')`);
+        assert.equal(own.statusCode, 200, own.body);
+        const refusedDelete = await del(own.json().id);
+        assert.equal(refusedDelete.statusCode, 400, refusedDelete.body);
+        assert.equal((await graph('GET', `/applications/${own.json().id}`)).statusCode, 200, 'still there');
+      }
     });
 
     test('company branding: read and changed through Graph, shown on the sign-in pages', async () => {

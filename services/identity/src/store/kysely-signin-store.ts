@@ -267,6 +267,11 @@ export class KyselySigninStore implements SigninStore {
       .execute();
   }
 
+  async deleteClient(tenantId: string, appId: string): Promise<void> {
+    await this.db.deleteFrom('redirect_uris').where('tenant_id', '=', tenantId).where('app_id', '=', appId).execute();
+    await this.db.deleteFrom('client_keys').where('tenant_id', '=', tenantId).where('app_id', '=', appId).execute();
+  }
+
   async clientKeys(tenantId: string, appId: string): Promise<string[]> {
     const rows = await this.db.selectFrom('client_keys').select('jwk').where('tenant_id', '=', tenantId).where('app_id', '=', appId).execute();
     return rows.map((r) => r.jwk);

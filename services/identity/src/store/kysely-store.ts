@@ -433,6 +433,10 @@ export class KyselyIdentityStore implements IdentityStore {
     return rows.map(applicationOf);
   }
 
+  async deleteApplication(tenantId: string, appId: string) {
+    await this.db.deleteFrom('applications').where('tenant_id', '=', tenantId).where('app_id', '=', appId.toLowerCase()).execute();
+  }
+
   async upsertApplication(a: ApplicationRecord) {
     const values = {
       tenant_id: a.tenantId,
@@ -511,7 +515,11 @@ export class KyselyIdentityStore implements IdentityStore {
     return this.revokeRefreshTokensWhere(tenantId, 'user_id', userId);
   }
 
-  private async revokeRefreshTokensWhere(tenantId: string, column: 'device_id' | 'user_id', value: string) {
+  revokeClientRefreshTokens(tenantId: string, clientId: string) {
+    return this.revokeRefreshTokensWhere(tenantId, 'client_id', clientId);
+  }
+
+  private async revokeRefreshTokensWhere(tenantId: string, column: 'device_id' | 'user_id' | 'client_id', value: string) {
     // Kept, like a revoked family, so that presenting one again is recognised as dead.
     const result = await this.db
       .updateTable('refresh_tokens')

@@ -85,6 +85,8 @@ export interface SigninStore {
   clearFailures(tenantId: string, userId: string): Promise<void>;
 
   addClientKey(tenantId: string, appId: string, kid: string, jwk: string): Promise<void>;
+  /** Forgets a deleted application's redirect URIs and keys. */
+  deleteClient(tenantId: string, appId: string): Promise<void>;
   /** The client's public JWKs (JSON text). */
   clientKeys(tenantId: string, appId: string): Promise<string[]>;
   /** Records a client assertion's id; false when it was seen before (a replay). */

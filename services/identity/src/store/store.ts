@@ -292,6 +292,7 @@ export interface IdentityStore {
   upsertApplication(app: ApplicationRecord): Promise<void>;
   /** The tenant's registered applications, in creation order. */
   listApplications(tenantId: string): Promise<ApplicationRecord[]>;
+  deleteApplication(tenantId: string, appId: string): Promise<void>;
 
   insertRefreshToken(token: RefreshTokenRecord): Promise<void>;
   findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | undefined>;
@@ -302,6 +303,8 @@ export interface IdentityStore {
   revokeDeviceRefreshTokens(tenantId: string, deviceObjectId: string): Promise<number>;
   /** Kills every refresh token issued to the user; returns how many were live. */
   revokeUserRefreshTokens(tenantId: string, userId: string): Promise<number>;
+  /** Kills every refresh token issued to the client (appId); returns how many were live. */
+  revokeClientRefreshTokens(tenantId: string, clientId: string): Promise<number>;
 
   findDevice(tenantId: string, id: string): Promise<DeviceRecord | undefined>;
   findDeviceByDeviceId(tenantId: string, deviceId: string): Promise<DeviceRecord | undefined>;
