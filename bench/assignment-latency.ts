@@ -8,7 +8,7 @@
  *
  *   node --import tsx bench/assignment-latency.ts [--devices 100000] [--imports 200] [--poll 5]
  */
-import { sql } from 'kysely';
+import { outboxStats } from '@baton/kit';
 import { DISCOVERY_PATHS } from '@baton/contracts';
 import { adminToken, graphJson } from '@baton/cli';
 import { hardwareHash, randomInventory } from '@baton/device';
@@ -70,10 +70,7 @@ const bulkSeconds = (performance.now() - bulkStarted) / 1000;
 
 // The fleet's placeholders reach identity through discovery's outbox; a Sales device queued
 // behind that backlog would measure the backlog, so the steady state is waited for (and timed).
-const undelivered = async () =>
-  Number(
-    (await discovery.store.db.selectFrom('outbox').select(sql<number>`count(*)`.as('n')).where('delivered_at', 'is', null).executeTakeFirstOrThrow()).n,
-  );
+const undelivered = async () => (await outboxStats(discovery.store.db)).pending;
 const drainStarted = performance.now();
 while ((await undelivered()) > 0) {
   if (performance.now() - drainStarted > 900_000) throw new Error('the placeholder backlog did not drain in 15 minutes');

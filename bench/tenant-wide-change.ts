@@ -10,6 +10,7 @@
  *   node --import tsx bench/tenant-wide-change.ts [--devices 30000]
  */
 import { sql } from 'kysely';
+import { outboxStats } from '@baton/kit';
 import { adminToken, graphJson } from '@baton/cli';
 import type { DiscoveryRuntime } from '@baton/discovery';
 import { arg, fleetCsv, importCsvParts, startDemoBaton } from './support.js';
@@ -30,8 +31,7 @@ const graph = `${baton.url}/graph/beta/deviceManagement`;
 
 const registered = await importCsvParts(fetch, baton.url, token, parts);
 
-const undelivered = async () =>
-  Number((await discovery.store.db.selectFrom('outbox').select(sql<number>`count(*)`.as('n')).where('delivered_at', 'is', null).executeTakeFirstOrThrow()).n);
+const undelivered = async () => (await outboxStats(discovery.store.db)).pending;
 const untilDrained = async (since: number) => {
   while ((await undelivered()) > 0) {
     if (performance.now() - since > 1_800_000) throw new Error('the outbox did not drain in 30 minutes');

@@ -10,7 +10,7 @@
  * service, a request for another service's path is that request's 404.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { graphErrors } from './graph-error.js';
+import { graphErrorBody, graphErrors } from './graph-error.js';
 import type { BatonApp } from './create-app.js';
 import type { RouteTable } from './mount.js';
 
@@ -125,7 +125,7 @@ function memberError(member: BatchMember, status: number, code: string, message:
     id: member.id,
     status,
     headers: { 'Content-Type': 'application/json' },
-    body: { error: { code, message, innerError: { 'request-id': requestId, date: new Date().toISOString().replace(/\.\d{3}Z$/, '') } } },
+    body: graphErrorBody(code, message, requestId),
   };
 }
 

@@ -79,6 +79,29 @@ export async function enqueueOutbox(
   return row.id;
 }
 
+/**
+ * Marks a message delivered inside the caller's transaction, for a handler whose own writes must
+ * commit together with the delivery (a walk's page). False when it already was: another runner
+ * got there first, and the caller should write nothing.
+ */
+export async function markOutboxDelivered(trx: Transaction<any> | Kysely<any>, id: string): Promise<boolean> {
+  const result = await (trx as Kysely<OutboxTable>)
+    .updateTable('outbox')
+    .set({ delivered_at: new Date().toISOString(), claimed_until: null })
+    .where('id', '=', id)
+    .where('delivered_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/**
+ * Makes an undelivered message due ahead of every other: the relay claims the longest-due
+ * first, and this one becomes due at the epoch.
+ */
+export async function expediteOutboxMessage(db: Kysely<any>, id: string): Promise<void> {
+  await (db as Kysely<OutboxTable>).updateTable('outbox').set({ next_attempt_at: new Date(0).toISOString() }).where('id', '=', id).where('delivered_at', 'is', null).execute();
+}
+
 export type OutboxHandler = (message: OutboxMessage) => Promise<void>;
 
 export interface OutboxRelayOptions {

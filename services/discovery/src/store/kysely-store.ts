@@ -1,7 +1,17 @@
 /**
  * DiscoveryStore on Kysely; the same queries run on SQLite and PostgreSQL.
  */
-import { applyODataFilter, applyODataOrderBy, chunks, type Database, enqueueOutbox, type ODataPropertyMap, outboxRow } from '@baton/kit';
+import {
+  applyODataFilter,
+  applyODataOrderBy,
+  chunks,
+  type Database,
+  enqueueOutbox,
+  expediteOutboxMessage,
+  markOutboxDelivered,
+  type ODataPropertyMap,
+  outboxRow,
+} from '@baton/kit';
 import type { FilterNode } from '@baton/protocols';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { cursorOf, keysetAfter, orderTerms } from './keyset.js';
@@ -810,23 +820,16 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
 
   async commitWalkPage(messageId: string, events: DiscoveryEvent[], messages: OutboxWrite[]): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
-      const claimed = await trx
-        .updateTable('outbox')
-        .set({ delivered_at: new Date().toISOString(), claimed_until: null })
-        .where('id', '=', messageId)
-        .where('delivered_at', 'is', null)
-        .executeTakeFirst();
-      if (Number(claimed.numUpdatedRows) === 0) return false;
+      if (!(await markOutboxDelivered(trx, messageId))) return false;
       await insertEvents(trx, events);
       await insertMessages(trx, messages);
       return true;
     });
   }
 
-  async releaseMessage(id: string): Promise<void> {
-    // The relay claims the longest-due first: a page made due at the epoch goes before the
-    // placeholders the walk's earlier pages queued, so the walk finishes before they drain.
-    await this.db.updateTable('outbox').set({ next_attempt_at: new Date(0).toISOString() }).where('id', '=', id).where('delivered_at', 'is', null).execute();
+  releaseMessage(id: string): Promise<void> {
+    // Ahead of the placeholders the walk's earlier pages queued, so the walk finishes before they drain.
+    return expediteOutboxMessage(this.db, id);
   }
 
   async enqueueMessages(messages: OutboxWrite[]): Promise<void> {

@@ -119,12 +119,20 @@ export async function createApplication(deps: IdentityDeps, tenant: TenantRecord
   return readApplication(deps, tenant, applicationObjectId(tenant.id, registered.appId));
 }
 
-async function applicationByObjectId(deps: IdentityDeps, tenantId: string, id: string): Promise<ApplicationRecord> {
+/** The application one of its two Graph views names: its object id, or its service principal's id. */
+async function applicationByViewId(
+  deps: IdentityDeps,
+  tenantId: string,
+  id: string,
+  viewId: (tenantId: string, appId: string) => string,
+): Promise<ApplicationRecord> {
   const apps = isGuid(id) ? await deps.store.listApplications(tenantId) : [];
-  const app = apps.find((a) => applicationObjectId(tenantId, a.appId) === id.toLowerCase());
+  const app = apps.find((a) => viewId(tenantId, a.appId) === id.toLowerCase());
   if (!app) throw identityGraphErrors.objectNotFound(id);
   return app;
 }
+
+const applicationByObjectId = (deps: IdentityDeps, tenantId: string, id: string) => applicationByViewId(deps, tenantId, id, applicationObjectId);
 
 export async function readApplication(deps: IdentityDeps, tenant: TenantRecord, objectId: string) {
   const app = await applicationByObjectId(deps, tenant.id, objectId);
@@ -222,12 +230,7 @@ function graphAssignment(tenantId: string, app: ApplicationRecord, role: (typeof
   };
 }
 
-async function principalApplication(deps: IdentityDeps, tenantId: string, principalId: string): Promise<ApplicationRecord> {
-  const apps = await deps.store.listApplications(tenantId);
-  const app = apps.find((a) => servicePrincipalId(tenantId, a.appId) === principalId.toLowerCase());
-  if (!app) throw identityGraphErrors.objectNotFound(principalId);
-  return app;
-}
+const principalApplication = (deps: IdentityDeps, tenantId: string, principalId: string) => applicationByViewId(deps, tenantId, principalId, servicePrincipalId);
 
 /**
  * Grants one of Graph's app roles to an application's service principal (Graph's

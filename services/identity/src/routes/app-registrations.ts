@@ -24,6 +24,7 @@ import type { IdentityDeps } from '../domain/deps.js';
 import { parseListQuery } from '../domain/list-query.js';
 import { GRAPH_VERSIONS, type GraphVersion } from '../domain/urls.js';
 import { identityGraphErrors } from '../errors.js';
+import { alternateKeyValue } from './alternate-key.js';
 import type { AccessOf } from './groups.js';
 
 const APP_READ = [ROLES.applicationsReadWrite, ROLES.directoryRead];
@@ -45,11 +46,10 @@ function appIdFilter(filter: string | undefined): string | undefined {
   return clause!.value;
 }
 
-/** `applications(appId='…')`: the router hands over everything after `=`, quotes included. */
 function keyOf(raw: string): string {
-  const match = /^'([^']{1,64})'\)$/.exec(raw);
-  if (!match) throw identityGraphErrors.invalidValue(`Invalid key: applications(appId=${raw.slice(0, 80)}.`);
-  return match[1]!;
+  const value = alternateKeyValue(raw);
+  if (value === undefined) throw identityGraphErrors.invalidValue(`Invalid key: applications(appId=${raw.slice(0, 80)}.`);
+  return value;
 }
 
 export function registerAppRegistrationRoutes(instance: FastifyInstance, deps: IdentityDeps, accessOf: AccessOf): void {

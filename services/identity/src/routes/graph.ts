@@ -15,6 +15,7 @@ import { GRAPH_VERSIONS, type GraphVersion } from '../domain/urls.js';
 import { identityGraphErrors } from '../errors.js';
 import type { IdentityRouteOptions } from './context.js';
 import { verifyGraphCaller } from './graph-caller.js';
+import { alternateKeyValue } from './alternate-key.js';
 import { registerAppRegistrationRoutes } from './app-registrations.js';
 import { registerAuditLogRoutes } from './audit-logs.js';
 import { registerComplianceRoutes } from './compliance.js';
@@ -109,11 +110,10 @@ function wantsCount(raw: string | undefined, eventual: boolean): boolean {
   return true;
 }
 
-/** `devices(deviceId='…')`: the router hands over everything after `=`, quotes included. */
 function alternateKey(raw: string): string {
-  const match = /^'([^']{1,64})'\)$/.exec(raw);
-  if (!match) throw graphErrors.badRequest(`Invalid key: devices(deviceId=${raw.slice(0, 80)}.`);
-  return match[1]!;
+  const value = alternateKeyValue(raw);
+  if (value === undefined) throw graphErrors.badRequest(`Invalid key: devices(deviceId=${raw.slice(0, 80)}.`);
+  return value;
 }
 
 function wantsCreate(prefer: string | string[] | undefined): boolean {

@@ -5,6 +5,7 @@
  * each value is bounded, so a device cannot grow its row without limit.
  */
 import type { NewCommand } from '../store/store.js';
+import { INVENTORY_NODES } from '../store/inventory-columns.js';
 
 export const FIRST_SESSION_INVENTORY: readonly string[] = [
   './DevDetail/SwV',
@@ -43,8 +44,8 @@ export function inventoryFacts(inventory: Record<string, string>) {
   return {
     model: inventory['DevInfo/Mod'],
     manufacturer: inventory['DevDetail/OEM'] ?? inventory['DevInfo/Man'],
-    osVersion: inventory['DevDetail/SwV'],
-    deviceName: inventory['DevDetail/Ext/Microsoft/DeviceName'],
-    serialNumber: inventory['DevDetail/Ext/Microsoft/SMBIOSSerialNumber'],
+    osVersion: inventory[INVENTORY_NODES.osVersion],
+    deviceName: inventory[INVENTORY_NODES.deviceName],
+    serialNumber: inventory[INVENTORY_NODES.serialNumber],
   };
 }

@@ -1,20 +1,24 @@
 /**
  * Inventory nodes Graph can filter managed devices on, kept in columns of their own: the
- * inventory itself is one JSON text, which SQL cannot index. The nodes are those
- * session/inventory.ts reads for the managedDevice's serialNumber, deviceName and osVersion;
- * the device's own report wins over what it said at enrollment, as on the Graph resource.
+ * inventory itself is one JSON text, which SQL cannot index. session/inventory.ts reads the same
+ * nodes for the managedDevice's serialNumber, deviceName and osVersion; the device's own report
+ * wins over what it said at enrollment, as on the Graph resource.
  */
 import type { EnrollmentsTable } from './schema.js';
 
-const SERIAL_NUMBER = 'DevDetail/Ext/Microsoft/SMBIOSSerialNumber';
-const DEVICE_NAME = 'DevDetail/Ext/Microsoft/DeviceName';
-const OS_VERSION = 'DevDetail/SwV';
+/** Inventory keys (CSP paths without the leading `./`) of the values Graph shows and filters on. */
+export const INVENTORY_NODES = {
+  serialNumber: 'DevDetail/Ext/Microsoft/SMBIOSSerialNumber',
+  deviceName: 'DevDetail/Ext/Microsoft/DeviceName',
+  osVersion: 'DevDetail/SwV',
+} as const;
 
 /** The columns a (merged) inventory sets; a node the device has not reported leaves its column alone. */
 export function inventoryColumns(inventory: Record<string, string>): Partial<Pick<EnrollmentsTable, 'serial_number' | 'device_name' | 'os_version'>> {
   const columns: Partial<Pick<EnrollmentsTable, 'serial_number' | 'device_name' | 'os_version'>> = {};
-  if (typeof inventory[SERIAL_NUMBER] === 'string') columns.serial_number = inventory[SERIAL_NUMBER];
-  if (typeof inventory[DEVICE_NAME] === 'string') columns.device_name = inventory[DEVICE_NAME];
-  if (typeof inventory[OS_VERSION] === 'string') columns.os_version = inventory[OS_VERSION];
+  const { serialNumber, deviceName, osVersion } = INVENTORY_NODES;
+  if (typeof inventory[serialNumber] === 'string') columns.serial_number = inventory[serialNumber];
+  if (typeof inventory[deviceName] === 'string') columns.device_name = inventory[deviceName];
+  if (typeof inventory[osVersion] === 'string') columns.os_version = inventory[osVersion];
   return columns;
 }
