@@ -47,7 +47,7 @@ test('rejections are typed', () => {
   rejectsWith('xml.size', () => parseXml('<a/>', { maxBytes: 3 }));
   rejectsWith('xml.size', () => parseXml(`<a>${'é'.repeat(60)}</a>`, { maxBytes: 100 }));
   rejectsWith('xml.type', () => parseXml(undefined as unknown as string));
-  rejectsWith('xml.malformed', () => parseXml(`${'<a>'.repeat(70)}${'</a>'.repeat(70)}`));
+  rejectsWith('xml.depth', () => parseXml(`${'<a>'.repeat(70)}${'</a>'.repeat(70)}`));
   assert.equal(parseXml(`${'<a>'.repeat(70)}${'</a>'.repeat(70)}`, { maxDepth: 80 }).name, 'a');
 });
 
