@@ -53,6 +53,7 @@ export const oauthErrors = {
       `Application with identifier '${clientId.slice(0, 100)}' was not found in the directory.`,
     ),
   invalidClientSecret: () => new OAuthError('invalid_client', 7000215, 'Invalid client secret provided.', 401),
+  expiredClientSecret: (appId: string) => new OAuthError('invalid_client', 7000222, `The provided client secret keys for app '${appId}' are expired.`, 401),
   missingClientSecret: () =>
     new OAuthError('invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.", 401),
   publicClientNotAllowed: () =>

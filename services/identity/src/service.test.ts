@@ -33,7 +33,9 @@ for (const backend of backends()) {
       assert.match(admin.passwordHash, /^scrypt\$16384\$8\$1\$/);
       assert.ok(await verifyPassword('correct horse battery', admin.passwordHash));
       const adminApp = (await identity.store.findApplication(tenantId, result.adminClientId))!;
-      assert.ok(adminApp.secretDigest && !adminApp.secretDigest.includes('admin-app-secret'));
+      assert.equal(adminApp.secrets.length, 1);
+      assert.ok(!adminApp.secrets[0]!.digest.includes('admin-app-secret'));
+      assert.equal(adminApp.secrets[0]!.endDateTime, null, "the admin application's own secret does not expire");
       assert.equal((await identity.store.findApplication(tenantId, DEVICE_AGENT_CLIENT_ID))?.isPublic, true);
       const mdm = (await identity.store.findApplication(tenantId, SERVICE_APP_IDS.management))!;
       assert.equal(mdm.mdm?.discoveryUrl, 'https://localhost:3/EnrollmentServer/Discovery.svc');

@@ -1,6 +1,6 @@
 /**
  * Graph's `applications` and `servicePrincipals`, as much as an administrator needs to register
- * a client and grant it roles: create and read applications, add a client secret, find
+ * a client and grant it roles: create and read applications, add and remove client secrets, find
  * Microsoft Graph's service principal and its app roles, and assign one of those roles to an
  * application's service principal. Tokens the client then gets carry the role in `roles`.
  *
@@ -13,6 +13,7 @@ import { DEVICE_AGENT_CLIENT_ID, ROLES, SERVICE_APP_IDS } from '@baton/contracts
 import { identityGraphErrors } from '../errors.js';
 import type { ApplicationRecord, TenantRecord } from '../store/store.js';
 import { registerApplication } from './applications.js';
+import { DEFAULT_SECRET_LIFETIME_MS, graphPasswordCredential, MAX_SECRETS_PER_APPLICATION, secretKeyId } from './client-secrets.js';
 import type { IdentityDeps } from './deps.js';
 import { isGuid, nameGuid } from './ids.js';
 
@@ -36,13 +37,9 @@ export const GRAPH_APP_ROLES: ReadonlyArray<{ id: string; value: string; display
   { id: 'd2ebfbc1-a5f8-424b-83a6-56ab5927a73c', value: ROLES.brandingReadWrite, displayName: 'Read and write organizational branding information' },
 ];
 
-const SECRET_LIFETIME_MS = 2 * 365 * 24 * 3600 * 1000;
-
 export const applicationObjectId = (tenantId: string, appId: string) => nameGuid(`application:${tenantId}:${appId.toLowerCase()}`);
 export const servicePrincipalId = (tenantId: string, appId: string) => nameGuid(`servicePrincipal:${tenantId}:${appId.toLowerCase()}`);
 const assignmentId = (principalId: string, roleId: string) => nameGuid(`appRoleAssignment:${principalId}:${roleId}`);
-/** The secret's keyId follows from its digest, so addPassword's answer and later reads agree. */
-const secretKeyId = (secretDigest: string) => nameGuid(`secret:${secretDigest}`);
 
 export function graphApplication(app: ApplicationRecord, redirectUris: string[]) {
   const web = redirectUris.filter((u) => u.startsWith('https://'));
@@ -57,8 +54,8 @@ export function graphApplication(app: ApplicationRecord, redirectUris: string[])
     web: { redirectUris: web },
     publicClient: { redirectUris: native },
     spa: { redirectUris: [] },
-    // Secrets are never shown again; Baton keeps one, as a digest.
-    passwordCredentials: app.secretDigest ? [{ keyId: secretKeyId(app.secretDigest), displayName: null, hint: null }] : [],
+    // Secrets are never shown again; Baton keeps their digests.
+    passwordCredentials: app.secrets.map(graphPasswordCredential),
   };
 }
 
@@ -172,27 +169,63 @@ export async function deleteApplication(deps: IdentityDeps, tenant: TenantRecord
 }
 
 /**
- * `POST /applications/{id}/addPassword`: a new client secret, shown once. Baton keeps one secret
- * per application, so the new one replaces the previous one.
+ * `POST /applications/{id}/addPassword`: a new client secret, shown once, beside the ones the
+ * application already has (up to 16), valid from `startDateTime` (default now) until
+ * `endDateTime` (default two years on, Entra's default). The applications Baton's services and
+ * devices use take no secrets here: theirs come from configuration, or they are public clients.
  */
 export async function addPassword(deps: IdentityDeps, tenant: TenantRecord, objectId: string, body: Record<string, unknown>) {
   const app = await applicationByObjectId(deps, tenant.id, objectId);
-  const credential = (body.passwordCredential ?? {}) as { displayName?: unknown };
-  const displayName = typeof credential.displayName === 'string' ? credential.displayName.slice(0, 256) : null;
-  const secretText = randomBytes(30).toString('base64url');
-  const secretDigest = deps.secrets.digest(secretText);
+  if (isBuiltIn(app)) throw identityGraphErrors.invalidValue(`'${app.displayName}' is one of Baton's own applications; its credentials are not managed through Graph.`);
+  const credential = (body.passwordCredential ?? {}) as Record<string, unknown>;
+  if (typeof credential !== 'object' || Array.isArray(credential)) throw identityGraphErrors.invalidValue("Property 'passwordCredential' must be an object.");
   const now = deps.now();
-  await deps.store.upsertApplication({ ...app, secretDigest, isPublic: false, modifiedAt: now.toISOString() });
+  const displayName = typeof credential.displayName === 'string' ? credential.displayName.slice(0, 256) : null;
+  const startDateTime = validityDate(credential.startDateTime, 'startDateTime') ?? now.toISOString();
+  const endDateTime = validityDate(credential.endDateTime, 'endDateTime') ?? new Date(Date.parse(startDateTime) + DEFAULT_SECRET_LIFETIME_MS).toISOString();
+  if (Date.parse(endDateTime) <= Math.max(Date.parse(startDateTime), now.getTime())) {
+    throw identityGraphErrors.invalidValue("Property 'endDateTime' must be later than 'startDateTime' and than now.");
+  }
+  const secretText = randomBytes(30).toString('base64url');
+  const secret = { digest: deps.secrets.digest(secretText), displayName, hint: secretText.slice(0, 3), startDateTime, endDateTime };
+  await deps.store.changeApplicationSecrets(
+    tenant.id,
+    app.appId,
+    (current) => {
+      if (current.length >= MAX_SECRETS_PER_APPLICATION) {
+        throw identityGraphErrors.invalidValue(`An application holds at most ${MAX_SECRETS_PER_APPLICATION} secrets; remove one with removePassword first.`);
+      }
+      return [...current, secret];
+    },
+    now.toISOString(),
+  );
   deps.directoryCache.clear();
-  return {
-    customKeyIdentifier: null,
-    displayName,
-    endDateTime: new Date(now.getTime() + SECRET_LIFETIME_MS).toISOString(),
-    hint: secretText.slice(0, 3),
-    keyId: secretKeyId(secretDigest),
-    secretText,
-    startDateTime: now.toISOString(),
-  };
+  return { ...graphPasswordCredential(secret), secretText };
+}
+
+/** `POST /applications/{id}/removePassword` with `{ keyId }`: that secret stops working at once. */
+export async function removePassword(deps: IdentityDeps, tenant: TenantRecord, objectId: string, body: Record<string, unknown>): Promise<void> {
+  const app = await applicationByObjectId(deps, tenant.id, objectId);
+  const keyId = typeof body.keyId === 'string' ? body.keyId.toLowerCase() : undefined;
+  if (!keyId || !isGuid(keyId)) throw identityGraphErrors.invalidValue("Property 'keyId' is required: the keyId of one of the application's passwordCredentials.");
+  await deps.store.changeApplicationSecrets(
+    tenant.id,
+    app.appId,
+    (current) => {
+      const kept = current.filter((s) => secretKeyId(s) !== keyId);
+      if (kept.length === current.length) throw identityGraphErrors.invalidValue(`The application has no password credential with keyId '${keyId}'.`);
+      return kept;
+    },
+    deps.now().toISOString(),
+  );
+  deps.directoryCache.clear();
+}
+
+function validityDate(value: unknown, property: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const parsed = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : NaN;
+  if (Number.isNaN(parsed)) throw identityGraphErrors.invalidValue(`Property '${property}' must be a date and time (ISO 8601).`);
+  return new Date(parsed).toISOString();
 }
 
 /** Every application's service principal, and Microsoft Graph's; `appId` narrows to one. */

@@ -1,4 +1,5 @@
 /** Registration of a tenant's own applications (clients that sign users in). */
+import { lastingSecret } from './client-secrets.js';
 import { randomUUID } from 'node:crypto';
 import type { TenantRecord } from '../store/store.js';
 import type { IdentityDeps } from './deps.js';
@@ -29,7 +30,7 @@ export async function registerApplication(deps: IdentityDeps, tenant: TenantReco
     tenantId: tenant.id,
     appId,
     displayName: input.displayName,
-    secretDigest: input.secret ? deps.secrets.digest(input.secret) : null,
+    secrets: input.secret ? [lastingSecret(deps.secrets.digest(input.secret), now)] : [],
     roles: input.roles ?? [],
     isPublic: !input.secret && !input.publicKeys?.length,
     mdm: null,

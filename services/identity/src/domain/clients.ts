@@ -3,6 +3,7 @@
  * first-party and multi-tenant: they exist in every tenant, with credentials from the
  * host and roles from contracts. Every other client is registered in the tenant.
  */
+import { checkSecret } from './client-secrets.js';
 import { SERVICE_APP_IDS, SERVICE_APP_ROLES, SERVICE_NAMES, type ServiceName } from '@baton/contracts';
 import { timingSafeEqual } from 'node:crypto';
 import { oauthErrors } from '../errors.js';
@@ -59,7 +60,9 @@ export async function authenticateClient(
     return { clientId, confidential: false, roles: [], authMethod: '0' };
   }
   if (!secret) throw oauthErrors.missingClientSecret();
-  if (!app.secretDigest || !digestsEqual(deps.secrets.digest(secret), app.secretDigest)) throw oauthErrors.invalidClientSecret();
+  const check = checkSecret(app.secrets, deps.secrets.digest(secret), deps.now(), digestsEqual);
+  if (check === 'expired') throw oauthErrors.expiredClientSecret(clientId);
+  if (check === 'wrong') throw oauthErrors.invalidClientSecret();
   return { clientId, confidential: true, roles: app.roles, authMethod: '1' };
 }
 

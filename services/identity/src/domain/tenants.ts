@@ -1,4 +1,5 @@
 /** Tenant lookup by path segment, and idempotent tenant bootstrap. */
+import { lastingSecret } from './client-secrets.js';
 import { randomUUID } from 'node:crypto';
 import { generateCertificateAuthority, type SecretBox } from '@baton/kit';
 import { DEVICE_AGENT_CLIENT_ID, MDM_RESOURCE, SERVICE_APP_IDS, SERVICE_APP_ROLES, type ManagementHandoff } from '@baton/contracts';
@@ -133,20 +134,20 @@ export async function bootstrapTenant(
       app({
         appId: adminClientId,
         displayName: `${input.displayName} admin`,
-        secretDigest: secrets.digest(input.adminApp.secret),
+        secrets: [lastingSecret(secrets.digest(input.adminApp.secret), at)],
         roles: input.adminApp.roles,
         isPublic: false,
         mdm: null,
       }),
     );
     await tx.upsertApplication(
-      app({ appId: DEVICE_AGENT_CLIENT_ID, displayName: 'Baton device agent', secretDigest: null, roles: [], isPublic: true, mdm: null }),
+      app({ appId: DEVICE_AGENT_CLIENT_ID, displayName: 'Baton device agent', secrets: [], roles: [], isPublic: true, mdm: null }),
     );
     await tx.upsertApplication(
       app({
         appId: SERVICE_APP_IDS.management,
         displayName: 'Baton management (MDM)',
-        secretDigest: null,
+        secrets: [],
         roles: SERVICE_APP_ROLES.management,
         isPublic: false,
         mdm: {

@@ -1,6 +1,6 @@
 /**
- * Graph `applications` and `servicePrincipals` on v1.0 and beta: register a client, give it a
- * secret, grant it Microsoft Graph app roles. Shares the Graph scope's token check.
+ * Graph `applications` and `servicePrincipals` on v1.0 and beta: register a client, give it
+ * secrets and take them back, grant it Microsoft Graph app roles. Shares the Graph scope's token check.
  */
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -18,6 +18,7 @@ import {
   listServicePrincipals,
   readApplication,
   readApplicationByAppId,
+  removePassword,
   readServicePrincipal,
 } from '../domain/app-registrations.js';
 import type { IdentityDeps } from '../domain/deps.js';
@@ -90,6 +91,10 @@ function registerVersion(instance: FastifyInstance, deps: IdentityDeps, accessOf
     '@odata.context': context('microsoft.graph.passwordCredential'),
     ...(await addPassword(deps, tenantOf(request, APP_WRITE), request.params.id, (request.body ?? {}) as Record<string, unknown>)),
   }));
+  app.post(`${g}/applications/:id/removePassword`, { bodyLimit: 16 * 1024, schema: { params: IdParams, body: Body } }, async (request, reply) => {
+    await removePassword(deps, tenantOf(request, APP_WRITE), request.params.id, request.body as Record<string, unknown>);
+    return reply.code(204).send();
+  });
 
   app.get(`${g}/servicePrincipals`, { schema: { querystring: ListQuery } }, async (request) => ({
     '@odata.context': context('servicePrincipals'),

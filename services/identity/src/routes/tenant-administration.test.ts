@@ -76,10 +76,53 @@ for (const backend of backends()) {
       assert.deepEqual(rolesOf(after.json().access_token), ['Device.ReadWrite.All']);
       assert.equal((await graph('GET', '/devices', undefined, after.json().access_token)).statusCode, 200);
 
-      // A second secret replaces the first.
-      const second = (await graph('POST', `/applications/${application.id}/addPassword`, {})).json().secretText;
-      assert.equal((await clientToken(application.appId, secretText)).statusCode, 401);
-      assert.equal((await clientToken(application.appId, second)).statusCode, 200);
+      // Rotation: a second secret works beside the first until the first is removed.
+      const second = (await graph('POST', `/applications/${application.id}/addPassword`, { passwordCredential: { displayName: 'rotated' } })).json();
+      assert.equal((await clientToken(application.appId, secretText)).statusCode, 200, 'the first still works');
+      assert.equal((await clientToken(application.appId, second.secretText)).statusCode, 200);
+      const listed = (await graph('GET', `/applications/${application.id}`)).json().passwordCredentials;
+      assert.deepEqual(listed.map((c: { keyId: string; displayName: string; hint: string }) => [c.keyId, c.displayName, c.hint]), [
+        [password.json().keyId, 'ci', hint],
+        [second.keyId, 'rotated', second.secretText.slice(0, 3)],
+      ]);
+      assert.equal(listed[0].secretText, null);
+      const remove = await graph('POST', `/applications/${application.id}/removePassword`, { keyId: password.json().keyId });
+      assert.equal(remove.statusCode, 204, remove.body);
+      const removed = await clientToken(application.appId, secretText);
+      assert.equal(removed.statusCode, 401);
+      assert.deepEqual(removed.json().error_codes, [7000215]);
+      assert.equal((await clientToken(application.appId, second.secretText)).statusCode, 200);
+      assert.equal((await graph('POST', `/applications/${application.id}/removePassword`, { keyId: password.json().keyId })).statusCode, 400, 'already removed');
+      assert.equal((await graph('POST', `/applications/${application.id}/removePassword`, {})).statusCode, 400);
+    });
+
+    test('a secret is valid from its start to its end date; limits and bad dates are 400s that add nothing', async () => {
+      const application = (await graph('POST', '/applications', { displayName: 'Short-lived' })).json();
+      const add = (passwordCredential: unknown) => graph('POST', `/applications/${application.id}/addPassword`, { passwordCredential });
+      const soon = new Date(Date.now() + 1500).toISOString();
+      const expiring = await add({ endDateTime: soon });
+      assert.equal(expiring.statusCode, 200, expiring.body);
+      assert.equal(expiring.json().endDateTime, soon);
+      const later = await add({ startDateTime: new Date(Date.now() + 3600_000).toISOString() });
+      assert.equal(later.json().endDateTime, new Date(Date.parse(later.json().startDateTime) + 2 * 365 * 24 * 3600_000).toISOString(), "Entra's default: two years");
+      assert.equal((await clientToken(application.appId, expiring.json().secretText)).statusCode, 200);
+      const notYet = await clientToken(application.appId, later.json().secretText);
+      assert.deepEqual(notYet.json().error_codes, [7000222], 'not valid before its start');
+      await new Promise((resolve) => setTimeout(resolve, 1600));
+      const expired = await clientToken(application.appId, expiring.json().secretText);
+      assert.equal(expired.statusCode, 401);
+      assert.deepEqual(expired.json().error_codes, [7000222], 'AADSTS7000222: the client secret has expired');
+
+      for (const bad of [{ endDateTime: 'next week' }, { endDateTime: new Date(Date.now() - 1000).toISOString() }, { startDateTime: 7 }, 'text']) {
+        assert.equal((await add(bad)).statusCode, 400, JSON.stringify(bad));
+      }
+      for (let i = 2; i < 16; i++) assert.equal((await add({})).statusCode, 200);
+      const seventeenth = await add({});
+      assert.equal(seventeenth.statusCode, 400, seventeenth.body);
+      assert.equal((await graph('GET', `/applications/${application.id}`)).json().passwordCredentials.length, 16, 'nothing added by the refusals');
+
+      const agent = (await graph('GET', `/applications(appId='${DEVICE_AGENT_CLIENT_ID}')`)).json();
+      assert.equal((await graph('POST', `/applications/${agent.id}/addPassword`, {})).statusCode, 400, 'the device agent stays a public client');
     });
 
     test('grants that cannot hold are 4xx and grant nothing; callers without the roles are refused', async () => {

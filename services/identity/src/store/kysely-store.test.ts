@@ -7,9 +7,10 @@ import { backends, physicalIdFilter, testContext, type TestContext } from '../te
 import { KyselyIdentityStore } from './kysely-store.js';
 import { identityMigrations } from './migrations.js';
 import type { IdentityDatabase } from './schema.js';
-import type { DeviceRecord, TenantRecord } from './store.js';
+import type { ClientSecret, DeviceRecord, TenantRecord } from './store.js';
 
 const at = '2025-01-01T00:00:00.000Z';
+const secret = (digest: string): ClientSecret => ({ digest, displayName: null, hint: null, startDateTime: at, endDateTime: null });
 
 function tenant(id = randomUUID()): TenantRecord {
   return {
@@ -123,7 +124,7 @@ for (const backend of backends()) {
         tenantId: t.id,
         appId: randomUUID(),
         displayName: 'A',
-        secretDigest: 'd1',
+        secrets: [secret('d1')],
         roles: ['R1'],
         isPublic: false,
         mdm: { discoveryUrl: 'https://x/d' },
@@ -131,12 +132,24 @@ for (const backend of backends()) {
         modifiedAt: at,
       };
       await store.upsertApplication(app);
-      await store.upsertApplication({ ...app, secretDigest: 'd2', roles: ['R2'] });
+      await store.upsertApplication({ ...app, secrets: [secret('d2')], roles: ['R2'] });
       const found = await store.findApplication(t.id, app.appId.toUpperCase());
-      assert.equal(found?.secretDigest, 'd2');
+      assert.deepEqual(found?.secrets, [secret('d2')]);
       assert.deepEqual(found?.roles, ['R2']);
       assert.deepEqual(found?.mdm, { discoveryUrl: 'https://x/d' });
       assert.equal(found?.isPublic, false);
+    });
+
+    test("concurrent changes to an application's secrets all land", async () => {
+      const t = tenant();
+      await store.insertTenant(t);
+      const appId = randomUUID();
+      await store.upsertApplication({ tenantId: t.id, appId, displayName: 'A', secrets: [], roles: [], isPublic: false, mdm: null, createdAt: at, modifiedAt: at });
+      const added = Array.from({ length: 8 }, (_, i) => secret(`d${i}`));
+      await Promise.all(added.map((s) => store.changeApplicationSecrets(t.id, appId, (current) => [...current, s], at)));
+      const found = await store.findApplication(t.id, appId);
+      assert.deepEqual(new Set(found?.secrets.map((s) => s.digest)), new Set(added.map((s) => s.digest)));
+      assert.equal(await store.changeApplicationSecrets(t.id, randomUUID(), () => [], at), undefined);
     });
 
     test('refresh tokens rotate exactly once and families revoke together', async () => {

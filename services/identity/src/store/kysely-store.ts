@@ -35,6 +35,7 @@ import {
   type SubscriptionRecord,
   StoreConflictError,
   type ApplicationRecord,
+  type ClientSecret,
   type ComplianceState,
   type DeviceOwnership,
   type RevokedCertificateRecord,
@@ -90,7 +91,7 @@ function applicationOf(row: Selectable<ApplicationsTable>): ApplicationRecord {
     tenantId: row.tenant_id,
     appId: row.app_id,
     displayName: row.display_name,
-    secretDigest: row.secret_digest,
+    secrets: JSON.parse(row.password_credentials) as ClientSecret[],
     roles: JSON.parse(row.roles) as string[],
     isPublic: row.is_public !== 0,
     mdm: row.mdm ? JSON.parse(row.mdm) : null,
@@ -437,12 +438,31 @@ export class KyselyIdentityStore implements IdentityStore {
     await this.db.deleteFrom('applications').where('tenant_id', '=', tenantId).where('app_id', '=', appId.toLowerCase()).execute();
   }
 
+  async changeApplicationSecrets(tenantId: string, appId: string, change: (current: ClientSecret[]) => ClientSecret[], modifiedAt: string) {
+    return this.transaction(async (tx) => {
+      const store = tx as KyselyIdentityStore;
+      const query = store.db.selectFrom('applications').selectAll().where('tenant_id', '=', tenantId).where('app_id', '=', appId.toLowerCase());
+      // SQLite's transactions already hold the write lock from their first statement.
+      const row = await (this.dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
+      if (!row) return undefined;
+      const secrets = change(JSON.parse(row.password_credentials) as ClientSecret[]);
+      const isPublic = secrets.length > 0 ? 0 : row.is_public;
+      await store.db
+        .updateTable('applications')
+        .set({ password_credentials: JSON.stringify(secrets), is_public: isPublic, modified_at: modifiedAt })
+        .where('tenant_id', '=', row.tenant_id)
+        .where('app_id', '=', row.app_id)
+        .execute();
+      return applicationOf({ ...row, password_credentials: JSON.stringify(secrets), is_public: isPublic, modified_at: modifiedAt });
+    });
+  }
+
   async upsertApplication(a: ApplicationRecord) {
     const values = {
       tenant_id: a.tenantId,
       app_id: a.appId.toLowerCase(),
       display_name: a.displayName,
-      secret_digest: a.secretDigest,
+      password_credentials: JSON.stringify(a.secrets),
       roles: JSON.stringify(a.roles),
       is_public: int(a.isPublic),
       mdm: a.mdm ? JSON.stringify(a.mdm) : null,
@@ -455,7 +475,7 @@ export class KyselyIdentityStore implements IdentityStore {
       .onConflict((oc) =>
         oc.columns(['tenant_id', 'app_id']).doUpdateSet({
           display_name: values.display_name,
-          secret_digest: values.secret_digest,
+          password_credentials: values.password_credentials,
           roles: values.roles,
           is_public: values.is_public,
           mdm: values.mdm,

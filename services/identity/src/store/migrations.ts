@@ -253,6 +253,22 @@ const refreshTokensByUser: Migration = {
   },
 };
 
+/**
+ * An application keeps several client secrets, each with its validity, instead of one digest:
+ * the one it had moves into the list, without an end date.
+ */
+const applicationSecrets: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('applications').addColumn('password_credentials', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+    const rows = await db.selectFrom('applications').select(['tenant_id', 'app_id', 'secret_digest', 'modified_at']).where('secret_digest', 'is not', null).execute();
+    for (const row of rows) {
+      const secret = { digest: row.secret_digest, displayName: null, hint: null, startDateTime: row.modified_at, endDateTime: null };
+      await db.updateTable('applications').set({ password_credentials: JSON.stringify([secret]) }).where('tenant_id', '=', row.tenant_id).where('app_id', '=', row.app_id).execute();
+    }
+    await db.schema.alterTable('applications').dropColumn('secret_digest').execute();
+  },
+};
+
 /** Names sort in the order they apply. */
 export const identityMigrations: Record<string, Migration> = {
   '0001_identity': initial,
@@ -266,4 +282,5 @@ export const identityMigrations: Record<string, Migration> = {
   '0009_identity_events': identityEventsMigration,
   '0010_device_profile_type': profileType,
   '0011_refresh_tokens_by_user': refreshTokensByUser,
+  '0012_application_secrets': applicationSecrets,
 };

@@ -33,7 +33,8 @@ export interface ApplicationsTable {
   tenant_id: string;
   app_id: string;
   display_name: string;
-  secret_digest: string | null;
+  /** JSON array of ClientSecret. */
+  password_credentials: string;
   roles: string;
   is_public: number;
   mdm: string | null;

@@ -51,12 +51,23 @@ export interface MdmSettings {
   complianceUrl?: string;
 }
 
+/** One client secret, kept as a keyed digest; the secret itself is shown once, by addPassword. */
+export interface ClientSecret {
+  digest: string;
+  displayName: string | null;
+  /** The secret's first three characters, as Graph shows them. */
+  hint: string | null;
+  startDateTime: string;
+  /** Null: it does not expire (the secrets Baton's own applications are set up with). */
+  endDateTime: string | null;
+}
+
 export interface ApplicationRecord {
   tenantId: string;
   appId: string;
   displayName: string;
-  /** Keyed digest of the client secret; null for public clients and first-party apps. */
-  secretDigest: string | null;
+  /** Several at once, so a secret can be rotated without a moment when none works; empty for public clients. */
+  secrets: ClientSecret[];
   roles: string[];
   isPublic: boolean;
   mdm: MdmSettings | null;
@@ -290,6 +301,13 @@ export interface IdentityStore {
   findApplication(tenantId: string, appId: string): Promise<ApplicationRecord | undefined>;
   /** Inserts or replaces the registration (keeps createdAt). */
   upsertApplication(app: ApplicationRecord): Promise<void>;
+  /**
+   * Replaces an application's secrets with what `change` makes of the current ones, the row
+   * held for the read and the write so that two concurrent changes both land. An application
+   * that holds a secret is a confidential client from then on. Undefined when there is no such
+   * application.
+   */
+  changeApplicationSecrets(tenantId: string, appId: string, change: (current: ClientSecret[]) => ClientSecret[], modifiedAt: string): Promise<ApplicationRecord | undefined>;
   /** The tenant's registered applications, in creation order. */
   listApplications(tenantId: string): Promise<ApplicationRecord[]>;
   deleteApplication(tenantId: string, appId: string): Promise<void>;
