@@ -1,12 +1,14 @@
 /**
  * Clients no one here wrote, against identity over real HTTPS: Microsoft's MSAL Node
- * (client credentials; device code with the user signing in and passing TOTP through the
- * pages) and panva's openid-client (discovery, authorization code + PKCE, refresh,
+ * (client credentials with a secret and with a certificate uploaded through Graph; device code
+ * with the user signing in and passing TOTP through the pages) and panva's openid-client (discovery, authorization code + PKCE, refresh,
  * userinfo, private_key_jwt client credentials). Then forged tokens against kit's verifier.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
 import { ConfidentialClientApplication, PublicClientApplication, type INetworkModule, type NetworkRequestOptions } from '@azure/msal-node';
 import * as oidc from 'openid-client';
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
@@ -82,6 +84,52 @@ for (const backend of backends()) {
       assert.equal(claims.azpacr, '1');
       assert.ok((claims.roles as string[]).includes(ROLES.usersReadWrite));
       assert.equal(claims.scp, undefined);
+    });
+
+    test('MSAL ConfidentialClientApplication: a certificate uploaded through Graph keyCredentials signs its assertions (x5t#S256 and x5t)', async () => {
+      const rsa = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 };
+      const keys = (await crypto.subtle.generateKey(rsa, true, ['sign', 'verify'])) as CryptoKeyPair;
+      const cert = await x509.X509CertificateGenerator.createSelfSigned({ serialNumber: '01', name: 'CN=Automation', notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86400_000), keys, signingAlgorithm: rsa });
+      const der = Buffer.from(cert.rawData);
+      const privateKey = `-----BEGIN PRIVATE KEY-----\n${Buffer.from(await crypto.subtle.exportKey('pkcs8', keys.privateKey)).toString('base64')}\n-----END PRIVATE KEY-----\n`;
+
+      const admin = new ConfidentialClientApplication({
+        auth: { clientId: id.adminClientId, clientSecret: 'admin-app-secret-0123456789', authority: `${id.base}/${id.tenantId}`, knownAuthorities: [host] },
+        system: { networkClient: msalNetwork(id.fetch) },
+      });
+      const adminToken = (await admin.acquireTokenByClientCredential({ scopes: [`${GRAPH_RESOURCE}/.default`] }))!.accessToken;
+      const graph = async (method: string, path: string, body?: unknown) => {
+        const res = await id.fetch(`${id.base}/graph/v1.0${path}`, { method, headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+        return { status: res.status, body: res.status === 204 ? undefined : ((await res.json()) as any) };
+      };
+      const application = (await graph('POST', '/applications', { displayName: 'Automation' })).body;
+      const upload = await graph('PATCH', `/applications/${application.id}`, { keyCredentials: [{ type: 'AsymmetricX509Cert', usage: 'Verify', key: der.toString('base64'), displayName: 'CN=Automation' }] });
+      assert.equal(upload.status, 204, JSON.stringify(upload.body));
+      const [shown] = (await graph('GET', `/applications/${application.id}`)).body.keyCredentials;
+      assert.equal(shown.customKeyIdentifier, createHash('sha1').update(der).digest('base64'), "Graph's customKeyIdentifier: the SHA-1 thumbprint");
+      assert.equal(shown.endDateTime, cert.notAfter.toISOString());
+      assert.equal(shown.key, null, 'the certificate is not shown again');
+
+      const tokenWith = (clientCertificate: { thumbprint?: string; thumbprintSha256?: string }) =>
+        new ConfidentialClientApplication({
+          auth: { clientId: application.appId, clientCertificate: { ...clientCertificate, privateKey }, authority: `${id.base}/${id.tenantId}`, knownAuthorities: [host] },
+          system: { networkClient: msalNetwork(id.fetch) },
+        }).acquireTokenByClientCredential({ scopes: [`${GRAPH_RESOURCE}/.default`] });
+      for (const clientCertificate of [{ thumbprintSha256: createHash('sha256').update(der).digest('hex') }, { thumbprint: createHash('sha1').update(der).digest('hex') }]) {
+        const result = await tokenWith(clientCertificate);
+        const claims = decodeJwt(result!.accessToken);
+        assert.equal(claims.azp, application.appId);
+        assert.equal(claims.azpacr, '2', 'authenticated with a certificate');
+      }
+
+      // A certificate not uploaded is refused; so is the right one once it is removed.
+      await assert.rejects(tokenWith({ thumbprintSha256: 'ab'.repeat(32) }), /invalid_client|700027/);
+      assert.equal((await graph('PATCH', `/applications/${application.id}`, { keyCredentials: [] })).status, 204);
+      await assert.rejects(tokenWith({ thumbprintSha256: createHash('sha256').update(der).digest('hex') }), /invalid_client|700027/);
+      const notACertificate = await graph('PATCH', `/applications/${application.id}`, { keyCredentials: [{ type: 'AsymmetricX509Cert', usage: 'Verify', key: 'bm90IGEgY2VydA==' }] });
+      assert.equal(notACertificate.status, 400);
+      assert.equal(notACertificate.body.error.code, 'Request_BadRequest');
+      assert.deepEqual((await graph('GET', `/applications/${application.id}`)).body.keyCredentials, []);
     });
 
     test('MSAL PublicClientApplication: device code, the user signs in with password + TOTP on the pages', async () => {
@@ -212,6 +260,10 @@ for (const backend of backends()) {
           }),
         });
       // A jti that is a JSON object (one whose toString is not a function) is the client's error.
+      const tooLong = await post(
+        await new SignJWT({ jti: randomUUID() }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer(daemon).setSubject(daemon).setAudience(`${id.base}/${id.tenantId}/oauth2/v2.0/token`).setIssuedAt().setExpirationTime('30m').sign(privateKey),
+      );
+      assert.equal(tooLong.status, 401, 'an assertion may live 10 minutes');
       const objectJti = await post(await sign({ toString: [] }));
       assert.equal(objectJti.status, 401);
       assert.equal(((await objectJti.json()) as { error: string }).error, 'invalid_client');

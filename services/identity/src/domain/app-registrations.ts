@@ -1,6 +1,7 @@
 /**
  * Graph's `applications` and `servicePrincipals`, as much as an administrator needs to register
- * a client and grant it roles: create and read applications, add and remove client secrets, find
+ * a client and grant it roles: create and read applications, add and remove client secrets and
+ * certificates, find
  * Microsoft Graph's service principal and its app roles, and assign one of those roles to an
  * application's service principal. Tokens the client then gets carry the role in `roles`.
  *
@@ -15,6 +16,7 @@ import type { ApplicationRecord, TenantRecord } from '../store/store.js';
 import { registerApplication } from './applications.js';
 import { DEFAULT_SECRET_LIFETIME_MS, graphPasswordCredential, MAX_SECRETS_PER_APPLICATION, secretKeyId } from './client-secrets.js';
 import type { IdentityDeps } from './deps.js';
+import { graphKeyCredential, isCertificateKey, keyCredentialsFromGraph, type CertificateKey } from './key-credentials.js';
 import { isGuid, nameGuid } from './ids.js';
 
 /** Microsoft Graph's appId, the same in every tenant; scripts look its service principal up by it. */
@@ -41,7 +43,7 @@ export const applicationObjectId = (tenantId: string, appId: string) => nameGuid
 export const servicePrincipalId = (tenantId: string, appId: string) => nameGuid(`servicePrincipal:${tenantId}:${appId.toLowerCase()}`);
 const assignmentId = (principalId: string, roleId: string) => nameGuid(`appRoleAssignment:${principalId}:${roleId}`);
 
-export function graphApplication(app: ApplicationRecord, redirectUris: string[]) {
+export function graphApplication(app: ApplicationRecord, redirectUris: string[], keys: readonly string[]) {
   const web = redirectUris.filter((u) => u.startsWith('https://'));
   const native = redirectUris.filter((u) => !u.startsWith('https://'));
   return {
@@ -56,6 +58,7 @@ export function graphApplication(app: ApplicationRecord, redirectUris: string[])
     spa: { redirectUris: [] },
     // Secrets are never shown again; Baton keeps their digests.
     passwordCredentials: app.secrets.map(graphPasswordCredential),
+    keyCredentials: certificateKeys(keys).map(graphKeyCredential),
   };
 }
 
@@ -133,18 +136,47 @@ const applicationByObjectId = (deps: IdentityDeps, tenantId: string, id: string)
 
 export async function readApplication(deps: IdentityDeps, tenant: TenantRecord, objectId: string) {
   const app = await applicationByObjectId(deps, tenant.id, objectId);
-  return graphApplication(app, await deps.signin.redirectUris(tenant.id, app.appId));
+  return graphApplicationOf(deps, tenant, app);
 }
 
 export async function readApplicationByAppId(deps: IdentityDeps, tenant: TenantRecord, appId: string) {
   const app = isGuid(appId) ? await deps.store.findApplication(tenant.id, appId) : undefined;
   if (!app) throw identityGraphErrors.objectNotFound(appId);
-  return graphApplication(app, await deps.signin.redirectUris(tenant.id, app.appId));
+  return graphApplicationOf(deps, tenant, app);
+}
+
+async function graphApplicationOf(deps: IdentityDeps, tenant: TenantRecord, app: ApplicationRecord) {
+  const [redirectUris, keys] = await Promise.all([deps.signin.redirectUris(tenant.id, app.appId), deps.signin.clientKeys(tenant.id, app.appId)]);
+  return graphApplication(app, redirectUris, keys);
+}
+
+function certificateKeys(keys: readonly string[]): CertificateKey[] {
+  return keys.map((k) => JSON.parse(k) as object).filter(isCertificateKey);
+}
+
+/**
+ * `PATCH /applications/{id}` with `keyCredentials`: the application's certificate credentials
+ * become exactly the list (Graph's semantics), and an application with one is a confidential
+ * client. Other properties are refused by name rather than dropped.
+ */
+export async function updateApplication(deps: IdentityDeps, tenant: TenantRecord, objectId: string, body: Record<string, unknown>): Promise<void> {
+  const app = await applicationByObjectId(deps, tenant.id, objectId);
+  const unsupported = Object.keys(body).filter((k) => k !== 'keyCredentials');
+  if (unsupported.length > 0) throw identityGraphErrors.invalidValue(`Baton does not change '${unsupported[0]}' of an application; PATCH takes keyCredentials.`);
+  if (!('keyCredentials' in body)) return;
+  if (isBuiltIn(app)) throw identityGraphErrors.invalidValue(`'${app.displayName}' is one of Baton's own applications; its credentials are not managed through Graph.`);
+  const stored = await deps.signin.clientKeys(tenant.id, app.appId);
+  const keys = keyCredentialsFromGraph(body.keyCredentials, certificateKeys(stored), deps.now());
+  // Keys registered in configuration (plain JWKs) are not Graph's keyCredentials and stay.
+  const configured = stored.filter((k) => !isCertificateKey(JSON.parse(k) as object)).map((k) => ({ kid: (JSON.parse(k) as { kid: string }).kid, jwk: k }));
+  await deps.signin.replaceClientKeys(tenant.id, app.appId, [...configured, ...keys.map((k) => ({ kid: k.kid, jwk: JSON.stringify(k) }))]);
+  if (keys.length > 0 && app.isPublic) await deps.store.markApplicationConfidential(tenant.id, app.appId);
+  deps.directoryCache.clear();
 }
 
 export async function listApplications(deps: IdentityDeps, tenant: TenantRecord) {
   const apps = await deps.store.listApplications(tenant.id);
-  return Promise.all(apps.map(async (a) => graphApplication(a, await deps.signin.redirectUris(tenant.id, a.appId))));
+  return Promise.all(apps.map((a) => graphApplicationOf(deps, tenant, a)));
 }
 
 /** Applications Baton's own chain depends on: its services', the device agent's and the MDM application. */

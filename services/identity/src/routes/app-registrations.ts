@@ -19,6 +19,7 @@ import {
   readApplication,
   readApplicationByAppId,
   removePassword,
+  updateApplication,
   readServicePrincipal,
 } from '../domain/app-registrations.js';
 import type { IdentityDeps } from '../domain/deps.js';
@@ -91,6 +92,10 @@ function registerVersion(instance: FastifyInstance, deps: IdentityDeps, accessOf
     '@odata.context': context('microsoft.graph.passwordCredential'),
     ...(await addPassword(deps, tenantOf(request, APP_WRITE), request.params.id, (request.body ?? {}) as Record<string, unknown>)),
   }));
+  app.patch(`${g}/applications/:id`, { bodyLimit: 512 * 1024, schema: { params: IdParams, body: Body } }, async (request, reply) => {
+    await updateApplication(deps, tenantOf(request, APP_WRITE), request.params.id, request.body as Record<string, unknown>);
+    return reply.code(204).send();
+  });
   app.post(`${g}/applications/:id/removePassword`, { bodyLimit: 16 * 1024, schema: { params: IdParams, body: Body } }, async (request, reply) => {
     await removePassword(deps, tenantOf(request, APP_WRITE), request.params.id, request.body as Record<string, unknown>);
     return reply.code(204).send();

@@ -267,6 +267,13 @@ export class KyselySigninStore implements SigninStore {
       .execute();
   }
 
+  async replaceClientKeys(tenantId: string, appId: string, keys: ReadonlyArray<{ kid: string; jwk: string }>): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('client_keys').where('tenant_id', '=', tenantId).where('app_id', '=', appId).execute();
+      if (keys.length > 0) await trx.insertInto('client_keys').values(keys.map((k) => ({ tenant_id: tenantId, app_id: appId, kid: k.kid, jwk: k.jwk }))).execute();
+    });
+  }
+
   async deleteClient(tenantId: string, appId: string): Promise<void> {
     await this.db.deleteFrom('redirect_uris').where('tenant_id', '=', tenantId).where('app_id', '=', appId).execute();
     await this.db.deleteFrom('client_keys').where('tenant_id', '=', tenantId).where('app_id', '=', appId).execute();

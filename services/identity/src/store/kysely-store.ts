@@ -438,6 +438,10 @@ export class KyselyIdentityStore implements IdentityStore {
     await this.db.deleteFrom('applications').where('tenant_id', '=', tenantId).where('app_id', '=', appId.toLowerCase()).execute();
   }
 
+  async markApplicationConfidential(tenantId: string, appId: string) {
+    await this.db.updateTable('applications').set({ is_public: 0 }).where('tenant_id', '=', tenantId).where('app_id', '=', appId.toLowerCase()).execute();
+  }
+
   async changeApplicationSecrets(tenantId: string, appId: string, change: (current: ClientSecret[]) => ClientSecret[], modifiedAt: string) {
     return this.transaction(async (tx) => {
       const store = tx as KyselyIdentityStore;

@@ -85,6 +85,8 @@ export interface SigninStore {
   clearFailures(tenantId: string, userId: string): Promise<void>;
 
   addClientKey(tenantId: string, appId: string, kid: string, jwk: string): Promise<void>;
+  /** Sets the client's keys to exactly these, in one transaction (Graph's PATCH of keyCredentials). */
+  replaceClientKeys(tenantId: string, appId: string, keys: ReadonlyArray<{ kid: string; jwk: string }>): Promise<void>;
   /** Forgets a deleted application's redirect URIs and keys. */
   deleteClient(tenantId: string, appId: string): Promise<void>;
   /** The client's public JWKs (JSON text). */

@@ -307,6 +307,8 @@ export interface IdentityStore {
    * that holds a secret is a confidential client from then on. Undefined when there is no such
    * application.
    */
+  /** The application authenticates from now on (it holds a certificate credential). */
+  markApplicationConfidential(tenantId: string, appId: string): Promise<void>;
   changeApplicationSecrets(tenantId: string, appId: string, change: (current: ClientSecret[]) => ClientSecret[], modifiedAt: string): Promise<ApplicationRecord | undefined>;
   /** The tenant's registered applications, in creation order. */
   listApplications(tenantId: string): Promise<ApplicationRecord[]>;
