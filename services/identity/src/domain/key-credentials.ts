@@ -46,19 +46,31 @@ function certificateOf(key: unknown): X509Certificate {
   }
 }
 
+/** What the certificate says about its key and validity; a certificate that parses can still be nonsense. */
+function certificateFacts(cert: X509Certificate) {
+  try {
+    const publicKey = cert.publicKey;
+    const from = Date.parse(cert.validFrom);
+    const to = Date.parse(cert.validTo);
+    if (Number.isNaN(from) || Number.isNaN(to)) return undefined;
+    return { publicKey, details: publicKey.asymmetricKeyDetails ?? {}, jwk: publicKey.export({ format: 'jwk' }), startDateTime: new Date(from).toISOString(), endDateTime: new Date(to).toISOString() };
+  } catch {
+    return undefined;
+  }
+}
+
 function certificateKey(cert: X509Certificate, displayName: string | null, keyId: string | undefined, now: Date): CertificateKey {
-  const publicKey = cert.publicKey;
-  const details = publicKey.asymmetricKeyDetails ?? {};
+  const facts = certificateFacts(cert);
+  if (!facts) throw identityGraphErrors.invalidValue("Property 'key' is a certificate whose key or validity cannot be read.");
+  const { publicKey, details, jwk, startDateTime, endDateTime } = facts;
   const strongEnough =
     (publicKey.asymmetricKeyType === 'rsa' && (details.modulusLength ?? 0) >= 2048) ||
     (publicKey.asymmetricKeyType === 'ec' && (details.namedCurve === 'prime256v1' || details.namedCurve === 'secp384r1'));
   if (!strongEnough) throw identityGraphErrors.invalidValue('The certificate must carry an RSA key of at least 2048 bits or an EC P-256 or P-384 key.');
-  const endDateTime = new Date(cert.validTo).toISOString();
   if (Date.parse(endDateTime) <= now.getTime()) throw identityGraphErrors.invalidValue(`The certificate expired on ${endDateTime}.`);
   const der = cert.raw;
   const sha1 = createHash('sha1').update(der).digest();
   const x5tS256 = createHash('sha256').update(der).digest('base64url');
-  const jwk = publicKey.export({ format: 'jwk' });
   return {
     kid: sha1.toString('base64url'),
     kty: jwk.kty!,
@@ -70,7 +82,7 @@ function certificateKey(cert: X509Certificate, displayName: string | null, keyId
       displayName,
       // Graph's customKeyIdentifier for an uploaded certificate: its SHA-1 thumbprint.
       customKeyIdentifier: sha1.toString('base64'),
-      startDateTime: new Date(cert.validFrom).toISOString(),
+      startDateTime,
       endDateTime,
     },
   };
