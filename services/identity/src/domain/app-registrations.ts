@@ -174,8 +174,8 @@ export async function updateApplication(deps: IdentityDeps, tenant: TenantRecord
   deps.directoryCache.clear();
 }
 
-export async function listApplications(deps: IdentityDeps, tenant: TenantRecord) {
-  const apps = await deps.store.listApplications(tenant.id);
+export async function listApplications(deps: IdentityDeps, tenant: TenantRecord, filter: RegistrationFilter = {}) {
+  const apps = (await deps.store.listApplications(tenant.id)).filter((a) => matchesRegistration(a, filter));
   return Promise.all(apps.map((a) => graphApplicationOf(deps, tenant, a)));
 }
 
@@ -261,10 +261,21 @@ function validityDate(value: unknown, property: string): string | undefined {
 }
 
 /** Every application's service principal, and Microsoft Graph's; `appId` narrows to one. */
-export async function listServicePrincipals(deps: IdentityDeps, tenant: TenantRecord, appId?: string) {
+export async function listServicePrincipals(deps: IdentityDeps, tenant: TenantRecord, filter: RegistrationFilter = {}) {
   const apps = await deps.store.listApplications(tenant.id);
   const all = [graphServicePrincipalOfGraph(tenant.id), ...apps.map((a) => graphServicePrincipalOf(tenant.id, a))];
-  return appId === undefined ? all : all.filter((sp) => sp.appId === appId.toLowerCase());
+  return all.filter((sp) => matchesRegistration(sp, filter));
+}
+
+/** What scripts find an application or a service principal by: `appId eq '…'`, `displayName eq '…'`. */
+export interface RegistrationFilter {
+  appId?: string;
+  displayName?: string;
+}
+
+// The directory compares strings without regard to case.
+function matchesRegistration(view: { appId: string; displayName: string }, filter: RegistrationFilter): boolean {
+  return (filter.appId === undefined || view.appId === filter.appId.toLowerCase()) && (filter.displayName === undefined || view.displayName.toLowerCase() === filter.displayName.toLowerCase());
 }
 
 export async function readServicePrincipal(deps: IdentityDeps, tenant: TenantRecord, id: string) {
@@ -276,7 +287,7 @@ export async function readServicePrincipal(deps: IdentityDeps, tenant: TenantRec
 /** `POST /servicePrincipals`: every registered application has one already; this answers it. */
 export async function createServicePrincipal(deps: IdentityDeps, tenant: TenantRecord, body: Record<string, unknown>) {
   if (typeof body.appId !== 'string' || !isGuid(body.appId)) throw identityGraphErrors.invalidValue("Property 'appId' is required: the application's appId.");
-  const [found] = await listServicePrincipals(deps, tenant, body.appId);
+  const [found] = await listServicePrincipals(deps, tenant, { appId: body.appId });
   if (!found) throw identityGraphErrors.invalidValue(`No application with appId '${body.appId}' is registered in this tenant.`);
   return found;
 }

@@ -18,6 +18,7 @@ import {
   listServicePrincipals,
   readApplication,
   readApplicationByAppId,
+  type RegistrationFilter,
   removePassword,
   updateApplication,
   readServicePrincipal,
@@ -37,15 +38,22 @@ const KeyParams = Type.Object({ key: Type.String({ minLength: 1, maxLength: 80 }
 const Body = Type.Object({}, { additionalProperties: true });
 const ListQuery = Type.Object({ $filter: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: true });
 
-/** `appId eq '…'`, the one filter scripts send to find a service principal; nothing else. */
-function appIdFilter(filter: string | undefined): string | undefined {
-  if (filter === undefined) return undefined;
-  const { clauses } = parseListQuery(filter, undefined, undefined);
-  const [clause] = clauses;
-  if (clauses.length !== 1 || clause!.kind !== 'eq' || clause!.property.toLowerCase() !== 'appid' || typeof clause!.value !== 'string') {
-    throw identityGraphErrors.unsupportedQuery("Service principals can be filtered on appId eq '…' only.");
+/**
+ * `appId eq '…'` and `displayName eq '…'` (joined by `and`), the filters scripts send to find an
+ * application or a service principal; anything else is a 400, never an unfiltered list.
+ */
+function registrationFilter(filter: string | undefined, what: string): RegistrationFilter {
+  if (filter === undefined) return {};
+  const out: RegistrationFilter = {};
+  for (const clause of parseListQuery(filter, undefined, undefined).clauses) {
+    const property = clause.property.toLowerCase();
+    if (clause.kind !== 'eq' || typeof clause.value !== 'string' || (property !== 'appid' && property !== 'displayname')) {
+      throw identityGraphErrors.unsupportedQuery(`${what} can be filtered on appId eq '…' and displayName eq '…' only.`);
+    }
+    if (property === 'appid') out.appId = clause.value;
+    else out.displayName = clause.value;
   }
-  return clause!.value;
+  return out;
 }
 
 function keyOf(raw: string): string {
@@ -68,9 +76,9 @@ function registerVersion(instance: FastifyInstance, deps: IdentityDeps, accessOf
     return access.tenant;
   };
 
-  app.get(`${g}/applications`, async (request) => ({
+  app.get(`${g}/applications`, { schema: { querystring: ListQuery } }, async (request) => ({
     '@odata.context': context('applications'),
-    value: await listApplications(deps, tenantOf(request, APP_READ)),
+    value: await listApplications(deps, tenantOf(request, APP_READ), registrationFilter(request.query.$filter, 'Applications')),
   }));
   app.post(`${g}/applications`, { bodyLimit: 64 * 1024, schema: { body: Body } }, async (request, reply) => {
     const created = await createApplication(deps, tenantOf(request, APP_WRITE), request.body as Record<string, unknown>);
@@ -103,7 +111,7 @@ function registerVersion(instance: FastifyInstance, deps: IdentityDeps, accessOf
 
   app.get(`${g}/servicePrincipals`, { schema: { querystring: ListQuery } }, async (request) => ({
     '@odata.context': context('servicePrincipals'),
-    value: await listServicePrincipals(deps, tenantOf(request, APP_READ), appIdFilter(request.query.$filter)),
+    value: await listServicePrincipals(deps, tenantOf(request, APP_READ), registrationFilter(request.query.$filter, 'Service principals')),
   }));
   app.post(`${g}/servicePrincipals`, { bodyLimit: 16 * 1024, schema: { body: Body } }, async (request, reply) => {
     const created = await createServicePrincipal(deps, tenantOf(request, APP_WRITE), request.body as Record<string, unknown>);

@@ -136,7 +136,13 @@ for (const backend of backends()) {
       assert.equal((await graph('POST', `/servicePrincipals/${'0'.repeat(8)}-0000-0000-0000-000000000000/appRoleAssignments`, { principalId: `${'0'.repeat(8)}-0000-0000-0000-000000000000`, resourceId: graphSp.id, appRoleId: DEVICE_READ_WRITE_ALL })).statusCode, 404);
       assert.deepEqual((await graph('GET', `/servicePrincipals/${sp.id}/appRoleAssignments`)).json().value, []);
       assert.equal((await graph('POST', '/applications', { displayName: 'Plain http', web: { redirectUris: ['http://intranet.contoso.test/cb'] } })).statusCode, 400);
-      assert.equal((await graph('GET', "/servicePrincipals?$filter=displayName eq 'Reports'")).statusCode, 400);
+      assert.deepEqual((await graph('GET', "/servicePrincipals?$filter=displayName eq 'reports'")).json().value.map((s: { id: string }) => s.id), [sp.id]);
+      assert.deepEqual((await graph('GET', `/applications?$filter=appId eq '${application.appId}'`)).json().value.map((a: { id: string }) => a.id), [application.id]);
+      assert.deepEqual((await graph('GET', `/applications?$filter=displayName eq 'Reports' and appId eq '${SERVICE_APP_IDS.discovery}'`)).json().value, []);
+      for (const unsupported of ["servicePrincipalType eq 'Application'", "startswith(displayName,'Rep')"]) {
+        assert.equal((await graph('GET', `/servicePrincipals?$filter=${unsupported}`)).statusCode, 400, unsupported);
+        assert.equal((await graph('GET', `/applications?$filter=${unsupported}`)).statusCode, 400, 'never an unfiltered list');
+      }
 
       const discovery = (await clientToken(SERVICE_APP_IDS.discovery, id.ctx.serviceCredentials.discovery.clientSecret)).json().access_token;
       assert.equal((await graph('POST', '/applications', { displayName: 'Sneaky' }, discovery)).statusCode, 403);
