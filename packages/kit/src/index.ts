@@ -7,6 +7,7 @@ export * from './http/create-app.js';
 export * from './http/graph-error.js';
 export * from './http/mount.js';
 export * from './http/graph-batch.js';
+export * from './http/unfilterable.js';
 export * from './http/https-client.js';
 export * from './tls/local-ca.js';
 export * from './pki/authority.js';

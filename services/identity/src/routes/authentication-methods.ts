@@ -11,7 +11,7 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { ROLES } from '@baton/contracts';
-import { graphErrorHandler, requireRole } from '@baton/kit';
+import { graphErrorHandler, refuseFilter, requireRole } from '@baton/kit';
 import type { VerifiedAccess } from '../domain/access-tokens.js';
 import { getUser } from '../domain/directory.js';
 import { enrolTotp, verifySecondFactor } from '../domain/totp.js';
@@ -59,7 +59,7 @@ export const authenticationMethodRoutes: FastifyPluginAsync<IdentityRouteOptions
   for (const version of GRAPH_VERSIONS) {
     const base = `/graph/${version}/users/:id/authentication`;
 
-    app.get(`${base}/methods`, { schema: { params: UserParams } }, async (request) => {
+    app.get(`${base}/methods`, { preValidation: refuseFilter, schema: { params: UserParams } }, async (request) => {
       const { tenant, user } = await target(request, request.params.id);
       const method = await deps.signin.findTotp(tenant.id, user.id);
       return {
@@ -71,7 +71,7 @@ export const authenticationMethodRoutes: FastifyPluginAsync<IdentityRouteOptions
       };
     });
 
-    app.get(`${base}/softwareOathMethods`, { schema: { params: UserParams } }, async (request) => {
+    app.get(`${base}/softwareOathMethods`, { preValidation: refuseFilter, schema: { params: UserParams } }, async (request) => {
       const { tenant, user } = await target(request, request.params.id);
       const method = await deps.signin.findTotp(tenant.id, user.id);
       return {

@@ -6,7 +6,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { ROLES } from '@baton/contracts';
-import { graphErrorHandler, graphErrors, requireRole } from '@baton/kit';
+import { graphErrorHandler, graphErrors, refuseFilter, requireRole } from '@baton/kit';
 import type { VerifiedAccess } from '../domain/access-tokens.js';
 import { complianceErrors, MDM_OWNED_DEVICE_PROPERTIES } from '../domain/compliance.js';
 import { deleteDevice, deviceQuery, getDevice, getDeviceByDeviceId, graphDevice, listDevices, patchDevice, upsertDevice, type DeviceUpsert } from '../domain/devices.js';
@@ -139,7 +139,7 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
   // The directory is the same on both versions (beta's extra properties aside), and scripts use
   // both: Get-WindowsAutopilotInfoCommunity reads beta/devices, the SDKs default to v1.0.
   for (const v of GRAPH_VERSIONS) {
-    app.get(`/graph/${v}/organization`, async (request) => {
+    app.get(`/graph/${v}/organization`, { preValidation: refuseFilter }, async (request) => {
       const tenant = caller(request);
       return { '@odata.context': context(v, 'organization'), value: [graphOrganization(tenant)] };
     });

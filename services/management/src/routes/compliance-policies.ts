@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ROLES } from '@baton/contracts';
-import { graphErrorHandler, requireRole } from '@baton/kit';
+import { graphErrorHandler, refuseFilter, requireRole } from '@baton/kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ManagementDeps } from '../deps.js';
 import { AnyObject, assignmentRoutes, IdParams, policyAssignments } from './graph-assignments.js';
@@ -69,7 +69,7 @@ export async function compliancePolicyRoutes(instance: FastifyInstance, deps: Ma
     const base = `/graph/${v}/deviceManagement/deviceCompliancePolicies`;
     const context = (entity: string) => `${deps.urls.management}/graph/${v}/$metadata#${entity}`;
 
-    app.get(base, async (request) => {
+    app.get(base, { preValidation: refuseFilter }, async (request) => {
       const tenantId = await tenantOf(request, READ);
       const policies = await store.listPolicies(tenantId);
       return { '@odata.context': context('deviceManagement/deviceCompliancePolicies'), value: policies.map((p) => toGraphPolicy(p, v)) };
@@ -130,7 +130,7 @@ export async function compliancePolicyRoutes(instance: FastifyInstance, deps: Ma
       return reply.code(204).send();
     });
 
-    app.get(`${base}/:id/scheduledActionsForRule`, { schema: { params: IdParams } }, async (request) => {
+    app.get(`${base}/:id/scheduledActionsForRule`, { preValidation: refuseFilter, schema: { params: IdParams } }, async (request) => {
       const tenantId = await tenantOf(request, READ);
       const policy = await ownPolicy(tenantId, request.params.id);
       return { '@odata.context': context(`deviceManagement/deviceCompliancePolicies('${policy.id}')/scheduledActionsForRule`), value: policy.scheduledActions };
@@ -168,7 +168,7 @@ export async function compliancePolicyRoutes(instance: FastifyInstance, deps: Ma
       changed: (tenantId) => reevaluate(tenantId, true),
     });
 
-    app.get(`${base}/:id/deviceStatuses`, { schema: { params: IdParams } }, async (request) => {
+    app.get(`${base}/:id/deviceStatuses`, { preValidation: refuseFilter, schema: { params: IdParams } }, async (request) => {
       const tenantId = await tenantOf(request, READ);
       const policy = await ownPolicy(tenantId, request.params.id);
       const states = await store.policyStatesOfPolicy(tenantId, policy.id);
@@ -207,7 +207,7 @@ export async function compliancePolicyRoutes(instance: FastifyInstance, deps: Ma
       };
     });
 
-    app.get(`/graph/${v}/deviceManagement/managedDevices/:id/deviceCompliancePolicyStates`, { schema: { params: IdParams } }, async (request) => {
+    app.get(`/graph/${v}/deviceManagement/managedDevices/:id/deviceCompliancePolicyStates`, { preValidation: refuseFilter, schema: { params: IdParams } }, async (request) => {
       const claims = await deps.graphTokens.verifyHeader(request.headers.authorization);
       requireRole(claims, DEVICE_READ);
       const { id } = request.params;

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ROLES } from '@baton/contracts';
-import { graphErrorHandler, requireRole } from '@baton/kit';
+import { graphErrorHandler, refuseFilter, requireRole } from '@baton/kit';
 import type { FastifyInstance } from 'fastify';
 import type { ManagementDeps } from '../deps.js';
 import { AnyObject, assignmentRoutes, IdParams, policyAssignments } from './graph-assignments.js';
@@ -70,7 +70,7 @@ export async function deviceConfigurationRoutes(instance: FastifyInstance, deps:
     const base = `/graph/${v}/deviceManagement/deviceConfigurations`;
     const context = (entity: string) => `${deps.urls.management}/graph/${v}/$metadata#${entity}`;
 
-    app.get(base, async (request) => {
+    app.get(base, { preValidation: refuseFilter }, async (request) => {
       const tenantId = await tenantOf(request, READ);
       const policies = await store.listPolicies(tenantId);
       return { '@odata.context': context('deviceManagement/deviceConfigurations'), value: policies.map((p) => toGraphConfiguration(p, v)) };
@@ -143,7 +143,7 @@ export async function deviceConfigurationRoutes(instance: FastifyInstance, deps:
       changed: (tenantId) => replan(tenantId, true),
     });
 
-    app.get(`${base}/:id/deviceStatuses`, { schema: { params: IdParams } }, async (request) => {
+    app.get(`${base}/:id/deviceStatuses`, { preValidation: refuseFilter, schema: { params: IdParams } }, async (request) => {
       const tenantId = await tenantOf(request, READ);
       const policy = await ownPolicy(tenantId, request.params.id);
       const states = await store.statesOfPolicy(tenantId, policy.id);
@@ -184,7 +184,7 @@ export async function deviceConfigurationRoutes(instance: FastifyInstance, deps:
       };
     });
 
-    app.get(`/graph/${v}/deviceManagement/managedDevices/:id/deviceConfigurationStates`, { schema: { params: IdParams } }, async (request) => {
+    app.get(`/graph/${v}/deviceManagement/managedDevices/:id/deviceConfigurationStates`, { preValidation: refuseFilter, schema: { params: IdParams } }, async (request) => {
       const claims = await deps.graphTokens.verifyHeader(request.headers.authorization);
       requireRole(claims, DEVICE_READ);
       const { id } = request.params;

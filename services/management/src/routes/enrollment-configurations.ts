@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ROLES } from '@baton/contracts';
-import { graphErrorHandler } from '@baton/kit';
+import { graphErrorHandler, refuseFilter } from '@baton/kit';
 import type { FastifyInstance } from 'fastify';
 import { defaultEspSettings, parseEspInput, toGraphEsp } from '../apps/esp-configuration.js';
 import { appErrors, type GraphVersion } from '../apps/mobile-app.js';
@@ -35,7 +35,7 @@ export async function enrollmentConfigurationRoutes(instance: FastifyInstance, d
     const base = `/graph/${v}/deviceManagement/deviceEnrollmentConfigurations`;
     const context = (entity: string) => `${deps.urls.management}/graph/${v}/$metadata#${entity}`;
 
-    app.get(base, async (request) => {
+    app.get(base, { preValidation: refuseFilter }, async (request) => {
       const tenantId = await tenantOf(request, READ);
       return { '@odata.context': context('deviceManagement/deviceEnrollmentConfigurations'), value: (await store.listEsps(tenantId)).map((c) => toGraphEsp(c, v)) };
     });

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { GraphError } from '@baton/kit';
+import { refuseFilter, type GraphError } from '@baton/kit';
 import { parseTarget } from '../targeting/targets.js';
 
 export const MAX_ASSIGNMENTS = 100;
@@ -69,7 +69,7 @@ export function assignmentRoutes<A extends { id: string }>(instance: FastifyInst
     });
   }
 
-  app.get(`${s.base}/:id/assignments`, { schema: { params: IdParams } }, async (request) => {
+  app.get(`${s.base}/:id/assignments`, { preValidation: refuseFilter, schema: { params: IdParams } }, async (request) => {
     const tenantId = await s.tenantOf(request, s.read);
     const owner = await s.owner(tenantId, request.params.id);
     return { '@odata.context': s.context(entity(owner.id)), value: (await s.list(tenantId, owner.id)).map(s.toGraph) };

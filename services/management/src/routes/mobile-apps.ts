@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ROLES } from '@baton/contracts';
-import { graphErrorHandler } from '@baton/kit';
+import { graphErrorHandler, refuseFilter } from '@baton/kit';
 import type { FastifyInstance } from 'fastify';
 import { graphErrorCode } from '../apps/csp.js';
 import { appErrors, checkWin32Complete, parseAppInput, productCodeOf, toGraphApp, type GraphVersion, type MobileApp } from '../apps/mobile-app.js';
@@ -46,7 +46,7 @@ export async function mobileAppRoutes(instance: FastifyInstance, deps: Managemen
     const context = (entity: string) => `${deps.urls.management}/graph/${v}/$metadata#${entity}`;
     const assignedIds = async (tenantId: string) => new Set((await store.listAppAssignments(tenantId)).map((a) => a.appId));
 
-    app.get(base, async (request) => {
+    app.get(base, { preValidation: refuseFilter }, async (request) => {
       const tenantId = await tenantOf(request, READ);
       const [apps, assigned] = await Promise.all([store.listApps(tenantId), assignedIds(tenantId)]);
       return { '@odata.context': context('deviceAppManagement/mobileApps'), value: apps.map((a) => toGraphApp(a, v, { isAssigned: assigned.has(a.id) })) };
@@ -117,7 +117,7 @@ export async function mobileAppRoutes(instance: FastifyInstance, deps: Managemen
       remove: (appId, assignmentId) => store.deleteAppAssignment(appId, assignmentId),
     });
 
-    app.get(`${base}/:id/deviceStatuses`, { schema: { params: IdParams } }, async (request) => {
+    app.get(`${base}/:id/deviceStatuses`, { preValidation: refuseFilter, schema: { params: IdParams } }, async (request) => {
       const tenantId = await tenantOf(request, READ);
       const found = await ownApp(tenantId, request.params.id);
       const installs = await store.installsOfApp(tenantId, found.id);
