@@ -6,7 +6,7 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ROLES, type SubscriptionRequest } from '@baton/contracts';
-import { requireRole } from '@baton/kit';
+import { refuseFilter, requireRole } from '@baton/kit';
 import type { VerifiedAccess } from '../domain/access-tokens.js';
 import type { IdentityDeps } from '../domain/deps.js';
 import { getDevice } from '../domain/devices.js';
@@ -217,7 +217,7 @@ export function registerGroupRoutes(instance: FastifyInstance, deps: IdentityDep
       return reply.code(201).send({ '@odata.context': context(v, 'subscriptions/$entity'), ...graphSubscription(record) });
     });
 
-    app.get(`${p}/subscriptions`, async (request) => {
+    app.get(`${p}/subscriptions`, { preValidation: refuseFilter }, async (request) => {
       const caller = subscriptionCaller(request);
       const list = await deps.store.listSubscriptions(caller.tenantId, caller.appId);
       return { '@odata.context': context(v, 'subscriptions'), value: list.map(graphSubscription) };
