@@ -102,9 +102,18 @@ for (const backend of backends()) {
         const res = await id.fetch(`${id.base}/graph/v1.0${path}`, { method, headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
         return { status: res.status, body: res.status === 204 ? undefined : ((await res.json()) as any) };
       };
+      const uploaded = { type: 'AsymmetricX509Cert', usage: 'Verify', key: der.toString('base64'), displayName: 'CN=Automation' };
       const application = (await graph('POST', '/applications', { displayName: 'Automation' })).body;
-      const upload = await graph('PATCH', `/applications/${application.id}`, { keyCredentials: [{ type: 'AsymmetricX509Cert', usage: 'Verify', key: der.toString('base64'), displayName: 'CN=Automation' }] });
+      const upload = await graph('PATCH', `/applications/${application.id}`, { keyCredentials: [uploaded] });
       assert.equal(upload.status, 204, JSON.stringify(upload.body));
+      // Created with its certificate at once, as New-MgApplication -KeyCredentials does.
+      const createdWith = await graph('POST', '/applications', { displayName: 'Automation 2', keyCredentials: [uploaded] });
+      assert.equal(createdWith.status, 201, JSON.stringify(createdWith.body));
+      assert.equal(createdWith.body.keyCredentials[0].customKeyIdentifier, createHash('sha1').update(der).digest('base64'));
+      assert.equal(createdWith.body.isFallbackPublicClient, false);
+      const before = (await graph('GET', '/applications')).body.value.length;
+      assert.equal((await graph('POST', '/applications', { displayName: 'Broken', keyCredentials: [{ ...uploaded, usage: 'Sign' }] })).status, 400);
+      assert.equal((await graph('GET', '/applications')).body.value.length, before, 'nothing created by the refusal');
       const [shown] = (await graph('GET', `/applications/${application.id}`)).body.keyCredentials;
       assert.equal(shown.customKeyIdentifier, createHash('sha1').update(der).digest('base64'), "Graph's customKeyIdentifier: the SHA-1 thumbprint");
       assert.equal(shown.endDateTime, cert.notAfter.toISOString());

@@ -92,7 +92,10 @@ function graphServicePrincipalOfGraph(tenantId: string) {
   };
 }
 
-/** `POST /applications`: displayName and redirect URIs; a secret comes later through addPassword. */
+/**
+ * `POST /applications`: displayName, redirect URIs and certificate credentials (keyCredentials);
+ * a secret comes later, through addPassword, as in Graph.
+ */
 export async function createApplication(deps: IdentityDeps, tenant: TenantRecord, body: Record<string, unknown>) {
   if (typeof body.displayName !== 'string' || body.displayName.trim() === '' || body.displayName.length > 256) {
     throw identityGraphErrors.invalidValue("Property 'displayName' is required: a string of 1 to 256 characters.");
@@ -108,6 +111,8 @@ export async function createApplication(deps: IdentityDeps, tenant: TenantRecord
     redirectUris.push(...((uris as string[] | undefined) ?? []));
   }
   if (redirectUris.length > 100) throw identityGraphErrors.invalidValue('An application may have at most 100 redirect URIs.');
+  // Checked before anything is written: New-MgApplication -KeyCredentials creates with its certificate.
+  const keys = body.keyCredentials === undefined || body.keyCredentials === null ? [] : keyCredentialsFromGraph(body.keyCredentials, [], deps.now());
   let registered: { appId: string };
   try {
     registered = await registerApplication(deps, tenant, { displayName: body.displayName, redirectUris, appId: randomUUID() });
@@ -115,6 +120,7 @@ export async function createApplication(deps: IdentityDeps, tenant: TenantRecord
     // registerApplication refuses a redirect URI that is not https (or loopback http) or carries a fragment.
     throw identityGraphErrors.invalidValue(error instanceof Error ? error.message : String(error));
   }
+  if (keys.length > 0) await storeKeyCredentials(deps, tenant, { appId: registered.appId, isPublic: true }, [], keys);
   deps.directoryCache.clear();
   return readApplication(deps, tenant, applicationObjectId(tenant.id, registered.appId));
 }
@@ -166,7 +172,10 @@ export async function updateApplication(deps: IdentityDeps, tenant: TenantRecord
   if (!('keyCredentials' in body)) return;
   if (isBuiltIn(app)) throw identityGraphErrors.invalidValue(`'${app.displayName}' is one of Baton's own applications; its credentials are not managed through Graph.`);
   const stored = await deps.signin.clientKeys(tenant.id, app.appId);
-  const keys = keyCredentialsFromGraph(body.keyCredentials, certificateKeys(stored), deps.now());
+  await storeKeyCredentials(deps, tenant, app, stored, keyCredentialsFromGraph(body.keyCredentials, certificateKeys(stored), deps.now()));
+}
+
+async function storeKeyCredentials(deps: IdentityDeps, tenant: TenantRecord, app: Pick<ApplicationRecord, 'appId' | 'isPublic'>, stored: readonly string[], keys: readonly CertificateKey[]) {
   // Keys registered in configuration (plain JWKs) are not Graph's keyCredentials and stay.
   const configured = stored.filter((k) => !isCertificateKey(JSON.parse(k) as object)).map((k) => ({ kid: (JSON.parse(k) as { kid: string }).kid, jwk: k }));
   await deps.signin.replaceClientKeys(tenant.id, app.appId, [...configured, ...keys.map((k) => ({ kid: k.kid, jwk: JSON.stringify(k) }))]);
