@@ -4,6 +4,7 @@
  * network hop back to ourselves.
  */
 import { decodeJwt, jwtVerify } from 'jose';
+import { cachedTenant } from './tenants.js';
 import type { AccessTokenClaims } from '@baton/kit';
 import type { TenantRecord } from '../store/store.js';
 import type { IdentityDeps } from './deps.js';
@@ -31,7 +32,7 @@ export async function verifyAccessToken(deps: IdentityDeps, token: string, audie
     throw new AccessTokenRejected('the access token is not a JWT');
   }
   if (typeof tid !== 'string' || !isGuid(tid)) throw new AccessTokenRejected('the access token names no tenant');
-  const tenant = await deps.store.findTenantById(tid);
+  const tenant = await cachedTenant(deps, tid);
   if (!tenant) throw new AccessTokenRejected('the tenant of the access token does not exist');
   const key = await deps.keys.forTenant(tenant);
   try {

@@ -5,6 +5,7 @@ import { generateCertificateAuthority, type SecretBox } from '@baton/kit';
 import { DEVICE_AGENT_CLIENT_ID, MDM_RESOURCE, SERVICE_APP_IDS, SERVICE_APP_ROLES, type ManagementHandoff } from '@baton/contracts';
 import type { ApplicationRecord, IdentityStore, MdmSettings, TenantBranding, TenantRecord, UserRecord } from '../store/store.js';
 import type { DirectoryFeed } from './notifications/feed.js';
+import type { DirectoryCache } from './lookup-cache.js';
 import { isGuid, nameGuid } from './ids.js';
 import { hashPassword } from './passwords.js';
 import { generateSealedSigningKey } from './signing-keys.js';
@@ -12,6 +13,15 @@ import { generateSealedSigningKey } from './signing-keys.js';
 const DOMAIN_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/i;
 
 /** `{tenant}` in a path is a tenant id or one of its verified domains. */
+/**
+ * The tenant a path, a token or a form names, through the directory's short-lived cache
+ * (lookup-cache.ts): every request reads it, often several times, and it rarely changes; this
+ * process's own tenant writes clear the cache.
+ */
+export function cachedTenant(deps: { store: IdentityStore; directoryCache: DirectoryCache }, ref: string): Promise<TenantRecord | undefined> {
+  return deps.directoryCache.tenants.get(ref.toLowerCase(), () => findTenant(deps.store, ref));
+}
+
 export async function findTenant(store: IdentityStore, ref: string): Promise<TenantRecord | undefined> {
   if (isGuid(ref)) return store.findTenantById(ref);
   if (DOMAIN_RE.test(ref)) return store.findTenantByDomain(ref);

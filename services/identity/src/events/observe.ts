@@ -9,7 +9,7 @@ import { guidOrNull, traceIdOfHeaders, type EventInput } from '@baton/kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { decodeJwt } from 'jose';
 import type { IdentityDeps } from '../domain/deps.js';
-import { findTenant } from '../domain/tenants.js';
+import { cachedTenant } from '../domain/tenants.js';
 import { ATTESTATION_ROUTES, attestationFacts } from '../routes/attestation.js';
 import type { IdentityEvents } from './feed.js';
 
@@ -51,7 +51,7 @@ async function tenantIdOf(deps: IdentityDeps, request: FastifyRequest): Promise<
   const ref = (request.params as { tenant?: unknown } | undefined)?.tenant;
   if (typeof ref !== 'string') return null;
   try {
-    return (await findTenant(deps.store, ref))?.id ?? null;
+    return (await cachedTenant(deps, ref))?.id ?? null;
   } catch {
     return null;
   }

@@ -10,7 +10,7 @@ import { DrsError, drsErrorBody, drsErrors } from '../errors.js';
 import { AccessTokenRejected, bearerToken, verifyAccessToken } from '../domain/access-tokens.js';
 import { joinDevice, type JoinCaller } from '../domain/join.js';
 import { deviceRegistrationDiscovery } from '../domain/metadata.js';
-import { findTenant } from '../domain/tenants.js';
+import { cachedTenant } from '../domain/tenants.js';
 import type { TenantRecord } from '../store/store.js';
 import type { IdentityRouteOptions } from './context.js';
 
@@ -64,7 +64,7 @@ export const drsRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (instan
     '/enterpriseregistration/:tenant/Discover',
     { schema: { params: TenantParams, querystring: ApiVersion } },
     async (request) => {
-      const tenant = await findTenant(deps.store, request.params.tenant);
+      const tenant = await cachedTenant(deps, request.params.tenant);
       if (!tenant) throw drsErrors.tenantNotFound(request.params.tenant);
       return deviceRegistrationDiscovery(deps.urls, tenant);
     },
@@ -80,7 +80,7 @@ export const drsRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (instan
         if (!token && request.headers.authorization === undefined && (request.body as { AikCertificate?: unknown } | undefined)?.AikCertificate !== undefined) {
           // Self-deploying: the TPM evidence in the body authorises the join (attested-join.ts).
           const params = request.params as { tenant?: unknown };
-          const tenant = typeof params.tenant === 'string' ? await findTenant(deps.store, params.tenant) : undefined;
+          const tenant = typeof params.tenant === 'string' ? await cachedTenant(deps, params.tenant) : undefined;
           if (!tenant) throw drsErrors.tenantNotFound(String(params.tenant));
           callers.set(request, { tenant, caller: { tpm: true } });
           return;
@@ -94,7 +94,7 @@ export const drsRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (instan
           throw error;
         }
         const params = request.params as { tenant?: unknown };
-        const pathTenant = typeof params.tenant === 'string' ? await findTenant(deps.store, params.tenant) : undefined;
+        const pathTenant = typeof params.tenant === 'string' ? await cachedTenant(deps, params.tenant) : undefined;
         if (!pathTenant) throw drsErrors.tenantNotFound(String(params.tenant));
         if (pathTenant.id !== access.tenant.id) throw drsErrors.tenantMismatch();
         const oid = access.claims.oid;

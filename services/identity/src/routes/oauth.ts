@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import { OAuthError, oauthErrorBody, oauthErrors } from '../errors.js';
 import { basicCredentials } from '../domain/clients.js';
 import { jwks, MULTI_TENANT_AUTHORITIES, multiTenantOpenidConfiguration, openidConfiguration } from '../domain/metadata.js';
-import { findTenant } from '../domain/tenants.js';
+import { cachedTenant } from '../domain/tenants.js';
 import { startDeviceAuthorization } from '../domain/device-flow.js';
 import { userInfo, UserInfoRejected } from '../domain/userinfo.js';
 import { correlationId, type IdentityRouteOptions } from './context.js';
@@ -78,7 +78,7 @@ export const oauthRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
   app.setErrorHandler(oauthErrorHandler);
 
   const tenantOf = async (ref: string) => {
-    const tenant = await deps.directoryCache.tenants.get(ref.toLowerCase(), () => findTenant(deps.store, ref));
+    const tenant = await cachedTenant(deps, ref);
     if (!tenant) throw oauthErrors.invalidTenant(ref);
     return tenant;
   };

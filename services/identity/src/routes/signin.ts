@@ -12,7 +12,7 @@ import { approveDeviceCode, findPendingUserCode } from '../domain/device-flow.js
 import { InteractionExpired, openInteraction, sealInteraction, startInteraction, type Interaction } from '../domain/interaction.js';
 import { endSession } from '../domain/logout.js';
 import { checkPassword } from '../domain/password-signin.js';
-import { findTenant } from '../domain/tenants.js';
+import { cachedTenant } from '../domain/tenants.js';
 import { confirmedTotp, verifySecondFactor } from '../domain/totp.js';
 import type { IdentityRouteOptions } from './context.js';
 import { formPostPage, noticePage, passwordPage, secondFactorPage, userCodePage } from './pages/forms.js';
@@ -95,7 +95,7 @@ export const signinRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (ins
   app.setErrorHandler(pageErrorHandler);
 
   const tenantOf = async (ref: string): Promise<TenantRecord> => {
-    const tenant = await findTenant(deps.store, ref);
+    const tenant = await cachedTenant(deps, ref);
     if (!tenant) throw new PageError(400, 'Sign-in failed', `The organisation '${ref.slice(0, 100)}' was not found.`);
     return tenant;
   };
