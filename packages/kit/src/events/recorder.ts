@@ -3,17 +3,21 @@
  * never cost a device its sign-in, join or enrollment, so a failed write is logged and
  * swallowed.
  */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { parseTraceparent } from '../trace.js';
 import { feedEventId, type EventFeedStore, type FeedEvent } from './feed-store.js';
 
 export type EventInput = Pick<FeedEvent, 'type' | 'outcome' | 'phase' | 'tenantId' | 'traceId'> &
   Partial<Pick<FeedEvent, 'ztdId' | 'azureADDeviceId' | 'managedDeviceId' | 'serialNumber' | 'userPrincipalName' | 'errorCode' | 'detail'>>;
 
-/** The trace id of a request's traceparent; a new one when it had none, so every event can be followed. */
+/**
+ * The trace id of a request's traceparent; a new one when it had none, so every event can be
+ * followed. A new one is a UUIDv4's 122 random bits: node draws those from a buffered pool,
+ * where randomBytes(16) asks the system per call (1 % of a routine OMA-DM poll's server time).
+ */
 export function traceIdOfHeaders(headers: Record<string, string | string[] | undefined>): string {
   const value = headers.traceparent;
-  return parseTraceparent(typeof value === 'string' ? value : undefined)?.traceId ?? randomBytes(16).toString('hex');
+  return parseTraceparent(typeof value === 'string' ? value : undefined)?.traceId ?? randomUUID().replace(/-/g, '');
 }
 
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
