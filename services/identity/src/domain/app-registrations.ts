@@ -1,9 +1,9 @@
 /**
  * Graph's `applications` and `servicePrincipals`, as much as an administrator needs to register
- * a client and grant it roles: create and read applications, add and remove client secrets and
- * certificates, find
- * Microsoft Graph's service principal and its app roles, and assign one of those roles to an
- * application's service principal. Tokens the client then gets carry the role in `roles`.
+ * a client and grant it roles: create, read and find applications, add and remove client
+ * secrets and certificates, find Microsoft Graph's service principal and its app roles, and
+ * assign one of those roles to an application's service principal. Tokens the client then gets
+ * carry the role in `roles`.
  *
  * Baton keeps one record per application (store `applications`); its application object and its
  * service principal are two Graph views of that record, with ids derived from the tenant and
@@ -229,14 +229,14 @@ export async function addPassword(deps: IdentityDeps, tenant: TenantRecord, obje
   }
   const secretText = randomBytes(30).toString('base64url');
   const secret = { digest: deps.secrets.digest(secretText), displayName, hint: secretText.slice(0, 3), startDateTime, endDateTime };
-  await deps.store.changeApplicationSecrets(
+  await deps.store.changeApplication(
     tenant.id,
     app.appId,
     (current) => {
-      if (current.length >= MAX_SECRETS_PER_APPLICATION) {
+      if (current.secrets.length >= MAX_SECRETS_PER_APPLICATION) {
         throw identityGraphErrors.invalidValue(`An application holds at most ${MAX_SECRETS_PER_APPLICATION} secrets; remove one with removePassword first.`);
       }
-      return [...current, secret];
+      return { secrets: [...current.secrets, secret] };
     },
     now.toISOString(),
   );
@@ -249,13 +249,13 @@ export async function removePassword(deps: IdentityDeps, tenant: TenantRecord, o
   const app = await applicationByObjectId(deps, tenant.id, objectId);
   const keyId = typeof body.keyId === 'string' ? body.keyId.toLowerCase() : undefined;
   if (!keyId || !isGuid(keyId)) throw identityGraphErrors.invalidValue("Property 'keyId' is required: the keyId of one of the application's passwordCredentials.");
-  await deps.store.changeApplicationSecrets(
+  await deps.store.changeApplication(
     tenant.id,
     app.appId,
     (current) => {
-      const kept = current.filter((s) => secretKeyId(s) !== keyId);
-      if (kept.length === current.length) throw identityGraphErrors.invalidValue(`The application has no password credential with keyId '${keyId}'.`);
-      return kept;
+      const kept = current.secrets.filter((s) => secretKeyId(s) !== keyId);
+      if (kept.length === current.secrets.length) throw identityGraphErrors.invalidValue(`The application has no password credential with keyId '${keyId}'.`);
+      return { secrets: kept };
     },
     deps.now().toISOString(),
   );
@@ -335,7 +335,7 @@ export async function assignAppRole(deps: IdentityDeps, tenant: TenantRecord, bo
   const app = await principalApplication(deps, tenant.id, principalId as string);
   const now = deps.now().toISOString();
   if (!app.roles.includes(role.value)) {
-    await deps.store.upsertApplication({ ...app, roles: [...app.roles, role.value], modifiedAt: now });
+    await deps.store.changeApplication(tenant.id, app.appId, (current) => (current.roles.includes(role.value) ? {} : { roles: [...current.roles, role.value] }), now);
     deps.directoryCache.clear();
   }
   return graphAssignment(tenant.id, app, role, now);

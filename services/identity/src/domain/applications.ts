@@ -1,7 +1,7 @@
 /** Registration of a tenant's own applications (clients that sign users in). */
-import { lastingSecret } from './client-secrets.js';
 import { randomUUID } from 'node:crypto';
 import type { TenantRecord } from '../store/store.js';
+import { lastingSecret } from './client-secrets.js';
 import type { IdentityDeps } from './deps.js';
 
 export interface ApplicationInput {

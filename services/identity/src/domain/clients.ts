@@ -3,11 +3,11 @@
  * first-party and multi-tenant: they exist in every tenant, with credentials from the
  * host and roles from contracts. Every other client is registered in the tenant.
  */
-import { checkSecret } from './client-secrets.js';
 import { SERVICE_APP_IDS, SERVICE_APP_ROLES, SERVICE_NAMES, type ServiceName } from '@baton/contracts';
 import { timingSafeEqual } from 'node:crypto';
 import { oauthErrors } from '../errors.js';
 import type { TenantRecord } from '../store/store.js';
+import { checkSecret } from './client-secrets.js';
 import type { IdentityDeps } from './deps.js';
 import { secretsEqual } from './compare.js';
 import { isGuid } from './ids.js';

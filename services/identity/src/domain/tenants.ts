@@ -1,9 +1,9 @@
 /** Tenant lookup by path segment, and idempotent tenant bootstrap. */
-import { lastingSecret } from './client-secrets.js';
 import { randomUUID } from 'node:crypto';
 import { generateCertificateAuthority, type SecretBox } from '@baton/kit';
 import { DEVICE_AGENT_CLIENT_ID, MDM_RESOURCE, SERVICE_APP_IDS, SERVICE_APP_ROLES, type ManagementHandoff } from '@baton/contracts';
 import type { ApplicationRecord, IdentityStore, MdmSettings, TenantBranding, TenantRecord, UserRecord } from '../store/store.js';
+import { lastingSecret } from './client-secrets.js';
 import type { DirectoryFeed } from './notifications/feed.js';
 import type { DirectoryCache } from './lookup-cache.js';
 import { isGuid, nameGuid } from './ids.js';

@@ -140,16 +140,22 @@ for (const backend of backends()) {
       assert.equal(found?.isPublic, false);
     });
 
-    test("concurrent changes to an application's secrets all land", async () => {
+    test("concurrent changes to an application's secrets and roles all land", async () => {
       const t = tenant();
       await store.insertTenant(t);
       const appId = randomUUID();
       await store.upsertApplication({ tenantId: t.id, appId, displayName: 'A', secrets: [], roles: [], isPublic: false, mdm: null, createdAt: at, modifiedAt: at });
       const added = Array.from({ length: 8 }, (_, i) => secret(`d${i}`));
-      await Promise.all(added.map((s) => store.changeApplicationSecrets(t.id, appId, (current) => [...current, s], at)));
+      const roles = ['R1', 'R2', 'R3'];
+      await Promise.all([
+        ...added.map((s) => store.changeApplication(t.id, appId, (current) => ({ secrets: [...current.secrets, s] }), at)),
+        ...roles.map((r) => store.changeApplication(t.id, appId, (current) => ({ roles: [...current.roles, r] }), at)),
+      ]);
       const found = await store.findApplication(t.id, appId);
       assert.deepEqual(new Set(found?.secrets.map((s) => s.digest)), new Set(added.map((s) => s.digest)));
-      assert.equal(await store.changeApplicationSecrets(t.id, randomUUID(), () => [], at), undefined);
+      assert.deepEqual(new Set(found?.roles), new Set(roles), 'a role granted meanwhile is not lost, nor a secret');
+      assert.equal(found?.isPublic, false);
+      assert.equal(await store.changeApplication(t.id, randomUUID(), () => ({ secrets: [] }), at), undefined);
     });
 
     test('refresh tokens rotate exactly once and families revoke together', async () => {

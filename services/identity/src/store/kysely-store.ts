@@ -35,6 +35,7 @@ import {
   type SubscriptionRecord,
   StoreConflictError,
   type ApplicationRecord,
+  type ApplicationChange,
   type ClientSecret,
   type ComplianceState,
   type DeviceOwnership,
@@ -442,22 +443,22 @@ export class KyselyIdentityStore implements IdentityStore {
     await this.db.updateTable('applications').set({ is_public: 0 }).where('tenant_id', '=', tenantId).where('app_id', '=', appId.toLowerCase()).execute();
   }
 
-  async changeApplicationSecrets(tenantId: string, appId: string, change: (current: ClientSecret[]) => ClientSecret[], modifiedAt: string) {
+  async changeApplication(tenantId: string, appId: string, change: (current: ApplicationRecord) => ApplicationChange, modifiedAt: string) {
     return this.transaction(async (tx) => {
       const store = tx as KyselyIdentityStore;
       const query = store.db.selectFrom('applications').selectAll().where('tenant_id', '=', tenantId).where('app_id', '=', appId.toLowerCase());
       // SQLite's transactions already hold the write lock from their first statement.
       const row = await (this.dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
       if (!row) return undefined;
-      const secrets = change(JSON.parse(row.password_credentials) as ClientSecret[]);
-      const isPublic = secrets.length > 0 ? 0 : row.is_public;
-      await store.db
-        .updateTable('applications')
-        .set({ password_credentials: JSON.stringify(secrets), is_public: isPublic, modified_at: modifiedAt })
-        .where('tenant_id', '=', row.tenant_id)
-        .where('app_id', '=', row.app_id)
-        .execute();
-      return applicationOf({ ...row, password_credentials: JSON.stringify(secrets), is_public: isPublic, modified_at: modifiedAt });
+      const { secrets, roles } = change(applicationOf(row));
+      const changed = {
+        password_credentials: secrets ? JSON.stringify(secrets) : row.password_credentials,
+        roles: roles ? JSON.stringify(roles) : row.roles,
+        is_public: secrets && secrets.length > 0 ? 0 : row.is_public,
+        modified_at: modifiedAt,
+      };
+      await store.db.updateTable('applications').set(changed).where('tenant_id', '=', row.tenant_id).where('app_id', '=', row.app_id).execute();
+      return applicationOf({ ...row, ...changed });
     });
   }
 

@@ -62,6 +62,12 @@ export interface ClientSecret {
   endDateTime: string | null;
 }
 
+/** What changeApplication may change; what is left out stays as it is. */
+export interface ApplicationChange {
+  secrets?: ClientSecret[];
+  roles?: string[];
+}
+
 export interface ApplicationRecord {
   tenantId: string;
   appId: string;
@@ -301,15 +307,15 @@ export interface IdentityStore {
   findApplication(tenantId: string, appId: string): Promise<ApplicationRecord | undefined>;
   /** Inserts or replaces the registration (keeps createdAt). */
   upsertApplication(app: ApplicationRecord): Promise<void>;
-  /**
-   * Replaces an application's secrets with what `change` makes of the current ones, the row
-   * held for the read and the write so that two concurrent changes both land. An application
-   * that holds a secret is a confidential client from then on. Undefined when there is no such
-   * application.
-   */
   /** The application authenticates from now on (it holds a certificate credential). */
   markApplicationConfidential(tenantId: string, appId: string): Promise<void>;
-  changeApplicationSecrets(tenantId: string, appId: string, change: (current: ClientSecret[]) => ClientSecret[], modifiedAt: string): Promise<ApplicationRecord | undefined>;
+  /**
+   * Sets an application's secrets or roles to what `change` makes of the current record, the
+   * row held from the read to the write so that concurrent changes (two secrets added, a role
+   * granted meanwhile) all land. An application that holds a secret is a confidential client
+   * from then on. Undefined when there is no such application.
+   */
+  changeApplication(tenantId: string, appId: string, change: (current: ApplicationRecord) => ApplicationChange, modifiedAt: string): Promise<ApplicationRecord | undefined>;
   /** The tenant's registered applications, in creation order. */
   listApplications(tenantId: string): Promise<ApplicationRecord[]>;
   deleteApplication(tenantId: string, appId: string): Promise<void>;
