@@ -16,7 +16,7 @@ import type { ApplicationRecord, TenantRecord } from '../store/store.js';
 import { registerApplication } from './applications.js';
 import { DEFAULT_SECRET_LIFETIME_MS, graphPasswordCredential, MAX_SECRETS_PER_APPLICATION, secretKeyId } from './client-secrets.js';
 import type { IdentityDeps } from './deps.js';
-import { graphKeyCredential, isCertificateKey, keyCredentialsFromGraph, type CertificateKey } from './key-credentials.js';
+import { graphKeyCredential, keyCredentialsFromGraph, splitClientKeys, type CertificateKey } from './key-credentials.js';
 import { isGuid, nameGuid } from './ids.js';
 
 /** Microsoft Graph's appId, the same in every tenant; scripts look its service principal up by it. */
@@ -58,7 +58,7 @@ export function graphApplication(app: ApplicationRecord, redirectUris: string[],
     spa: { redirectUris: [] },
     // Secrets are never shown again; Baton keeps their digests.
     passwordCredentials: app.secrets.map(graphPasswordCredential),
-    keyCredentials: certificateKeys(keys).map(graphKeyCredential),
+    keyCredentials: splitClientKeys(keys).certificates.map(graphKeyCredential),
   };
 }
 
@@ -156,10 +156,6 @@ async function graphApplicationOf(deps: IdentityDeps, tenant: TenantRecord, app:
   return graphApplication(app, redirectUris, keys);
 }
 
-function certificateKeys(keys: readonly string[]): CertificateKey[] {
-  return keys.map((k) => JSON.parse(k) as object).filter(isCertificateKey);
-}
-
 /**
  * `PATCH /applications/{id}` with `keyCredentials`: the application's certificate credentials
  * become exactly the list (Graph's semantics), and an application with one is a confidential
@@ -172,12 +168,12 @@ export async function updateApplication(deps: IdentityDeps, tenant: TenantRecord
   if (!('keyCredentials' in body)) return;
   if (isBuiltIn(app)) throw identityGraphErrors.invalidValue(`'${app.displayName}' is one of Baton's own applications; its credentials are not managed through Graph.`);
   const stored = await deps.signin.clientKeys(tenant.id, app.appId);
-  await storeKeyCredentials(deps, tenant, app, stored, keyCredentialsFromGraph(body.keyCredentials, certificateKeys(stored), deps.now()));
+  await storeKeyCredentials(deps, tenant, app, stored, keyCredentialsFromGraph(body.keyCredentials, splitClientKeys(stored).certificates, deps.now()));
 }
 
 async function storeKeyCredentials(deps: IdentityDeps, tenant: TenantRecord, app: Pick<ApplicationRecord, 'appId' | 'isPublic'>, stored: readonly string[], keys: readonly CertificateKey[]) {
   // Keys registered in configuration (plain JWKs) are not Graph's keyCredentials and stay.
-  const configured = stored.filter((k) => !isCertificateKey(JSON.parse(k) as object)).map((k) => ({ kid: (JSON.parse(k) as { kid: string }).kid, jwk: k }));
+  const { configured } = splitClientKeys(stored);
   await deps.signin.replaceClientKeys(tenant.id, app.appId, [...configured, ...keys.map((k) => ({ kid: k.kid, jwk: JSON.stringify(k) }))]);
   if (keys.length > 0 && app.isPublic) await deps.store.markApplicationConfidential(tenant.id, app.appId);
   deps.directoryCache.clear();

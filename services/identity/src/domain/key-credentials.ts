@@ -119,8 +119,23 @@ export function keyCredentialsFromGraph(value: unknown, existing: readonly Certi
   return out;
 }
 
-export function isCertificateKey(key: object): key is CertificateKey {
+function isCertificateKey(key: object): key is CertificateKey {
   return 'credential' in key && typeof (key as CertificateKey).x5t === 'string';
+}
+
+/**
+ * A client's stored keys (JSON text), split into Graph's certificate credentials and the JWKs
+ * registered in configuration, which are not Graph's to list or replace.
+ */
+export function splitClientKeys(stored: readonly string[]): { certificates: CertificateKey[]; configured: Array<{ kid: string; jwk: string }> } {
+  const certificates: CertificateKey[] = [];
+  const configured: Array<{ kid: string; jwk: string }> = [];
+  for (const jwk of stored) {
+    const key = JSON.parse(jwk) as { kid: string };
+    if (isCertificateKey(key)) certificates.push(key);
+    else configured.push({ kid: key.kid, jwk });
+  }
+  return { certificates, configured };
 }
 
 export function graphKeyCredential(key: CertificateKey) {
