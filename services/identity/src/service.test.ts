@@ -42,27 +42,50 @@ for (const backend of backends()) {
       assert.deepEqual(mdm.roles, SERVICE_APP_ROLES.management);
     });
 
-    test('is idempotent: same tenant, same rows, new secrets applied', async () => {
+    test('a second run keeps what administrators changed and only creates what is missing', async () => {
       const first = await identity.bootstrapTenant(tenantInput('again.example.test'));
       const tenantBefore = (await identity.store.findTenantById(first.tenantId))!;
+      const adminApp = (await identity.store.findApplication(first.tenantId, first.adminClientId))!;
+      // An administrator rotates the admin app's secret and renames the tenant in between.
+      await identity.store.changeApplication(first.tenantId, first.adminClientId, () => ({ secrets: [] }), new Date().toISOString());
+      await identity.store.updateTenant(first.tenantId, { displayName: 'Renamed by an admin', branding: tenantBefore.branding });
+      const mdmBefore = (await identity.store.findApplication(first.tenantId, SERVICE_APP_IDS.management))!;
+      await identity.store.deleteApplication(first.tenantId, DEVICE_AGENT_CLIENT_ID);
+
       const second = await identity.bootstrapTenant(
         tenantInput('again.example.test', {
-          displayName: 'Renamed',
+          displayName: 'Configured name',
           admin: { upn: 'admin@again.example.test', password: 'a new password!', displayName: 'Admin 2' },
           adminApp: { secret: 'another-admin-secret-xyz', roles: ['Device.ReadWrite.All'] },
+          mdmApp: { discoveryUrl: 'https://mdm.moved.example.test/EnrollmentServer/Discovery.svc' },
         }),
       );
       assert.deepEqual(second, { ...first });
       const tenantAfter = (await identity.store.findTenantById(first.tenantId))!;
       assert.equal(tenantAfter.signingKey, tenantBefore.signingKey, 'keys are not rotated');
       assert.equal(tenantAfter.deviceCaCertPem, tenantBefore.deviceCaCertPem);
-      assert.equal(tenantAfter.displayName, 'Renamed');
+      assert.equal(tenantAfter.displayName, 'Renamed by an admin');
       const users = await identity.store.listUsers(first.tenantId, { limit: 10 });
       assert.equal(users.length, 1);
-      assert.ok(await verifyPassword('a new password!', users[0]!.passwordHash));
-      assert.equal(users[0]!.displayName, 'Admin 2');
-      const app = (await identity.store.findApplication(first.tenantId, first.adminClientId))!;
-      assert.deepEqual(app.roles, ['Device.ReadWrite.All']);
+      assert.ok(await verifyPassword('correct horse battery', users[0]!.passwordHash), 'the password is not reset');
+      assert.ok(!(await verifyPassword('a new password!', users[0]!.passwordHash)));
+      const appAfter = (await identity.store.findApplication(first.tenantId, first.adminClientId))!;
+      assert.deepEqual(appAfter.secrets, [], 'a removed secret does not come back');
+      assert.deepEqual(appAfter.roles, adminApp.roles);
+      assert.equal((await identity.store.findApplication(first.tenantId, DEVICE_AGENT_CLIENT_ID))?.isPublic, true, 'a missing built-in app is created again');
+      const mdmAfter = (await identity.store.findApplication(first.tenantId, SERVICE_APP_IDS.management))!;
+      assert.notEqual(mdmAfter.mdm?.discoveryUrl, mdmBefore.mdm?.discoveryUrl);
+      assert.equal(mdmAfter.mdm?.discoveryUrl, 'https://mdm.moved.example.test/EnrollmentServer/Discovery.svc', "Baton's own apps follow the deployment");
+    });
+
+    test('a second run creates the admin again when it was deleted', async () => {
+      const first = await identity.bootstrapTenant(tenantInput('readmin.example.test'));
+      await identity.store.deleteUser(first.tenantId, first.adminUserId);
+      const second = await identity.bootstrapTenant(tenantInput('readmin.example.test'));
+      assert.notEqual(second.adminUserId, first.adminUserId);
+      const admin = (await identity.store.findUserByUpn(first.tenantId, 'admin@readmin.example.test'))!;
+      assert.equal(admin.id, second.adminUserId);
+      assert.ok(await verifyPassword('correct horse battery', admin.passwordHash));
     });
 
     test('refuses bad input and a domain owned by another tenant id', async () => {

@@ -37,8 +37,9 @@ export async function tenantCreate(options: TenantCreateOptions): Promise<void> 
     serviceCredentials: loadServiceCredentials(config.dataDir),
   })) as IdentityRuntime;
   try {
-    // bootstrapTenant is idempotent for `baton up`'s demo seed; here a second run would
-    // silently reset the admin's password, so an existing domain is refused instead.
+    // bootstrapTenant completes an existing tenant for `baton up`'s demo seed; here a second
+    // run would print a password and secret the existing tenant does not have, so an
+    // existing domain is refused instead.
     const existing = await identity.store.findTenantByDomain(options.domain);
     if (existing) throw new Error(`tenant ${options.domain} already exists (${existing.id})`);
     const password = options.password ?? `Baton-${randomBytes(9).toString('base64url')}`;

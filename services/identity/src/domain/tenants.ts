@@ -62,8 +62,12 @@ function validate(input: BootstrapTenantInput): void {
 }
 
 /**
- * Creates the tenant with everything a provisioning needs, or brings an existing one
- * (same domain) up to date: the same tenant and rows, with the given secrets applied.
+ * Creates the tenant with everything a provisioning needs, or completes an existing one (same
+ * domain) without overwriting what its administrators changed since: its name and branding,
+ * the admin's password, the admin application's secrets and roles stay as they are (a secret
+ * removed on purpose must not come back with a restart), and only what is missing is created.
+ * Baton's own applications (device agent, management) are brought up to date, since their
+ * URLs follow the deployment.
  */
 export async function bootstrapTenant(
   store: IdentityStore,
@@ -100,28 +104,22 @@ export async function bootstrapTenant(
       modifiedAt: at,
     };
   }
-  const passwordHash = await hashPassword(input.admin.password);
+  const existingAdmin = existing ? await store.findUserByUpn(existing.id, input.admin.upn) : undefined;
+  const passwordHash = existingAdmin ? undefined : await hashPassword(input.admin.password);
 
   return store.transaction(async (tx) => {
     const tenantId = existing?.id ?? fresh!.id;
     if (fresh) await tx.insertTenant(fresh);
-    else await tx.updateTenant(tenantId, { displayName: input.displayName, branding: input.branding });
 
-    const user = await tx.findUserByUpn(tenantId, input.admin.upn);
-    let adminUserId: string;
-    if (user) {
-      adminUserId = user.id;
-      const change = { displayName: input.admin.displayName, passwordHash, isAdmin: true, accountEnabled: true };
-      await tx.updateUser(tenantId, user.id, change);
-      await feed?.userWritten(tx, tenantId, user, { ...user, ...change });
-    } else {
-      adminUserId = randomUUID();
+    const admin = await tx.findUserByUpn(tenantId, input.admin.upn);
+    const adminUserId = admin?.id ?? randomUUID();
+    if (!admin) {
       const created: UserRecord = {
         id: adminUserId,
         tenantId,
         upn: input.admin.upn,
         displayName: input.admin.displayName,
-        passwordHash,
+        passwordHash: passwordHash ?? (await hashPassword(input.admin.password)),
         accountEnabled: true,
         isAdmin: true,
         createdAt: at,
@@ -140,16 +138,18 @@ export async function bootstrapTenant(
       createdAt: at,
       modifiedAt: at,
     });
-    await tx.upsertApplication(
-      app({
-        appId: adminClientId,
-        displayName: `${input.displayName} admin`,
-        secrets: [lastingSecret(secrets.digest(input.adminApp.secret), at)],
-        roles: input.adminApp.roles,
-        isPublic: false,
-        mdm: null,
-      }),
-    );
+    if (!(await tx.findApplication(tenantId, adminClientId))) {
+      await tx.upsertApplication(
+        app({
+          appId: adminClientId,
+          displayName: `${input.displayName} admin`,
+          secrets: [lastingSecret(secrets.digest(input.adminApp.secret), at)],
+          roles: input.adminApp.roles,
+          isPublic: false,
+          mdm: null,
+        }),
+      );
+    }
     await tx.upsertApplication(
       app({ appId: DEVICE_AGENT_CLIENT_ID, displayName: 'Baton device agent', secrets: [], roles: [], isPublic: true, mdm: null }),
     );
