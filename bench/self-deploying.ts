@@ -16,17 +16,21 @@
  * CPU time of the process and the load average are printed beside each phase, because the
  * machine is shared.
  *
- *   node --import tsx bench/self-deploying.ts [--devices 200] [--concurrency 16]
+ *   node --import tsx bench/self-deploying.ts [--devices 200] [--concurrency 16] [--profile]
+ *   (--profile writes a CPU profile of the process over the self-deploying fleet that takes its
+ *   keys from the pool: services and simulated devices together, as they share the process)
  */
 import { createServer } from 'node:https';
-import { cpus, loadavg } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { randomBytes, scrypt, webcrypto } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { SERVICE_NAMES } from '@baton/contracts';
 import { createHttpsFetch, ensureLocalTls, loadConfig, type Fetch } from '@baton/kit';
 import { runFleet, seedDemo, startBaton } from '@baton/cli';
 import { KeyPool, randomInventory, runDevice, type DeviceRunResult } from '@baton/device';
 import type { IdentityRuntime } from '@baton/identity';
+import { cpuProfiler } from './profiler.js';
 import { arg, benchDataDir, load, report } from './support.js';
 
 const devices = arg('devices', 200);
@@ -76,7 +80,12 @@ const userRequests = await requestsPerDevice(false);
 
 const keyPool = await KeyPool.generate(devices * 4);
 const user = await measured(() => runFleet({ demo, caPem: baton.caPem, devices, concurrency, seed: 11, selfDeployingShare: 0, keyPool }));
+const profiler = process.argv.includes('--profile') ? cpuProfiler() : undefined;
+await profiler?.start();
 const self = await measured(() => runFleet({ demo, caPem: baton.caPem, devices, concurrency, seed: 12, selfDeployingShare: 1, keyPool }));
+const profileFile = join(tmpdir(), `self-deploying-${Date.now()}.cpuprofile`);
+await profiler?.stop(profileFile);
+if (profiler) console.log(`CPU profile of the self-deploying fleet: ${profileFile}`);
 const selfGenerating = await measured(() => runFleet({ demo, caPem: baton.caPem, devices, concurrency, seed: 13, selfDeployingShare: 1 }));
 const managed = (r: { value: { results: DeviceRunResult[] } }) => r.value.results.filter((x) => x.managed).length;
 await fetch.close();

@@ -4,9 +4,8 @@
  * channel (one request, one reply with the same id).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { Session as InspectorSession } from 'node:inspector';
 import { fileURLToPath } from 'node:url';
+import { cpuProfiler } from '../profiler.js';
 
 type Request = { id: number; op: string; args?: unknown };
 export type Handlers = Record<string, (args: unknown) => Promise<unknown> | unknown>;
@@ -26,19 +25,10 @@ export function serveIpc(handlers: Handlers): void {
 
 /** The CPU profiler of this process, started and stopped over IPC around one phase. */
 export function profilerHandlers(): Handlers {
-  const inspector = new InspectorSession();
-  inspector.connect();
-  const post = (method: string) =>
-    new Promise<unknown>((resolve, reject) => inspector.post(method, (err, result) => (err ? reject(err) : resolve(result))));
+  const profiler = cpuProfiler();
   return {
-    'profile-start': async () => {
-      await post('Profiler.enable');
-      await post('Profiler.start');
-    },
-    'profile-stop': async (file) => {
-      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
-      writeFileSync(file as string, JSON.stringify(profile));
-    },
+    'profile-start': () => profiler.start(),
+    'profile-stop': (file) => profiler.stop(file as string),
   };
 }
 
