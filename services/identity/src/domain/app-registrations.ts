@@ -13,7 +13,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { DEVICE_AGENT_CLIENT_ID, ROLES, SERVICE_APP_IDS } from '@baton/contracts';
 import { identityGraphErrors } from '../errors.js';
 import type { ApplicationRecord, TenantRecord } from '../store/store.js';
-import { registerApplication } from './applications.js';
+import { checkRedirectUri, registerApplication } from './applications.js';
 import { DEFAULT_SECRET_LIFETIME_MS, graphPasswordCredential, MAX_SECRETS_PER_APPLICATION, secretKeyId } from './client-secrets.js';
 import type { IdentityDeps } from './deps.js';
 import { graphKeyCredential, keyCredentialsFromGraph, splitClientKeys, type CertificateKey } from './key-credentials.js';
@@ -44,8 +44,8 @@ export const servicePrincipalId = (tenantId: string, appId: string) => nameGuid(
 const assignmentId = (principalId: string, roleId: string) => nameGuid(`appRoleAssignment:${principalId}:${roleId}`);
 
 export function graphApplication(app: ApplicationRecord, redirectUris: string[], keys: readonly string[]) {
-  const web = redirectUris.filter((u) => u.startsWith('https://'));
-  const native = redirectUris.filter((u) => !u.startsWith('https://'));
+  const web = redirectUris.filter(isWebRedirect);
+  const native = redirectUris.filter((u) => !isWebRedirect(u));
   return {
     id: applicationObjectId(app.tenantId, app.appId),
     appId: app.appId,
@@ -97,25 +97,14 @@ function graphServicePrincipalOfGraph(tenantId: string) {
  * a secret comes later, through addPassword, as in Graph.
  */
 export async function createApplication(deps: IdentityDeps, tenant: TenantRecord, body: Record<string, unknown>) {
-  if (typeof body.displayName !== 'string' || body.displayName.trim() === '' || body.displayName.length > 256) {
-    throw identityGraphErrors.invalidValue("Property 'displayName' is required: a string of 1 to 256 characters.");
-  }
-  const redirectUris: string[] = [];
-  for (const platform of ['web', 'publicClient', 'spa'] as const) {
-    const section = body[platform];
-    if (section === undefined || section === null) continue;
-    const uris = (section as { redirectUris?: unknown }).redirectUris;
-    if (typeof section !== 'object' || (uris !== undefined && (!Array.isArray(uris) || uris.some((u) => typeof u !== 'string' || u.length > 2048)))) {
-      throw identityGraphErrors.invalidValue(`Property '${platform}.redirectUris' must be an array of URLs.`);
-    }
-    redirectUris.push(...((uris as string[] | undefined) ?? []));
-  }
-  if (redirectUris.length > 100) throw identityGraphErrors.invalidValue('An application may have at most 100 redirect URIs.');
+  const displayName = displayNameOf(body.displayName);
+  const redirectUris = (['web', 'publicClient', 'spa'] as const).flatMap((platform) => redirectUrisOf(body, platform) ?? []);
+  if (redirectUris.length > MAX_REDIRECT_URIS) throw identityGraphErrors.invalidValue(`An application may have at most ${MAX_REDIRECT_URIS} redirect URIs.`);
   // Checked before anything is written: New-MgApplication -KeyCredentials creates with its certificate.
   const keys = body.keyCredentials === undefined || body.keyCredentials === null ? [] : keyCredentialsFromGraph(body.keyCredentials, [], deps.now());
   let registered: { appId: string };
   try {
-    registered = await registerApplication(deps, tenant, { displayName: body.displayName, redirectUris, appId: randomUUID() });
+    registered = await registerApplication(deps, tenant, { displayName, redirectUris, appId: randomUUID() });
   } catch (error) {
     // registerApplication refuses a redirect URI that is not https (or loopback http) or carries a fragment.
     throw identityGraphErrors.invalidValue(error instanceof Error ? error.message : String(error));
@@ -123,6 +112,34 @@ export async function createApplication(deps: IdentityDeps, tenant: TenantRecord
   if (keys.length > 0) await storeKeyCredentials(deps, tenant, { appId: registered.appId, isPublic: true }, [], keys);
   deps.directoryCache.clear();
   return readApplication(deps, tenant, applicationObjectId(tenant.id, registered.appId));
+}
+
+const MAX_REDIRECT_URIS = 100;
+
+function displayNameOf(value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '' || value.length > 256) {
+    throw identityGraphErrors.invalidValue("Property 'displayName' is required: a string of 1 to 256 characters.");
+  }
+  return value;
+}
+
+/** One platform's `redirectUris` from a Graph body, checked; undefined when the body leaves the platform out. */
+function redirectUrisOf(body: Record<string, unknown>, platform: 'web' | 'publicClient' | 'spa'): string[] | undefined {
+  const section = body[platform];
+  if (section === undefined || section === null) return undefined;
+  const uris = (section as { redirectUris?: unknown }).redirectUris;
+  if (typeof section !== 'object' || (uris !== undefined && (!Array.isArray(uris) || uris.some((u) => typeof u !== 'string' || u.length > 2048)))) {
+    throw identityGraphErrors.invalidValue(`Property '${platform}.redirectUris' must be an array of URLs.`);
+  }
+  if (uris === undefined) return undefined;
+  for (const uri of uris as string[]) {
+    try {
+      checkRedirectUri(uri);
+    } catch (error) {
+      throw identityGraphErrors.invalidValue(error instanceof Error ? error.message : String(error));
+    }
+  }
+  return uris as string[];
 }
 
 /** The application one of its two Graph views names: its object id, or its service principal's id. */
@@ -157,19 +174,45 @@ async function graphApplicationOf(deps: IdentityDeps, tenant: TenantRecord, app:
 }
 
 /**
- * `PATCH /applications/{id}` with `keyCredentials`: the application's certificate credentials
- * become exactly the list (Graph's semantics), and an application with one is a confidential
- * client. Other properties are refused by name rather than dropped.
+ * `PATCH /applications/{id}`: each property the body names is replaced, as in Graph, and the
+ * rest stays. `displayName`; `web.redirectUris` (Baton's https redirect URIs) and
+ * `publicClient.redirectUris` (the others: loopback and custom schemes), each replacing its
+ * own part of the list the authorization endpoint matches; `keyCredentials`, the
+ * application's certificate credentials, exactly the list (an application with one is a
+ * confidential client). Other properties are refused by name rather than dropped, and
+ * everything is checked before anything is written.
  */
 export async function updateApplication(deps: IdentityDeps, tenant: TenantRecord, objectId: string, body: Record<string, unknown>): Promise<void> {
   const app = await applicationByObjectId(deps, tenant.id, objectId);
-  const unsupported = Object.keys(body).filter((k) => k !== 'keyCredentials');
-  if (unsupported.length > 0) throw identityGraphErrors.invalidValue(`Baton does not change '${unsupported[0]}' of an application; PATCH takes keyCredentials.`);
-  if (!('keyCredentials' in body)) return;
-  if (isBuiltIn(app)) throw identityGraphErrors.invalidValue(`'${app.displayName}' is one of Baton's own applications; its credentials are not managed through Graph.`);
-  const stored = await deps.signin.clientKeys(tenant.id, app.appId);
-  await storeKeyCredentials(deps, tenant, app, stored, keyCredentialsFromGraph(body.keyCredentials, splitClientKeys(stored).certificates, deps.now()));
+  const unsupported = Object.keys(body).filter((k) => !PATCHABLE.has(k));
+  if (unsupported.length > 0) {
+    throw identityGraphErrors.invalidValue(`Baton does not change '${unsupported[0]}' of an application; PATCH takes ${[...PATCHABLE].join(', ')}.`);
+  }
+  if (Object.keys(body).length === 0) return;
+  if (isBuiltIn(app)) throw identityGraphErrors.invalidValue(`'${app.displayName}' is one of Baton's own applications; it is not changed through Graph.`);
+  const displayName = 'displayName' in body ? displayNameOf(body.displayName) : undefined;
+  const web = redirectUrisOf(body, 'web');
+  const native = redirectUrisOf(body, 'publicClient');
+  const storedKeys = 'keyCredentials' in body ? await deps.signin.clientKeys(tenant.id, app.appId) : [];
+  const keys = 'keyCredentials' in body ? keyCredentialsFromGraph(body.keyCredentials, splitClientKeys(storedKeys).certificates, deps.now()) : undefined;
+  let redirectUris: string[] | undefined;
+  if (web !== undefined || native !== undefined) {
+    const stored = await deps.signin.redirectUris(tenant.id, app.appId);
+    redirectUris = [...(web ?? stored.filter(isWebRedirect)), ...(native ?? stored.filter((u) => !isWebRedirect(u)))];
+    if (web?.some((u) => !isWebRedirect(u))) throw identityGraphErrors.invalidValue("Property 'web.redirectUris' takes https URLs; loopback and custom-scheme URIs belong in publicClient.");
+    if (native?.some(isWebRedirect)) throw identityGraphErrors.invalidValue("Property 'publicClient.redirectUris' takes loopback and custom-scheme URIs; https URLs belong in web.");
+    if (redirectUris.length > MAX_REDIRECT_URIS) throw identityGraphErrors.invalidValue(`An application may have at most ${MAX_REDIRECT_URIS} redirect URIs.`);
+  }
+  if (displayName !== undefined) await deps.store.changeApplication(tenant.id, app.appId, () => ({ displayName }), deps.now().toISOString());
+  if (redirectUris !== undefined) await deps.signin.replaceRedirectUris(tenant.id, app.appId, redirectUris);
+  if (keys !== undefined) await storeKeyCredentials(deps, tenant, app, storedKeys, keys);
+  deps.directoryCache.clear();
 }
+
+const PATCHABLE = new Set(['displayName', 'web', 'publicClient', 'keyCredentials']);
+
+/** Graph shows an application's https redirect URIs under `web`, the rest under `publicClient`. */
+const isWebRedirect = (uri: string) => uri.startsWith('https://');
 
 async function storeKeyCredentials(deps: IdentityDeps, tenant: TenantRecord, app: Pick<ApplicationRecord, 'appId' | 'isPublic'>, stored: readonly string[], keys: readonly CertificateKey[]) {
   // Keys registered in configuration (plain JWKs) are not Graph's keyCredentials and stay.

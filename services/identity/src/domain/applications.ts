@@ -16,14 +16,18 @@ export interface ApplicationInput {
   publicKeys?: (JsonWebKey & { kid: string; alg: string })[];
 }
 
+/** Throws, naming the URI, unless it is one the authorization endpoint may redirect to. */
+export function checkRedirectUri(uri: string): void {
+  if (!URL.canParse(uri)) throw new Error(`Redirect URI '${uri}' is not an absolute URL.`);
+  const url = new URL(uri);
+  // https only, except the loopback redirect native apps use (RFC 8252 §7.3).
+  const loopback = url.protocol === 'http:' && (url.hostname === '127.0.0.1' || url.hostname === '[::1]' || url.hostname === 'localhost');
+  if (url.protocol !== 'https:' && !loopback) throw new Error(`Redirect URI '${uri}' must use https (or http on the loopback address).`);
+  if (url.hash) throw new Error(`Redirect URI '${uri}' must not carry a fragment.`);
+}
+
 export async function registerApplication(deps: IdentityDeps, tenant: TenantRecord, input: ApplicationInput): Promise<{ appId: string }> {
-  for (const uri of input.redirectUris) {
-    const url = new URL(uri);
-    // https only, except the loopback redirect native apps use (RFC 8252 §7.3).
-    const loopback = url.protocol === 'http:' && (url.hostname === '127.0.0.1' || url.hostname === '[::1]' || url.hostname === 'localhost');
-    if (url.protocol !== 'https:' && !loopback) throw new Error(`Redirect URI '${uri}' must use https (or http on the loopback address).`);
-    if (url.hash) throw new Error(`Redirect URI '${uri}' must not carry a fragment.`);
-  }
+  for (const uri of input.redirectUris) checkRedirectUri(uri);
   const appId = (input.appId ?? randomUUID()).toLowerCase();
   const now = deps.now().toISOString();
   await deps.store.upsertApplication({

@@ -29,7 +29,7 @@ for (const backend of backends()) {
         payload: form({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: `${GRAPH_RESOURCE}/.default` }),
       });
     }
-    const graph = (method: 'GET' | 'POST', url: string, payload?: unknown, bearer = admin) =>
+    const graph = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown, bearer = admin) =>
       id.app.inject({ method, url: `/graph/v1.0${url}`, headers: { authorization: `Bearer ${bearer}` }, ...(payload !== undefined ? { payload: payload as object } : {}) });
     const rolesOf = (accessToken: string) => JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()).roles as string[] | undefined;
 
@@ -200,7 +200,53 @@ for (const backend of backends()) {
       assert.equal((await graph('GET', url)).json().signInPageText, 'Sign in with your Contoso account');
     });
 
-    test('hostile application bodies get a Graph 400 or a 201, never a 5xx', async () => {
+    test('PATCH renames an application and replaces its web or public client redirect URIs; the authorization endpoint follows', async () => {
+      const application = (await graph('POST', '/applications', { displayName: 'Portal', web: { redirectUris: ['https://portal.contoso.test/old'] }, publicClient: { redirectUris: ['http://localhost:5000/cb'] } })).json();
+      const authorize = (redirectUri: string) =>
+        id.app.inject({
+          method: 'GET',
+          url: `/${id.tenantId}/oauth2/v2.0/authorize?${new URLSearchParams({ client_id: application.appId, response_type: 'code', scope: 'openid', redirect_uri: redirectUri, code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' })}`,
+        });
+      assert.equal((await authorize('https://portal.contoso.test/old')).statusCode, 200);
+
+      const patched = await graph('PATCH', `/applications/${application.id}`, { displayName: 'Portal (new)', web: { redirectUris: ['https://portal.contoso.test/new', 'https://portal.contoso.test/also'] } });
+      assert.equal(patched.statusCode, 204, patched.body);
+      const reread = (await graph('GET', `/applications/${application.id}`)).json();
+      assert.equal(reread.displayName, 'Portal (new)');
+      assert.deepEqual(reread.web.redirectUris.sort(), ['https://portal.contoso.test/also', 'https://portal.contoso.test/new']);
+      assert.deepEqual(reread.publicClient.redirectUris, ['http://localhost:5000/cb'], 'the part the body left out stays');
+      assert.equal((await graph('GET', `/servicePrincipals?$filter=appId eq '${application.appId}'`)).json().value[0].displayName, 'Portal (new)');
+      assert.equal((await authorize('https://portal.contoso.test/new')).statusCode, 200);
+      const removed = await authorize('https://portal.contoso.test/old');
+      assert.equal(removed.statusCode, 400, 'a removed redirect URI is refused');
+      assert.equal(removed.headers.location, undefined);
+      assert.equal((await graph('PATCH', `/applications/${application.id}`, { publicClient: { redirectUris: [] } })).statusCode, 204);
+      assert.deepEqual((await graph('GET', `/applications/${application.id}`)).json().publicClient.redirectUris, []);
+
+      // Refused whole: nothing of a body with one bad part is written.
+      for (const body of [
+        { displayName: 'Half written', web: { redirectUris: ['http://intranet.contoso.test/cb'] } },
+        { displayName: 'Half written', publicClient: { redirectUris: ['https://portal.contoso.test/native'] } },
+        { displayName: 'Half written', signInAudience: 'AzureADMultipleOrgs' },
+        { displayName: '' },
+        { web: { redirectUris: ['https://portal.contoso.test/cb#fragment'] } },
+        { web: { redirectUris: 'https://portal.contoso.test/cb' } },
+      ]) {
+        const res = await graph('PATCH', `/applications/${application.id}`, body);
+        assert.equal(res.statusCode, 400, JSON.stringify(body));
+        assert.equal(res.json().error.code, 'Request_BadRequest');
+      }
+      const after = (await graph('GET', `/applications/${application.id}`)).json();
+      assert.equal(after.displayName, 'Portal (new)');
+      assert.deepEqual(after.web.redirectUris.sort(), ['https://portal.contoso.test/also', 'https://portal.contoso.test/new']);
+
+      const agent = (await graph('GET', `/applications(appId='${DEVICE_AGENT_CLIENT_ID}')`)).json();
+      assert.equal((await graph('PATCH', `/applications/${agent.id}`, { displayName: 'Renamed agent' })).statusCode, 400, "Baton's own applications are not changed");
+      assert.equal((await graph('PATCH', '/applications/00000000-0000-0000-0000-000000000000', { displayName: 'x' })).statusCode, 404);
+    });
+
+    test('hostile application bodies get a Graph 400 or a 201 (204 to PATCH), never a 5xx', async () => {
+      const target = (await graph('POST', '/applications', { displayName: 'Patched by fast-check' })).json();
       await fc.assert(
         fc.asyncProperty(
           fc.record(
@@ -215,6 +261,9 @@ for (const backend of backends()) {
             const res = await graph('POST', '/applications', body);
             assert.ok(res.statusCode === 201 || res.statusCode === 400, `${res.statusCode} ${res.body.slice(0, 300)}`);
             if (res.statusCode === 400) assert.equal(typeof res.json().error.code, 'string');
+            const patched = await graph('PATCH', `/applications/${target.id}`, body);
+            assert.ok(patched.statusCode === 204 || patched.statusCode === 400, `${patched.statusCode} ${patched.body.slice(0, 300)}`);
+            if (patched.statusCode === 400) assert.equal(typeof patched.json().error.code, 'string');
           },
         ),
         { numRuns: 60 },

@@ -98,6 +98,18 @@ export class KyselySigninStore implements SigninStore {
     return rows.map((r) => r.uri);
   }
 
+  async replaceRedirectUris(tenantId: string, appId: string, uris: readonly string[]): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('redirect_uris').where('tenant_id', '=', tenantId).where('app_id', '=', appId).execute();
+      if (uris.length > 0) {
+        await tx
+          .insertInto('redirect_uris')
+          .values([...new Set(uris)].map((uri) => ({ tenant_id: tenantId, app_id: appId, uri })))
+          .execute();
+      }
+    });
+  }
+
   async insertCode(code: CodeRecord): Promise<void> {
     await this.db
       .insertInto('signin_codes')

@@ -450,8 +450,9 @@ export class KyselyIdentityStore implements IdentityStore {
       // SQLite's transactions already hold the write lock from their first statement.
       const row = await (this.dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
       if (!row) return undefined;
-      const { secrets, roles } = change(applicationOf(row));
+      const { displayName, secrets, roles } = change(applicationOf(row));
       const changed = {
+        display_name: displayName ?? row.display_name,
         password_credentials: secrets ? JSON.stringify(secrets) : row.password_credentials,
         roles: roles ? JSON.stringify(roles) : row.roles,
         is_public: secrets && secrets.length > 0 ? 0 : row.is_public,

@@ -63,6 +63,8 @@ export interface FamilyRecord {
 export interface SigninStore {
   addRedirectUri(tenantId: string, appId: string, uri: string): Promise<void>;
   redirectUris(tenantId: string, appId: string): Promise<string[]>;
+  /** The application's redirect URIs become exactly `uris`, in one transaction. */
+  replaceRedirectUris(tenantId: string, appId: string, uris: readonly string[]): Promise<void>;
 
   insertCode(code: CodeRecord): Promise<void>;
   findCode(codeHash: string): Promise<CodeRecord | undefined>;

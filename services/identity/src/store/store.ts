@@ -64,6 +64,7 @@ export interface ClientSecret {
 
 /** What changeApplication may change; what is left out stays as it is. */
 export interface ApplicationChange {
+  displayName?: string;
   secrets?: ClientSecret[];
   roles?: string[];
 }
