@@ -46,6 +46,7 @@ test('baton up serves HTTPS with a demo tenant; baton simulate takes devices to 
   });
   assert.match(sim.stdout, /3\/3 devices reached "managed"/);
   for (const phase of ['lookup', 'authenticate', 'join', 'enroll', 'firstSync']) assert.match(sim.stdout, new RegExp(`^${phase}\\s`, 'm'));
+  assert.ok(sim.stdout.includes(`npx baton diagnose --summary --data ${dataDir}`), "the run points to the services' own verdict on the same Baton");
 
   // Self-deploying devices: a shared profile through a dynamic group, TPM attestation, no user.
   const kiosks = await run(process.execPath, [bin, 'simulate', '--devices', '2', '--concurrency', '2', '--data', dataDir, '--seed', '6', '--modes', 'user=0,self=1'], {

@@ -104,6 +104,11 @@ export async function simulate(options: SimulateOptions): Promise<void> {
   if (showProgress) bar.stop();
   process.stdout.write(formatReport(results, performance.now() - started) + '\n');
   process.stdout.write(`\n${formatOutcomes(deviceOutcomes(results, faults, retries))}\n`);
+  const target = options.url ? ' (with the same --url, --tenant, --client-id, --client-secret and --ca)' : options.data ? ` --data ${options.data}` : '';
+  process.stdout.write(
+    `\nThese are the outcomes as the devices saw them. The services' own verdict, which counts what a device cannot see\n` +
+      `(noncompliant after setup, a phase over its budget) and names each failure's code and remedy: npx baton diagnose --summary${target}\n`,
+  );
   // With faults injected, failures are the point; without, any failure is a finding.
   if (faultRate === 0 && results.some((r) => !r.managed)) process.exitCode = 1;
 }
