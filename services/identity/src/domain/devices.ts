@@ -8,8 +8,6 @@ import { StoreConflictError, ztdIdFromPhysicalIds, type DeviceOwnership, type De
 import { profileTypeOf } from './autopilot-mode.js';
 import { releaseDeviceCredentials, revokeDeviceCredentials } from './device-revocation.js';
 import { isGuid } from './ids.js';
-import { parseDeviceFilter } from './device-filter.js';
-import { parseListPage } from './list-query.js';
 import { skiptokenFor } from './paging.js';
 import type { IdentityDeps } from './deps.js';
 import type { DirectoryFeed } from './notifications/feed.js';
@@ -42,6 +40,29 @@ export const EXTENSION_ATTRIBUTE_NAMES = Array.from({ length: 15 }, (_, i) => `e
 function extensionAttributesOf(d: DeviceRecord): Record<string, string | null> {
   return Object.fromEntries(EXTENSION_ATTRIBUTE_NAMES.map((name) => [name, d.extensionAttributes?.[name] ?? null]));
 }
+
+/** The properties `$select` may name on a device. */
+export const DEVICE_SELECT = [
+  'id',
+  'deviceId',
+  'displayName',
+  'physicalIds',
+  'trustType',
+  'accountEnabled',
+  'operatingSystem',
+  'operatingSystemVersion',
+  'isCompliant',
+  'isManaged',
+  'approximateLastSignInDateTime',
+  'createdDateTime',
+  'registrationDateTime',
+  'mdmAppId',
+  'complianceExpirationDateTime',
+  'deviceOwnership',
+  'enrollmentProfileName',
+  'profileType',
+  'extensionAttributes',
+] as const satisfies ReadonlyArray<keyof GraphDevice>;
 
 export function graphDevice(d: DeviceRecord): GraphDevice {
   return {
@@ -239,13 +260,6 @@ export async function getDeviceByDeviceId(store: IdentityStore, tenantId: string
 }
 
 /** `/devices` query options: keyset paging by id and a `$filter` run in SQL. */
-export function deviceQuery(filter: string | undefined, top: string | undefined, skiptoken: string | undefined, eventual = false): DeviceQuery {
-  const page = parseListPage(top, skiptoken);
-  const query: DeviceQuery = { limit: page.top, afterId: page.afterId };
-  if (filter !== undefined) query.filter = parseDeviceFilter(filter, eventual);
-  return query;
-}
-
 export async function listDevices(store: IdentityStore, tenantId: string, query: DeviceQuery) {
   const rows = await store.listDevices(tenantId, { ...query, limit: query.limit + 1 });
   const page = rows.slice(0, query.limit);

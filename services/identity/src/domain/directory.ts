@@ -4,7 +4,6 @@ import { identityGraphErrors } from '../errors.js';
 import type { IdentityStore, TenantRecord, UserQuery, UserRecord } from '../store/store.js';
 import type { IdentityDeps } from './deps.js';
 import { isGuid } from './ids.js';
-import { parseListQuery } from './list-query.js';
 import { skiptokenFor } from './paging.js';
 import { hashPassword } from './passwords.js';
 
@@ -17,6 +16,9 @@ export function graphOrganization(tenant: TenantRecord) {
     branding: tenant.branding,
   };
 }
+
+/** The properties `$select` may name on a user. */
+export const USER_SELECT = ['id', 'displayName', 'userPrincipalName', 'mail', 'accountEnabled', 'createdDateTime'] as const;
 
 export function graphUser(user: UserRecord) {
   return {
@@ -37,18 +39,6 @@ export async function getUser(store: IdentityStore, tenantId: string, idOrUpn: s
       : undefined;
   if (!user) throw identityGraphErrors.userNotFound(idOrUpn);
   return user;
-}
-
-export function userQuery(filter: string | undefined, top: string | undefined, skiptoken: string | undefined): UserQuery {
-  const { limit, afterId, clauses } = parseListQuery(filter, top, skiptoken);
-  const query: UserQuery = { limit, afterId };
-  for (const clause of clauses) {
-    if (clause.kind !== 'eq' || clause.property.toLowerCase() !== 'userprincipalname' || typeof clause.value !== 'string') {
-      throw identityGraphErrors.unsupportedQuery(`Filtering users on '${clause.property}' is not supported.`);
-    }
-    query.upn = clause.value;
-  }
-  return query;
 }
 
 export async function listUsers(store: IdentityStore, tenantId: string, query: UserQuery) {

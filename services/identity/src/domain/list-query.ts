@@ -1,10 +1,53 @@
 /**
  * The part of every directory list request that is the same for users and devices:
- * `$top`/`$skiptoken` paging and a parsed `$filter`, each failure as Graph reports it.
+ * `$top`/`$skiptoken` paging, `$filter`, `$select` and `$count`, each failure as Graph
+ * reports it. The sign-in log and application lists still read the narrower filter of
+ * odata-filter.ts.
  */
+import { ODataError, parseQueryOptions, type FilterNode } from '@baton/protocols';
 import { identityGraphErrors } from '../errors.js';
+import { vetDirectoryFilter, type DirectoryFilterRules } from './directory-filter.js';
 import { FilterError, parseFilter, type FilterClause } from './odata-filter.js';
 import { PagingError, parsePage } from './paging.js';
+
+export interface DirectoryListQuery {
+  filter?: FilterNode;
+  select?: string[];
+  limit: number;
+  afterId?: string;
+  count: boolean;
+}
+
+/**
+ * A `/devices` or `/users` request's query options. Any option the collection does not
+ * answer (`$orderby`, `$search`, `$expand`, a misspelt one) is a 400 rather than ignored:
+ * ignoring it would answer a different question than the one asked. `$count` is an advanced
+ * query, as in Entra: it needs `ConsistencyLevel: eventual`.
+ */
+export function directoryListQuery(
+  query: Record<string, string | undefined>,
+  consistencyLevel: string | string[] | undefined,
+  rules: DirectoryFilterRules,
+  select: readonly string[],
+): DirectoryListQuery {
+  const eventual = typeof consistencyLevel === 'string' && consistencyLevel.trim().toLowerCase() === 'eventual';
+  let parsed;
+  try {
+    parsed = parseQueryOptions(query, { options: ['filter', 'select', 'top', 'skiptoken', 'count'], select, filter: { maxLength: 2000 } });
+  } catch (error) {
+    if (error instanceof ODataError) throw identityGraphErrors.unsupportedQuery(error.message);
+    throw error;
+  }
+  if (parsed.count && !eventual) throw identityGraphErrors.unsupportedQuery('$count is not currently supported without the ConsistencyLevel: eventual header.');
+  const page = parseListPage(undefined, parsed.skiptoken);
+  return {
+    ...(parsed.filter ? { filter: vetDirectoryFilter(parsed.filter, eventual, rules) } : {}),
+    ...(parsed.select ? { select: parsed.select } : {}),
+    limit: parsed.top ?? page.top,
+    afterId: page.afterId,
+    count: parsed.count ?? false,
+  };
+}
 
 export interface ListQuery {
   limit: number;

@@ -36,6 +36,17 @@ for (const backend of backends()) {
       return res.json().access_token as string;
     }
 
+    async function adminAppToken() {
+      const res = await id.app.inject({
+        method: 'POST',
+        url: `/${id.tenantId}/oauth2/v2.0/token`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: form({ grant_type: 'client_credentials', client_id: id.adminClientId, client_secret: 'admin-app-secret-0123456789', scope: `${GRAPH_RESOURCE}/.default` }),
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      return res.json().access_token as string;
+    }
+
     const graph = (method: 'GET' | 'PATCH', url: string, token: string, payload?: object, headers: Record<string, string> = {}) =>
       id.app.inject({ method, url, headers: { authorization: `Bearer ${token}`, ...headers }, ...(payload ? { payload } : {}) });
 
@@ -238,6 +249,75 @@ for (const backend of backends()) {
       assert.equal(filtered.json().value.length, 1);
       const foreign = await graph('GET', `/graph/v1.0/users/${admin.id}`, otherTenantToken);
       assert.equal(foreign.statusCode, 404);
+    });
+
+    test('users: $filter with startswith, accountEnabled and createdDateTime, $select and $count, as Entra answers them', async () => {
+      const admin = await adminAppToken();
+      const tag = `Q${newGuid().slice(0, 6)}`;
+      const created: string[] = [];
+      for (const [i, enabled] of [true, true, false].entries()) {
+        const res = await id.app.inject({
+          method: 'POST',
+          url: '/graph/v1.0/users',
+          headers: { authorization: `Bearer ${admin}` },
+          payload: { accountEnabled: enabled, displayName: `${tag} user ${i}`, mailNickname: `${tag}${i}`, userPrincipalName: `${tag}.${i}@${id.domain}`, passwordProfile: { password: 'Kitchen-Table-42' } },
+        });
+        assert.equal(res.statusCode, 201, res.body);
+        created.push(res.json().id);
+      }
+      const eventual = { consistencylevel: 'eventual' };
+      const list = async (query: string, headers: Record<string, string> = {}) => {
+        const res = await graph('GET', `/graph/v1.0/users?${query}`, discoveryToken, undefined, headers);
+        assert.equal(res.statusCode, 200, `${query}: ${res.body}`);
+        return res.json() as { value: Array<Record<string, unknown>>; '@odata.count'?: number; '@odata.nextLink'?: string };
+      };
+      const ids = (body: { value: Array<Record<string, unknown>> }) => body.value.map((u) => u.id).sort();
+
+      assert.deepEqual(ids(await list(`$filter=startswith(displayName,'${tag.toLowerCase()}')`)), [...created].sort(), 'startswith ignores case, as in Entra');
+      assert.deepEqual(ids(await list(`$filter=startswith(userPrincipalName,'${tag}') and accountEnabled eq false`)), [created[2]]);
+      assert.deepEqual(ids(await list(`$filter=displayName eq '${tag} user 0' or displayName eq '${tag} user 1'`)), [created[0], created[1]].sort());
+      assert.equal((await list(`$filter=startswith(displayName,'${tag}') and createdDateTime ge 2000-01-01T00:00:00Z`)).value.length, 3);
+      const counted = await list(`$filter=startswith(displayName,'${tag}')&$count=true`, eventual);
+      assert.equal(counted['@odata.count'], 3);
+      const selected = await list(`$filter=startswith(displayName,'${tag}')&$select=displayName&$top=2`);
+      assert.deepEqual(Object.keys(selected.value[0]!).sort(), ['displayName', 'id'], '$select keeps the id, as Graph does');
+      const next = new URL(selected['@odata.nextLink']!);
+      assert.equal(next.searchParams.get('$select'), 'displayName', 'the next page answers the same question');
+      const second = await list(next.search.slice(1));
+      assert.deepEqual(Object.keys(second.value[0]!).sort(), ['displayName', 'id']);
+      assert.deepEqual(ids(await list(`$filter=endswith(userPrincipalName,'${tag}.2@${id.domain}')`, eventual)), [created[2]]);
+
+      // What Baton cannot answer is refused by name, never ignored into a different answer.
+      for (const bad of [
+        `$filter=endswith(userPrincipalName,'x')`,
+        `$filter=mail eq 'x@${id.domain}'`,
+        `$filter=contains(displayName,'${tag}')`,
+        `$filter=displayName ge 'a'`,
+        '$count=true',
+        '$orderby=displayName',
+        '$search="displayName:Admin"',
+        '$expand=memberOf',
+        '$select=passwordHash',
+        '$frobnicate=1',
+      ]) {
+        const res = await graph('GET', `/graph/v1.0/users?${bad}`, discoveryToken);
+        assert.equal(res.statusCode, 400, `${bad}: ${res.body}`);
+        assert.equal(res.json().error.code, 'Request_UnsupportedQuery', bad);
+      }
+    });
+
+    test('devices: $select trims each device and carries over to the next page; $orderby and $search are refused, not ignored', async () => {
+      for (let i = 0; i < 3; i++) assert.ok([201, 204].includes((await placeholder(newGuid(), newGuid())).statusCode));
+      const first = await graph('GET', '/graph/v1.0/devices?$select=deviceId,displayName&$top=2', discoveryToken);
+      assert.equal(first.statusCode, 200, first.body);
+      for (const device of first.json().value) assert.deepEqual(Object.keys(device).sort(), ['deviceId', 'displayName', 'id']);
+      const next = new URL(first.json()['@odata.nextLink']);
+      const second = await graph('GET', `${next.pathname}${next.search}`, discoveryToken);
+      for (const device of second.json().value) assert.deepEqual(Object.keys(device).sort(), ['deviceId', 'displayName', 'id']);
+      for (const bad of ['$orderby=displayName', '$search="displayName:5CG"', '$select=nope', '$expand=registeredOwners']) {
+        const res = await graph('GET', `/graph/v1.0/devices?${bad}`, discoveryToken, undefined, { consistencylevel: 'eventual' });
+        assert.equal(res.statusCode, 400, `${bad}: ${res.body}`);
+      }
     });
 
     test('tokens: missing → 401, wrong audience → 401, missing role → 403', async () => {

@@ -9,8 +9,11 @@ import { ROLES } from '@baton/contracts';
 import { graphErrorHandler, graphErrors, refuseFilter, requireRole } from '@baton/kit';
 import type { VerifiedAccess } from '../domain/access-tokens.js';
 import { complianceErrors, MDM_OWNED_DEVICE_PROPERTIES } from '../domain/compliance.js';
-import { deleteDevice, deviceQuery, getDevice, getDeviceByDeviceId, graphDevice, listDevices, patchDevice, upsertDevice, type DeviceUpsert } from '../domain/devices.js';
-import { createUser, deleteUser, getUser, graphBranding, graphOrganization, graphUser, listUsers, updateBranding, updateUser, userChangeOf, userQuery } from '../domain/directory.js';
+import { DEVICE_SELECT, deleteDevice, getDevice, getDeviceByDeviceId, graphDevice, listDevices, patchDevice, upsertDevice, type DeviceUpsert } from '../domain/devices.js';
+import { createUser, deleteUser, getUser, graphBranding, graphOrganization, graphUser, listUsers, updateBranding, updateUser, USER_SELECT, userChangeOf } from '../domain/directory.js';
+import { DEVICE_FILTER, USER_FILTER } from '../domain/directory-filter.js';
+import { withSelect } from '../domain/groups.js';
+import { directoryListQuery } from '../domain/list-query.js';
 import { GRAPH_VERSIONS, type GraphVersion } from '../domain/urls.js';
 import { identityGraphErrors } from '../errors.js';
 import type { IdentityRouteOptions } from './context.js';
@@ -98,16 +101,31 @@ function deviceUpsertOf(body: DevicePatchInput & Record<string, unknown>): Devic
   };
 }
 
-function isEventual(header: string | string[] | undefined): boolean {
-  return typeof header === 'string' && header.trim().toLowerCase() === 'eventual';
-}
-
-/** Entra counts directory objects only for advanced queries (`ConsistencyLevel: eventual`). */
-function wantsCount(raw: string | undefined, eventual: boolean): boolean {
-  if (raw === undefined || raw.toLowerCase() === 'false') return false;
-  if (raw.toLowerCase() !== 'true') throw graphErrors.badRequest(`Invalid value '${raw.slice(0, 20)}' for $count: use true or false.`);
-  if (!eventual) throw graphErrors.badRequest('$count is not currently supported without the ConsistencyLevel: eventual header.');
-  return true;
+/**
+ * One page of `/devices` or `/users`: the next link repeats the options that shape the
+ * answer (`$filter`, `$select`, `$top`, `$count`), so every page answers the same question.
+ */
+function directoryPage(
+  url: (path: string, version: GraphVersion) => string,
+  v: GraphVersion,
+  collection: 'devices' | 'users',
+  query: Record<string, string | undefined>,
+  value: unknown[],
+  nextSkiptoken: string | undefined,
+  count: number | undefined,
+): Record<string, unknown> {
+  const body: Record<string, unknown> = { '@odata.context': url(`$metadata#${collection}`, v) };
+  if (count !== undefined) body['@odata.count'] = count;
+  body.value = value;
+  if (nextSkiptoken) {
+    const next = new URLSearchParams();
+    for (const [name, given] of Object.entries(query)) {
+      if (given !== undefined && ['$filter', '$select', '$top', '$count'].includes(name.toLowerCase())) next.set(name, given);
+    }
+    next.set('$skiptoken', nextSkiptoken);
+    body['@odata.nextLink'] = url(`${collection}?${next.toString()}`, v);
+  }
+  return body;
 }
 
 function alternateKey(raw: string): string {
@@ -160,23 +178,10 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
 
     app.get(`/graph/${v}/devices`, { schema: { querystring: ListQuery } }, async (request) => {
       const tenant = caller(request, DEVICE_READ);
-      const q = request.query;
-      const eventual = isEventual(request.headers.consistencylevel);
-      const count = wantsCount(q.$count, eventual);
-      const query = deviceQuery(q.$filter, q.$top, q.$skiptoken, eventual);
+      const query = directoryListQuery(request.query, request.headers.consistencylevel, DEVICE_FILTER, DEVICE_SELECT);
       const { devices, nextSkiptoken } = await listDevices(deps.store, tenant.id, query);
-      const body: Record<string, unknown> = { '@odata.context': context(v, 'devices') };
-      if (count) body['@odata.count'] = await deps.store.countDevices(tenant.id, query.filter);
-      body.value = devices.map(graphDevice);
-      if (nextSkiptoken) {
-        const next = new URLSearchParams();
-        if (q.$filter) next.set('$filter', q.$filter);
-        if (q.$top) next.set('$top', q.$top);
-        if (count) next.set('$count', 'true');
-        next.set('$skiptoken', nextSkiptoken);
-        body['@odata.nextLink'] = deps.urls.graph(`devices?${next.toString()}`, v);
-      }
-      return body;
+      const count = query.count ? await deps.store.countDevices(tenant.id, query.filter) : undefined;
+      return directoryPage((path, version) => deps.urls.graph(path, version), v, 'devices', request.query, devices.map((d) => withSelect({ ...graphDevice(d) }, query.select)), nextSkiptoken, count);
     });
 
     app.get(`/graph/${v}/devices/:id`, { schema: { params: IdParams } }, async (request) => {
@@ -228,17 +233,10 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
 
     app.get(`/graph/${v}/users`, { schema: { querystring: ListQuery } }, async (request) => {
       const tenant = caller(request, USER_READ);
-      const q = request.query;
-      const { users, nextSkiptoken } = await listUsers(deps.store, tenant.id, userQuery(q.$filter, q.$top, q.$skiptoken));
-      const body: Record<string, unknown> = { '@odata.context': context(v, 'users'), value: users.map(graphUser) };
-      if (nextSkiptoken) {
-        const next = new URLSearchParams();
-        if (q.$filter) next.set('$filter', q.$filter);
-        if (q.$top) next.set('$top', q.$top);
-        next.set('$skiptoken', nextSkiptoken);
-        body['@odata.nextLink'] = deps.urls.graph(`users?${next.toString()}`, v);
-      }
-      return body;
+      const query = directoryListQuery(request.query, request.headers.consistencylevel, USER_FILTER, USER_SELECT);
+      const { users, nextSkiptoken } = await listUsers(deps.store, tenant.id, query);
+      const count = query.count ? await deps.store.countUsers(tenant.id, query.filter) : undefined;
+      return directoryPage((path, version) => deps.urls.graph(path, version), v, 'users', request.query, users.map((u) => withSelect(graphUser(u), query.select)), nextSkiptoken, count);
     });
 
     app.post(`/graph/${v}/users`, { bodyLimit: 16 * 1024, schema: { body: UserCreateBody } }, async (request, reply) => {

@@ -20,7 +20,7 @@ import type {
   TenantsTable,
   UsersTable,
 } from './schema.js';
-import { DEVICE_ODATA_PROPERTIES } from './odata-maps.js';
+import { DEVICE_ODATA_PROPERTIES, USER_ODATA_PROPERTIES } from './odata-maps.js';
 import {
   type ConditionalAccessQuery,
   type ConditionalAccessRecord,
@@ -379,10 +379,16 @@ export class KyselyIdentityStore implements IdentityStore {
 
   async listUsers(tenantId: string, query: UserQuery) {
     let q = this.db.selectFrom('users').selectAll().where('tenant_id', '=', tenantId);
-    if (query.upn !== undefined) q = q.where('upn_key', '=', query.upn.toLowerCase());
     if (query.afterId !== undefined) q = q.where('id', '>', query.afterId);
+    q = applyODataFilter(q, query.filter, USER_ODATA_PROPERTIES, this.dialect);
     const rows = await q.orderBy('id').limit(query.limit).execute();
     return rows.map(userOf);
+  }
+
+  async countUsers(tenantId: string, filter: FilterNode | undefined) {
+    const q = this.db.selectFrom('users').select((eb) => eb.fn.countAll().as('n')).where('tenant_id', '=', tenantId);
+    const row = await applyODataFilter(q, filter, USER_ODATA_PROPERTIES, this.dialect).executeTakeFirst();
+    return Number(row?.n ?? 0);
   }
 
   async insertUser(u: UserRecord) {

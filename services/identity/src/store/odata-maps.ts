@@ -26,3 +26,12 @@ export const DEVICE_ODATA_PROPERTIES: ODataPropertyMap = {
   physicalIds: { jsonArrayColumn: 'physical_ids', caseInsensitive: true },
 };
 
+
+/** Graph property → column of `users`; `mail` is not stored (Baton's users have none). */
+export const USER_ODATA_PROPERTIES: ODataPropertyMap = {
+  id: text('id'),
+  userPrincipalName: text('upn'),
+  displayName: text('display_name'),
+  accountEnabled: bool('account_enabled'),
+  createdDateTime: { column: 'created_at', type: 'datetime' },
+};

@@ -171,7 +171,8 @@ export interface DeviceQuery {
 }
 
 export interface UserQuery {
-  upn?: string;
+  filter?: FilterNode;
+  /** Only ids greater than this (keyset paging). */
   afterId?: string;
   limit: number;
 }
@@ -300,6 +301,7 @@ export interface IdentityStore {
   findUserById(tenantId: string, id: string): Promise<UserRecord | undefined>;
   findUserByUpn(tenantId: string, upn: string): Promise<UserRecord | undefined>;
   listUsers(tenantId: string, query: UserQuery): Promise<UserRecord[]>;
+  countUsers(tenantId: string, filter: FilterNode | undefined): Promise<number>;
   insertUser(user: UserRecord): Promise<void>;
   updateUser(tenantId: string, id: string, patch: Partial<Pick<UserRecord, 'displayName' | 'passwordHash' | 'accountEnabled' | 'isAdmin'>>): Promise<void>;
   /** Removes the user row only; memberships go through the membership engine, tokens through revokeUserRefreshTokens. */
