@@ -434,6 +434,14 @@ for (const backend of testBackends()) {
       assert.equal(none.statusCode, 200);
       assert.deepEqual(none.json().value, []);
       assert.equal((await get('/graph/v1.0/deviceManagement/managedDevices?$top=-1', admin)).statusCode, 400);
+      const byName = await get('/graph/v1.0/deviceManagement/managedDevices?$orderby=deviceName desc&$top=1&$select=deviceName', admin);
+      assert.equal(byName.statusCode, 200, byName.body);
+      const last = body.value.map((d: { deviceName: string }) => d.deviceName.toLowerCase()).sort().at(-1);
+      assert.equal(byName.json().value[0].deviceName.toLowerCase(), last);
+      assert.equal(new URL(byName.json()['@odata.nextLink']).searchParams.get('$orderby'), 'deviceName desc', 'the next page keeps the order');
+      for (const bad of ['$orderby=complianceState', '$orderby=deviceName sideways', '$search=x']) {
+        assert.equal((await get(`/graph/v1.0/deviceManagement/managedDevices?${bad}`, admin)).statusCode, 400, bad);
+      }
     });
   });
 }

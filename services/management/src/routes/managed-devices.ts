@@ -2,8 +2,9 @@
 import { ROLES } from '@baton/contracts';
 import { graphErrorHandler, requireRole, type AccessTokenClaims } from '@baton/kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ODataError, parseFilter } from '@baton/protocols';
+import { ODataError, parseFilter, parseQueryOptions, type OrderByItem } from '@baton/protocols';
 import type { ManagementDeps } from '../deps.js';
+import { MANAGED_DEVICE_PROPERTIES } from '../store/odata-maps.js';
 import { graphErrorsManagement } from '../errors.js';
 import { inventoryFacts } from '../session/inventory.js';
 import { deviceActionResults, rebootCommand, retireCommand, wipeCommand, type WipeOptions } from '../session/actions.js';
@@ -19,7 +20,7 @@ const DEFAULT_TOP = 100;
 const MAX_TOP = 1000;
 /** Graph's "never" for DateTimeOffset properties. */
 const NEVER = '0001-01-01T00:00:00Z';
-const UNSUPPORTED_OPTIONS = ['$orderby', '$search', '$expand', '$skiptoken'];
+const UNSUPPORTED_OPTIONS = ['$search', '$expand', '$skiptoken'];
 
 /** Graph's managementState has no "enrolling" or "retired": the nearest values it does have. */
 const MANAGEMENT_STATE: Record<Enrollment['managementState'], string> = {
@@ -153,12 +154,23 @@ export async function managedDeviceRoutes(app: FastifyInstance, deps: Management
    * (serialNumber, azureADDeviceId, deviceName, userPrincipalName, lastSyncDateTime, …). A
    * property it cannot filter on is a 400 naming it, never a scan of every device.
    */
-  const listFiltered = async (tenantId: string, page: { top: number; skip: number }, filterText: string | undefined) => {
+  const listFiltered = async (tenantId: string, page: { top: number; skip: number }, filterText: string | undefined, orderby: OrderByItem[] | undefined) => {
     try {
       const filter = filterText === undefined ? undefined : parseFilter(filterText);
-      return await deps.store.listEnrollments(tenantId, page, filter);
+      return await deps.store.listEnrollments(tenantId, page, filter, orderby);
     } catch (error) {
       if (error instanceof ODataError) throw graphErrorsManagement.badQuery(`Invalid $filter: ${error.message}`);
+      throw error;
+    }
+  };
+
+  /** `$orderby` over the properties $filter can name; the store breaks ties by enrolment, so $skip pages stay stable. */
+  const orderOf = (raw: string | undefined): OrderByItem[] | undefined => {
+    if (raw === undefined) return undefined;
+    try {
+      return parseQueryOptions({ $orderby: raw }, { options: ['orderby'], orderby: Object.keys(MANAGED_DEVICE_PROPERTIES) }).orderby;
+    } catch (error) {
+      if (error instanceof ODataError) throw graphErrorsManagement.badQuery(`Invalid $orderby: ${error.message}`);
       throw error;
     }
   };
@@ -177,7 +189,7 @@ export async function managedDeviceRoutes(app: FastifyInstance, deps: Management
       const count = single(query.$count);
       if (count !== undefined && count !== 'true' && count !== 'false') throw graphErrorsManagement.badQuery('$count must be true or false.');
 
-      const page = await listFiltered(claims.tid.toLowerCase(), { top, skip }, single(query.$filter));
+      const page = await listFiltered(claims.tid.toLowerCase(), { top, skip }, single(query.$filter), orderOf(single(query.$orderby)));
       const body: Record<string, unknown> = {
         '@odata.context': `${deps.urls.management}/graph/${version}/$metadata#deviceManagement/managedDevices`,
       };

@@ -185,7 +185,7 @@ for (const backend of testBackends()) {
 
     test("Graph's $filter narrows the listing on what the device reported, per tenant", async () => {
       const { randomUUID } = await import('node:crypto');
-      const { parseFilter } = await import('@baton/protocols');
+      const { parseFilter, parseQueryOptions } = await import('@baton/protocols');
       const tenantId = randomUUID();
       const laptops = [0, 1, 2].map((i) => sampleEnrollment({ tenantId, deviceName: `ENROLLED-${i}`, enrolledAt: new Date(Date.UTC(2030, 0, i + 1)).toISOString() }));
       for (const e of laptops) await store.replaceEnrollment(e, []);
@@ -202,6 +202,14 @@ for (const backend of testBackends()) {
       assert.deepEqual(await ids('enrolledDateTime gt 2030-01-01T12:00:00Z'), [laptops[1]!.id, laptops[2]!.id]);
       assert.equal((await store.listEnrollments(tenantId, { top: 1, skip: 0 }, parseFilter("startswith(deviceName,'ENROLLED')"))).total, 2, 'the count is filtered too');
       await assert.rejects(() => ids("complianceState eq 'compliant'"), /complianceState/);
+
+      const ordered = async (orderby: string, skip = 0) =>
+        (await store.listEnrollments(tenantId, { top: 2, skip }, undefined, parseQueryOptions({ $orderby: orderby }).orderby)).items.map((e) => e.id);
+      assert.deepEqual(await ordered('enrolledDateTime desc'), [laptops[2]!.id, laptops[1]!.id]);
+      assert.deepEqual(await ordered('enrolledDateTime desc', 2), [laptops[0]!.id], 'pages follow the order');
+      // SALES-7 sorts after ENROLLED-0 and ENROLLED-2, whatever the case.
+      assert.deepEqual(await ordered('deviceName desc'), [laptops[1]!.id, laptops[2]!.id]);
+      assert.deepEqual(await ordered('deviceName'), [laptops[0]!.id, laptops[2]!.id]);
     });
 
     test('inventory merges key by key and listing is per tenant, paged', async () => {

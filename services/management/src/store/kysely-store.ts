@@ -18,8 +18,8 @@ import {
   latestSessionWithId,
 } from './session-statements.js';
 import { UNENROLLED_STATES } from './store.js';
-import { applyODataFilter, parseJsonOr } from '@baton/kit';
-import type { FilterNode } from '@baton/protocols';
+import { applyODataFilter, applyODataOrderBy, parseJsonOr } from '@baton/kit';
+import type { FilterNode, OrderByItem } from '@baton/protocols';
 import { inventoryColumns } from './inventory-columns.js';
 import { MANAGED_DEVICE_PROPERTIES } from './odata-maps.js';
 import type {
@@ -275,9 +275,10 @@ export class KyselyManagementStore implements ManagementStore {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  async listEnrollments(tenantId: string, page: ListPage, filter?: FilterNode): Promise<{ items: Enrollment[]; total: number }> {
+  async listEnrollments(tenantId: string, page: ListPage, filter?: FilterNode, orderby?: readonly OrderByItem[]): Promise<{ items: Enrollment[]; total: number }> {
     const scoped = this.db.selectFrom('enrollments').where('tenant_id', '=', tenantId);
-    const rows = await applyODataFilter(scoped.selectAll(), filter, MANAGED_DEVICE_PROPERTIES, this.dialect)
+    const filtered = applyODataFilter(scoped.selectAll(), filter, MANAGED_DEVICE_PROPERTIES, this.dialect);
+    const rows = await applyODataOrderBy(filtered, orderby, MANAGED_DEVICE_PROPERTIES, this.dialect)
       .orderBy('enrolled_at')
       .orderBy('id')
       .limit(page.top)

@@ -5,7 +5,7 @@
  */
 import type { AutopilotDeviceMode } from '@baton/contracts';
 import type { FeedEvent } from '@baton/kit';
-import type { FilterNode } from '@baton/protocols';
+import type { FilterNode, OrderByItem } from '@baton/protocols';
 import type { ManagementState, QueueStatus, SessionAuth } from './schema.js';
 
 export type { ManagementState, QueueStatus, SessionAuth };
@@ -251,7 +251,8 @@ export interface ManagementStore {
    */
   replaceCertificate(enrollmentId: string, previousThumbprint: string, certPem: string, thumbprint: string): Promise<boolean>;
   /** `filter` is a Graph $filter over MANAGED_DEVICE_PROPERTIES (odata-maps.ts). */
-  listEnrollments(tenantId: string, page: ListPage, filter?: FilterNode): Promise<{ items: Enrollment[]; total: number }>;
+  /** Ordered by `orderby` first, then by enrolment time and id. */
+  listEnrollments(tenantId: string, page: ListPage, filter?: FilterNode, orderby?: readonly OrderByItem[]): Promise<{ items: Enrollment[]; total: number }>;
   updateEnrollment(id: string, patch: EnrollmentPatch): Promise<void>;
   /**
    * The end of a session that left the device's queue settled: its state and when it last
