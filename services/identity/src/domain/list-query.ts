@@ -24,13 +24,38 @@ export interface DirectoryListQuery {
  * ignoring it would answer a different question than the one asked. `$count` is an advanced
  * query, as in Entra: it needs `ConsistencyLevel: eventual`.
  */
+/**
+ * `/devices/$count` and `/users/$count`: the number of objects a `$filter` (the list's rules)
+ * selects. Like every directory count in Entra, an advanced query: it needs
+ * `ConsistencyLevel: eventual`.
+ */
+export function directoryCountFilter(
+  query: Record<string, string | undefined>,
+  consistencyLevel: string | string[] | undefined,
+  rules: DirectoryFilterRules,
+): FilterNode | undefined {
+  if (!isEventual(consistencyLevel)) throw identityGraphErrors.unsupportedQuery('Count is not currently supported without the ConsistencyLevel: eventual header.');
+  let parsed;
+  try {
+    parsed = parseQueryOptions(query, { options: ['filter'], filter: { maxLength: 2000 } });
+  } catch (error) {
+    if (error instanceof ODataError) throw identityGraphErrors.unsupportedQuery(error.message);
+    throw error;
+  }
+  return parsed.filter ? vetDirectoryFilter(parsed.filter, true, rules) : undefined;
+}
+
+function isEventual(consistencyLevel: string | string[] | undefined): boolean {
+  return typeof consistencyLevel === 'string' && consistencyLevel.trim().toLowerCase() === 'eventual';
+}
+
 export function directoryListQuery(
   query: Record<string, string | undefined>,
   consistencyLevel: string | string[] | undefined,
   rules: DirectoryFilterRules,
   select: readonly string[],
 ): DirectoryListQuery {
-  const eventual = typeof consistencyLevel === 'string' && consistencyLevel.trim().toLowerCase() === 'eventual';
+  const eventual = isEventual(consistencyLevel);
   let parsed;
   try {
     parsed = parseQueryOptions(query, { options: ['filter', 'select', 'top', 'skiptoken', 'count'], select, filter: { maxLength: 2000 } });

@@ -286,6 +286,12 @@ for (const backend of backends()) {
       const second = await list(next.search.slice(1));
       assert.deepEqual(Object.keys(second.value[0]!).sort(), ['displayName', 'id']);
       assert.deepEqual(ids(await list(`$filter=endswith(userPrincipalName,'${tag}.2@${id.domain}')`, eventual)), [created[2]]);
+      const countSegment = await graph('GET', `/graph/v1.0/users/$count?$filter=${encodeURIComponent(`startswith(displayName,'${tag}') and accountEnabled eq true`)}`, discoveryToken, undefined, eventual);
+      assert.equal(countSegment.statusCode, 200, countSegment.body);
+      assert.match(String(countSegment.headers['content-type']), /^text\/plain/);
+      assert.equal(countSegment.body, '2');
+      assert.equal((await graph('GET', '/graph/v1.0/users/$count', discoveryToken)).statusCode, 400, 'a count needs ConsistencyLevel: eventual');
+      assert.equal((await graph('GET', '/graph/v1.0/users/$count?$top=1', discoveryToken, undefined, eventual)).statusCode, 400);
 
       // What Baton cannot answer is refused by name, never ignored into a different answer.
       for (const bad of [
@@ -314,6 +320,12 @@ for (const backend of backends()) {
       const next = new URL(first.json()['@odata.nextLink']);
       const second = await graph('GET', `${next.pathname}${next.search}`, discoveryToken);
       for (const device of second.json().value) assert.deepEqual(Object.keys(device).sort(), ['deviceId', 'displayName', 'id']);
+      const total = await graph('GET', '/graph/v1.0/devices?$count=true&$top=1', discoveryToken, undefined, { consistencylevel: 'eventual' });
+      const segment = await graph('GET', '/graph/v1.0/devices/$count', discoveryToken, undefined, { consistencylevel: 'eventual' });
+      assert.equal(segment.statusCode, 200, segment.body);
+      assert.equal(Number(segment.body), total.json()['@odata.count']);
+      const zero = await graph('GET', `/graph/v1.0/devices/$count?$filter=${encodeURIComponent("displayName eq 'no such device'")}`, discoveryToken, undefined, { consistencylevel: 'eventual' });
+      assert.equal(zero.body, '0');
       for (const bad of ['$orderby=displayName', '$search="displayName:5CG"', '$select=nope', '$expand=registeredOwners']) {
         const res = await graph('GET', `/graph/v1.0/devices?${bad}`, discoveryToken, undefined, { consistencylevel: 'eventual' });
         assert.equal(res.statusCode, 400, `${bad}: ${res.body}`);

@@ -13,7 +13,7 @@ import { DEVICE_SELECT, deleteDevice, getDevice, getDeviceByDeviceId, graphDevic
 import { createUser, deleteUser, getUser, graphBranding, graphOrganization, graphUser, listUsers, updateBranding, updateUser, USER_SELECT, userChangeOf } from '../domain/directory.js';
 import { DEVICE_FILTER, USER_FILTER } from '../domain/directory-filter.js';
 import { withSelect } from '../domain/groups.js';
-import { directoryListQuery } from '../domain/list-query.js';
+import { directoryCountFilter, directoryListQuery } from '../domain/list-query.js';
 import { GRAPH_VERSIONS, type GraphVersion } from '../domain/urls.js';
 import { identityGraphErrors } from '../errors.js';
 import type { IdentityRouteOptions } from './context.js';
@@ -184,6 +184,12 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
       return directoryPage((path, version) => deps.urls.graph(path, version), v, 'devices', request.query, devices.map((d) => withSelect({ ...graphDevice(d) }, query.select)), nextSkiptoken, count);
     });
 
+    app.get(`/graph/${v}/devices/$count`, { schema: { querystring: ListQuery } }, async (request, reply) => {
+      const tenant = caller(request, DEVICE_READ);
+      const filter = directoryCountFilter(request.query, request.headers.consistencylevel, DEVICE_FILTER);
+      return reply.type('text/plain; charset=utf-8').send(String(await deps.store.countDevices(tenant.id, filter)));
+    });
+
     app.get(`/graph/${v}/devices/:id`, { schema: { params: IdParams } }, async (request) => {
       const tenant = caller(request, DEVICE_READ);
       const device = await getDevice(deps.store, tenant.id, request.params.id);
@@ -237,6 +243,12 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
       const { users, nextSkiptoken } = await listUsers(deps.store, tenant.id, query);
       const count = query.count ? await deps.store.countUsers(tenant.id, query.filter) : undefined;
       return directoryPage((path, version) => deps.urls.graph(path, version), v, 'users', request.query, users.map((u) => withSelect(graphUser(u), query.select)), nextSkiptoken, count);
+    });
+
+    app.get(`/graph/${v}/users/$count`, { schema: { querystring: ListQuery } }, async (request, reply) => {
+      const tenant = caller(request, USER_READ);
+      const filter = directoryCountFilter(request.query, request.headers.consistencylevel, USER_FILTER);
+      return reply.type('text/plain; charset=utf-8').send(String(await deps.store.countUsers(tenant.id, filter)));
     });
 
     app.post(`/graph/${v}/users`, { bodyLimit: 16 * 1024, schema: { body: UserCreateBody } }, async (request, reply) => {
