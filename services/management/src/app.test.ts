@@ -434,6 +434,11 @@ for (const backend of testBackends()) {
       assert.equal(none.statusCode, 200);
       assert.deepEqual(none.json().value, []);
       assert.equal((await get('/graph/v1.0/deviceManagement/managedDevices?$top=-1', admin)).statusCode, 400);
+      const withUser = body.value.find((d: { userId: string | null }) => d.userId);
+      const users = await get(`/graph/v1.0/deviceManagement/managedDevices/${withUser.id}/users`, reader);
+      assert.equal(users.statusCode, 200, users.body);
+      assert.deepEqual(users.json().value.map((u: { id: string; userPrincipalName: string }) => [u.id, u.userPrincipalName]), [[withUser.userId, withUser.userPrincipalName]]);
+      assert.equal((await get(`/graph/v1.0/deviceManagement/managedDevices/${otherEnrollment.id}/users`, reader)).statusCode, 404, "another tenant's device");
       const byName = await get('/graph/v1.0/deviceManagement/managedDevices?$orderby=deviceName desc&$top=1&$select=deviceName', admin);
       assert.equal(byName.statusCode, 200, byName.body);
       const last = body.value.map((d: { deviceName: string }) => d.deviceName.toLowerCase()).sort().at(-1);

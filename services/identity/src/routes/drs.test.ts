@@ -125,6 +125,38 @@ for (const backend of backends()) {
       assert.deepEqual(device.physicalIds, [`[ZTDID]:${ztdId}`]);
     });
 
+    test("Graph shows a joined device under its user's registeredDevices, and the user as its registered owner; /me answers the user's own token", async () => {
+      const joined = (await join(joinBody((await deviceCsr()).csrBase64, { ZtdId: newGuid() }))).json() as DeviceJoinResponse;
+      const admin = await id.app.inject({
+        method: 'POST',
+        url: `/${id.tenantId}/oauth2/v2.0/token`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: form({ grant_type: 'client_credentials', client_id: id.adminClientId, client_secret: 'admin-app-secret-0123456789', scope: `${GRAPH_RESOURCE}/.default` }),
+      });
+      const graph = (url: string, token = admin.json().access_token as string) => id.app.inject({ url: `/graph/v1.0${url}`, headers: { authorization: `Bearer ${token}` } });
+      const userId = decodeJwt(userToken.access_token).oid as string;
+
+      const devices = await graph(`/users/${userId}/registeredDevices?$select=deviceId`);
+      assert.equal(devices.statusCode, 200, devices.body);
+      assert.ok(
+        devices.json().value.some((d: Record<string, unknown>) => d.deviceId === joined.DeviceId && d.id === joined.ObjectId && d['@odata.type'] === '#microsoft.graph.device'),
+        devices.body,
+      );
+      assert.deepEqual((await graph(`/users/admin@${id.domain}/ownedDevices`)).json().value.map((d: { id: string }) => d.id), devices.json().value.map((d: { id: string }) => d.id));
+      const owners = await graph(`/devices/${joined.ObjectId}/registeredOwners`);
+      assert.equal(owners.statusCode, 200, owners.body);
+      assert.deepEqual(owners.json().value.map((u: Record<string, unknown>) => [u['@odata.type'], u.id, u.userPrincipalName]), [['#microsoft.graph.user', userId, `admin@${id.domain}`]]);
+      assert.equal((await graph(`/devices/${newGuid()}/registeredUsers`)).statusCode, 404);
+
+      const appOnly = await graph('/me');
+      assert.equal(appOnly.statusCode, 400, 'an application token has no signed-in user');
+      const delegated = await userTokens(`${GRAPH_RESOURCE}/User.Read`);
+      const me = await graph('/me', delegated.access_token);
+      assert.equal(me.statusCode, 200, me.body);
+      assert.equal(me.json().id, userId);
+      assert.doesNotMatch(me.body, /scrypt|password/i);
+    });
+
     test('joining a device discovery pre-created keeps its object and device id; re-join keeps them too', async () => {
       const ztdId = newGuid();
       const placeholderDeviceId = newGuid();

@@ -12,7 +12,7 @@ import { complianceErrors, MDM_OWNED_DEVICE_PROPERTIES } from '../domain/complia
 import { DEVICE_SELECT, deleteDevice, getDevice, getDeviceByDeviceId, graphDevice, listDevices, patchDevice, upsertDevice, type DeviceUpsert } from '../domain/devices.js';
 import { createUser, deleteUser, getUser, graphBranding, graphOrganization, graphUser, listUsers, updateBranding, updateUser, USER_SELECT, userChangeOf } from '../domain/directory.js';
 import { DEVICE_FILTER, USER_FILTER } from '../domain/directory-filter.js';
-import { withSelect } from '../domain/groups.js';
+import { pageQuery, skiptokenAfter, withSelect } from '../domain/groups.js';
 import { directoryCountFilter, directoryListQuery } from '../domain/list-query.js';
 import { GRAPH_VERSIONS, type GraphVersion } from '../domain/urls.js';
 import { identityGraphErrors } from '../errors.js';
@@ -273,6 +273,46 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
       const tenant = caller(request, USER_WRITE);
       await deleteUser(deps, tenant, request.params.id);
       return reply.code(204).send();
+    });
+
+    // The devices a user joined with their own account, and the other way round: Entra's
+    // registered owner and registered user of a device are that account.
+    for (const navigation of ['registeredDevices', 'ownedDevices']) {
+      app.get(`/graph/${v}/users/:id/${navigation}`, { schema: { params: IdParams } }, async (request) => {
+        const tenant = caller(request, DEVICE_READ);
+        const query = request.query as Record<string, string | undefined>;
+        const page = pageQuery(query, DEVICE_SELECT);
+        const user = await getUser(deps.store, tenant.id, request.params.id);
+        const rows = await deps.store.listDevicesOfOwner(tenant.id, user.id, { afterId: page.afterId, limit: page.top + 1 });
+        const devices = rows.slice(0, page.top);
+        const body: Record<string, unknown> = { '@odata.context': context(v, 'directoryObjects') };
+        body.value = devices.map((d) => ({ '@odata.type': '#microsoft.graph.device', ...withSelect({ ...graphDevice(d) }, page.select) }));
+        if (rows.length > page.top) {
+          const next = new URLSearchParams({ ...(query.$select ? { $select: query.$select } : {}), $top: String(page.top), $skiptoken: skiptokenAfter(devices.at(-1)!.id) });
+          body['@odata.nextLink'] = deps.urls.graph(`users/${user.id}/${navigation}?${next.toString()}`, v);
+        }
+        return body;
+      });
+    }
+
+    for (const navigation of ['registeredOwners', 'registeredUsers']) {
+      app.get(`/graph/${v}/devices/:id/${navigation}`, { schema: { params: IdParams } }, async (request) => {
+        const tenant = caller(request, USER_READ);
+        const select = pageQuery(request.query as Record<string, string | undefined>, USER_SELECT).select;
+        const device = await getDevice(deps.store, tenant.id, request.params.id);
+        const owner = device.registeredOwnerUserId ? await deps.store.findUserById(tenant.id, device.registeredOwnerUserId) : undefined;
+        return {
+          '@odata.context': context(v, 'directoryObjects'),
+          value: owner ? [{ '@odata.type': '#microsoft.graph.user', ...withSelect(graphUser(owner), select) }] : [],
+        };
+      });
+    }
+
+    // The signed-in user of a delegated token; an application's own token has none.
+    app.get(`/graph/${v}/me`, async (request) => {
+      const { tenant, claims } = access.get(request)!;
+      if (claims.idtyp === 'app' || !claims.scp || !claims.oid) throw graphErrors.badRequest('/me request is only valid with delegated authentication flow.');
+      return { '@odata.context': context(v, 'users/$entity'), ...graphUser(await getUser(deps.store, tenant.id, claims.oid)) };
     });
 
     app.get(`/graph/${v}/users/:id`, { schema: { params: IdParams } }, async (request) => {

@@ -686,6 +686,12 @@ export class KyselyIdentityStore implements IdentityStore {
     return row && deviceOf(row);
   }
 
+  async listDevicesOfOwner(tenantId: string, userId: string, page: { afterId?: string; limit: number }) {
+    let q = this.db.selectFrom('devices').selectAll().where('tenant_id', '=', tenantId).where('registered_owner_user_id', '=', userId);
+    if (page.afterId !== undefined) q = q.where('id', '>', page.afterId);
+    return (await q.orderBy('id').limit(page.limit).execute()).map(deviceOf);
+  }
+
   async listDevices(tenantId: string, query: DeviceQuery) {
     let q = this.db.selectFrom('devices').selectAll().where('tenant_id', '=', tenantId);
     if (query.afterId !== undefined) q = q.where('id', '>', query.afterId);

@@ -269,6 +269,13 @@ const applicationSecrets: Migration = {
   },
 };
 
+/** A user's registered devices (Graph `users/{id}/registeredDevices`) without reading the tenant's. */
+const devicesByOwner: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.createIndex('devices_owner').on('devices').columns(['tenant_id', 'registered_owner_user_id', 'id']).execute();
+  },
+};
+
 /** Names sort in the order they apply. */
 export const identityMigrations: Record<string, Migration> = {
   '0001_identity': initial,
@@ -283,4 +290,5 @@ export const identityMigrations: Record<string, Migration> = {
   '0010_device_profile_type': profileType,
   '0011_refresh_tokens_by_user': refreshTokensByUser,
   '0012_application_secrets': applicationSecrets,
+  '0013_devices_by_owner': devicesByOwner,
 };

@@ -340,6 +340,8 @@ export interface IdentityStore {
   findDeviceByZtdId(tenantId: string, ztdId: string): Promise<DeviceRecord | undefined>;
   findDeviceByThumbprint(tenantId: string, thumbprint: string): Promise<DeviceRecord | undefined>;
   listDevices(tenantId: string, query: DeviceQuery): Promise<DeviceRecord[]>;
+  /** The devices a user registered (joined with their account), by id. */
+  listDevicesOfOwner(tenantId: string, userId: string, page: { afterId?: string; limit: number }): Promise<DeviceRecord[]>;
   countDevices(tenantId: string, filter: FilterNode | undefined): Promise<number>;
   insertDevice(device: DeviceRecord): Promise<void>;
   updateDevice(tenantId: string, id: string, patch: DevicePatch): Promise<void>;

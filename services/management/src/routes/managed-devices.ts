@@ -220,6 +220,16 @@ export async function managedDeviceRoutes(app: FastifyInstance, deps: Management
       return body;
     });
 
+    // Intune's users of a managed device: its primary user, as the enrollment knows them
+    // (a device that enrolled alone and has learned no user yet has none).
+    app.get(`${base}/:id/users`, async (request) => {
+      const enrollment = await ownEnrollment(request, READ_ROLES);
+      const users = enrollment.userId
+        ? [{ id: enrollment.userId, userPrincipalName: enrollment.upn, displayName: enrollment.userDisplayName ?? null, mail: enrollment.userEmail ?? null }]
+        : [];
+      return { '@odata.context': `${deps.urls.management}/graph/${version}/$metadata#users`, value: users };
+    });
+
     app.get(`${base}/:id`, async (request) => {
       // Another tenant's device answers exactly like a device that does not exist.
       const enrollment = await ownEnrollment(request, READ_ROLES);
