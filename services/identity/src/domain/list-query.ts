@@ -45,6 +45,16 @@ export function directoryCountFilter(
   return parsed.filter ? vetDirectoryFilter(parsed.filter, true, rules) : undefined;
 }
 
+/** `$select` of a single directory object (`/users/{id}`, `/devices/{id}`, `/me`); any other option is a 400. */
+export function entitySelect(query: Record<string, string | undefined>, select: readonly string[]): string[] | undefined {
+  try {
+    return parseQueryOptions(query, { options: ['select'], select }).select;
+  } catch (error) {
+    if (error instanceof ODataError) throw identityGraphErrors.unsupportedQuery(error.message);
+    throw error;
+  }
+}
+
 function isEventual(consistencyLevel: string | string[] | undefined): boolean {
   return typeof consistencyLevel === 'string' && consistencyLevel.trim().toLowerCase() === 'eventual';
 }

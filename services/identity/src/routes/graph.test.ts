@@ -245,6 +245,11 @@ for (const backend of backends()) {
       assert.equal(one.json().displayName, 'Admin');
       const byUpn = await graph('GET', `/graph/v1.0/users/admin@${id.domain}`, discoveryToken);
       assert.equal(byUpn.json().id, admin.id);
+      const selected = await graph('GET', `/graph/v1.0/users/${admin.id}?$select=userPrincipalName`, discoveryToken);
+      assert.deepEqual(Object.keys(selected.json()).sort(), ['@odata.context', 'id', 'userPrincipalName']);
+      for (const bad of ['$select=passwordHash', '$expand=memberOf', '$filter=id eq 1']) {
+        assert.equal((await graph('GET', `/graph/v1.0/users/${admin.id}?${bad}`, discoveryToken)).statusCode, 400, bad);
+      }
       const filtered = await graph('GET', `/graph/v1.0/users?$filter=userPrincipalName eq 'ADMIN@${id.domain}'`, discoveryToken);
       assert.equal(filtered.json().value.length, 1);
       const foreign = await graph('GET', `/graph/v1.0/users/${admin.id}`, otherTenantToken);
@@ -321,6 +326,12 @@ for (const backend of backends()) {
       const second = await graph('GET', `${next.pathname}${next.search}`, discoveryToken);
       for (const device of second.json().value) assert.deepEqual(Object.keys(device).sort(), ['deviceId', 'displayName', 'id']);
       const total = await graph('GET', '/graph/v1.0/devices?$count=true&$top=1', discoveryToken, undefined, { consistencylevel: 'eventual' });
+      const one = first.json().value[0];
+      const byKey = await graph('GET', `/graph/v1.0/devices(deviceId='${one.deviceId}')?$select=displayName`, discoveryToken);
+      assert.deepEqual(Object.keys(byKey.json()).sort(), ['@odata.context', 'displayName', 'id']);
+      const byId = await graph('GET', `/graph/v1.0/devices/${one.id}?$select=deviceId,trustType`, discoveryToken);
+      assert.deepEqual(Object.keys(byId.json()).sort(), ['@odata.context', 'deviceId', 'id', 'trustType']);
+      assert.equal((await graph('GET', `/graph/v1.0/devices/${one.id}?$top=1`, discoveryToken)).statusCode, 400);
       const segment = await graph('GET', '/graph/v1.0/devices/$count', discoveryToken, undefined, { consistencylevel: 'eventual' });
       assert.equal(segment.statusCode, 200, segment.body);
       assert.equal(Number(segment.body), total.json()['@odata.count']);

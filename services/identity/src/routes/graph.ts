@@ -13,7 +13,7 @@ import { DEVICE_SELECT, deleteDevice, getDevice, getDeviceByDeviceId, graphDevic
 import { createUser, deleteUser, getUser, graphBranding, graphOrganization, graphUser, listUsers, updateBranding, updateUser, USER_SELECT, userChangeOf } from '../domain/directory.js';
 import { DEVICE_FILTER, USER_FILTER } from '../domain/directory-filter.js';
 import { pageQuery, skiptokenAfter, withSelect } from '../domain/groups.js';
-import { directoryCountFilter, directoryListQuery } from '../domain/list-query.js';
+import { directoryCountFilter, directoryListQuery, entitySelect } from '../domain/list-query.js';
 import { GRAPH_VERSIONS, type GraphVersion } from '../domain/urls.js';
 import { identityGraphErrors } from '../errors.js';
 import type { IdentityRouteOptions } from './context.js';
@@ -192,14 +192,16 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
 
     app.get(`/graph/${v}/devices/:id`, { schema: { params: IdParams } }, async (request) => {
       const tenant = caller(request, DEVICE_READ);
+      const select = entitySelect(request.query as Record<string, string | undefined>, DEVICE_SELECT);
       const device = await getDevice(deps.store, tenant.id, request.params.id);
-      return { '@odata.context': context(v, 'devices/$entity'), ...graphDevice(device) };
+      return { '@odata.context': context(v, 'devices/$entity'), ...withSelect({ ...graphDevice(device) }, select) };
     });
 
     app.get(`/graph/${v}/devices(deviceId=:key`, { schema: { params: KeyParams } }, async (request) => {
       const tenant = caller(request, DEVICE_READ);
+      const select = entitySelect(request.query as Record<string, string | undefined>, DEVICE_SELECT);
       const device = await getDeviceByDeviceId(deps.store, tenant.id, alternateKey(request.params.key));
-      return { '@odata.context': context(v, 'devices/$entity'), ...graphDevice(device) };
+      return { '@odata.context': context(v, 'devices/$entity'), ...withSelect({ ...graphDevice(device) }, select) };
     });
 
     app.patch(
@@ -312,13 +314,15 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
     app.get(`/graph/${v}/me`, async (request) => {
       const { tenant, claims } = access.get(request)!;
       if (claims.idtyp === 'app' || !claims.scp || !claims.oid) throw graphErrors.badRequest('/me request is only valid with delegated authentication flow.');
-      return { '@odata.context': context(v, 'users/$entity'), ...graphUser(await getUser(deps.store, tenant.id, claims.oid)) };
+      const select = entitySelect(request.query as Record<string, string | undefined>, USER_SELECT);
+      return { '@odata.context': context(v, 'users/$entity'), ...withSelect(graphUser(await getUser(deps.store, tenant.id, claims.oid)), select) };
     });
 
     app.get(`/graph/${v}/users/:id`, { schema: { params: IdParams } }, async (request) => {
       const tenant = caller(request, USER_READ);
+      const select = entitySelect(request.query as Record<string, string | undefined>, USER_SELECT);
       const user = await getUser(deps.store, tenant.id, request.params.id);
-      return { '@odata.context': context(v, 'users/$entity'), ...graphUser(user) };
+      return { '@odata.context': context(v, 'users/$entity'), ...withSelect(graphUser(user), select) };
     });
   }
 
