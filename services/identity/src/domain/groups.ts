@@ -20,8 +20,8 @@ import { GraphError } from '@baton/kit';
 import { identityGraphErrors } from '../errors.js';
 import type { DeviceRecord, GroupRecord, IdentityStore, MemberType, ProcessingState, UserRecord } from '../store/store.js';
 import type { IdentityDeps } from './deps.js';
-import { graphDevice } from './devices.js';
-import { graphUser } from './directory.js';
+import { DEVICE_SELECT, graphDevice } from './devices.js';
+import { graphUser, USER_SELECT } from './directory.js';
 import { isGuid } from './ids.js';
 import type { MembershipChange } from './membership/engine.js';
 import { compileRule, compileRuleOrThrow } from './membership/rules.js';
@@ -312,25 +312,9 @@ export const GROUP_SELECT = [
   'renewedDateTime',
   'deletedDateTime',
 ];
-const MEMBER_SELECT = [
-  ...new Set([
-    'id',
-    'deviceId',
-    'displayName',
-    'physicalIds',
-    'trustType',
-    'accountEnabled',
-    'operatingSystem',
-    'operatingSystemVersion',
-    'isCompliant',
-    'isManaged',
-    'approximateLastSignInDateTime',
-    'createdDateTime',
-    'registrationDateTime',
-    'userPrincipalName',
-    'mail',
-  ]),
-];
+
+/** A group's members are devices and users: `$select` names properties of either. */
+const MEMBER_SELECT = [...new Set<string>([...DEVICE_SELECT, ...USER_SELECT])];
 
 export interface DirectoryListQuery {
   filter?: FilterNode;
