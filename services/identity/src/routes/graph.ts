@@ -101,33 +101,6 @@ function deviceUpsertOf(body: DevicePatchInput & Record<string, unknown>): Devic
   };
 }
 
-/**
- * One page of `/devices` or `/users`: the next link repeats the options that shape the
- * answer (`$filter`, `$select`, `$top`, `$count`), so every page answers the same question.
- */
-function directoryPage(
-  url: (path: string, version: GraphVersion) => string,
-  v: GraphVersion,
-  collection: 'devices' | 'users',
-  query: Record<string, string | undefined>,
-  value: unknown[],
-  nextSkiptoken: string | undefined,
-  count: number | undefined,
-): Record<string, unknown> {
-  const body: Record<string, unknown> = { '@odata.context': url(`$metadata#${collection}`, v) };
-  if (count !== undefined) body['@odata.count'] = count;
-  body.value = value;
-  if (nextSkiptoken) {
-    const next = new URLSearchParams();
-    for (const [name, given] of Object.entries(query)) {
-      if (given !== undefined && ['$filter', '$select', '$top', '$count'].includes(name.toLowerCase())) next.set(name, given);
-    }
-    next.set('$skiptoken', nextSkiptoken);
-    body['@odata.nextLink'] = url(`${collection}?${next.toString()}`, v);
-  }
-  return body;
-}
-
 function alternateKey(raw: string): string {
   const value = alternateKeyValue(raw);
   if (value === undefined) throw graphErrors.badRequest(`Invalid key: devices(deviceId=${raw.slice(0, 80)}.`);
@@ -144,6 +117,32 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
   app.setErrorHandler(graphErrorHandler);
   const access = new WeakMap<FastifyRequest, VerifiedAccess>();
   const context = (version: GraphVersion, entity: string) => deps.urls.graph(`$metadata#${entity}`, version);
+
+  /**
+   * One page of `/devices` or `/users`: the next link repeats the options that shape the
+   * answer (`$filter`, `$select`, `$top`, `$count`), so every page answers the same question.
+   */
+  const directoryPage = (
+    v: GraphVersion,
+    collection: 'devices' | 'users',
+    query: Record<string, string | undefined>,
+    value: unknown[],
+    nextSkiptoken: string | undefined,
+    count: number | undefined,
+  ): Record<string, unknown> => {
+    const body: Record<string, unknown> = { '@odata.context': context(v, collection) };
+    if (count !== undefined) body['@odata.count'] = count;
+    body.value = value;
+    if (nextSkiptoken) {
+      const next = new URLSearchParams();
+      for (const [name, given] of Object.entries(query)) {
+        if (given !== undefined && ['$filter', '$select', '$top', '$count'].includes(name.toLowerCase())) next.set(name, given);
+      }
+      next.set('$skiptoken', nextSkiptoken);
+      body['@odata.nextLink'] = deps.urls.graph(`${collection}?${next.toString()}`, v);
+    }
+    return body;
+  };
 
   app.addHook('onRequest', async (request) => {
     access.set(request, await verifyGraphCaller(deps, request));
@@ -181,7 +180,7 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
       const query = directoryListQuery(request.query, request.headers.consistencylevel, DEVICE_FILTER, DEVICE_SELECT);
       const { devices, nextSkiptoken } = await listDevices(deps.store, tenant.id, query);
       const count = query.count ? await deps.store.countDevices(tenant.id, query.filter) : undefined;
-      return directoryPage((path, version) => deps.urls.graph(path, version), v, 'devices', request.query, devices.map((d) => withSelect({ ...graphDevice(d) }, query.select)), nextSkiptoken, count);
+      return directoryPage(v, 'devices', request.query, devices.map((d) => withSelect({ ...graphDevice(d) }, query.select)), nextSkiptoken, count);
     });
 
     app.get(`/graph/${v}/devices/$count`, { schema: { querystring: ListQuery } }, async (request, reply) => {
@@ -244,7 +243,7 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
       const query = directoryListQuery(request.query, request.headers.consistencylevel, USER_FILTER, USER_SELECT);
       const { users, nextSkiptoken } = await listUsers(deps.store, tenant.id, query);
       const count = query.count ? await deps.store.countUsers(tenant.id, query.filter) : undefined;
-      return directoryPage((path, version) => deps.urls.graph(path, version), v, 'users', request.query, users.map((u) => withSelect(graphUser(u), query.select)), nextSkiptoken, count);
+      return directoryPage(v, 'users', request.query, users.map((u) => withSelect(graphUser(u), query.select)), nextSkiptoken, count);
     });
 
     app.get(`/graph/${v}/users/$count`, { schema: { querystring: ListQuery } }, async (request, reply) => {
