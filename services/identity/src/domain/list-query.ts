@@ -4,7 +4,7 @@
  * reports it. The sign-in log and application lists still read the narrower filter of
  * odata-filter.ts.
  */
-import { ODataError, parseQueryOptions, type FilterNode } from '@baton/protocols';
+import { ODataError, parseQueryOptions, type FilterNode, type ODataQuery, type ODataQueryAllowed } from '@baton/protocols';
 import { identityGraphErrors } from '../errors.js';
 import { vetDirectoryFilter, type DirectoryFilterRules } from './directory-filter.js';
 import { FilterError, parseFilter, type FilterClause } from './odata-filter.js';
@@ -35,24 +35,31 @@ export function directoryCountFilter(
   rules: DirectoryFilterRules,
 ): FilterNode | undefined {
   if (!isEventual(consistencyLevel)) throw identityGraphErrors.unsupportedQuery('Count is not currently supported without the ConsistencyLevel: eventual header.');
-  let parsed;
-  try {
-    parsed = parseQueryOptions(query, { options: ['filter'], filter: { maxLength: 2000 } });
-  } catch (error) {
-    if (error instanceof ODataError) throw identityGraphErrors.unsupportedQuery(error.message);
-    throw error;
-  }
+  const parsed = readOptions(query, { options: ['filter'], filter: { maxLength: 2000 } });
   return parsed.filter ? vetDirectoryFilter(parsed.filter, true, rules) : undefined;
 }
 
 /** `$select` of a single directory object (`/users/{id}`, `/devices/{id}`, `/me`); any other option is a 400. */
 export function entitySelect(query: Record<string, string | undefined>, select: readonly string[]): string[] | undefined {
+  return readOptions(query, { options: ['select'], select }).select;
+}
+
+/** The shared OData codec's reading of the options, its refusals as Graph's 400. */
+function readOptions(query: Record<string, string | undefined>, allowed: ODataQueryAllowed): ODataQuery {
   try {
-    return parseQueryOptions(query, { options: ['select'], select }).select;
+    return parseQueryOptions(query, allowed);
   } catch (error) {
     if (error instanceof ODataError) throw identityGraphErrors.unsupportedQuery(error.message);
     throw error;
   }
+}
+
+/** The query string of a collection's next page: the options given (all vetted already), with the next `$skiptoken`. */
+export function nextPageQuery(query: Record<string, string | undefined>, skiptoken: string): string {
+  const next = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) if (value !== undefined && name.toLowerCase() !== '$skiptoken') next.set(name, value);
+  next.set('$skiptoken', skiptoken);
+  return next.toString();
 }
 
 function isEventual(consistencyLevel: string | string[] | undefined): boolean {
@@ -66,13 +73,7 @@ export function directoryListQuery(
   select: readonly string[],
 ): DirectoryListQuery {
   const eventual = isEventual(consistencyLevel);
-  let parsed;
-  try {
-    parsed = parseQueryOptions(query, { options: ['filter', 'select', 'top', 'skiptoken', 'count'], select, filter: { maxLength: 2000 } });
-  } catch (error) {
-    if (error instanceof ODataError) throw identityGraphErrors.unsupportedQuery(error.message);
-    throw error;
-  }
+  const parsed = readOptions(query, { options: ['filter', 'select', 'top', 'skiptoken', 'count'], select, filter: { maxLength: 2000 } });
   if (parsed.count && !eventual) throw identityGraphErrors.unsupportedQuery('$count is not currently supported without the ConsistencyLevel: eventual header.');
   const page = parseListPage(undefined, parsed.skiptoken);
   return {

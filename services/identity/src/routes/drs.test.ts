@@ -14,7 +14,7 @@ import {
 } from '@baton/contracts';
 import { TokenVerifier, generateCertificateAuthority, isIssuedBy, signPublicKey, thumbprint, x509 } from '@baton/kit';
 import { readDeviceCertificate } from '../domain/device-certificates.js';
-import { backends, deviceCsr, form, joinBody, newGuid, physicalIdFilter, startIdentity, type RunningIdentity } from '../testing/harness.js';
+import { backends, deviceCsr, form, graphAppToken, joinBody, newGuid, physicalIdFilter, startIdentity, TEST_ADMIN_APP_SECRET, type RunningIdentity } from '../testing/harness.js';
 
 const crypto = webcrypto as unknown as Crypto;
 
@@ -127,13 +127,8 @@ for (const backend of backends()) {
 
     test("Graph shows a joined device under its user's registeredDevices, and the user as its registered owner; /me answers the user's own token", async () => {
       const joined = (await join(joinBody((await deviceCsr()).csrBase64, { ZtdId: newGuid() }))).json() as DeviceJoinResponse;
-      const admin = await id.app.inject({
-        method: 'POST',
-        url: `/${id.tenantId}/oauth2/v2.0/token`,
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        payload: form({ grant_type: 'client_credentials', client_id: id.adminClientId, client_secret: 'admin-app-secret-0123456789', scope: `${GRAPH_RESOURCE}/.default` }),
-      });
-      const graph = (url: string, token = admin.json().access_token as string) => id.app.inject({ url: `/graph/v1.0${url}`, headers: { authorization: `Bearer ${token}` } });
+      const admin = await graphAppToken(id, id.tenantId, id.adminClientId, TEST_ADMIN_APP_SECRET);
+      const graph = (url: string, token = admin) => id.app.inject({ url: `/graph/v1.0${url}`, headers: { authorization: `Bearer ${token}` } });
       const userId = decodeJwt(userToken.access_token).oid as string;
 
       const devices = await graph(`/users/${userId}/registeredDevices?$select=deviceId`);

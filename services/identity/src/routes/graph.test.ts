@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEVICE_AGENT_CLIENT_ID, GRAPH_RESOURCE, SERVICE_APP_IDS } from '@baton/contracts';
-import { backends, form, newGuid, startIdentity, tenantInput, type RunningIdentity } from '../testing/harness.js';
+import { DEVICE_AGENT_CLIENT_ID, SERVICE_APP_IDS } from '@baton/contracts';
+import { backends, form, graphAppToken, newGuid, startIdentity, tenantInput, TEST_ADMIN_APP_SECRET, type RunningIdentity } from '../testing/harness.js';
 
 for (const backend of backends()) {
   describe(`Graph directory (${backend.name})`, () => {
@@ -20,32 +20,9 @@ for (const backend of backends()) {
       await id.close();
     });
 
-    async function appToken(tenantId: string, service: 'discovery' | 'identity' = 'discovery') {
-      const res = await id.app.inject({
-        method: 'POST',
-        url: `/${tenantId}/oauth2/v2.0/token`,
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        payload: form({
-          grant_type: 'client_credentials',
-          client_id: SERVICE_APP_IDS[service],
-          client_secret: id.ctx.serviceCredentials[service].clientSecret,
-          scope: `${GRAPH_RESOURCE}/.default`,
-        }),
-      });
-      assert.equal(res.statusCode, 200, res.body);
-      return res.json().access_token as string;
-    }
-
-    async function adminAppToken() {
-      const res = await id.app.inject({
-        method: 'POST',
-        url: `/${id.tenantId}/oauth2/v2.0/token`,
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        payload: form({ grant_type: 'client_credentials', client_id: id.adminClientId, client_secret: 'admin-app-secret-0123456789', scope: `${GRAPH_RESOURCE}/.default` }),
-      });
-      assert.equal(res.statusCode, 200, res.body);
-      return res.json().access_token as string;
-    }
+    const appToken = (tenantId: string, service: 'discovery' | 'identity' = 'discovery') =>
+      graphAppToken(id, tenantId, SERVICE_APP_IDS[service], id.ctx.serviceCredentials[service].clientSecret);
+    const adminAppToken = () => graphAppToken(id, id.tenantId, id.adminClientId, TEST_ADMIN_APP_SECRET);
 
     const graph = (method: 'GET' | 'PATCH', url: string, token: string, payload?: object, headers: Record<string, string> = {}) =>
       id.app.inject({ method, url, headers: { authorization: `Bearer ${token}`, ...headers }, ...(payload ? { payload } : {}) });

@@ -13,7 +13,7 @@ import { DEVICE_SELECT, deleteDevice, getDevice, getDeviceByDeviceId, graphDevic
 import { createUser, deleteUser, getUser, graphBranding, graphOrganization, graphUser, listUsers, updateBranding, updateUser, USER_SELECT, userChangeOf } from '../domain/directory.js';
 import { DEVICE_FILTER, USER_FILTER } from '../domain/directory-filter.js';
 import { pageQuery, skiptokenAfter, withSelect } from '../domain/groups.js';
-import { directoryCountFilter, directoryListQuery, entitySelect } from '../domain/list-query.js';
+import { directoryCountFilter, directoryListQuery, entitySelect, nextPageQuery } from '../domain/list-query.js';
 import { GRAPH_VERSIONS, type GraphVersion } from '../domain/urls.js';
 import { identityGraphErrors } from '../errors.js';
 import type { IdentityRouteOptions } from './context.js';
@@ -118,10 +118,7 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
   const access = new WeakMap<FastifyRequest, VerifiedAccess>();
   const context = (version: GraphVersion, entity: string) => deps.urls.graph(`$metadata#${entity}`, version);
 
-  /**
-   * One page of `/devices` or `/users`: the next link repeats the options that shape the
-   * answer (`$filter`, `$select`, `$top`, `$count`), so every page answers the same question.
-   */
+  /** One page of `/devices` or `/users`; its next link asks the same question. */
   const directoryPage = (
     v: GraphVersion,
     collection: 'devices' | 'users',
@@ -133,14 +130,7 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
     const body: Record<string, unknown> = { '@odata.context': context(v, collection) };
     if (count !== undefined) body['@odata.count'] = count;
     body.value = value;
-    if (nextSkiptoken) {
-      const next = new URLSearchParams();
-      for (const [name, given] of Object.entries(query)) {
-        if (given !== undefined && ['$filter', '$select', '$top', '$count'].includes(name.toLowerCase())) next.set(name, given);
-      }
-      next.set('$skiptoken', nextSkiptoken);
-      body['@odata.nextLink'] = deps.urls.graph(`${collection}?${next.toString()}`, v);
-    }
+    if (nextSkiptoken) body['@odata.nextLink'] = deps.urls.graph(`${collection}?${nextPageQuery(query, nextSkiptoken)}`, v);
     return body;
   };
 
@@ -289,8 +279,7 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
         const body: Record<string, unknown> = { '@odata.context': context(v, 'directoryObjects') };
         body.value = devices.map((d) => ({ '@odata.type': '#microsoft.graph.device', ...withSelect({ ...graphDevice(d) }, page.select) }));
         if (rows.length > page.top) {
-          const next = new URLSearchParams({ ...(query.$select ? { $select: query.$select } : {}), $top: String(page.top), $skiptoken: skiptokenAfter(devices.at(-1)!.id) });
-          body['@odata.nextLink'] = deps.urls.graph(`users/${user.id}/${navigation}?${next.toString()}`, v);
+          body['@odata.nextLink'] = deps.urls.graph(`users/${user.id}/${navigation}?${nextPageQuery(query, skiptokenAfter(devices.at(-1)!.id))}`, v);
         }
         return body;
       });

@@ -11,6 +11,7 @@ import type { VerifiedAccess } from '../domain/access-tokens.js';
 import type { IdentityDeps } from '../domain/deps.js';
 import { getDevice } from '../domain/devices.js';
 import { getUser } from '../domain/directory.js';
+import { nextPageQuery } from '../domain/list-query.js';
 import {
   addMember,
   createGroup,
@@ -101,10 +102,7 @@ export function registerGroupRoutes(instance: FastifyInstance, deps: IdentityDep
   const context = (v: GraphVersion, entity: string) => `${base(v)}/$metadata#${entity}`;
   const nextLink = (v: GraphVersion, path: string, query: Record<string, string | undefined>, token: string | undefined) => {
     if (!token) return {};
-    const next = new URLSearchParams();
-    for (const [k, value] of Object.entries(query)) if (value !== undefined && k.toLowerCase() !== '$skiptoken') next.set(k, value);
-    next.set('$skiptoken', token);
-    return { '@odata.nextLink': `${base(v)}/${path}?${next.toString()}` };
+    return { '@odata.nextLink': `${base(v)}/${path}?${nextPageQuery(query, token)}` };
   };
   const subscriptionCaller = (request: FastifyRequest): SubscriptionCaller => {
     const { tenant, claims } = accessOf(request);

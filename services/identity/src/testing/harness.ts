@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomUUID, webcrypto } from 'node:crypto';
-import { ADMIN_APP_ROLES, JOIN_CSR_COMMON_NAME } from '@baton/contracts';
+import { ADMIN_APP_ROLES, GRAPH_RESOURCE, JOIN_CSR_COMMON_NAME } from '@baton/contracts';
 import {
   createHttpsFetch,
   createLogger,
@@ -71,7 +71,7 @@ export function tenantInput(domain: string, overrides: Partial<BootstrapTenantIn
     displayName: `${domain} (test)`,
     branding: { companyName: 'Contoso (test)', backgroundColor: '#0F6CBD', signInPageText: 'Welcome' },
     admin: { upn: `admin@${domain}`, password: 'correct horse battery', displayName: 'Admin' },
-    adminApp: { secret: 'admin-app-secret-0123456789', roles: [...ADMIN_APP_ROLES] },
+    adminApp: { secret: TEST_ADMIN_APP_SECRET, roles: [...ADMIN_APP_ROLES] },
     mdmApp: {
       discoveryUrl: 'https://localhost:3/EnrollmentServer/Discovery.svc',
       termsOfUseUrl: 'https://localhost:3/tou',
@@ -129,6 +129,21 @@ export async function startIdentity(
 
 export function form(values: Record<string, string>): string {
   return new URLSearchParams(values).toString();
+}
+
+/** The secret `tenantInput` gives every test tenant's admin application. */
+export const TEST_ADMIN_APP_SECRET = 'admin-app-secret-0123456789';
+
+/** An application's Graph token from a tenant's token endpoint (client credentials); throws with the body unless 200. */
+export async function graphAppToken(id: Pick<RunningIdentity, 'app'>, tenantId: string, clientId: string, clientSecret: string): Promise<string> {
+  const res = await id.app.inject({
+    method: 'POST',
+    url: `/${tenantId}/oauth2/v2.0/token`,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: form({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: `${GRAPH_RESOURCE}/.default` }),
+  });
+  if (res.statusCode !== 200) throw new Error(`token request failed: ${res.statusCode} ${res.body}`);
+  return res.json().access_token as string;
 }
 
 const crypto = webcrypto as unknown as Crypto;
