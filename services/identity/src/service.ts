@@ -19,6 +19,7 @@ import { changeNotificationHandler } from './domain/notifications/delivery.js';
 import { CHANGE_NOTIFICATION_TOPIC, DirectoryFeed } from './domain/notifications/feed.js';
 import { KyselyIdentityStore } from './store/kysely-store.js';
 import { KyselySigninStore, type SigninDatabase } from './store/kysely-signin-store.js';
+import { identityTransactions } from './store/unit-of-work.js';
 import { DEFAULT_SIGNIN_POLICY, SigninLimits, type SigninPolicy } from './domain/signin-policy.js';
 import { DirectoryCache } from './domain/lookup-cache.js';
 import type { Kysely } from 'kysely';
@@ -79,6 +80,7 @@ export async function createIdentityService(ctx: ServiceContext, options: Identi
     fetch: ctx.fetch,
     // Sign-in tables live in identity's own database, beside the directory.
     signin: new KyselySigninStore(database.db as unknown as Kysely<SigninDatabase>),
+    atomically: identityTransactions(database.db, database.dialect),
     signinLimits: new SigninLimits({ ...DEFAULT_SIGNIN_POLICY, ...options.signin }),
     conditionalAccess: new ConditionalAccessCache(store),
     directoryCache: new DirectoryCache(options.lookupCacheMs),

@@ -16,6 +16,7 @@ import type { ApplicationRecord, TenantRecord } from '../store/store.js';
 import { checkRedirectUri, registerApplication } from './applications.js';
 import { DEFAULT_SECRET_LIFETIME_MS, graphPasswordCredential, MAX_SECRETS_PER_APPLICATION, secretKeyId } from './client-secrets.js';
 import type { IdentityDeps } from './deps.js';
+import type { IdentityWrites } from '../store/unit-of-work.js';
 import { graphKeyCredential, keyCredentialsFromGraph, splitClientKeys, type CertificateKey } from './key-credentials.js';
 import { isGuid, nameGuid } from './ids.js';
 
@@ -102,14 +103,8 @@ export async function createApplication(deps: IdentityDeps, tenant: TenantRecord
   if (redirectUris.length > MAX_REDIRECT_URIS) throw identityGraphErrors.invalidValue(`An application may have at most ${MAX_REDIRECT_URIS} redirect URIs.`);
   // Checked before anything is written: New-MgApplication -KeyCredentials creates with its certificate.
   const keys = body.keyCredentials === undefined || body.keyCredentials === null ? [] : keyCredentialsFromGraph(body.keyCredentials, [], deps.now());
-  let registered: { appId: string };
-  try {
-    registered = await registerApplication(deps, tenant, { displayName, redirectUris, appId: randomUUID() });
-  } catch (error) {
-    // registerApplication refuses a redirect URI that is not https (or loopback http) or carries a fragment.
-    throw identityGraphErrors.invalidValue(error instanceof Error ? error.message : String(error));
-  }
-  if (keys.length > 0) await storeKeyCredentials(deps, tenant, { appId: registered.appId, isPublic: true }, [], keys);
+  // redirectUrisOf has checked every URI, so registerApplication's own check cannot refuse one here.
+  const registered = await registerApplication(deps, tenant, { displayName, redirectUris, appId: randomUUID(), publicKeys: keys });
   deps.directoryCache.clear();
   return readApplication(deps, tenant, applicationObjectId(tenant.id, registered.appId));
 }
@@ -203,9 +198,12 @@ export async function updateApplication(deps: IdentityDeps, tenant: TenantRecord
     if (native?.some(isWebRedirect)) throw identityGraphErrors.invalidValue("Property 'publicClient.redirectUris' takes loopback and custom-scheme URIs; https URLs belong in web.");
     if (redirectUris.length > MAX_REDIRECT_URIS) throw identityGraphErrors.invalidValue(`An application may have at most ${MAX_REDIRECT_URIS} redirect URIs.`);
   }
-  if (displayName !== undefined) await deps.store.changeApplication(tenant.id, app.appId, () => ({ displayName }), deps.now().toISOString());
-  if (redirectUris !== undefined) await deps.signin.replaceRedirectUris(tenant.id, app.appId, redirectUris);
-  if (keys !== undefined) await storeKeyCredentials(deps, tenant, app, storedKeys, keys);
+  const now = deps.now().toISOString();
+  await deps.atomically(async (writes) => {
+    if (displayName !== undefined) await writes.store.changeApplication(tenant.id, app.appId, () => ({ displayName }), now);
+    if (redirectUris !== undefined) await writes.signin.replaceRedirectUris(tenant.id, app.appId, redirectUris);
+    if (keys !== undefined) await storeKeyCredentials(writes, tenant, app, storedKeys, keys);
+  });
   deps.directoryCache.clear();
 }
 
@@ -214,12 +212,11 @@ const PATCHABLE = new Set(['displayName', 'web', 'publicClient', 'keyCredentials
 /** Graph shows an application's https redirect URIs under `web`, the rest under `publicClient`. */
 const isWebRedirect = (uri: string) => uri.startsWith('https://');
 
-async function storeKeyCredentials(deps: IdentityDeps, tenant: TenantRecord, app: Pick<ApplicationRecord, 'appId' | 'isPublic'>, stored: readonly string[], keys: readonly CertificateKey[]) {
+async function storeKeyCredentials(writes: IdentityWrites, tenant: TenantRecord, app: Pick<ApplicationRecord, 'appId' | 'isPublic'>, stored: readonly string[], keys: readonly CertificateKey[]) {
   // Keys registered in configuration (plain JWKs) are not Graph's keyCredentials and stay.
   const { configured } = splitClientKeys(stored);
-  await deps.signin.replaceClientKeys(tenant.id, app.appId, [...configured, ...keys.map((k) => ({ kid: k.kid, jwk: JSON.stringify(k) }))]);
-  if (keys.length > 0 && app.isPublic) await deps.store.markApplicationConfidential(tenant.id, app.appId);
-  deps.directoryCache.clear();
+  await writes.signin.replaceClientKeys(tenant.id, app.appId, [...configured, ...keys.map((k) => ({ kid: k.kid, jwk: JSON.stringify(k) }))]);
+  if (keys.length > 0 && app.isPublic) await writes.store.markApplicationConfidential(tenant.id, app.appId);
 }
 
 export async function listApplications(deps: IdentityDeps, tenant: TenantRecord, filter: RegistrationFilter = {}) {
@@ -240,11 +237,11 @@ function isBuiltIn(app: ApplicationRecord): boolean {
 export async function deleteApplication(deps: IdentityDeps, tenant: TenantRecord, objectId: string): Promise<void> {
   const app = await applicationByObjectId(deps, tenant.id, objectId);
   if (isBuiltIn(app)) throw identityGraphErrors.invalidValue(`'${app.displayName}' is one of Baton's own applications; deleting it would break the deployment chain.`);
-  await deps.store.transaction(async (tx) => {
-    await tx.revokeClientRefreshTokens(tenant.id, app.appId);
-    await tx.deleteApplication(tenant.id, app.appId);
+  await deps.atomically(async ({ store, signin }) => {
+    await store.revokeClientRefreshTokens(tenant.id, app.appId);
+    await store.deleteApplication(tenant.id, app.appId);
+    await signin.deleteClient(tenant.id, app.appId);
   });
-  await deps.signin.deleteClient(tenant.id, app.appId);
   deps.directoryCache.clear();
 }
 

@@ -12,8 +12,11 @@ export interface ApplicationInput {
   secret?: string;
   roles?: string[];
   appId?: string;
-  /** private_key_jwt: public JWKs (with kid and alg) the client signs assertions with. */
-  publicKeys?: (JsonWebKey & { kid: string; alg: string })[];
+  /**
+   * private_key_jwt: the public keys the client signs assertions with, each a JWK with its kid
+   * (configured keys), or a Graph keyCredential's key with its certificate's metadata.
+   */
+  publicKeys?: ReadonlyArray<JsonWebKey & { kid: string }>;
 }
 
 /** Throws, naming the URI, unless it is one the authorization endpoint may redirect to. */
@@ -28,23 +31,23 @@ export function checkRedirectUri(uri: string): void {
 
 export async function registerApplication(deps: IdentityDeps, tenant: TenantRecord, input: ApplicationInput): Promise<{ appId: string }> {
   for (const uri of input.redirectUris) checkRedirectUri(uri);
+  if (input.publicKeys?.some((key) => 'd' in key)) throw new Error('A client key must be public: it carries a private part (d).');
   const appId = (input.appId ?? randomUUID()).toLowerCase();
   const now = deps.now().toISOString();
-  await deps.store.upsertApplication({
-    tenantId: tenant.id,
-    appId,
-    displayName: input.displayName,
-    secrets: input.secret ? [lastingSecret(deps.secrets.digest(input.secret), now)] : [],
-    roles: input.roles ?? [],
-    isPublic: !input.secret && !input.publicKeys?.length,
-    mdm: null,
-    createdAt: now,
-    modifiedAt: now,
+  await deps.atomically(async ({ store, signin }) => {
+    await store.upsertApplication({
+      tenantId: tenant.id,
+      appId,
+      displayName: input.displayName,
+      secrets: input.secret ? [lastingSecret(deps.secrets.digest(input.secret), now)] : [],
+      roles: input.roles ?? [],
+      isPublic: !input.secret && !input.publicKeys?.length,
+      mdm: null,
+      createdAt: now,
+      modifiedAt: now,
+    });
+    for (const uri of input.redirectUris) await signin.addRedirectUri(tenant.id, appId, uri);
+    for (const key of input.publicKeys ?? []) await signin.addClientKey(tenant.id, appId, key.kid, JSON.stringify(key));
   });
-  for (const uri of input.redirectUris) await deps.signin.addRedirectUri(tenant.id, appId, uri);
-  for (const key of input.publicKeys ?? []) {
-    if ('d' in key) throw new Error('A client key must be public: it carries a private part (d).');
-    await deps.signin.addClientKey(tenant.id, appId, key.kid, JSON.stringify(key));
-  }
   return { appId };
 }

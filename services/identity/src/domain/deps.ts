@@ -3,6 +3,7 @@ import type { ConditionalAccessCache } from './conditional-access/index.js';
 import type { DirectoryFeed } from './notifications/feed.js';
 import type { IdentityStore } from '../store/store.js';
 import type { SigninStore } from '../store/signin-store.js';
+import type { Atomically } from '../store/unit-of-work.js';
 import type { SigninLimits } from './signin-policy.js';
 import type { DirectoryCache } from './lookup-cache.js';
 import type { EndorsementKeyDirectory } from './endorsement-keys.js';
@@ -23,6 +24,8 @@ export interface IdentityDeps {
   fetch: Fetch;
   /** Interactive sign-in: codes, TOTP, lockout; and its rate limits and policy. */
   signin: SigninStore;
+  /** One transaction over both stores, for a change that writes to each. */
+  atomically: Atomically;
   signinLimits: SigninLimits;
   /** Each tenant's compiled policies, reloaded only after a write (on any replica). */
   conditionalAccess: ConditionalAccessCache;

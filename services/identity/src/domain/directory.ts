@@ -200,15 +200,15 @@ export async function updateBranding(deps: Pick<IdentityDeps, 'store' | 'directo
  * changes), their refresh tokens stop working and their TOTP method goes. Entra keeps a deleted
  * user restorable for 30 days; Baton deletes at once.
  */
-export async function deleteUser(deps: Pick<IdentityDeps, 'store' | 'feed' | 'signin'>, tenant: TenantRecord, idOrUpn: string): Promise<void> {
+export async function deleteUser(deps: Pick<IdentityDeps, 'store' | 'feed' | 'atomically'>, tenant: TenantRecord, idOrUpn: string): Promise<void> {
   const user = await getUser(deps.store, tenant.id, idOrUpn);
-  await deps.store.transaction(async (tx) => {
-    const before = await tx.findUserById(tenant.id, user.id);
+  await deps.atomically(async ({ store, signin }) => {
+    const before = await store.findUserById(tenant.id, user.id);
     if (!before) throw identityGraphErrors.userNotFound(idOrUpn);
-    await tx.revokeUserRefreshTokens(tenant.id, user.id);
-    await tx.deleteUser(tenant.id, user.id);
-    await deps.feed.userWritten(tx, tenant.id, before, undefined);
+    await store.revokeUserRefreshTokens(tenant.id, user.id);
+    await store.deleteUser(tenant.id, user.id);
+    await signin.deleteTotp(tenant.id, user.id);
+    await deps.feed.userWritten(store, tenant.id, before, undefined);
   });
   deps.feed.committed();
-  await deps.signin.deleteTotp(tenant.id, user.id);
 }

@@ -1,5 +1,5 @@
 /** SigninStore on Kysely; the same queries run on SQLite and PostgreSQL. */
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { CodeRecord, CodeStatus, FamilyRecord, LockoutRecord, SigninStore, TotpRecord } from './signin-store.js';
 
 interface SigninCodesTable {
@@ -83,7 +83,13 @@ function totpOf(row: Selectable<TotpMethodsTable>): TotpRecord {
 }
 
 export class KyselySigninStore implements SigninStore {
-  constructor(private readonly db: Kysely<SigninDatabase>) {}
+  constructor(private readonly db: Kysely<SigninDatabase> | Transaction<SigninDatabase>) {}
+
+  /** Runs fn in a transaction: this store's own, or the one it is already bound to. */
+  private inTransaction<T>(fn: (trx: Transaction<SigninDatabase>) => Promise<T>): Promise<T> {
+    if (this.db.isTransaction) return fn(this.db as Transaction<SigninDatabase>);
+    return (this.db as Kysely<SigninDatabase>).transaction().execute(fn);
+  }
 
   async addRedirectUri(tenantId: string, appId: string, uri: string): Promise<void> {
     await this.db
@@ -99,7 +105,7 @@ export class KyselySigninStore implements SigninStore {
   }
 
   async replaceRedirectUris(tenantId: string, appId: string, uris: readonly string[]): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
+    await this.inTransaction(async (tx) => {
       await tx.deleteFrom('redirect_uris').where('tenant_id', '=', tenantId).where('app_id', '=', appId).execute();
       if (uris.length > 0) {
         await tx
@@ -211,7 +217,7 @@ export class KyselySigninStore implements SigninStore {
   }
 
   async useRecoveryCode(tenantId: string, userId: string, digest: string): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.inTransaction(async (trx) => {
       const store = new KyselySigninStore(trx);
       const record = await store.findTotp(tenantId, userId);
       if (!record || !record.recoveryCodes.includes(digest)) return false;
@@ -247,7 +253,7 @@ export class KyselySigninStore implements SigninStore {
   }
 
   async recordFailure(tenantId: string, userId: string, lockAfter: number, lockedUntil: string): Promise<LockoutRecord> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.inTransaction(async (trx) => {
       await trx
         .insertInto('signin_lockouts')
         .values({ tenant_id: tenantId, user_id: userId, failures: 0, locked_until: null })
@@ -280,15 +286,17 @@ export class KyselySigninStore implements SigninStore {
   }
 
   async replaceClientKeys(tenantId: string, appId: string, keys: ReadonlyArray<{ kid: string; jwk: string }>): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await this.inTransaction(async (trx) => {
       await trx.deleteFrom('client_keys').where('tenant_id', '=', tenantId).where('app_id', '=', appId).execute();
       if (keys.length > 0) await trx.insertInto('client_keys').values(keys.map((k) => ({ tenant_id: tenantId, app_id: appId, kid: k.kid, jwk: k.jwk }))).execute();
     });
   }
 
   async deleteClient(tenantId: string, appId: string): Promise<void> {
-    await this.db.deleteFrom('redirect_uris').where('tenant_id', '=', tenantId).where('app_id', '=', appId).execute();
-    await this.db.deleteFrom('client_keys').where('tenant_id', '=', tenantId).where('app_id', '=', appId).execute();
+    await this.inTransaction(async (trx) => {
+      await trx.deleteFrom('redirect_uris').where('tenant_id', '=', tenantId).where('app_id', '=', appId).execute();
+      await trx.deleteFrom('client_keys').where('tenant_id', '=', tenantId).where('app_id', '=', appId).execute();
+    });
   }
 
   async clientKeys(tenantId: string, appId: string): Promise<string[]> {
