@@ -406,9 +406,12 @@ export function withSelect(item: Record<string, unknown>, select: string[] | und
   return picked;
 }
 
-export async function listMembers(store: IdentityStore, tenantId: string, groupId: string, q: DirectoryListQuery) {
+/** The select lists of a group's members, all of them or cast to one type (`members/microsoft.graph.device`). */
+export const MEMBER_CAST_SELECT: Record<'all' | MemberType, readonly string[]> = { all: MEMBER_SELECT, device: DEVICE_SELECT, user: USER_SELECT };
+
+export async function listMembers(store: IdentityStore, tenantId: string, groupId: string, q: DirectoryListQuery, memberType?: MemberType) {
   const group = await getGroup(store, tenantId, groupId);
-  const rows = await store.listGroupMembers(tenantId, group.id, q.afterId, q.top + 1);
+  const rows = await store.listGroupMembers(tenantId, group.id, q.afterId, q.top + 1, memberType);
   const page = rows.slice(0, q.top);
   const devices = new Map((await store.findDevicesByIds(tenantId, page.filter((m) => m.memberType === 'device').map((m) => m.memberId))).map((d) => [d.id, d]));
   const users = new Map((await store.findUsersByIds(tenantId, page.filter((m) => m.memberType === 'user').map((m) => m.memberId))).map((u) => [u.id, u]));
@@ -420,6 +423,11 @@ export async function listMembers(store: IdentityStore, tenantId: string, groupI
     return [];
   });
   return { items, next: rows.length > q.top ? skiptokenAfter(page[page.length - 1]!.memberId) : undefined };
+}
+
+export async function countMembers(store: IdentityStore, tenantId: string, groupId: string, memberType?: MemberType): Promise<number> {
+  const group = await getGroup(store, tenantId, groupId);
+  return store.countGroupMembers(tenantId, group.id, memberType);
 }
 
 export async function listMemberOf(store: IdentityStore, tenantId: string, memberId: string, q: DirectoryListQuery, version: GraphVersion) {

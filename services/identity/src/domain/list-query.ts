@@ -34,9 +34,19 @@ export function directoryCountFilter(
   consistencyLevel: string | string[] | undefined,
   rules: DirectoryFilterRules,
 ): FilterNode | undefined {
-  if (!isEventual(consistencyLevel)) throw identityGraphErrors.unsupportedQuery('Count is not currently supported without the ConsistencyLevel: eventual header.');
+  requireEventualCount(consistencyLevel);
   const parsed = readOptions(query, { options: ['filter'], filter: { maxLength: 2000 } });
   return parsed.filter ? vetDirectoryFilter(parsed.filter, true, rules) : undefined;
+}
+
+/** A `$count` segment that takes no query options (`groups/{id}/members/$count`), with the header every directory count needs. */
+export function plainCount(query: Record<string, string | undefined>, consistencyLevel: string | string[] | undefined): void {
+  requireEventualCount(consistencyLevel);
+  readOptions(query, { options: [] });
+}
+
+function requireEventualCount(consistencyLevel: string | string[] | undefined): void {
+  if (!isEventual(consistencyLevel)) throw identityGraphErrors.unsupportedQuery('Count is not currently supported without the ConsistencyLevel: eventual header.');
 }
 
 /** `$select` of a single directory object (`/users/{id}`, `/devices/{id}`, `/me`); any other option is a 400. */

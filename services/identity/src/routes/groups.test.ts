@@ -199,6 +199,56 @@ for (const backend of backends()) {
       assert.equal(forbidden.statusCode, 403, 'Directory.Read.All reads but does not write');
     });
 
+    test("scripts' member queries: a type cast, transitive members, and $count with ConsistencyLevel", async () => {
+      const group = await createGroup({ displayName: 'Kiosks and their owners' });
+      const devices = [newGuid(), newGuid(), newGuid()];
+      for (const d of devices) await placeholder(d, ['[OrderID]:Kiosk']);
+      const deviceObjects = await Promise.all(devices.map(objectIdOf));
+      const [user] = (await graph('GET', '/graph/v1.0/users')).json().value as Array<{ id: string }>;
+      for (const oid of [...deviceObjects, user!.id]) {
+        const added = await graph('POST', `/graph/v1.0/groups/${group.id}/members/$ref`, admin, { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${oid}` });
+        assert.equal(added.statusCode, 204, added.body);
+      }
+      const eventual = { consistencylevel: 'eventual' };
+      const ids = (res: { json(): { value: Array<{ id: string }> } }) => res.json().value.map((m) => m.id).sort();
+
+      // The cast narrows the list to one type, and $select takes that type's properties.
+      const castDevices = await graph('GET', `/graph/v1.0/groups/${group.id}/members/microsoft.graph.device?$select=id,deviceId&$top=2`);
+      assert.equal(castDevices.statusCode, 200, castDevices.body);
+      assert.match(castDevices.json()['@odata.context'], /\$metadata#devices$/);
+      assert.equal(castDevices.json().value.length, 2);
+      for (const d of castDevices.json().value) assert.deepEqual(Object.keys(d).sort(), ['@odata.type', 'deviceId', 'id']);
+      const nextLink = castDevices.json()['@odata.nextLink'] as string;
+      assert.match(nextLink, /members\/microsoft\.graph\.device\?/);
+      const rest = await graph('GET', nextLink.slice(nextLink.indexOf('/graph/')));
+      assert.deepEqual([...ids(castDevices), ...ids(rest)].sort(), [...deviceObjects].sort());
+      const castUsers = await graph('GET', `/graph/beta/groups/${group.id}/members/microsoft.graph.user`);
+      assert.deepEqual(ids(castUsers), [user!.id]);
+      const userOnlyProperty = await graph('GET', `/graph/v1.0/groups/${group.id}/members/microsoft.graph.device?$select=userPrincipalName`);
+      assert.equal(userOnlyProperty.statusCode, 400, userOnlyProperty.body);
+
+      // Groups do not nest in Baton, so the transitive lists are the direct ones.
+      const transitive = await graph('GET', `/graph/v1.0/groups/${group.id}/transitiveMembers`);
+      assert.deepEqual(ids(transitive), [...deviceObjects, user!.id].sort());
+      const transitiveOf = await graph('GET', `/graph/v1.0/devices/${deviceObjects[0]}/transitiveMemberOf/microsoft.graph.group`);
+      assert.ok(ids(transitiveOf).includes(group.id));
+      assert.deepEqual(ids(transitiveOf), ids(await graph('GET', `/graph/v1.0/devices/${deviceObjects[0]}/memberOf`)));
+
+      const count = async (path: string, headers: Record<string, string> = eventual) => {
+        const res = await graph('GET', `/graph/v1.0/${path}`, admin, undefined, headers);
+        return { status: res.statusCode, body: res.body };
+      };
+      assert.deepEqual(await count(`groups/${group.id}/members/$count`), { status: 200, body: '4' });
+      assert.deepEqual(await count(`groups/${group.id}/members/microsoft.graph.device/$count`), { status: 200, body: '3' });
+      assert.deepEqual(await count(`groups/${group.id}/transitiveMembers/microsoft.graph.user/$count`), { status: 200, body: '1' });
+      assert.deepEqual(await count(`users/${user!.id}/memberOf/$count`), { status: 200, body: String((await graph('GET', `/graph/v1.0/users/${user!.id}/memberOf`)).json().value.length) });
+      const withoutHeader = await count(`groups/${group.id}/members/$count`, {});
+      assert.equal(withoutHeader.status, 400);
+      assert.match(withoutHeader.body, /ConsistencyLevel/);
+      assert.equal((await count(`groups/${group.id}/members/$count?$filter=${encodeURIComponent("displayName eq 'x'")}`)).status, 400);
+      assert.equal((await count(`groups/${newGuid()}/members/$count`)).status, 404);
+    });
+
     test('rule errors are 400 with the position and a caret under it', async () => {
       const rule = '(device.devicePhysicalIds -any (_ -eq "[OrderID]:Sales")) -and device.deviceOSTyp -eq "Windows"';
       const res = await graph('POST', '/graph/v1.0/groups', admin, {

@@ -8,12 +8,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ROLES, type SubscriptionRequest } from '@baton/contracts';
 import { refuseFilter, requireRole } from '@baton/kit';
 import type { VerifiedAccess } from '../domain/access-tokens.js';
+import type { MemberType } from '../store/store.js';
 import type { IdentityDeps } from '../domain/deps.js';
 import { getDevice } from '../domain/devices.js';
 import { getUser } from '../domain/directory.js';
-import { nextPageQuery } from '../domain/list-query.js';
+import { nextPageQuery, plainCount } from '../domain/list-query.js';
 import {
   addMember,
+  countMembers,
   createGroup,
   deleteGroup,
   evaluateMembership,
@@ -24,6 +26,7 @@ import {
   listGroups,
   listMemberOf,
   listMembers,
+  MEMBER_CAST_SELECT,
   pageQuery,
   removeMember,
   updateGroup,
@@ -78,6 +81,13 @@ const SubscriptionBody = Type.Object(
 const RenewBody = Type.Object({ expirationDateTime: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: true });
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 256 }) });
 const MemberParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 256 }), memberId: Type.String({ minLength: 1, maxLength: 256 }) });
+
+/** `members` as it is, and cast to one type of member (`members/microsoft.graph.device`). */
+const MEMBER_CASTS: ReadonlyArray<readonly [string | undefined, MemberType | undefined]> = [
+  [undefined, undefined],
+  ['microsoft.graph.device', 'device'],
+  ['microsoft.graph.user', 'user'],
+];
 
 /** Query values as one string each; a repeated option is refused rather than guessed at. */
 function queryOf(request: FastifyRequest): Record<string, string | undefined> {
@@ -157,17 +167,29 @@ export function registerGroupRoutes(instance: FastifyInstance, deps: IdentityDep
       return reply.code(204).send();
     });
 
-    app.get(`${p}/groups/:id/members`, { schema: { params: IdParams } }, async (request) => {
-      const tenantId = tenantOf(request, GROUP_READ);
-      const query = queryOf(request);
-      const q = pageQuery(query);
-      const { items, next } = await listMembers(deps.store, tenantId, request.params.id, q);
-      return {
-        '@odata.context': context(v, 'directoryObjects'),
-        ...nextLink(v, `groups/${encodeURIComponent(request.params.id)}/members`, query, next),
-        value: items,
-      };
-    });
+    // Baton's groups hold users and devices, never other groups, so a group's transitive
+    // members are its members and an object's transitive memberOf is its memberOf.
+    for (const navigation of ['members', 'transitiveMembers']) {
+      for (const [cast, memberType] of MEMBER_CASTS) {
+        const path = `groups/:id/${navigation}${cast ? `/${cast}` : ''}`;
+        app.get(`${p}/${path}`, { schema: { params: IdParams } }, async (request) => {
+          const tenantId = tenantOf(request, GROUP_READ);
+          const query = queryOf(request);
+          const q = pageQuery(query, MEMBER_CAST_SELECT[memberType ?? 'all']);
+          const { items, next } = await listMembers(deps.store, tenantId, request.params.id, q, memberType);
+          return {
+            '@odata.context': context(v, cast ? `${cast.replace('microsoft.graph.', '')}s` : 'directoryObjects'),
+            ...nextLink(v, path.replace(':id', encodeURIComponent(request.params.id)), query, next),
+            value: items,
+          };
+        });
+        app.get(`${p}/${path}/$count`, { schema: { params: IdParams } }, async (request, reply) => {
+          const tenantId = tenantOf(request, GROUP_READ);
+          plainCount(queryOf(request), request.headers.consistencylevel);
+          return reply.type('text/plain; charset=utf-8').send(String(await countMembers(deps.store, tenantId, request.params.id, memberType)));
+        });
+      }
+    }
 
     app.post(`${p}/groups/:id/members/$ref`, { bodyLimit: 16 * 1024, schema: { params: IdParams, body: RefBody } }, async (request, reply) => {
       const tenantId = tenantOf(request, GROUP_WRITE);
@@ -191,23 +213,35 @@ export function registerGroupRoutes(instance: FastifyInstance, deps: IdentityDep
     );
     app.post(`${p}/groups/evaluateDynamicMembership`, { schema: { body: EvaluateBody } }, (request) => evaluate(request, undefined, request.body));
 
-    app.get(`${p}/devices/:id/memberOf`, { schema: { params: IdParams } }, async (request) => {
-      const tenantId = tenantOf(request, DEVICE_READ);
-      const query = queryOf(request);
-      const q = pageQuery(query, GROUP_SELECT);
-      const device = await getDevice(deps.store, tenantId, request.params.id);
-      const { items, next } = await listMemberOf(deps.store, tenantId, device.id, q, v);
-      return { '@odata.context': context(v, 'directoryObjects'), ...nextLink(v, `devices/${device.id}/memberOf`, query, next), value: items };
-    });
-
-    app.get(`${p}/users/:id/memberOf`, { schema: { params: IdParams } }, async (request) => {
-      const tenantId = tenantOf(request, USER_READ);
-      const query = queryOf(request);
-      const q = pageQuery(query, GROUP_SELECT);
-      const user = await getUser(deps.store, tenantId, request.params.id);
-      const { items, next } = await listMemberOf(deps.store, tenantId, user.id, q, v);
-      return { '@odata.context': context(v, 'directoryObjects'), ...nextLink(v, `users/${user.id}/memberOf`, query, next), value: items };
-    });
+    const objectsOf = [
+      { collection: 'devices', roles: DEVICE_READ, find: (tenantId: string, id: string) => getDevice(deps.store, tenantId, id) },
+      { collection: 'users', roles: USER_READ, find: (tenantId: string, id: string) => getUser(deps.store, tenantId, id) },
+    ];
+    for (const { collection, roles, find } of objectsOf) {
+      for (const navigation of ['memberOf', 'transitiveMemberOf']) {
+        // Every object a memberOf lists is a group, so the cast to one changes nothing.
+        for (const path of [navigation, `${navigation}/microsoft.graph.group`]) {
+          app.get(`${p}/${collection}/:id/${path}`, { schema: { params: IdParams } }, async (request) => {
+            const tenantId = tenantOf(request, roles);
+            const query = queryOf(request);
+            const q = pageQuery(query, GROUP_SELECT);
+            const object = await find(tenantId, request.params.id);
+            const { items, next } = await listMemberOf(deps.store, tenantId, object.id, q, v);
+            return {
+              '@odata.context': context(v, path === navigation ? 'directoryObjects' : 'groups'),
+              ...nextLink(v, `${collection}/${object.id}/${path}`, query, next),
+              value: items,
+            };
+          });
+          app.get(`${p}/${collection}/:id/${path}/$count`, { schema: { params: IdParams } }, async (request, reply) => {
+            const tenantId = tenantOf(request, roles);
+            plainCount(queryOf(request), request.headers.consistencylevel);
+            const object = await find(tenantId, request.params.id);
+            return reply.type('text/plain; charset=utf-8').send(String(await deps.store.countMemberOf(tenantId, object.id)));
+          });
+        }
+      }
+    }
 
     app.post(`${p}/subscriptions`, { bodyLimit: 16 * 1024, schema: { body: SubscriptionBody } }, async (request, reply) => {
       const caller = subscriptionCaller(request);

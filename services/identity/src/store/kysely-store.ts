@@ -890,10 +890,27 @@ export class KyselyIdentityStore implements IdentityStore {
     return (await q.orderBy('id').limit(limit).execute()).map(groupOf);
   }
 
-  async listGroupMembers(tenantId: string, groupId: string, afterId: string | undefined, limit: number) {
+  async listGroupMembers(tenantId: string, groupId: string, afterId: string | undefined, limit: number, memberType?: MemberType) {
     let q = this.db.selectFrom('group_members').selectAll().where('tenant_id', '=', tenantId).where('group_id', '=', groupId);
+    if (memberType !== undefined) q = q.where('member_type', '=', memberType);
     if (afterId !== undefined) q = q.where('member_id', '>', afterId);
     return (await q.orderBy('member_id').limit(limit).execute()).map(memberOf);
+  }
+
+  async countGroupMembers(tenantId: string, groupId: string, memberType?: MemberType) {
+    let q = this.db.selectFrom('group_members').select((eb) => eb.fn.countAll().as('n')).where('tenant_id', '=', tenantId).where('group_id', '=', groupId);
+    if (memberType !== undefined) q = q.where('member_type', '=', memberType);
+    return Number((await q.executeTakeFirstOrThrow()).n);
+  }
+
+  async countMemberOf(tenantId: string, memberId: string) {
+    const row = await this.db
+      .selectFrom('group_members')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('tenant_id', '=', tenantId)
+      .where('member_id', '=', memberId)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
   async groupMemberIds(tenantId: string, groupId: string, source: MembershipSource) {

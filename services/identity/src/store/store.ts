@@ -383,7 +383,11 @@ export interface IdentityStore {
   /** Groups the object belongs to. */
   membershipsOf(tenantId: string, memberId: string): Promise<GroupMemberRecord[]>;
   listMemberOf(tenantId: string, memberId: string, afterId: string | undefined, limit: number): Promise<GroupRecord[]>;
-  listGroupMembers(tenantId: string, groupId: string, afterId: string | undefined, limit: number): Promise<GroupMemberRecord[]>;
+  /** A group's members in id order, after `afterId`; only those of `memberType` when it is given (Graph's type cast). */
+  listGroupMembers(tenantId: string, groupId: string, afterId: string | undefined, limit: number, memberType?: MemberType): Promise<GroupMemberRecord[]>;
+  countGroupMembers(tenantId: string, groupId: string, memberType?: MemberType): Promise<number>;
+  /** How many groups an object is a member of. */
+  countMemberOf(tenantId: string, memberId: string): Promise<number>;
   groupMemberIds(tenantId: string, groupId: string, source: MembershipSource): Promise<string[]>;
   insertGroupMembers(members: GroupMemberRecord[]): Promise<void>;
   deleteGroupMembers(tenantId: string, groupId: string, memberIds: string[]): Promise<void>;
