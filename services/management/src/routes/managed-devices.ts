@@ -139,8 +139,9 @@ export async function managedDeviceRoutes(app: FastifyInstance, deps: Management
 
   /**
    * The tenant's enrollments, narrowed by a Graph $filter over the properties scripts filter on
-   * (serialNumber, azureADDeviceId, deviceName, userPrincipalName, lastSyncDateTime, …). A
-   * property it cannot filter on is a 400 naming it, never a scan of every device.
+   * (serialNumber, azureADDeviceId, deviceName, complianceState, operatingSystem, …). A
+   * property it cannot filter on, or a value its enumeration lacks, is a 400 naming it, never
+   * a scan of every device.
    */
   const listFiltered = async (tenantId: string, page: { top: number; skip: number }, filterText: string | undefined, orderby: OrderByItem[] | undefined) => {
     try {
