@@ -429,7 +429,7 @@ for (const backend of testBackends()) {
       const ownB = await identity.mint({ aud: GRAPH_RESOURCE, tid: tenantB, roles: [ROLES.managedDevicesReadWrite] });
       assert.equal((await get(`/graph/v1.0/deviceManagement/managedDevices/${otherEnrollment.id}`, ownB)).statusCode, 200);
       assert.equal((await get('/graph/v1.0/deviceManagement/managedDevices/not-a-guid', admin)).statusCode, 404);
-      assert.equal((await get("/graph/v1.0/deviceManagement/managedDevices?$filter=complianceState eq 'x'", admin)).statusCode, 400, 'a property $filter cannot use');
+      assert.equal((await get("/graph/v1.0/deviceManagement/managedDevices?$filter=deviceEnrollmentType eq 'x'", admin)).statusCode, 400, 'a property $filter cannot use');
       const none = await get("/graph/v1.0/deviceManagement/managedDevices?$filter=deviceName eq 'no such device'", admin);
       assert.equal(none.statusCode, 200);
       assert.deepEqual(none.json().value, []);
@@ -444,7 +444,7 @@ for (const backend of testBackends()) {
       const last = body.value.map((d: { deviceName: string }) => d.deviceName.toLowerCase()).sort().at(-1);
       assert.equal(byName.json().value[0].deviceName.toLowerCase(), last);
       assert.equal(new URL(byName.json()['@odata.nextLink']).searchParams.get('$orderby'), 'deviceName desc', 'the next page keeps the order');
-      for (const bad of ['$orderby=complianceState', '$orderby=deviceName sideways', '$search=x']) {
+      for (const bad of ['$orderby=deviceEnrollmentType', '$orderby=deviceName sideways', '$search=x']) {
         assert.equal((await get(`/graph/v1.0/deviceManagement/managedDevices?${bad}`, admin)).statusCode, 400, bad);
       }
     });

@@ -5,7 +5,7 @@
  * which is unique. Unlike an offset, the cost of a page does not grow with its depth, and rows
  * written meanwhile neither repeat nor vanish.
  */
-import { isJsonArray, lookupProperty, type ODataPropertyMap, type ODataScalarColumn, type ODataSqlDialect } from '@baton/kit';
+import { isExpression, isJsonArray, lookupProperty, type ODataPropertyMap, type ODataScalarColumn, type ODataSqlDialect } from '@baton/kit';
 import { ODataError, type OrderByItem } from '@baton/protocols';
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { PageCursor } from './types.js';
@@ -21,6 +21,9 @@ export function orderTerms(map: ODataPropertyMap, orderby: readonly OrderByItem[
   return (orderby ?? []).map((item) => {
     const entry = lookupProperty(map, item.path);
     if (isJsonArray(entry)) throw new ODataError('odata.unsupported', `Collection property '${item.path.join('/')}' cannot be used in $orderby.`, 0, '$orderby');
+    // A cursor resumes by comparing stored values as they sort: a computed property has none,
+    // and an enumeration sorts by declared order, which these comparisons do not follow.
+    if (isExpression(entry) || entry.enumMembers) throw new ODataError('odata.unsupported', `Property '${item.path.join('/')}' cannot be used in $orderby here.`, 0, '$orderby');
     return { column: entry.column, type: entry.type, caseInsensitive: entry.caseInsensitive ?? false, desc: item.direction === 'desc' };
   });
 }

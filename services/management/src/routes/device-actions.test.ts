@@ -5,6 +5,8 @@ import { GRAPH_RESOURCE, ROLES } from '@baton/contracts';
 import type { BatonApp } from '@baton/kit';
 import { parseSyncML, type SyncMLCommand, type SyncMLItemCommand, type SyncMLMessage } from '@baton/protocols';
 import { buildManagementApp } from '../app.js';
+import { FACT } from '../compliance/facts.js';
+import { defaultSettings } from '../compliance/policy.js';
 import type { ManagementDeps } from '../deps.js';
 import { PROVIDER_ID } from '../enrollment/enroll.js';
 import { authenticateDevice } from '../session/authenticate.js';
@@ -14,6 +16,7 @@ import { createTestContext, tempDir, testBackends, type TestContext } from '../t
 import { package1, syncml } from '../testing/device.js';
 import { startFakeIdentity, type FakeIdentity } from '../testing/fake-identity.js';
 import { sampleEnrollment } from '../testing/store.js';
+import { TARGET_TYPES } from '../targeting/targets.js';
 
 const SERVER = 'https://management.test/ManagementServer/MDM.svc';
 const BASE = '/graph/v1.0/deviceManagement/managedDevices';
@@ -264,10 +267,92 @@ for (const backend of testBackends()) {
       assert.equal(found.statusCode, 200, found.body);
       assert.deepEqual(found.json().value.map((d: { id: string; serialNumber: string }) => [d.id, d.serialNumber]), [[wanted.id, '5CG4B4HZSZ']]);
       assert.equal(found.json()['@odata.count'], 1);
-      for (const filter of ["complianceState eq 'noncompliant'", "serialNumber eq '", 'serialNumber eq 5 and']) {
+      // Intune's reference does not list deviceEnrollmentType as filterable (Graph ignores it); Baton says so.
+      for (const filter of ["deviceEnrollmentType eq 'windowsAzureADJoin'", "serialNumber eq '", 'serialNumber eq 5 and']) {
         const refused = await list(`$filter=${encodeURIComponent(filter)}`);
         assert.equal(refused.statusCode, 400, `${filter}: ${refused.body}`);
         assert.equal(refused.json().error.code, 'BadRequest');
+      }
+    });
+
+    test('an administrator lists the noncompliant Windows devices with $filter, counts them, and narrows by management state', async () => {
+      // A tenant of its own, so that counts are this test's devices only.
+      const tenantId = randomUUID();
+      const token = await identity.mint({ aud: GRAPH_RESOURCE, tid: tenantId, roles: [PRIVILEGED, 'DeviceManagementManagedDevices.Read.All'] });
+      const enroll = async (day: number, managementState: Enrollment['managementState'] = 'managed') => {
+        const e = sampleEnrollment({ tenantId, managementState, enrolledAt: `2026-02-0${day}T09:00:00.000Z`, lastSyncAt: '2026-02-10T09:00:00.000Z' });
+        await deps.store.replaceEnrollment(e, []);
+        return e;
+      };
+      // Enrolled in this order, so that an $orderby that has no effect shows.
+      const silent = await enroll(1);
+      const healthy = await enroll(2);
+      const unlocked = await enroll(3);
+      const stolen = await enroll(4);
+      const newcomer = await enroll(5, 'enrolling');
+
+      // BitLocker required, blocked at once; three devices report, two never have.
+      const policyId = randomUUID();
+      const now = new Date().toISOString();
+      await deps.complianceStore.insertPolicy({
+        id: policyId,
+        tenantId,
+        displayName: 'BitLocker',
+        description: null,
+        createdAt: now,
+        modifiedAt: now,
+        version: 1,
+        settings: { ...defaultSettings(), bitLockerEnabled: true },
+        scheduledActions: [{ id: randomUUID(), ruleName: null, scheduledActionConfigurations: [{ id: randomUUID(), actionType: 'block', gracePeriodHours: 0, notificationTemplateId: '', notificationMessageCCList: [] }] }],
+      });
+      await deps.complianceStore.addAssignment(tenantId, { id: randomUUID(), policyId, target: { '@odata.type': TARGET_TYPES.allDevices } });
+      await deps.compliance.factsReported(healthy, { [FACT.encryption]: '1' }, now);
+      await deps.compliance.factsReported(unlocked, { [FACT.encryption]: '0' }, now);
+      await deps.compliance.factsReported(stolen, { [FACT.encryption]: '0' }, now);
+
+      const list = async (filter: string, more = '') => {
+        const res = await app.inject({
+          method: 'GET',
+          url: `/graph/beta/deviceManagement/managedDevices?$filter=${encodeURIComponent(filter)}&$count=true${more}`,
+          headers: { authorization: `Bearer ${token}` },
+        });
+        assert.equal(res.statusCode, 200, `${filter}: ${res.body}`);
+        const body = res.json();
+        const devices = body.value as Array<{ id: string; complianceState: string; managementState: string }>;
+        assert.equal(body['@odata.count'], devices.length, `${filter}: $count counts what the filter finds`);
+        return devices;
+      };
+      const ids = (devices: Array<{ id: string }>) => devices.map((d) => d.id);
+
+      const noncompliant = await list("complianceState eq 'noncompliant'");
+      assert.deepEqual(ids(noncompliant), [unlocked.id, stolen.id]);
+      assert.ok(noncompliant.every((d) => d.complianceState === 'noncompliant'), 'the JSON says what the filter found');
+      assert.deepEqual(ids(await list("complianceState eq 'unknown'")), [silent.id, newcomer.id], 'a device never evaluated is unknown');
+      assert.deepEqual(ids(await list("complianceState ne 'noncompliant'")), [silent.id, healthy.id, newcomer.id]);
+      assert.deepEqual(ids(await list("complianceState eq 'Compliant'")), [healthy.id], 'enum values are read ignoring case, as on Graph');
+
+      const all = [silent.id, healthy.id, unlocked.id, stolen.id, newcomer.id];
+      assert.deepEqual(ids(await list("operatingSystem eq 'Windows'")), all);
+      assert.deepEqual(ids(await list("operatingSystem eq 'iOS'")), []);
+      assert.deepEqual(ids(await list("managementAgent eq 'mdm'")), all);
+      assert.deepEqual(ids(await list("operatingSystem eq 'Windows'", '&$orderby=complianceState desc')), [unlocked.id, stolen.id, healthy.id, silent.id, newcomer.id]);
+
+      assert.equal((await post(stolen.id, 'retire', undefined, token)).statusCode, 204);
+      const retiring = await list("managementState eq 'retirePending'");
+      assert.deepEqual(ids(retiring), [stolen.id]);
+      assert.equal(retiring[0]!.managementState, 'retirePending');
+      assert.deepEqual(ids(await list("complianceState eq 'noncompliant' and managementState eq 'managed'")), [unlocked.id], 'what is left to chase');
+      assert.deepEqual(
+        ids(await list("operatingSystem eq 'Windows' and (complianceState eq 'noncompliant' or complianceState eq 'unknown') and not (managementState eq 'retirePending')")),
+        [silent.id, unlocked.id, newcomer.id],
+      );
+      assert.deepEqual(ids(await list("managementState eq 'discovered'")), [newcomer.id], 'a device still enrolling is discovered, as its JSON says');
+      assert.deepEqual(ids(await list("managementState eq 'unhealthy'")), [], "a Graph value Baton never shows finds nothing, and is no error");
+
+      for (const filter of ["complianceState eq 'bogus'", "managementState eq 'enrolling'", "complianceState gt 'compliant'", "startswith(complianceState,'non')"]) {
+        const res = await app.inject({ method: 'GET', url: `/graph/beta/deviceManagement/managedDevices?$filter=${encodeURIComponent(filter)}`, headers: { authorization: `Bearer ${token}` } });
+        assert.equal(res.statusCode, 400, `${filter}: ${res.body}`);
+        assert.equal(res.json().error.code, 'BadRequest');
       }
     });
   });

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ODataError, parseFilter, parseQueryOptions, type OrderByItem } from '@baton/protocols';
 import type { ManagementDeps } from '../deps.js';
 import { MANAGED_DEVICE_PROPERTIES } from '../store/odata-maps.js';
+import { MANAGEMENT_AGENT, MANAGEMENT_STATE, OPERATING_SYSTEM, UNEVALUATED_COMPLIANCE } from '../store/managed-device-values.js';
 import { graphErrorsManagement } from '../errors.js';
 import { inventoryFacts } from '../session/inventory.js';
 import { deviceActionResults, rebootCommand, retireCommand, wipeCommand, type WipeOptions } from '../session/actions.js';
@@ -22,19 +23,6 @@ const MAX_TOP = 1000;
 const NEVER = '0001-01-01T00:00:00Z';
 const UNSUPPORTED_OPTIONS = ['$search', '$expand', '$skiptoken'];
 
-/** Graph's managementState has no "enrolling" or "retired": the nearest values it does have. */
-const MANAGEMENT_STATE: Record<Enrollment['managementState'], string> = {
-  enrolling: 'discovered',
-  managed: 'managed',
-  retired: 'retireIssued',
-  wipePending: 'wipePending',
-  wipeIssued: 'wipeIssued',
-  wipeFailed: 'wipeFailed',
-  retirePending: 'retirePending',
-  retireIssued: 'retireIssued',
-  retireFailed: 'retireFailed',
-};
-
 /** The device's evaluated compliance, when there is one; a device never evaluated is `unknown`. */
 export interface ManagedDeviceCompliance {
   state: string;
@@ -51,10 +39,10 @@ export function toManagedDevice(e: Enrollment, actions: StoredDeviceAction[] = [
     managedDeviceOwnerType: 'company',
     enrolledDateTime: e.enrolledAt,
     lastSyncDateTime: e.lastSyncAt ?? NEVER,
-    operatingSystem: 'Windows',
-    complianceState: compliance?.state ?? 'unknown',
+    operatingSystem: OPERATING_SYSTEM,
+    complianceState: compliance?.state ?? UNEVALUATED_COMPLIANCE,
     complianceGracePeriodExpirationDateTime: compliance?.graceExpiresAt ?? '9999-12-31T23:59:59Z',
-    managementAgent: 'mdm',
+    managementAgent: MANAGEMENT_AGENT,
     managementState: MANAGEMENT_STATE[e.managementState],
     osVersion: facts.osVersion ?? e.osVersion,
     azureADRegistered: true,
@@ -151,8 +139,9 @@ export async function managedDeviceRoutes(app: FastifyInstance, deps: Management
 
   /**
    * The tenant's enrollments, narrowed by a Graph $filter over the properties scripts filter on
-   * (serialNumber, azureADDeviceId, deviceName, userPrincipalName, lastSyncDateTime, …). A
-   * property it cannot filter on is a 400 naming it, never a scan of every device.
+   * (serialNumber, azureADDeviceId, deviceName, complianceState, operatingSystem, …). A
+   * property it cannot filter on, or a value its enumeration lacks, is a 400 naming it, never
+   * a scan of every device.
    */
   const listFiltered = async (tenantId: string, page: { top: number; skip: number }, filterText: string | undefined, orderby: OrderByItem[] | undefined) => {
     try {

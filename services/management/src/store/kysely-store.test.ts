@@ -201,7 +201,8 @@ for (const backend of testBackends()) {
       assert.deepEqual(await ids("osVersion eq '10.0.26100.2605'"), [laptops[2]!.id]);
       assert.deepEqual(await ids('enrolledDateTime gt 2030-01-01T12:00:00Z'), [laptops[1]!.id, laptops[2]!.id]);
       assert.equal((await store.listEnrollments(tenantId, { top: 1, skip: 0 }, parseFilter("startswith(deviceName,'ENROLLED')"))).total, 2, 'the count is filtered too');
-      await assert.rejects(() => ids("complianceState eq 'compliant'"), /complianceState/);
+      assert.deepEqual(await ids("complianceState eq 'unknown'"), laptops.map((e) => e.id), 'a device never evaluated is unknown, read from the compliance table');
+      await assert.rejects(() => ids("deviceEnrollmentType eq 'windowsAzureADJoin'"), /deviceEnrollmentType/);
 
       const ordered = async (orderby: string, skip = 0) =>
         (await store.listEnrollments(tenantId, { top: 2, skip }, undefined, parseQueryOptions({ $orderby: orderby }).orderby)).items.map((e) => e.id);

@@ -277,8 +277,10 @@ export class KyselyManagementStore implements ManagementStore {
 
   async listEnrollments(tenantId: string, page: ListPage, filter?: FilterNode, orderby?: readonly OrderByItem[]): Promise<{ items: Enrollment[]; total: number }> {
     const scoped = this.db.selectFrom('enrollments').where('tenant_id', '=', tenantId);
-    const filtered = applyODataFilter(scoped.selectAll(), filter, MANAGED_DEVICE_PROPERTIES, this.dialect);
-    const rows = await applyODataOrderBy(filtered, orderby, MANAGED_DEVICE_PROPERTIES, this.dialect)
+    // complianceState reads another table: its subquery names this row as enrollments.id.
+    const odata = { table: 'enrollments' };
+    const filtered = applyODataFilter(scoped.selectAll(), filter, MANAGED_DEVICE_PROPERTIES, this.dialect, odata);
+    const rows = await applyODataOrderBy(filtered, orderby, MANAGED_DEVICE_PROPERTIES, this.dialect, odata)
       .orderBy('enrolled_at')
       .orderBy('id')
       .limit(page.top)
@@ -289,6 +291,7 @@ export class KyselyManagementStore implements ManagementStore {
       filter,
       MANAGED_DEVICE_PROPERTIES,
       this.dialect,
+      odata,
     ).executeTakeFirstOrThrow();
     return { items: rows.map(toEnrollment), total: Number(count.n) };
   }

@@ -6,7 +6,7 @@
  */
 import { sql, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import { filterChainOperands, ODataError, type FilterComparisonOperator, type FilterNode, type FilterLiteral, type FilterOperand } from '@baton/protocols';
-import { isJsonArray, lookupProperty, type ODataPropertyMap, type ODataScalarColumn, type ODataSqlDialect } from './property-map.js';
+import { isJsonArray, lookupProperty, scalarValue, type ODataPropertyMap, type ODataScalarValue, type ODataSqlDialect } from './property-map.js';
 
 export interface ODataSqlOptions {
   /** Qualifies every column with this table name (needed when the query joins other tables). */
@@ -15,12 +15,13 @@ export interface ODataSqlOptions {
 
 type Sql = RawBuilder<unknown>;
 
-/** A column-like value the predicate reads: a table column, or the element of a JSON array. */
+/** A column-like value the predicate reads: a table column, an expression over the row, or the element of a JSON array. */
 interface Target {
   expr: Sql;
-  type: ODataScalarColumn['type'];
+  type: ODataScalarValue['type'];
   ci: boolean;
   name: string;
+  enumMembers?: readonly string[];
 }
 
 interface Context {
@@ -86,11 +87,22 @@ function target(operand: FilterOperand, ctx: Context): Target | undefined {
   if (operand.kind === 'variable') unsupported(`Range variable '${operand.name}' is used outside its lambda.`);
   const entry = lookupProperty(ctx.map, operand.path);
   if (isJsonArray(entry)) unsupported(`Collection property '${name}' can only be filtered with any() or all().`);
-  return { expr: columnRef(entry.column, ctx), type: entry.type, ci: entry.caseInsensitive ?? false, name };
+  const expr = scalarValue(entry, (column) => columnRef(column, ctx));
+  return { expr, type: entry.type, ci: entry.caseInsensitive ?? false, name, enumMembers: entry.enumMembers };
+}
+
+/** The member a literal names, spelt as declared; Graph's OData parser reads members ignoring case. */
+function enumMember(property: string, members: readonly string[], literal: FilterLiteral): string {
+  if (literal.type !== 'string' && literal.type !== 'enum') unsupported(`Property '${property}' is an enumeration; a ${literal.type} literal cannot be compared with it.`);
+  const wanted = literal.value.toLowerCase();
+  const member = members.find((m) => m.toLowerCase() === wanted);
+  if (member === undefined) unsupported(`'${literal.value}' is not a valid value of '${property}'; its values are ${members.join(', ')}.`);
+  return member;
 }
 
 /** Converts a literal to the column's stored form, refusing a literal of the wrong type. */
 function parameter(t: Target, literal: FilterLiteral): { value: Sql; fold: boolean } {
+  if (t.enumMembers) return { value: sql.val(enumMember(t.name, t.enumMembers, literal)), fold: false };
   const wrong = (): never => unsupported(`Property '${t.name}' is of type ${t.type}; a ${literal.type} literal cannot be compared with it.`);
   switch (t.type) {
     case 'string':
@@ -118,6 +130,7 @@ function compare(op: FilterComparisonOperator, left: FilterOperand, right: Filte
   const column = (l ?? r)!;
   const literal = (l ? right : left) as FilterLiteral;
   const effective = l ? op : FLIPPED[op];
+  if (column.enumMembers && effective !== 'eq' && effective !== 'ne') unsupported(`Property '${column.name}' is an enumeration; compare it with eq or ne.`);
 
   if (literal.type === 'null') {
     if (effective === 'eq') return sql<SqlBool>`(${column.expr} IS NULL)`;
@@ -147,6 +160,7 @@ function stringFunction(name: 'startswith' | 'endswith' | 'contains', args: [Fil
   const needle = args[1];
   if (!column || needle.kind !== 'literal') return unsupported(`${name}() needs a property as its first argument and a string literal as its second.`);
   if (column.type !== 'string') return unsupported(`${name}() needs a string property; '${column.name}' is of type ${column.type}.`);
+  if (column.enumMembers) return unsupported(`${name}() needs a string property; '${column.name}' is an enumeration.`);
   if (needle.type !== 'string' && needle.type !== 'enum' && needle.type !== 'guid') return unsupported(`${name}() needs a string literal as its second argument.`);
   const fold = column.ci || needle.type === 'guid';
   const text = needle.value;

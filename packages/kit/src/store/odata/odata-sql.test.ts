@@ -4,11 +4,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import type { Kysely, Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
 import { applyOrderBy, evaluateFilter, formatFilter, parseFilter, ODataError, type FilterNode, type FilterLiteral, type OrderByItem } from '@baton/protocols';
 import { openDatabase, dropPostgresSchema } from '../database.js';
 import { testBackends, uniqueSchema } from '../../testing/postgres.js';
-import { applyODataFilter, applyODataOrderBy, type ODataPropertyMap } from './index.js';
+import { applyODataFilter, applyODataOrderBy, odataConstant, odataRenamed, type ODataPropertyMap } from './index.js';
 
 interface Device {
   id: number;
@@ -64,6 +64,28 @@ function propertyMap(caseInsensitive: boolean): ODataPropertyMap {
   };
 }
 
+/** Graph's complianceState members, in declared order. */
+const COMPLIANCE_STATES = ['unknown', 'compliant', 'noncompliant', 'conflict', 'error', 'inGracePeriod', 'configManager'];
+/** Rows of `device_states`, the table complianceState is read from; a device without one is 'unknown'. */
+const deviceStates: Array<[number, string]> = [
+  [1, 'noncompliant'],
+  [2, 'compliant'],
+  [4, 'noncompliant'],
+  [5, 'inGracePeriod'],
+];
+
+/** Properties the devices table holds only indirectly: another table, a constant, renamed codes. */
+const computedProperties: ODataPropertyMap = {
+  ...propertyMap(true),
+  complianceState: {
+    expression: (column) => sql`COALESCE((SELECT ${sql.ref('s.state')} FROM device_states AS s WHERE ${sql.ref('s.device_id')} = ${column('id')}), ${sql.lit('unknown')})`,
+    type: 'string',
+    enumMembers: COMPLIANCE_STATES,
+  },
+  operatingSystem: { expression: odataConstant('Windows'), type: 'string', caseInsensitive: true },
+  importStatus: { expression: odataRenamed('import_status', { complete: 'imported', pending: 'waiting', error: 'error' }), type: 'string' },
+};
+
 const migration: Migration = {
   async up(db: Kysely<any>) {
     await db.schema
@@ -78,6 +100,11 @@ const migration: Migration = {
       .addColumn('registered_at', 'text')
       .addColumn('physical_ids', 'text')
       .addColumn('import_status', 'text')
+      .execute();
+    await db.schema
+      .createTable('device_states')
+      .addColumn('device_id', 'integer', (c) => c.primaryKey())
+      .addColumn('state', 'text', (c) => c.notNull())
       .execute();
   },
 };
@@ -177,6 +204,10 @@ for (const backend of testBackends()) {
         })),
       )
       .execute();
+    await db
+      .insertInto('device_states')
+      .values(deviceStates.map(([device_id, state]) => ({ device_id, state })))
+      .execute();
 
     const sqlIds = async (node: FilterNode, caseInsensitive = true): Promise<number[]> => {
       const rows = await applyODataFilter(db.selectFrom('devices').select('id'), node, propertyMap(caseInsensitive), dialect).orderBy('id').execute();
@@ -235,6 +266,51 @@ for (const backend of testBackends()) {
       refuses('displayName eq serialNumber', /literal/);
       refuses("physicalIds/any(p:displayName eq 'x')", /range variable/);
       refuses("contains(enrollmentCount,'1')", /string property/);
+    });
+
+    await t.test('properties backed by SQL expressions, enumerations among them', async () => {
+      // The subquery names the outer row's id through the table, as a joined query must.
+      const computed = async (filter: string, orderby: OrderByItem[] = []): Promise<number[]> => {
+        const filtered = applyODataFilter(db.selectFrom('devices').select('devices.id'), parseFilter(filter), computedProperties, dialect, { table: 'devices' });
+        const rows = await applyODataOrderBy(filtered, orderby, computedProperties, dialect, { table: 'devices' }).orderBy('devices.id').execute();
+        return rows.map((r: { id: number }) => Number(r.id));
+      };
+      const unknown = devices.map((d) => d.id).filter((id) => !deviceStates.some(([device]) => device === id));
+      assert.deepEqual(await computed("complianceState eq 'noncompliant'"), [1, 4]);
+      assert.deepEqual(await computed("complianceState eq 'NonCompliant'"), [1, 4], 'members are read ignoring case');
+      assert.deepEqual(await computed("complianceState eq microsoft.graph.complianceState'compliant'"), [2]);
+      assert.deepEqual(await computed("complianceState eq 'unknown'"), unknown, 'no row reads as the default');
+      assert.deepEqual(await computed("complianceState ne 'unknown'"), [1, 2, 4, 5]);
+      assert.deepEqual(await computed("'compliant' ne complianceState and not (complianceState eq 'unknown')"), [1, 4, 5]);
+      assert.deepEqual(await computed("complianceState eq 'conflict' or complianceState eq null"), []);
+      assert.deepEqual(await computed("complianceState eq 'noncompliant' and startswith(serialNumber,'SN-00')"), [1]);
+
+      assert.deepEqual(await computed("operatingSystem eq 'Windows'"), devices.map((d) => d.id));
+      assert.deepEqual(await computed("operatingSystem eq 'windows' and startswith(operatingSystem,'WIN')"), devices.map((d) => d.id));
+      assert.deepEqual(await computed("operatingSystem eq 'iOS' or operatingSystem ne 'Windows'"), []);
+
+      assert.deepEqual(await computed("importStatus eq 'imported'"), [1, 5, 7], 'stored codes show under their new names');
+      assert.deepEqual(await computed("importStatus eq 'complete'"), [], 'and no longer under their old ones');
+      assert.deepEqual(await computed("importStatus eq 'error' or importStatus eq 'PENDING'"), [3, 12], 'codes the mapping keeps or lacks show as stored');
+      assert.deepEqual(await computed('importStatus eq null'), [4, 10], 'a null stays null');
+      assert.deepEqual(await computed("importStatus ne 'waiting'"), [1, 3, 4, 5, 6, 7, 8, 9, 10, 12]);
+
+      const byCompliance = (direction: 'asc' | 'desc'): OrderByItem[] => [{ path: ['complianceState'], direction }];
+      assert.deepEqual(await computed("id ne 0", byCompliance('asc')), [...unknown, 2, 1, 4, 5], 'enumerations sort in declared order');
+      assert.deepEqual(await computed("id ne 0", byCompliance('desc')), [5, 1, 4, 2, ...unknown]);
+      assert.deepEqual(await computed("importStatus ne null", [{ path: ['importStatus'], direction: 'desc' }]), [2, 11, 6, 1, 5, 7, 3, 12, 8, 9]);
+
+      const refuses = (filter: string, pattern: RegExp) =>
+        assert.throws(
+          () => applyODataFilter(db.selectFrom('devices').selectAll(), parseFilter(filter), computedProperties, dialect, { table: 'devices' }),
+          (e: unknown) => e instanceof ODataError && e.code === 'odata.unsupported' && pattern.test(e.message),
+          filter,
+        );
+      refuses("complianceState eq 'bogus'", /'bogus' is not a valid value of 'complianceState'; its values are unknown, compliant, noncompliant/);
+      refuses('complianceState eq 2', /enumeration/);
+      refuses("complianceState gt 'compliant'", /eq or ne/);
+      refuses("'compliant' le complianceState", /eq or ne/);
+      refuses("contains(complianceState,'compliant')", /enumeration/);
     });
 
     await t.test('random filters select exactly the rows evaluateFilter selects', async () => {
