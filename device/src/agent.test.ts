@@ -177,7 +177,7 @@ test("an enrolled device asks for its user's tokens with its device key, keeps e
 
   chain.identityBehaviour.refuseResource = graph;
   const refused = await device.userToken(graph);
-  assert.deepEqual({ ...refused.error, message: undefined }, { service: 'identity', code: 'interaction_required', status: 400, message: undefined });
+  assert.deepEqual({ ...refused.error, message: undefined }, { service: 'identity', code: 'interaction_required', platformCode: 'AADSTS53000', status: 400, message: undefined });
   assert.match(refused.error!.message, /AADSTS53000/);
 
   // The fake kills each refresh token once used: a second success needs the one the first returned.

@@ -131,6 +131,13 @@ export interface DeviceRunError {
   message: string;
   /** HTTP status of the failing answer, when there was one. */
   status?: number;
+  /** The identity platform's AADSTS code beneath an OAuth `code`, when identity gave one. */
+  platformCode?: string;
+}
+
+/** The code a run error is counted under: identity's AADSTS code when it gave one, as `baton diagnose` names it. */
+export function reportedCode(error: Pick<DeviceRunError, 'code' | 'platformCode'>): string {
+  return error.platformCode ?? error.code;
 }
 
 /** What the device learned from answers: the handoffs, made inspectable. */
@@ -689,6 +696,7 @@ function describeFailure(err: unknown, phase: PhaseName): DeviceRunError {
   if (cause instanceof ChainError) {
     const out: DeviceRunError = { phase: failedPhase, service: cause.service, code: cause.code, message: cause.message };
     if (cause.status !== undefined) out.status = cause.status;
+    if (cause.platformCode !== undefined) out.platformCode = cause.platformCode;
     return out;
   }
   const message = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);

@@ -14,6 +14,12 @@ export class ChainError extends Error {
     message: string,
     /** HTTP status of the answer, when there was one. */
     readonly status?: number,
+    /**
+     * The identity platform's own code beneath an OAuth error (`AADSTS50126` under
+     * `invalid_grant`): the one Windows logs and `baton diagnose` names, and the one that tells a
+     * wrong password from a locked account.
+     */
+    readonly platformCode?: string,
   ) {
     super(message);
   }
@@ -34,7 +40,9 @@ export function errorFromJson(service: ChainService, status: number, body: unkno
   }
   // OAuth 2.0 / Microsoft identity platform: {error, error_description}
   if (typeof b.error === 'string') {
-    return new ChainError(service, b.error, String(b.error_description ?? b.error), status);
+    const [first] = Array.isArray(b.error_codes) ? (b.error_codes as unknown[]) : [];
+    const platformCode = Number.isSafeInteger(first) && (first as number) > 0 ? `AADSTS${first as number}` : undefined;
+    return new ChainError(service, b.error, String(b.error_description ?? b.error), status, platformCode);
   }
   // MS-DVRJ (DRS): {code, subcode, message}
   if (typeof b.code === 'string') {

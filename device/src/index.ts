@@ -1,4 +1,4 @@
-export { runDevice, ManagedDevice, PHASES, PHASE_SERVICE, PREPROVISIONING_NOT_ALLOWED, modeOfOobeConfig } from './agent.js';
+export { runDevice, ManagedDevice, PHASES, PHASE_SERVICE, PREPROVISIONING_NOT_ALLOWED, modeOfOobeConfig, reportedCode } from './agent.js';
 export { FAST_PACE, REAL_PACE, realPace, paceByName, abortableSleep, type Pace, type PaceName, type PaceStep, type RealPaceOptions } from './pace.js';
 export { totpCode, base32Decode } from './totp.js';
 export { signInOnPages } from './steps/sign-in-pages.js';

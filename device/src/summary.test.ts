@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DeviceRunResult, PhaseName, ProvisioningMode } from './agent.js';
+import { errorFromJson } from './errors.js';
 import { percentile, summarizeRuns } from './summary.js';
 
 function run(ms: number, error?: DeviceRunResult['error'], mode: ProvisioningMode = 'userDriven'): DeviceRunResult {
@@ -62,4 +63,16 @@ test('an empty fleet summarises to zeros', () => {
   const s = summarizeRuns([]);
   assert.equal(s.devices, 0);
   assert.ok(s.phases.every((p) => p.count === 0 && p.max === 0));
+});
+
+test("identity's failures are counted under their AADSTS codes: a wrong password and a locked account are not one invalid_grant", () => {
+  const answer = (aadsts: number, description: string) => errorFromJson('identity', 400, { error: 'invalid_grant', error_description: description, error_codes: [aadsts] })!;
+  const wrongPassword = answer(50126, 'AADSTS50126: Error validating credentials due to invalid username or password.');
+  const locked = answer(50053, 'AADSTS50053: The account is locked.');
+  assert.deepEqual([wrongPassword.code, wrongPassword.platformCode, locked.platformCode], ['invalid_grant', 'AADSTS50126', 'AADSTS50053']);
+  // An OAuth error without the platform's codes (another authority) keeps the OAuth code.
+  assert.equal(errorFromJson('identity', 400, { error: 'invalid_grant', error_codes: ['x'] })!.platformCode, undefined);
+  const failed = (e: typeof locked) => run(5, { phase: 'authenticate', service: 'identity', code: e.code, message: e.message, status: 400, ...(e.platformCode ? { platformCode: e.platformCode } : {}) });
+  const s = summarizeRuns([failed(wrongPassword), failed(wrongPassword), failed(locked), run(5, { phase: 'authenticate', service: 'identity', code: 'invalid_grant', message: '', status: 400 })]);
+  assert.deepEqual(s.failedByCode, { 'identity:AADSTS50126': 2, 'identity:AADSTS50053': 1, 'identity:invalid_grant': 1 });
 });

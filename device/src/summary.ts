@@ -1,5 +1,5 @@
 /** Fleet figures: how many devices got managed, who failed the rest, and phase latencies. */
-import { PHASES, type DeviceRunResult, type PhaseName, type ProvisioningMode } from './agent.js';
+import { PHASES, reportedCode, type DeviceRunResult, type PhaseName, type ProvisioningMode } from './agent.js';
 
 export interface PhaseSummary {
   name: PhaseName;
@@ -15,7 +15,10 @@ export interface FleetSummary {
   devices: number;
   managed: number;
   failedByService: Record<'discovery' | 'identity' | 'management' | 'device', number>;
-  /** `service:code` → count, the first place to look when a fleet run goes wrong. */
+  /**
+   * `service:code` → count, the first place to look when a fleet run goes wrong; identity's
+   * failures under their AADSTS code when identity gave one, as `baton diagnose` names them.
+   */
   failedByCode: Record<string, number>;
   /** Devices by the mode their profile chose (devices that never got a profile have none). */
   byMode: Record<ProvisioningMode, number>;
@@ -43,7 +46,7 @@ export function summarizeRuns(results: readonly DeviceRunResult[]): FleetSummary
     for (const p of r.phases) walked.add(p.name);
     if (r.error) {
       failedByService[r.error.service]++;
-      const key = `${r.error.service}:${r.error.code}`;
+      const key = `${r.error.service}:${reportedCode(r.error)}`;
       failedByCode[key] = (failedByCode[key] ?? 0) + 1;
     }
     for (const p of r.phases) if (p.ok) samples.get(p.name)!.push(p.ms);

@@ -1,5 +1,5 @@
 /** The per-phase summary table a fleet run ends with, each phase beside the service that owns it. */
-import { PHASE_SERVICE, summarizeRuns, type DeviceRunResult } from '@baton/device';
+import { PHASE_SERVICE, reportedCode, summarizeRuns, type DeviceRunResult } from '@baton/device';
 
 export function formatReport(results: DeviceRunResult[], wallMs: number): string {
   const summary = summarizeRuns(results);
@@ -16,7 +16,7 @@ export function formatReport(results: DeviceRunResult[], wallMs: number): string
   const errors = new Map<string, number>();
   for (const r of results) {
     if (r.error) {
-      const key = `${r.error.service} ${r.error.phase} ${r.error.code}`;
+      const key = `${r.error.service} ${r.error.phase} ${reportedCode(r.error)}`;
       errors.set(key, (errors.get(key) ?? 0) + 1);
     }
   }
@@ -54,7 +54,7 @@ export function deviceOutcomes(results: DeviceRunResult[], faults: Array<string 
       if ((retries[i] ?? 0) > 0) return { outcome: 'recovered', mode, service: '-', phase: '-', code: '-', fault };
       return { outcome: 'healthy', mode, service: '-', phase: '-', code: '-', fault };
     }
-    return { outcome: 'failed', mode, service: r.error?.service ?? 'device', phase: r.error?.phase ?? r.phase, code: r.error?.code ?? 'unknown', fault };
+    return { outcome: 'failed', mode, service: r.error?.service ?? 'device', phase: r.error?.phase ?? r.phase, code: r.error ? reportedCode(r.error) : 'unknown', fault };
   });
 }
 
