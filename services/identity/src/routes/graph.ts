@@ -169,14 +169,14 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
       const tenant = caller(request, DEVICE_READ);
       const query = directoryListQuery(request.query, request.headers.consistencylevel, DEVICE_FILTER, DEVICE_SELECT);
       const { devices, nextSkiptoken } = await listDevices(deps.store, tenant.id, query);
-      const count = query.count ? await deps.store.countDevices(tenant.id, query.filter) : undefined;
+      const count = query.count ? await deps.store.countDevices(tenant.id, { filter: query.filter }) : undefined;
       return directoryPage(v, 'devices', request.query, devices.map((d) => withSelect({ ...graphDevice(d) }, query.select)), nextSkiptoken, count);
     });
 
     app.get(`/graph/${v}/devices/$count`, { schema: { querystring: ListQuery } }, async (request, reply) => {
       const tenant = caller(request, DEVICE_READ);
       const filter = directoryCountFilter(request.query, request.headers.consistencylevel, DEVICE_FILTER);
-      return reply.type('text/plain; charset=utf-8').send(String(await deps.store.countDevices(tenant.id, filter)));
+      return reply.type('text/plain; charset=utf-8').send(String(await deps.store.countDevices(tenant.id, { filter })));
     });
 
     app.get(`/graph/${v}/devices/:id`, { schema: { params: IdParams } }, async (request) => {
@@ -232,14 +232,14 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
       const tenant = caller(request, USER_READ);
       const query = directoryListQuery(request.query, request.headers.consistencylevel, USER_FILTER, USER_SELECT);
       const { users, nextSkiptoken } = await listUsers(deps.store, tenant.id, query);
-      const count = query.count ? await deps.store.countUsers(tenant.id, query.filter) : undefined;
+      const count = query.count ? await deps.store.countUsers(tenant.id, { filter: query.filter }) : undefined;
       return directoryPage(v, 'users', request.query, users.map((u) => withSelect(graphUser(u), query.select)), nextSkiptoken, count);
     });
 
     app.get(`/graph/${v}/users/$count`, { schema: { querystring: ListQuery } }, async (request, reply) => {
       const tenant = caller(request, USER_READ);
       const filter = directoryCountFilter(request.query, request.headers.consistencylevel, USER_FILTER);
-      return reply.type('text/plain; charset=utf-8').send(String(await deps.store.countUsers(tenant.id, filter)));
+      return reply.type('text/plain; charset=utf-8').send(String(await deps.store.countUsers(tenant.id, { filter })));
     });
 
     app.post(`/graph/${v}/users`, { bodyLimit: 16 * 1024, schema: { body: UserCreateBody } }, async (request, reply) => {
