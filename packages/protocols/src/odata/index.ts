@@ -7,3 +7,6 @@ export { parseQueryOptions, type ODataQuery, type ODataQueryAllowed, type ODataO
 export { selectFields, applyOrderBy, type ApplyOrderByOptions } from './results.js';
 export { encodeSkiptoken, decodeSkiptoken } from './skiptoken.js';
 export { filterChainOperands } from './walk.js';
+export { parseSearch, formatSearch, searchChainOperands, DEFAULT_SEARCH_MAX_DEPTH, DEFAULT_SEARCH_MAX_LENGTH, type SearchNode, type SearchTerm, type ParseSearchOptions } from './search.js';
+export { searchTokens, searchTokensMatch } from './search-tokens.js';
+export { evaluateSearch, type EvaluateSearchOptions } from './search-evaluate.js';

@@ -39,7 +39,7 @@ test('every supported option, with names matched ignoring case', () => {
       { path: ['serialNumber'], direction: 'asc' },
     ],
     expand: ['deploymentProfile', 'intendedDeploymentProfile'],
-    search: 'displayName:room',
+    search: { kind: 'term', property: 'displayName', text: 'room' },
   });
   assert.deepEqual(parseQueryOptions({}), {});
   assert.deepEqual(parseQueryOptions({ $filter: undefined }), {});
@@ -72,8 +72,9 @@ test('bad option values', () => {
   rejects(() => parseQueryOptions({ $orderby: 'displayName sideways' }), 'odata.syntax', '$orderby', 0);
   rejects(() => parseQueryOptions({ $orderby: 'a,  b c' }), 'odata.syntax', '$orderby', 4);
   rejects(() => parseQueryOptions({ $search: 'room' }), 'odata.syntax', '$search');
-  rejects(() => parseQueryOptions({ $search: '"a"b"' }), 'odata.syntax', '$search', 2);
-  assert.equal(parseQueryOptions({ $search: '"say \\"hi\\""' }).search, 'say "hi"');
+  rejects(() => parseQueryOptions({ $search: '"a"b"' }), 'odata.syntax', '$search', 3);
+  assert.deepEqual(parseQueryOptions({ $search: '"say \\"hi\\""' }).search, { kind: 'term', text: 'say "hi"' });
+  rejects(() => parseQueryOptions({ $search: '"a:b"' }, { search: { maxLength: 4 } }), 'odata.tooLong', '$search', 4);
   rejects(() => parseQueryOptions({ $skiptoken: '' }), 'odata.syntax', '$skiptoken');
   rejects(() => parseQueryOptions({ $filter: "a eq 'x' and" }), 'odata.syntax', '$filter', 12);
   rejects(() => parseQueryOptions({ $filter: 'a eq 1' }, { filter: { maxLength: 3 } }), 'odata.tooLong', '$filter', 3);

@@ -6,6 +6,7 @@
 import type { FilterNode } from './ast.js';
 import { ODataError, odataFail, type ODataErrorCode } from './errors.js';
 import { parseFilter, type ParseFilterOptions } from './parser.js';
+import { parseSearch, type ParseSearchOptions, type SearchNode } from './search.js';
 
 export type ODataOptionName = 'filter' | 'select' | 'top' | 'skip' | 'skiptoken' | 'count' | 'orderby' | 'expand' | 'search';
 
@@ -25,8 +26,8 @@ export interface ODataQuery {
   count?: boolean;
   orderby?: OrderByItem[];
   expand?: string[];
-  /** The text inside `$search="…"`. */
-  search?: string;
+  /** `$search`'s quoted clauses, parsed (see search.ts). */
+  search?: SearchNode;
 }
 
 export interface ODataQueryAllowed {
@@ -41,6 +42,7 @@ export interface ODataQueryAllowed {
   /** Largest `$top`; default 999. */
   maxTop?: number;
   filter?: ParseFilterOptions;
+  search?: ParseSearchOptions;
 }
 
 const KNOWN: readonly ODataOptionName[] = ['filter', 'select', 'top', 'skip', 'skiptoken', 'count', 'orderby', 'expand', 'search'];
@@ -96,7 +98,7 @@ export function parseQueryOptions(query: Record<string, string | undefined>, all
         result.orderby = parseOrderBy(value, allowed.orderby);
         break;
       case 'search':
-        result.search = parseSearch(value);
+        result.search = parseSearch(value, allowed.search);
         break;
     }
   }
@@ -164,13 +166,4 @@ function parseOrderBy(value: string, allowedPaths: readonly string[] | undefined
     out.push({ path: path.split('/'), direction: m[2]?.toLowerCase() === 'desc' ? 'desc' : 'asc' });
   }
   return out;
-}
-
-function parseSearch(value: string): string {
-  const text = value.trim();
-  if (text.length < 2 || !text.startsWith('"') || !text.endsWith('"')) fail('odata.syntax', 'search', '$search must be a double-quoted string, as in $search="displayName:room".');
-  const inner = text.slice(1, -1);
-  const stray = /(?<!\\)"/.exec(inner);
-  if (stray) fail('odata.syntax', 'search', `Unescaped '"' inside $search at position ${stray.index + 1}.`, stray.index + 1);
-  return inner.replace(/\\"/g, '"');
 }

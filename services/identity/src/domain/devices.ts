@@ -8,7 +8,7 @@ import { StoreConflictError, ztdIdFromPhysicalIds, type DeviceOwnership, type De
 import { profileTypeOf } from './autopilot-mode.js';
 import { releaseDeviceCredentials, revokeDeviceCredentials } from './device-revocation.js';
 import { isGuid } from './ids.js';
-import { skiptokenFor } from './paging.js';
+import { directorySkiptoken } from './directory-cursor.js';
 import type { IdentityDeps } from './deps.js';
 import type { DirectoryFeed } from './notifications/feed.js';
 
@@ -259,9 +259,9 @@ export async function getDeviceByDeviceId(store: IdentityStore, tenantId: string
   return device;
 }
 
-/** `/devices` query options: keyset paging by id and a `$filter` run in SQL. */
+/** One page of `/devices` (see DeviceQuery), with the token of the next if there is one. */
 export async function listDevices(store: IdentityStore, tenantId: string, query: DeviceQuery) {
   const rows = await store.listDevices(tenantId, { ...query, limit: query.limit + 1 });
   const page = rows.slice(0, query.limit);
-  return { devices: page, nextSkiptoken: rows.length > query.limit ? skiptokenFor(page[page.length - 1]!.id) : undefined };
+  return { devices: page, nextSkiptoken: rows.length > query.limit ? directorySkiptoken({ ...graphDevice(page[page.length - 1]!) }, query.orderby) : undefined };
 }

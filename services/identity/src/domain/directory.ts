@@ -4,7 +4,7 @@ import { identityGraphErrors } from '../errors.js';
 import type { IdentityStore, TenantRecord, UserQuery, UserRecord } from '../store/store.js';
 import type { IdentityDeps } from './deps.js';
 import { isGuid } from './ids.js';
-import { skiptokenFor } from './paging.js';
+import { directorySkiptoken } from './directory-cursor.js';
 import { hashPassword } from './passwords.js';
 
 export function graphOrganization(tenant: TenantRecord) {
@@ -44,7 +44,7 @@ export async function getUser(store: IdentityStore, tenantId: string, idOrUpn: s
 export async function listUsers(store: IdentityStore, tenantId: string, query: UserQuery) {
   const rows = await store.listUsers(tenantId, { ...query, limit: query.limit + 1 });
   const page = rows.slice(0, query.limit);
-  return { users: page, nextSkiptoken: rows.length > query.limit ? skiptokenFor(page[page.length - 1]!.id) : undefined };
+  return { users: page, nextSkiptoken: rows.length > query.limit ? directorySkiptoken(graphUser(page[page.length - 1]!), query.orderby) : undefined };
 }
 
 export interface NewUser {

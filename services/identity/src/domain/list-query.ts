@@ -1,42 +1,58 @@
 /**
  * The part of every directory list request that is the same for users and devices:
- * `$top`/`$skiptoken` paging, `$filter`, `$select` and `$count`, each failure as Graph
- * reports it. The sign-in log and application lists still read the narrower filter of
- * odata-filter.ts.
+ * `$top`/`$skiptoken` paging, `$filter`, `$search`, `$orderby`, `$select` and `$count`, each
+ * failure as Graph reports it. The sign-in log and application lists still read the narrower
+ * filter of odata-filter.ts.
  */
-import { ODataError, parseQueryOptions, type FilterNode, type ODataQuery, type ODataQueryAllowed } from '@baton/protocols';
+import { ODataError, parseQueryOptions, type FilterNode, type ODataQuery, type ODataQueryAllowed, type OrderByItem, type SearchNode } from '@baton/protocols';
 import { identityGraphErrors } from '../errors.js';
+import type { DirectorySelection } from '../store/store.js';
+import { directoryPosition } from './directory-cursor.js';
 import { vetDirectoryFilter, type DirectoryFilterRules } from './directory-filter.js';
+import { vetDirectoryOrder, type DirectoryOrderRules } from './directory-order.js';
+import { vetDirectorySearch, type DirectorySearchRules } from './directory-search.js';
 import { FilterError, parseFilter, type FilterClause } from './odata-filter.js';
-import { PagingError, parsePage } from './paging.js';
+import { DEFAULT_TOP, PagingError, parsePage } from './paging.js';
+
+/** What one directory collection lets its query options ask. */
+export interface DirectoryCollection {
+  filter: DirectoryFilterRules;
+  search: DirectorySearchRules;
+  order: DirectoryOrderRules;
+  /** Properties `$select` may name. */
+  select: readonly string[];
+}
 
 export interface DirectoryListQuery {
   filter?: FilterNode;
+  search?: SearchNode;
+  orderby?: OrderByItem[];
   select?: string[];
   limit: number;
   afterId?: string;
+  afterKey?: unknown[];
   count: boolean;
 }
 
+const FILTER_LIMITS = { maxLength: 2000 };
+const SEARCH_LIMITS = { maxLength: 2000 };
+
 /**
- * A `/devices` or `/users` request's query options. Any option the collection does not
- * answer (`$orderby`, `$search`, `$expand`, a misspelt one) is a 400 rather than ignored:
- * ignoring it would answer a different question than the one asked. `$count` is an advanced
- * query, as in Entra: it needs `ConsistencyLevel: eventual`.
- */
-/**
- * `/devices/$count` and `/users/$count`: the number of objects a `$filter` (the list's rules)
- * selects. Like every directory count in Entra, an advanced query: it needs
+ * `/devices/$count` and `/users/$count`: the number of objects a `$filter` and a `$search` (the
+ * list's rules) select. Like every directory count in Entra, an advanced query: it needs
  * `ConsistencyLevel: eventual`.
  */
-export function directoryCountFilter(
+export function directoryCountQuery(
   query: Record<string, string | undefined>,
   consistencyLevel: string | string[] | undefined,
-  rules: DirectoryFilterRules,
-): FilterNode | undefined {
+  collection: DirectoryCollection,
+): DirectorySelection {
   requireEventualCount(consistencyLevel);
-  const parsed = readOptions(query, { options: ['filter'], filter: { maxLength: 2000 } });
-  return parsed.filter ? vetDirectoryFilter(parsed.filter, true, rules) : undefined;
+  const parsed = readOptions(query, { options: ['filter', 'search'], filter: FILTER_LIMITS, search: SEARCH_LIMITS });
+  return {
+    ...(parsed.filter ? { filter: vetDirectoryFilter(parsed.filter, true, collection.filter) } : {}),
+    ...(parsed.search ? { search: vetDirectorySearch(parsed.search, true, collection.search) } : {}),
+  };
 }
 
 /** A `$count` segment that takes no query options (`groups/{id}/members/$count`), with the header every directory count needs. */
@@ -76,23 +92,46 @@ function isEventual(consistencyLevel: string | string[] | undefined): boolean {
   return typeof consistencyLevel === 'string' && consistencyLevel.trim().toLowerCase() === 'eventual';
 }
 
+/**
+ * A `/devices` or `/users` request's query options. Any option the collection does not answer
+ * (`$expand`, a misspelt one) is a 400 rather than ignored: ignoring it would answer a different
+ * question than the one asked. As in Entra, `$count` and `$search` need `ConsistencyLevel:
+ * eventual`, and some sorts need that and `$count=true` as well (directory-order.ts).
+ */
 export function directoryListQuery(
   query: Record<string, string | undefined>,
   consistencyLevel: string | string[] | undefined,
-  rules: DirectoryFilterRules,
-  select: readonly string[],
+  collection: DirectoryCollection,
 ): DirectoryListQuery {
   const eventual = isEventual(consistencyLevel);
-  const parsed = readOptions(query, { options: ['filter', 'select', 'top', 'skiptoken', 'count'], select, filter: { maxLength: 2000 } });
+  const parsed = readOptions(query, {
+    options: ['filter', 'search', 'orderby', 'select', 'top', 'skiptoken', 'count'],
+    select: collection.select,
+    orderby: Object.keys(collection.order.properties),
+    filter: FILTER_LIMITS,
+    search: SEARCH_LIMITS,
+  });
   if (parsed.count && !eventual) throw identityGraphErrors.unsupportedQuery('$count is not currently supported without the ConsistencyLevel: eventual header.');
-  const page = parseListPage(undefined, parsed.skiptoken);
+  const advanced = eventual && parsed.count === true;
+  const orderby = parsed.orderby ? vetDirectoryOrder(parsed.orderby, { advanced, filtered: parsed.filter !== undefined }, collection.order) : undefined;
   return {
-    ...(parsed.filter ? { filter: vetDirectoryFilter(parsed.filter, eventual, rules) } : {}),
+    ...(parsed.filter ? { filter: vetDirectoryFilter(parsed.filter, eventual, collection.filter) } : {}),
+    ...(parsed.search ? { search: vetDirectorySearch(parsed.search, eventual, collection.search) } : {}),
+    ...(orderby ? { orderby } : {}),
     ...(parsed.select ? { select: parsed.select } : {}),
-    limit: parsed.top ?? page.top,
-    afterId: page.afterId,
+    limit: parsed.top ?? DEFAULT_TOP,
+    ...pagePosition(parsed.skiptoken, orderby),
     count: parsed.count ?? false,
   };
+}
+
+function pagePosition(skiptoken: string | undefined, orderby: OrderByItem[] | undefined) {
+  try {
+    return directoryPosition(skiptoken, orderby);
+  } catch (error) {
+    if (error instanceof ODataError) throw identityGraphErrors.invalidValue(`Invalid $skiptoken: ${error.message}`);
+    throw error;
+  }
 }
 
 export interface ListQuery {

@@ -282,7 +282,7 @@ for (const backend of backends()) {
         `$filter=contains(displayName,'${tag}')`,
         `$filter=displayName ge 'a'`,
         '$count=true',
-        '$orderby=displayName',
+        '$orderby=accountEnabled',
         '$search="displayName:Admin"',
         '$expand=memberOf',
         '$select=passwordHash',
@@ -294,7 +294,7 @@ for (const backend of backends()) {
       }
     });
 
-    test('devices: $select trims each device and carries over to the next page; $orderby and $search are refused, not ignored', async () => {
+    test('devices: $select trims each device and carries over to the next page; what devices cannot answer is refused, not ignored', async () => {
       for (let i = 0; i < 3; i++) assert.ok([201, 204].includes((await placeholder(newGuid(), newGuid())).statusCode));
       const first = await graph('GET', '/graph/v1.0/devices?$select=deviceId,displayName&$top=2', discoveryToken);
       assert.equal(first.statusCode, 200, first.body);
@@ -314,10 +314,163 @@ for (const backend of backends()) {
       assert.equal(Number(segment.body), total.json()['@odata.count']);
       const zero = await graph('GET', `/graph/v1.0/devices/$count?$filter=${encodeURIComponent("displayName eq 'no such device'")}`, discoveryToken, undefined, { consistencylevel: 'eventual' });
       assert.equal(zero.body, '0');
-      for (const bad of ['$orderby=displayName', '$search="displayName:5CG"', '$select=nope', '$expand=registeredOwners']) {
+      for (const bad of ['$orderby=displayName', '$search="physicalIds:x"', '$select=nope', '$expand=registeredOwners']) {
         const res = await graph('GET', `/graph/v1.0/devices?${bad}`, discoveryToken, undefined, { consistencylevel: 'eventual' });
         assert.equal(res.statusCode, 400, `${bad}: ${res.body}`);
       }
+    });
+
+    /** A word of letters only: digits in it would split it into several search words. */
+    const word = (length = 8) => Array.from({ length }, () => String.fromCharCode(97 + Math.floor(Math.random() * 26))).join('');
+    const eventual = { consistencylevel: 'eventual' };
+    type Page = { value: Array<Record<string, unknown>>; '@odata.count'?: number; '@odata.nextLink'?: string };
+    const getPage = async (url: string, headers: Record<string, string> = {}) => {
+      const res = await graph('GET', url, discoveryToken, undefined, headers);
+      assert.equal(res.statusCode, 200, `${url}: ${res.body}`);
+      return res.json() as Page;
+    };
+    /** Every page of a list, following each nextLink as a client does. */
+    const allPages = async (url: string, headers: Record<string, string> = {}) => {
+      const pages: Page[] = [await getPage(url, headers)];
+      for (let next = pages[0]!['@odata.nextLink']; next; next = pages.at(-1)!['@odata.nextLink']) {
+        const link = new URL(next);
+        pages.push(await getPage(`${link.pathname}${link.search}`, headers));
+      }
+      return pages;
+    };
+    const refused = async (url: string, headers: Record<string, string>, message: RegExp) => {
+      const res = await graph('GET', url, discoveryToken, undefined, headers);
+      assert.equal(res.statusCode, 400, `${url}: ${res.body}`);
+      assert.equal(res.json().error.code, 'Request_UnsupportedQuery', url);
+      assert.match(res.json().error.message, message, url);
+    };
+    const q = (value: string) => encodeURIComponent(value);
+
+    test('users: $search matches the words of a name and combines with AND, OR, $filter and $count, as in Entra', async () => {
+      const admin = await adminAppToken();
+      const tag = word();
+      const names = ['Mary Jones', 'John Smith', 'Ajoy Kumar', 'Ann-Marie McDonald'];
+      const ids: string[] = [];
+      for (const [i, displayName] of names.entries()) {
+        const res = await id.app.inject({
+          method: 'POST',
+          url: '/graph/v1.0/users',
+          headers: { authorization: `Bearer ${admin}` },
+          payload: { accountEnabled: true, displayName, mailNickname: `${tag}${i}`, userPrincipalName: `${tag}.${i}@${id.domain}`, passwordProfile: { password: 'Kitchen-Table-42' } },
+        });
+        assert.equal(res.statusCode, 201, res.body);
+        ids.push(res.json().id);
+      }
+      const mine = `"userPrincipalName:${tag}"`;
+      const found = async (search: string, extra = '') => (await getPage(`/graph/v1.0/users?$search=${q(search)}${extra}`, eventual)).value.map((u) => u.id).sort();
+      const expect = (...indexes: number[]) => indexes.map((i) => ids[i]).sort();
+
+      assert.deepEqual(await found(`"displayName:jo" AND ${mine}`), expect(0, 1), 'jo begins a word of Mary Jones and John Smith, not of Ajoy Kumar');
+      assert.deepEqual(await found('"displayName:JO"', `&$filter=${q(`startswith(userPrincipalName,'${tag}')`)}`), expect(0, 1), 'ignoring case, with $filter');
+      assert.deepEqual(await found(`"displayName:smith john" AND ${mine}`), expect(1), 'every word, in any order');
+      assert.deepEqual(await found(`("displayName:kumar" OR "displayName:smith") AND ${mine}`), expect(1, 2));
+      assert.deepEqual(await found(`"displayName:donald" AND ${mine}`), expect(3), 'McDonald is two words');
+      assert.deepEqual(await found(`"displayName:annmarie" AND ${mine}`), expect(3), 'words joined by a hyphen are also one word');
+      assert.deepEqual(await found(`"userPrincipalName:${tag}.2"`), expect(2), 'other properties match as startswith');
+      assert.deepEqual(await found(`"displayName:${tag}"`), [], 'the name, not the UPN');
+
+      const counted = await getPage(`/graph/v1.0/users?$search=${q(`"displayName:jo" AND ${mine}`)}&$count=true&$top=1`, eventual);
+      assert.equal(counted['@odata.count'], 2, 'the count is of what the search found');
+      const next = new URL(counted['@odata.nextLink']!);
+      assert.equal(next.searchParams.get('$search'), `"displayName:jo" AND ${mine}`, 'the next page searches too');
+      assert.equal((await getPage(`${next.pathname}${next.search}`, eventual)).value.length, 1);
+      const segment = await graph('GET', `/graph/v1.0/users/$count?$search=${q(`"displayName:a" AND ${mine}`)}`, discoveryToken, undefined, eventual);
+      assert.equal(segment.body, '2', 'Ajoy and Ann-Marie');
+
+      await refused(`/graph/v1.0/users?$search=${q('"displayName:jo"')}`, {}, /^Request with \$search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'$/);
+      await refused(`/graph/v1.0/users?$search=${q('"mail:mary"')}`, eventual, /'mail'/);
+      await refused(`/graph/v1.0/users?$search=${q('"givenName:Mary"')}`, eventual, /'givenName'/);
+      await refused(`/graph/v1.0/users?$search=${q('"jo"')}`, eventual, /name the property/);
+      await refused(`/graph/v1.0/users?$search=${q('displayName:jo')}`, eventual, /double quotes/);
+      await refused(`/graph/v1.0/users?$search=${q('"displayName:jo" and "displayName:x"')}`, eventual, /upper case/);
+    });
+
+    test('users: $orderby pages in order with ties kept apart by id; sorting a filtered list is an advanced query', async () => {
+      const admin = await adminAppToken();
+      const tag = word();
+      const names = ['bea Quinn', 'Pat Lee', 'Ann Ames', 'Pat Lee', 'Carl Ode', 'pat lee'];
+      const byName = new Map<string, string[]>();
+      for (const [i, displayName] of names.entries()) {
+        const res = await id.app.inject({
+          method: 'POST',
+          url: '/graph/v1.0/users',
+          headers: { authorization: `Bearer ${admin}` },
+          payload: { accountEnabled: true, displayName, mailNickname: `${tag}${i}`, userPrincipalName: `${tag}.${i}@${id.domain}`, passwordProfile: { password: 'Kitchen-Table-42' } },
+        });
+        assert.equal(res.statusCode, 201, res.body);
+        byName.set(displayName.toLowerCase(), [...(byName.get(displayName.toLowerCase()) ?? []), res.json().id].sort());
+      }
+      const expected = [...byName.entries()].sort(([a], [b]) => (a < b ? 1 : -1)).flatMap(([, ids]) => ids);
+
+      const mine = q(`startswith(userPrincipalName,'${tag}')`);
+      const pages = await allPages(`/graph/v1.0/users?$filter=${mine}&$orderby=${q('displayName desc')}&$count=true&$top=2`, eventual);
+      assert.equal(pages.length, 3);
+      assert.deepEqual(pages.flatMap((p) => p.value.map((u) => u.id)), expected, 'descending, case ignored, the three Pat Lees in id order, none twice');
+      for (const page of pages) assert.equal(page['@odata.count'], 6);
+      const second = new URL(pages[0]!['@odata.nextLink']!);
+      assert.equal(second.searchParams.get('$orderby'), 'displayName desc', 'the next link keeps the order');
+
+      const searched = await allPages(`/graph/v1.0/users?$search=${q(`"userPrincipalName:${tag}"`)}&$orderby=displayName&$top=4`, eventual);
+      const ascending = [...byName.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).flatMap(([, ids]) => ids);
+      assert.deepEqual(searched.flatMap((p) => p.value.map((u) => u.id)), ascending, 'with $search, by name ascending, ties still in id order');
+
+      const everyone = await allPages('/graph/v1.0/users?$orderby=displayName&$top=3');
+      const all = everyone.flatMap((p) => p.value.map((u) => String(u.displayName).toLowerCase()));
+      assert.deepEqual(all, [...all].sort(), 'displayName is sorted by default, without advanced query parameters');
+      const byUpn = (await getPage('/graph/v1.0/users?$orderby=userPrincipalName%20desc&$top=999')).value.map((u) => String(u.userPrincipalName).toLowerCase());
+      assert.deepEqual(byUpn, [...byUpn].sort().reverse());
+      const newest = await getPage('/graph/v1.0/users?$orderby=createdDateTime%20desc&$count=true&$top=1', eventual);
+      assert.equal(newest.value.length, 1);
+
+      await refused(`/graph/v1.0/users?$filter=${mine}&$orderby=displayName`, eventual, /^Sorting not supported for current query\.$/);
+      await refused(`/graph/v1.0/users?$filter=${mine}&$orderby=displayName&$count=true`, {}, /ConsistencyLevel/);
+      await refused('/graph/v1.0/users?$orderby=createdDateTime', {}, /^Sorting not supported for current query\.$/);
+      await refused('/graph/v1.0/users?$orderby=accountEnabled', eventual, /'accountEnabled'/);
+      await refused('/graph/v1.0/users?$orderby=displayName%20sideways', {}, /\$orderby/);
+
+      // A page token belongs to the order it was issued for.
+      for (const order of [undefined, 'displayName asc', 'userPrincipalName desc']) {
+        const tampered = new URL(pages[0]!['@odata.nextLink']!);
+        if (order) tampered.searchParams.set('$orderby', order);
+        else tampered.searchParams.delete('$orderby');
+        const res = await graph('GET', `${tampered.pathname}${tampered.search}`, discoveryToken, undefined, eventual);
+        assert.equal(res.statusCode, 400, res.body);
+        assert.match(res.json().error.message, /\$skiptoken/);
+      }
+    });
+
+    test('devices: $search on the words of displayName and $orderby, an advanced query on devices, across pages', async () => {
+      const tag = word();
+      const names = [`${tag} Lobby Kiosk`, `${tag} Reception Kiosk`, `${tag}-Warehouse-Scanner`];
+      const deviceIds: string[] = [];
+      for (const name of names) {
+        const deviceId = newGuid();
+        assert.equal((await placeholder(deviceId, newGuid(), discoveryToken, name)).statusCode, 201);
+        deviceIds.push(deviceId);
+      }
+      const found = async (search: string) => (await getPage(`/graph/v1.0/devices?$search=${q(search)}`, eventual)).value.map((d) => d.deviceId).sort();
+      assert.deepEqual(await found(`"displayName:${tag} kio"`), [deviceIds[0], deviceIds[1]].sort());
+      assert.deepEqual(await found(`"displayName:${tag}" AND "displayName:scan"`), [deviceIds[2]]);
+      assert.deepEqual(await found(`"displayName:reception" OR "displayName:warehouse"`), [deviceIds[1], deviceIds[2]].sort());
+      assert.deepEqual(await found(`"displayName:${tag}" AND "operatingSystem:WIN"`), [...deviceIds].sort(), 'other properties as startswith');
+      assert.deepEqual(await found(`"deviceId:${deviceIds[1]}"`), [deviceIds[1]]);
+
+      const pages = await allPages(`/graph/v1.0/devices?$search=${q(`"displayName:${tag}"`)}&$orderby=${q('displayName desc')}&$count=true&$top=2`, eventual);
+      assert.deepEqual(pages.map((p) => p.value.map((d) => d.displayName)), [[names[2], names[1]], [names[0]]]);
+      assert.deepEqual(pages.map((p) => p['@odata.count']), [3, 3]);
+      const counted = await graph('GET', `/graph/v1.0/devices/$count?$search=${q(`"displayName:${tag} kiosk"`)}`, discoveryToken, undefined, eventual);
+      assert.equal(counted.body, '2');
+
+      await refused(`/graph/v1.0/devices?$search=${q(`"displayName:${tag}"`)}`, {}, /ConsistencyLevel: eventual/);
+      await refused('/graph/v1.0/devices?$orderby=displayName', eventual, /^Sorting not supported for current query\.$/);
+      await refused('/graph/v1.0/devices?$orderby=displayName&$count=true', {}, /ConsistencyLevel/);
+      await refused('/graph/v1.0/devices?$orderby=trustType&$count=true', eventual, /'trustType'/);
+      await refused(`/graph/v1.0/devices?$search=${q('"physicalIds:[ZTDID]"')}`, eventual, /'physicalIds'/);
     });
 
     test('tokens: missing → 401, wrong audience → 401, missing role → 403', async () => {

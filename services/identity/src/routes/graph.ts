@@ -11,9 +11,9 @@ import type { VerifiedAccess } from '../domain/access-tokens.js';
 import { complianceErrors, MDM_OWNED_DEVICE_PROPERTIES } from '../domain/compliance.js';
 import { DEVICE_SELECT, deleteDevice, getDevice, getDeviceByDeviceId, graphDevice, listDevices, patchDevice, upsertDevice, type DeviceUpsert } from '../domain/devices.js';
 import { createUser, deleteUser, getUser, graphBranding, graphOrganization, graphUser, listUsers, updateBranding, updateUser, USER_SELECT, userChangeOf } from '../domain/directory.js';
-import { DEVICE_FILTER, USER_FILTER } from '../domain/directory-filter.js';
+import { DEVICES, USERS } from '../domain/directory-collections.js';
 import { pageQuery, skiptokenAfter, withSelect } from '../domain/groups.js';
-import { directoryCountFilter, directoryListQuery, entitySelect, nextPageQuery } from '../domain/list-query.js';
+import { directoryCountQuery, directoryListQuery, entitySelect, nextPageQuery } from '../domain/list-query.js';
 import { GRAPH_VERSIONS, type GraphVersion } from '../domain/urls.js';
 import { identityGraphErrors } from '../errors.js';
 import type { IdentityRouteOptions } from './context.js';
@@ -35,8 +35,11 @@ const BRANDING_WRITE = [ROLES.brandingReadWrite, 'Organization.ReadWrite.All'];
 const ListQuery = Type.Object(
   {
     $filter: Type.Optional(Type.String({ maxLength: 2000 })),
+    $search: Type.Optional(Type.String({ maxLength: 2000 })),
+    $orderby: Type.Optional(Type.String({ maxLength: 200 })),
     $top: Type.Optional(Type.String({ maxLength: 10 })),
-    $skiptoken: Type.Optional(Type.String({ maxLength: 200 })),
+    // A sorted list's token carries the last row's sorted values, a displayName among them.
+    $skiptoken: Type.Optional(Type.String({ maxLength: 4096 })),
     $count: Type.Optional(Type.String({ maxLength: 10 })),
   },
   { additionalProperties: true },
@@ -167,16 +170,16 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
 
     app.get(`/graph/${v}/devices`, { schema: { querystring: ListQuery } }, async (request) => {
       const tenant = caller(request, DEVICE_READ);
-      const query = directoryListQuery(request.query, request.headers.consistencylevel, DEVICE_FILTER, DEVICE_SELECT);
+      const query = directoryListQuery(request.query, request.headers.consistencylevel, DEVICES);
       const { devices, nextSkiptoken } = await listDevices(deps.store, tenant.id, query);
-      const count = query.count ? await deps.store.countDevices(tenant.id, query.filter) : undefined;
+      const count = query.count ? await deps.store.countDevices(tenant.id, query) : undefined;
       return directoryPage(v, 'devices', request.query, devices.map((d) => withSelect({ ...graphDevice(d) }, query.select)), nextSkiptoken, count);
     });
 
     app.get(`/graph/${v}/devices/$count`, { schema: { querystring: ListQuery } }, async (request, reply) => {
       const tenant = caller(request, DEVICE_READ);
-      const filter = directoryCountFilter(request.query, request.headers.consistencylevel, DEVICE_FILTER);
-      return reply.type('text/plain; charset=utf-8').send(String(await deps.store.countDevices(tenant.id, filter)));
+      const selection = directoryCountQuery(request.query, request.headers.consistencylevel, DEVICES);
+      return reply.type('text/plain; charset=utf-8').send(String(await deps.store.countDevices(tenant.id, selection)));
     });
 
     app.get(`/graph/${v}/devices/:id`, { schema: { params: IdParams } }, async (request) => {
@@ -230,16 +233,16 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
 
     app.get(`/graph/${v}/users`, { schema: { querystring: ListQuery } }, async (request) => {
       const tenant = caller(request, USER_READ);
-      const query = directoryListQuery(request.query, request.headers.consistencylevel, USER_FILTER, USER_SELECT);
+      const query = directoryListQuery(request.query, request.headers.consistencylevel, USERS);
       const { users, nextSkiptoken } = await listUsers(deps.store, tenant.id, query);
-      const count = query.count ? await deps.store.countUsers(tenant.id, query.filter) : undefined;
+      const count = query.count ? await deps.store.countUsers(tenant.id, query) : undefined;
       return directoryPage(v, 'users', request.query, users.map((u) => withSelect(graphUser(u), query.select)), nextSkiptoken, count);
     });
 
     app.get(`/graph/${v}/users/$count`, { schema: { querystring: ListQuery } }, async (request, reply) => {
       const tenant = caller(request, USER_READ);
-      const filter = directoryCountFilter(request.query, request.headers.consistencylevel, USER_FILTER);
-      return reply.type('text/plain; charset=utf-8').send(String(await deps.store.countUsers(tenant.id, filter)));
+      const selection = directoryCountQuery(request.query, request.headers.consistencylevel, USERS);
+      return reply.type('text/plain; charset=utf-8').send(String(await deps.store.countUsers(tenant.id, selection)));
     });
 
     app.post(`/graph/${v}/users`, { bodyLimit: 16 * 1024, schema: { body: UserCreateBody } }, async (request, reply) => {

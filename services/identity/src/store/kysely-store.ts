@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { ChangeType } from '@baton/contracts';
-import { applyODataFilter, chunks, type Dialect, type ODataPropertyMap, type OutboxTable } from '@baton/kit';
+import { applyODataFilter, chunks, searchTokensColumnValue, type Dialect, type ODataPropertyMap, type OutboxTable } from '@baton/kit';
 import type { FilterNode } from '@baton/protocols';
 import type {
   ApplicationsTable,
@@ -20,7 +20,8 @@ import type {
   TenantsTable,
   UsersTable,
 } from './schema.js';
-import { DEVICE_ODATA_PROPERTIES, USER_ODATA_PROPERTIES } from './odata-maps.js';
+import { pageDirectory, selectDirectory } from './directory-query.js';
+import { DEVICE_COLUMNS, USER_COLUMNS } from './odata-maps.js';
 import {
   type ConditionalAccessQuery,
   type ConditionalAccessRecord,
@@ -46,6 +47,7 @@ import {
   type DevicePatch,
   type DeviceQuery,
   type DeviceRecord,
+  type DirectorySelection,
   type IdentityStore,
   type RefreshTokenRecord,
   type TenantBranding,
@@ -163,7 +165,10 @@ function signInOf(row: Selectable<SignInsTable>): SignInRecord {
 
 function devicePatchRow(patch: DevicePatch): Partial<DevicesTable> {
   const row: Partial<DevicesTable> = {};
-  if (patch.displayName !== undefined) row.display_name = patch.displayName;
+  if (patch.displayName !== undefined) {
+    row.display_name = patch.displayName;
+    row.display_name_words = searchTokensColumnValue(patch.displayName);
+  }
   if (patch.physicalIds !== undefined) {
     row.physical_ids = JSON.stringify(patch.physicalIds);
     row.ztd_id = ztdIdFromPhysicalIds(patch.physicalIds);
@@ -378,16 +383,13 @@ export class KyselyIdentityStore implements IdentityStore {
   }
 
   async listUsers(tenantId: string, query: UserQuery) {
-    let q = this.db.selectFrom('users').selectAll().where('tenant_id', '=', tenantId);
-    if (query.afterId !== undefined) q = q.where('id', '>', query.afterId);
-    q = applyODataFilter(q, query.filter, USER_ODATA_PROPERTIES, this.dialect);
-    const rows = await q.orderBy('id').limit(query.limit).execute();
-    return rows.map(userOf);
+    const q = this.db.selectFrom('users').selectAll().where('tenant_id', '=', tenantId);
+    return (await pageDirectory(q, query, USER_COLUMNS, this.dialect).execute()).map(userOf);
   }
 
-  async countUsers(tenantId: string, filter: FilterNode | undefined) {
+  async countUsers(tenantId: string, selection: DirectorySelection) {
     const q = this.db.selectFrom('users').select((eb) => eb.fn.countAll().as('n')).where('tenant_id', '=', tenantId);
-    const row = await applyODataFilter(q, filter, USER_ODATA_PROPERTIES, this.dialect).executeTakeFirst();
+    const row = await selectDirectory(q, selection, USER_COLUMNS, this.dialect).executeTakeFirst();
     return Number(row?.n ?? 0);
   }
 
@@ -400,6 +402,7 @@ export class KyselyIdentityStore implements IdentityStore {
         upn: u.upn,
         upn_key: u.upn.toLowerCase(),
         display_name: u.displayName,
+        display_name_words: searchTokensColumnValue(u.displayName),
         password_hash: u.passwordHash,
         account_enabled: int(u.accountEnabled),
         is_admin: int(u.isAdmin),
@@ -419,7 +422,10 @@ export class KyselyIdentityStore implements IdentityStore {
     patch: Partial<Pick<UserRecord, 'displayName' | 'passwordHash' | 'accountEnabled' | 'isAdmin'>>,
   ) {
     const row: Partial<UsersTable> = { modified_at: new Date().toISOString() };
-    if (patch.displayName !== undefined) row.display_name = patch.displayName;
+    if (patch.displayName !== undefined) {
+      row.display_name = patch.displayName;
+      row.display_name_words = searchTokensColumnValue(patch.displayName);
+    }
     if (patch.passwordHash !== undefined) row.password_hash = patch.passwordHash;
     if (patch.accountEnabled !== undefined) row.account_enabled = int(patch.accountEnabled);
     if (patch.isAdmin !== undefined) row.is_admin = int(patch.isAdmin);
@@ -693,15 +699,13 @@ export class KyselyIdentityStore implements IdentityStore {
   }
 
   async listDevices(tenantId: string, query: DeviceQuery) {
-    let q = this.db.selectFrom('devices').selectAll().where('tenant_id', '=', tenantId);
-    if (query.afterId !== undefined) q = q.where('id', '>', query.afterId);
-    q = applyODataFilter(q, query.filter, DEVICE_ODATA_PROPERTIES, this.dialect);
-    return (await q.orderBy('id').limit(query.limit).execute()).map(deviceOf);
+    const q = this.db.selectFrom('devices').selectAll().where('tenant_id', '=', tenantId);
+    return (await pageDirectory(q, query, DEVICE_COLUMNS, this.dialect).execute()).map(deviceOf);
   }
 
-  async countDevices(tenantId: string, filter: FilterNode | undefined) {
+  async countDevices(tenantId: string, selection: DirectorySelection) {
     const q = this.db.selectFrom('devices').select((eb) => eb.fn.countAll().as('n')).where('tenant_id', '=', tenantId);
-    const row = await applyODataFilter(q, filter, DEVICE_ODATA_PROPERTIES, this.dialect).executeTakeFirst();
+    const row = await selectDirectory(q, selection, DEVICE_COLUMNS, this.dialect).executeTakeFirst();
     return Number(row?.n ?? 0);
   }
 
@@ -713,6 +717,7 @@ export class KyselyIdentityStore implements IdentityStore {
         device_id: d.deviceId.toLowerCase(),
         tenant_id: d.tenantId,
         display_name: d.displayName,
+        display_name_words: searchTokensColumnValue(d.displayName),
         physical_ids: JSON.stringify(d.physicalIds),
         ztd_id: ztdIdFromPhysicalIds(d.physicalIds),
         trust_type: d.trustType,

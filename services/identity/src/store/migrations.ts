@@ -1,4 +1,4 @@
-import { outboxMigration } from '@baton/kit';
+import { outboxMigration, searchTokensColumnValue } from '@baton/kit';
 import { identityEventsMigration } from '../events/feed.js';
 import type { Kysely, Migration } from 'kysely';
 import { signinMigration } from './signin-migration.js';
@@ -276,6 +276,28 @@ const devicesByOwner: Migration = {
   },
 };
 
+/**
+ * `$search` on a user's or device's displayName matches its words (see kit's search-sql.ts), so
+ * each row keeps them beside the name, written whenever the name is. Rows from before get theirs
+ * here, a page at a time; should the word splitting ever change, a later migration rewrites the
+ * column the same way.
+ */
+const displayNameWords: Migration = {
+  async up(db: Kysely<any>) {
+    for (const table of ['users', 'devices']) {
+      await db.schema.alterTable(table).addColumn('display_name_words', 'text', (c) => c.notNull().defaultTo('')).execute();
+      for (let after = ''; ; ) {
+        const rows: Array<{ id: string; display_name: string }> = await db.selectFrom(table).select(['id', 'display_name']).where('id', '>', after).orderBy('id').limit(500).execute();
+        for (const row of rows) {
+          await db.updateTable(table).set({ display_name_words: searchTokensColumnValue(row.display_name) }).where('id', '=', row.id).execute();
+        }
+        if (rows.length < 500) break;
+        after = rows[rows.length - 1]!.id;
+      }
+    }
+  },
+};
+
 /** Names sort in the order they apply. */
 export const identityMigrations: Record<string, Migration> = {
   '0001_identity': initial,
@@ -291,4 +313,5 @@ export const identityMigrations: Record<string, Migration> = {
   '0011_refresh_tokens_by_user': refreshTokensByUser,
   '0012_application_secrets': applicationSecrets,
   '0013_devices_by_owner': devicesByOwner,
+  '0014_display_name_words': displayNameWords,
 };

@@ -1,8 +1,9 @@
 /**
- * Which Graph properties of a directory collection are columns, so `$filter` runs in the
- * database. Directory strings compare ignoring case, as Entra's do.
+ * Which Graph properties of a directory collection are columns, so `$filter`, `$orderby` and
+ * `$search` run in the database. Directory strings compare ignoring case, as Entra's do.
  */
-import type { ODataPropertyMap } from '@baton/kit';
+import type { ODataPropertyMap, ODataSearchMap } from '@baton/kit';
+import type { DirectoryColumns } from './directory-query.js';
 
 const text = (column: string) => ({ column, type: 'string' as const, caseInsensitive: true });
 const bool = (column: string) => ({ column, type: 'boolean' as const });
@@ -26,7 +27,6 @@ export const DEVICE_ODATA_PROPERTIES: ODataPropertyMap = {
   physicalIds: { jsonArrayColumn: 'physical_ids', caseInsensitive: true },
 };
 
-
 /** Graph property → column of `users`; `mail` is not stored (Baton's users have none). */
 export const USER_ODATA_PROPERTIES: ODataPropertyMap = {
   id: text('id'),
@@ -35,3 +35,15 @@ export const USER_ODATA_PROPERTIES: ODataPropertyMap = {
   accountEnabled: bool('account_enabled'),
   createdDateTime: { column: 'created_at', type: 'datetime' },
 };
+
+/** `$orderby` on devices also sorts by when the object was created, which `$filter` does not take. */
+export const DEVICE_ORDER_PROPERTIES: ODataPropertyMap = {
+  ...DEVICE_ODATA_PROPERTIES,
+  createdDateTime: { column: 'created_at', type: 'datetime' },
+};
+
+/** displayName is searched by its words (the `display_name_words` column), the rest as startswith. */
+const searchColumns = (properties: ODataPropertyMap): ODataSearchMap => ({ tokenized: { displayName: 'display_name_words' }, properties });
+
+export const USER_COLUMNS: DirectoryColumns = { filter: USER_ODATA_PROPERTIES, order: USER_ODATA_PROPERTIES, search: searchColumns(USER_ODATA_PROPERTIES) };
+export const DEVICE_COLUMNS: DirectoryColumns = { filter: DEVICE_ODATA_PROPERTIES, order: DEVICE_ORDER_PROPERTIES, search: searchColumns(DEVICE_ODATA_PROPERTIES) };

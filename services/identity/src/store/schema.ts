@@ -22,6 +22,8 @@ export interface UsersTable {
   upn: string;
   upn_key: string;
   display_name: string;
+  /** display_name's `$search` words (kit's searchTokensColumnValue). */
+  display_name_words: string;
   password_hash: string;
   account_enabled: number;
   is_admin: number;
@@ -60,6 +62,8 @@ export interface DevicesTable {
   device_id: string;
   tenant_id: string;
   display_name: string;
+  /** display_name's `$search` words (kit's searchTokensColumnValue). */
+  display_name_words: string;
   physical_ids: string;
   ztd_id: string | null;
   trust_type: string | null;

@@ -1,6 +1,6 @@
 import type { ChangeType } from '@baton/contracts';
 import type { OutboxTable } from '@baton/kit';
-import type { FilterNode } from '@baton/protocols';
+import type { FilterNode, OrderByItem, SearchNode } from '@baton/protocols';
 
 /**
  * The narrow store the domain depends on. Records are in the domain's terms (camelCase,
@@ -162,20 +162,27 @@ export interface RevokedCertificateRecord {
   revokedAt: string;
 }
 
-/** A device listing: a vetted Graph `$filter` run in SQL, keyset paging by id. */
-export interface DeviceQuery {
+/** Which directory objects a count or a page takes: a vetted Graph `$filter` and `$search`, run in SQL. */
+export interface DirectorySelection {
   filter?: FilterNode;
-  /** Only ids greater than this (keyset paging). */
+  search?: SearchNode;
+}
+
+/**
+ * A page of users or devices: in id order, or in `$orderby`'s with the id breaking ties, and
+ * starting after one row (keyset paging), so a row never appears on two pages.
+ */
+export interface DirectoryQuery extends DirectorySelection {
+  orderby?: OrderByItem[];
+  /** Only rows after the one with this id. */
   afterId?: string;
+  /** With `orderby`: that row's values of the ordered properties, as Graph shows them. */
+  afterKey?: unknown[];
   limit: number;
 }
 
-export interface UserQuery {
-  filter?: FilterNode;
-  /** Only ids greater than this (keyset paging). */
-  afterId?: string;
-  limit: number;
-}
+export type DeviceQuery = DirectoryQuery;
+export type UserQuery = DirectoryQuery;
 
 /** One entry of the sign-in log; `details` is stored as given. */
 export interface SignInRecord {
@@ -301,7 +308,7 @@ export interface IdentityStore {
   findUserById(tenantId: string, id: string): Promise<UserRecord | undefined>;
   findUserByUpn(tenantId: string, upn: string): Promise<UserRecord | undefined>;
   listUsers(tenantId: string, query: UserQuery): Promise<UserRecord[]>;
-  countUsers(tenantId: string, filter: FilterNode | undefined): Promise<number>;
+  countUsers(tenantId: string, selection: DirectorySelection): Promise<number>;
   insertUser(user: UserRecord): Promise<void>;
   updateUser(tenantId: string, id: string, patch: Partial<Pick<UserRecord, 'displayName' | 'passwordHash' | 'accountEnabled' | 'isAdmin'>>): Promise<void>;
   /** Removes the user row only; memberships go through the membership engine, tokens through revokeUserRefreshTokens. */
@@ -342,7 +349,7 @@ export interface IdentityStore {
   listDevices(tenantId: string, query: DeviceQuery): Promise<DeviceRecord[]>;
   /** The devices a user registered (joined with their account), by id. */
   listDevicesOfOwner(tenantId: string, userId: string, page: { afterId?: string; limit: number }): Promise<DeviceRecord[]>;
-  countDevices(tenantId: string, filter: FilterNode | undefined): Promise<number>;
+  countDevices(tenantId: string, selection: DirectorySelection): Promise<number>;
   insertDevice(device: DeviceRecord): Promise<void>;
   updateDevice(tenantId: string, id: string, patch: DevicePatch): Promise<void>;
 

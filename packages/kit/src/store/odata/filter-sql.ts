@@ -6,6 +6,7 @@
  */
 import { sql, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import { filterChainOperands, ODataError, type FilterComparisonOperator, type FilterNode, type FilterLiteral, type FilterOperand } from '@baton/protocols';
+import { escapeLike, LIKE_ESCAPE } from './like.js';
 import { isJsonArray, lookupProperty, scalarValue, type ODataPropertyMap, type ODataScalarValue, type ODataSqlDialect } from './property-map.js';
 
 export interface ODataSqlOptions {
@@ -33,7 +34,6 @@ interface Context {
 }
 
 const FALSE = sql<SqlBool>`(1 = 0)`;
-const ESCAPE = '!';
 const FLIPPED: Record<FilterComparisonOperator, FilterComparisonOperator> = { eq: 'eq', ne: 'ne', gt: 'lt', ge: 'le', lt: 'gt', le: 'ge' };
 const SQL_OPERATOR: Record<FilterComparisonOperator, string> = { eq: '=', ne: '<>', gt: '>', ge: '>=', lt: '<', le: '<=' };
 
@@ -151,10 +151,6 @@ function compare(op: FilterComparisonOperator, left: FilterOperand, right: Filte
   return sql<SqlBool>`(${column.expr} IS NOT NULL AND ${lhs} ${operator} ${rhs})`;
 }
 
-function likeEscape(text: string): string {
-  return text.replace(/[!%_]/g, (c) => ESCAPE + c);
-}
-
 function stringFunction(name: 'startswith' | 'endswith' | 'contains', args: [FilterOperand, FilterOperand], ctx: Context): RawBuilder<SqlBool> {
   const column = target(args[0], ctx);
   const needle = args[1];
@@ -172,11 +168,11 @@ function stringFunction(name: 'startswith' | 'endswith' | 'contains', args: [Fil
     if (name === 'startswith') return sql<SqlBool>`(${column.expr} IS NOT NULL AND instr(${column.expr}, ${v}) = 1)`;
     return sql<SqlBool>`(${column.expr} IS NOT NULL AND substr(${column.expr}, length(${column.expr}) - length(${v}) + 1) = ${v})`;
   }
-  const escaped = likeEscape(text);
+  const escaped = escapeLike(text);
   const pattern = name === 'startswith' ? `${escaped}%` : name === 'endswith' ? `%${escaped}` : `%${escaped}%`;
   const lhs = fold ? sql`lower(${column.expr})` : column.expr;
   const rhs = fold ? sql`lower(${pattern})` : sql.val(pattern);
-  return sql<SqlBool>`(${column.expr} IS NOT NULL AND ${lhs} LIKE ${rhs} ESCAPE ${sql.lit(ESCAPE)})`;
+  return sql<SqlBool>`(${column.expr} IS NOT NULL AND ${lhs} LIKE ${rhs} ESCAPE ${sql.lit(LIKE_ESCAPE)})`;
 }
 
 function lambda(node: Extract<FilterNode, { kind: 'lambda' }>, ctx: Context): RawBuilder<SqlBool> {

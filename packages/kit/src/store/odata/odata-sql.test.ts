@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { sql, type Kysely, type Migration } from 'kysely';
-import { applyOrderBy, evaluateFilter, formatFilter, parseFilter, ODataError, type FilterNode, type FilterLiteral, type OrderByItem } from '@baton/protocols';
+import { applyOrderBy, evaluateFilter, evaluateSearch, formatFilter, formatSearch, parseFilter, parseSearch, readODataPath, ODataError, type FilterNode, type FilterLiteral, type OrderByItem, type SearchNode } from '@baton/protocols';
 import { openDatabase, dropPostgresSchema } from '../database.js';
 import { testBackends, uniqueSchema } from '../../testing/postgres.js';
-import { applyODataFilter, applyODataOrderBy, odataConstant, odataRenamed, type ODataPropertyMap } from './index.js';
+import { applyODataFilter, applyODataKeyset, applyODataOrderBy, applyODataSearch, odataConstant, odataRenamed, searchTokensColumnValue, type ODataPropertyMap, type ODataSearchMap } from './index.js';
 
 interface Device {
   id: number;
@@ -100,6 +100,7 @@ const migration: Migration = {
       .addColumn('registered_at', 'text')
       .addColumn('physical_ids', 'text')
       .addColumn('import_status', 'text')
+      .addColumn('display_name_words', 'text')
       .execute();
     await db.schema
       .createTable('device_states')
@@ -172,6 +173,24 @@ const sqlFilter: fc.Arbitrary<FilterNode> = fc.letrec<{ node: FilterNode }>((tie
 const orderProperty = fc.constantFrom('displayName', 'serialNumber', 'groupTag', 'enrollmentCount', 'isManaged', 'registeredAt', 'state/deviceImportStatus');
 const orderBy = fc.array(fc.record({ path: orderProperty.map((p) => p.split('/')), direction: fc.constantFrom('asc' as const, 'desc' as const) }), { maxLength: 3 });
 
+// ---- $search: displayName word by word, the other string properties as startswith ----
+
+const searchMap = (): ODataSearchMap => ({ tokenized: { displayName: 'display_name_words' }, properties: propertyMap(true) });
+const searchText = fc.oneof(
+  fc.constantFrom('kio', 'Kiosk-01', 'kiosk01', '01', '0', '%', '_', '!', "'", 'brien', "o'b", 'LAP', 'zeb', 'a_b', 'ab', 'x', 'sn-0', 'SN_', 'ops', '50% OFF'),
+  fc.string({ unit: fc.constantFrom('a', 'K', 'b', 'z', '%', '_', '!', "'", '-', '0', '1', 'S', 'n', ' '), minLength: 1, maxLength: 4 }),
+).filter((t) => t.trim().length > 0);
+const searchTerm = fc
+  .tuple(fc.constantFrom('displayName', 'DISPLAYNAME', 'serialNumber', 'groupTag'), searchText)
+  .map(([property, t]): SearchNode => ({ kind: 'term', property, text: t }));
+const sqlSearch: fc.Arbitrary<SearchNode> = fc.letrec<{ node: SearchNode }>((tie) => ({
+  node: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    searchTerm,
+    fc.tuple(fc.constantFrom('and' as const, 'or' as const), tie('node'), tie('node')).map(([kind, left, right]): SearchNode => ({ kind, left, right })),
+  ),
+})).node;
+
 for (const backend of testBackends()) {
   test(`OData filters and ordering in SQL on ${backend.name}`, async (t) => {
     const schema = uniqueSchema('odata');
@@ -201,6 +220,7 @@ for (const backend of testBackends()) {
           registered_at: d.registeredAt,
           physical_ids: d.physicalIds === null ? null : JSON.stringify(d.physicalIds),
           import_status: d.state.deviceImportStatus,
+          display_name_words: searchTokensColumnValue(d.displayName),
         })),
       )
       .execute();
@@ -346,6 +366,75 @@ for (const backend of testBackends()) {
           { numRuns: 150 },
         );
       }
+    });
+
+    await t.test('random $orderby pages with a keyset exactly where the previous page stopped', async () => {
+      for (const caseInsensitive of [true, false]) {
+        await fc.assert(
+          fc.asyncProperty(orderBy, fc.nat({ max: devices.length - 1 }), async (items, cut) => {
+            // The id breaks ties, as every keyset order must end with a unique property.
+            const full: OrderByItem[] = [...items, { path: ['id'], direction: 'asc' }];
+            const ordered = applyOrderBy(devices as unknown as Record<string, unknown>[], full, { caseInsensitive });
+            const after = full.map((item) => readODataPath(ordered[cut], item.path));
+            const map = propertyMap(caseInsensitive);
+            const rows = await applyODataOrderBy(applyODataKeyset(db.selectFrom('devices').select('id'), full, after, map, dialect), full, map, dialect).execute();
+            assert.deepEqual(rows.map((r: { id: number }) => Number(r.id)), ordered.slice(cut + 1).map((d) => d.id), `${JSON.stringify(items)} after ${JSON.stringify(after)}`);
+          }),
+          { numRuns: 150 },
+        );
+      }
+    });
+
+    await t.test('a keyset position that does not fit the order is an ODataError', () => {
+      const order: OrderByItem[] = [{ path: ['enrollmentCount'], direction: 'asc' }, { path: ['id'], direction: 'asc' }];
+      for (const after of [[1], [1, 2, 3], ['1', 2], [1, 'x'], [Infinity, 1], [{}, 1]]) {
+        assert.throws(
+          () => applyODataKeyset(db.selectFrom('devices').selectAll(), order, after, propertyMap(true), dialect),
+          (e: unknown) => e instanceof ODataError && e.option === '$skiptoken',
+          JSON.stringify(after),
+        );
+      }
+      assert.throws(() => applyODataKeyset(db.selectFrom('devices').selectAll(), [{ path: ['isManaged'], direction: 'asc' }], [1], propertyMap(true), dialect), ODataError);
+      assert.throws(() => applyODataKeyset(db.selectFrom('devices').selectAll(), [{ path: ['displayName'], direction: 'asc' }], [false], propertyMap(true), dialect), ODataError);
+    });
+
+    const searchIds = async (node: SearchNode): Promise<number[]> => {
+      const rows = await applyODataSearch(db.selectFrom('devices').select('id'), node, searchMap(), dialect).orderBy('id').execute();
+      return rows.map((r: { id: number }) => Number(r.id));
+    };
+    const searched = (text: string) => searchIds(parseSearch(text));
+
+    await t.test('$search: displayName by its words, other properties as startswith, wildcards taken literally', async () => {
+      assert.deepEqual(await searched('"displayName:kio"'), [1, 2]);
+      assert.deepEqual(await searched('"displayName:KIOSK 01"'), [1], 'every word must begin a word of the name');
+      assert.deepEqual(await searched('"displayName:kiosk01"'), [1], 'words joined by a symbol are also one word');
+      assert.deepEqual(await searched('"displayName:%"'), [3]);
+      assert.deepEqual(await searched('"displayName:_"'), [5]);
+      assert.deepEqual(await searched('"displayName:!"'), [8]);
+      assert.deepEqual(await searched('"displayName:ab"'), [5], "a_b's joined word; axb has no word starting with ab");
+      assert.deepEqual(await searched('"displayName:x"'), [], 'not inside a word');
+      assert.deepEqual(await searched(`"displayName:'"`), [7]);
+      assert.deepEqual(await searched('"displayName:brien lap"'), [7]);
+      assert.deepEqual(await searched('"serialNumber:sn-0"'), [1, 2]);
+      assert.deepEqual(await searched('"serialNumber:SN_"'), [3]);
+      assert.deepEqual(await searched('"displayName:zebra" AND "serialNumber:zz" OR "groupTag:ops"'), [4, 5, 6, 11, 12]);
+      assert.deepEqual(await searched('"displayName:zebra" AND ("serialNumber:zz" OR "groupTag:ops")'), [11, 12]);
+    });
+
+    await t.test('$search: what the translation refuses', () => {
+      for (const text of ['"kiosk"', '"enrollmentCount:1"', '"secret:x"', '"physicalIds:x"']) {
+        assert.throws(() => applyODataSearch(db.selectFrom('devices').selectAll(), parseSearch(text), searchMap(), dialect), ODataError, text);
+      }
+    });
+
+    await t.test('random searches select exactly the rows evaluateSearch selects', async () => {
+      await fc.assert(
+        fc.asyncProperty(sqlSearch, async (node) => {
+          const expected = devices.filter((d) => evaluateSearch(node, d as unknown as Record<string, unknown>, { tokenized: ['displayName'] })).map((d) => d.id);
+          assert.deepEqual(await searchIds(node), expected, formatSearch(node));
+        }),
+        { numRuns: 300 },
+      );
     });
   });
 }
