@@ -131,11 +131,11 @@ export interface DeviceRunError {
   message: string;
   /** HTTP status of the failing answer, when there was one. */
   status?: number;
-  /** The identity platform's AADSTS code beneath an OAuth `code`, when identity gave one. */
+  /** The identity platform's own code beneath the protocol's `code` (an AADSTS code, a join's subcode), when it gave one. */
   platformCode?: string;
 }
 
-/** The code a run error is counted under: identity's AADSTS code when it gave one, as `baton diagnose` names it. */
+/** The code a run error is counted under: the identity platform's own code when it gave one, as `baton diagnose` names it. */
 export function reportedCode(error: Pick<DeviceRunError, 'code' | 'platformCode'>): string {
   return error.platformCode ?? error.code;
 }

@@ -15,9 +15,10 @@ export class ChainError extends Error {
     /** HTTP status of the answer, when there was one. */
     readonly status?: number,
     /**
-     * The identity platform's own code beneath an OAuth error (`AADSTS50126` under
-     * `invalid_grant`): the one Windows logs and `baton diagnose` names, and the one that tells a
-     * wrong password from a locked account.
+     * The identity platform's own code beneath the protocol's: `AADSTS50126` under OAuth's
+     * `invalid_grant`, `error_invalid_csr` under a device join's `invalid_request`. It is the one
+     * Windows logs and `baton diagnose` names, and the one that tells a wrong password from a
+     * locked account.
      */
     readonly platformCode?: string,
   ) {
@@ -46,8 +47,8 @@ export function errorFromJson(service: ChainService, status: number, body: unkno
   }
   // MS-DVRJ (DRS): {code, subcode, message}
   if (typeof b.code === 'string') {
-    const sub = typeof b.subcode === 'string' && b.subcode !== '' ? ` (${b.subcode})` : '';
-    return new ChainError(service, b.code, `${String(b.message ?? b.code)}${sub}`, status);
+    const subcode = typeof b.subcode === 'string' && b.subcode !== '' ? b.subcode : undefined;
+    return new ChainError(service, b.code, `${String(b.message ?? b.code)}${subcode ? ` (${subcode})` : ''}`, status, subcode);
   }
   return undefined;
 }

@@ -76,3 +76,9 @@ test("identity's failures are counted under their AADSTS codes: a wrong password
   const s = summarizeRuns([failed(wrongPassword), failed(wrongPassword), failed(locked), run(5, { phase: 'authenticate', service: 'identity', code: 'invalid_grant', message: '', status: 400 })]);
   assert.deepEqual(s.failedByCode, { 'identity:AADSTS50126': 2, 'identity:AADSTS50053': 1, 'identity:invalid_grant': 1 });
 });
+
+test("a device join's refusal is counted under its MS-DVRJ subcode, as diagnose names it", () => {
+  const refused = errorFromJson('identity', 400, { code: 'invalid_request', subcode: 'error_invalid_csr', message: 'The CSR is not valid.' })!;
+  assert.deepEqual([refused.code, refused.platformCode, refused.message], ['invalid_request', 'error_invalid_csr', 'The CSR is not valid. (error_invalid_csr)']);
+  assert.equal(errorFromJson('identity', 400, { code: 'invalid_request', subcode: '' })!.platformCode, undefined);
+});
