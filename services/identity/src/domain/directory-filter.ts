@@ -10,6 +10,7 @@ import type { ODataPropertyMap } from '@baton/kit';
 import type { FilterNode, FilterOperand } from '@baton/protocols';
 import { identityGraphErrors } from '../errors.js';
 import { DEVICE_ODATA_PROPERTIES, USER_ODATA_PROPERTIES } from '../store/odata-maps.js';
+import { USER_PROFILE_PROPERTIES } from '../store/store.js';
 
 /** What one directory collection lets `$filter` ask. */
 export interface DirectoryFilterRules {
@@ -32,7 +33,8 @@ export const DEVICE_FILTER: DirectoryFilterRules = {
 export const USER_FILTER: DirectoryFilterRules = {
   noun: 'users',
   properties: USER_ODATA_PROPERTIES,
-  ordered: new Set(['createddatetime']),
+  // Graph documents ge and le on every profile string (department ge 'M').
+  ordered: new Set(['createddatetime', ...USER_PROFILE_PROPERTIES.map((p) => p.toLowerCase())]),
 };
 
 function refuse(message: string): never {

@@ -3,8 +3,8 @@
  * (learn.microsoft.com/graph/search-query-parameter): an advanced query, so only with
  * `ConsistencyLevel: eventual` (though, unlike the others, without `$count=true`); every clause
  * names a property; displayName is matched word by word and the other properties `$filter`
- * takes are matched as startswith. A property Baton does not store (a user's mail, givenName or
- * surname) is refused by name rather than matched against nothing.
+ * takes are matched as startswith. Users are searched on the properties Entra lists for them
+ * that Baton keeps; another property is refused by name rather than matched against nothing.
  */
 import { searchChainOperands, type SearchNode } from '@baton/protocols';
 import { identityGraphErrors } from '../errors.js';
@@ -16,7 +16,7 @@ export interface DirectorySearchRules {
   properties: readonly string[];
 }
 
-export const USER_SEARCH: DirectorySearchRules = { noun: 'users', properties: ['displayName', 'userPrincipalName'] };
+export const USER_SEARCH: DirectorySearchRules = { noun: 'users', properties: ['displayName', 'userPrincipalName', 'givenName', 'surname', 'mail'] };
 
 export const DEVICE_SEARCH: DirectorySearchRules = {
   noun: 'devices',

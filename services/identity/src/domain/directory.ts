@@ -1,11 +1,12 @@
 /** The organization and its users as Graph shows them; password hashes never leave. */
 import { randomUUID } from 'node:crypto';
 import { identityGraphErrors } from '../errors.js';
-import type { IdentityStore, TenantRecord, UserQuery, UserRecord } from '../store/store.js';
+import { USER_PROFILE_PROPERTIES, type IdentityStore, type TenantRecord, type UserPatch, type UserProfile, type UserQuery, type UserRecord } from '../store/store.js';
 import type { IdentityDeps } from './deps.js';
 import { isGuid } from './ids.js';
 import { directorySkiptoken } from './directory-cursor.js';
 import { hashPassword } from './passwords.js';
+import { graphUserProfile, userProfileOf } from './user-profile.js';
 
 export function graphOrganization(tenant: TenantRecord) {
   return {
@@ -18,14 +19,14 @@ export function graphOrganization(tenant: TenantRecord) {
 }
 
 /** The properties `$select` may name on a user. */
-export const USER_SELECT = ['id', 'displayName', 'userPrincipalName', 'mail', 'accountEnabled', 'createdDateTime'] as const;
+export const USER_SELECT = ['id', 'displayName', 'userPrincipalName', 'accountEnabled', 'createdDateTime', ...USER_PROFILE_PROPERTIES] as const;
 
 export function graphUser(user: UserRecord) {
   return {
     id: user.id,
     displayName: user.displayName,
     userPrincipalName: user.upn,
-    mail: null,
+    ...graphUserProfile(user),
     accountEnabled: user.accountEnabled,
     createdDateTime: user.createdAt,
   };
@@ -52,6 +53,8 @@ export interface NewUser {
   displayName: string;
   password: string;
   accountEnabled: boolean;
+  /** Checked already (userProfileOf). */
+  profile: UserProfile;
 }
 
 const UPN_RE = /^[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9.-]{1,190}$/;
@@ -89,6 +92,7 @@ export async function createUser(deps: Pick<IdentityDeps, 'store' | 'feed' | 'no
     isAdmin: false,
     createdAt: at,
     modifiedAt: at,
+    ...input.profile,
   };
   return deps.store.transaction(async (tx) => {
     if (await tx.findUserByUpn(tenant.id, upn)) {
@@ -106,24 +110,30 @@ export interface UserChange {
   accountEnabled?: boolean;
   /** passwordProfile.password: an administrator's reset. */
   password?: string;
+  /** The profile properties to set, null for those to clear. */
+  profile?: UserProfile;
 }
 
-const PATCHABLE_USER_PROPERTIES = new Set(['displayName', 'accountEnabled', 'passwordProfile', '@odata.type']);
+const PATCHABLE_USER_PROPERTIES = new Set<string>(['displayName', 'accountEnabled', 'passwordProfile', ...USER_PROFILE_PROPERTIES, '@odata.type']);
 
 /**
  * The change a PATCH body asks for. A property Graph has but Baton does not keep is refused by
- * name rather than dropped, so a script never believes it saved a job title.
+ * name rather than dropped, so a script never believes it saved a manager or a street address.
  */
 export function userChangeOf(body: Record<string, unknown>): UserChange {
   const unsupported = Object.keys(body).find((k) => !PATCHABLE_USER_PROPERTIES.has(k));
   if (unsupported !== undefined) {
-    throw identityGraphErrors.invalidValue(`Property '${unsupported.slice(0, 64)}' cannot be changed on a user here; displayName, accountEnabled and passwordProfile can.`);
+    throw identityGraphErrors.invalidValue(
+      `Property '${unsupported.slice(0, 64)}' cannot be changed on a user here; displayName, accountEnabled, passwordProfile and ${USER_PROFILE_PROPERTIES.join(', ')} can.`,
+    );
   }
   const change: UserChange = {};
+  const profile = userProfileOf(body);
+  if (Object.keys(profile).length > 0) change.profile = profile;
   if (typeof body.displayName === 'string') change.displayName = body.displayName;
   if (typeof body.accountEnabled === 'boolean') change.accountEnabled = body.accountEnabled;
-  const profile = body.passwordProfile as { password?: unknown } | undefined;
-  if (typeof profile?.password === 'string') change.password = profile.password;
+  const passwordProfile = body.passwordProfile as { password?: unknown } | undefined;
+  if (typeof passwordProfile?.password === 'string') change.password = passwordProfile.password;
   return change;
 }
 
@@ -136,7 +146,7 @@ export async function updateUser(deps: Pick<IdentityDeps, 'store' | 'feed'>, ten
   if (change.password !== undefined && !meetsPasswordComplexity(change.password)) {
     throw identityGraphErrors.invalidValue('The specified password does not comply with password complexity requirements. Please provide a different password.');
   }
-  const patch: Partial<Pick<UserRecord, 'displayName' | 'passwordHash' | 'accountEnabled'>> = {};
+  const patch: UserPatch = { ...change.profile };
   if (change.displayName !== undefined) patch.displayName = change.displayName;
   if (change.accountEnabled !== undefined) patch.accountEnabled = change.accountEnabled;
   if (change.password !== undefined) patch.passwordHash = await hashPassword(change.password);

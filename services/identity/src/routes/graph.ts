@@ -2,7 +2,7 @@
  * The directory part of the Graph surface: devices, users, organization. The token's
  * tenant decides whose directory is read; an id from another tenant is simply not found.
  */
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { ROLES } from '@baton/contracts';
@@ -12,10 +12,12 @@ import { complianceErrors, MDM_OWNED_DEVICE_PROPERTIES } from '../domain/complia
 import { DEVICE_SELECT, deleteDevice, getDevice, getDeviceByDeviceId, graphDevice, listDevices, patchDevice, upsertDevice, type DeviceUpsert } from '../domain/devices.js';
 import { createUser, deleteUser, getUser, graphBranding, graphOrganization, graphUser, listUsers, updateBranding, updateUser, USER_SELECT, userChangeOf } from '../domain/directory.js';
 import { DEVICES, USERS } from '../domain/directory-collections.js';
+import { userProfileOf } from '../domain/user-profile.js';
 import { pageQuery, skiptokenAfter, withSelect } from '../domain/groups.js';
 import { directoryCountQuery, directoryListQuery, entitySelect, nextPageQuery } from '../domain/list-query.js';
 import { GRAPH_VERSIONS, type GraphVersion } from '../domain/urls.js';
 import { identityGraphErrors } from '../errors.js';
+import type { UserProfileProperty } from '../store/store.js';
 import type { IdentityRouteOptions } from './context.js';
 import { verifyGraphCaller } from './graph-caller.js';
 import { alternateKeyValue } from './alternate-key.js';
@@ -63,9 +65,29 @@ const DevicePatchBody = Type.Object(
   { additionalProperties: true },
 );
 type DevicePatchInput = Static<typeof DevicePatchBody>;
-/** Graph's required properties of a new user; others Graph accepts are ignored. */
+// Text or null (which clears); lengths, the country code and the address are checked by
+// userProfileOf, so a bad value gets Graph's own message naming the property.
+const profileText = Type.Optional(Type.Union([Type.String(), Type.Null()]));
+const UserProfileBody = {
+  givenName: profileText,
+  surname: profileText,
+  mail: profileText,
+  jobTitle: profileText,
+  department: profileText,
+  companyName: profileText,
+  officeLocation: profileText,
+  city: profileText,
+  state: profileText,
+  country: profileText,
+  usageLocation: profileText,
+  employeeId: profileText,
+  mobilePhone: profileText,
+} satisfies Record<UserProfileProperty, TSchema>;
+
+/** Graph's required properties of a new user and the profile Baton keeps; others Graph accepts are ignored. */
 const UserCreateBody = Type.Object(
   {
+    ...UserProfileBody,
     accountEnabled: Type.Boolean(),
     displayName: Type.String({ minLength: 1, maxLength: 256 }),
     mailNickname: Type.String({ minLength: 1, maxLength: 64 }),
@@ -80,6 +102,7 @@ const UserCreateBody = Type.Object(
 
 const UserPatchBody = Type.Object(
   {
+    ...UserProfileBody,
     displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
     accountEnabled: Type.Optional(Type.Boolean()),
     passwordProfile: Type.Optional(
@@ -253,6 +276,7 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
         displayName: body.displayName,
         password: body.passwordProfile.password,
         accountEnabled: body.accountEnabled,
+        profile: userProfileOf(body),
       });
       return reply.code(201).send({ '@odata.context': context(v, 'users/$entity'), ...graphUser(user) });
     });

@@ -124,6 +124,53 @@ for (const backend of backends()) {
       assert.deepEqual(await memberIds(byOs.id), []);
     });
 
+    const newUser = async (name: string, profile: Record<string, unknown>) => {
+      const upn = `${name}.${newGuid().slice(0, 8)}@${id.domain}`;
+      const res = await graph('POST', '/graph/v1.0/users', admin, {
+        accountEnabled: true,
+        displayName: name,
+        mailNickname: name,
+        userPrincipalName: upn,
+        passwordProfile: { password: 'Kitchen-Table-42' },
+        ...profile,
+      });
+      assert.equal(res.statusCode, 201, res.body);
+      return res.json().id as string;
+    };
+
+    test('a dynamic user group by department holds that department, and a user who moves leaves it in the same request', async () => {
+      const sara = await newUser('sara', { department: 'Sales' });
+      const sam = await newUser('sam', { department: 'sales', jobTitle: 'Account Manager' });
+      await newUser('fiona', { department: 'Finance' });
+      await newUser('nobody', {});
+      const sales = await dynamicGroup('Sales', '(user.department -eq "Sales")');
+      assert.deepEqual(await memberIds(sales.id), [sara, sam].sort(), 'the rule compares ignoring case, as Entra does');
+
+      evaluations.clear();
+      assert.equal((await graph('PATCH', `/graph/v1.0/users/${sara}`, admin, { mobilePhone: '+1 555 0100' })).statusCode, 204);
+      assert.equal(evaluations.get(sales.id), undefined, 'no rule reads user.mobile');
+
+      assert.equal((await graph('PATCH', `/graph/v1.0/users/${sara}`, admin, { department: 'Finance' })).statusCode, 204);
+      assert.deepEqual(await memberIds(sales.id), [sam]);
+      assert.equal((await graph('PATCH', `/graph/v1.0/users/${sam}`, admin, { department: null })).statusCode, 204);
+      assert.deepEqual(await memberIds(sales.id), [], 'a cleared department leaves the group too');
+      const later = await newUser('sid', { department: 'Sales' });
+      assert.deepEqual(await memberIds(sales.id), [later], 'a new user joins when created');
+    });
+
+    test("user rules read the profile under Entra's rule names: physicalDeliveryOfficeName, mobile, usageLocation", async () => {
+      const tag = newGuid().slice(0, 8);
+      const inOffice = await newUser('olga', { officeLocation: `B40/${tag}`, usageLocation: 'DE', mobilePhone: `+49 ${tag}` });
+      await newUser('otto', { officeLocation: `B41/${tag}`, usageLocation: 'DE' });
+      const office = await dynamicGroup('Building 40', `(user.physicalDeliveryOfficeName -eq "B40/${tag}") -and (user.usageLocation -eq "DE")`);
+      const mobile = await dynamicGroup('Mobile', `(user.mobile -startsWith "+49 ${tag}")`);
+      assert.deepEqual(await memberIds(office.id), [inOffice]);
+      assert.deepEqual(await memberIds(mobile.id), [inOffice]);
+      assert.equal((await graph('PATCH', `/graph/v1.0/users/${inOffice}`, admin, { officeLocation: 'Remote' })).statusCode, 204);
+      assert.deepEqual(await memberIds(office.id), []);
+      assert.deepEqual(await memberIds(mobile.id), [inOffice]);
+    });
+
     test('rules over ownership, enrollment profile name and extension attributes see what identity keeps', async () => {
       const byProfile = await dynamicGroup('kiosk profile', '(device.enrollmentProfileName -eq "Kiosk") -and (device.deviceOwnership -eq "Company")');
       const byAttribute = await dynamicGroup('saw', 'device.extensionAttribute1 -eq "SAW"');
@@ -170,10 +217,11 @@ for (const backend of backends()) {
       const deviceId = newGuid();
       await placeholder(deviceId, ['[OrderID]:Pilot']);
       const objectId = await objectIdOf(deviceId);
-      const users = (await graph('GET', '/graph/v1.0/users')).json().value as Array<{ id: string }>;
+      // The administrator: other tests' users are in dynamic groups of their own.
+      const user = (await graph('GET', `/graph/v1.0/users/admin@${id.domain}`)).json() as { id: string };
       const ref = (oid: string) => ({ '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${oid}` });
       assert.equal((await graph('POST', `/graph/v1.0/groups/${group.id}/members/$ref`, admin, ref(objectId))).statusCode, 204);
-      assert.equal((await graph('POST', `/graph/v1.0/groups/${group.id}/members/$ref`, admin, ref(users[0]!.id))).statusCode, 204);
+      assert.equal((await graph('POST', `/graph/v1.0/groups/${group.id}/members/$ref`, admin, ref(user.id))).statusCode, 204);
       const dup = await graph('POST', `/graph/v1.0/groups/${group.id}/members/$ref`, admin, ref(objectId));
       assert.equal(dup.statusCode, 400);
       const missing = await graph('POST', `/graph/v1.0/groups/${group.id}/members/$ref`, admin, ref(newGuid()));
@@ -183,11 +231,11 @@ for (const backend of backends()) {
       const types = listed.json().value.map((m: Record<string, unknown>) => m['@odata.type']).sort();
       assert.deepEqual(types, ['#microsoft.graph.device', '#microsoft.graph.user']);
       for (const m of listed.json().value) assert.deepEqual(Object.keys(m).sort(), ['@odata.type', 'displayName', 'id']);
-      const userMemberOf = await graph('GET', `/graph/v1.0/users/${users[0]!.id}/memberOf`);
+      const userMemberOf = await graph('GET', `/graph/v1.0/users/${user.id}/memberOf`);
       assert.deepEqual(userMemberOf.json().value.map((g: { id: string }) => g.id), [group.id]);
       assert.equal((await graph('DELETE', `/graph/v1.0/groups/${group.id}/members/${objectId}/$ref`)).statusCode, 204);
       assert.equal((await graph('DELETE', `/graph/v1.0/groups/${group.id}/members/${objectId}/$ref`)).statusCode, 404);
-      assert.deepEqual(await memberIds(group.id), [users[0]!.id]);
+      assert.deepEqual(await memberIds(group.id), [user.id]);
 
       const dynamic = await dynamicGroup('dyn', SALES_RULE);
       const add = await graph('POST', `/graph/v1.0/groups/${dynamic.id}/members/$ref`, admin, ref(objectId));

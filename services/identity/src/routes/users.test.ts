@@ -169,11 +169,83 @@ for (const backend of backends()) {
       assert.equal((await id.app.inject({ method: 'DELETE', url: `/graph/v1.0/users/${user.id}`, headers: { authorization: `Bearer ${bearer}` } })).statusCode, 404);
     });
 
+    const read = async (who: string, query = '') =>
+      (await id.app.inject({ url: `/graph/v1.0/users/${who}${query}`, headers: { authorization: `Bearer ${await adminToken()}` } })).json() as Record<string, unknown>;
+    // Everything but mail, which each test sets to the user's own address.
+    const profile = {
+      givenName: 'Isaiah',
+      surname: 'Langer',
+      jobTitle: 'Sales Representative',
+      department: 'Sales',
+      companyName: 'Contoso',
+      officeLocation: '20/1101',
+      city: 'Tulsa',
+      state: 'OK',
+      country: 'United States',
+      usageLocation: 'US',
+      employeeId: 'E-1042',
+      mobilePhone: '+1 918 555 0101',
+    };
+
+    test('a user created with profile properties shows them; ones never set are null, and $select names them', async () => {
+      const upn = `isaiah@${id.domain}`;
+      const created = await create({ ...newUser(upn), ...profile, mail: upn });
+      assert.equal(created.statusCode, 201, created.body);
+      assert.equal(created.json().department, 'Sales');
+      const user = await read(upn);
+      for (const [property, value] of Object.entries({ ...profile, mail: upn })) assert.equal(user[property], value, property);
+      const plain = (await create(newUser(`plain@${id.domain}`))).json();
+      assert.equal(plain.jobTitle, null);
+      assert.equal(plain.mail, null);
+      const selected = await read(upn, '?$select=department,usageLocation,mobilePhone');
+      assert.deepEqual(Object.keys(selected).sort(), ['@odata.context', 'department', 'id', 'mobilePhone', 'usageLocation']);
+    });
+
+    test('PATCH changes one profile property and null clears another, leaving the rest alone', async () => {
+      const upn = `nestor@${id.domain}`;
+      assert.equal((await create({ ...newUser(upn), ...profile, mail: upn })).statusCode, 201);
+      assert.equal((await patch(upn, { jobTitle: 'Sales Manager', mobilePhone: null, usageLocation: 'gb' })).statusCode, 204);
+      const user = await read(upn);
+      assert.equal(user.jobTitle, 'Sales Manager');
+      assert.equal(user.mobilePhone, null);
+      assert.equal(user.usageLocation, 'GB', 'the country code is kept in capitals');
+      assert.equal(user.department, 'Sales');
+      assert.equal(user.givenName, 'Isaiah');
+    });
+
+    test('a bad usageLocation, an over-long jobTitle or an empty department is a Graph 400 naming it, and nothing is written', async () => {
+      const upn = `pradeep@${id.domain}`;
+      assert.equal((await create({ ...newUser(upn), department: 'Sales', usageLocation: 'US' })).statusCode, 201);
+      const bad: Array<[Record<string, unknown>, string]> = [
+        [{ usageLocation: 'XX' }, 'usageLocation'],
+        [{ usageLocation: 'USA' }, 'usageLocation'],
+        [{ jobTitle: 'J'.repeat(129) }, 'jobTitle'],
+        [{ department: '' }, 'department'],
+        [{ employeeId: 'E'.repeat(17) }, 'employeeId'],
+        [{ mail: 'not an address' }, 'mail'],
+      ];
+      for (const [body, property] of bad) {
+        const patched = await patch(upn, { displayName: 'Changed', ...body });
+        assert.equal(patched.statusCode, 400, `PATCH ${JSON.stringify(body)}: ${patched.body}`);
+        assert.equal(patched.json().error.code, 'Request_BadRequest');
+        assert.equal(patched.json().error.message, `Invalid value specified for property '${property}' of resource 'User'.`);
+        const other = `rejected-${property}@${id.domain}`;
+        const created = await create({ ...newUser(other), ...body });
+        assert.equal(created.statusCode, 400, `POST ${JSON.stringify(body)}: ${created.body}`);
+        assert.match(created.json().error.message, new RegExp(`'${property}'`));
+        const missing = await id.app.inject({ url: `/graph/v1.0/users/${other}`, headers: { authorization: `Bearer ${await adminToken()}` } });
+        assert.equal(missing.statusCode, 404, 'the user was not created');
+      }
+      assert.equal((await patch(upn, { jobTitle: 42 })).statusCode, 400, 'a number is not text');
+      const user = await read(upn);
+      assert.deepEqual([user.displayName, user.department, user.usageLocation, user.jobTitle], ['Alex Wilber', 'Sales', 'US', null], 'nothing was written');
+    });
+
     test('PATCH refuses what it cannot keep by name, a weak password, and an unknown user, changing nothing', async () => {
       const upn = `adele@${id.domain}`;
       await create(newUser(upn));
       for (const [body, message] of [
-        [{ jobTitle: 'Buyer', displayName: 'Changed' }, /jobTitle/],
+        [{ streetAddress: '1 Main St', displayName: 'Changed' }, /streetAddress/],
         [{ passwordProfile: { password: 'password' } }, /complexity/],
         [{ accountEnabled: 'no' }, /accountEnabled/],
       ] as const) {

@@ -117,6 +117,25 @@ for (const backend of backends()) {
       assert.equal((await store.listUsers(a.id, { limit: 10 })).length, 1);
     });
 
+    test('a user profile round-trips, and a patch writes only the properties it names', async () => {
+      const t = tenant();
+      await store.insertTenant(t);
+      const id = randomUUID();
+      await store.insertUser({
+        id, tenantId: t.id, upn: `grace@${t.domain}`, displayName: 'Grace', passwordHash: 'h', accountEnabled: true, isAdmin: false, createdAt: at, modifiedAt: at,
+        givenName: 'Grace', surname: 'Hopper', department: 'Sales', usageLocation: 'US', mobilePhone: '+1 555 0100',
+      });
+      const created = await store.findUserById(t.id, id);
+      assert.equal(created?.department, 'Sales');
+      assert.equal(created?.jobTitle, null, 'a property not given reads back as null');
+      await store.updateUser(t.id, id, { department: 'Finance', mobilePhone: null });
+      const updated = await store.findUserById(t.id, id);
+      assert.deepEqual(
+        [updated?.givenName, updated?.surname, updated?.department, updated?.usageLocation, updated?.mobilePhone],
+        ['Grace', 'Hopper', 'Finance', 'US', null],
+      );
+    });
+
     test('applications upsert in place', async () => {
       const t = tenant();
       await store.insertTenant(t);

@@ -22,6 +22,7 @@ import type {
 } from './schema.js';
 import { pageDirectory, selectDirectory } from './directory-query.js';
 import { DEVICE_COLUMNS, USER_COLUMNS } from './odata-maps.js';
+import { profileColumns, profileOfRow, profileRow } from './user-profile-columns.js';
 import {
   type ConditionalAccessQuery,
   type ConditionalAccessRecord,
@@ -53,6 +54,7 @@ import {
   type TenantBranding,
   type TenantRecord,
   type TrustType,
+  type UserPatch,
   type UserQuery,
   type UserRecord,
   ztdIdFromPhysicalIds,
@@ -86,6 +88,7 @@ function userOf(row: Selectable<UsersTable>): UserRecord {
     isAdmin: row.is_admin !== 0,
     createdAt: row.created_at,
     modifiedAt: row.modified_at,
+    ...profileOfRow(row),
   };
 }
 
@@ -408,6 +411,7 @@ export class KyselyIdentityStore implements IdentityStore {
         is_admin: int(u.isAdmin),
         created_at: u.createdAt,
         modified_at: u.modifiedAt,
+        ...profileRow(u),
       })
       .execute();
   }
@@ -416,12 +420,8 @@ export class KyselyIdentityStore implements IdentityStore {
     await this.db.deleteFrom('users').where('tenant_id', '=', tenantId).where('id', '=', id).execute();
   }
 
-  async updateUser(
-    tenantId: string,
-    id: string,
-    patch: Partial<Pick<UserRecord, 'displayName' | 'passwordHash' | 'accountEnabled' | 'isAdmin'>>,
-  ) {
-    const row: Partial<UsersTable> = { modified_at: new Date().toISOString() };
+  async updateUser(tenantId: string, id: string, patch: UserPatch) {
+    const row: Partial<UsersTable> = { modified_at: new Date().toISOString(), ...profileColumns(patch) };
     if (patch.displayName !== undefined) {
       row.display_name = patch.displayName;
       row.display_name_words = searchTokensColumnValue(patch.displayName);

@@ -98,3 +98,42 @@ for (const backend of backends()) {
     }
   });
 }
+
+const BEFORE_USER_PROFILE = Object.fromEntries(Object.entries(identityMigrations).filter(([name]) => name < '0015'));
+
+for (const backend of backends()) {
+  test(`users from before keep their row with an empty profile, which can then be set (${backend.name})`, async () => {
+    const env = testContext(backend);
+    const options = { service: 'identity', dataDir: env.ctx.config.dataDir, databaseUrl: env.ctx.config.databaseUrl, schema: env.ctx.schema };
+    try {
+      const old = await openDatabase({ ...options, migrations: BEFORE_USER_PROFILE });
+      const tenantId = randomUUID();
+      const at = '2026-01-01T00:00:00.000Z';
+      await new KyselyIdentityStore(old.db as Kysely<IdentityDatabase>, old.dialect).insertTenant({
+        id: tenantId, domain: `${tenantId.slice(0, 8)}.example.test`, displayName: 'T', branding: { companyName: 'T' }, signingKey: 'k', deviceCaCertPem: 'pem', deviceCaKey: 'ca', createdAt: at, modifiedAt: at,
+      });
+      const userId = randomUUID();
+      await (old.db as Kysely<any>)
+        .insertInto('users')
+        .values({ id: userId, tenant_id: tenantId, upn: 'ada@x.test', upn_key: 'ada@x.test', display_name: 'Ada', display_name_words: 'ada', password_hash: 'h', account_enabled: 1, is_admin: 0, created_at: at, modified_at: at })
+        .execute();
+      await old.close();
+
+      const database = await openDatabase<IdentityDatabase>({ ...options, migrations: identityMigrations });
+      try {
+        const store = new KyselyIdentityStore(database.db, database.dialect);
+        const before = await store.findUserById(tenantId, userId);
+        assert.equal(before?.displayName, 'Ada');
+        assert.equal(before?.passwordHash, 'h');
+        assert.equal(before?.department, null);
+        assert.equal(before?.usageLocation, null);
+        await store.updateUser(tenantId, userId, { department: 'Sales' });
+        assert.equal((await store.findUserById(tenantId, userId))?.department, 'Sales');
+      } finally {
+        await database.close();
+      }
+    } finally {
+      await env.cleanup();
+    }
+  });
+}

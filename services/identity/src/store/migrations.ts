@@ -298,6 +298,33 @@ const displayNameWords: Migration = {
   },
 };
 
+/**
+ * Entra's common user profile properties (given name, department, usage location, …), one
+ * nullable text column each; users from before have none set. The names are spelt out rather
+ * than read from user-profile-columns.ts so this migration stays what it was if that map grows.
+ */
+const userProfile: Migration = {
+  async up(db: Kysely<any>) {
+    for (const column of [
+      'given_name',
+      'surname',
+      'mail',
+      'job_title',
+      'department',
+      'company_name',
+      'office_location',
+      'city',
+      'state',
+      'country',
+      'usage_location',
+      'employee_id',
+      'mobile_phone',
+    ]) {
+      await db.schema.alterTable('users').addColumn(column, 'text').execute();
+    }
+  },
+};
+
 /** Names sort in the order they apply. */
 export const identityMigrations: Record<string, Migration> = {
   '0001_identity': initial,
@@ -314,4 +341,5 @@ export const identityMigrations: Record<string, Migration> = {
   '0012_application_secrets': applicationSecrets,
   '0013_devices_by_owner': devicesByOwner,
   '0014_display_name_words': displayNameWords,
+  '0015_user_profile': userProfile,
 };

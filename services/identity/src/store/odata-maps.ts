@@ -4,6 +4,7 @@
  */
 import type { ODataPropertyMap, ODataSearchMap } from '@baton/kit';
 import type { DirectoryColumns } from './directory-query.js';
+import { USER_PROFILE_COLUMNS } from './user-profile-columns.js';
 
 const text = (column: string) => ({ column, type: 'string' as const, caseInsensitive: true });
 const bool = (column: string) => ({ column, type: 'boolean' as const });
@@ -27,13 +28,14 @@ export const DEVICE_ODATA_PROPERTIES: ODataPropertyMap = {
   physicalIds: { jsonArrayColumn: 'physical_ids', caseInsensitive: true },
 };
 
-/** Graph property → column of `users`; `mail` is not stored (Baton's users have none). */
+/** Graph property → column of `users`, the profile's strings (givenName, department, …) among them. */
 export const USER_ODATA_PROPERTIES: ODataPropertyMap = {
   id: text('id'),
   userPrincipalName: text('upn'),
   displayName: text('display_name'),
   accountEnabled: bool('account_enabled'),
   createdDateTime: { column: 'created_at', type: 'datetime' },
+  ...Object.fromEntries(Object.entries(USER_PROFILE_COLUMNS).map(([property, column]) => [property, text(column)])),
 };
 
 /** `$orderby` on devices also sorts by when the object was created, which `$filter` does not take. */

@@ -29,6 +29,20 @@ export interface UsersTable {
   is_admin: number;
   created_at: string;
   modified_at: string;
+  // The profile (user-profile-columns.ts), null when unset.
+  given_name: string | null;
+  surname: string | null;
+  mail: string | null;
+  job_title: string | null;
+  department: string | null;
+  company_name: string | null;
+  office_location: string | null;
+  city: string | null;
+  state: string | null;
+  country: string | null;
+  usage_location: string | null;
+  employee_id: string | null;
+  mobile_phone: string | null;
 }
 
 export interface ApplicationsTable {

@@ -33,7 +33,32 @@ export interface TenantRecord {
   modifiedAt: string;
 }
 
-export interface UserRecord {
+/**
+ * Entra's common user profile properties, by their Graph names: what administrators set with
+ * `New-MgUser -Department …` or a CSV import, and what dynamic user groups read.
+ */
+export const USER_PROFILE_PROPERTIES = [
+  'givenName',
+  'surname',
+  'mail',
+  'jobTitle',
+  'department',
+  'companyName',
+  'officeLocation',
+  'city',
+  'state',
+  'country',
+  'usageLocation',
+  'employeeId',
+  'mobilePhone',
+] as const;
+
+export type UserProfileProperty = (typeof USER_PROFILE_PROPERTIES)[number];
+
+/** A user's profile; null or absent when unset (users written before it existed have none). */
+export type UserProfile = { [K in UserProfileProperty]?: string | null };
+
+export interface UserRecord extends UserProfile {
   id: string;
   tenantId: string;
   upn: string;
@@ -44,6 +69,9 @@ export interface UserRecord {
   createdAt: string;
   modifiedAt: string;
 }
+
+/** What a user write may change; a profile property set to null is cleared. */
+export type UserPatch = Partial<Pick<UserRecord, 'displayName' | 'passwordHash' | 'accountEnabled' | 'isAdmin'>> & UserProfile;
 
 export interface MdmSettings {
   discoveryUrl: string;
@@ -310,7 +338,7 @@ export interface IdentityStore {
   listUsers(tenantId: string, query: UserQuery): Promise<UserRecord[]>;
   countUsers(tenantId: string, selection: DirectorySelection): Promise<number>;
   insertUser(user: UserRecord): Promise<void>;
-  updateUser(tenantId: string, id: string, patch: Partial<Pick<UserRecord, 'displayName' | 'passwordHash' | 'accountEnabled' | 'isAdmin'>>): Promise<void>;
+  updateUser(tenantId: string, id: string, patch: UserPatch): Promise<void>;
   /** Removes the user row only; memberships go through the membership engine, tokens through revokeUserRefreshTokens. */
   deleteUser(tenantId: string, id: string): Promise<void>;
 

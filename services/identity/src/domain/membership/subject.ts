@@ -21,8 +21,19 @@
  * | extensionAttribute1-15           | extensionAttributes, as written through Graph             |
  * | deviceCategory, deviceManufacturer, deviceModel, deviceManagementAppId, systemLabels, isRooted | not kept by identity: null (empty for collections), so a positive comparison is false and a negative one true |
  *
- * Users: objectId, userPrincipalName, displayName, accountEnabled, mail (null),
- * mailNickName (the UPN's local part); every other user property is null.
+ * The user mapping:
+ *
+ * | rule property                    | identity's user record                                    |
+ * |----------------------------------|-----------------------------------------------------------|
+ * | objectId                         | id                                                        |
+ * | userPrincipalName                | upn                                                       |
+ * | displayName                      | displayName                                               |
+ * | accountEnabled                   | accountEnabled                                            |
+ * | mailNickName                     | the UPN's local part                                      |
+ * | givenName, surname, mail, jobTitle, department, companyName, city, state, country, usageLocation, employeeId | the profile property of the same name (null when unset) |
+ * | physicalDeliveryOfficeName       | officeLocation (Entra's rules keep the directory's name)  |
+ * | mobile                           | mobilePhone                                               |
+ * | every other user property        | not kept by identity: null                                |
  */
 import type { DeviceRecord, MemberType, UserRecord } from '../../store/store.js';
 import { profileTypeOf } from '../autopilot-mode.js';
@@ -56,8 +67,20 @@ export function userSubject(u: UserRecord): RuleSubject {
     userPrincipalName: u.upn,
     displayName: u.displayName,
     accountEnabled: u.accountEnabled,
-    mail: null,
     mailNickName: u.upn.split('@')[0] ?? null,
+    givenName: u.givenName ?? null,
+    surname: u.surname ?? null,
+    mail: u.mail ?? null,
+    jobTitle: u.jobTitle ?? null,
+    department: u.department ?? null,
+    companyName: u.companyName ?? null,
+    physicalDeliveryOfficeName: u.officeLocation ?? null,
+    city: u.city ?? null,
+    state: u.state ?? null,
+    country: u.country ?? null,
+    usageLocation: u.usageLocation ?? null,
+    employeeId: u.employeeId ?? null,
+    mobile: u.mobilePhone ?? null,
   };
 }
 
