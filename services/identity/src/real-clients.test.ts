@@ -60,6 +60,7 @@ for (const backend of backends()) {
           isAdmin: false,
           createdAt: new Date().toISOString(),
           modifiedAt: new Date().toISOString(),
+          ...(name === 'oidc' ? { givenName: 'Olive', surname: 'Dyer', mail: `olive.dyer@${id.domain}` } : {}),
         };
         await id.identity.store.insertUser(user);
         users[name] = user;
@@ -225,6 +226,8 @@ for (const backend of backends()) {
 
       const info = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
       assert.equal(info.preferred_username, user.upn);
+      // The profile's names and mail address, as Entra's userinfo gives them.
+      assert.deepEqual([info.given_name, info.family_name, info.email], ['Olive', 'Dyer', `olive.dyer@${id.domain}`]);
 
       const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
       assert.ok(refreshed.access_token);

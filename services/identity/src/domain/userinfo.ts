@@ -30,6 +30,10 @@ export async function userInfo(deps: IdentityDeps, tenant: TenantRecord, authori
     tid: tenant.id,
     name: user.displayName,
     preferred_username: user.upn,
-    email: user.upn,
+    // Standard OpenID Connect claims from the profile, left out when unset; without a mail
+    // address the UPN, which is what Baton users sign in with.
+    ...(user.givenName ? { given_name: user.givenName } : {}),
+    ...(user.surname ? { family_name: user.surname } : {}),
+    email: user.mail ?? user.upn,
   };
 }
