@@ -13,6 +13,7 @@
  * and nesting is bounded, so no input makes the parser hang or overflow the stack.
  */
 import { odataFail } from './errors.js';
+import { chainOperands } from './walk.js';
 
 /** One clause. `property` is absent when the clause names none (`"pizza"`), which collections may refuse. */
 export interface SearchTerm {
@@ -198,18 +199,7 @@ function print(node: SearchNode, context: 'or' | 'and'): string {
   return node.kind === 'or' && context === 'and' ? `(${text})` : text;
 }
 
-/**
- * The operands of a chain of one operator, left to right. Chains parse left-deep, so walking
- * them iteratively keeps recursion proportional to parenthesis nesting, which the parser bounds.
- */
+/** The operands of a chain of one operator, left to right (see walk.ts). */
 export function searchChainOperands(node: SearchNode & { kind: 'and' | 'or' }): SearchNode[] {
-  const rights: SearchNode[] = [];
-  let current: SearchNode = node;
-  while (current.kind === node.kind) {
-    const link = current as SearchNode & { kind: 'and' | 'or' };
-    rights.push(link.right);
-    current = link.left;
-  }
-  rights.push(current);
-  return rights.reverse();
+  return chainOperands<SearchNode>(node);
 }
