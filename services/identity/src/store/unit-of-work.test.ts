@@ -1,11 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { openDatabase, type Database } from '@baton/kit';
-import { backends, testContext, type TestContext } from '../testing/harness.js';
+import type { Database } from '@baton/kit';
+import { backends, openIdentityDatabase, testContext, type TestContext } from '../testing/harness.js';
 import { KyselyIdentityStore } from './kysely-store.js';
 import { KyselySigninStore, type SigninDatabase } from './kysely-signin-store.js';
-import { identityMigrations } from './migrations.js';
 import type { IdentityDatabase } from './schema.js';
 import { identityTransactions, type Atomically } from './unit-of-work.js';
 import type { Kysely } from 'kysely';
@@ -23,13 +22,7 @@ for (const backend of backends()) {
 
     before(async () => {
       env = testContext(backend);
-      database = await openDatabase<IdentityDatabase>({
-        service: 'identity',
-        dataDir: env.ctx.config.dataDir,
-        databaseUrl: env.ctx.config.databaseUrl,
-        schema: env.ctx.schema,
-        migrations: identityMigrations,
-      });
+      database = await openIdentityDatabase(env);
       store = new KyselyIdentityStore(database.db, database.dialect);
       signin = new KyselySigninStore(database.db as unknown as Kysely<SigninDatabase>);
       atomically = identityTransactions(database.db, database.dialect);

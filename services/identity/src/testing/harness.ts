@@ -14,8 +14,10 @@ import {
   dropPostgresSchema,
   ensureLocalTls,
   loadConfig,
+  openDatabase,
   x509,
   type BatonApp,
+  type Database,
   type Fetch,
   type ServiceContext,
 } from '@baton/kit';
@@ -23,6 +25,8 @@ import type { FilterNode } from '@baton/protocols';
 import { buildIdentityApp } from '../app.js';
 import type { IdentityRuntime, IdentityServiceOptions } from '../service.js';
 import type { BootstrapTenantInput } from '../domain/tenants.js';
+import { identityMigrations } from '../store/migrations.js';
+import type { IdentityDatabase } from '../store/schema.js';
 
 export interface Backend {
   name: 'sqlite' | 'postgres';
@@ -38,6 +42,17 @@ export function backends(): Backend[] {
 export interface TestContext {
   ctx: ServiceContext;
   cleanup(): Promise<void>;
+}
+
+/** Identity's database for a store-level test, migrated, on the context's backend. */
+export function openIdentityDatabase(env: TestContext): Promise<Database<IdentityDatabase>> {
+  return openDatabase<IdentityDatabase>({
+    service: 'identity',
+    dataDir: env.ctx.config.dataDir,
+    databaseUrl: env.ctx.config.databaseUrl,
+    schema: env.ctx.schema,
+    migrations: identityMigrations,
+  });
 }
 
 export function testContext(backend: Backend): TestContext {

@@ -2,11 +2,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { openDatabase, type Database } from '@baton/kit';
+import type { Database } from '@baton/kit';
 import { evaluateRule } from '@baton/protocols';
-import { backends, testContext, type TestContext } from '../../testing/harness.js';
+import { backends, openIdentityDatabase, testContext, type TestContext } from '../../testing/harness.js';
 import { KyselyIdentityStore } from '../../store/kysely-store.js';
-import { identityMigrations } from '../../store/migrations.js';
 import type { IdentityDatabase } from '../../store/schema.js';
 import type { DeviceRecord, GroupRecord } from '../../store/store.js';
 import { MembershipEngine } from './engine.js';
@@ -133,13 +132,7 @@ for (const backend of backends()) {
     let store: KyselyIdentityStore;
     before(async () => {
       env = testContext(backend);
-      database = await openDatabase<IdentityDatabase>({
-        service: 'identity',
-        dataDir: env.ctx.config.dataDir,
-        databaseUrl: env.ctx.config.databaseUrl,
-        schema: env.ctx.schema,
-        migrations: identityMigrations,
-      });
+      database = await openIdentityDatabase(env);
       store = new KyselyIdentityStore(database.db, database.dialect);
     });
     after(async () => {
