@@ -261,12 +261,16 @@ for (const backend of testBackends()) {
     test("scripts find a device by serial number with $filter, as on Graph; a property it cannot filter on is a 400", async () => {
       const wanted = await managed();
       await managed();
-      await deps.store.updateEnrollment(wanted.id, { inventory: { 'DevDetail/Ext/Microsoft/SMBIOSSerialNumber': '5CG4B4HZSZ' } });
+      await deps.store.updateEnrollment(wanted.id, { inventory: { 'DevDetail/Ext/Microsoft/SMBIOSSerialNumber': '5CG4B4HZSZ', 'DevInfo/Mod': 'Latitude 7440', 'DevInfo/Man': 'Dell Inc.' } });
       const list = (query: string) => app.inject({ method: 'GET', url: `/graph/beta/deviceManagement/managedDevices?${query}`, headers: { authorization: `Bearer ${admin}` } });
       const found = await list(`$filter=${encodeURIComponent("serialNumber eq '5CG4B4HZSZ'")}&$count=true`);
       assert.equal(found.statusCode, 200, found.body);
       assert.deepEqual(found.json().value.map((d: { id: string; serialNumber: string }) => [d.id, d.serialNumber]), [[wanted.id, '5CG4B4HZSZ']]);
       assert.equal(found.json()['@odata.count'], 1);
+      // Model and manufacturer as the device reported them, as the JSON shows them.
+      const byModel = await list(`$filter=${encodeURIComponent("startswith(model,'Latitude') and manufacturer eq 'dell inc.'")}&$select=id,model,manufacturer`);
+      assert.equal(byModel.statusCode, 200, byModel.body);
+      assert.deepEqual(byModel.json().value, [{ id: wanted.id, model: 'Latitude 7440', manufacturer: 'Dell Inc.' }]);
       // Intune's reference does not list deviceEnrollmentType as filterable (Graph ignores it); Baton says so.
       for (const filter of ["deviceEnrollmentType eq 'windowsAzureADJoin'", "serialNumber eq '", 'serialNumber eq 5 and']) {
         const refused = await list(`$filter=${encodeURIComponent(filter)}`);

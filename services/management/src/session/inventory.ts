@@ -42,8 +42,8 @@ export function inventoryValue(data: string | undefined): string | undefined {
 /** Graph-facing view of the inventory. */
 export function inventoryFacts(inventory: Record<string, string>) {
   return {
-    model: inventory['DevInfo/Mod'],
-    manufacturer: inventory['DevDetail/OEM'] ?? inventory['DevInfo/Man'],
+    model: inventory[INVENTORY_NODES.model],
+    manufacturer: inventory[INVENTORY_NODES.manufacturer] ?? inventory[INVENTORY_NODES.manufacturerFallback],
     osVersion: inventory[INVENTORY_NODES.osVersion],
     deviceName: inventory[INVENTORY_NODES.deviceName],
     serialNumber: inventory[INVENTORY_NODES.serialNumber],

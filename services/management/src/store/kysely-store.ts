@@ -97,6 +97,8 @@ function enrollmentRow(e: Enrollment): Insertable<EnrollmentsTable> {
     management_state: e.managementState,
     inventory: JSON.stringify(e.inventory),
     serial_number: null,
+    model: null,
+    manufacturer: null,
     ...inventoryColumns(e.inventory),
   };
 }

@@ -27,7 +27,7 @@ function enrollmentRow(tenantId: string, inventory: Record<string, string>) {
 }
 
 for (const backend of testBackends()) {
-  test(`devices enrolled before the inventory columns can be filtered by what they reported (${backend})`, async () => {
+  test(`devices enrolled before the inventory columns can be filtered by what they reported, model and manufacturer included (${backend})`, async () => {
     const dir = tempDir();
     const databaseUrl = backend === 'postgres' ? process.env.BATON_TEST_DATABASE_URL : undefined;
     const schema = backend === 'postgres' ? `mgmt_migr_${randomBytes(6).toString('hex')}` : undefined;
@@ -36,7 +36,18 @@ for (const backend of testBackends()) {
       const tenantId = randomUUID();
       // More than one page of the backfill's reads.
       const rows = Array.from({ length: 1203 }, (_, i) =>
-        enrollmentRow(tenantId, i % 2 === 0 ? { 'DevDetail/Ext/Microsoft/SMBIOSSerialNumber': `SN-${i}`, 'DevDetail/Ext/Microsoft/DeviceName': `PC-${i}` } : {}),
+        enrollmentRow(
+          tenantId,
+          i % 2 === 0
+            ? {
+                'DevDetail/Ext/Microsoft/SMBIOSSerialNumber': `SN-${i}`,
+                'DevDetail/Ext/Microsoft/DeviceName': `PC-${i}`,
+                'DevInfo/Mod': i % 4 === 0 ? 'Surface Laptop 5' : 'HP EliteBook 840 G9',
+                // Older devices report only DevInfo/Man; the model columns' step reads it when OEM is absent.
+                ...(i % 4 === 0 ? { 'DevDetail/OEM': 'Microsoft Corporation' } : { 'DevInfo/Man': 'HP' }),
+              }
+            : {},
+        ),
       );
       for (let i = 0; i < rows.length; i += 200) await (old.db as Kysely<any>).insertInto('enrollments').values(rows.slice(i, i + 200)).execute();
       await old.close();
@@ -48,6 +59,10 @@ for (const backend of testBackends()) {
         assert.equal(bySerial.items[0]!.deviceName, 'PC-1202', 'the reported name replaces the enrolled one');
         const unreported = await store.listEnrollments(tenantId, { top: 1, skip: 0 }, parseFilter("deviceName eq 'AT-ENROLLMENT'"));
         assert.equal(unreported.total, 601, 'devices that reported nothing keep their enrolled name');
+        const surfaces = await store.listEnrollments(tenantId, { top: 1, skip: 0 }, parseFilter("model eq 'surface laptop 5' and manufacturer eq 'Microsoft Corporation'"));
+        assert.equal(surfaces.total, 301, 'rows 0, 4, …, 1200');
+        const hp = await store.listEnrollments(tenantId, { top: 1, skip: 0 }, parseFilter("manufacturer eq 'HP'"));
+        assert.equal(hp.total, 301, 'rows 2, 6, …, 1202: DevInfo/Man read when DevDetail/OEM is absent');
       } finally {
         await database.close();
       }

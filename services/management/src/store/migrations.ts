@@ -1,7 +1,7 @@
 import { outboxMigration, parseJsonOr } from '@baton/kit';
 import { managementEventsMigration, managementEventsSparseIndexesMigration } from '../events/feed.js';
 import { sql, type Kysely, type Migration } from 'kysely';
-import { inventoryColumns } from './inventory-columns.js';
+import { inventoryColumns, pickColumns } from './inventory-columns.js';
 import { complianceFactTimesMigration, complianceMigration } from '../compliance/migration.js';
 import { configurationMigration } from '../configuration/migration.js';
 import { appsMigration, deploymentAccountSetupStartMigration, deploymentEnrollmentTypeMigration } from '../apps/migration.js';
@@ -181,7 +181,24 @@ const inventoryColumnsMigration: Migration = {
       const rows = await db.selectFrom('enrollments').select(['id', 'inventory']).where('id', '>', after).orderBy('id').limit(500).execute();
       if (rows.length === 0) return;
       for (const row of rows) {
-        const columns = inventoryColumns(parseJsonOr<Record<string, string>>(row.inventory as string, {}));
+        const columns = pickColumns(inventoryColumns(parseJsonOr<Record<string, string>>(row.inventory as string, {})), ['serial_number', 'device_name', 'os_version']);
+        if (Object.keys(columns).length > 0) await db.updateTable('enrollments').set(columns).where('id', '=', row.id).execute();
+      }
+      after = rows.at(-1)!.id as string;
+    }
+  },
+};
+
+/** Model and manufacturer as the device reported them, in columns Graph's $filter can use, filled the same way. */
+const modelColumnsMigration: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('enrollments').addColumn('model', 'text').execute();
+    await db.schema.alterTable('enrollments').addColumn('manufacturer', 'text').execute();
+    for (let after = ''; ; ) {
+      const rows = await db.selectFrom('enrollments').select(['id', 'inventory']).where('id', '>', after).orderBy('id').limit(500).execute();
+      if (rows.length === 0) return;
+      for (const row of rows) {
+        const columns = pickColumns(inventoryColumns(parseJsonOr<Record<string, string>>(row.inventory as string, {})), ['model', 'manufacturer']);
         if (Object.keys(columns).length > 0) await db.updateTable('enrollments').set(columns).where('id', '=', row.id).execute();
       }
       after = rows.at(-1)!.id as string;
@@ -208,4 +225,5 @@ export const managementMigrations: Record<string, Migration> = {
   '0016_enrollment_autopilot_mode': autopilotMode,
   '0017_deployment_account_setup_start': deploymentAccountSetupStartMigration,
   '0018_enrollment_inventory_columns': inventoryColumnsMigration,
+  '0019_enrollment_model_columns': modelColumnsMigration,
 };

@@ -22,6 +22,8 @@ export const MANAGED_DEVICE_PROPERTIES: ODataPropertyMap = {
   id: { column: 'id', type: 'string', caseInsensitive: true },
   azureADDeviceId: { column: 'azure_ad_device_id', type: 'string', caseInsensitive: true },
   serialNumber: { column: 'serial_number', type: 'string' },
+  model: { column: 'model', type: 'string', caseInsensitive: true },
+  manufacturer: { column: 'manufacturer', type: 'string', caseInsensitive: true },
   deviceName: { column: 'device_name', type: 'string', caseInsensitive: true },
   osVersion: { column: 'os_version', type: 'string' },
   userId: { column: 'user_id', type: 'string', caseInsensitive: true },

@@ -53,6 +53,8 @@ export interface EnrollmentsTable {
   inventory: string;
   /** From the inventory (store/inventory-columns.ts), for Graph's $filter. */
   serial_number: string | null;
+  model: string | null;
+  manufacturer: string | null;
 }
 
 export interface CommandsTable {
