@@ -134,6 +134,60 @@ for (const backend of testBackends()) {
       assert.equal((await deps.store.listQueue(e.id)).length, 1);
     });
 
+    test('bulk executeAction: each device of the tenant acted on alone, the others sorted out as Graph answers', async () => {
+      const mine = [await managed(), await managed(), await managed()];
+      const foreign = sampleEnrollment({ tenantId: randomUUID(), managementState: 'managed' });
+      await deps.store.replaceEnrollment(foreign, []);
+      const bulk = (body: unknown, token = admin) =>
+        app.inject({
+          method: 'POST',
+          url: '/graph/beta/deviceManagement/managedDevices/executeAction',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          payload: JSON.stringify(body),
+        });
+      const missing = randomUUID();
+      const wiped = await bulk({ actionName: 'wipe', keepEnrollmentData: true, keepUserData: false, deviceIds: [mine[0]!.id, mine[1]!.id, foreign.id, missing, 'not-a-guid'] });
+      assert.equal(wiped.statusCode, 200, wiped.body);
+      assert.deepEqual(
+        { ...(wiped.json() as Record<string, unknown>), '@odata.context': undefined },
+        { '@odata.context': undefined, successfulDeviceIds: [mine[0]!.id, mine[1]!.id], failedDeviceIds: [], notFoundDeviceIds: [foreign.id, missing, 'not-a-guid'], notSupportedDeviceIds: [] },
+      );
+      // An Autopilot reset on each selected device, nothing on the other tenant's.
+      for (const e of mine.slice(0, 2)) {
+        assert.equal((await get(e.id)).managementState, 'wipePending');
+        const [queued] = await deps.store.listQueue(e.id);
+        assert.match(JSON.stringify(queued), /doWipePersistProvisionedData/);
+      }
+      assert.equal((await deps.store.listQueue(mine[2]!.id)).length, 0);
+      assert.equal((await deps.store.listQueue(foreign.id)).length, 0);
+
+      // An action Graph knows but a Windows MDM client is not given here: not supported, per device.
+      const scan = await bulk({ actionName: 'quickScan', deviceIds: [mine[2]!.id] });
+      assert.deepEqual(scan.json().notSupportedDeviceIds, [mine[2]!.id]);
+      assert.equal((await deps.store.listQueue(mine[2]!.id)).length, 0);
+
+      const deleted = await bulk({ actionName: 'delete', deviceIds: [mine[2]!.id] });
+      assert.deepEqual(deleted.json().successfulDeviceIds, [mine[2]!.id]);
+      assert.equal((await app.inject({ method: 'GET', url: `${BASE}/${mine[2]!.id}`, headers: { authorization: `Bearer ${admin}` } })).statusCode, 404);
+
+      // Refused whole, nothing queued: an unknown action, a bad wipe body, no ids, a reader.
+      const before = (await deps.store.listQueue(mine[0]!.id)).length;
+      for (const body of [
+        { actionName: 'selfDestruct', deviceIds: [mine[0]!.id] },
+        { actionName: 'wipe', useProtectedWipe: true, keepUserData: true, deviceIds: [mine[0]!.id] },
+        { actionName: 'retire', deviceIds: [] },
+        { actionName: 'retire', deviceIds: [7] },
+        [],
+      ]) {
+        const res = await bulk(body);
+        assert.equal(res.statusCode, 400, `${JSON.stringify(body)}: ${res.body}`);
+        assert.equal(res.json().error.code, 'BadRequest');
+      }
+      const reader = await identity.mint({ aud: GRAPH_RESOURCE, roles: ['DeviceManagementManagedDevices.Read.All'] });
+      assert.equal((await bulk({ actionName: 'retire', deviceIds: [mine[0]!.id] }, reader)).statusCode, 403);
+      assert.equal((await deps.store.listQueue(mine[0]!.id)).length, before);
+    });
+
     test('wipe with keepEnrollmentData: pending → active while sent → done and wipeIssued on the device 200', async () => {
       const e = await managed();
       assert.equal((await post(e.id, 'wipe', { keepEnrollmentData: true, keepUserData: false })).statusCode, 204);

@@ -10,6 +10,7 @@ import { graphErrorsManagement } from '../errors.js';
 import { inventoryFacts } from '../session/inventory.js';
 import { deviceActionResults, rebootCommand, retireCommand, wipeCommand, type WipeOptions } from '../session/actions.js';
 import { PROVIDER_ID } from '../enrollment/enroll.js';
+import { readBulkRequest, runBulk } from './bulk-device-actions.js';
 import type { DeviceActionName, Enrollment, ManagementState, NewCommand, StoredDeviceAction } from '../store/store.js';
 
 const READ_ROLES = [ROLES.managedDevicesReadWrite, 'DeviceManagementManagedDevices.Read.All'];
@@ -251,6 +252,30 @@ export async function managedDeviceRoutes(app: FastifyInstance, deps: Management
       // The Graph SDKs address bound actions by their plain name, OData allows the namespace too.
       app.post(`${base}/:id/${name}`, handler);
       app.post(`${base}/:id/microsoft.graph.${name}`, handler);
+    }
+
+    if (version === 'beta') {
+      const bulk = async (request: FastifyRequest) => {
+        const claims = await deps.graphTokens.verifyHeader(request.headers.authorization);
+        requireRole(claims, ACTION_ROLES);
+        const tenantId = claims.tid.toLowerCase();
+        const bulkRequest = readBulkRequest(request.body);
+        // Checked whole before any device is touched: a bad wipe body queues nothing.
+        const plan = bulkRequest.action && bulkRequest.action !== 'delete' ? planAction(bulkRequest.action, request.body) : undefined;
+        const result = await runBulk(bulkRequest, async (action, id) => {
+          const enrollment = GUID_RE.test(id) ? await deps.store.getEnrollment(id.toLowerCase()) : undefined;
+          if (!enrollment || enrollment.tenantId !== tenantId) return 'notFound';
+          if (action === 'delete') {
+            await deps.store.deleteEnrollment(enrollment.id);
+            return 'successful';
+          }
+          const recorded = await deps.store.requestDeviceAction(enrollment.id, { actionName: action, at: new Date().toISOString(), ...plan });
+          return recorded ? 'successful' : 'failed';
+        });
+        return { '@odata.context': `${deps.urls.management}/graph/beta/$metadata#microsoft.graph.bulkManagedDeviceActionResult`, ...result };
+      };
+      app.post(`${base}/executeAction`, { bodyLimit: 256 * 1024 }, bulk);
+      app.post(`${base}/microsoft.graph.executeAction`, { bodyLimit: 256 * 1024 }, bulk);
     }
   }
 }
