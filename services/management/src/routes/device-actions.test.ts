@@ -321,6 +321,10 @@ for (const backend of testBackends()) {
       assert.equal(found.statusCode, 200, found.body);
       assert.deepEqual(found.json().value.map((d: { id: string; serialNumber: string }) => [d.id, d.serialNumber]), [[wanted.id, '5CG4B4HZSZ']]);
       assert.equal(found.json()['@odata.count'], 1);
+      const counted = await app.inject({ method: 'GET', url: `${BASE}/$count?$filter=${encodeURIComponent("serialNumber eq '5CG4B4HZSZ'")}`, headers: { authorization: `Bearer ${admin}` } });
+      assert.deepEqual([counted.statusCode, counted.body], [200, '1'], 'the $count segment counts what the filter selects');
+      const refusedCount = await app.inject({ method: 'GET', url: `${BASE}/$count?$top=1`, headers: { authorization: `Bearer ${admin}` } });
+      assert.equal(refusedCount.statusCode, 400);
       // Model and manufacturer as the device reported them, as the JSON shows them.
       const byModel = await list(`$filter=${encodeURIComponent("startswith(model,'Latitude') and manufacturer eq 'dell inc.'")}&$select=id,model,manufacturer`);
       assert.equal(byModel.statusCode, 200, byModel.body);

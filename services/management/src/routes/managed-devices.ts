@@ -210,6 +210,16 @@ export async function managedDeviceRoutes(app: FastifyInstance, deps: Management
       return body;
     });
 
+    // The number of the tenant's managed devices a $filter selects, as text, as Graph answers a $count segment.
+    app.get(`${base}/$count`, async (request, reply) => {
+      const claims = await authorize(request);
+      const query = (request.query ?? {}) as Record<string, unknown>;
+      const other = Object.keys(query).find((option) => option !== '$filter');
+      if (other !== undefined) throw graphErrorsManagement.unsupportedQuery(other.slice(0, 40));
+      const page = await listFiltered(claims.tid.toLowerCase(), { top: 0, skip: 0 }, single(query.$filter), undefined);
+      return reply.type('text/plain; charset=utf-8').send(String(page.total));
+    });
+
     // Intune's users of a managed device: its primary user, as the enrollment knows them
     // (a device that enrolled alone and has learned no user yet has none).
     app.get(`${base}/:id/users`, async (request) => {
