@@ -1,6 +1,8 @@
 /** The organization and its users as Graph shows them; password hashes never leave. */
 import { randomUUID } from 'node:crypto';
 import { identityGraphErrors } from '../errors.js';
+import type { GraphError } from '@baton/kit';
+import { duplicateUserProperty, type DuplicateUserProperty } from '../store/unique-violations.js';
 import { USER_PROFILE_PROPERTIES, type IdentityStore, type TenantRecord, type UserPatch, type UserProfile, type UserQuery, type UserRecord } from '../store/store.js';
 import type { IdentityDeps } from './deps.js';
 import { isGuid } from './ids.js';
@@ -94,14 +96,15 @@ export async function createUser(deps: Pick<IdentityDeps, 'store' | 'feed' | 'no
     modifiedAt: at,
     ...input.profile,
   };
-  return deps.store.transaction(async (tx) => {
-    if (await tx.findUserByUpn(tenant.id, upn)) {
-      throw identityGraphErrors.invalidValue('Another object with the same value for property userPrincipalName already exists.');
-    }
-    await tx.insertUser(user);
-    await deps.feed.userWritten(tx, tenant.id, undefined, user);
-    return user;
-  });
+  return asDuplicateError(
+    deps.store.transaction(async (tx) => {
+      if (await tx.findUserByUpn(tenant.id, upn)) throw duplicate('userPrincipalName');
+      if (user.mail && (await tx.findUserByMail(tenant.id, user.mail))) throw duplicate('mail');
+      await tx.insertUser(user);
+      await deps.feed.userWritten(tx, tenant.id, undefined, user);
+      return user;
+    }),
+  );
 }
 
 /** What `PATCH /users/{id}` may change here. */
@@ -151,13 +154,36 @@ export async function updateUser(deps: Pick<IdentityDeps, 'store' | 'feed'>, ten
   if (change.accountEnabled !== undefined) patch.accountEnabled = change.accountEnabled;
   if (change.password !== undefined) patch.passwordHash = await hashPassword(change.password);
   if (Object.keys(patch).length === 0) return;
-  await deps.store.transaction(async (tx) => {
+  await asDuplicateError(deps.store.transaction(async (tx) => {
     const before = await tx.findUserById(tenant.id, user.id);
     if (!before) throw identityGraphErrors.userNotFound(idOrUpn);
+    if (patch.mail) {
+      const holder = await tx.findUserByMail(tenant.id, patch.mail);
+      if (holder && holder.id !== user.id) throw duplicate('mail');
+    }
     await tx.updateUser(tenant.id, user.id, patch);
     await deps.feed.userWritten(tx, tenant.id, before, { ...before, ...patch });
     if (patch.passwordHash !== undefined || (before.accountEnabled && patch.accountEnabled === false)) await tx.revokeUserRefreshTokens(tenant.id, user.id);
-  });
+  }));
+}
+
+/**
+ * Entra's answer when a user's UPN or mail address is another user's. Graph names a taken mail
+ * address by proxyAddresses, the list its mail is kept in.
+ */
+function duplicate(property: DuplicateUserProperty): GraphError {
+  return identityGraphErrors.invalidValue(`Another object with the same value for property ${property === 'mail' ? 'proxyAddresses' : property} already exists.`);
+}
+
+/** The same 400 for a write that passed the check but lost a race to the unique index. */
+async function asDuplicateError<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    const property = duplicateUserProperty(error);
+    if (property) throw duplicate(property);
+    throw error;
+  }
 }
 
 /** Graph's organizationalBranding, as the sign-in pages and the OOBE (through discovery) show it. */

@@ -213,6 +213,25 @@ for (const backend of backends()) {
       assert.equal(user.givenName, 'Isaiah');
     });
 
+    test("a mail address names one user: another user's, in any case, is a Graph 400 on create and PATCH; a cleared one is free again", async () => {
+      const first = `lidia@${id.domain}`;
+      const second = `grady@${id.domain}`;
+      const shared = `sales.desk@${id.domain}`;
+      assert.equal((await create({ ...newUser(first), mail: shared })).statusCode, 201);
+      const taken = await create({ ...newUser(second), mail: shared.toUpperCase() });
+      assert.equal(taken.statusCode, 400, taken.body);
+      assert.match(taken.json().error.message, /same value for property proxyAddresses/);
+      assert.equal((await read(second)).id, undefined, 'the refused user was not created');
+      assert.equal((await create({ ...newUser(second), mail: `grady.a@${id.domain}` })).statusCode, 201);
+      const patched = await patch(second, { mail: shared });
+      assert.equal(patched.statusCode, 400, patched.body);
+      assert.equal((await read(second)).mail, `grady.a@${id.domain}`, 'the refused PATCH changed nothing');
+      assert.equal((await patch(first, { mail: shared.toUpperCase() })).statusCode, 204, 'a user may keep their own address');
+      assert.equal((await patch(first, { mail: null })).statusCode, 204);
+      assert.equal((await patch(second, { mail: shared })).statusCode, 204);
+      assert.equal((await read(second)).mail, shared);
+    });
+
     test('a bad usageLocation, an over-long jobTitle or an empty department is a Graph 400 naming it, and nothing is written', async () => {
       const upn = `pradeep@${id.domain}`;
       assert.equal((await create({ ...newUser(upn), department: 'Sales', usageLocation: 'US' })).statusCode, 201);

@@ -3,7 +3,7 @@
  * dialect-specific SQL beyond ON CONFLICT DO NOTHING and what kit's OData translation writes per dialect.
  */
 import { randomUUID } from 'node:crypto';
-import { type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { ChangeType } from '@baton/contracts';
 import { applyODataFilter, chunks, searchTokensColumnValue, type Dialect, type ODataPropertyMap, type OutboxTable } from '@baton/kit';
 import type { FilterNode } from '@baton/protocols';
@@ -381,6 +381,18 @@ export class KyselyIdentityStore implements IdentityStore {
       .selectAll()
       .where('tenant_id', '=', tenantId)
       .where('upn_key', '=', upn.toLowerCase())
+      .executeTakeFirst();
+    return row && userOf(row);
+  }
+
+  async findUserByMail(tenantId: string, mail: string) {
+    // The same expression and predicate as the unique index users_tenant_mail, so it is used.
+    const row = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('mail', 'is not', null)
+      .where(sql<string>`lower(mail)`, '=', mail.toLowerCase())
       .executeTakeFirst();
     return row && userOf(row);
   }

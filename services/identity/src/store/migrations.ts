@@ -1,6 +1,6 @@
 import { outboxMigration, searchTokensColumnValue } from '@baton/kit';
 import { identityEventsMigration } from '../events/feed.js';
-import type { Kysely, Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
 import { signinMigration } from './signin-migration.js';
 
 const initial: Migration = {
@@ -325,6 +325,16 @@ const userProfile: Migration = {
   },
 };
 
+/**
+ * A mail address names one user of a tenant, as in Entra; compared ignoring case. Partial, so
+ * the many users without one do not collide.
+ */
+const usersMailUnique: Migration = {
+  async up(db: Kysely<any>) {
+    await sql`CREATE UNIQUE INDEX users_tenant_mail ON users (tenant_id, lower(mail)) WHERE mail IS NOT NULL`.execute(db);
+  },
+};
+
 /** Names sort in the order they apply. */
 export const identityMigrations: Record<string, Migration> = {
   '0001_identity': initial,
@@ -342,4 +352,5 @@ export const identityMigrations: Record<string, Migration> = {
   '0013_devices_by_owner': devicesByOwner,
   '0014_display_name_words': displayNameWords,
   '0015_user_profile': userProfile,
+  '0016_users_mail_unique': usersMailUnique,
 };

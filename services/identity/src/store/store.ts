@@ -335,6 +335,8 @@ export interface IdentityStore {
 
   findUserById(tenantId: string, id: string): Promise<UserRecord | undefined>;
   findUserByUpn(tenantId: string, upn: string): Promise<UserRecord | undefined>;
+  /** The user whose mail address this is, ignoring case. */
+  findUserByMail(tenantId: string, mail: string): Promise<UserRecord | undefined>;
   listUsers(tenantId: string, query: UserQuery): Promise<UserRecord[]>;
   countUsers(tenantId: string, selection: DirectorySelection): Promise<number>;
   insertUser(user: UserRecord): Promise<void>;
