@@ -3,28 +3,16 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { openDatabase, outboxStats, enqueueOutbox, type Database } from '@baton/kit';
 import { parseFilter } from '@baton/protocols';
-import { backends, physicalIdFilter, testContext, type TestContext } from '../testing/harness.js';
+import { backends, physicalIdFilter, tenantRecord, testContext, type TestContext } from '../testing/harness.js';
 import { KyselyIdentityStore } from './kysely-store.js';
 import { identityMigrations } from './migrations.js';
 import type { IdentityDatabase } from './schema.js';
-import type { ClientSecret, DeviceRecord, TenantRecord } from './store.js';
+import type { ClientSecret, DeviceRecord } from './store.js';
 
 const at = '2025-01-01T00:00:00.000Z';
 const secret = (digest: string): ClientSecret => ({ digest, displayName: null, hint: null, startDateTime: at, endDateTime: null });
 
-function tenant(id = randomUUID()): TenantRecord {
-  return {
-    id,
-    domain: `${id.slice(0, 8)}.Example.test`,
-    displayName: 'T',
-    branding: { companyName: 'C', backgroundColor: '#000000' },
-    signingKey: 'sealed-key',
-    deviceCaCertPem: 'pem',
-    deviceCaKey: 'sealed-ca',
-    createdAt: at,
-    modifiedAt: at,
-  };
-}
+const tenant = tenantRecord;
 
 function device(tenantId: string, overrides: Partial<DeviceRecord> = {}): DeviceRecord {
   return {

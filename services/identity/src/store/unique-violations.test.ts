@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Database } from '@baton/kit';
-import { backends, openIdentityDatabase, testContext, type TestContext } from '../testing/harness.js';
+import { backends, openIdentityDatabase, tenantRecord, testContext, type TestContext } from '../testing/harness.js';
 import { KyselyIdentityStore } from './kysely-store.js';
 import type { IdentityDatabase } from './schema.js';
 import type { UserRecord } from './store.js';
@@ -17,22 +17,11 @@ for (const backend of backends()) {
     let store: KyselyIdentityStore;
     const tenantId = randomUUID();
     const otherTenantId = randomUUID();
-    const tenant = (id: string) => ({
-      id,
-      domain: `${id.slice(0, 8)}.example.test`,
-      displayName: 'T',
-      branding: { companyName: 'C' },
-      signingKey: 'sealed-key',
-      deviceCaCertPem: 'pem',
-      deviceCaKey: 'sealed-ca',
-      createdAt: at,
-      modifiedAt: at,
-    });
     before(async () => {
       env = testContext(backend);
       database = await openIdentityDatabase(env);
       store = new KyselyIdentityStore(database.db, database.dialect);
-      for (const id of [tenantId, otherTenantId]) await store.insertTenant(tenant(id));
+      for (const id of [tenantId, otherTenantId]) await store.insertTenant(tenantRecord(id));
     });
     after(async () => {
       await database.close();

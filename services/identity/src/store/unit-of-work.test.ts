@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Database } from '@baton/kit';
-import { backends, openIdentityDatabase, testContext, type TestContext } from '../testing/harness.js';
+import { backends, openIdentityDatabase, tenantRecord, testContext, type TestContext } from '../testing/harness.js';
 import { KyselyIdentityStore } from './kysely-store.js';
 import { KyselySigninStore, type SigninDatabase } from './kysely-signin-store.js';
 import type { IdentityDatabase } from './schema.js';
@@ -26,17 +26,7 @@ for (const backend of backends()) {
       store = new KyselyIdentityStore(database.db, database.dialect);
       signin = new KyselySigninStore(database.db as unknown as Kysely<SigninDatabase>);
       atomically = identityTransactions(database.db, database.dialect);
-      await store.insertTenant({
-        id: tenantId,
-        domain: `${tenantId.slice(0, 8)}.example.test`,
-        displayName: 'T',
-        branding: { companyName: 'C' },
-        signingKey: 'sealed-key',
-        deviceCaCertPem: 'pem',
-        deviceCaKey: 'sealed-ca',
-        createdAt: at,
-        modifiedAt: at,
-      });
+      await store.insertTenant(tenantRecord(tenantId));
     });
     after(async () => {
       await database.close();

@@ -27,6 +27,7 @@ import type { IdentityRuntime, IdentityServiceOptions } from '../service.js';
 import type { BootstrapTenantInput } from '../domain/tenants.js';
 import { identityMigrations } from '../store/migrations.js';
 import type { IdentityDatabase } from '../store/schema.js';
+import type { TenantRecord } from '../store/store.js';
 
 export interface Backend {
   name: 'sqlite' | 'postgres';
@@ -42,6 +43,22 @@ export function backends(): Backend[] {
 export interface TestContext {
   ctx: ServiceContext;
   cleanup(): Promise<void>;
+}
+
+/** A tenant row for store-level tests, its domain in mixed case as an administrator may type it. */
+export function tenantRecord(id: string = randomUUID()): TenantRecord {
+  const at = '2025-01-01T00:00:00.000Z';
+  return {
+    id,
+    domain: `${id.slice(0, 8)}.Example.test`,
+    displayName: 'T',
+    branding: { companyName: 'C', backgroundColor: '#000000' },
+    signingKey: 'sealed-key',
+    deviceCaCertPem: 'pem',
+    deviceCaKey: 'sealed-ca',
+    createdAt: at,
+    modifiedAt: at,
+  };
 }
 
 /** Identity's database for a store-level test, migrated, on the context's backend. */
