@@ -133,9 +133,15 @@ export async function managedDeviceRoutes(app: FastifyInstance, deps: Management
     const claims = await deps.graphTokens.verifyHeader(request.headers.authorization);
     requireRole(claims, roles);
     const { id } = request.params as { id: string };
-    const enrollment = GUID_RE.test(id) ? await deps.store.getEnrollment(id.toLowerCase()) : undefined;
-    if (!enrollment || enrollment.tenantId !== claims.tid.toLowerCase()) throw graphErrorsManagement.managedDeviceNotFound(id);
+    const enrollment = await tenantEnrollment(claims.tid.toLowerCase(), id);
+    if (!enrollment) throw graphErrorsManagement.managedDeviceNotFound(id);
     return enrollment;
+  };
+
+  /** The enrollment `id` names, when it is one of the tenant's; a device of another tenant is not found either. */
+  const tenantEnrollment = async (tenantId: string, id: string): Promise<Enrollment | undefined> => {
+    const enrollment = GUID_RE.test(id) ? await deps.store.getEnrollment(id.toLowerCase()) : undefined;
+    return enrollment?.tenantId === tenantId ? enrollment : undefined;
   };
 
   /**
@@ -273,8 +279,8 @@ export async function managedDeviceRoutes(app: FastifyInstance, deps: Management
         // Checked whole before any device is touched: a bad wipe body queues nothing.
         const plan = bulkRequest.action && bulkRequest.action !== 'delete' ? planAction(bulkRequest.action, request.body) : undefined;
         const result = await runBulk(bulkRequest, async (action, id) => {
-          const enrollment = GUID_RE.test(id) ? await deps.store.getEnrollment(id.toLowerCase()) : undefined;
-          if (!enrollment || enrollment.tenantId !== tenantId) return 'notFound';
+          const enrollment = await tenantEnrollment(tenantId, id);
+          if (!enrollment) return 'notFound';
           if (action === 'delete') {
             await deps.store.deleteEnrollment(enrollment.id);
             return 'successful';
