@@ -57,8 +57,38 @@ function stalledFiles(output) {
   return stalled.length === failedFiles ? stalled : [];
 }
 
+/**
+ * Every failed test with the first lines of its diagnostic, repeated after the run: in a long
+ * run the TAP stream puts a failure hundreds of lines above the totals, where a log's tail
+ * (all that some CI views keep) no longer shows it.
+ */
+function failureDigest(output) {
+  const lines = output.split('\n');
+  const digest = [];
+  for (let i = 0; i < lines.length; i++) {
+    const match = /^(\s*)not ok \d+ - (.*)$/.exec(lines[i]);
+    if (!match) continue;
+    digest.push(`# not ok: ${match[2]}`);
+    const end = `${match[1]}  ...`;
+    for (let j = i + 1, kept = 0; j < lines.length && lines[j] !== end && kept < 12; j++) {
+      if (/^\s*(duration_ms|type|---)/.test(lines[j])) continue;
+      digest.push(`#   ${lines[j].trim()}`);
+      kept++;
+    }
+  }
+  return digest;
+}
+
+function exitWith(result) {
+  if (result.code !== 0) {
+    const digest = failureDigest(result.output);
+    if (digest.length > 0) console.log(['', '# failed tests, repeated from above:', ...digest].join('\n'));
+  }
+  process.exit(result.code);
+}
+
 const first = await run(files);
 const retry = first.code === 0 ? [] : stalledFiles(first.output);
-if (retry.length === 0) process.exit(first.code);
+if (retry.length === 0) exitWith(first);
 console.log(`\n# ${retry.length} file(s) stalled until the timeout without another failure; running again once: ${retry.join(', ')}`);
-process.exit((await run(retry)).code);
+exitWith(await run(retry));
