@@ -62,6 +62,7 @@ for (const backend of testBackends()) {
     assert.deepEqual(seen.pages.map((p: string[]) => p.length), [2, 1], 'two to a page, then the rest');
     assert.deepEqual([...seen.pages.flat()].sort(), [...seen.registrationIds].sort(), 'every device once, none missing');
     assert.equal(seen.nextLinks.length, 1);
+    assert.deepEqual([...seen.bySerials].sort(), seen.registrationIds.slice(0, 2).sort(), 'serialNumber in (…) finds the two asked for');
     assert.match(seen.nextLinks[0], /^https:\/\/localhost:\d+\/graph\/beta\/deviceManagement\/windowsAutopilotDeviceIdentities\?.*\$skiptoken=/);
     assert.match(decodeURIComponent(seen.nextLinks[0]), /contains\(serialNumber,'sdk[0-9a-f]{6}'\)/);
 

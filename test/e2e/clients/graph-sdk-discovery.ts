@@ -67,6 +67,10 @@ for (;;) {
 out.pages = pages;
 out.nextLinks = nextLinks;
 
+// The same lookup for a known list of serials, in one request (serials as typed, in lower case).
+const wanted = input.devices.slice(0, 2).map((d) => `'${d.serialNumber.toLowerCase()}'`);
+out.bySerials = ((await client.api('/deviceManagement/windowsAutopilotDeviceIdentities').filter(`serialNumber in (${wanted.join(',')})`).get()).value as Array<{ id: string }>).map((d) => d.id);
+
 // Only the profile this script assigns should decide the devices' status.
 const existing = await client.api('/deviceManagement/windowsAutopilotDeploymentProfiles').get();
 for (const profile of existing.value as Array<{ id: string }>) {

@@ -44,6 +44,12 @@ export type FilterNode =
       variable?: string;
       predicate?: FilterNode;
     }
+  /**
+   * `serialNumber in ('A','B')`: holds when the operand equals one of the values, exactly as
+   * an `or` of `eq`s would. The values are literals of one type (one enum type for enums), so
+   * every one of them compares with the operand the same way.
+   */
+  | { kind: 'in'; operand: FilterPropertyRef | FilterVariableRef; values: FilterLiteral[] }
   | { kind: 'and' | 'or'; left: FilterNode; right: FilterNode }
   | { kind: 'not'; operand: FilterNode };
 

@@ -35,6 +35,11 @@ function evaluate(node: FilterNode, entity: Record<string, unknown>, scope: Scop
       return !evaluate(node.operand, entity, scope, ci);
     case 'compare':
       return compare(node.op, resolve(node.left, entity, scope), resolve(node.right, entity, scope), ci);
+    case 'in': {
+      // An `or` of `eq`s, so null, GUID and case rules are those of eq.
+      const operand = resolve(node.operand, entity, scope);
+      return node.values.some((literal) => compare('eq', operand, { value: literal.value, literal }, ci));
+    }
     case 'function': {
       const [a, b] = node.args.map((arg) => resolve(arg, entity, scope)) as [Value, Value];
       if (typeof a.value !== 'string' || typeof b.value !== 'string') return false;

@@ -20,7 +20,8 @@ const datetime = fc
     ),
   );
 
-const literal: fc.Arbitrary<FilterLiteral> = fc.oneof(
+// One arbitrary per literal type, so an `in` list can draw all its values from one of them.
+const literalsByType: fc.Arbitrary<FilterLiteral>[] = [
   fc.string({ unit: 'binary', maxLength: 12 }).map((value) => ({ kind: 'literal' as const, type: 'string' as const, value })),
   fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true })).map((n) => ({ kind: 'literal' as const, type: 'number' as const, value: Object.is(n, -0) ? 0 : n })),
   fc.boolean().map((value) => ({ kind: 'literal' as const, type: 'boolean' as const, value })),
@@ -28,7 +29,9 @@ const literal: fc.Arbitrary<FilterLiteral> = fc.oneof(
   guid.map((value) => ({ kind: 'literal' as const, type: 'guid' as const, value })),
   datetime.map((value) => ({ kind: 'literal' as const, type: 'datetime' as const, value })),
   fc.string({ maxLength: 6 }).map((value) => ({ kind: 'literal' as const, type: 'enum' as const, value, enumType: 'microsoft.graph.deviceType' })),
-);
+];
+const literal: fc.Arbitrary<FilterLiteral> = fc.oneof(...literalsByType);
+const inValues: fc.Arbitrary<FilterLiteral[]> = fc.oneof(...literalsByType.map((arb) => fc.array(arb, { minLength: 1, maxLength: 15 })));
 
 function operand(scope: string[]): fc.Arbitrary<FilterOperand> {
   const path = fc.array(propertyName, { minLength: 1, maxLength: 3 });
@@ -44,6 +47,7 @@ function filterNode(scope: string[], depth: number): fc.Arbitrary<FilterNode> {
     fc.record({ kind: fc.constant('compare' as const), op: fc.constantFrom(...FILTER_COMPARISON_OPERATORS), left: operand(scope), right: operand(scope) }),
     fc.record({ kind: fc.constant('function' as const), name: fc.constantFrom(...FILTER_STRING_FUNCTIONS), args: fc.tuple(operand(scope), operand(scope)) }),
     fc.array(propertyName, { minLength: 1, maxLength: 2 }).map((path): FilterNode => ({ kind: 'lambda', op: 'any', collection: { kind: 'property', path } })),
+    fc.tuple(operand(scope).filter((o) => o.kind !== 'literal'), inValues).map(([o, values]): FilterNode => ({ kind: 'in', operand: o as Exclude<FilterOperand, FilterLiteral>, values })),
   );
   if (depth <= 0) return leaf;
   const sub = () => filterNode(scope, depth - 1);
@@ -98,6 +102,21 @@ test('mutated valid filters only ever fail with ODataError', () => {
   );
 });
 
+test("hostile 'in' lists only ever fail with ODataError", () => {
+  const item = fc.oneof(
+    fc.constantFrom("'x'", "''''", "'it''s'", "'''", "'", '1', '-0.5e3', 'null', 'true', 'x', 'a/b', '()', '(', ')', ',', "startswith(a,'b')", "microsoft.graph.t'v'", "microsoft.graph.u'v'", '6f9a9c2b-8d1e-4a51-9a3e-0c2f8d7b1e44', '2024-01-01T00:00:00Z', ' '),
+    fc.string({ unit: 'binary', maxLength: 6 }),
+  );
+  const list = fc.tuple(fc.array(item, { maxLength: 40 }), fc.constantFrom(',', ' , ', ',,', ' ', ''), fc.constantFrom('(', '((', ''), fc.constantFrom(')', '))', ''));
+  fc.assert(
+    fc.property(propertyName, fc.constantFrom('in', 'IN', 'not in', 'in in'), list, fc.nat({ max: 20 }), (name, op, [items, sep, open, close], maxInValues) => {
+      onlyODataErrors(`${name} ${op} ${open}${items.join(sep)}${close}`);
+      onlyODataErrors(`not (${name} ${op} ${open}${items.join(sep)}${close}) or ${name} eq 1`, { maxInValues });
+    }),
+    { numRuns: 3000 },
+  );
+});
+
 test('very long and deeply nested inputs fail fast with ODataError', () => {
   const started = performance.now();
   for (const input of [
@@ -109,9 +128,15 @@ test('very long and deeply nested inputs fail fast with ODataError', () => {
     `${"a eq 'x' or ".repeat(50_000)}`,
     'x'.repeat(1_000_000),
     `a eq ${'9'.repeat(100_000)}`,
+    `a in (${"'x',".repeat(200_000)}'x')`,
+    `a in (${'1,'.repeat(200_000)}'x')`,
+    `a in ${'('.repeat(100_000)}'x'${')'.repeat(100_000)}`,
+    `${'not ('.repeat(100_000)}a in ('x')${')'.repeat(100_000)}`,
+    `${"a in ('x') or ".repeat(50_000)}a in ('y')`,
+    `a in ('${"''".repeat(200_000)}')`,
   ]) {
     onlyODataErrors(input);
-    onlyODataErrors(input, { maxLength: Infinity, maxDepth: Infinity });
+    onlyODataErrors(input, { maxLength: Infinity, maxDepth: Infinity, maxInValues: Infinity });
   }
   assert.ok(performance.now() - started < 10_000, 'hostile inputs take linear time');
 });

@@ -104,13 +104,51 @@ test('syntax errors name what was expected and where', () => {
 
 test('constructs outside the subset are refused as unsupported', () => {
   rejects("tolower(a) eq 'x'", 'odata.unsupported', 0, /tolower/);
-  rejects("a in ('x','y')", 'odata.unsupported', 2, /'in'/);
   rejects("a has microsoft.graph.flags'x'", 'odata.unsupported', 2, /'has'/);
   rejects("a add 1 eq 2", 'odata.unsupported', 2);
   rejects("ids/count() eq 1", 'odata.unsupported', 4);
   rejects("$it eq 'x'", 'odata.unsupported', 0);
   rejects("microsoft.graph.user/a eq 'x'", 'odata.unsupported', 0);
   rejects("a eq length(b)", 'odata.unsupported', 5);
+});
+
+test("'in' reads a list of literals of one type", () => {
+  assert.deepEqual(parseFilter("a in ('x','y')"), { kind: 'in', operand: prop('a'), values: [str('x'), str('y')] });
+  assert.deepEqual(parseFilter("a IN ( 'x' )"), { kind: 'in', operand: prop('a'), values: [str('x')] });
+  assert.deepEqual(parseFilter('state/n in (1, 2.5)'), { kind: 'in', operand: prop('state', 'n'), values: [{ kind: 'literal', type: 'number', value: 1 }, { kind: 'literal', type: 'number', value: 2.5 }] });
+  assert.deepEqual(parseFilter("not (a in ('x')) and b eq 'y'"), { kind: 'and', left: { kind: 'not', operand: { kind: 'in', operand: prop('a'), values: [str('x')] } }, right: eq('b', 'y') });
+  assert.deepEqual(parseFilter("ids/any(p:p in ('a','b'))"), {
+    kind: 'lambda',
+    op: 'any',
+    collection: prop('ids'),
+    variable: 'p',
+    predicate: { kind: 'in', operand: { kind: 'variable', name: 'p', path: [] }, values: [str('a'), str('b')] },
+  });
+  const guids = '6f9a9c2b-8d1e-4a51-9a3e-0c2f8d7b1e44,6F9A9C2B-8D1E-4A51-9A3E-0C2F8D7B1E45';
+  assert.equal(formatFilter(parseFilter(`id in (${guids})`)), `id in (${guids})`);
+  assert.equal(formatFilter(parseFilter("x in (microsoft.graph.complianceState'unknown',microsoft.graph.complianceState'compliant')")), "x in (microsoft.graph.complianceState'unknown',microsoft.graph.complianceState'compliant')");
+  assert.equal(formatFilter(parseFilter("a in ('it''s')")), "a in ('it''s')");
+});
+
+test("'in' lists that are empty, nested, not literals, mixed or too long are refused", () => {
+  rejects('a in ()', 'odata.syntax', 6, /expected a literal in the 'in' list but found '\)'/);
+  rejects("a in (('x'))", 'odata.syntax', 6, /found '\('/);
+  rejects("a in ('x',)", 'odata.syntax', 10, /literal/);
+  rejects("a in ('x' 'y')", 'odata.syntax', 10, /',' or '\)'/);
+  rejects("a in ('x'", 'odata.syntax', 9, /',' or '\)'/);
+  rejects("a in 'x'", 'odata.syntax', 5, /'\('/);
+  rejects('a in b', 'odata.unsupported', 5, /collection/);
+  rejects("a in ('x', b)", 'odata.unsupported', 11, /not a literal/);
+  rejects("a in ('x', startswith(a,'y'))", 'odata.unsupported', 11, /not a literal/);
+  rejects("a in ('x', 1)", 'odata.unsupported', 11, /a number literal, the first a string literal/);
+  rejects("a in ('x', null)", 'odata.unsupported', 11, /one type/);
+  rejects("a in (microsoft.graph.a'x', microsoft.graph.b'y')", 'odata.unsupported', 28, /microsoft\.graph\.b/);
+  rejects("'x' in ('x')", 'odata.unsupported', 4, /property/);
+  const list = (n: number) => Array.from({ length: n }, (_, i) => `'v${i}'`).join(',');
+  assert.equal((parseFilter(`a in (${list(15)})`) as Extract<FilterNode, { kind: 'in' }>).values.length, 15);
+  rejects(`a in (${list(16)})`, 'odata.tooLong', 6 + list(15).length + 1, /Too many values in the 'in' list at position 5: more than 15\. Max allowed: 15\./);
+  assert.equal((parseFilter(`a in (${list(100)})`, { maxInValues: Infinity }) as Extract<FilterNode, { kind: 'in' }>).values.length, 100);
+  rejects(`a in (${list(3)})`, 'odata.tooLong', 16, /Max allowed: 2/, { maxInValues: 2 });
 });
 
 test('length and depth limits', () => {
@@ -176,4 +214,18 @@ test('evaluation follows Graph semantics', () => {
   ok("state/deviceImportStatus eq 'Complete'", true);
   ok("trustType eq microsoft.graph.trustType'azuread'", true);
   ok("not(trustType eq 'AzureAd')", false);
+  ok("displayName in ('x','KIOSK-01')", true);
+  ok("displayName in ('x','KIOSK-01')", false, { caseInsensitive: false });
+  ok("displayName in ('x','Kiosk-01')", true, { caseInsensitive: false });
+  ok("not (displayName in ('x','kiosk-01'))", false);
+  ok("not (groupTag in ('x'))", true);
+  ok("groupTag in ('x')", false);
+  ok('groupTag in (null)', true);
+  ok('count in (1, 3.0)', true);
+  ok("count in ('3')", false);
+  ok('deviceId in (00000000-0000-0000-0000-000000000000, 6F9A9C2B-8D1E-4A51-9A3E-0C2F8D7B1E44)', true, { caseInsensitive: false });
+  ok('registeredDateTime in (2024-03-01T11:00:00+01:00)', true);
+  ok("physicalIds/any(p:p in ('[orderid]:sales','y'))", true);
+  ok("trustType in (microsoft.graph.trustType'workplace', microsoft.graph.trustType'azuread')", true);
+  ok("state/deviceImportStatus in ('pending','COMPLETE')", true);
 });

@@ -23,6 +23,8 @@ export function formatFilter(node: FilterNode): string {
       return `not (${formatFilter(node.operand)})`;
     case 'compare':
       return `${formatFilterOperand(node.left)} ${node.op} ${formatFilterOperand(node.right)}`;
+    case 'in':
+      return `${formatFilterOperand(node.operand)} in (${node.values.map(formatLiteral).join(',')})`;
     case 'function':
       return `${node.name}(${formatFilterOperand(node.args[0])},${formatFilterOperand(node.args[1])})`;
     case 'lambda': {

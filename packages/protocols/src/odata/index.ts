@@ -1,6 +1,6 @@
 export * from './ast.js';
 export { ODataError, type ODataErrorCode } from './errors.js';
-export { parseFilter, DEFAULT_FILTER_MAX_DEPTH, DEFAULT_FILTER_MAX_LENGTH, type ParseFilterOptions } from './parser.js';
+export { parseFilter, DEFAULT_FILTER_MAX_DEPTH, DEFAULT_FILTER_MAX_IN_VALUES, DEFAULT_FILTER_MAX_LENGTH, type ParseFilterOptions } from './parser.js';
 export { formatFilter, formatFilterOperand } from './format.js';
 export { evaluateFilter, readODataPath, type EvaluateFilterOptions } from './evaluate.js';
 export { parseQueryOptions, type ODataQuery, type ODataQueryAllowed, type ODataOptionName, type OrderByItem } from './query-options.js';

@@ -5,12 +5,13 @@
  *   and     := unary ('and' unary)*
  *   unary   := 'not' unary | primary
  *   primary := '(' or ')' | function | path '/' ('any'|'all') lambda | operand cmpop operand
+ *            | path 'in' '(' literal (',' literal)* ')'
  *
  * Keywords are case-insensitive. Anything outside the subset is refused with
  * `odata.unsupported` rather than guessed at, because a filter silently read differently
  * returns the wrong devices.
  */
-import { FILTER_COMPARISON_OPERATORS, FILTER_STRING_FUNCTIONS, type FilterComparisonOperator, type FilterNode, type FilterOperand, type FilterPropertyRef, type FilterStringFunction, type FilterVariableRef } from './ast.js';
+import { FILTER_COMPARISON_OPERATORS, FILTER_STRING_FUNCTIONS, type FilterComparisonOperator, type FilterLiteral, type FilterNode, type FilterOperand, type FilterPropertyRef, type FilterStringFunction, type FilterVariableRef } from './ast.js';
 import { odataFail } from './errors.js';
 import { tokenize, type Token } from './tokenizer.js';
 
@@ -19,20 +20,30 @@ export interface ParseFilterOptions {
   maxLength?: number;
   /** Deepest accepted nesting of parentheses, `not`, functions and lambdas. */
   maxDepth?: number;
+  /** Most values one `in (…)` list may hold. */
+  maxInValues?: number;
 }
 
 export const DEFAULT_FILTER_MAX_LENGTH = 2048;
 export const DEFAULT_FILTER_MAX_DEPTH = 32;
+/**
+ * Graph serves `in` with at most 15 values by default ("the maximum number of expressions in a
+ * filter clause when using the in operator is 15", learn.microsoft.com/graph/filter-query-parameter);
+ * Entra's advanced queries lift that to the URL length, which a caller can mirror with `maxInValues`.
+ */
+export const DEFAULT_FILTER_MAX_IN_VALUES = 15;
 // The parser recurses once per nesting level; past this a caller's limit would become a stack overflow.
 const HARD_MAX_DEPTH = 1000;
 
 const RESERVED = new Set(['and', 'or', 'not', 'eq', 'ne', 'gt', 'ge', 'lt', 'le', 'true', 'false', 'null']);
-const UNSUPPORTED_OPERATORS = new Set(['has', 'in', 'add', 'sub', 'mul', 'div', 'divby', 'mod']);
+const LITERAL_WORDS = new Set(['true', 'false', 'null']);
+const LITERAL_TOKENS = new Set<Token['type']>(['string', 'number', 'guid', 'datetime', 'enum']);
+const UNSUPPORTED_OPERATORS = new Set(['has', 'add', 'sub', 'mul', 'div', 'divby', 'mod']);
 
 export function parseFilter(input: string, options: ParseFilterOptions = {}): FilterNode {
   const maxLength = options.maxLength ?? DEFAULT_FILTER_MAX_LENGTH;
   if (input.length > maxLength) odataFail('odata.tooLong', `$filter is ${input.length} characters long; at most ${maxLength} are accepted.`, maxLength);
-  return new Parser(tokenize(input), Math.min(options.maxDepth ?? DEFAULT_FILTER_MAX_DEPTH, HARD_MAX_DEPTH)).parse();
+  return new Parser(tokenize(input), Math.min(options.maxDepth ?? DEFAULT_FILTER_MAX_DEPTH, HARD_MAX_DEPTH), options.maxInValues ?? DEFAULT_FILTER_MAX_IN_VALUES).parse();
 }
 
 function describe(token: Token): string {
@@ -65,6 +76,7 @@ class Parser {
   constructor(
     private readonly tokens: Token[],
     private readonly maxDepth: number,
+    private readonly maxInValues: number,
   ) {}
 
   parse(): FilterNode {
@@ -223,10 +235,48 @@ class Parser {
   private parseComparison(left: FilterOperand): FilterNode {
     const token = this.peek();
     const op = keyword(token);
+    if (op === 'in') return this.parseIn(left);
     if (op && UNSUPPORTED_OPERATORS.has(op)) odataFail('odata.unsupported', `Operator '${op}' at position ${token.pos} is not supported.`, token.pos);
     if (!op || !(FILTER_COMPARISON_OPERATORS as readonly string[]).includes(op)) this.expected('a comparison operator (eq, ne, gt, ge, lt, le)', token);
     this.next();
     return { kind: 'compare', op: op as FilterComparisonOperator, left, right: this.parseOperand() };
+  }
+
+  /** `operand in (literal, …)`, the list read to its end only while it stays within the limit. */
+  private parseIn(operand: FilterOperand): FilterNode {
+    const inToken = this.next();
+    if (operand.kind === 'literal') odataFail('odata.unsupported', `The left operand of 'in' at position ${inToken.pos} must be a property, not a literal.`, inToken.pos);
+    const open = this.peek();
+    if (open.type === 'ident') odataFail('odata.unsupported', `'in' at position ${inToken.pos} takes a parenthesised list of literals, e.g. serialNumber in ('A','B'); a collection is not supported.`, open.pos);
+    this.expect('(', "'(' opening the list of values");
+    this.enter(open);
+    const values: FilterLiteral[] = [];
+    for (;;) {
+      const token = this.peek();
+      if (values.length >= this.maxInValues) {
+        odataFail('odata.tooLong', `Too many values in the 'in' list at position ${open.pos}: more than ${this.maxInValues}. Max allowed: ${this.maxInValues}.`, token.pos);
+      }
+      const value = this.parseInValue();
+      const first = values[0];
+      if (first && !sameLiteralType(first, value)) {
+        odataFail('odata.unsupported', `The values of an 'in' list must be of one type: the value at position ${token.pos} is ${literalType(value)}, the first ${literalType(first)}.`, token.pos);
+      }
+      values.push(value);
+      if (this.peek().type !== ',') break;
+      this.next();
+    }
+    this.expect(')', "',' or ')' closing the 'in' list");
+    this.leave();
+    return { kind: 'in', operand, values };
+  }
+
+  private parseInValue(): FilterLiteral {
+    const token = this.peek();
+    if (token.type === 'ident' && !LITERAL_WORDS.has(token.value.toLowerCase())) {
+      odataFail('odata.unsupported', `'${token.value}' at position ${token.pos} is not a literal; an 'in' list holds literals only.`, token.pos);
+    }
+    if (token.type !== 'ident' && !LITERAL_TOKENS.has(token.type)) this.expected("a literal in the 'in' list", token);
+    return this.parseOperand() as FilterLiteral;
   }
 
   private parseOperand(): FilterOperand {
@@ -266,4 +316,13 @@ class Parser {
         return this.expected('a property or a literal', token);
     }
   }
+}
+
+function sameLiteralType(a: FilterLiteral, b: FilterLiteral): boolean {
+  if (a.type !== b.type) return false;
+  return a.type !== 'enum' || a.enumType === (b as Extract<FilterLiteral, { type: 'enum' }>).enumType;
+}
+
+function literalType(literal: FilterLiteral): string {
+  return literal.type === 'enum' ? `a ${literal.enumType} literal` : `a ${literal.type} literal`;
 }

@@ -157,6 +157,23 @@ for (const kind of databaseKinds()) {
       assert.deepEqual(eq.body.value.map((d: any) => d.serialNumber), ['PAGE-A2']);
       const contains = await t.call('GET', `${base}?$filter=${encodeURIComponent("contains(serialNumber,'-a')")}`);
       assert.deepEqual(contains.body.value.map((d: any) => d.serialNumber).sort(), ['PAGE-A1', 'PAGE-A2']);
+      const inList = await t.call('GET', `${base}?$filter=${encodeURIComponent("serialNumber in ('page-a1','PAGE-B1','PAGE-C9')")}`);
+      assert.equal(inList.status, 200, JSON.stringify(inList.body));
+      assert.deepEqual(inList.body.value.map((d: any) => d.serialNumber).sort(), ['PAGE-A1', 'PAGE-B1'], 'in ignores case, as eq does');
+      const byId = await t.call('GET', `${base}?$filter=${encodeURIComponent(`id in (${contains.body.value.map((d: any) => d.id.toUpperCase()).join(',')})`)}`);
+      assert.deepEqual(byId.body.value.map((d: any) => d.serialNumber).sort(), ['PAGE-A1', 'PAGE-A2'], 'ids as unquoted GUIDs');
+      const counted = await t.call('GET', `${base}/$count?$filter=${encodeURIComponent("not (serialNumber in ('PAGE-A1','PAGE-A2'))")}`);
+      assert.equal(counted.status, 200);
+      assert.equal(String(counted.body), '1');
+      for (const [filter, message] of [
+        ["skuNumber in ('x')", /skuNumber/],
+        ["serialNumber in ('x', 1)", /one type/],
+        [`serialNumber in (${Array.from({ length: 16 }, (_, i) => `'S${i}'`).join(',')})`, /Max allowed: 15/],
+      ] as const) {
+        const refused = await t.call('GET', `${base}?$filter=${encodeURIComponent(filter)}`);
+        assert.equal(refused.status, 400, filter);
+        assert.match(refused.body.error.message, message, filter);
+      }
       const page1 = await t.call('GET', `${base}?$top=2`);
       assert.equal(page1.body.value.length, 2);
       const next = new URL(page1.body['@odata.nextLink']);

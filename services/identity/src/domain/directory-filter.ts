@@ -1,6 +1,6 @@
 /**
  * `$filter` on `/devices` and `/users`, over the shared OData codec and run in SQL, limited to
- * what Entra accepts there (learn.microsoft.com/graph/aad-advanced-queries): `eq`, `startswith`
+ * what Entra accepts there (learn.microsoft.com/graph/aad-advanced-queries): `eq`, `in`, `startswith`
  * and `ge`/`le` on the properties listed for each, `any` over a device's `physicalIds` with
  * `eq` or `startswith` (`physicalIds/any(p:startswith(p,'[ZTDID]'))`), `and`/`or`. `ne`, `not`
  * and `endswith` are advanced queries: Entra answers them only with `ConsistencyLevel:
@@ -82,6 +82,10 @@ function check(node: FilterNode, eventual: boolean, rules: DirectoryFilterRules,
       }
       return;
     }
+    case 'in':
+      // An or of eq's, which every listed property answers; a collection is refused as for eq.
+      checkProperty(node.operand, rules, lambdaVariable);
+      return;
     case 'function':
       if (node.name === 'contains') refuse(`'contains' is not supported on ${rules.noun}.`);
       if (node.name === 'endswith') advanced("'endswith'");

@@ -339,6 +339,8 @@ function needsAdvancedQuery(node: FilterNode): boolean {
       return true;
     case 'compare':
       return node.op === 'ne';
+    case 'in':
+      return false;
     case 'function':
       return node.name !== 'startswith';
     case 'lambda':

@@ -35,6 +35,11 @@ export interface DirectoryListQuery {
 }
 
 const FILTER_LIMITS = { maxLength: 2000 };
+/**
+ * Entra lifts `in`'s limit of 15 values for advanced queries, leaving only the length of the URL
+ * (learn.microsoft.com/graph/filter-query-parameter); the filter's own length bounds it here.
+ */
+const ADVANCED_FILTER_LIMITS = { ...FILTER_LIMITS, maxInValues: Infinity };
 const SEARCH_LIMITS = { maxLength: 2000 };
 
 /**
@@ -48,7 +53,7 @@ export function directoryCountQuery(
   collection: DirectoryCollection,
 ): DirectorySelection {
   requireEventualCount(consistencyLevel);
-  const parsed = readOptions(query, { options: ['filter', 'search'], filter: FILTER_LIMITS, search: SEARCH_LIMITS });
+  const parsed = readOptions(query, { options: ['filter', 'search'], filter: ADVANCED_FILTER_LIMITS, search: SEARCH_LIMITS });
   return {
     ...(parsed.filter ? { filter: vetDirectoryFilter(parsed.filter, true, collection.filter) } : {}),
     ...(parsed.search ? { search: vetDirectorySearch(parsed.search, true, collection.search) } : {}),
@@ -108,7 +113,7 @@ export function directoryListQuery(
     options: ['filter', 'search', 'orderby', 'select', 'top', 'skiptoken', 'count'],
     select: collection.select,
     orderby: Object.keys(collection.order.properties),
-    filter: FILTER_LIMITS,
+    filter: eventual ? ADVANCED_FILTER_LIMITS : FILTER_LIMITS,
     search: SEARCH_LIMITS,
   });
   if (parsed.count && !eventual) throw identityGraphErrors.unsupportedQuery('$count is not currently supported without the ConsistencyLevel: eventual header.');

@@ -294,6 +294,56 @@ for (const backend of backends()) {
       }
     });
 
+    test("users by userPrincipalName or id in (…) and devices by deviceId in (…), at most 15 values unless the query is advanced", async () => {
+      const admin = await adminAppToken();
+      const tag = `N${newGuid().slice(0, 6)}`;
+      const users: Array<{ id: string; upn: string }> = [];
+      for (let i = 0; i < 3; i++) {
+        const upn = `${tag}.${i}@${id.domain}`;
+        const res = await id.app.inject({
+          method: 'POST',
+          url: '/graph/v1.0/users',
+          headers: { authorization: `Bearer ${admin}` },
+          payload: { accountEnabled: true, displayName: `${tag} user ${i}`, mailNickname: `${tag}${i}`, userPrincipalName: upn, passwordProfile: { password: 'Kitchen-Table-42' } },
+        });
+        assert.equal(res.statusCode, 201, res.body);
+        users.push({ id: res.json().id, upn });
+      }
+      const eventual = { consistencylevel: 'eventual' };
+      const get = (collection: 'users' | 'devices', filter: string, headers: Record<string, string> = {}) =>
+        graph('GET', `/graph/v1.0/${collection}?$filter=${encodeURIComponent(filter)}`, discoveryToken, undefined, headers);
+      const found = async (collection: 'users' | 'devices', filter: string, key: 'id' | 'deviceId', headers: Record<string, string> = {}) => {
+        const res = await get(collection, filter, headers);
+        assert.equal(res.statusCode, 200, `${filter}: ${res.body}`);
+        return (res.json().value as Array<Record<string, string>>).map((o) => o[key]).sort();
+      };
+
+      assert.deepEqual(await found('users', `userPrincipalName in ('${users[0]!.upn.toUpperCase()}', '${users[2]!.upn}', 'nobody@${id.domain}')`, 'id'), [users[0]!.id, users[2]!.id].sort(), 'as eq, ignoring case');
+      assert.deepEqual(await found('users', `id in ('${users[1]!.id}', '${users[2]!.id.toUpperCase()}')`, 'id'), [users[1]!.id, users[2]!.id].sort());
+      const notIn = `startswith(displayName,'${tag}') and not (userPrincipalName in ('${users[0]!.upn}'))`;
+      assert.equal((await get('users', notIn)).statusCode, 400, "'not' stays an advanced query");
+      assert.deepEqual(await found('users', notIn, 'id', eventual), [users[1]!.id, users[2]!.id].sort());
+
+      const sixteen = `userPrincipalName in (${[...users.map((u) => `'${u.upn}'`), ...Array.from({ length: 13 }, (_, i) => `'x${i}@${id.domain}'`)].join(',')})`;
+      const tooMany = await get('users', sixteen);
+      assert.equal(tooMany.statusCode, 400, tooMany.body);
+      assert.equal(tooMany.json().error.code, 'Request_UnsupportedQuery');
+      assert.match(tooMany.json().error.message, /Max allowed: 15/);
+      assert.equal((await found('users', sixteen, 'id', eventual)).length, 3, 'an advanced query lifts the limit, as in Entra');
+      for (const bad of [`streetAddress in ('1 Main St')`, `userPrincipalName in ('a', 1)`, 'userPrincipalName in ()']) {
+        const res = await get('users', bad);
+        assert.equal(res.statusCode, 400, `${bad}: ${res.body}`);
+        assert.equal(res.json().error.code, 'Request_UnsupportedQuery', bad);
+      }
+
+      const devices = [newGuid(), newGuid(), newGuid()];
+      for (const deviceId of devices) assert.equal((await placeholder(deviceId, newGuid())).statusCode, 201);
+      assert.deepEqual(await found('devices', `deviceId in ('${devices[0]!.toUpperCase()}', '${devices[1]}')`, 'deviceId'), [devices[0]!, devices[1]!].sort());
+      assert.deepEqual(await found('devices', `deviceId in (${devices[2]}, ${devices[0]!.toUpperCase()})`, 'deviceId'), [devices[0]!, devices[2]!].sort(), 'unquoted GUIDs too');
+      const collection = await get('devices', "physicalIds in ('[OrderID]:Sales')");
+      assert.equal(collection.statusCode, 400, 'a collection is refused, as for eq');
+    });
+
     test('devices: $select trims each device and carries over to the next page; what devices cannot answer is refused, not ignored', async () => {
       for (let i = 0; i < 3; i++) assert.ok([201, 204].includes((await placeholder(newGuid(), newGuid())).statusCode));
       const first = await graph('GET', '/graph/v1.0/devices?$select=deviceId,displayName&$top=2', discoveryToken);

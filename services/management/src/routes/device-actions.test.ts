@@ -342,7 +342,13 @@ for (const backend of testBackends()) {
       const tenantId = randomUUID();
       const token = await identity.mint({ aud: GRAPH_RESOURCE, tid: tenantId, roles: [PRIVILEGED, 'DeviceManagementManagedDevices.Read.All'] });
       const enroll = async (day: number, managementState: Enrollment['managementState'] = 'managed') => {
-        const e = sampleEnrollment({ tenantId, managementState, enrolledAt: `2026-02-0${day}T09:00:00.000Z`, lastSyncAt: '2026-02-10T09:00:00.000Z' });
+        const e = sampleEnrollment({
+          tenantId,
+          managementState,
+          enrolledAt: `2026-02-0${day}T09:00:00.000Z`,
+          lastSyncAt: '2026-02-10T09:00:00.000Z',
+          inventory: { 'DevDetail/Ext/Microsoft/SMBIOSSerialNumber': `5CG${day}` },
+        });
         await deps.store.replaceEnrollment(e, []);
         return e;
       };
@@ -393,6 +399,13 @@ for (const backend of testBackends()) {
       assert.deepEqual(ids(await list("complianceState ne 'noncompliant'")), [silent.id, healthy.id, newcomer.id]);
       assert.deepEqual(ids(await list("complianceState eq 'Compliant'")), [healthy.id], 'enum values are read ignoring case, as on Graph');
 
+      // 'in', as administrators' scripts write it, is an or of eq's: enum members ignore case, serial numbers do not.
+      assert.deepEqual(ids(await list("complianceState in ('noncompliant','unknown')")), [silent.id, unlocked.id, stolen.id, newcomer.id]);
+      assert.deepEqual(ids(await list("complianceState in ('COMPLIANT')")), [healthy.id]);
+      assert.deepEqual(ids(await list("not (complianceState in ('noncompliant','unknown'))")), [healthy.id]);
+      assert.deepEqual(ids(await list("serialNumber in ('5CG2','5CG4','5cg5','5CG9')")), [healthy.id, stolen.id]);
+      assert.deepEqual(ids(await list("serialNumber in ('5CG1','5CG3') and complianceState in ('noncompliant')")), [unlocked.id]);
+
       const all = [silent.id, healthy.id, unlocked.id, stolen.id, newcomer.id];
       assert.deepEqual(ids(await list("operatingSystem eq 'Windows'")), all);
       assert.deepEqual(ids(await list("operatingSystem eq 'iOS'")), []);
@@ -411,7 +424,18 @@ for (const backend of testBackends()) {
       assert.deepEqual(ids(await list("managementState eq 'discovered'")), [newcomer.id], 'a device still enrolling is discovered, as its JSON says');
       assert.deepEqual(ids(await list("managementState eq 'unhealthy'")), [], "a Graph value Baton never shows finds nothing, and is no error");
 
-      for (const filter of ["complianceState eq 'bogus'", "managementState eq 'enrolling'", "complianceState gt 'compliant'", "startswith(complianceState,'non')"]) {
+      const sixteen = `serialNumber in (${Array.from({ length: 16 }, (_, i) => `'5CG${i}'`).join(',')})`;
+      for (const filter of [
+        "complianceState eq 'bogus'",
+        "complianceState in ('noncompliant','bogus')",
+        "managementState eq 'enrolling'",
+        "managementState in ('enrolling')",
+        "complianceState gt 'compliant'",
+        "startswith(complianceState,'non')",
+        "complianceState in ('noncompliant', 1)",
+        "deviceEnrollmentType in ('windowsAzureADJoin')",
+        sixteen,
+      ]) {
         const res = await app.inject({ method: 'GET', url: `/graph/beta/deviceManagement/managedDevices?$filter=${encodeURIComponent(filter)}`, headers: { authorization: `Bearer ${token}` } });
         assert.equal(res.statusCode, 400, `${filter}: ${res.body}`);
         assert.equal(res.json().error.code, 'BadRequest');

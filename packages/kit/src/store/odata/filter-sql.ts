@@ -66,6 +66,8 @@ function translate(node: FilterNode, ctx: Context): RawBuilder<SqlBool> {
       return sql<SqlBool>`(NOT ${translate(node.operand, ctx)})`;
     case 'compare':
       return compare(node.op, node.left, node.right, ctx);
+    case 'in':
+      return inList(node, ctx);
     case 'function':
       return stringFunction(node.name, node.args, ctx);
     case 'lambda':
@@ -137,18 +139,48 @@ function compare(op: FilterComparisonOperator, left: FilterOperand, right: Filte
     if (effective === 'ne') return sql<SqlBool>`(${column.expr} IS NOT NULL)`;
     return FALSE;
   }
-  const { value, fold } = parameter(column, literal);
+  const { lhs, rhs } = comparable(column, [literal], ctx);
+  const operator = sql.raw(SQL_OPERATOR[effective]);
+  if (effective === 'ne') return sql<SqlBool>`(${column.expr} IS NULL OR ${lhs} ${operator} ${rhs[0]})`;
+  return sql<SqlBool>`(${column.expr} IS NOT NULL AND ${lhs} ${operator} ${rhs[0]})`;
+}
+
+/**
+ * The column and literals (never null) as they compare: converted to the stored form, folded
+ * alike, and on PostgreSQL in byte order and numerically typed. The literals bind as
+ * parameters whatever their number.
+ */
+function comparable(column: Target, literals: readonly FilterLiteral[], ctx: Context): { lhs: Sql; rhs: Sql[] } {
+  const converted = literals.map((literal) => parameter(column, literal));
+  const fold = converted[0]!.fold;
+  // One fold for the whole list; the parser gives an `in` list one literal type, which decides it.
+  if (converted.some((p) => p.fold !== fold)) unsupported(`The values compared with '${column.name}' must be of one type.`);
   let lhs: Sql = fold ? sql`lower(${column.expr})` : column.expr;
-  let rhs: Sql = fold ? sql`lower(${value})` : value;
+  let rhs: Sql[] = converted.map(({ value }) => (fold ? sql`lower(${value})` : value));
   if (ctx.dialect === 'postgres') {
     // Byte order, as SQLite's BINARY collation and the in-memory evaluation use, not the locale's.
     if (column.type === 'string' || column.type === 'datetime') lhs = sql`${lhs} COLLATE "C"`;
     // pg sends parameters as text; without a type a fractional value would not parse as the column's integer type.
-    if (column.type === 'number') rhs = sql`CAST(${rhs} AS numeric)`;
+    if (column.type === 'number') rhs = rhs.map((value) => sql`CAST(${value} AS numeric)`);
   }
-  const operator = sql.raw(SQL_OPERATOR[effective]);
-  if (effective === 'ne') return sql<SqlBool>`(${column.expr} IS NULL OR ${lhs} ${operator} ${rhs})`;
-  return sql<SqlBool>`(${column.expr} IS NOT NULL AND ${lhs} ${operator} ${rhs})`;
+  return { lhs, rhs };
+}
+
+/**
+ * `x in (a, b)` as SQL `IN`, meaning what `x eq a or x eq b` means: the same literal checks
+ * (an enum's unknown member, a literal of the wrong type), the same folding, and never true
+ * for a null `x` unless the list is of nulls.
+ */
+function inList(node: Extract<FilterNode, { kind: 'in' }>, ctx: Context): RawBuilder<SqlBool> {
+  const column = target(node.operand, ctx)!;
+  const values = node.values;
+  if (values.length === 0) return FALSE;
+  if (values.some((v) => v.type === 'null')) {
+    if (values.some((v) => v.type !== 'null')) unsupported(`The values compared with '${column.name}' must be of one type.`);
+    return sql<SqlBool>`(${column.expr} IS NULL)`;
+  }
+  const { lhs, rhs } = comparable(column, values, ctx);
+  return sql<SqlBool>`(${column.expr} IS NOT NULL AND ${lhs} IN (${sql.join(rhs)}))`;
 }
 
 function stringFunction(name: 'startswith' | 'endswith' | 'contains', args: [FilterOperand, FilterOperand], ctx: Context): RawBuilder<SqlBool> {

@@ -131,12 +131,37 @@ function comparison(path: string[], operator: fc.Arbitrary<'eq' | 'ne' | 'gt' | 
   });
 }
 
+/** `x in (…)` over one literal type, as the parser gives it. */
+function inList(operand: Extract<FilterNode, { kind: 'in' }>['operand'], values: fc.Arbitrary<FilterLiteral>): fc.Arbitrary<FilterNode> {
+  return fc.array(values, { minLength: 1, maxLength: 5 }).map((list): FilterNode => ({ kind: 'in', operand, values: list }));
+}
+
+/** What `in` is defined to mean: an `or` of `eq`s. */
+function orOfEqs(node: Extract<FilterNode, { kind: 'in' }>): FilterNode {
+  return node.values
+    .map((value): FilterNode => ({ kind: 'compare', op: 'eq', left: node.operand, right: value }))
+    .reduce((left, right) => ({ kind: 'or', left, right }));
+}
+
+const guidLiteral = fc.constantFrom(...devices.filter((d) => d.deviceId).map((d) => d.deviceId!.toUpperCase()), '00000000-0000-4000-8000-000000000000').map((value): FilterLiteral => ({ kind: 'literal', type: 'guid', value }));
+const numberLiteral = fc.oneof(fc.integer({ min: -4, max: 101 }), fc.constantFrom(0.5, 2.5, -3.5, 1e9)).map((value): FilterLiteral => ({ kind: 'literal', type: 'number', value }));
+const datetimeLiteral = fc.constantFrom('2024-01-01T00:00:00Z', '2024-01-01', '2024-01-01T01:00:00+01:00', '2030-05-05T05:05:05.5Z', '2023-06-15T12:30:00Z').map((value): FilterLiteral => ({ kind: 'literal', type: 'datetime', value }));
+const inLeaf: fc.Arbitrary<FilterNode> = fc.oneof(
+  stringProperty.chain((path) => inList({ kind: 'property', path }, text.map(str))),
+  stringProperty.chain((path) => inList({ kind: 'property', path }, fc.constant(nul))),
+  inList({ kind: 'property', path: ['deviceId'] }, guidLiteral),
+  inList({ kind: 'property', path: ['enrollmentCount'] }, numberLiteral),
+  inList({ kind: 'property', path: ['isManaged'] }, fc.boolean().map((value): FilterLiteral => ({ kind: 'literal', type: 'boolean', value }))),
+  inList({ kind: 'property', path: ['registeredAt'] }, datetimeLiteral),
+);
+
 const element = { kind: 'variable' as const, name: 'p', path: [] };
 const elementPredicate: fc.Arbitrary<FilterNode> = fc.letrec<{ node: FilterNode }>((tie) => ({
   node: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     fc.tuple(op, text).map(([o, v]): FilterNode => ({ kind: 'compare', op: o, left: element, right: str(v) })),
     fc.tuple(fn, text).map(([f, v]): FilterNode => ({ kind: 'function', name: f, args: [element, str(v)] })),
+    inList(element, text.map(str)),
     fc.tuple(fc.constantFrom('and' as const, 'or' as const), tie('node'), tie('node')).map(([k, l, r]): FilterNode => ({ kind: k, left: l, right: r })),
     tie('node').map((o): FilterNode => ({ kind: 'not', operand: o })),
   ),
@@ -159,6 +184,7 @@ const leaf: fc.Arbitrary<FilterNode> = fc.oneof(
   ),
   fc.tuple(fc.constantFrom('any' as const, 'all' as const), elementPredicate).map(([o, predicate]): FilterNode => ({ kind: 'lambda', op: o, collection: { kind: 'property', path: ['physicalIds'] }, variable: 'p', predicate })),
   fc.constant<FilterNode>({ kind: 'lambda', op: 'any', collection: { kind: 'property', path: ['physicalIds'] } }),
+  inLeaf,
 );
 
 const sqlFilter: fc.Arbitrary<FilterNode> = fc.letrec<{ node: FilterNode }>((tie) => ({
@@ -331,6 +357,82 @@ for (const backend of testBackends()) {
       refuses("complianceState gt 'compliant'", /eq or ne/);
       refuses("'compliant' le complianceState", /eq or ne/);
       refuses("contains(complianceState,'compliant')", /enumeration/);
+    });
+
+    await t.test("'in' selects what an or of eq's selects, as SQL IN with bound parameters", async () => {
+      assert.deepEqual(await ids("serialNumber in ('sn-001','SN-100','nope')"), [1, 4]);
+      assert.deepEqual(await ids("deviceId in ('6F9A9C2B-8D1E-4A51-9A3E-0C2F8D7B1E44', '0b7d1c8e-2f4a-4e61-8c2d-9a1b3c4d5e6f')"), [1, 2]);
+      assert.deepEqual(await sqlIds(parseFilter('deviceId in (6F9A9C2B-8D1E-4A51-9A3E-0C2F8D7B1E44, A1B2C3D4-0000-4000-8000-000000000001)'), false), [1, 4], 'GUIDs ignore case on a case-sensitive column');
+      assert.deepEqual(await sqlIds(parseFilter("serialNumber in ('sn-001','SN-100')"), false), [4]);
+      assert.deepEqual(await ids("not (groupTag in ('ops','SALES'))"), [3, 5, 7, 8, 9, 10, 11, 12], 'a null groupTag is not in the list');
+      assert.deepEqual(await ids('groupTag in (null)'), [3, 10]);
+      assert.deepEqual(await ids('enrollmentCount in (0, 2.5, 5, 100)'), [1, 4, 9, 11]);
+      assert.deepEqual(await ids('isManaged in (false)'), [2, 5, 9, 12]);
+      assert.deepEqual(await ids('registeredAt in (2024-01-01T01:00:00+01:00, 1999-01-01)'), [1, 6, 8]);
+      assert.deepEqual(await ids("physicalIds/any(p:p in ('[orderid]:ops', '%'))"), [6, 8]);
+
+      const statement = applyODataFilter(db.selectFrom('devices').select('id'), parseFilter("serialNumber in ('a''); drop table devices; --','b')"), propertyMap(false), dialect).compile();
+      assert.match(statement.sql, dialect === 'postgres' ? / IN \(\$1, \$2\)\)$/ : / IN \(\?, \?\)\)$/);
+      assert.deepEqual(statement.parameters, ["a'); drop table devices; --", 'b']);
+      assert.doesNotMatch(statement.sql, /drop table/);
+
+      await fc.assert(
+        fc.asyncProperty(inLeaf, fc.boolean(), async (node, caseInsensitive) => {
+          const asOr = orOfEqs(node as Extract<FilterNode, { kind: 'in' }>);
+          assert.deepEqual(await sqlIds(node, caseInsensitive), await sqlIds(asOr, caseInsensitive), formatFilter(node));
+          assert.deepEqual(await sqlIds(node, caseInsensitive), memoryIds(asOr, caseInsensitive), formatFilter(node));
+        }),
+        { numRuns: 200 },
+      );
+    });
+
+    await t.test("'in' on properties backed by SQL expressions, and its refusals, are eq's", async () => {
+      const computed = async (node: FilterNode): Promise<number[]> => {
+        const rows = await applyODataFilter(db.selectFrom('devices').select('devices.id'), node, computedProperties, dialect, { table: 'devices' }).orderBy('devices.id').execute();
+        return rows.map((r: { id: number }) => Number(r.id));
+      };
+      const unknown = devices.map((d) => d.id).filter((id) => !deviceStates.some(([device]) => device === id));
+      assert.deepEqual(await computed(parseFilter("complianceState in ('NonCompliant','inGracePeriod')")), [1, 4, 5]);
+      assert.deepEqual(await computed(parseFilter("complianceState in (microsoft.graph.complianceState'unknown')")), unknown);
+      assert.deepEqual(await computed(parseFilter("not (complianceState in ('unknown','compliant'))")), [1, 4, 5]);
+      assert.deepEqual(await computed(parseFilter("operatingSystem in ('iOS','WINDOWS')")), devices.map((d) => d.id));
+      assert.deepEqual(await computed(parseFilter("importStatus in ('imported','PENDING')")), [1, 5, 7, 12]);
+
+      const member = fc.constantFrom(...COMPLIANCE_STATES, 'NONCOMPLIANT', 'Compliant').map(str);
+      const computedIn = fc.oneof(
+        inList({ kind: 'property', path: ['complianceState'] }, member),
+        inList({ kind: 'property', path: ['operatingSystem'] }, fc.constantFrom('windows', 'Windows', 'iOS', '').map(str)),
+        inList({ kind: 'property', path: ['importStatus'] }, fc.constantFrom('imported', 'waiting', 'complete', 'error', 'PENDING', 'unknown').map(str)),
+        inList({ kind: 'property', path: ['importStatus'] }, fc.constant(nul)),
+      );
+      await fc.assert(
+        fc.asyncProperty(computedIn, async (node) => {
+          assert.deepEqual(await computed(node), await computed(orOfEqs(node as Extract<FilterNode, { kind: 'in' }>)), formatFilter(node));
+        }),
+        { numRuns: 100 },
+      );
+
+      const refusal = (node: FilterNode, map: ODataPropertyMap): string => {
+        try {
+          applyODataFilter(db.selectFrom('devices').selectAll(), node, map, dialect, { table: 'devices' });
+        } catch (e) {
+          assert.ok(e instanceof ODataError && e.code === 'odata.unsupported', String(e));
+          return e.message;
+        }
+        return assert.fail(`${formatFilter(node)} was accepted`);
+      };
+      for (const [filter, asEq, map] of [
+        ["complianceState in ('noncompliant','bogus')", "complianceState eq 'bogus'", computedProperties],
+        ['complianceState in (2)', 'complianceState eq 2', computedProperties],
+        ["enrollmentCount in ('3')", "enrollmentCount eq '3'", propertyMap(true)],
+        ['isManaged in (1)', 'isManaged eq 1', propertyMap(true)],
+        ["registeredAt in ('2024')", "registeredAt eq '2024'", propertyMap(true)],
+        ["secret in ('x')", "secret eq 'x'", propertyMap(true)],
+        ["physicalIds in ('x')", "physicalIds eq 'x'", propertyMap(true)],
+        ["physicalIds/any(p:displayName in ('x'))", "physicalIds/any(p:displayName eq 'x')", propertyMap(true)],
+      ] as const) {
+        assert.equal(refusal(parseFilter(filter), map), refusal(parseFilter(asEq), map), filter);
+      }
     });
 
     await t.test('random filters select exactly the rows evaluateFilter selects', async () => {
