@@ -9,3 +9,4 @@ export { collectRoutes } from './commands/routes.js';
 export { readDiagnosis, readFleetSummary, type DiagnoseOptions } from './commands/diagnose.js';
 export type { Diagnosis, Finding } from '@baton/diagnosis';
 export { mermaidDiagrams } from './diagnose/format.js';
+export { mountConsole, consoleConfigOf, type MountedConsole } from './host/console.js';
