@@ -56,10 +56,11 @@ export function registerConsoleRoutes(app: AnyFastify, options: ConsoleRouteOpti
     } catch {
       return send(reply, 400, 'text/plain; charset=utf-8', 'Bad path.', 'no-store');
     }
+    if (relative === 'index.html') return index(reply);
     const file = normalize(join(root, relative));
     // A path that leaves the bundle (../) or names a folder is a client route, not a file.
     const isFile = file.startsWith(root) && existsSync(file) && statSync(file).isFile();
-    if (isFile && relative !== 'index.html') {
+    if (isFile) {
       const hashed = relative.startsWith('assets/');
       return send(reply, 200, contentTypeOf(file), readFileSync(file), hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
     }

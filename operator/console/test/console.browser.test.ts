@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { SERVICE_NAMES } from '@baton/contracts';
 import { createHttpsFetch, loadConfig } from '@baton/kit';
-import { consoleConfigOf, runFleet, seedDemo, startBaton, type DemoInfo, type RunningBaton } from '@baton/cli';
+import { adminToken, consoleConfigOf, graphJson, runFleet, seedDemo, startBaton, type DemoInfo, type RunningBaton } from '@baton/cli';
 import { ensureConsoleBuilt, registerConsoleRoutes, type ConsoleConfig } from '@baton/console/server';
 import { hardwareHash, randomInventory } from '@baton/device';
 import type { IdentityRuntime } from '@baton/identity';
@@ -76,9 +76,14 @@ describe('the web console in a browser', { skip }, () => {
 
   test('signs the administrator in on identity’s page and shows the demo profile', async () => {
     await page.goto(`${baton.url}/console/`);
+    const authorize = page.waitForRequest((r) => r.url().startsWith(`${demo.authority}/oauth2/v2.0/authorize`));
     await page.getByRole('button', { name: 'Sign in' }).click();
-    // Identity's own sign-in page, reached through MSAL's authorize request.
-    await page.waitForURL((url) => url.pathname.includes('/oauth2/v2.0/authorize') || url.pathname.includes(demo.tenantId));
+    // Identity's own sign-in page, reached through MSAL's authorize request: a code with PKCE.
+    const query = new URL((await authorize).url()).searchParams;
+    assert.equal(query.get('client_id'), demo.consoleApp?.clientId);
+    assert.equal(query.get('response_type'), 'code');
+    assert.equal(query.get('code_challenge_method'), 'S256');
+    assert.equal(query.get('redirect_uri'), `${baton.url}/console/`);
     await page.getByLabel('Email or username').fill(demo.user.upn);
     await page.getByLabel('Password').fill(demo.user.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -112,5 +117,30 @@ describe('the web console in a browser', { skip }, () => {
     assert.match(await row.innerText(), /pending|done/);
     // The timeline comes from the three feeds: the device's provisioning is there.
     await page.getByRole('table', { name: 'Device timeline' }).getByText('enrollment').first().waitFor();
+  });
+
+  test("signs out through identity's logout endpoint and comes back signed out", async () => {
+    const logout = page.waitForRequest((r) => r.url().startsWith(`${demo.authority}/oauth2/v2.0/logout`));
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    const logoutUrl = (await logout).url();
+    const logoutQuery = new URL(logoutUrl).searchParams;
+    assert.equal(logoutQuery.get('post_logout_redirect_uri'), `${baton.url}/console/`);
+    assert.ok(logoutQuery.get('id_token_hint'), 'the ID token names the sign-in to end');
+    // Identity returns the browser to the registered URI, with MSAL's state in the query.
+    await page.waitForURL((url) => url.origin === baton.url && url.pathname === '/console/');
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  });
+
+  test('seeding the demo tenant again keeps its one console registration', async () => {
+    const fetch = createHttpsFetch({ caPem: baton.caPem });
+    try {
+      const again = await seedDemo({ dataDir, url: baton.url, urls: baton.urls, caPath: baton.caPath, identity: baton.runtimes.identity as IdentityRuntime, fetch });
+      assert.deepEqual(again.consoleApp, demo.consoleApp);
+      const headers = { authorization: `Bearer ${await adminToken(demo, fetch)}` };
+      const found = await graphJson(fetch, `${baton.url}/graph/v1.0/applications?$filter=${encodeURIComponent("displayName eq 'Baton console'")}`, { headers });
+      assert.deepEqual(found.value.map((a: { appId: string; isFallbackPublicClient: boolean }) => [a.appId, a.isFallbackPublicClient]), [[demo.consoleApp!.clientId, true]]);
+    } finally {
+      await fetch.close();
+    }
   });
 });

@@ -36,7 +36,9 @@ export async function startSession(config: ConsoleConfig, consoleUrl: string): P
   return {
     account,
     signIn: () => msal.loginRedirect(request),
-    signOut: () => msal.logoutRedirect({ account: account ?? undefined }),
+    // The ID token names the sign-in identity ends (its `sid`) and lets identity trust the
+    // post-logout redirect; MSAL leaves it out unless it is given.
+    signOut: () => msal.logoutRedirect({ account: account ?? undefined, idTokenHint: account?.idToken }),
     async token() {
       if (!account) throw new Error('Not signed in.');
       try {

@@ -9,8 +9,7 @@ import { Button, Field, Input, Title3 } from '@fluentui/react-components';
 import { useConsole } from '../context.js';
 import { DataTable, when, type Column } from '../components/DataTable.js';
 import { usePaged } from '../components/usePaged.js';
-import { PATHS } from '../graph/client.js';
-import { odataString } from '../graph/links.js';
+import { serialFilterPath } from '../graph/queries.js';
 import { CsvImport } from './CsvImport.js';
 
 interface AutopilotDevice {
@@ -22,12 +21,6 @@ interface AutopilotDevice {
   enrollmentState: string;
   deploymentProfileAssignmentStatus: string;
   lastContactedDateTime: string;
-}
-
-export function serialFilterPath(serial: string): string {
-  const trimmed = serial.trim();
-  if (!trimmed) return PATHS.autopilotDevices;
-  return `${PATHS.autopilotDevices}?$filter=${encodeURIComponent(`contains(serialNumber,${odataString(trimmed)})`)}`;
 }
 
 const COLUMNS: Column<AutopilotDevice>[] = [

@@ -4,6 +4,7 @@ import { Card, CardHeader, Text, Title3 } from '@fluentui/react-components';
 import { useConsole } from '../context.js';
 import { ErrorBar } from '../components/ErrorBar.js';
 import { PATHS } from '../graph/client.js';
+import { complianceCountPath } from '../graph/queries.js';
 
 /** Intune's complianceState values. */
 export const COMPLIANCE_STATES = ['compliant', 'noncompliant', 'inGracePeriod', 'unknown', 'error', 'conflict', 'configManager'] as const;
@@ -28,8 +29,7 @@ export function Overview() {
     graph.count(`${PATHS.managedDevices}/$count`).then((n) => set((c) => ({ ...c, managed: n })), fail);
     graph.count(`${PATHS.users}/$count`).then((n) => set((c) => ({ ...c, users: n })), fail);
     for (const state of COMPLIANCE_STATES) {
-      const filter = encodeURIComponent(`complianceState eq '${state}'`);
-      graph.count(`${PATHS.managedDevices}/$count?$filter=${filter}`).then((n) => set((c) => ({ ...c, byCompliance: { ...c.byCompliance, [state]: n } })), fail);
+      graph.count(complianceCountPath(state)).then((n) => set((c) => ({ ...c, byCompliance: { ...c.byCompliance, [state]: n } })), fail);
     }
     return () => {
       current = false;

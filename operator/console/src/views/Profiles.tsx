@@ -4,6 +4,7 @@ import { Button, Title3 } from '@fluentui/react-components';
 import { DataTable, when, type Column } from '../components/DataTable.js';
 import { usePaged } from '../components/usePaged.js';
 import { PATHS } from '../graph/client.js';
+import { describeTarget, profileKind, type AssignmentTarget } from './profile-text.js';
 
 interface Profile {
   id: string;
@@ -16,22 +17,7 @@ interface Profile {
 
 interface Assignment {
   id: string;
-  target: { '@odata.type': string; groupId?: string };
-}
-
-/** `#microsoft.graph.azureADWindowsAutopilotDeploymentProfile` → `Entra joined`. */
-export function profileKind(type: string | undefined): string {
-  if (type?.endsWith('activeDirectoryWindowsAutopilotDeploymentProfile')) return 'Hybrid joined';
-  if (type?.endsWith('azureADWindowsAutopilotDeploymentProfile')) return 'Entra joined';
-  return type?.replace('#microsoft.graph.', '') ?? '—';
-}
-
-export function describeTarget(target: Assignment['target']): string {
-  const type = target['@odata.type'].replace('#microsoft.graph.', '');
-  if (type === 'allDevicesAssignmentTarget') return 'All devices';
-  if (type === 'exclusionGroupAssignmentTarget') return `Excluded group ${target.groupId}`;
-  if (type === 'groupAssignmentTarget') return `Group ${target.groupId}`;
-  return type;
+  target: AssignmentTarget;
 }
 
 export function Profiles() {
