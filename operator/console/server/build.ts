@@ -74,7 +74,13 @@ async function buildConsole(): Promise<ConsoleBuild> {
       },
     },
   });
-  rmSync(CONSOLE_DIST, { recursive: true, force: true });
-  renameSync(staging, CONSOLE_DIST);
+  try {
+    rmSync(CONSOLE_DIST, { recursive: true, force: true });
+    renameSync(staging, CONSOLE_DIST);
+  } catch (error) {
+    // Another process (a second `baton up`, a test run) swapped its own build in first.
+    rmSync(staging, { recursive: true, force: true });
+    if (!consoleBuildIsFresh()) throw error;
+  }
   return { dir: CONSOLE_DIST, built: true, ms: Date.now() - started };
 }
