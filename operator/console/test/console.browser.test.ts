@@ -132,6 +132,14 @@ describe('the web console in a browser', { skip }, () => {
     await page.getByRole('table', { name: 'Device timeline' }).getByText('enrollment').first().waitFor();
   });
 
+  test('a deep link loads signed in, and a Graph error shows its code and message', async () => {
+    await page.goto(`${baton.url}/console/managed-devices/00000000-0000-4000-8000-000000000000`);
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    // The envelope's code as the title, its message below.
+    assert.match(await alert.innerText(), /^\S*NotFound\S*\s+\S.*/is);
+  });
+
   test("signs out through identity's logout endpoint and comes back signed out", async () => {
     const logout = page.waitForRequest((r) => r.url().startsWith(`${demo.authority}/oauth2/v2.0/logout`));
     await page.getByRole('button', { name: 'Sign out' }).click();
