@@ -53,7 +53,8 @@ async function buildConsole(): Promise<ConsoleBuild> {
   const started = Date.now();
   // Loaded only when a build is needed: Vite is large and a fresh bundle needs none of it.
   const { build } = await import('vite');
-  const staging = `${CONSOLE_DIST}.build-${process.pid}`;
+  // Under node_modules, which git, the linter, the boundary rules and the test runner skip.
+  const staging = join(CONSOLE_ROOT, 'node_modules', '.console-build', String(process.pid));
   rmSync(staging, { recursive: true, force: true });
   await build({
     root: CONSOLE_ROOT,
@@ -74,11 +75,17 @@ async function buildConsole(): Promise<ConsoleBuild> {
       },
     },
   });
+  // Another process (a second `baton up`, a test run) built the same sources and swapped its
+  // bundle in while this one built: keep it, so nothing serving from it sees it vanish.
+  if (consoleBuildIsFresh()) {
+    rmSync(staging, { recursive: true, force: true });
+    return { dir: CONSOLE_DIST, built: true, ms: Date.now() - started };
+  }
   try {
     rmSync(CONSOLE_DIST, { recursive: true, force: true });
     renameSync(staging, CONSOLE_DIST);
   } catch (error) {
-    // Another process (a second `baton up`, a test run) swapped its own build in first.
+    // The other process swapped its bundle in between the check above and this swap.
     rmSync(staging, { recursive: true, force: true });
     if (!consoleBuildIsFresh()) throw error;
   }
