@@ -111,6 +111,7 @@ export function DevicePage({ id }: { id: string }) {
           ))}
         </TableBody>
       </Table>
+      {(device.deviceActionResults ?? []).length === 0 ? <p>No remote action has been sent to this device.</p> : null}
       <TimelineView timeline={timeline} />
     </section>
   );
