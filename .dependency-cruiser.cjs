@@ -3,7 +3,8 @@
  * one fails `npm test`:
  * - a service never imports another service (they talk over HTTPS);
  * - shared packages never import a service, the device or the operator tools;
- * - the device speaks only the wire protocols: it imports no service.
+ * - the device speaks only the wire protocols: it imports no service;
+ * - the web console imports no service, kit or store, and its bundle no node built-in.
  */
 module.exports = {
   forbidden: [
@@ -28,14 +29,29 @@ module.exports = {
       from: { path: '^device/' },
       to: { path: '^((services|operator)/|@baton/(discovery|identity|management|cli)$)' },
     },
+    {
+      name: 'console-imports-service-or-store',
+      comment: 'The web console owns nothing: it reads and writes through the Graph APIs, never through a service, the kit or a store.',
+      severity: 'error',
+      from: { path: '^operator/console/src/' },
+      to: { path: '^((services|device)/|packages/kit/|operator/cli/|@baton/(discovery|identity|management|kit|device|cli)$)' },
+    },
+    {
+      name: 'browser-code-imports-node',
+      comment: "The console's bundle and the diagnosis it shares with the CLI run in a browser: no node built-ins.",
+      severity: 'error',
+      from: { path: '^(operator/console/src|packages/diagnosis)/' },
+      to: { dependencyTypes: ['core'] },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)node_modules/' },
+    // dist/: the console's built bundle, not source.
+    exclude: { path: '(^|/)(node_modules|dist)/' },
     tsPreCompilationDeps: true,
     preserveSymlinks: false,
     enhancedResolveOptions: {
-      extensions: ['.ts', '.js', '.mjs', '.json'],
+      extensions: ['.ts', '.tsx', '.js', '.mjs', '.json'],
       conditionNames: ['import', 'node', 'default'],
       exportsFields: ['exports'],
       mainFields: ['module', 'main', 'types'],

@@ -7,6 +7,14 @@ export default tseslint.config(
   { ignores: ['**/node_modules/**', '.baton/**', '**/dist/**', 'coverage/**', '.tmp/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  // The web console's browser code: JSX in .tsx, and the browser's globals instead of node's.
+  {
+    files: ['operator/console/src/**/*.{ts,tsx}'],
+    languageOptions: {
+      parserOptions: { ecmaFeatures: { jsx: true } },
+      globals: { window: 'readonly', document: 'readonly', sessionStorage: 'readonly', Headers: 'readonly', File: 'readonly' },
+    },
+  },
   { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } } },
   {
     languageOptions: {

@@ -59,3 +59,20 @@ test('the rules catch management importing identity', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the rules catch the console importing the kit, and its bundle importing a node built-in', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'baton-boundary-'));
+  try {
+    mkdirSync(join(dir, 'operator/console/src'), { recursive: true });
+    mkdirSync(join(dir, 'packages/kit/src'), { recursive: true });
+    writeFileSync(join(dir, 'packages/kit/src/index.ts'), 'export const store = 1;\n');
+    writeFileSync(join(dir, 'operator/console/src/App.tsx'), "import { readFileSync } from 'node:fs';\nimport { store } from '../../../packages/kit/src/index.js';\nexport const x = [readFileSync, store];\n");
+    const found = await violations(dir, ['operator']);
+    assert.deepEqual(found.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`).sort(), [
+      'browser-code-imports-node: operator/console/src/App.tsx -> fs',
+      'console-imports-service-or-store: operator/console/src/App.tsx -> packages/kit/src/index.ts',
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -35,6 +35,7 @@ test('baton up serves HTTPS with a demo tenant; baton simulate takes devices to 
     child.on('exit', (code) => reject(new Error(`baton up exited with ${code}:\n${out}`)));
   });
   assert.match(out, new RegExp(`Baton is up at https://localhost:${port}`));
+  assert.match(out, new RegExp(`Web console\\s+https://localhost:${port}/console/ `), 'up names the web console it serves');
   const demo = JSON.parse(readFileSync(join(dataDir, 'demo.json'), 'utf8'));
   for (const key of ['tenantId', 'domain', 'baseUrl', 'caPath', 'user', 'adminApp']) assert.ok(demo[key], `demo.json has ${key}`);
   assert.ok(existsSync(demo.caPath));

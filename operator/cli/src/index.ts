@@ -7,5 +7,6 @@ export { ensureModeProfile, awaitProfile, modeTag } from './simulate/modes.js';
 export { formatReport, deviceOutcomes } from './simulate/report.js';
 export { collectRoutes } from './commands/routes.js';
 export { readDiagnosis, readFleetSummary, type DiagnoseOptions } from './commands/diagnose.js';
-export type { Diagnosis, Finding } from './diagnose/diagnosis.js';
+export type { Diagnosis, Finding } from '@baton/diagnosis';
 export { mermaidDiagrams } from './diagnose/format.js';
+export { mountConsole, consoleConfigOf, type MountedConsole } from './host/console.js';

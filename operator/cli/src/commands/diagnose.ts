@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import { SERVICE_APP_IDS, type ServiceName } from '@baton/contracts';
 import { createHttpsFetch, loadConfig, type Fetch } from '@baton/kit';
 import { adminToken, readDemo } from '../host/demo.js';
-import { BUDGET_GROUPS, diagnoseEvents, type BudgetGroup, type Diagnosis } from '../diagnose/diagnosis.js';
-import { collectDeviceEvents, FeedReader, isSerialNumber } from '../diagnose/feeds.js';
+import { BUDGET_GROUPS, collectDeviceEvents, diagnoseEvents, FeedReader, isSerialNumber, type BudgetGroup, type Diagnosis } from '@baton/diagnosis';
 import { formatDiagnosis, type DiagnoseFormat } from '../diagnose/format.js';
 import { formatFleetSummary, summarizeFleet, type FleetSummary } from '../diagnose/summary.js';
 

@@ -4,6 +4,7 @@ import { startBaton } from '../host/start.js';
 import { demoFile, seedDemo } from '../host/demo.js';
 import { SERVICE_NAMES } from '@baton/contracts';
 import type { IdentityRuntime } from '../host/services.js';
+import { mountConsole } from '../host/console.js';
 
 export interface UpOptions {
   port?: string;
@@ -20,7 +21,8 @@ export async function up(options: UpOptions): Promise<void> {
     ...(options.hostname?.length ? { hostnames: options.hostname } : {}),
   });
   const started = Date.now();
-  const baton = await startBaton({ config, services: [...SERVICE_NAMES], quiet: config.logLevel === 'silent' });
+  const web = await mountConsole();
+  const baton = await startBaton({ config, services: [...SERVICE_NAMES], quiet: config.logLevel === 'silent', mount: web.mount });
   const demo = await seedDemo({
     dataDir: config.dataDir,
     url: baton.url,
@@ -29,12 +31,14 @@ export async function up(options: UpOptions): Promise<void> {
     identity: baton.runtimes.identity as IdentityRuntime,
     fetch: (await import('@baton/kit')).createHttpsFetch({ caPem: baton.caPem }),
   });
+  web.setDemo(demo);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const lines = [
     '',
     `Baton is up at ${baton.url} (started in ${seconds}s; data in ${config.dataDir}${config.databaseUrl ? ', PostgreSQL' : ', SQLite'})`,
     '',
     `  Device lookup (discovery)   ${baton.urls.discovery}/ztd/v1/lookup`,
+    `  Web console                 ${baton.url}/console/  (sign in as ${demo.user.upn}; ${web.note})`,
     `  Graph API                   ${baton.url}/graph/v1.0  and  ${baton.url}/graph/beta`,
     `  Identity authority          ${demo.authority}`,
     `  OpenID configuration        ${demo.authority}/v2.0/.well-known/openid-configuration`,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChainEvent } from '@baton/contracts';
-import { diagnoseEvents } from './diagnosis.js';
+import { diagnoseEvents } from '@baton/diagnosis';
 import { summarizeFleet } from './summary.js';
 
 let seq = 0;

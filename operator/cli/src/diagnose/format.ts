@@ -1,6 +1,6 @@
 /** A diagnosis as a table for people, JSON for scripts, or Mermaid for a report. */
 import type { ChainEvent, ServiceName } from '@baton/contracts';
-import type { Diagnosis, Finding } from './diagnosis.js';
+import type { Diagnosis, Finding } from '@baton/diagnosis';
 
 export type DiagnoseFormat = 'table' | 'json' | 'mermaid';
 

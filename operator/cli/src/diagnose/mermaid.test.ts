@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { ChainEvent } from '@baton/contracts';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { diagnoseEvents } from './diagnosis.js';
+import { diagnoseEvents } from '@baton/diagnosis';
 import { mermaidDiagrams } from './format.js';
 
 const CHROMIUM = process.env.BATON_CHROMIUM ?? '/usr/bin/chromium';

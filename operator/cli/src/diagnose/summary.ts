@@ -5,7 +5,7 @@
  * attempt; an import's trace is not used, since one import can register many devices.
  */
 import type { ChainEvent } from '@baton/contracts';
-import { diagnoseEvents, isAdminEvent, type DiagnoseOptions, type Diagnosis, type Outcome } from './diagnosis.js';
+import { diagnoseEvents, isAdminEvent, type DiagnoseOptions, type Diagnosis, type Outcome } from '@baton/diagnosis';
 
 export interface FleetRow {
   outcome: Outcome;

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { ADMIN_APP_ROLES, GRAPH_RESOURCE, MANAGEMENT_PATHS } from '@baton/contracts';
 import type { Fetch, ServiceUrls } from '@baton/kit';
 import type { IdentityRuntime } from './services.js';
+import { ensureConsoleApp } from './console-app.js';
 
 export interface DemoInfo {
   tenantId: string;
@@ -21,6 +22,8 @@ export interface DemoInfo {
   caPath: string;
   user: { upn: string; password: string };
   adminApp: { clientId: string; clientSecret: string };
+  /** The web console's public SPA client (authorization code + PKCE, no secret). */
+  consoleApp?: { clientId: string; redirectUri: string };
   deploymentProfileId?: string;
 }
 
@@ -77,6 +80,7 @@ export async function seedDemo(options: {
     adminApp: { clientId, clientSecret },
   };
   demo.deploymentProfileId = await ensureDemoProfile(demo, options);
+  demo.consoleApp = await ensureConsoleApp(demo, previous?.consoleApp, options);
   writeFileSync(demoFile(options.dataDir), JSON.stringify(demo, null, 2), { mode: 0o600 });
   return demo;
 }

@@ -35,6 +35,8 @@ export interface StartOptions {
   quiet?: boolean;
   /** PostgreSQL schema prefix (tests isolate runs with it). */
   schemaPrefix?: string;
+  /** Routes of the host's own (the web console), registered outside every service before listening. */
+  mount?: (app: BatonApp) => void;
 }
 
 export interface RunningBaton {
@@ -103,6 +105,7 @@ export async function startBaton(options: StartOptions): Promise<RunningBaton> {
   const port = config.port === 0 ? await freePort(config.host) : config.port;
   const url = config.publicUrl ?? `https://localhost:${port}`;
   const composed = await composeServices({ ...options, app, url, caPem: tls.caPem });
+  options.mount?.(app);
   await app.listen({ port, host: config.host });
   for (const runtime of Object.values(composed.runtimes)) await runtime.start();
   let closed = false;

@@ -4,7 +4,9 @@
  * other two still say a lot.
  */
 import { EVENT_FEED_PATHS, SERVICE_NAMES, type ChainEvent, type ChainEventPage, type ServiceName } from '@baton/contracts';
-import type { Fetch } from '@baton/kit';
+
+/** Node's fetch through Baton's HTTPS client, or a browser's own. */
+export type FeedFetch = (input: string, init?: RequestInit) => Promise<Response>;
 
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PAGE = 1000;
@@ -14,7 +16,7 @@ export interface FeedTarget {
   urls: Record<ServiceName, string>;
   /** Bearer token for the feeds (an admin token, or an app token of one of Baton's services). */
   token(): Promise<string>;
-  fetch: Fetch;
+  fetch: FeedFetch;
   /** Upper bound on pages read per query. */
   maxPages?: number;
 }

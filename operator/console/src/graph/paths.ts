@@ -1,0 +1,10 @@
+/** Graph paths the console reads, by owning service. */
+export const PATHS = {
+  autopilotDevices: '/graph/beta/deviceManagement/windowsAutopilotDeviceIdentities',
+  importCsv: '/graph/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities/importCsv',
+  profiles: '/graph/beta/deviceManagement/windowsAutopilotDeploymentProfiles',
+  users: '/graph/v1.0/users',
+  groups: '/graph/v1.0/groups',
+  devices: '/graph/v1.0/devices',
+  managedDevices: '/graph/v1.0/deviceManagement/managedDevices',
+} as const;

@@ -1,0 +1,167 @@
+// The console as an administrator meets it: Baton over real HTTPS with the demo tenant, the
+// bundle built by Vite and served under /console/, sign-in on identity's own page with
+// MSAL Browser (code + PKCE), the demo profile, a CSV import, and a sync sent to a device
+// that a simulated device took through the whole chain. Skipped where Chromium is absent.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, X509Certificate } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { SERVICE_NAMES } from '@baton/contracts';
+import { createHttpsFetch, loadConfig } from '@baton/kit';
+import { adminToken, consoleConfigOf, graphJson, runFleet, seedDemo, startBaton, type DemoInfo, type RunningBaton } from '@baton/cli';
+import { ensureConsoleBuilt, registerConsoleRoutes, type ConsoleConfig } from '@baton/console/server';
+import { hardwareHash, randomInventory } from '@baton/device';
+import type { IdentityRuntime } from '@baton/identity';
+import { autopilotCsvText } from '@baton/protocols';
+
+const CHROMIUM = process.env.BATON_CHROMIUM ?? '/usr/bin/chromium';
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install -y chromium)`;
+
+describe('the web console in a browser', { skip }, () => {
+  let baton: RunningBaton;
+  let demo: DemoInfo;
+  let browser: Browser;
+  let page: Page;
+  let dataDir: string;
+  let config: ConsoleConfig | undefined;
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'baton-console-'));
+    const settings = loadConfig({}, { dataDir, port: 0, logLevel: 'silent' });
+    const build = await ensureConsoleBuilt();
+    baton = await startBaton({ config: settings, services: [...SERVICE_NAMES], quiet: true, mount: (app) => registerConsoleRoutes(app, { dir: build.dir, config: () => config }) });
+    await browserStart(join(dataDir, 'tls', 'server.pem'));
+    const fetch = createHttpsFetch({ caPem: baton.caPem });
+    try {
+      demo = await seedDemo({ dataDir, url: baton.url, urls: baton.urls, caPath: baton.caPath, identity: baton.runtimes.identity as IdentityRuntime, fetch });
+    } finally {
+      await fetch.close();
+    }
+    config = consoleConfigOf(demo);
+    // One device through the whole chain, so there is a managed device to act on.
+    const { results } = await runFleet({ demo, caPem: baton.caPem, devices: 1, concurrency: 1, seed: 7301 });
+    assert.equal(results[0]?.managed, true, JSON.stringify(results[0]?.error));
+  });
+
+  /**
+   * The local CA is not in the headless profile's trust store, so Chromium is told to accept
+   * the one server key Baton's certificate carries (its SPKI pin) and nothing else: any other
+   * certificate error still fails the test.
+   */
+  async function browserStart(serverCertPath: string) {
+    const spki = new X509Certificate(readFileSync(serverCertPath)).publicKey.export({ type: 'spki', format: 'der' });
+    const pin = createHash('sha256').update(spki).digest('base64');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: [...FLAGS, `--ignore-certificate-errors-spki-list=${pin}`] });
+    page = await (await browser.newContext()).newPage();
+  }
+
+  after(async () => {
+    await browser?.close();
+    await baton?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('serves the bundle with its security headers, and index.html for the SPA routes', async () => {
+    const fetch = createHttpsFetch({ caPem: baton.caPem });
+    try {
+      const response = await fetch(`${baton.url}/console/managed-devices/anything`);
+      assert.equal(response.status, 200);
+      assert.match(response.headers.get('content-type')!, /^text\/html/);
+      assert.equal(response.headers.get('cache-control'), 'no-cache');
+      assert.match(response.headers.get('content-security-policy')!, /script-src 'self'/);
+      const script = /src="(\/console\/assets\/[^"]+\.js)"/.exec(await response.text())?.[1];
+      assert.ok(script, 'index.html names its script');
+      const asset = await fetch(`${baton.url}${script}`);
+      await asset.arrayBuffer();
+      assert.match(asset.headers.get('content-type')!, /^text\/javascript/);
+      assert.match(asset.headers.get('cache-control')!, /immutable/);
+      const missing = await fetch(`${baton.url}/console/assets/missing.js`);
+      await missing.arrayBuffer();
+      assert.equal(missing.status, 404);
+    } finally {
+      await fetch.close();
+    }
+  });
+
+  test('signs the administrator in on identity’s page and shows the demo profile', async () => {
+    await page.goto(`${baton.url}/console/`);
+    const authorize = page.waitForRequest((r) => r.url().startsWith(`${demo.authority}/oauth2/v2.0/authorize`));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    // Identity's own sign-in page, reached through MSAL's authorize request: a code with PKCE.
+    const query = new URL((await authorize).url()).searchParams;
+    assert.equal(query.get('client_id'), demo.consoleApp?.clientId);
+    assert.equal(query.get('response_type'), 'code');
+    assert.equal(query.get('code_challenge_method'), 'S256');
+    assert.equal(query.get('redirect_uri'), `${baton.url}/console/`);
+    await page.getByLabel('Email or username').fill(demo.user.upn);
+    await page.getByLabel('Password').fill(demo.user.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${baton.url}/console/`);
+    await page.getByText(demo.user.upn).waitFor();
+    await page.getByRole('tab', { name: 'Deployment profiles' }).click();
+    await page.getByRole('table', { name: 'Deployment profiles' }).getByText('Baton demo: user-driven').waitFor();
+  });
+
+  test('imports an Autopilot CSV file and lists the device', async () => {
+    const inventory = randomInventory('console-csv', 1);
+    const csv = autopilotCsvText([{ serialNumber: inventory.serialNumber, hardwareHash: hardwareHash(inventory) }]);
+    await page.getByRole('tab', { name: 'Autopilot devices' }).click();
+    await page.getByLabel('Autopilot CSV file').setInputFiles({ name: 'devices.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByRole('button', { name: 'Import' }).click();
+    const results = page.getByRole('table', { name: 'Import results' });
+    await results.getByText('complete').waitFor();
+    await page.getByLabel('Serial number contains').fill(inventory.serialNumber);
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByRole('table', { name: 'Autopilot devices' }).getByText(inventory.serialNumber).waitFor();
+  });
+
+  test('sends a sync to a managed device after confirmation and shows its state', async () => {
+    await page.getByRole('tab', { name: 'Managed devices' }).click();
+    await page.getByRole('table', { name: 'Managed devices' }).getByRole('link').first().click();
+    await page.getByRole('toolbar', { name: 'Remote actions' }).getByRole('button', { name: 'Sync' }).click();
+    const dialog = page.getByRole('alertdialog');
+    await dialog.getByRole('button', { name: 'Sync' }).click();
+    const row = page.getByRole('table', { name: 'Device action results' }).getByRole('row', { name: /syncDevice/ });
+    await row.waitFor();
+    assert.match(await row.innerText(), /pending|done/);
+    // The timeline comes from the three feeds: the device's provisioning is there.
+    await page.getByRole('table', { name: 'Device timeline' }).getByText('enrollment').first().waitFor();
+  });
+
+  test('a deep link loads signed in, and a Graph error shows its code and message', async () => {
+    await page.goto(`${baton.url}/console/managed-devices/00000000-0000-4000-8000-000000000000`);
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    // The envelope's code as the title, its message below.
+    assert.match(await alert.innerText(), /^\S*NotFound\S*\s+\S.*/is);
+  });
+
+  test("signs out through identity's logout endpoint and comes back signed out", async () => {
+    const logout = page.waitForRequest((r) => r.url().startsWith(`${demo.authority}/oauth2/v2.0/logout`));
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    const logoutUrl = (await logout).url();
+    const logoutQuery = new URL(logoutUrl).searchParams;
+    assert.equal(logoutQuery.get('post_logout_redirect_uri'), `${baton.url}/console/`);
+    assert.ok(logoutQuery.get('id_token_hint'), 'the ID token names the sign-in to end');
+    // Identity returns the browser to the registered URI, with MSAL's state in the query.
+    await page.waitForURL((url) => url.origin === baton.url && url.pathname === '/console/');
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  });
+
+  test('seeding the demo tenant again keeps its one console registration', async () => {
+    const fetch = createHttpsFetch({ caPem: baton.caPem });
+    try {
+      const again = await seedDemo({ dataDir, url: baton.url, urls: baton.urls, caPath: baton.caPath, identity: baton.runtimes.identity as IdentityRuntime, fetch });
+      assert.deepEqual(again.consoleApp, demo.consoleApp);
+      const headers = { authorization: `Bearer ${await adminToken(demo, fetch)}` };
+      const found = await graphJson(fetch, `${baton.url}/graph/v1.0/applications?$filter=${encodeURIComponent("displayName eq 'Baton console'")}`, { headers });
+      assert.deepEqual(found.value.map((a: { appId: string; isFallbackPublicClient: boolean }) => [a.appId, a.isFallbackPublicClient]), [[demo.consoleApp!.clientId, true]]);
+    } finally {
+      await fetch.close();
+    }
+  });
+});
