@@ -8,7 +8,9 @@
  * windowsDefenderProductStatus and windowsDeviceHealthState flag enums, in the same order).
  *
  * Windows reports nothing unasked: management reads these nodes right behind a scan or a
- * signature update (the values those change) and at a device's first session.
+ * signature update (the values those change), so a device that was never scanned or updated
+ * from Graph has no state yet. Compliance reads DefenderEnabled and RtpEnabled on its own
+ * schedule; those alone do not make a report.
  */
 import type { NewCommand } from '../store/store.js';
 
