@@ -81,7 +81,9 @@ test('Exec of a missing node is 404, of a readable non-executable node 405; neit
   assert.equal(t.exec('./Device/Vendor/MSFT/RemoteWipe/doWipeEverything'), '404');
   assert.equal(t.exec('./DevInfo/DevId'), '405');
   assert.equal(t.exec('./Vendor/MSFT/RemoteWipe'), '405');
-  assert.deepEqual(t.state, { enrolled: true, rebootCount: 0, security: HEALTHY_SECURITY });
+  const before = JSON.stringify(enrolledTree().state);
+  assert.deepEqual({ enrolled: t.state.enrolled, rebootCount: t.state.rebootCount, security: t.state.security }, { enrolled: true, rebootCount: 0, security: HEALTHY_SECURITY });
+  assert.equal(JSON.stringify(t.state), before);
   assert.deepEqual(t.get('./Vendor/MSFT/RemoteWipe')?.data.split('/').sort(), [
     'doWipe',
     'doWipePersistProvisionedData',
@@ -114,4 +116,68 @@ test('DeviceStatus and Defender health report the simulated security state, live
   assert.equal(tree.get('./Vendor/MSFT/DeviceStatus/Firewall/Status')?.data, '1');
   assert.equal(tree.get('./Vendor/MSFT/Defender/Health/RtpEnabled')?.data, 'false');
   assert.equal(tree.set('./Vendor/MSFT/DeviceStatus/SecureBootState', '1'), '405', 'status nodes are read-only');
+});
+
+test('a Defender quick scan moves its time and overdue flag; a full scan takes 2; other scan data is refused', () => {
+  const t = tree();
+  const health = (node: string) => t.get(`./Device/Vendor/MSFT/Defender/Health/${node}`)?.data;
+  assert.equal(health('QuickScanTime'), '');
+  assert.equal(health('QuickScanOverdue'), 'true');
+  assert.equal(Number(health('ProductStatus')) & (1 << 7), 1 << 7, 'no quick scan yet');
+  assert.equal(t.exec('./Device/Vendor/MSFT/Defender/Scan', '1'), '200');
+  assert.match(health('QuickScanTime')!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  assert.equal(health('QuickScanOverdue'), 'false');
+  assert.equal(health('QuickScanSigVersion'), health('SignatureVersion'));
+  assert.equal(health('FullScanTime'), '');
+  assert.equal(t.exec('./Vendor/MSFT/Defender/Scan', '2'), '200');
+  assert.equal(health('FullScanOverdue'), 'false');
+  assert.equal(health('ProductStatus'), String(1 << 19), 'no flags set once both scans ran');
+  assert.equal(t.exec('./Vendor/MSFT/Defender/Scan', '3'), '400');
+  assert.equal(t.exec('./Vendor/MSFT/Defender/Scan/Quick'), '404', 'the CSP has no Scan/Quick node');
+});
+
+test('a signature update bumps the signature version and clears the out-of-date flags', () => {
+  const t = tree();
+  t.setSecurity({ antivirusSignaturesUpToDate: false });
+  const before = t.get('./Vendor/MSFT/Defender/Health/SignatureVersion')!.data;
+  assert.equal(t.get('./Vendor/MSFT/Defender/Health/SignatureOutOfDate')!.data, 'true');
+  assert.equal(t.exec('./Device/Vendor/MSFT/Defender/UpdateSignature'), '200');
+  const after = t.get('./Vendor/MSFT/Defender/Health/SignatureVersion')!.data;
+  assert.notEqual(after, before);
+  assert.equal(t.get('./Vendor/MSFT/Defender/Health/SignatureOutOfDate')!.data, 'false');
+  assert.equal(t.get('./Vendor/MSFT/DeviceStatus/Antivirus/SignatureStatus')!.data, '0');
+});
+
+test('a BitLocker rotation is accepted with 202, records a new key and reports its request; without BitLocker it fails', () => {
+  const t = tree();
+  const status = () => t.get('./Device/Vendor/MSFT/BitLocker/Status/RotateRecoveryPasswordsStatus')!.data;
+  const request = () => t.get('./Device/Vendor/MSFT/BitLocker/Status/RotateRecoveryPasswordsRequestID')!.data;
+  assert.equal(status(), '2', 'not started');
+  assert.equal(t.exec('./Device/Vendor/MSFT/BitLocker/RotateRecoveryPasswords', 'req-1'), '202');
+  assert.equal(t.exec('./Device/Vendor/MSFT/BitLocker/RotateRecoveryPasswords', 'req-2'), '202');
+  assert.deepEqual([status(), request()], ['0', 'req-2']);
+  const [first, second] = t.state.bitLockerRotations;
+  assert.ok(first!.keyId && second!.keyId && first!.keyId !== second!.keyId);
+  assert.equal(t.exec('./Device/Vendor/MSFT/BitLocker/RotateRecoveryPasswords'), '400', 'a request id is required');
+  t.setSecurity({ bitLocker: false });
+  assert.equal(t.exec('./Device/Vendor/MSFT/BitLocker/RotateRecoveryPasswords', 'req-3'), '202');
+  assert.equal(request(), 'req-3');
+  assert.notEqual(status(), '0');
+});
+
+test('a rename replaces DNSComputerName and DevDetail reports the new name; bad names and Add are refused', () => {
+  const t = tree();
+  assert.equal(t.set('./DevDetail/Ext/Microsoft/DNSComputerName', 'KIOSK-07'), '200');
+  assert.equal(t.get('./DevDetail/Ext/Microsoft/DeviceName')!.data, 'KIOSK-07');
+  assert.equal(t.get('./DevDetail/Ext/Microsoft/DNSComputerName')!.data, 'KIOSK-07');
+  assert.equal(t.state.deviceName, 'KIOSK-07');
+  assert.equal(t.set('./DevDetail/Ext/Microsoft/DNSComputerName', 'has space'), '400');
+  assert.equal(t.set('./DevDetail/Ext/Microsoft/DNSComputerName', 'OTHER', 'chr', 'Add'), '405');
+  assert.equal(t.set('./DevDetail/Ext/Microsoft/DeviceName', 'OTHER'), '405', 'DeviceName itself stays read-only on desktops');
+  assert.equal(t.get('./DevDetail/Ext/Microsoft/DeviceName')!.data, 'KIOSK-07');
+  // An Atomic that fails rolls a rename back with the rest.
+  const snap = t.snapshot();
+  t.set('./DevDetail/Ext/Microsoft/DNSComputerName', 'ROLLED-BACK');
+  t.restore(snap);
+  assert.equal(t.get('./DevDetail/Ext/Microsoft/DeviceName')!.data, 'KIOSK-07');
 });

@@ -1,13 +1,16 @@
 /**
  * The part of Windows' OMA-DM management tree (configuration service providers) a first
  * management session reads: DevInfo, DevDetail and a writable Vendor/MSFT area where policies
- * land, plus the executable nodes of remote actions (RemoteWipe, Reboot) and the DMClient
- * provider whose deletion unenrolls the device. Statuses are the SyncML codes Windows answers with.
+ * land, plus the executable nodes of remote actions (RemoteWipe, Reboot, Defender's Scan and
+ * UpdateSignature, BitLocker's RotateRecoveryPasswords), the DNS computer name a rename
+ * replaces, and the DMClient provider whose deletion unenrolls the device. Statuses are the
+ * SyncML codes Windows answers with.
  *
  * A real device acts on a wipe or reboot after it has answered the session; the simulated
  * one records the effect in `state` at once, and the agent stops polling once it has no
  * enrollment left.
  */
+import { randomUUID } from 'node:crypto';
 import type { DeviceInventory } from './inventory.js';
 import { MsiInstalls, msiUri, type AppInstallBehaviour } from './msi-installs.js';
 
@@ -38,6 +41,7 @@ export interface CspSnapshot {
   leaves: Map<string, Leaf>;
   security: DeviceSecurity;
   firewallProfiles: Record<string, boolean>;
+  deviceName: string;
 }
 
 const FIREWALL_PROFILES = ['DomainProfile', 'PrivateProfile', 'PublicProfile'] as const;
@@ -95,11 +99,39 @@ export const HEALTHY_SECURITY: Readonly<DeviceSecurity> = {
   virtualizationBasedSecurity: true,
 };
 
+/**
+ * What Defender's Health nodes report (Defender CSP,
+ * https://learn.microsoft.com/windows/client-management/mdm/defender-csp). A new device has
+ * never been scanned: both scans are overdue until one runs.
+ */
+export interface DefenderHealth {
+  engineVersion: string;
+  signatureVersion: string;
+  defenderVersion: string;
+  /** Scan times as the simulated device reports them (ISO 8601 UTC), null before the first scan. */
+  quickScanTime: string | null;
+  fullScanTime: string | null;
+  quickScanSigVersion: string | null;
+  fullScanSigVersion: string | null;
+  quickScanOverdue: boolean;
+  fullScanOverdue: boolean;
+  fullScanRequired: boolean;
+  rebootRequired: boolean;
+  networkInspection: boolean;
+  tamperProtection: boolean;
+  virtualMachine: boolean;
+}
+
 export interface DeviceState {
   /** Whether the MDM enrollment survives: false after retire or a wipe that does not keep it. */
   enrolled: boolean;
   rebootCount: number;
   security: DeviceSecurity;
+  defender: DefenderHealth;
+  /** The computer name DevDetail reports; a rename replaces it. */
+  deviceName: string;
+  /** BitLocker recovery-password rotations, the latest last (request id from the server, new key id). */
+  bitLockerRotations: Array<{ requestId: string; keyId: string; at: string }>;
   wiped?: { method: WipeMethod; enrollmentKept: boolean; userDataKept: boolean; at: string };
 }
 
@@ -110,6 +142,40 @@ const WIPES: Record<WipeMethod, { enrollmentKept: boolean; userDataKept: boolean
   doWipePersistProvisionedData: { enrollmentKept: true, userDataKept: false },
   doWipePersistUserData: { enrollmentKept: true, userDataKept: true },
 };
+
+const DNS_COMPUTER_NAME = './DevDetail/Ext/Microsoft/DNSComputerName';
+
+/** BitLocker's HRESULT for a volume that is not encrypted (as a signed 32-bit integer). */
+const FVE_E_NOT_ENCRYPTED = 0x80310001 | 0;
+
+function newDefenderHealth(): DefenderHealth {
+  return {
+    engineVersion: '1.1.24090.11',
+    signatureVersion: '1.421.100.0',
+    defenderVersion: '4.18.24090.11',
+    quickScanTime: null,
+    fullScanTime: null,
+    quickScanSigVersion: null,
+    fullScanSigVersion: null,
+    quickScanOverdue: true,
+    fullScanOverdue: true,
+    fullScanRequired: false,
+    rebootRequired: false,
+    networkInspection: true,
+    tamperProtection: true,
+    virtualMachine: false,
+  };
+}
+
+/** Health/ProductStatus: the CSP's bitmask (bit 5 AV signatures out of date, 7 no quick scan, 8 no full scan, 19 no flags set). */
+function productStatus(security: DeviceSecurity, d: DefenderHealth): number {
+  let bits = 0;
+  if (!security.defender) bits |= 1 << 0;
+  if (!security.antivirusSignaturesUpToDate) bits |= 1 << 5;
+  if (d.quickScanOverdue) bits |= 1 << 7;
+  if (d.fullScanOverdue) bits |= 1 << 8;
+  return bits === 0 ? 1 << 19 : bits;
+}
 
 /** Roots that management may write (policies, DMClient settings); DevInfo/DevDetail are read-only. */
 const WRITABLE_ROOTS = ['./Vendor/MSFT/', './User/Vendor/MSFT/'];
@@ -127,9 +193,10 @@ export function normalizeUri(uri: string): string {
 
 export class CspTree {
   private readonly leaves = new Map<string, Leaf>();
-  private readonly execs = new Map<string, () => void>();
+  /** Exec nodes: each records its effect and may answer a status of its own (200 when it does not). */
+  private readonly execs = new Map<string, (data?: string) => string | void>();
   private readonly providerUri: string | undefined;
-  readonly state: DeviceState = { enrolled: true, rebootCount: 0, security: { ...HEALTHY_SECURITY } };
+  readonly state: DeviceState;
   private readonly failing = new Map<string, string>();
   private readonly policies = new Map<string, PolicyNode>();
   /** Windows Firewall is on for a profile until a policy turns it off. */
@@ -139,6 +206,14 @@ export class CspTree {
   readonly msi: MsiInstalls;
 
   constructor(inventory: DeviceInventory, options: CspTreeOptions) {
+    this.state = {
+      enrolled: true,
+      rebootCount: 0,
+      security: { ...HEALTHY_SECURITY },
+      defender: newDefenderHealth(),
+      deviceName: options.deviceName,
+      bitLockerRotations: [],
+    };
     const ro = (uri: string, format: CspFormat, read: () => string) => this.leaves.set(uri, { format, read, writable: false });
     const fixed = (uri: string, value: string, format: CspFormat = 'chr') => ro(uri, format, () => value);
     for (const [uri, status] of Object.entries(options.failingNodes ?? {})) this.failing.set(normalizeUri(uri), status);
@@ -155,8 +230,8 @@ export class CspTree {
     fixed('./DevDetail/SwV', inventory.osBuild);
     fixed('./DevDetail/HwV', '1.0');
     fixed('./DevDetail/LrgObj', 'true', 'bool');
-    fixed('./DevDetail/Ext/Microsoft/DeviceName', options.deviceName);
-    fixed('./DevDetail/Ext/Microsoft/DNSComputerName', options.deviceName);
+    ro('./DevDetail/Ext/Microsoft/DeviceName', 'chr', () => this.state.deviceName);
+    ro('./DevDetail/Ext/Microsoft/DNSComputerName', 'chr', () => this.state.deviceName);
     fixed('./DevDetail/Ext/Microsoft/OSPlatform', 'Windows 11 Enterprise');
     fixed('./DevDetail/Ext/Microsoft/ProcessorArchitecture', '9', 'int');
     fixed('./DevDetail/Ext/Microsoft/TotalRAM', String(inventory.totalRamMb), 'int');
@@ -182,6 +257,8 @@ export class CspTree {
     this.execs.set('./Vendor/MSFT/Reboot/RebootNow', () => {
       this.state.rebootCount++;
     });
+    this.addDefenderActions();
+    this.addBitLockerRotation();
   }
 
   /** Simulated time since the device started (ms). */
@@ -212,6 +289,59 @@ export class CspTree {
     return { ...this.state.security };
   }
 
+  /**
+   * Defender's Scan (data 1 quick, 2 full) and UpdateSignature: the simulated device finishes
+   * at once what Windows runs in the background, so the Health nodes read behind them move.
+   */
+  private addDefenderActions(): void {
+    const d = this.state.defender;
+    this.execs.set('./Vendor/MSFT/Defender/Scan', (data) => {
+      const kind = data?.trim();
+      if (kind !== '1' && kind !== '2') return '400';
+      const at = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      if (kind === '1') {
+        Object.assign(d, { quickScanTime: at, quickScanSigVersion: d.signatureVersion, quickScanOverdue: false });
+      } else {
+        Object.assign(d, { fullScanTime: at, fullScanSigVersion: d.signatureVersion, fullScanOverdue: false, fullScanRequired: false });
+      }
+      return '200';
+    });
+    this.execs.set('./Vendor/MSFT/Defender/UpdateSignature', () => {
+      const parts = d.signatureVersion.split('.').map(Number);
+      parts[2] = (parts[2] ?? 0) + 1;
+      d.signatureVersion = parts.join('.');
+      this.state.security.antivirusSignaturesUpToDate = true;
+      return '200';
+    });
+  }
+
+  /**
+   * BitLocker's RotateRecoveryPasswords takes the server's request id; Windows answers 202
+   * (accepted for processing) and reports the outcome under Status (BitLocker CSP,
+   * https://learn.microsoft.com/windows/client-management/mdm/bitlocker-csp). A device without
+   * BitLocker on has no recovery password to rotate: the rotation fails with
+   * FVE_E_NOT_ENCRYPTED as its status.
+   */
+  private addBitLockerRotation(): void {
+    const last = () => this.state.bitLockerRotations.at(-1);
+    let status = '2';
+    this.execs.set('./Vendor/MSFT/BitLocker/RotateRecoveryPasswords', (data) => {
+      const requestId = data?.trim() ?? '';
+      if (!requestId) return '400';
+      if (this.state.security.bitLocker) {
+        this.state.bitLockerRotations.push({ requestId, keyId: randomUUID(), at: new Date().toISOString() });
+        status = '0';
+      } else {
+        this.state.bitLockerRotations.push({ requestId, keyId: '', at: new Date().toISOString() });
+        status = String(FVE_E_NOT_ENCRYPTED);
+      }
+      return '202';
+    });
+    const node = (uri: string, format: CspFormat, read: () => string) => this.leaves.set(uri, { format, read, writable: false });
+    node('./Vendor/MSFT/BitLocker/Status/RotateRecoveryPasswordsStatus', 'int', () => status);
+    node('./Vendor/MSFT/BitLocker/Status/RotateRecoveryPasswordsRequestID', 'chr', () => last()?.requestId ?? '');
+  }
+
   /** DeviceStatus and Defender health nodes, read live from `state.security` (codes from the CSP reference). */
   private addSecurityNodes(): void {
     const s = () => this.state.security;
@@ -229,8 +359,27 @@ export class CspTree {
     node(`${ds}/Antispyware/Status`, 'int', () => status(s().antispyware));
     node(`${ds}/DeviceGuard/HypervisorEnforcedCodeIntegrityStatus`, 'int', () => status(s().codeIntegrity));
     node(`${ds}/DeviceGuard/VirtualizationBasedSecurityStatus`, 'int', () => status(s().virtualizationBasedSecurity));
-    node('./Vendor/MSFT/Defender/Health/DefenderEnabled', 'bool', () => String(s().defender));
-    node('./Vendor/MSFT/Defender/Health/RtpEnabled', 'bool', () => String(s().realTimeProtection));
+    const health = './Vendor/MSFT/Defender/Health';
+    const d = () => this.state.defender;
+    node(`${health}/DefenderEnabled`, 'bool', () => String(s().defender));
+    node(`${health}/RtpEnabled`, 'bool', () => String(s().realTimeProtection));
+    node(`${health}/NisEnabled`, 'bool', () => String(d().networkInspection));
+    node(`${health}/TamperProtectionEnabled`, 'bool', () => String(d().tamperProtection));
+    node(`${health}/IsVirtualMachine`, 'bool', () => String(d().virtualMachine));
+    node(`${health}/QuickScanOverdue`, 'bool', () => String(d().quickScanOverdue));
+    node(`${health}/FullScanOverdue`, 'bool', () => String(d().fullScanOverdue));
+    node(`${health}/SignatureOutOfDate`, 'bool', () => String(!s().antivirusSignaturesUpToDate));
+    node(`${health}/RebootRequired`, 'bool', () => String(d().rebootRequired));
+    node(`${health}/FullScanRequired`, 'bool', () => String(d().fullScanRequired));
+    node(`${health}/EngineVersion`, 'chr', () => d().engineVersion);
+    node(`${health}/SignatureVersion`, 'chr', () => d().signatureVersion);
+    node(`${health}/DefenderVersion`, 'chr', () => d().defenderVersion);
+    node(`${health}/QuickScanTime`, 'chr', () => d().quickScanTime ?? '');
+    node(`${health}/FullScanTime`, 'chr', () => d().fullScanTime ?? '');
+    node(`${health}/QuickScanSigVersion`, 'chr', () => d().quickScanSigVersion ?? '');
+    node(`${health}/FullScanSigVersion`, 'chr', () => d().fullScanSigVersion ?? '');
+    node(`${health}/ProductStatus`, 'int', () => String(productStatus(s(), d())));
+    node(`${health}/ComputerState`, 'int', () => String((d().fullScanRequired ? 1 : 0) + (d().rebootRequired ? 2 : 0)));
   }
 
   /**
@@ -257,7 +406,7 @@ export class CspTree {
 
   /** The tree as it is now, for an Atomic to roll back to. */
   snapshot(): CspSnapshot {
-    return { leaves: new Map(this.leaves), security: { ...this.state.security }, firewallProfiles: { ...this.firewallProfiles } };
+    return { leaves: new Map(this.leaves), security: { ...this.state.security }, firewallProfiles: { ...this.firewallProfiles }, deviceName: this.state.deviceName };
   }
 
   restore(snapshot: CspSnapshot): void {
@@ -265,6 +414,7 @@ export class CspTree {
     for (const [uri, leaf] of snapshot.leaves) this.leaves.set(uri, leaf);
     Object.assign(this.state.security, snapshot.security);
     this.firewallProfiles = { ...snapshot.firewallProfiles };
+    this.state.deviceName = snapshot.deviceName;
   }
 
   /**
@@ -276,10 +426,7 @@ export class CspTree {
     const install = this.msi.exec(u, data);
     if (install !== undefined) return install;
     const run = this.execs.get(u);
-    if (run) {
-      run();
-      return '200';
-    }
+    if (run) return run(data) ?? '200';
     return this.get(u) ? '405' : '404';
   }
 
@@ -309,6 +456,7 @@ export class CspTree {
       const added = this.msi.add(u);
       if (added !== undefined) return added;
     }
+    if (u === DNS_COMPUTER_NAME) return this.rename(data, verb);
     const existing = this.leaves.get(u);
     if (existing && !existing.writable) return '405';
     if (!WRITABLE_ROOTS.some((root) => u.startsWith(root))) return '405';
@@ -317,6 +465,18 @@ export class CspTree {
     if (policy && !policy.accepts.test(data)) return '400';
     this.leaves.set(u, { format, read: () => data, writable: true });
     policy?.apply(data, this.state.security);
+    return '200';
+  }
+
+  /**
+   * DevDetail's DNSComputerName takes Replace (DevDetail CSP, Windows 10 2004 and later). Windows
+   * applies the name at its next restart; the simulated device applies it at once, so the
+   * DeviceName read behind the rename reports it. A name Windows would refuse is a 400.
+   */
+  private rename(name: string, verb: 'Add' | 'Replace'): string {
+    if (verb !== 'Replace') return '405';
+    if (name.length < 1 || name.length > 63 || !/^[A-Za-z0-9-]+$/.test(name) || /^\d+$/.test(name)) return '400';
+    this.state.deviceName = name;
     return '200';
   }
 

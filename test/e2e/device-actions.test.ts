@@ -1,5 +1,5 @@
-// Managed-device actions through the whole chain: provisioned devices are wiped, retired and
-// deleted through Graph, and each action reaches the device at its next check-in.
+// Managed-device actions through the whole chain: provisioned devices are wiped, retired,
+// deleted, scanned and renamed through Graph, and each action reaches the device at its next check-in.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHttpsFetch, testBackends } from '@baton/kit';
@@ -16,7 +16,7 @@ interface ActionResult {
 }
 
 for (const backend of testBackends()) {
-  test(`wipe, retire and delete reach provisioned devices at their next check-in (${backend.name})`, async (t) => {
+  test(`wipe, retire, delete, a Defender scan and a rename reach provisioned devices at their next check-in (${backend.name})`, async (t) => {
     const baton = await startGroups(backend, [['discovery', 'identity', 'management']]);
     t.after(() => baton.stop());
     const [host] = baton.instances;
@@ -32,9 +32,9 @@ for (const backend of testBackends()) {
       fetch,
     });
 
-    const { results } = await runFleet({ demo, caPem: host.caPem, devices: 3, concurrency: 3, seed: 23 });
+    const { results } = await runFleet({ demo, caPem: host.caPem, devices: 4, concurrency: 4, seed: 23 });
     for (const r of results) assert.equal(r.managed, true, JSON.stringify(r.error));
-    const [wiped, retired, deleted] = results as [DeviceRunResult, DeviceRunResult, DeviceRunResult];
+    const [wiped, retired, deleted, scanned] = results as [DeviceRunResult, DeviceRunResult, DeviceRunResult, DeviceRunResult];
 
     const headers = { authorization: `Bearer ${await adminToken(demo, fetch)}` };
     const base = `${host.url}/graph/v1.0/deviceManagement/managedDevices`;
@@ -99,6 +99,37 @@ for (const backend of testBackends()) {
     const gone = await fetch(`${base}/${idOf(deleted)}`, { headers });
     assert.equal(gone.status, 404);
     await gone.text();
+
+    // A Defender quick scan (v1.0) and a rename (beta): queued, then carried out at the next check-in.
+    const protection = () => fetch(`${base}/${idOf(scanned)}/windowsProtectionState`, { headers });
+    const unreported = await protection();
+    assert.equal(unreported.status, 404, 'no Defender health reported yet');
+    await unreported.text();
+    await act(scanned, 'windowsDefenderScan', { quickScan: true });
+    const renameRes = await fetch(`${host.url}/graph/beta/deviceManagement/managedDevices/${idOf(scanned)}/setDeviceName`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ deviceName: 'LAB-KIOSK-01' }),
+    });
+    assert.equal(renameRes.status, 204, await renameRes.text());
+    assert.deepEqual(results$(await device(scanned)), [
+      ['windowsDefenderScan', 'pending'],
+      ['setDeviceName', 'pending'],
+    ]);
+    const scanCheckIn = await scanned.managedDevice!.checkIn();
+    assert.equal(scanCheckIn.ok, true, JSON.stringify(scanCheckIn.error));
+    assert.ok(scanCheckIn.session!.commands.some((c) => c.cmd === 'Exec' && c.targets[0] === './Device/Vendor/MSFT/Defender/Scan' && c.status === '200'));
+    assert.equal(scanCheckIn.state.deviceName, 'LAB-KIOSK-01');
+    const afterScan = await device(scanned);
+    assert.deepEqual(results$(afterScan), [
+      ['windowsDefenderScan', 'done'],
+      ['setDeviceName', 'done'],
+    ]);
+    assert.equal(afterScan.deviceName, 'LAB-KIOSK-01');
+    const state = await graphJson(fetch, `${base}/${idOf(scanned)}/windowsProtectionState`, { headers });
+    assert.ok(Date.parse(state.lastQuickScanDateTime) >= Date.parse(afterScan.deviceActionResults[0].startDateTime) - 1000, JSON.stringify(state));
+    assert.equal(state.quickScanOverdue, false);
+    assert.equal(state.lastFullScanDateTime, null);
 
     // The Autopilot-reset device kept its enrollment and keeps polling; the retired one stopped.
     const again = await wiped.managedDevice!.checkIn();

@@ -60,4 +60,6 @@ export const graphErrorsManagement = {
   managedDeviceNotFound: (id: string) => new GraphError(404, 'ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`),
   unsupportedQuery: (option: string) => new GraphError(400, 'BadRequest', `Query option ${option} is not supported on this resource.`),
   badQuery: (message: string) => new GraphError(400, 'BadRequest', message),
+  /** The device exists but has never reported its Defender health. */
+  protectionStateNotFound: (id: string) => new GraphError(404, 'ResourceNotFound', `The managed device '${id}' has not reported its Windows protection state.`),
 };

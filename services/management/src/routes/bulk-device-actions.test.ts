@@ -25,11 +25,16 @@ test('any JSON body is read as a bulk request or refused with a Graph 400, never
 
 test('action names are read ignoring case; repeated ids are acted on once; too many ids are refused', async () => {
   const id = '0b8c2f4e-6a1d-4e0b-9f3c-2d7e5a1b9c40';
-  assert.deepEqual(readBulkRequest({ actionName: 'RebootNow', deviceIds: [id, id] }), { action: 'rebootNow', deviceIds: [id] });
-  assert.deepEqual(readBulkRequest({ actionName: 'fullScan', deviceIds: [id] }), { deviceIds: [id] });
+  assert.deepEqual(readBulkRequest({ actionName: 'RebootNow', deviceIds: [id, id] }), { action: 'rebootNow', member: 'rebootNow', deviceIds: [id] });
+  // Graph's bulk spellings of the Defender actions and the rename are carried out; an eSIM activation is not.
+  assert.deepEqual(readBulkRequest({ actionName: 'fullScan', deviceIds: [id] }), { action: 'windowsDefenderScan', member: 'fullScan', deviceIds: [id] });
+  assert.equal(readBulkRequest({ actionName: 'signatureUpdate', deviceIds: [id] }).action, 'windowsDefenderUpdateSignatures');
+  assert.equal(readBulkRequest({ actionName: 'setDeviceName', deviceIds: [id] }).action, 'setDeviceName');
+  assert.deepEqual(readBulkRequest({ actionName: 'activateDeviceEsim', deviceIds: [id] }), { member: 'activateDeviceEsim', deviceIds: [id] });
+  assert.throws(() => readBulkRequest({ actionName: 'rotateBitLockerKeys', deviceIds: [id] }), GraphError);
   assert.throws(() => readBulkRequest({ actionName: 'retire', deviceIds: Array.from({ length: MAX_BULK_DEVICES + 1 }, (_, i) => String(i)) }), GraphError);
   const acted: string[] = [];
-  const result = await runBulk({ action: 'retire', deviceIds: ['a', 'b', 'c'] }, async (_action, deviceId) => {
+  const result = await runBulk({ action: 'retire', member: 'retire', deviceIds: ['a', 'b', 'c'] }, async (_action, deviceId) => {
     acted.push(deviceId);
     return deviceId === 'a' ? 'successful' : deviceId === 'b' ? 'failed' : 'notFound';
   });

@@ -10,8 +10,9 @@ import { graphErrorsManagement } from '../errors.js';
 
 /**
  * Graph's managedDeviceRemoteAction members. Baton carries out those a Windows MDM client
- * takes from it; the rest (Defender scans, eSIM, Active Directory moves, …) are answered
- * as not supported for each device, as Intune answers an action a platform lacks.
+ * takes from it; the rest (eSIM, Active Directory moves, notifications, …) are answered
+ * as not supported for each device, as Intune answers an action a platform lacks. The enum
+ * has no BitLocker rotation: rotateBitLockerKeys is a device's own action only.
  */
 const REMOTE_ACTIONS = [
   'retire',
@@ -37,7 +38,18 @@ const REMOTE_ACTIONS = [
 
 export type BulkActionName = DeviceActionName | 'delete';
 
-const CARRIED_OUT: ReadonlySet<string> = new Set<BulkActionName>(['retire', 'wipe', 'rebootNow', 'syncDevice', 'delete']);
+/** The members Baton carries out, and the device action each one is (the scans are one action with a quickScan flag). */
+const CARRIED_OUT: Readonly<Partial<Record<(typeof REMOTE_ACTIONS)[number], BulkActionName>>> = {
+  retire: 'retire',
+  wipe: 'wipe',
+  rebootNow: 'rebootNow',
+  syncDevice: 'syncDevice',
+  delete: 'delete',
+  quickScan: 'windowsDefenderScan',
+  fullScan: 'windowsDefenderScan',
+  signatureUpdate: 'windowsDefenderUpdateSignatures',
+  setDeviceName: 'setDeviceName',
+};
 
 /** The portal acts on a page of selected devices; a larger list is refused rather than half-done. */
 export const MAX_BULK_DEVICES = 1000;
@@ -45,6 +57,8 @@ export const MAX_BULK_DEVICES = 1000;
 export interface BulkRequest {
   /** The action Baton carries out, or undefined when Graph knows it but Baton does not do it. */
   action?: BulkActionName;
+  /** The managedDeviceRemoteAction member as Graph spells it (quickScan and fullScan are both a scan). */
+  member: string;
   deviceIds: string[];
 }
 
@@ -61,7 +75,8 @@ export function readBulkRequest(raw: unknown): BulkRequest {
     throw graphErrorsManagement.badQuery("Property 'deviceIds' must be a non-empty array of managed device ids.");
   }
   if (ids.length > MAX_BULK_DEVICES) throw graphErrorsManagement.badQuery(`At most ${MAX_BULK_DEVICES} devices in one executeAction.`);
-  return { ...(CARRIED_OUT.has(member) ? { action: member as BulkActionName } : {}), deviceIds: [...new Set(ids as string[])] };
+  const action = CARRIED_OUT[member];
+  return { ...(action ? { action } : {}), member, deviceIds: [...new Set(ids as string[])] };
 }
 
 export interface BulkResult {

@@ -162,7 +162,7 @@ for (const backend of testBackends()) {
       assert.equal((await deps.store.listQueue(foreign.id)).length, 0);
 
       // An action Graph knows but a Windows MDM client is not given here: not supported, per device.
-      const scan = await bulk({ actionName: 'quickScan', deviceIds: [mine[2]!.id] });
+      const scan = await bulk({ actionName: 'customTextNotification', deviceIds: [mine[2]!.id] });
       assert.deepEqual(scan.json().notSupportedDeviceIds, [mine[2]!.id]);
       assert.equal((await deps.store.listQueue(mine[2]!.id)).length, 0);
 

@@ -8,13 +8,32 @@ import { MANAGED_DEVICE_PROPERTIES } from '../store/odata-maps.js';
 import { MANAGEMENT_AGENT, MANAGEMENT_STATE, OPERATING_SYSTEM, UNEVALUATED_COMPLIANCE } from '../store/managed-device-values.js';
 import { graphErrorsManagement } from '../errors.js';
 import { inventoryFacts } from '../session/inventory.js';
-import { deviceActionResults, rebootCommand, retireCommand, wipeCommand, type WipeOptions } from '../session/actions.js';
+import { randomUUID } from 'node:crypto';
+import {
+  bitLockerRotationReads,
+  defenderScanCommand,
+  defenderSignatureCommand,
+  deviceActionResults,
+  deviceNameReads,
+  rebootCommand,
+  retireCommand,
+  rotateBitLockerCommand,
+  setDeviceNameCommand,
+  wipeCommand,
+  type WipeOptions,
+} from '../session/actions.js';
+import { defenderHealthReads, windowsProtectionState } from '../session/defender-health.js';
+import { readDeviceName, readScanBody } from './action-bodies.js';
 import { PROVIDER_ID } from '../enrollment/enroll.js';
 import { readBulkRequest, runBulk } from './bulk-device-actions.js';
 import type { DeviceActionName, Enrollment, ManagementState, NewCommand, StoredDeviceAction } from '../store/store.js';
 
 const READ_ROLES = [ROLES.managedDevicesReadWrite, 'DeviceManagementManagedDevices.Read.All'];
-/** Graph asks PrivilegedOperations for wipe and retire; ReadWrite.All covers the rest and Baton accepts it for all. */
+/**
+ * Graph asks PrivilegedOperations for wipe, retire, the Defender actions, rotateBitLockerKeys and
+ * setDeviceName; Baton also accepts ReadWrite.All for every action, as it always has (its
+ * operator tools hold that role).
+ */
 const ACTION_ROLES = ['DeviceManagementManagedDevices.PrivilegedOperations.All', ROLES.managedDevicesReadWrite];
 const WIPE_FLAGS = ['keepEnrollmentData', 'keepUserData', 'useProtectedWipe', 'persistEsimDataPlan'] as const;
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -102,6 +121,7 @@ function wipeOptions(raw: unknown): WipeOptions {
 interface ActionPlan {
   command?: NewCommand;
   managementState?: ManagementState;
+  followUp?: NewCommand[];
 }
 
 function planAction(name: DeviceActionName, body: unknown): ActionPlan {
@@ -114,10 +134,21 @@ function planAction(name: DeviceActionName, body: unknown): ActionPlan {
       return { command: wipeCommand(wipeOptions(body)), managementState: 'wipePending' };
     case 'retire':
       return { command: retireCommand(PROVIDER_ID), managementState: 'retirePending' };
+    case 'windowsDefenderScan':
+      return { command: defenderScanCommand(readScanBody(body).quickScan), followUp: defenderHealthReads() };
+    case 'windowsDefenderUpdateSignatures':
+      return { command: defenderSignatureCommand(), followUp: defenderHealthReads() };
+    case 'rotateBitLockerKeys':
+      // The request id ties the device's reported rotation status to this request.
+      return { command: rotateBitLockerCommand(randomUUID()), followUp: bitLockerRotationReads() };
+    case 'setDeviceName':
+      return { command: setDeviceNameCommand(readDeviceName(body)), followUp: deviceNameReads() };
   }
 }
 
-const ACTIONS: DeviceActionName[] = ['syncDevice', 'rebootNow', 'wipe', 'retire'];
+const V1_ACTIONS: DeviceActionName[] = ['syncDevice', 'rebootNow', 'wipe', 'retire', 'windowsDefenderScan', 'windowsDefenderUpdateSignatures'];
+/** Graph has these two in beta only. */
+const BETA_ACTIONS: DeviceActionName[] = [...V1_ACTIONS, 'rotateBitLockerKeys', 'setDeviceName'];
 
 export async function managedDeviceRoutes(app: FastifyInstance, deps: ManagementDeps): Promise<void> {
   app.setErrorHandler(graphErrorHandler);
@@ -256,7 +287,18 @@ export async function managedDeviceRoutes(app: FastifyInstance, deps: Management
       return reply.code(204).send();
     });
 
-    for (const name of ACTIONS) {
+    // The Defender health the device last reported; a device that never did has none, as on Graph.
+    app.get(`${base}/:id/windowsProtectionState`, async (request) => {
+      const enrollment = await ownEnrollment(request, READ_ROLES);
+      const state = windowsProtectionState(enrollment.id, enrollment.inventory);
+      if (!state) throw graphErrorsManagement.protectionStateNotFound(enrollment.id);
+      return {
+        '@odata.context': `${deps.urls.management}/graph/${version}/$metadata#deviceManagement/managedDevices('${enrollment.id}')/windowsProtectionState/$entity`,
+        ...state,
+      };
+    });
+
+    for (const name of version === 'beta' ? BETA_ACTIONS : V1_ACTIONS) {
       const handler = async (request: FastifyRequest, reply: FastifyReply) => {
         const enrollment = await ownEnrollment(request, ACTION_ROLES);
         const plan = planAction(name, request.body);
@@ -277,7 +319,9 @@ export async function managedDeviceRoutes(app: FastifyInstance, deps: Management
         const tenantId = claims.tid.toLowerCase();
         const bulkRequest = readBulkRequest(request.body);
         // Checked whole before any device is touched: a bad wipe body queues nothing.
-        const plan = bulkRequest.action && bulkRequest.action !== 'delete' ? planAction(bulkRequest.action, request.body) : undefined;
+        // quickScan and fullScan are Graph's two bulk spellings of one windowsDefenderScan.
+        const body = bulkRequest.action === 'windowsDefenderScan' ? { quickScan: bulkRequest.member === 'quickScan' } : request.body;
+        const plan = bulkRequest.action && bulkRequest.action !== 'delete' ? planAction(bulkRequest.action, body) : undefined;
         const result = await runBulk(bulkRequest, async (action, id) => {
           const enrollment = await tenantEnrollment(tenantId, id);
           if (!enrollment) return 'notFound';

@@ -27,6 +27,7 @@
 import { AlertCode, StatusCode, type SyncMLChal, type SyncMLCommand, type SyncMLItem, type SyncMLMessage, type SyncMLStatus } from '@baton/protocols';
 import type { CommandPayload, Enrollment, Inventory, ManagementStore, QueuedCommand, SentCommand, SessionAuth, SessionLimits } from '../store/store.js';
 import { isPendingState, settledState } from './actions.js';
+import { healthReportStamp } from './defender-health.js';
 import { inventoryKey, inventoryValue, MAX_INVENTORY_VALUES_PER_MESSAGE } from './inventory.js';
 import { MessageBudget, SERVER_MAX_MSG_SIZE } from './message-budget.js';
 
@@ -283,7 +284,11 @@ async function actOnMessage(store: ManagementStore, input: SessionInput, context
   for (const [msgRef, statuses] of childStatuses) answered += await store.recordChildStatuses(enrollment.id, sessionId, msgRef, statuses);
 
   // Most polls report the same DevInfo as the last one: write only what changed.
-  const changed = Object.fromEntries(Object.entries(inventory).filter(([key, value]) => enrollment.inventory[key] !== value));
+  const changed: Inventory = {
+    ...Object.fromEntries(Object.entries(inventory).filter(([key, value]) => enrollment.inventory[key] !== value)),
+    // Graph's lastReportedDateTime of the Defender health, set only when management asked for it.
+    ...healthReportStamp(inventory, now),
+  };
   if (Object.keys(changed).length > 0) await store.updateEnrollment(enrollment.id, { inventory: changed });
 
   let state = enrollment.managementState;

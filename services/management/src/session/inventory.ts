@@ -1,7 +1,8 @@
 /**
  * Inventory: the DevInfo/DevDetail values a device reports, kept per enrollment under
- * their CSP path (`DevInfo/Mod`, `DevDetail/SwV`, …), and the DeviceStatus and Defender health
- * values compliance is evaluated on. Only these trees are kept, and
+ * their CSP path (`DevInfo/Mod`, `DevDetail/SwV`, …), the DeviceStatus and Defender health
+ * values compliance is evaluated on and windowsProtectionState shows, and the BitLocker status of
+ * a recovery-password rotation. Only these trees are kept, and
  * each value is bounded, so a device cannot grow its row without limit.
  */
 import type { NewCommand } from '../store/store.js';
@@ -30,7 +31,7 @@ export function inventoryKey(locUri: string | undefined): string | undefined {
     .trim()
     .replace(/^\.?\//, '')
     .replace(/^(Device\/)?Vendor\/MSFT\//i, '');
-  if (path.length > MAX_KEY || !/^(DevInfo|DevDetail|DeviceStatus|Defender\/Health)\/[\w./-]+$/.test(path)) return undefined;
+  if (path.length > MAX_KEY || !/^(DevInfo|DevDetail|DeviceStatus|Defender\/Health|BitLocker\/Status)\/[\w./-]+$/.test(path)) return undefined;
   return path;
 }
 

@@ -114,6 +114,13 @@ function commandRow(id: string, command: NewCommand, at: string): Insertable<Com
   return { id, verb: command.verb, loc_uri: command.locUri, payload: JSON.stringify(command.payload ?? {}), created_at: at };
 }
 
+/** The `data` of an item command's stored payload, or null (no command, an Atomic, or a row gone). */
+function commandData(payload: string | null): string | null {
+  const parsed = parseJsonOr<unknown>(payload, null);
+  const data = parsed && typeof parsed === 'object' ? (parsed as { data?: unknown }).data : undefined;
+  return typeof data === 'string' ? data : null;
+}
+
 function toQueued(row: QueueRow): QueuedCommand {
   const queued: QueuedCommand = {
     commandId: row.command_id,
@@ -503,6 +510,7 @@ export class KyselyManagementStore implements ManagementStore {
       // Held until commit, so the action and a session of the same device serialise.
       if (!(await self.lockEnrollment(enrollmentId))) return false;
       const commandId = action.command ? await self.enqueueCommandInTx(action.command, [enrollmentId]) : null;
+      for (const read of action.followUp ?? []) await self.enqueueCommandInTx(read, [enrollmentId]);
       await self.db
         .insertInto('device_actions')
         .values({ id: randomUUID(), enrollment_id: enrollmentId, action_name: action.actionName, command_id: commandId, started_at: action.at })
@@ -519,7 +527,8 @@ export class KyselyManagementStore implements ManagementStore {
     const rows = await this.db
       .selectFrom('device_actions as a')
       .leftJoin('command_queue as q', (join) => join.onRef('q.enrollment_id', '=', 'a.enrollment_id').onRef('q.command_id', '=', 'a.command_id'))
-      .select(['a.enrollment_id', 'a.action_name', 'a.started_at', 'q.status', 'q.status_code', 'q.updated_at'])
+      .leftJoin('commands as c', 'c.id', 'a.command_id')
+      .select(['a.enrollment_id', 'a.action_name', 'a.started_at', 'q.status', 'q.status_code', 'q.updated_at', 'c.payload'])
       .where('a.enrollment_id', 'in', enrollmentIds)
       .orderBy('a.started_at')
       .orderBy('a.id')
@@ -531,6 +540,7 @@ export class KyselyManagementStore implements ManagementStore {
       queueStatus: r.status ?? null,
       statusCode: r.status_code ?? null,
       queueUpdatedAt: r.updated_at ?? null,
+      commandData: commandData(r.payload ?? null),
     }));
   }
 

@@ -178,7 +178,15 @@ export interface SessionLimits {
   maxObjSize?: number;
 }
 
-export type DeviceActionName = 'syncDevice' | 'rebootNow' | 'wipe' | 'retire';
+export type DeviceActionName =
+  | 'syncDevice'
+  | 'rebootNow'
+  | 'wipe'
+  | 'retire'
+  | 'windowsDefenderScan'
+  | 'windowsDefenderUpdateSignatures'
+  | 'rotateBitLockerKeys'
+  | 'setDeviceName';
 
 /** An action as stored, with the state of the command it queued (if it queued one). */
 export interface StoredDeviceAction {
@@ -189,6 +197,8 @@ export interface StoredDeviceAction {
   queueStatus: QueueStatus | null;
   statusCode: string | null;
   queueUpdatedAt: string | null;
+  /** The data the action's command carried (a BitLocker rotation's request id), when it queued one. */
+  commandData: string | null;
 }
 
 export interface NewDeviceAction {
@@ -196,6 +206,8 @@ export interface NewDeviceAction {
   command?: NewCommand;
   /** Set on the enrollment in the same transaction. */
   managementState?: ManagementState;
+  /** Reads queued right behind the command (the values it changes), not part of the action's own state. */
+  followUp?: NewCommand[];
   at: string;
 }
 
