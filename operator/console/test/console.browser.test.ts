@@ -1,7 +1,8 @@
 // The console as an administrator meets it: Baton over real HTTPS with the demo tenant, the
 // bundle built by Vite and served under /console/, sign-in on identity's own page with
-// MSAL Browser (code + PKCE), the demo profile, a CSV import, and a sync sent to a device
-// that a simulated device took through the whole chain. Skipped where Chromium is absent.
+// MSAL Browser (code + PKCE), the demo profile, a CSV import, and a sync and a Defender quick
+// scan sent to a device that a simulated device took through the whole chain, with its Defender
+// section. Skipped where Chromium is absent.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, X509Certificate } from 'node:crypto';
@@ -130,6 +131,22 @@ describe('the web console in a browser', { skip }, () => {
     assert.match(await row.innerText(), /pending|done/);
     // The timeline comes from the three feeds: the device's provisioning is there.
     await page.getByRole('table', { name: 'Device timeline' }).getByText('enrollment').first().waitFor();
+  });
+
+  test('sends a Defender quick scan after confirmation and shows it, and the Defender section reads', async () => {
+    // The device has not checked in since: no health report yet, which is not an error.
+    const defender = page.getByRole('region', { name: 'Microsoft Defender' });
+    await defender.getByText(/Not reported yet|Signature version/).first().waitFor();
+    const posted = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/windowsDefenderScan'));
+    await page.getByRole('toolbar', { name: 'Remote actions' }).getByRole('button', { name: 'Quick scan' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Quick scan' }).click();
+    const request = await posted;
+    assert.match(request.url(), /\/graph\/v1\.0\/deviceManagement\/managedDevices\/[^/]+\/windowsDefenderScan$/);
+    assert.deepEqual(request.postDataJSON(), { quickScan: true });
+    const row = page.getByRole('table', { name: 'Device action results' }).getByRole('row', { name: /windowsDefenderScan/ });
+    await row.waitFor();
+    assert.match(await row.innerText(), /Defender scan[\s\S]*(pending|active|done)/);
+    assert.equal(await page.getByRole('alert').count(), 0, 'no Graph error on the page');
   });
 
   test('a deep link loads signed in, and a Graph error shows its code and message', async () => {

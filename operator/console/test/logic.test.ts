@@ -1,11 +1,13 @@
-// The console's pure logic: routes, Graph errors, links it may follow, queries, actions.
+// The console's pure logic: routes, Graph errors, links it may follow, queries, actions, device names, Defender health.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseRoute, pathOf, type Route } from '../src/routes.js';
 import { describeError, graphErrorOf, GraphRequestError } from '../src/graph/errors.js';
 import { odataString, sameOriginUrl } from '../src/graph/links.js';
 import { complianceCountPath, serialFilterPath } from '../src/graph/queries.js';
-import { actionPath, REMOTE_ACTIONS } from '../src/views/actions.js';
+import { actionPath, REMOTE_ACTIONS, RENAME_ACTION, resultLabel } from '../src/views/actions.js';
+import { deviceNameProblem } from '../src/views/device-name.js';
+import { protectionRows } from '../src/views/protection-state.js';
 import { describeTarget, profileKind } from '../src/views/profile-text.js';
 
 test('every page round-trips through its path, and unknown paths are not found', () => {
@@ -46,10 +48,57 @@ test('filters quote what the administrator typed as an OData string', () => {
   assert.equal(decodeURIComponent(complianceCountPath('noncompliant').split('$filter=')[1]!), "complianceState eq 'noncompliant'");
 });
 
-test('remote actions post to the Graph action of the device, and wipe removes everything', () => {
-  assert.deepEqual(REMOTE_ACTIONS.map((a) => a.name), ['syncDevice', 'rebootNow', 'retire', 'wipe']);
-  assert.equal(actionPath('/graph/v1.0/deviceManagement/managedDevices', 'a/b', REMOTE_ACTIONS[0]!), '/graph/v1.0/deviceManagement/managedDevices/a%2Fb/syncDevice');
-  assert.deepEqual(REMOTE_ACTIONS.find((a) => a.name === 'wipe')!.body, { keepEnrollmentData: false, keepUserData: false });
+test('remote actions post to the Graph action of the device, on beta for the beta-only ones', () => {
+  const byId = (id: string) => REMOTE_ACTIONS.find((a) => a.id === id)!;
+  assert.deepEqual(
+    REMOTE_ACTIONS.map((a) => a.name),
+    ['syncDevice', 'rebootNow', 'windowsDefenderScan', 'windowsDefenderScan', 'windowsDefenderUpdateSignatures', 'rotateBitLockerKeys', 'retire', 'wipe'],
+  );
+  assert.equal(new Set(REMOTE_ACTIONS.map((a) => a.id)).size, REMOTE_ACTIONS.length, 'one id per button');
+  assert.equal(actionPath('a/b', byId('sync')), '/graph/v1.0/deviceManagement/managedDevices/a%2Fb/syncDevice');
+  assert.equal(actionPath('d1', byId('rotateBitLocker')), '/graph/beta/deviceManagement/managedDevices/d1/rotateBitLockerKeys');
+  assert.equal(actionPath('d1', RENAME_ACTION), '/graph/beta/deviceManagement/managedDevices/d1/setDeviceName');
+  assert.equal(actionPath('d1', byId('updateSignatures')), '/graph/v1.0/deviceManagement/managedDevices/d1/windowsDefenderUpdateSignatures');
+  assert.deepEqual(byId('quickScan').body, { quickScan: true });
+  assert.deepEqual(byId('fullScan').body, { quickScan: false });
+  assert.deepEqual(byId('wipe').body, { keepEnrollmentData: false, keepUserData: false });
+  assert.deepEqual(REMOTE_ACTIONS.filter((a) => a.destructive).map((a) => a.name), ['retire', 'wipe']);
+  assert.equal(resultLabel('windowsDefenderScan'), 'Defender scan');
+  assert.equal(resultLabel('someFutureAction'), 'someFutureAction');
+  assert.equal(resultLabel('toString'), 'toString');
+});
+
+test('device names are checked as management checks them: 15 letters, digits or hyphens, not digits alone', () => {
+  for (const good of ['PC1', 'KIOSK-07', 'A', 'abcdefghijklmno', '1-2', '-']) assert.equal(deviceNameProblem(good), undefined, good);
+  assert.match(deviceNameProblem('')!, /Enter a name/);
+  assert.match(deviceNameProblem('abcdefghijklmnop')!, /At most 15 characters \(this one has 16\)/);
+  for (const bad of ['has space', 'dot.name', 'PC_1', 'PC-%SERIAL%', 'ÉCOLE']) assert.match(deviceNameProblem(bad)!, /letters, digits and hyphens/, bad);
+  assert.match(deviceNameProblem('1234')!, /Not digits alone/);
+});
+
+test("Defender health reads in words, and what the device did not report is a dash", () => {
+  const rows = new Map(
+    protectionRows({
+      malwareProtectionEnabled: true,
+      realTimeProtectionEnabled: false,
+      signatureVersion: '1.403.1.0',
+      engineVersion: null,
+      quickScanOverdue: false,
+      fullScanOverdue: null,
+      deviceState: 'rebootPending,critical',
+      productStatus: 'noStatus',
+      lastQuickScanDateTime: null,
+    }),
+  );
+  assert.equal(rows.get('Malware protection'), 'Enabled');
+  assert.equal(rows.get('Real-time protection'), 'Disabled');
+  assert.equal(rows.get('Signature version'), '1.403.1.0');
+  assert.equal(rows.get('Engine version'), '—');
+  assert.equal(rows.get('Quick scan overdue'), 'No');
+  assert.equal(rows.get('Full scan overdue'), '—');
+  assert.equal(rows.get('Last quick scan'), '—');
+  assert.equal(rows.get('Device state'), 'rebootPending, critical');
+  assert.equal(rows.get('Product status'), 'noStatus');
 });
 
 test('profiles and assignment targets read as the Intune portal names them', () => {

@@ -7,4 +7,6 @@ export const PATHS = {
   groups: '/graph/v1.0/groups',
   devices: '/graph/v1.0/devices',
   managedDevices: '/graph/v1.0/deviceManagement/managedDevices',
+  /** rotateBitLockerKeys and setDeviceName exist in beta only. */
+  managedDevicesBeta: '/graph/beta/deviceManagement/managedDevices',
 } as const;

@@ -1,17 +1,22 @@
 /**
  * One managed device: its properties, the remote actions (each behind a confirmation), the
- * results management records for them (deviceActionResults), and its cross-service timeline.
+ * results management records for them (deviceActionResults), its Defender health, and its
+ * cross-service timeline.
  */
 import { useCallback, useEffect, useState } from 'react';
-import { Button, Spinner, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Title3, Toolbar } from '@fluentui/react-components';
+import { Button, Spinner, Title3 } from '@fluentui/react-components';
 import { useConsole } from '../context.js';
+import { ActionResults } from '../components/ActionResults.js';
+import { ActionsToolbar } from '../components/ActionsToolbar.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
-import { when } from '../components/DataTable.js';
+import { when } from '../components/when.js';
 import { ErrorBar } from '../components/ErrorBar.js';
+import { RenameDialog } from '../components/RenameDialog.js';
 import { PATHS } from '../graph/client.js';
 import { TimelineView } from '../timeline/TimelineView.js';
 import { useTimeline } from '../timeline/useTimeline.js';
-import { actionPath, REMOTE_ACTIONS, type RemoteAction } from './actions.js';
+import { actionPath, RENAME_ACTION, type RemoteAction } from './actions.js';
+import { DefenderSection } from './DefenderSection.js';
 import type { ManagedDevice } from './ManagedDevices.js';
 
 export function DevicePage({ id }: { id: string }) {
@@ -20,6 +25,7 @@ export function DevicePage({ id }: { id: string }) {
   const [error, setError] = useState<unknown>();
   const [actionError, setActionError] = useState<unknown>();
   const [pending, setPending] = useState<RemoteAction | null>(null);
+  const [renaming, setRenaming] = useState(false);
   const [generation, setGeneration] = useState(0);
   const timeline = useTimeline(device?.azureADDeviceId || device?.serialNumber, token, generation);
 
@@ -39,15 +45,23 @@ export function DevicePage({ id }: { id: string }) {
     setPending(null);
     setActionError(undefined);
     try {
-      await graph.post(actionPath(PATHS.managedDevices, id, action), action.body);
+      await graph.post(actionPath(id, action), action.body);
     } catch (e) {
       setActionError(e);
     }
     setGeneration((g) => g + 1);
   };
 
+  // Errors propagate to the dialog, which shows management's refusal next to the name.
+  const rename = async (deviceName: string) => {
+    await graph.post(actionPath(id, RENAME_ACTION), { deviceName });
+    setRenaming(false);
+    setGeneration((g) => g + 1);
+  };
+
   if (error) return <ErrorBar error={error} />;
   if (!device) return <Spinner label="Loading the device" />;
+  const name = device.deviceName || device.serialNumber;
   const properties: Array<[string, string]> = [
     ['Serial number', device.serialNumber],
     ['Compliance', device.complianceState],
@@ -60,9 +74,15 @@ export function DevicePage({ id }: { id: string }) {
   ];
   return (
     <section aria-labelledby="device-title" className="stack">
-      <Title3 as="h1" id="device-title">
-        {device.deviceName || device.serialNumber}
-      </Title3>
+      <div className="title-row">
+        <Title3 as="h1" id="device-title">
+          {name}
+        </Title3>
+        {/* Re-reads the device, its action results, its Defender health and its timeline. */}
+        <Button appearance="subtle" onClick={() => setGeneration((g) => g + 1)}>
+          Refresh
+        </Button>
+      </div>
       <dl className="properties">
         {properties.map(([k, v]) => (
           <div key={k}>
@@ -71,47 +91,20 @@ export function DevicePage({ id }: { id: string }) {
           </div>
         ))}
       </dl>
-      <Toolbar aria-label="Remote actions">
-        {REMOTE_ACTIONS.map((a) => (
-          <Button key={a.name} onClick={() => setPending(a)}>
-            {a.label}
-          </Button>
-        ))}
-        <Button appearance="subtle" onClick={() => setGeneration((g) => g + 1)}>
-          Refresh
-        </Button>
-      </Toolbar>
+      <ActionsToolbar onAction={setPending} onRename={() => setRenaming(true)} />
       <ErrorBar error={actionError} />
       <ConfirmDialog
         open={pending !== null}
-        title={pending ? `${pending.label} ${device.deviceName || device.serialNumber}?` : ''}
+        title={pending ? `${pending.label} ${name}?` : ''}
         text={pending?.warning ?? ''}
         confirm={pending?.label ?? ''}
         onConfirm={() => pending && void run(pending)}
         onCancel={() => setPending(null)}
       />
+      <RenameDialog open={renaming} current={name} note={RENAME_ACTION.warning} onRename={rename} onCancel={() => setRenaming(false)} />
       <Title3 as="h2">Device actions</Title3>
-      <Table aria-label="Device action results" size="small">
-        <TableHeader>
-          <TableRow>
-            <TableHeaderCell>Action</TableHeaderCell>
-            <TableHeaderCell>State</TableHeaderCell>
-            <TableHeaderCell>Started</TableHeaderCell>
-            <TableHeaderCell>Last updated</TableHeaderCell>
-          </TableRow>
-        </TableHeader>
-        <TableBody>
-          {(device.deviceActionResults ?? []).map((r) => (
-            <TableRow key={`${r.actionName}-${r.startDateTime}`}>
-              <TableCell>{r.actionName}</TableCell>
-              <TableCell>{r.actionState}</TableCell>
-              <TableCell>{when(r.startDateTime)}</TableCell>
-              <TableCell>{when(r.lastUpdatedDateTime)}</TableCell>
-            </TableRow>
-          ))}
-        </TableBody>
-      </Table>
-      {(device.deviceActionResults ?? []).length === 0 ? <p>No remote action has been sent to this device.</p> : null}
+      <ActionResults results={device.deviceActionResults ?? []} />
+      <DefenderSection id={id} generation={generation} />
       <TimelineView timeline={timeline} />
     </section>
   );
