@@ -4,19 +4,17 @@ import { after, before, describe, test } from 'node:test';
 import { GRAPH_RESOURCE } from '@baton/contracts';
 import type { BatonApp } from '@baton/kit';
 import { parseSyncML, type SyncMLCommand, type SyncMLItemCommand, type SyncMLMessage } from '@baton/protocols';
-import { buildManagementApp } from '../app.js';
 import type { ManagementDeps } from '../deps.js';
 import { runSession } from '../session/engine.js';
 import type { Enrollment } from '../store/store.js';
-import { createTestContext, tempDir, testBackends, type TestContext } from '../testing/context.js';
+import { openActionsFixture, PRIVILEGED, type ActionsFixture } from '../testing/actions-fixture.js';
+import { testBackends } from '../testing/context.js';
 import { package1, syncml } from '../testing/device.js';
-import { startFakeIdentity, type FakeIdentity } from '../testing/fake-identity.js';
-import { sampleEnrollment } from '../testing/store.js';
+import type { FakeIdentity } from '../testing/fake-identity.js';
 
 const SERVER = 'https://management.test/ManagementServer/MDM.svc';
 const V1 = '/graph/v1.0/deviceManagement/managedDevices';
 const BETA = '/graph/beta/deviceManagement/managedDevices';
-const PRIVILEGED = 'DeviceManagementManagedDevices.PrivilegedOperations.All';
 const HEALTH = './Device/Vendor/MSFT/Defender/Health';
 const itemCommands = (m: SyncMLMessage) =>
   m.commands.filter((c): c is SyncMLItemCommand => c.kind === 'Exec' || c.kind === 'Get' || c.kind === 'Replace' || c.kind === 'Delete');
@@ -46,32 +44,18 @@ const HEALTHY: Record<string, string> = {
 
 for (const backend of testBackends()) {
   describe(`Windows remote actions: Defender, BitLocker, rename (${backend})`, () => {
+    let fixture: ActionsFixture;
     let identity: FakeIdentity;
-    let tc: TestContext;
     let app: BatonApp;
     let deps: ManagementDeps;
-    let close: () => Promise<void>;
     let admin: string;
-    const identityDir = tempDir();
+    const managed = () => fixture.managed();
 
     before(async () => {
-      identity = await startFakeIdentity(identityDir.path);
-      tc = createTestContext(backend, identity);
-      ({ app, deps, close } = await buildManagementApp(tc.ctx));
-      admin = await identity.mint({ aud: GRAPH_RESOURCE, roles: [PRIVILEGED, 'DeviceManagementManagedDevices.Read.All'] });
+      fixture = await openActionsFixture(backend);
+      ({ identity, app, deps, admin } = fixture);
     });
-    after(async () => {
-      await close();
-      await identity.close();
-      await tc.cleanup();
-      identityDir.remove();
-    });
-
-    async function managed(): Promise<Enrollment> {
-      const e = sampleEnrollment({ tenantId: identity.tenantId, managementState: 'managed', lastSyncAt: '2026-01-01T00:00:00.000Z' });
-      await deps.store.replaceEnrollment(e, []);
-      return e;
-    }
+    after(() => fixture.close());
 
     const post = (url: string, body?: unknown, token = admin) =>
       app.inject({

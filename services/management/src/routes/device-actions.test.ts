@@ -4,7 +4,6 @@ import { after, before, describe, test } from 'node:test';
 import { GRAPH_RESOURCE, ROLES } from '@baton/contracts';
 import type { BatonApp } from '@baton/kit';
 import { parseSyncML, type SyncMLCommand, type SyncMLItemCommand, type SyncMLMessage } from '@baton/protocols';
-import { buildManagementApp } from '../app.js';
 import { FACT } from '../compliance/facts.js';
 import { defaultSettings } from '../compliance/policy.js';
 import type { ManagementDeps } from '../deps.js';
@@ -12,46 +11,31 @@ import { PROVIDER_ID } from '../enrollment/enroll.js';
 import { authenticateDevice } from '../session/authenticate.js';
 import { runSession } from '../session/engine.js';
 import type { Enrollment } from '../store/store.js';
-import { createTestContext, tempDir, testBackends, type TestContext } from '../testing/context.js';
+import { openActionsFixture, PRIVILEGED, type ActionsFixture } from '../testing/actions-fixture.js';
+import { testBackends } from '../testing/context.js';
 import { package1, syncml } from '../testing/device.js';
-import { startFakeIdentity, type FakeIdentity } from '../testing/fake-identity.js';
+import type { FakeIdentity } from '../testing/fake-identity.js';
 import { sampleEnrollment } from '../testing/store.js';
 import { TARGET_TYPES } from '../targeting/targets.js';
 
 const SERVER = 'https://management.test/ManagementServer/MDM.svc';
 const BASE = '/graph/v1.0/deviceManagement/managedDevices';
-const PRIVILEGED = 'DeviceManagementManagedDevices.PrivilegedOperations.All';
 const actionsOf = (m: SyncMLMessage) => m.commands.filter((c): c is SyncMLItemCommand => c.kind === 'Exec' || c.kind === 'Delete');
 
 for (const backend of testBackends()) {
   describe(`managed-device actions (${backend})`, () => {
+    let fixture: ActionsFixture;
     let identity: FakeIdentity;
-    let tc: TestContext;
     let app: BatonApp;
     let deps: ManagementDeps;
-    let close: () => Promise<void>;
     let admin: string;
-    const identityDir = tempDir();
+    const managed = () => fixture.managed();
 
     before(async () => {
-      identity = await startFakeIdentity(identityDir.path);
-      tc = createTestContext(backend, identity);
-      ({ app, deps, close } = await buildManagementApp(tc.ctx));
-      admin = await identity.mint({ aud: GRAPH_RESOURCE, roles: [PRIVILEGED, 'DeviceManagementManagedDevices.Read.All'] });
+      fixture = await openActionsFixture(backend);
+      ({ identity, app, deps, admin } = fixture);
     });
-    after(async () => {
-      await close();
-      await identity.close();
-      await tc.cleanup();
-      identityDir.remove();
-    });
-
-    /** A managed device: enrolled, its first session done. */
-    async function managed(): Promise<Enrollment> {
-      const e = sampleEnrollment({ tenantId: identity.tenantId, managementState: 'managed', lastSyncAt: '2026-01-01T00:00:00.000Z' });
-      await deps.store.replaceEnrollment(e, []);
-      return e;
-    }
+    after(() => fixture.close());
 
     const post = (id: string, action: string, body?: unknown, token = admin) =>
       app.inject({
