@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { consoleBuildIsFresh, registerConsoleRoutes, type ConsoleConfig } from '@baton/console/server';
 
@@ -59,6 +60,22 @@ test('a path that leaves the bundle is not served', async () => {
     assert.doesNotMatch(res.body, /secret|root:/, url);
     assert.notEqual(res.headers['content-type'], 'text/plain; charset=utf-8; secret');
   }
+});
+
+test('hostile paths under /console/ get a 4xx or a page of the bundle, never a 5xx or a file outside it', async () => {
+  const segment = fc.oneof(
+    fc.constantFrom('..', '.', '%2e%2e', '%2E%2E', '..%2f', '..%5c', '%2f', '%5c', '%00', '%', '%zz', '%c0%ae', 'assets', 'index.html', 'baton-console-secret.txt', '..%2fbaton-console-secret.txt', '%2e%2e%2f%2e%2e%2fbaton-console-secret.txt', '~', '\\..'),
+    fc.string({ maxLength: 12 }).map(encodeURIComponent),
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.array(segment, { minLength: 1, maxLength: 8 }), async (segments) => {
+      const url = `/console/${segments.join('/')}`;
+      const res = await app.inject(url);
+      assert.ok(res.statusCode < 500, `${url}: ${res.statusCode}`);
+      assert.doesNotMatch(res.body, /^secret$/, url);
+    }),
+    { numRuns: 400 },
+  );
 });
 
 test('config.json is 503 until the tenant is seeded, then names the authority and client', async () => {
