@@ -114,7 +114,7 @@ for (const backend of backends()) {
       const kid = randomUUID();
       assert.equal((await escrow(device, { kid, key: PASSWORD_A })).statusCode, 201);
       assert.equal((await graph(`recoveryKeys/${kid}?$select=key`)).statusCode, 200);
-      const { events } = id.identity.pluginOptions as IdentityPluginOptions;
+      const { events } = id.identity.pluginOptions as unknown as IdentityPluginOptions;
       const page = await events.store.list({ tenantId: id.tenantId, includeTenantless: false, limit: 100, azureADDeviceId: device.answer.DeviceId });
       const reads = page.items.filter((e) => e.type === 'bitLockerKeyRead');
       assert.equal(reads.length, 1);
