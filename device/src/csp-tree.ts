@@ -10,7 +10,6 @@
  * one records the effect in `state` at once, and the agent stops polling once it has no
  * enrollment left.
  */
-import { randomUUID } from 'node:crypto';
 import { newRecoveryPassword, type RecoveryPassword } from './bitlocker.js';
 import type { DeviceInventory } from './inventory.js';
 import { MsiInstalls, msiUri, type AppInstallBehaviour } from './msi-installs.js';
