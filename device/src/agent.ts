@@ -374,14 +374,16 @@ export class ManagedDevice {
    * Backs the current BitLocker recovery password up to identity unless identity holds it
    * already: after the first session, and after a session whose RotateRecoveryPasswords made a
    * new one (as Windows backs a rotated password up before it drops the old one). A refusal
-   * does not fail the session; the next one tries again.
+   * does not fail the session; the next one tries again. `span` 'same' sends the request in the
+   * caller's span, as the provisioning run's own requests are (the run's trace tree).
    */
-  async escrowRecoveryKey(options: CheckInOptions = {}): Promise<KeyEscrowResult | undefined> {
+  async escrowRecoveryKey(options: CheckInOptions = {}, span: 'child' | 'same' = 'child'): Promise<KeyEscrowResult | undefined> {
     const escrow = this.facts.keyEscrow;
     const recovery = this.facts.tree.currentRecoveryPassword();
     if (!escrow || !recovery || this.escrowedKeyIds.has(recovery.keyId)) return undefined;
     const fetch = createHttpsFetch({ caPem: this.facts.caPem, timeoutMs: this.facts.timeoutMs, connections: 1 });
-    const http: DeviceHttp = { fetch, traceparent: childTraceparent(options.traceparent), signal: options.signal };
+    const traceparent = span === 'same' && options.traceparent ? options.traceparent : childTraceparent(options.traceparent);
+    const http: DeviceHttp = { fetch, traceparent, signal: options.signal };
     try {
       await escrowRecoveryPassword(http, escrow, recovery);
       this.escrowedKeyIds.add(recovery.keyId);
@@ -602,7 +604,7 @@ export async function runDevice(options: RunDeviceOptions): Promise<DeviceRunRes
     };
     const managedDevice = new ManagedDevice(enrollmentFacts);
     // BitLocker is on after the first session: its recovery password goes to identity now.
-    result.keyEscrow = await managedDevice.escrowRecoveryKey({ traceparent, ...(options.signal ? { signal: options.signal } : {}) });
+    result.keyEscrow = await managedDevice.escrowRecoveryKey({ traceparent, ...(options.signal ? { signal: options.signal } : {}) }, 'same');
     Object.defineProperty(result, 'managedDevice', { value: managedDevice, enumerable: false });
     result.managed = true;
     const esp = espSettings(tree, enrolled.providerId);
