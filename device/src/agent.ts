@@ -20,6 +20,7 @@ import { enroll, renew } from './steps/enroll.js';
 import { join } from './steps/join.js';
 import { lookup, type LookupFacts } from './steps/lookup.js';
 import { sync, type OmaDmFacts } from './steps/omadm.js';
+import { escrowRecoveryPassword, type KeyEscrowInput } from './steps/key-escrow.js';
 import { SimulatedTpm } from './tpm.js';
 import { soapFaultError } from './xml-errors.js';
 import { ESP_TIMEOUT_CODE, espSettings, espVerdict, recordOutcome, type EspPhase } from './esp.js';
@@ -170,6 +171,8 @@ export interface DeviceRunResult {
   serialNumber: string;
   traceparent: string;
   session?: OmaDmFacts;
+  /** The BitLocker key backup after the first session (the key id, never the password). */
+  keyEscrow?: KeyEscrowResult;
   /**
    * The enrolled device, for later sessions. Not enumerable: it holds the MDM key, and
    * results are printed and serialised.
@@ -204,6 +207,8 @@ export interface EnrollmentFacts {
    * token (Alert 1224), which is how the MDM server learns who uses a device it enrolled alone.
    */
   userLoggedOn?: boolean;
+  /** Where and how the device escrows its BitLocker recovery passwords to identity (learnt at join). */
+  keyEscrow?: KeyEscrowInput;
 }
 
 /**
@@ -230,9 +235,18 @@ export interface CheckInOptions {
   signal?: AbortSignal;
 }
 
+/** A BitLocker key backup after a session: which key, and identity's refusal when it refused. */
+export interface KeyEscrowResult {
+  ok: boolean;
+  keyId: string;
+  error?: Omit<DeviceRunError, 'phase'>;
+}
+
 export interface CheckInResult {
   ok: boolean;
   session?: OmaDmFacts;
+  /** Present when the session left a recovery password identity does not hold yet. */
+  keyEscrow?: KeyEscrowResult;
   error?: Omit<DeviceRunError, 'phase'>;
   state: DeviceState;
 }
@@ -246,6 +260,8 @@ export class ManagedDevice {
   private tlsSessions: TlsSessionCache;
   /** The logged-on user's token for the MDM resource, reused until shortly before it expires. */
   private sessionUserToken: { token: string; expiresAt: number } | undefined;
+  /** Key protector ids identity has confirmed holding. */
+  private readonly escrowedKeyIds = new Set<string>();
 
   constructor(private readonly facts: EnrollmentFacts) {
     this.sessions = facts.sessions ?? 1;
@@ -354,6 +370,32 @@ export class ManagedDevice {
     return issued.accessToken;
   }
 
+  /**
+   * Backs the current BitLocker recovery password up to identity unless identity holds it
+   * already: after the first session, and after a session whose RotateRecoveryPasswords made a
+   * new one (as Windows backs a rotated password up before it drops the old one). A refusal
+   * does not fail the session; the next one tries again. `span` 'same' sends the request in the
+   * caller's span, as the provisioning run's own requests are (the run's trace tree).
+   */
+  async escrowRecoveryKey(options: CheckInOptions = {}, span: 'child' | 'same' = 'child'): Promise<KeyEscrowResult | undefined> {
+    const escrow = this.facts.keyEscrow;
+    const recovery = this.facts.tree.currentRecoveryPassword();
+    if (!escrow || !recovery || this.escrowedKeyIds.has(recovery.keyId)) return undefined;
+    const fetch = createHttpsFetch({ caPem: this.facts.caPem, timeoutMs: this.facts.timeoutMs, connections: 1 });
+    const traceparent = span === 'same' && options.traceparent ? options.traceparent : childTraceparent(options.traceparent);
+    const http: DeviceHttp = { fetch, traceparent, signal: options.signal };
+    try {
+      await escrowRecoveryPassword(http, escrow, recovery);
+      this.escrowedKeyIds.add(recovery.keyId);
+      return { ok: true, keyId: recovery.keyId };
+    } catch (err) {
+      const { phase: _phase, ...error } = describeFailure(err, 'firstSync');
+      return { ok: false, keyId: recovery.keyId, error };
+    } finally {
+      await fetch.close().catch(() => undefined);
+    }
+  }
+
   async checkIn(options: CheckInOptions = {}): Promise<CheckInResult> {
     const state = this.state;
     if (!state.enrolled) {
@@ -377,7 +419,8 @@ export class ManagedDevice {
         sessionNumber: ++this.sessions,
         ...(userToken ? { userToken } : {}),
       });
-      return { ok: true, session, state: this.state };
+      const keyEscrow = await this.escrowRecoveryKey(options);
+      return { ok: true, session, ...(keyEscrow ? { keyEscrow } : {}), state: this.state };
     } catch (err) {
       const { phase: _phase, ...error } = describeFailure(err, 'firstSync');
       return { ok: false, error, state: this.state };
@@ -556,9 +599,12 @@ export async function runDevice(options: RunDeviceOptions): Promise<DeviceRunRes
       enrollmentServiceUrl: enrolled.enrollmentServiceUrl,
       osBuild: inventory.osBuild,
       ...(userSignIn ? { userSignIn } : {}),
+      ...(joined.keyEscrowEndpoint ? { keyEscrow: { endpoint: joined.keyEscrowEndpoint, deviceKey, certificateBase64: joined.certificateBase64 } } : {}),
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     };
     const managedDevice = new ManagedDevice(enrollmentFacts);
+    // BitLocker is on after the first session: its recovery password goes to identity now.
+    result.keyEscrow = await managedDevice.escrowRecoveryKey({ traceparent, ...(options.signal ? { signal: options.signal } : {}) }, 'same');
     Object.defineProperty(result, 'managedDevice', { value: managedDevice, enumerable: false });
     result.managed = true;
     const esp = espSettings(tree, enrolled.providerId);

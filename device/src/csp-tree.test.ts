@@ -165,6 +165,27 @@ test('a BitLocker rotation is accepted with 202, records a new key and reports i
   assert.notEqual(status(), '0');
 });
 
+test('the recovery password exists while BitLocker is on, is BitLocker-shaped, and a rotation replaces it with the rotated key id', () => {
+  const t = tree();
+  const first = t.currentRecoveryPassword()!;
+  assert.ok(first);
+  assert.equal(t.currentRecoveryPassword(), first, 'stable until rotated');
+  const groups = first.password.split('-');
+  assert.equal(groups.length, 8);
+  for (const g of groups) {
+    assert.match(g, /^\d{6}$/);
+    assert.equal(Number(g) % 11, 0);
+    assert.ok(Number(g) < 720896);
+  }
+  assert.equal(t.exec('./Device/Vendor/MSFT/BitLocker/RotateRecoveryPasswords', 'req-1'), '202');
+  const rotated = t.currentRecoveryPassword()!;
+  assert.notEqual(rotated.keyId, first.keyId);
+  assert.notEqual(rotated.password, first.password);
+  assert.equal(t.state.bitLockerRotations.at(-1)!.keyId, rotated.keyId);
+  t.setSecurity({ bitLocker: false });
+  assert.equal(t.currentRecoveryPassword(), null, 'nothing to escrow while BitLocker is off');
+});
+
 test('a rename replaces DNSComputerName and DevDetail reports the new name; bad names and Add are refused', () => {
   const t = tree();
   assert.equal(t.set('./DevDetail/Ext/Microsoft/DNSComputerName', 'KIOSK-07'), '200');

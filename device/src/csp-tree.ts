@@ -10,7 +10,7 @@
  * one records the effect in `state` at once, and the agent stops polling once it has no
  * enrollment left.
  */
-import { randomUUID } from 'node:crypto';
+import { newRecoveryPassword, type RecoveryPassword } from './bitlocker.js';
 import type { DeviceInventory } from './inventory.js';
 import { MsiInstalls, msiUri, type AppInstallBehaviour } from './msi-installs.js';
 
@@ -132,6 +132,11 @@ export interface DeviceState {
   deviceName: string;
   /** BitLocker recovery-password rotations, the latest last (request id from the server, new key id). */
   bitLockerRotations: Array<{ requestId: string; keyId: string; at: string }>;
+  /**
+   * The OS volume's current recovery password while BitLocker is on (null before it was ever
+   * on); a rotation replaces it. The agent escrows it to identity (agent.ts).
+   */
+  recoveryPassword: RecoveryPassword | null;
   wiped?: { method: WipeMethod; enrollmentKept: boolean; userDataKept: boolean; at: string };
 }
 
@@ -213,6 +218,7 @@ export class CspTree {
       defender: newDefenderHealth(),
       deviceName: options.deviceName,
       bitLockerRotations: [],
+      recoveryPassword: null,
     };
     const ro = (uri: string, format: CspFormat, read: () => string) => this.leaves.set(uri, { format, read, writable: false });
     const fixed = (uri: string, value: string, format: CspFormat = 'chr') => ro(uri, format, () => value);
@@ -283,6 +289,15 @@ export class CspTree {
     this.failing.set(normalizeUri(uri), status);
   }
 
+  /**
+   * The recovery password to escrow: BitLocker makes one when it is first on (from the start
+   * on a healthy device, or once a policy or `setSecurity` turns it on); null while it is off.
+   */
+  currentRecoveryPassword(): RecoveryPassword | null {
+    if (!this.state.security.bitLocker) return null;
+    return (this.state.recoveryPassword ??= newRecoveryPassword());
+  }
+
   /** Changes the simulated security posture (e.g. `{ bitLocker: false }`); the next session reports it. */
   setSecurity(patch: Partial<DeviceSecurity>): DeviceSecurity {
     Object.assign(this.state.security, patch);
@@ -329,7 +344,9 @@ export class CspTree {
       const requestId = data?.trim() ?? '';
       if (!requestId) return '400';
       if (this.state.security.bitLocker) {
-        this.state.bitLockerRotations.push({ requestId, keyId: randomUUID(), at: new Date().toISOString() });
+        const rotated = newRecoveryPassword();
+        this.state.recoveryPassword = rotated;
+        this.state.bitLockerRotations.push({ requestId, keyId: rotated.keyId, at: new Date().toISOString() });
         status = '0';
       } else {
         this.state.bitLockerRotations.push({ requestId, keyId: '', at: new Date().toISOString() });

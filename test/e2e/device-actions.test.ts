@@ -1,5 +1,6 @@
 // Managed-device actions through the whole chain: provisioned devices are wiped, retired,
-// deleted, scanned and renamed through Graph, and each action reaches the device at its next check-in.
+// deleted, scanned and renamed through Graph, and each action reaches the device at its next check-in;
+// a BitLocker rotation makes the device escrow its new recovery password, which Graph then returns.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHttpsFetch, testBackends } from '@baton/kit';
@@ -130,6 +131,29 @@ for (const backend of testBackends()) {
     assert.ok(Date.parse(state.lastQuickScanDateTime) >= Date.parse(afterScan.deviceActionResults[0].startDateTime) - 1000, JSON.stringify(state));
     assert.equal(state.quickScanOverdue, false);
     assert.equal(state.lastFullScanDateTime, null);
+
+    // BitLocker: the device escrowed its recovery password after its first session; an admin
+    // rotates it through management, the device escrows the new one at its next session, and
+    // identity's Graph lists both and returns the new password to a reader who asks for the key.
+    const recoveryKeys = `${host.url}/graph/v1.0/informationProtection/bitlocker/recoveryKeys`;
+    const keysOf = async (r: DeviceRunResult) =>
+      (await graphJson(fetch, `${recoveryKeys}?$filter=${encodeURIComponent(`deviceId eq '${r.learned.deviceId}'`)}`, { headers })).value as Array<{ id: string; key?: string }>;
+    assert.equal(scanned.keyEscrow?.ok, true, JSON.stringify(scanned.keyEscrow));
+    const firstKeyId = scanned.keyEscrow!.keyId;
+    assert.deepEqual((await keysOf(scanned)).map((k) => k.id), [firstKeyId]);
+    const rotateRes = await fetch(`${host.url}/graph/beta/deviceManagement/managedDevices/${idOf(scanned)}/rotateBitLockerKeys`, { method: 'POST', headers });
+    assert.equal(rotateRes.status, 204, await rotateRes.text());
+    const rotateCheckIn = await scanned.managedDevice!.checkIn();
+    assert.equal(rotateCheckIn.ok, true, JSON.stringify(rotateCheckIn.error));
+    assert.ok(rotateCheckIn.session!.commands.some((c) => c.cmd === 'Exec' && c.targets[0] === './Device/Vendor/MSFT/BitLocker/RotateRecoveryPasswords'));
+    assert.equal(rotateCheckIn.keyEscrow?.ok, true, JSON.stringify(rotateCheckIn.keyEscrow));
+    const newKeyId = rotateCheckIn.keyEscrow!.keyId;
+    assert.notEqual(newKeyId, firstKeyId);
+    const escrowed = await keysOf(scanned);
+    assert.deepEqual(escrowed.map((k) => k.id).sort(), [firstKeyId, newKeyId].sort());
+    assert.ok(escrowed.every((k) => k.key === undefined), 'a list never carries the key');
+    const newKey = await graphJson(fetch, `${recoveryKeys}/${newKeyId}?$select=key`, { headers });
+    assert.equal(newKey.key, scanned.managedDevice!.tree.currentRecoveryPassword()!.password);
 
     // The Autopilot-reset device kept its enrollment and keeps polling; the retired one stopped.
     const again = await wiped.managedDevice!.checkIn();

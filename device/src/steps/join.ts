@@ -39,6 +39,8 @@ export interface JoinFacts {
   certificatePem: string;
   deviceKeys: CryptoKeyPair;
   mdmEnrollment: ManagementHandoff;
+  /** Where BitLocker recovery passwords are escrowed, when identity's discovery document names it. */
+  keyEscrowEndpoint?: string;
 }
 
 export async function join(http: DeviceHttp, input: JoinInput): Promise<JoinFacts> {
@@ -87,5 +89,8 @@ export async function join(http: DeviceHttp, input: JoinInput): Promise<JoinFact
     certificatePem,
     deviceKeys,
     mdmEnrollment: { ...mdm, discoveryUrl: requireUrl('identity', 'MdmEnrollment.discoveryUrl', mdm.discoveryUrl) },
+    ...(drs?.DeviceManagementService?.BitLockerKeyEscrowEndpoint
+      ? { keyEscrowEndpoint: requireUrl('identity', 'DeviceManagementService.BitLockerKeyEscrowEndpoint', drs.DeviceManagementService.BitLockerKeyEscrowEndpoint) }
+      : {}),
   };
 }

@@ -42,6 +42,10 @@ export const ROLES = {
   applicationsReadWrite: 'Application.ReadWrite.All',
   appRoleAssignmentsReadWrite: 'AppRoleAssignment.ReadWrite.All',
   brandingReadWrite: 'OrganizationalBranding.ReadWrite.All',
+  /** BitLocker recovery keys' metadata, never the key (Graph spells it `Bitlocker`). */
+  bitLockerKeyReadBasic: 'BitlockerKey.ReadBasic.All',
+  /** BitLocker recovery keys, the 48-digit recovery password included. */
+  bitLockerKeyRead: 'BitlockerKey.Read.All',
 } as const;
 
 export type RoleName = (typeof ROLES)[keyof typeof ROLES];

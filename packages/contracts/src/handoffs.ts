@@ -76,6 +76,27 @@ export interface DeviceRegistrationDiscovery {
   TenantInfo: { TenantId: string; TenantName: string; DisplayName: string };
   /** Baton extension: where a self-deploying device attests its TPM before it joins. */
   DeviceAttestationService?: { ChallengeEndpoint: string; ActivateEndpoint: string };
+  /** Baton extension: where a joined device escrows its BitLocker recovery passwords. */
+  DeviceManagementService?: { BitLockerKeyEscrowEndpoint: string };
+}
+
+/** Graph's bitlockerRecoveryKey volumeType members. */
+export const BITLOCKER_VOLUME_TYPES = ['operatingSystemVolume', 'fixedDataVolume', 'removableDataVolume', 'unknownFutureValue'] as const;
+export type BitLockerVolumeType = (typeof BITLOCKER_VOLUME_TYPES)[number];
+
+/**
+ * Baton's own escrow request (no public description of Windows' own was found): the claims of
+ * an RS256 JWT the device signs with its join certificate's key, certificate in `x5c`, posted
+ * as `{ "request": "<jwt>" }` to DeviceManagementService.BitLockerKeyEscrowEndpoint.
+ */
+export interface BitLockerKeyEscrowClaims {
+  /** The recovery password's key protector id (GUID), shown on the recovery screen. */
+  kid: string;
+  /** The 48-digit recovery password, eight dash-separated groups of six. */
+  key: string;
+  vol: BitLockerVolumeType;
+  iat: number;
+  exp: number;
 }
 
 /** MS-DVRJ join request body. */

@@ -15,6 +15,8 @@ export const IDENTITY_PATHS = {
   /** TPM key attestation of self-deploying devices: the challenge, then the answer. */
   attestationChallenge: (tenant: string) => `/enterpriseregistration/${tenant}/attestation/challenge`,
   attestationActivate: (tenant: string) => `/enterpriseregistration/${tenant}/attestation/activate`,
+  /** Baton's own: a joined device escrows a BitLocker recovery password, signed with its certificate's key. */
+  bitLockerKeyEscrow: (tenant: string) => `/enterpriseregistration/${tenant}/DeviceManagement/bitLockerKeys`,
 } as const;
 
 export const DISCOVERY_PATHS = {

@@ -8,6 +8,7 @@ import { identityEventRoutes } from './events/routes.js';
 import { observeIdentityEvents } from './events/observe.js';
 import { attestationRoutes } from './routes/attestation.js';
 import { drsRoutes } from './routes/drs.js';
+import { bitLockerEscrowRoutes } from './routes/bitlocker-escrow.js';
 import { graphRoutes } from './routes/graph.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { signinRoutes } from './routes/signin.js';
@@ -26,6 +27,7 @@ export const identityPlugin: FastifyPluginAsync<IdentityPluginOptions> = async (
   await app.register(authenticationMethodRoutes, options);
   await app.register(drsRoutes, options);
   await app.register(attestationRoutes, options);
+  await app.register(bitLockerEscrowRoutes, options);
   await app.register(graphRoutes, options);
 };
 

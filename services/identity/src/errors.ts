@@ -127,7 +127,11 @@ export type DrsSubcode =
   | 'error_tenant_mismatch'
   | 'error_device_conflict'
   | 'error_mdm_not_configured'
-  | 'error_tpm_attestation_failed';
+  | 'error_tpm_attestation_failed'
+  | 'error_device_auth_failed'
+  | 'error_device_not_found'
+  | 'error_device_disabled'
+  | 'error_key_conflict';
 
 export class DrsError extends Error {
   constructor(
@@ -161,6 +165,12 @@ export const drsErrors = {
    * feed; the device is told only that attestation failed.
    */
   tpmAttestationFailed: (reason: TpmAttestationRefusal, message: string) => new TpmAttestationError(reason, message),
+  /** A device-signed request (key escrow) whose signature, certificate or lifetime does not hold. */
+  deviceAuthFailed: (detail: string) => new DrsError(401, 'unauthorized', 'error_device_auth_failed', `Device authentication failed. ${detail}`),
+  /** The certificate's device object was deleted: the device must join again. */
+  deviceNotFound: () => new DrsError(403, 'forbidden', 'error_device_not_found', 'Device object was not found in the tenant directory.'),
+  deviceDisabled: () => new DrsError(403, 'forbidden', 'error_device_disabled', 'The device is disabled.'),
+  keyOfAnotherDevice: () => new DrsError(409, 'conflict', 'error_key_conflict', 'Another device escrowed a recovery key with this id.'),
 };
 
 export type TpmAttestationRefusal =

@@ -19,6 +19,7 @@ import { changeNotificationHandler } from './domain/notifications/delivery.js';
 import { CHANGE_NOTIFICATION_TOPIC, DirectoryFeed } from './domain/notifications/feed.js';
 import { KyselyIdentityStore } from './store/kysely-store.js';
 import { KyselySigninStore, type SigninDatabase } from './store/kysely-signin-store.js';
+import { KyselyBitLockerKeyStore } from './store/bitlocker-keys-store.js';
 import { identityTransactions } from './store/unit-of-work.js';
 import { DEFAULT_SIGNIN_POLICY, SigninLimits, type SigninPolicy } from './domain/signin-policy.js';
 import { DirectoryCache } from './domain/lookup-cache.js';
@@ -80,6 +81,7 @@ export async function createIdentityService(ctx: ServiceContext, options: Identi
     fetch: ctx.fetch,
     // Sign-in tables live in identity's own database, beside the directory.
     signin: new KyselySigninStore(database.db as unknown as Kysely<SigninDatabase>),
+    bitLockerKeys: new KyselyBitLockerKeyStore(database.db),
     atomically: identityTransactions(database.db, database.dialect),
     signinLimits: new SigninLimits({ ...DEFAULT_SIGNIN_POLICY, ...options.signin }),
     conditionalAccess: new ConditionalAccessCache(store),

@@ -38,6 +38,8 @@ export const GRAPH_APP_ROLES: ReadonlyArray<{ id: string; value: string; display
   { id: '1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9', value: ROLES.applicationsReadWrite, displayName: 'Read and write all applications' },
   { id: '06b708a9-e830-4db3-a914-8e69da51d44f', value: ROLES.appRoleAssignmentsReadWrite, displayName: 'Manage app permission grants and app role assignments' },
   { id: 'd2ebfbc1-a5f8-424b-83a6-56ab5927a73c', value: ROLES.brandingReadWrite, displayName: 'Read and write organizational branding information' },
+  { id: 'f690d423-6b29-4d04-98c6-694c42282419', value: ROLES.bitLockerKeyReadBasic, displayName: 'Read all BitLocker keys basic information' },
+  { id: '57f1cf28-c0c4-4ec3-9a30-19a2eaaf2f6e', value: ROLES.bitLockerKeyRead, displayName: 'Read all BitLocker keys' },
 ];
 
 export const applicationObjectId = (tenantId: string, appId: string) => nameGuid(`application:${tenantId}:${appId.toLowerCase()}`);

@@ -3,6 +3,7 @@ import type { ConditionalAccessCache } from './conditional-access/index.js';
 import type { DirectoryFeed } from './notifications/feed.js';
 import type { IdentityStore } from '../store/store.js';
 import type { SigninStore } from '../store/signin-store.js';
+import type { BitLockerKeyStore } from '../store/bitlocker-keys-store.js';
 import type { Atomically } from '../store/unit-of-work.js';
 import type { SigninLimits } from './signin-policy.js';
 import type { DirectoryCache } from './lookup-cache.js';
@@ -24,6 +25,8 @@ export interface IdentityDeps {
   fetch: Fetch;
   /** Interactive sign-in: codes, TOTP, lockout; and its rate limits and policy. */
   signin: SigninStore;
+  /** Escrowed BitLocker recovery keys, sealed with `secrets`. */
+  bitLockerKeys: BitLockerKeyStore;
   /** One transaction over both stores, for a change that writes to each. */
   atomically: Atomically;
   signinLimits: SigninLimits;

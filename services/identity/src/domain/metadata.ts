@@ -52,6 +52,7 @@ export function deviceRegistrationDiscovery(urls: IdentityUrls, tenant: TenantRe
       ChallengeEndpoint: urls.root + IDENTITY_PATHS.attestationChallenge(tid),
       ActivateEndpoint: urls.root + IDENTITY_PATHS.attestationActivate(tid),
     },
+    DeviceManagementService: { BitLockerKeyEscrowEndpoint: urls.root + IDENTITY_PATHS.bitLockerKeyEscrow(tid) },
   };
 }
 

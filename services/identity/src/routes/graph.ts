@@ -23,6 +23,7 @@ import { verifyGraphCaller } from './graph-caller.js';
 import { alternateKeyValue } from './alternate-key.js';
 import { registerAppRegistrationRoutes } from './app-registrations.js';
 import { registerAuditLogRoutes } from './audit-logs.js';
+import { registerBitLockerKeyRoutes } from './bitlocker-keys.js';
 import { registerComplianceRoutes } from './compliance.js';
 import { registerConditionalAccessRoutes } from './conditional-access.js';
 import { registerGroupRoutes } from './groups.js';
@@ -138,7 +139,7 @@ function wantsCreate(prefer: string | string[] | undefined): boolean {
   return values.some((v) => v.trim().toLowerCase() === 'create-if-missing');
 }
 
-export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (instance: FastifyInstance, { deps }) => {
+export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (instance: FastifyInstance, { deps, events }) => {
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   app.setErrorHandler(graphErrorHandler);
   const access = new WeakMap<FastifyRequest, VerifiedAccess>();
@@ -345,5 +346,6 @@ export const graphRoutes: FastifyPluginAsync<IdentityRouteOptions> = async (inst
   registerAppRegistrationRoutes(instance, deps, (request) => access.get(request)!);
   registerComplianceRoutes(instance, deps, (request) => access.get(request)!);
   registerAuditLogRoutes(instance, deps, (request) => access.get(request)!);
+  registerBitLockerKeyRoutes(instance, deps, (request) => access.get(request)!, events);
   registerConditionalAccessRoutes(instance, deps, (request) => access.get(request)!);
 };

@@ -784,6 +784,8 @@ export class KyselyIdentityStore implements IdentityStore {
   }
 
   async deleteDevice(tenantId: string, id: string) {
+    // A deleted device's recovery keys go with it, as Entra's do.
+    await this.db.deleteFrom('bitlocker_recovery_keys').where('tenant_id', '=', tenantId).where('device_object_id', '=', id).execute();
     await this.db.deleteFrom('devices').where('tenant_id', '=', tenantId).where('id', '=', id).execute();
   }
 

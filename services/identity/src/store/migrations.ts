@@ -2,6 +2,7 @@ import { outboxMigration, searchTokensColumnValue } from '@baton/kit';
 import { identityEventsMigration } from '../events/feed.js';
 import { sql, type Kysely, type Migration } from 'kysely';
 import { signinMigration } from './signin-migration.js';
+import { bitLockerKeysMigration } from './bitlocker-keys-store.js';
 
 const initial: Migration = {
   async up(db: Kysely<any>) {
@@ -353,4 +354,5 @@ export const identityMigrations: Record<string, Migration> = {
   '0014_display_name_words': displayNameWords,
   '0015_user_profile': userProfile,
   '0016_users_mail_unique': usersMailUnique,
+  '0017_bitlocker_recovery_keys': bitLockerKeysMigration,
 };

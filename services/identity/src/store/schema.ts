@@ -206,4 +206,16 @@ export interface IdentityDatabase extends OutboxTable {
   revoked_device_certificates: RevokedDeviceCertificatesTable;
   sign_ins: SignInsTable;
   processed_messages: ProcessedMessagesTable;
+  bitlocker_recovery_keys: BitLockerRecoveryKeysTable;
+}
+
+/** Escrowed BitLocker recovery passwords (bitlocker-keys-store.ts); `sealed_key` is the secret box's ciphertext. */
+export interface BitLockerRecoveryKeysTable {
+  tenant_id: string;
+  id: string;
+  device_object_id: string;
+  device_id: string;
+  volume_type: string;
+  sealed_key: string;
+  created_at: string;
 }
