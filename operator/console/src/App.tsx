@@ -3,7 +3,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { Button, Tab, TabList, Text, Title2 } from '@fluentui/react-components';
 import { Console } from './context.js';
 import { createGraph } from './graph/client.js';
-import { parseRoute, pathOf, type Route } from './routes.js';
+import { parseRoute, pathOf, sectionOf, type Route } from './routes.js';
 import type { Session } from './auth/session.js';
 import { Overview } from './views/Overview.js';
 import { AutopilotDevices } from './views/AutopilotDevices.js';
@@ -11,6 +11,13 @@ import { Profiles } from './views/Profiles.js';
 import { Directory } from './views/Directory.js';
 import { ManagedDevices } from './views/ManagedDevices.js';
 import { DevicePage } from './views/DevicePage.js';
+import { Policies } from './views/Policies.js';
+import { PolicyPage } from './views/PolicyPage.js';
+import { COMPLIANCE, CONFIGURATION } from './views/policy-kinds.js';
+import { Apps } from './views/Apps.js';
+import { AppPage } from './views/AppPage.js';
+import { EnrollmentStatusPages } from './views/EnrollmentStatusPages.js';
+import { GroupPage } from './views/GroupPage.js';
 
 const NAV: Array<{ page: Route['page']; label: string; route: Route }> = [
   { page: 'overview', label: 'Overview', route: { page: 'overview' } },
@@ -18,6 +25,10 @@ const NAV: Array<{ page: Route['page']; label: string; route: Route }> = [
   { page: 'profiles', label: 'Deployment profiles', route: { page: 'profiles' } },
   { page: 'directory', label: 'Directory', route: { page: 'directory' } },
   { page: 'managed', label: 'Managed devices', route: { page: 'managed' } },
+  { page: 'compliance', label: 'Compliance policies', route: { page: 'compliance' } },
+  { page: 'configurations', label: 'Configuration profiles', route: { page: 'configurations' } },
+  { page: 'apps', label: 'Apps', route: { page: 'apps' } },
+  { page: 'esp', label: 'Enrollment Status Page', route: { page: 'esp' } },
 ];
 
 export function App({ session }: { session: Session }) {
@@ -38,7 +49,7 @@ export function App({ session }: { session: Session }) {
     }),
     [session],
   );
-  const selected = route.page === 'device' ? 'managed' : route.page;
+  const selected = sectionOf(route);
   return (
     <Console.Provider value={context}>
       <header className="top">
@@ -76,6 +87,23 @@ function page(route: Route) {
       return <ManagedDevices />;
     case 'device':
       return <DevicePage id={route.id} />;
+    case 'group':
+      return <GroupPage id={route.id} />;
+    case 'compliance':
+      return <Policies kind={COMPLIANCE} />;
+    case 'compliancePolicy':
+      // Keyed so moving between two policies starts from a fresh page, not the last one's reads.
+      return <PolicyPage key={route.id} kind={COMPLIANCE} id={route.id} />;
+    case 'configurations':
+      return <Policies kind={CONFIGURATION} />;
+    case 'configurationProfile':
+      return <PolicyPage key={route.id} kind={CONFIGURATION} id={route.id} />;
+    case 'apps':
+      return <Apps />;
+    case 'app':
+      return <AppPage id={route.id} />;
+    case 'esp':
+      return <EnrollmentStatusPages />;
     case 'notFound':
       return <p>No page at {route.path}.</p>;
   }

@@ -2,7 +2,8 @@
 // bundle built by Vite and served under /console/, sign-in on identity's own page with
 // MSAL Browser (code + PKCE), the demo profile, a CSV import, and a sync and a Defender quick
 // scan sent to a device that a simulated device took through the whole chain, with its Defender
-// section. Skipped where Chromium is absent.
+// section, and a compliance policy's page and a configuration profile created through Graph.
+// Skipped where Chromium is absent.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, X509Certificate } from 'node:crypto';
@@ -43,10 +44,38 @@ describe('the web console in a browser', { skip }, () => {
       await fetch.close();
     }
     config = consoleConfigOf(demo);
-    // One device through the whole chain, so there is a managed device to act on.
+    await createPolicies();
+    // One device through the whole chain, so there is a managed device to act on (and whose
+    // compliance the policy's status overview counts).
     const { results } = await runFleet({ demo, caPem: baton.caPem, devices: 1, concurrency: 1, seed: 7301 });
     assert.equal(results[0]?.managed, true, JSON.stringify(results[0]?.error));
   });
+
+  const POLICY = 'Console test: BitLocker required';
+  const PROFILE = 'Console test: Defender real-time';
+
+  /** A compliance policy and a configuration profile for all devices, as an admin script would create them. */
+  async function createPolicies() {
+    const fetch = createHttpsFetch({ caPem: baton.caPem });
+    try {
+      const headers = { authorization: `Bearer ${await adminToken(demo, fetch)}`, 'content-type': 'application/json' };
+      const create = async (collection: string, body: Record<string, unknown>) => {
+        const url = `${baton.url}/graph/v1.0/deviceManagement/${collection}`;
+        const { id } = await graphJson(fetch, url, { method: 'POST', headers, body: JSON.stringify(body) });
+        const assignments = [{ target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' } }];
+        await graphJson(fetch, `${url}/${id}/assign`, { method: 'POST', headers, body: JSON.stringify({ assignments }) });
+      };
+      await create('deviceCompliancePolicies', {
+        '@odata.type': '#microsoft.graph.windows10CompliancePolicy',
+        displayName: POLICY,
+        bitLockerEnabled: true,
+        scheduledActionsForRule: [{ ruleName: 'PasswordRequired', scheduledActionConfigurations: [{ actionType: 'block', gracePeriodHours: 0 }] }],
+      });
+      await create('deviceConfigurations', { '@odata.type': '#microsoft.graph.windows10GeneralConfiguration', displayName: PROFILE, defenderRequireRealTimeMonitoring: true });
+    } finally {
+      await fetch.close();
+    }
+  }
 
   /**
    * The local CA is not in the headless profile's trust store, so Chromium is told to accept
@@ -146,6 +175,20 @@ describe('the web console in a browser', { skip }, () => {
     const row = page.getByRole('table', { name: 'Device action results' }).getByRole('row', { name: /windowsDefenderScan/ });
     await row.waitFor();
     assert.match(await row.innerText(), /Defender scan[\s\S]*(pending|active|done)/);
+    assert.equal(await page.getByRole('alert').count(), 0, 'no Graph error on the page');
+  });
+
+  test("lists compliance policies, opens one with its assignment and status overview, and lists configuration profiles", async () => {
+    await page.getByRole('tab', { name: 'Compliance policies' }).click();
+    await page.getByRole('table', { name: 'Compliance policies' }).getByRole('link', { name: POLICY }).click();
+    await page.getByRole('heading', { level: 1, name: POLICY }).waitFor();
+    await page.getByRole('table', { name: `Assignments of ${POLICY}` }).getByText('All devices').waitFor();
+    // The simulated device was evaluated against the policy at its first session.
+    const overview = page.getByRole('region', { name: 'Device status overview' });
+    await overview.getByText('Compliant', { exact: true }).waitFor();
+    assert.match(await overview.innerText(), /Compliant\s+\d+[\s\S]*Not compliant\s+\d+/);
+    await page.getByRole('tab', { name: 'Configuration profiles' }).click();
+    await page.getByRole('table', { name: 'Configuration profiles' }).getByRole('link', { name: PROFILE }).waitFor();
     assert.equal(await page.getByRole('alert').count(), 0, 'no Graph error on the page');
   });
 

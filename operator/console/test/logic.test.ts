@@ -1,7 +1,8 @@
-// The console's pure logic: routes, Graph errors, links it may follow, queries, actions, device names, Defender health.
+// The console's pure logic: routes, Graph errors, links it may follow, queries, actions, device names, Defender health,
+// assignment targets, status counts, Enrollment Status Page settings, group members and type names.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseRoute, pathOf, type Route } from '../src/routes.js';
+import { parseRoute, pathOf, sectionOf, type Route } from '../src/routes.js';
 import { describeError, graphErrorOf, GraphRequestError } from '../src/graph/errors.js';
 import { odataString, sameOriginUrl } from '../src/graph/links.js';
 import { complianceCountPath, serialFilterPath } from '../src/graph/queries.js';
@@ -9,14 +10,46 @@ import { actionPath, REMOTE_ACTIONS, RENAME_ACTION, resultLabel } from '../src/v
 import { deviceNameProblem } from '../src/views/device-name.js';
 import { protectionRows } from '../src/views/protection-state.js';
 import { describeTarget, profileKind } from '../src/views/profile-text.js';
+import { groupIdsOf, intentLabel, targetMode, targetName } from '../src/views/assignment-text.js';
+import { installRows, overviewRows } from '../src/views/status-counts.js';
+import { espRows, isEsp, ESP_TYPE } from '../src/views/esp-text.js';
+import { memberDetail, memberKind } from '../src/views/member-kind.js';
+import { typeName } from '../src/views/type-names.js';
+import { COMPLIANCE, CONFIGURATION, policyPath } from '../src/views/policy-kinds.js';
 
 test('every page round-trips through its path, and unknown paths are not found', () => {
-  const routes: Route[] = [{ page: 'overview' }, { page: 'autopilot' }, { page: 'profiles' }, { page: 'directory' }, { page: 'managed' }, { page: 'device', id: 'a b/c' }];
+  const routes: Route[] = [
+    { page: 'overview' },
+    { page: 'autopilot' },
+    { page: 'profiles' },
+    { page: 'directory' },
+    { page: 'group', id: 'g1' },
+    { page: 'managed' },
+    { page: 'device', id: 'a b/c' },
+    { page: 'compliance' },
+    { page: 'compliancePolicy', id: 'p1' },
+    { page: 'configurations' },
+    { page: 'configurationProfile', id: 'c1' },
+    { page: 'apps' },
+    { page: 'app', id: 'a1' },
+    { page: 'esp' },
+  ];
   for (const route of routes) assert.deepEqual(parseRoute(pathOf(route)), route);
+  assert.equal(pathOf({ page: 'compliancePolicy', id: 'p1' }), '/console/compliance-policies/p1');
+  assert.equal(parseRoute('/console/enrollment-status-page/x').page, 'notFound', 'the ESP list has no item pages');
   assert.deepEqual(parseRoute('/console/managed-devices/'), { page: 'managed' });
   assert.equal(parseRoute('/console/nowhere').page, 'notFound');
   assert.equal(parseRoute('/console/managed-devices/x/y').page, 'notFound');
   assert.equal(parseRoute('/elsewhere').page, 'notFound');
+});
+
+test('an item page keeps its list selected in the navigation', () => {
+  assert.equal(sectionOf({ page: 'device', id: 'd' }), 'managed');
+  assert.equal(sectionOf({ page: 'compliancePolicy', id: 'p' }), 'compliance');
+  assert.equal(sectionOf({ page: 'configurationProfile', id: 'p' }), 'configurations');
+  assert.equal(sectionOf({ page: 'app', id: 'a' }), 'apps');
+  assert.equal(sectionOf({ page: 'group', id: 'g' }), 'directory');
+  assert.equal(sectionOf({ page: 'esp' }), 'esp');
 });
 
 test("a Graph error envelope gives the service's code, message and request id", () => {
@@ -106,4 +139,85 @@ test('profiles and assignment targets read as the Intune portal names them', () 
   assert.equal(profileKind('#microsoft.graph.activeDirectoryWindowsAutopilotDeploymentProfile'), 'Hybrid joined');
   assert.equal(describeTarget({ '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' }), 'All devices');
   assert.equal(describeTarget({ '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: 'g1' }), 'Group g1');
+  assert.equal(describeTarget({ '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: 'g1' }, 'Kiosks'), 'Group Kiosks');
+  assert.equal(describeTarget({ '@odata.type': '#microsoft.graph.exclusionGroupAssignmentTarget', groupId: 'g1' }, 'Lab'), 'Excluded: Lab');
+});
+
+test('assignment targets: the all-targets by their portal names, groups by their resolved names, and app intents', () => {
+  const group = { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: 'g1' };
+  const excluded = { '@odata.type': '#microsoft.graph.exclusionGroupAssignmentTarget', groupId: 'g2' };
+  const all = { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' };
+  assert.equal(targetName(all), 'All devices');
+  assert.equal(targetName({ '@odata.type': '#microsoft.graph.allLicensedUsersAssignmentTarget' }), 'All users');
+  assert.equal(targetName(group, 'Finance laptops'), 'Finance laptops');
+  assert.equal(targetName(group), 'g1', 'the id while the name is not known');
+  assert.equal(targetName({ '@odata.type': '#microsoft.graph.somethingNewAssignmentTarget' }), 'somethingNewAssignmentTarget');
+  assert.deepEqual([targetMode(group), targetMode(excluded), targetMode(all)], ['Included', 'Excluded', 'Included']);
+  assert.deepEqual(groupIdsOf([group, excluded, all, group]), ['g1', 'g2']);
+  assert.equal(intentLabel('required'), 'Required');
+  assert.equal(intentLabel('available'), 'Available for enrolled devices');
+  assert.equal(intentLabel('uninstall'), 'Uninstall');
+  assert.equal(intentLabel('constructor'), 'constructor');
+});
+
+test("status overviews and install summaries read as labelled counts, each policy kind in its own words", () => {
+  const overview = { id: 'x', successCount: 3, failedCount: 1, errorCount: 0, pendingCount: 2, notApplicableCount: 0, lastUpdateDateTime: '2025-01-01T00:00:00Z' };
+  assert.deepEqual(overviewRows(overview, 'compliance'), [['Compliant', 3], ['Not compliant', 1], ['Error', 0], ['Pending', 2], ['Not applicable', 0]]);
+  assert.deepEqual(overviewRows({ ...overview, conflictCount: 1 }, 'configuration').slice(0, 4), [['Succeeded', 3], ['Failed', 1], ['Error', 0], ['Conflict', 1]]);
+  const summary = { installedDeviceCount: 2, failedDeviceCount: 1, pendingInstallDeviceCount: 0, notInstalledDeviceCount: 0, notApplicableDeviceCount: 0, installedUserCount: 1 };
+  assert.deepEqual(installRows(summary, 'Device'), [['Installed', 2], ['Failed', 1], ['Install pending', 0], ['Not installed', 0], ['Not applicable', 0]]);
+  assert.deepEqual(installRows(summary, 'User'), [['Installed', 1]], 'counts the service left out are not shown');
+});
+
+test('Enrollment Status Page settings in words, blocking apps by name', () => {
+  assert.equal(isEsp({ '@odata.type': ESP_TYPE }), true);
+  assert.equal(isEsp({ '@odata.type': '#microsoft.graph.deviceEnrollmentLimitConfiguration' }), false);
+  const rows = new Map(
+    espRows(
+      {
+        '@odata.type': ESP_TYPE,
+        id: 'e1',
+        displayName: 'ESP',
+        showInstallationProgress: true,
+        installProgressTimeoutInMinutes: 45,
+        blockDeviceSetupRetryByUser: true,
+        allowDeviceResetOnInstallFailure: true,
+        selectedMobileAppIds: ['a1', 'a2'],
+        customErrorMessage: 'Call the help desk.',
+      },
+      new Map([['a1', 'Company Portal']]),
+    ),
+  );
+  assert.equal(rows.get('Show app and profile progress'), 'Yes');
+  assert.equal(rows.get('Time limit'), '45 minutes');
+  assert.equal(rows.get('Blocking apps'), 'Company Portal, a2');
+  assert.equal(rows.get('Allow the user to retry'), 'No');
+  assert.equal(rows.get('Allow reset on failure'), 'Yes');
+  assert.equal(rows.get('Allow use on failure'), 'No');
+  assert.equal(rows.get('Error message'), 'Call the help desk.');
+  const hidden = new Map(espRows({ id: 'e2', displayName: 'Off', installProgressTimeoutInMinutes: 60 }));
+  assert.equal(hidden.get('Show app and profile progress'), 'No');
+  assert.equal(hidden.get('Time limit'), '—', 'no time limit when the page is not shown');
+  assert.equal(hidden.get('Blocking apps'), 'All assigned required apps');
+  assert.equal(hidden.get('Allow the user to retry'), 'Yes');
+});
+
+test('group members are told apart by their @odata.type', () => {
+  assert.equal(memberKind({ '@odata.type': '#microsoft.graph.user', id: 'u' }), 'User');
+  assert.equal(memberKind({ '@odata.type': '#microsoft.graph.device', id: 'd' }), 'Device');
+  assert.equal(memberKind({ '@odata.type': '#microsoft.graph.group', id: 'g' }), 'Group');
+  assert.equal(memberKind({ id: 'x' }), 'Other');
+  assert.equal(memberDetail({ id: 'u', userPrincipalName: 'ada@contoso.test' }), 'ada@contoso.test');
+  assert.equal(memberDetail({ id: 'd', deviceId: 'dev-1' }), 'dev-1');
+});
+
+test('policy, profile and app types read as the portal names them; policy paths per kind', () => {
+  assert.equal(typeName('#microsoft.graph.windows10CompliancePolicy'), 'Windows 10 and later');
+  assert.equal(typeName('#microsoft.graph.windows10GeneralConfiguration'), 'Device restrictions');
+  assert.equal(typeName('#microsoft.graph.win32LobApp'), 'Windows app (Win32)');
+  assert.equal(typeName('#microsoft.graph.iosVppApp'), 'iosVppApp');
+  assert.equal(typeName(undefined), '—');
+  assert.equal(typeName('#microsoft.graph.toString'), 'toString');
+  assert.equal(policyPath(COMPLIANCE, 'a/b', 'deviceStatusOverview'), '/graph/v1.0/deviceManagement/deviceCompliancePolicies/a%2Fb/deviceStatusOverview');
+  assert.equal(policyPath(CONFIGURATION, 'c1'), '/graph/v1.0/deviceManagement/deviceConfigurations/c1');
 });

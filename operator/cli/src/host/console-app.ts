@@ -54,10 +54,15 @@ async function findApplication(fetch: Fetch, base: string, appId: string, header
   return response.json();
 }
 
-/** The delegated Graph permissions the console asks for, in resource form. */
+/**
+ * The delegated Graph permissions the console asks for, in resource form. Configuration and
+ * apps are only read, but identity grants an administrator the ReadWrite permissions alone.
+ */
 export const CONSOLE_SCOPES = [
   'DeviceManagementServiceConfig.ReadWrite.All',
   'DeviceManagementManagedDevices.ReadWrite.All',
+  'DeviceManagementConfiguration.ReadWrite.All',
+  'DeviceManagementApps.ReadWrite.All',
   'Directory.Read.All',
   'User.Read',
 ].map((p) => `${GRAPH_RESOURCE}/${p}`);

@@ -11,7 +11,8 @@ export interface Paged<T> {
   reload(): void;
 }
 
-export function usePaged<T>(path: string | null): Paged<T> {
+/** `refresh` is the caller's own re-read counter (a page's Refresh button), besides `reload()`. */
+export function usePaged<T>(path: string | null, refresh = 0): Paged<T> {
   const { graph } = useConsole();
   const [items, setItems] = useState<T[]>([]);
   const [next, setNext] = useState<string | undefined>();
@@ -45,7 +46,7 @@ export function usePaged<T>(path: string | null): Paged<T> {
     return () => {
       current = false;
     };
-  }, [path, generation, read]);
+  }, [path, generation, refresh, read]);
 
   return {
     items,

@@ -9,4 +9,9 @@ export const PATHS = {
   managedDevices: '/graph/v1.0/deviceManagement/managedDevices',
   /** rotateBitLockerKeys and setDeviceName exist in beta only. */
   managedDevicesBeta: '/graph/beta/deviceManagement/managedDevices',
+  compliancePolicies: '/graph/v1.0/deviceManagement/deviceCompliancePolicies',
+  deviceConfigurations: '/graph/v1.0/deviceManagement/deviceConfigurations',
+  mobileApps: '/graph/v1.0/deviceAppManagement/mobileApps',
+  /** v1.0 leaves out the Enrollment Status Page's settings; beta carries them. */
+  enrollmentConfigurations: '/graph/beta/deviceManagement/deviceEnrollmentConfigurations',
 } as const;

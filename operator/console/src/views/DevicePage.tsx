@@ -1,7 +1,7 @@
 /**
  * One managed device: its properties, the remote actions (each behind a confirmation), the
- * results management records for them (deviceActionResults), its Defender health, and its
- * cross-service timeline.
+ * results management records for them (deviceActionResults), the compliance policies and
+ * configuration profiles that reach it, its Defender health, and its cross-service timeline.
  */
 import { useCallback, useEffect, useState } from 'react';
 import { Button, Spinner, Title3 } from '@fluentui/react-components';
@@ -17,6 +17,7 @@ import { TimelineView } from '../timeline/TimelineView.js';
 import { useTimeline } from '../timeline/useTimeline.js';
 import { actionPath, RENAME_ACTION, type RemoteAction } from './actions.js';
 import { DefenderSection } from './DefenderSection.js';
+import { DevicePolicyStates } from './DevicePolicyStates.js';
 import type { ManagedDevice } from './ManagedDevices.js';
 
 export function DevicePage({ id }: { id: string }) {
@@ -104,6 +105,7 @@ export function DevicePage({ id }: { id: string }) {
       <RenameDialog open={renaming} current={name} note={RENAME_ACTION.warning} onRename={rename} onCancel={() => setRenaming(false)} />
       <Title3 as="h2">Device actions</Title3>
       <ActionResults results={device.deviceActionResults ?? []} />
+      <DevicePolicyStates id={id} generation={generation} />
       <DefenderSection id={id} generation={generation} />
       <TimelineView timeline={timeline} />
     </section>

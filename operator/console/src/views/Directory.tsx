@@ -4,6 +4,7 @@ import { Tab, TabList, Title3 } from '@fluentui/react-components';
 import { DataTable, when, type Column } from '../components/DataTable.js';
 import { usePaged } from '../components/usePaged.js';
 import { PATHS } from '../graph/client.js';
+import { RouteLink } from '../components/RouteLink.js';
 
 interface User {
   id: string;
@@ -35,7 +36,7 @@ const USER_COLUMNS: Column<User>[] = [
   { key: 'enabled', header: 'Enabled', render: (u) => (u.accountEnabled === false ? 'No' : 'Yes') },
 ];
 const GROUP_COLUMNS: Column<Group>[] = [
-  { key: 'name', header: 'Display name', render: (g) => g.displayName },
+  { key: 'name', header: 'Display name', render: (g) => <RouteLink to={{ page: 'group', id: g.id }}>{g.displayName}</RouteLink> },
   { key: 'type', header: 'Membership', render: (g) => (g.groupTypes?.includes('DynamicMembership') ? 'Dynamic' : 'Assigned') },
   { key: 'rule', header: 'Rule', render: (g) => g.membershipRule || '—' },
 ];

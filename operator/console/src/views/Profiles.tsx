@@ -3,7 +3,9 @@ import { useState } from 'react';
 import { Button, Title3 } from '@fluentui/react-components';
 import { DataTable, when, type Column } from '../components/DataTable.js';
 import { usePaged } from '../components/usePaged.js';
+import { useGroupNames } from '../components/useGroupNames.js';
 import { PATHS } from '../graph/client.js';
+import { groupIdsOf } from './assignment-text.js';
 import { describeTarget, profileKind, type AssignmentTarget } from './profile-text.js';
 
 interface Profile {
@@ -24,6 +26,7 @@ export function Profiles() {
   const profiles = usePaged<Profile>(PATHS.profiles);
   const [selected, setSelected] = useState<Profile | null>(null);
   const assignments = usePaged<Assignment>(selected ? `${PATHS.profiles}/${encodeURIComponent(selected.id)}/assignments` : null);
+  const groupNames = useGroupNames(groupIdsOf(assignments.items.map((a) => a.target)));
   const columns: Column<Profile>[] = [
     { key: 'name', header: 'Name', render: (p) => p.displayName },
     { key: 'kind', header: 'Join type', render: (p) => profileKind(p['@odata.type']) },
@@ -52,7 +55,7 @@ export function Profiles() {
           </Title3>
           <DataTable
             label={`Assignments of ${selected.displayName}`}
-            columns={[{ key: 'target', header: 'Target', render: (a) => describeTarget(a.target) }]}
+            columns={[{ key: 'target', header: 'Target', render: (a) => describeTarget(a.target, a.target.groupId ? groupNames.get(a.target.groupId) : undefined) }]}
             paged={assignments}
             rowKey={(a) => a.id}
             empty="Not assigned."

@@ -1,8 +1,7 @@
 /** How the Intune portal names a profile's join type and an assignment's target. Pure. */
-export interface AssignmentTarget {
-  '@odata.type': string;
-  groupId?: string;
-}
+import { targetName, type AssignmentTarget } from './assignment-text.js';
+
+export type { AssignmentTarget };
 
 /** `#microsoft.graph.azureADWindowsAutopilotDeploymentProfile` → `Entra joined`. */
 export function profileKind(type: string | undefined): string {
@@ -11,10 +10,9 @@ export function profileKind(type: string | undefined): string {
   return type?.replace('#microsoft.graph.', '') ?? '—';
 }
 
-export function describeTarget(target: AssignmentTarget): string {
-  const type = target['@odata.type'].replace('#microsoft.graph.', '');
-  if (type === 'allDevicesAssignmentTarget') return 'All devices';
-  if (type === 'exclusionGroupAssignmentTarget') return `Excluded group ${target.groupId}`;
-  if (type === 'groupAssignmentTarget') return `Group ${target.groupId}`;
-  return type;
+/** One string for a target, for places without an "included or excluded" column of their own. */
+export function describeTarget(target: AssignmentTarget, groupName?: string): string {
+  const name = targetName(target, groupName);
+  if (target['@odata.type'].endsWith('exclusionGroupAssignmentTarget')) return `Excluded: ${name}`;
+  return target.groupId ? `Group ${name}` : name;
 }
