@@ -2,7 +2,8 @@
 // bundle built by Vite and served under /console/, sign-in on identity's own page with
 // MSAL Browser (code + PKCE), the demo profile, a CSV import, and a sync and a Defender quick
 // scan sent to a device that a simulated device took through the whole chain, with its Defender
-// section, and a compliance policy's page and a configuration profile created through Graph.
+// section and its escrowed BitLocker recovery key shown, and a compliance policy's page and a
+// configuration profile created through Graph.
 // Skipped where Chromium is absent.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -176,6 +177,34 @@ describe('the web console in a browser', { skip }, () => {
     await row.waitFor();
     assert.match(await row.innerText(), /Defender scan[\s\S]*(pending|active|done)/);
     assert.equal(await page.getByRole('alert').count(), 0, 'no Graph error on the page');
+  });
+
+  test("lists the device's BitLocker recovery key and shows it after a confirmation that the read is audited", async () => {
+    // The simulated device has BitLocker on and escrowed its recovery password after its first session.
+    const section = page.getByRole('region', { name: 'BitLocker recovery keys' });
+    const keys = section.getByRole('table', { name: 'BitLocker recovery keys' });
+    await keys.getByRole('row', { name: /Operating system volume/ }).waitFor();
+    const read = page.waitForRequest((r) => /\/recoveryKeys\/[^/?]+\?\$select=key$/.test(decodeURIComponent(r.url())));
+    await keys.getByRole('button', { name: /^Show recovery key/ }).first().click();
+    const dialog = page.getByRole('alertdialog');
+    assert.match(await dialog.innerText(), /audited/);
+    await dialog.getByRole('button', { name: 'Show recovery key' }).click();
+    const { id: keyId, deviceId } = await (await (await read).response())!.json();
+    const password = section.getByRole('textbox', { name: /^Recovery password of key/ });
+    await password.waitFor();
+    assert.match(await password.inputValue(), /^(\d{6}-){7}\d{6}$/);
+    assert.equal(await section.getByRole('alert').count(), 0, 'no Graph error in the section');
+    // Identity recorded the read: who read it, which key, and that the console did.
+    const fetch = createHttpsFetch({ caPem: baton.caPem });
+    try {
+      const headers = { authorization: `Bearer ${await adminToken(demo, fetch)}` };
+      const feed = await graphJson(fetch, `${baton.url}/identity/v1/events?deviceId=${deviceId}`, { headers });
+      const audit = feed.value.find((e: { type: string; detail: { keyId: string } }) => e.type === 'bitLockerKeyRead' && e.detail.keyId === keyId);
+      assert.equal(audit?.userPrincipalName, demo.user.upn);
+      assert.equal(audit?.detail.clientName, 'Baton console');
+    } finally {
+      await fetch.close();
+    }
   });
 
   test("lists compliance policies, opens one with its assignment and status overview, and lists configuration profiles", async () => {

@@ -1,11 +1,12 @@
 // The console's pure logic: routes, Graph errors, links it may follow, queries, actions, device names, Defender health,
-// assignment targets, status counts, Enrollment Status Page settings, group members and type names.
+// assignment targets, status counts, Enrollment Status Page settings, group members, type names and recovery keys.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseRoute, pathOf, sectionOf, type Route } from '../src/routes.js';
 import { describeError, graphErrorOf, GraphRequestError } from '../src/graph/errors.js';
 import { odataString, sameOriginUrl } from '../src/graph/links.js';
-import { complianceCountPath, serialFilterPath } from '../src/graph/queries.js';
+import { complianceCountPath, recoveryKeyPasswordPath, recoveryKeysPath, serialFilterPath } from '../src/graph/queries.js';
+import { hasEntraDeviceId, newestFirst, volumeLabel } from '../src/views/recovery-keys.js';
 import { actionPath, REMOTE_ACTIONS, RENAME_ACTION, resultLabel } from '../src/views/actions.js';
 import { deviceNameProblem } from '../src/views/device-name.js';
 import { protectionRows } from '../src/views/protection-state.js';
@@ -220,4 +221,18 @@ test('policy, profile and app types read as the portal names them; policy paths 
   assert.equal(typeName('#microsoft.graph.toString'), 'toString');
   assert.equal(policyPath(COMPLIANCE, 'a/b', 'deviceStatusOverview'), '/graph/v1.0/deviceManagement/deviceCompliancePolicies/a%2Fb/deviceStatusOverview');
   assert.equal(policyPath(CONFIGURATION, 'c1'), '/graph/v1.0/deviceManagement/deviceConfigurations/c1');
+});
+
+test("a device's recovery keys: the filter by Entra device id, the audited key read, newest first, volume words", () => {
+  const id = '6f1b2c3d-0000-4000-8000-00000000abcd';
+  assert.equal(recoveryKeysPath(id), `/graph/v1.0/informationProtection/bitlocker/recoveryKeys?$filter=${encodeURIComponent(`deviceId eq '${id}'`)}`);
+  assert.equal(recoveryKeyPasswordPath('k/1'), '/graph/v1.0/informationProtection/bitlocker/recoveryKeys/k%2F1?$select=key');
+  const key = (keyId: string, createdDateTime: string) => ({ id: keyId, createdDateTime, volumeType: 'operatingSystemVolume', deviceId: id });
+  const sorted = newestFirst([key('a', '2026-01-01T00:00:00Z'), key('b', '2026-03-01T00:00:00Z'), key('c', '2026-02-01T00:00:00Z')]);
+  assert.deepEqual(sorted.map((k) => k.id), ['b', 'c', 'a']);
+  assert.equal(volumeLabel('fixedDataVolume'), 'Fixed data volume');
+  assert.equal(volumeLabel('unknownFutureValue'), 'unknownFutureValue');
+  assert.equal(hasEntraDeviceId(id), true);
+  assert.equal(hasEntraDeviceId('00000000-0000-0000-0000-000000000000'), false);
+  assert.equal(hasEntraDeviceId(''), false);
 });

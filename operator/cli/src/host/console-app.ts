@@ -57,6 +57,8 @@ async function findApplication(fetch: Fetch, base: string, appId: string, header
 /**
  * The delegated Graph permissions the console asks for, in resource form. Configuration and
  * apps are only read, but identity grants an administrator the ReadWrite permissions alone.
+ * BitlockerKey.Read.All covers both the key list and the audited key read (ReadBasic.All
+ * would list keys but never show one).
  */
 export const CONSOLE_SCOPES = [
   'DeviceManagementServiceConfig.ReadWrite.All',
@@ -64,5 +66,6 @@ export const CONSOLE_SCOPES = [
   'DeviceManagementConfiguration.ReadWrite.All',
   'DeviceManagementApps.ReadWrite.All',
   'Directory.Read.All',
+  'BitlockerKey.Read.All',
   'User.Read',
 ].map((p) => `${GRAPH_RESOURCE}/${p}`);

@@ -11,7 +11,8 @@ export interface Page<T> {
 }
 
 export interface Graph {
-  get<T>(path: string): Promise<T>;
+  /** `headers` for the few reads that name the client (Graph's optional ocp-client-name). */
+  get<T>(path: string, headers?: HeadersInit): Promise<T>;
   /** One page of a collection; pass the previous page's nextLink to read the next. */
   page<T>(pathOrNextLink: string): Promise<Page<T>>;
   /** Every page of a collection, up to `max` items. */
@@ -32,8 +33,8 @@ export function createGraph(token: () => Promise<string>, origin: string): Graph
     return response;
   };
   const graph: Graph = {
-    async get<T>(path: string) {
-      return (await (await send(path)).json()) as T;
+    async get<T>(path: string, headers?: HeadersInit) {
+      return (await (await send(path, headers ? { headers } : {})).json()) as T;
     },
     async page<T>(pathOrNextLink: string) {
       const body = (await graph.get<{ value: T[]; '@odata.nextLink'?: string }>(pathOrNextLink)) ?? { value: [] };

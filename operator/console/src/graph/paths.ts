@@ -14,4 +14,6 @@ export const PATHS = {
   mobileApps: '/graph/v1.0/deviceAppManagement/mobileApps',
   /** v1.0 leaves out the Enrollment Status Page's settings; beta carries them. */
   enrollmentConfigurations: '/graph/beta/deviceManagement/deviceEnrollmentConfigurations',
+  /** Identity's: a device's escrowed BitLocker keys, listed without the key. */
+  recoveryKeys: '/graph/v1.0/informationProtection/bitlocker/recoveryKeys',
 } as const;

@@ -13,3 +13,13 @@ export function serialFilterPath(serial: string): string {
 export function complianceCountPath(state: string): string {
   return `${PATHS.managedDevices}/$count?$filter=${encodeURIComponent(`complianceState eq ${odataString(state)}`)}`;
 }
+
+/** A device's BitLocker recovery keys (never the key itself), by its Entra device id. */
+export function recoveryKeysPath(deviceId: string): string {
+  return `${PATHS.recoveryKeys}?$filter=${encodeURIComponent(`deviceId eq ${odataString(deviceId)}`)}`;
+}
+
+/** One recovery key with its 48-digit password: identity audits every read of this path. */
+export function recoveryKeyPasswordPath(keyId: string): string {
+  return `${PATHS.recoveryKeys}/${encodeURIComponent(keyId)}?$select=key`;
+}

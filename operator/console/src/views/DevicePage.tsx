@@ -1,7 +1,8 @@
 /**
  * One managed device: its properties, the remote actions (each behind a confirmation), the
  * results management records for them (deviceActionResults), the compliance policies and
- * configuration profiles that reach it, its Defender health, and its cross-service timeline.
+ * configuration profiles that reach it, its Defender health, its BitLocker recovery keys (read
+ * from identity by its Entra device id), and its cross-service timeline.
  */
 import { useCallback, useEffect, useState } from 'react';
 import { Button, Spinner, Title3 } from '@fluentui/react-components';
@@ -16,6 +17,7 @@ import { PATHS } from '../graph/client.js';
 import { TimelineView } from '../timeline/TimelineView.js';
 import { useTimeline } from '../timeline/useTimeline.js';
 import { actionPath, RENAME_ACTION, type RemoteAction } from './actions.js';
+import { BitLockerSection } from './BitLockerSection.js';
 import { DefenderSection } from './DefenderSection.js';
 import { DevicePolicyStates } from './DevicePolicyStates.js';
 import type { ManagedDevice } from './ManagedDevices.js';
@@ -107,6 +109,7 @@ export function DevicePage({ id }: { id: string }) {
       <ActionResults results={device.deviceActionResults ?? []} />
       <DevicePolicyStates id={id} generation={generation} />
       <DefenderSection id={id} generation={generation} />
+      <BitLockerSection deviceId={device.azureADDeviceId} generation={generation} />
       <TimelineView timeline={timeline} />
     </section>
   );
