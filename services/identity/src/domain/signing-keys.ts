@@ -2,6 +2,7 @@
  * Each tenant signs its tokens with its own ES256 key, stored sealed. Imported keys are
  * cached per tenant: a key never changes once created, so replicas can cache freely.
  */
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import type { SecretBox } from '@baton/kit';
 import type { TenantRecord } from '../store/store.js';
@@ -9,6 +10,11 @@ import type { TenantRecord } from '../store/store.js';
 export interface TenantKey {
   kid: string;
   privateKey: CryptoKey;
+  /**
+   * The same private key for node's synchronous signer, made from the JWK rather than from the
+   * CryptoKey: node deprecates converting a non-extractable CryptoKey (DEP0204).
+   */
+  signer: KeyObject;
   publicKey: CryptoKey;
   publicJwk: JWK & { kid: string; use: 'sig'; alg: 'ES256' };
 }
@@ -43,6 +49,7 @@ export class KeyRing {
     return {
       kid: jwk.kid,
       privateKey,
+      signer: createPrivateKey({ key: jwk, format: 'jwk' }),
       publicKey,
       publicJwk: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, kid: jwk.kid, use: 'sig', alg: 'ES256' },
     };

@@ -1,5 +1,5 @@
 /** Minting of access tokens, ID tokens and refresh tokens. */
-import { createHash, KeyObject, randomBytes, randomUUID, sign as signBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, sign as signBytes } from 'node:crypto';
 import { AUTOPILOT_MODE_CLAIM, type AutopilotDeviceMode } from '@baton/contracts';
 import type { RefreshTokenRecord, TenantRecord, UserRecord } from '../store/store.js';
 import type { AuthenticatedClient } from './clients.js';
@@ -36,9 +36,6 @@ export function pairwiseSubject(tenantId: string, oid: string, appId: string): s
   return createHash('sha256').update(`${tenantId}:${oid}:${appId}`).digest('base64url').slice(0, 43);
 }
 
-/** Node KeyObjects of the tenants' CryptoKeys, made once per key. */
-const keyObjects = new WeakMap<CryptoKey, KeyObject>();
-
 function base64urlJson(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
@@ -50,13 +47,8 @@ function base64urlJson(value: unknown): string {
  */
 async function sign(deps: IdentityDeps, tenant: TenantRecord, claims: Record<string, unknown>): Promise<string> {
   const key = await deps.keys.forTenant(tenant);
-  let keyObject = keyObjects.get(key.privateKey);
-  if (!keyObject) {
-    keyObject = KeyObject.from(key.privateKey);
-    keyObjects.set(key.privateKey, keyObject);
-  }
   const input = `${base64urlJson({ alg: 'ES256', typ: 'JWT', kid: key.kid })}.${base64urlJson(claims)}`;
-  const signature = signBytes('sha256', Buffer.from(input), { key: keyObject, dsaEncoding: 'ieee-p1363' });
+  const signature = signBytes('sha256', Buffer.from(input), { key: key.signer, dsaEncoding: 'ieee-p1363' });
   return `${input}.${signature.toString('base64url')}`;
 }
 
