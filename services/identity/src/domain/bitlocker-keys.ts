@@ -5,12 +5,12 @@
  * opened only for a single-key read that asks for `key`, which is audited first.
  */
 import { BITLOCKER_VOLUME_TYPES, type BitLockerVolumeType } from '@baton/contracts';
+import { parseFilter, type FilterNode } from '@baton/protocols';
 import { drsErrors } from '../errors.js';
 import type { BitLockerKeyRecord } from '../store/bitlocker-keys-store.js';
 import type { DeviceRecord, TenantRecord } from '../store/store.js';
 import type { IdentityDeps } from './deps.js';
-
-const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { GUID_RE, isGuid } from './ids.js';
 const PASSWORD_RE = /^\d{6}(?:-\d{6}){7}$/;
 
 /**
@@ -85,11 +85,21 @@ export function graphRecoveryKey(record: BitLockerKeyRecord, key?: string) {
   };
 }
 
-/** `deviceId eq '…'`, the one filter Graph documents for the list; undefined when there is none. */
+/**
+ * `deviceId eq '…'`, the one filter Graph documents for the list, read by the shared OData
+ * parser; undefined when there is none, null for any other filter.
+ */
 export function deviceIdFilter(filter: string | undefined): string | undefined | null {
   if (filter === undefined || filter.trim() === '') return undefined;
-  const match = /^\s*deviceId\s+eq\s+'([0-9a-fA-F-]{36})'\s*$/.exec(filter);
-  return match && GUID_RE.test(match[1]!) ? match[1]!.toLowerCase() : null;
+  let node: FilterNode;
+  try {
+    node = parseFilter(filter);
+  } catch {
+    return null;
+  }
+  if (node.kind !== 'compare' || node.op !== 'eq' || node.left.kind !== 'property' || node.left.path.join('/') !== 'deviceId') return null;
+  const value = node.right.kind === 'literal' && (node.right.type === 'string' || node.right.type === 'guid') ? node.right.value : undefined;
+  return value !== undefined && isGuid(value) ? value.toLowerCase() : null;
 }
 
 export { GUID_RE as BITLOCKER_KEY_ID_RE };
