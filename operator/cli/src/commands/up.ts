@@ -21,7 +21,7 @@ export async function up(options: UpOptions): Promise<void> {
     ...(options.hostname?.length ? { hostnames: options.hostname } : {}),
   });
   const started = Date.now();
-  const web = await mountConsole();
+  const web = mountConsole();
   const baton = await startBaton({ config, services: [...SERVICE_NAMES], quiet: config.logLevel === 'silent', mount: web.mount });
   const demo = await seedDemo({
     dataDir: config.dataDir,
@@ -32,13 +32,14 @@ export async function up(options: UpOptions): Promise<void> {
     fetch: (await import('@baton/kit')).createHttpsFetch({ caPem: baton.caPem }),
   });
   web.setDemo(demo);
+  const consoleNote = await web.note;
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const lines = [
     '',
     `Baton is up at ${baton.url} (started in ${seconds}s; data in ${config.dataDir}${config.databaseUrl ? ', PostgreSQL' : ', SQLite'})`,
     '',
     `  Device lookup (discovery)   ${baton.urls.discovery}/ztd/v1/lookup`,
-    `  Web console                 ${baton.url}/console/  (sign in as ${demo.user.upn}; ${web.note})`,
+    `  Web console                 ${baton.url}/console/  (sign in as ${demo.user.upn}; ${consoleNote})`,
     `  Graph API                   ${baton.url}/graph/v1.0  and  ${baton.url}/graph/beta`,
     `  Identity authority          ${demo.authority}`,
     `  OpenID configuration        ${demo.authority}/v2.0/.well-known/openid-configuration`,

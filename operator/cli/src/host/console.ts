@@ -11,8 +11,8 @@ import type { DemoInfo } from './demo.js';
 export interface MountedConsole {
   mount(app: BatonApp): void;
   setDemo(demo: DemoInfo): void;
-  /** What `baton up` prints about the build. */
-  note: string;
+  /** What `baton up` prints about the build, once the build has settled. */
+  note: Promise<string>;
 }
 
 export function consoleConfigOf(demo: DemoInfo): ConsoleConfig | undefined {
@@ -20,20 +20,19 @@ export function consoleConfigOf(demo: DemoInfo): ConsoleConfig | undefined {
   return { authority: demo.authority, clientId: demo.consoleApp.clientId, scopes: CONSOLE_SCOPES };
 }
 
-/** A console that cannot be built is reported, not fatal: the services and their APIs still start. */
-export async function mountConsole(): Promise<MountedConsole> {
-  let note: string;
-  let dir = CONSOLE_DIST;
-  try {
-    const build = await ensureConsoleBuilt();
-    dir = build.dir;
-    note = build.built ? `bundle built in ${(build.ms / 1000).toFixed(1)}s` : 'bundle up to date';
-  } catch (error) {
-    note = `NOT AVAILABLE, the bundle could not be built: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
-  }
+/**
+ * A console that cannot be built is reported, not fatal: the services and their APIs still start.
+ * The build runs while the services start: the routes serve whatever bundle `dist/` holds when a
+ * request comes (a 503 page until the first build is in), so nothing waits for Vite.
+ */
+export function mountConsole(): MountedConsole {
+  const note = ensureConsoleBuilt().then(
+    (build) => (build.built ? `bundle built in ${(build.ms / 1000).toFixed(1)}s` : 'bundle up to date'),
+    (error: unknown) => `NOT AVAILABLE, the bundle could not be built: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+  );
   let config: ConsoleConfig | undefined;
   return {
-    mount: (app) => registerConsoleRoutes(app, { dir, config: () => config }),
+    mount: (app) => registerConsoleRoutes(app, { dir: CONSOLE_DIST, config: () => config }),
     setDemo(demo) {
       config = consoleConfigOf(demo);
     },
