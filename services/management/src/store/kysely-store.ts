@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { gunzipSync, gzipSync } from 'node:zlib';
 import { AUTOPILOT_DEVICE_MODES } from '@baton/contracts';
 import { EventFeedStore, timeOrderedId, type Dialect, type FeedEvent } from '@baton/kit';
 import { MANAGEMENT_EVENTS_TABLE } from '../events/feed.js';
@@ -21,6 +20,7 @@ import { UNENROLLED_STATES } from './store.js';
 import { applyODataFilter, applyODataOrderBy, parseJsonOr } from '@baton/kit';
 import type { FilterNode, OrderByItem } from '@baton/protocols';
 import { inventoryColumns } from './inventory-columns.js';
+import { compressRawBody, decompressRawBody } from './raw-request-body.js';
 import { MANAGED_DEVICE_PROPERTIES } from './odata-maps.js';
 import type {
   AtomicChild,
@@ -595,7 +595,7 @@ export class KyselyManagementStore implements ManagementStore {
   }
 
   async recordRawRequest(enrollmentId: string, sessionId: string, msgId: string, body: string, at: string): Promise<void> {
-    await insertRawRequest.execute(this.db, { id: timeOrderedId(), enrollmentId, sessionId, msgId, bodyGzip: gzipSync(body).toString('base64'), at });
+    await insertRawRequest.execute(this.db, { id: timeOrderedId(), enrollmentId, sessionId, msgId, bodyGzip: compressRawBody(body), at });
   }
 
   async listRawRequests(enrollmentId: string) {
@@ -609,7 +609,7 @@ export class KyselyManagementStore implements ManagementStore {
     return rows.map((r) => ({
       sessionId: r.session_id,
       msgId: r.msg_id,
-      body: gunzipSync(Buffer.from(r.body_gzip, 'base64')).toString('utf8'),
+      body: decompressRawBody(r.body_gzip),
       receivedAt: r.received_at,
     }));
   }
