@@ -49,28 +49,31 @@ export function userOfToken(claims: AccessTokenClaims, enrollment: Pick<Enrollme
 /**
  * At the start of a session: a device-auth enrollment without a user, unless self-deploying,
  * takes the one the session carries. `enrollment` is updated in place, so what the session
- * plans next (apps, compliance, group targets) sees the user.
+ * plans next (apps, compliance, group targets) sees the user. True when the user's account
+ * setup was started: what the session has due changed, and must be read again.
  */
-export async function learnPrimaryUser(deps: Pick<ManagementDeps, 'store' | 'apps' | 'enrollmentTokens' | 'logger'>, enrollment: Enrollment, message: SyncMLMessage): Promise<void> {
-  if (enrollment.userId !== null || !enrollment.deviceAuth || enrollment.autopilotMode === 'selfDeploying') return;
+export async function learnPrimaryUser(deps: Pick<ManagementDeps, 'store' | 'apps' | 'enrollmentTokens' | 'logger'>, enrollment: Enrollment, message: SyncMLMessage): Promise<boolean> {
+  if (enrollment.userId !== null || !enrollment.deviceAuth || enrollment.autopilotMode === 'selfDeploying') return false;
   const token = userTokenOf(message);
-  if (!token) return;
+  if (!token) return false;
   let user: PrimaryUser | undefined;
   try {
     user = userOfToken(await deps.enrollmentTokens.verify(token), enrollment);
   } catch (error) {
     deps.logger.info({ enrollmentId: enrollment.id, reason: error instanceof Error ? error.message : String(error) }, 'session user token not accepted');
-    return;
+    return false;
   }
-  if (!user) return;
+  if (!user) return false;
   const learned: Enrollment = { ...enrollment, userId: user.userId, upn: user.upn, userDisplayName: user.displayName, userEmail: user.email };
   // The deployment first: should it or the enrollment's write fail, the next session does both again.
   try {
     await deps.apps.userLearned(learned);
   } catch (error) {
     deps.logger.warn({ enrollmentId: enrollment.id, err: error instanceof Error ? error.message : String(error) }, 'primary user not recorded; account setup not started');
-    return;
+    return false;
   }
-  if (!(await deps.store.setPrimaryUser(enrollment.id, user))) return;
-  Object.assign(enrollment, { userId: user.userId, upn: user.upn, userDisplayName: user.displayName, userEmail: user.email });
+  if (await deps.store.setPrimaryUser(enrollment.id, user)) {
+    Object.assign(enrollment, { userId: user.userId, upn: user.upn, userDisplayName: user.displayName, userEmail: user.email });
+  }
+  return true;
 }

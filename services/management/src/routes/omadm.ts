@@ -68,8 +68,10 @@ export async function omadmRoutes(app: FastifyInstance, deps: ManagementDeps): P
       const opensSession = message.commands.some((c) => c.kind === 'Alert' && (c.data === AlertCode.ClientInitiatedSession || c.data === AlertCode.ServerInitiatedSession));
       const traceId = traceIdOfHeaders(request.headers);
       // A device enrolled alone learns its user from the token its sessions carry, before anything is planned for it.
-      if (opensSession) await learnPrimaryUser(deps, auth.enrollment, message);
-      const plan = await planSession(deps, auth.enrollment, opensSession, traceId, request.log);
+      const learned = opensSession && (await learnPrimaryUser(deps, auth.enrollment, message));
+      // What is due was read with the certificate's enrollment, unless learning the user started its account setup since.
+      const knownDue = auth.method === 'certificate' && !learned ? auth.due : undefined;
+      const plan = await planSession(deps, auth.enrollment, opensSession, traceId, request.log, knownDue);
       const input = { message, enrollment: auth.enrollment, rawBody: body, serverUrl, auth: sessionAuth, nothingQueued: plan.nothingQueued };
       const outcome = await deps.store.transaction(async (tx) => {
         const done = await runSession(tx, input);

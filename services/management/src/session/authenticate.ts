@@ -24,13 +24,14 @@
 import { createHash, randomBytes, timingSafeEqual, type X509Certificate } from 'node:crypto';
 import type { SecretBox } from '@baton/kit';
 import { StatusCode, type SyncMLChal, type SyncMLMessage } from '@baton/protocols';
-import { UNENROLLED_STATES, type Enrollment, type ManagementStore } from '../store/store.js';
+import { UNENROLLED_STATES, type Enrollment, type ManagementStore, type SessionDue } from '../store/store.js';
 import { ClientCertificateVerifier } from './client-certificates.js';
 
 export const AUTH_MD5 = 'syncml:auth-md5';
 
 export type DeviceAuthentication =
-  | { ok: true; enrollment: Enrollment; method: 'certificate' }
+  /** `due` was read with the enrollment: what its session has to do (see planSession). */
+  | { ok: true; enrollment: Enrollment; method: 'certificate'; due: SessionDue }
   | { ok: true; enrollment: Enrollment; method: 'digest'; headerStatus?: string; chal?: SyncMLChal }
   | { ok: false; status: '401' | '407'; reason: string; chal?: SyncMLChal };
 
@@ -79,13 +80,14 @@ export async function authenticateDevice(options: AuthenticateOptions, message: 
   const thumbprint = checked.thumbprint;
   // The enrollment row decides whether the certificate is still the device's: a replaced,
   // renewed or retired certificate fails here even on a resumed TLS session.
-  const enrollment = await store.getEnrollmentByThumbprint(thumbprint);
-  if (!enrollment) return { ok: false, status: '401', reason: 'certificate belongs to no current enrollment' };
+  const found = await store.enrollmentOfCertificate(thumbprint);
+  if (!found) return { ok: false, status: '401', reason: 'certificate belongs to no current enrollment' };
+  const { enrollment, due } = found;
   if (enrollment.mdmDeviceId !== message.header.source) {
     return { ok: false, status: '401', reason: 'certificate belongs to another device' };
   }
   if (UNENROLLED_STATES.includes(enrollment.managementState)) return { ok: false, status: '401', reason: 'enrollment retired' };
-  return { ok: true, enrollment, method: 'certificate' };
+  return { ok: true, enrollment, method: 'certificate', due };
 }
 
 async function authenticateDigest(options: AuthenticateOptions, message: SyncMLMessage): Promise<DeviceAuthentication> {

@@ -156,15 +156,16 @@ export async function runSession(store: ManagementStore, input: SessionInput): P
 
 async function runSessionInTx(store: ManagementStore, input: SessionInput): Promise<SessionOutcome> {
   const { message } = input;
-  const enrollment = await store.lockEnrollment(input.enrollment.id);
+  const { sessionId, msgId } = message.header;
+  const subject = await store.lockEnrollmentForMessage(input.enrollment.id, sessionId);
   // Re-enrolled (and so removed) between authentication and now.
-  if (!enrollment) {
+  if (!subject) {
     const reply = rejectMessage(message, StatusCode.InvalidCredentials, input.serverUrl);
     const refused = { status: StatusCode.InvalidCredentials, reason: 'the enrollment was removed while the message was on its way' };
     return { reply, sent: 0, answered: 0, complete: true, state: input.enrollment.managementState, refused };
   }
+  const { enrollment, session: previous, anyOpen } = subject;
   const now = (input.now ?? new Date()).toISOString();
-  const { sessionId, msgId } = message.header;
   const refuse = (reason: string): SessionOutcome => ({
     reply: rejectMessage(message, StatusCode.BadRequest, input.serverUrl),
     sent: 0,
@@ -175,7 +176,6 @@ async function runSessionInTx(store: ManagementStore, input: SessionInput): Prom
   });
   if (!validHeaderIds(message)) return refuse('SessionID or MsgID is not a valid number');
   const startsSession = message.commands.some((c) => c.kind === 'Alert' && SESSION_START_ALERTS.has(c.data));
-  const previous = await store.findSession(enrollment.id, sessionId);
   if (previous && !previous.ended && Number(msgId) <= Number(previous.lastMsgId)) return refuse('MsgID does not follow the session\'s last message');
   if (!startsSession && (!previous || previous.ended)) return refuse('a message continuing a session that is not open');
 
@@ -200,6 +200,7 @@ async function runSessionInTx(store: ManagementStore, input: SessionInput): Prom
     endedAt: outcome.complete ? now : null,
     auth: input.auth?.method ?? 'certificate',
     limits: stated,
+    endsOpenSessions: anyOpen,
   });
   return outcome;
 }

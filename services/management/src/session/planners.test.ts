@@ -205,6 +205,12 @@ for (const backend of testBackends()) {
       await s.store.enqueueCommand({ verb: 'Get', locUri: './DevDetail/SwV' }, [d.enrollmentId]);
       assert.equal((await s.store.sessionDue(d.enrollmentId, d.tenantId)).queue, true);
       assert.equal((await s.store.sessionDue(randomUUID(), d.tenantId)).queue, false, 'another device is not due');
+      // The certificate's read answers the same flags, with the enrollment it belongs to.
+      const ofCertificate = await s.store.enrollmentOfCertificate(thumbprint(d.certPem));
+      assert.equal(ofCertificate?.enrollment.id, d.enrollmentId);
+      assert.deepEqual(ofCertificate?.due, await s.store.sessionDue(d.enrollmentId, d.tenantId));
+      assert.equal(ofCertificate?.due.queue, true);
+      assert.equal(await s.store.enrollmentOfCertificate('0'.repeat(40)), undefined);
     });
   });
 }

@@ -14,7 +14,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { ManagementDeps } from '../deps.js';
-import type { Enrollment } from '../store/store.js';
+import type { Enrollment, SessionDue } from '../store/store.js';
 
 /** Which after-message work applies to this session, and whether the queue is known empty. */
 export interface SessionPlan {
@@ -26,8 +26,16 @@ export interface SessionPlan {
   apps: boolean;
 }
 
-export async function planSession(deps: ManagementDeps, enrollment: Enrollment, opensSession: boolean, traceId: string, log: FastifyBaseLogger): Promise<SessionPlan> {
-  const due = await deps.store.sessionDue(enrollment.id, enrollment.tenantId);
+export async function planSession(
+  deps: ManagementDeps,
+  enrollment: Enrollment,
+  opensSession: boolean,
+  traceId: string,
+  log: FastifyBaseLogger,
+  /** Already read with the enrollment (a certificate-authenticated message); read here otherwise. */
+  knownDue?: SessionDue,
+): Promise<SessionPlan> {
+  const due = knownDue ?? (await deps.store.sessionDue(enrollment.id, enrollment.tenantId));
   // A new enrollment's first session keeps apps on for its later messages too: they fill in the deployment record.
   if (!opensSession) return { nothingQueued: false, configuration: due.configuration, apps: due.apps || enrollment.lastSyncAt === null };
   // A new enrollment's first session starts its deployment record, ESP or not.

@@ -117,6 +117,46 @@ for (const backend of testBackends()) {
       assert.equal((await store.findSession(e.id, '3'))?.lastMsgId, '1');
     });
 
+    test('a message reads its enrollment, its session and whether any session is open in one go', async () => {
+      const e = sampleEnrollment();
+      await store.replaceEnrollment(e, []);
+      const at = new Date().toISOString();
+      assert.equal(await store.lockEnrollmentForMessage('no-such-enrollment', '1'), undefined);
+      const fresh = await store.lockEnrollmentForMessage(e.id, '1');
+      assert.equal(fresh?.enrollment.id, e.id);
+      assert.equal(fresh?.enrollment.mdmDeviceId, e.mdmDeviceId);
+      assert.equal(fresh?.session, undefined);
+      assert.equal(fresh?.anyOpen, false);
+
+      await store.recordSessionMessage({ enrollmentId: e.id, sessionId: '1', msgId: '1', at, opens: true, endedAt: null, limits: { maxMsgSize: 4000 } });
+      await store.recordSessionMessage({ enrollmentId: e.id, sessionId: '1', msgId: '2', at, opens: false, endedAt: null });
+      const open = await store.lockEnrollmentForMessage(e.id, '1');
+      assert.deepEqual(open?.session, { lastMsgId: '2', ended: false, auth: 'certificate', limits: { maxMsgSize: 4000 } });
+      assert.equal(open?.anyOpen, true);
+      // Another SessionID: no session of that id, but the device still has one open.
+      const other = await store.lockEnrollmentForMessage(e.id, '2');
+      assert.equal(other?.session, undefined);
+      assert.equal(other?.anyOpen, true);
+
+      // The latest of two sessions that share a SessionID is the one read.
+      const later = new Date(Date.now() + 1000).toISOString();
+      await store.recordSessionMessage({ enrollmentId: e.id, sessionId: '1', msgId: '1', at: later, opens: true, endedAt: later, auth: 'digest' });
+      const reused = await store.lockEnrollmentForMessage(e.id, '1');
+      assert.deepEqual(reused?.session, { lastMsgId: '1', ended: true, auth: 'digest', limits: {} });
+      assert.equal(reused?.anyOpen, false, 'opening the new session ended the old one');
+    });
+
+    test('a session opened with endsOpenSessions false leaves other sessions as they are', async () => {
+      const e = sampleEnrollment();
+      await store.replaceEnrollment(e, []);
+      const at = new Date().toISOString();
+      await store.recordSessionMessage({ enrollmentId: e.id, sessionId: 'A', msgId: '1', at, opens: true, endedAt: null });
+      await store.recordSessionMessage({ enrollmentId: e.id, sessionId: 'B', msgId: '1', at, opens: true, endedAt: at, endsOpenSessions: false });
+      assert.equal((await store.findSession(e.id, 'A'))?.ended, false);
+      await store.recordSessionMessage({ enrollmentId: e.id, sessionId: 'C', msgId: '1', at, opens: true, endedAt: at, endsOpenSessions: true });
+      assert.equal((await store.findSession(e.id, 'A'))?.ended, true);
+    });
+
     test('raw requests round-trip through gzip', async () => {
       const e = sampleEnrollment();
       await store.replaceEnrollment(e, []);

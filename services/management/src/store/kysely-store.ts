@@ -4,13 +4,15 @@ import { EventFeedStore, timeOrderedId, type Dialect, type FeedEvent } from '@ba
 import { MANAGEMENT_EVENTS_TABLE } from '../events/feed.js';
 import type { Insertable, Kysely, Selectable, SelectQueryBuilder, Transaction } from 'kysely';
 import type { CommandQueueTable, CommandsTable, EnrollmentsTable, ManagementDatabase } from './schema.js';
-import { readSessionDue } from './session-due.js';
+import { readEnrollmentOfCertificate, readSessionDue, sqlBoolean } from './session-due.js';
 import {
   continueSession,
   endOpenSessions,
   enrollmentById,
   enrollmentByIdForUpdate,
   enrollmentByThumbprint,
+  enrollmentForMessage,
+  enrollmentForMessageForUpdate,
   enrollmentSynced,
   insertRawRequest,
   insertSession,
@@ -42,12 +44,20 @@ import type {
   SessionLimits,
   SessionMessage,
   SessionState,
+  MessageSubject,
   StoredCertificateAuthority,
   StoredDeviceAction,
   PrimaryUser,
 } from './store.js';
 
 const CA_ROW_ID = 'mdm';
+
+function toSessionState(row: { last_msg_id: string; ended_at: string | null; auth: string; max_msg_size: number | null; max_obj_size: number | null }): SessionState {
+  const limits: SessionLimits = {};
+  if (row.max_msg_size !== null) limits.maxMsgSize = Number(row.max_msg_size);
+  if (row.max_obj_size !== null) limits.maxObjSize = Number(row.max_obj_size);
+  return { lastMsgId: row.last_msg_id, ended: row.ended_at !== null, auth: row.auth as SessionState['auth'], limits };
+}
 
 function toEnrollment(row: Selectable<EnrollmentsTable>): Enrollment {
   return {
@@ -261,12 +271,29 @@ export class KyselyManagementStore implements ManagementStore {
     return row ? toEnrollment(row) : undefined;
   }
 
+  async lockEnrollmentForMessage(id: string, sessionId: string): Promise<MessageSubject | undefined> {
+    const query = this.dialect === 'postgres' ? enrollmentForMessageForUpdate : enrollmentForMessage;
+    const [row] = (await query.execute(this.db, { id, sessionId })).rows;
+    if (!row) return undefined;
+    const { s_last_msg_id, s_ended_at, s_auth, s_max_msg_size, s_max_obj_size, any_open, ...enrollment } = row;
+    const subject: MessageSubject = { enrollment: toEnrollment(enrollment), anyOpen: sqlBoolean(any_open) };
+    if (s_last_msg_id !== null) {
+      subject.session = toSessionState({ last_msg_id: s_last_msg_id, ended_at: s_ended_at, auth: s_auth!, max_msg_size: s_max_msg_size, max_obj_size: s_max_obj_size });
+    }
+    return subject;
+  }
+
   appendEvents(events: FeedEvent[]): Promise<void> {
     return new EventFeedStore(this.db, MANAGEMENT_EVENTS_TABLE).append(events);
   }
 
   sessionDue(enrollmentId: string, tenantId: string): Promise<SessionDue> {
     return readSessionDue(this.db, enrollmentId, tenantId);
+  }
+
+  async enrollmentOfCertificate(thumbprint: string): Promise<{ enrollment: Enrollment; due: SessionDue } | undefined> {
+    const found = await readEnrollmentOfCertificate(this.db, thumbprint);
+    return found ? { enrollment: toEnrollment(found.row), due: found.due } : undefined;
   }
 
   async getEnrollmentByThumbprint(thumbprint: string): Promise<Enrollment | undefined> {
@@ -575,11 +602,7 @@ export class KyselyManagementStore implements ManagementStore {
 
   async findSession(enrollmentId: string, sessionId: string): Promise<SessionState | undefined> {
     const [row] = (await latestSessionWithId.execute(this.db, { enrollmentId, sessionId })).rows;
-    if (!row) return undefined;
-    const limits: SessionLimits = {};
-    if (row.max_msg_size !== null) limits.maxMsgSize = Number(row.max_msg_size);
-    if (row.max_obj_size !== null) limits.maxObjSize = Number(row.max_obj_size);
-    return { lastMsgId: row.last_msg_id, ended: row.ended_at !== null, auth: row.auth, limits };
+    return row ? toSessionState(row) : undefined;
   }
 
   async recordSessionMessage(message: SessionMessage): Promise<void> {
@@ -589,7 +612,7 @@ export class KyselyManagementStore implements ManagementStore {
       await continueSession.execute(this.db, { enrollmentId, sessionId, msgId, endedAt, ...limits });
       return;
     }
-    await endOpenSessions.execute(this.db, { enrollmentId, at });
+    if (message.endsOpenSessions !== false) await endOpenSessions.execute(this.db, { enrollmentId, at });
     // A time-ordered id: sessions are written in time order, so the primary key grows at its end.
     await insertSession.execute(this.db, { id: timeOrderedId(), enrollmentId, sessionId, msgId, at, endedAt, auth: message.auth ?? 'certificate', ...limits });
   }

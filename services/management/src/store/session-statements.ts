@@ -24,6 +24,53 @@ export const enrollmentSynced = preparedQuery<{ id: string; state: string; at: s
   db.updateTable('enrollments').set({ management_state: v('state'), last_sync_at: v('at') }).where('id', '=', v('id')),
 );
 
+/**
+ * The enrollment, its latest session with this SessionID (columns prefixed `s_`, null when
+ * there is none) and whether any of its sessions is open: the three reads of every message,
+ * in one statement. PostgreSQL locks the enrollment row only (`for update of e`: the session
+ * side of an outer join cannot be locked, and holding the enrollment serialises the device's
+ * messages already).
+ */
+function enrollmentForMessageQuery(forUpdate: boolean) {
+  return preparedQuery<
+    { id: string; sessionId: string },
+    Selectable<EnrollmentsTable> & { s_last_msg_id: string | null; s_ended_at: string | null; s_auth: string | null; s_max_msg_size: number | null; s_max_obj_size: number | null; any_open: unknown }
+  >((db, v) => {
+    const query = db
+      .selectFrom('enrollments as e')
+      .leftJoin('sessions as s', (join) =>
+        join.on((eb) =>
+          eb(
+            's.id',
+            '=',
+            eb
+              .selectFrom('sessions as latest')
+              .select('latest.id')
+              .whereRef('latest.enrollment_id', '=', 'e.id')
+              .where('latest.session_id', '=', v('sessionId'))
+              .orderBy('latest.started_at', 'desc')
+              .limit(1),
+          ),
+        ),
+      )
+      .selectAll('e')
+      .select((eb) => [
+        's.last_msg_id as s_last_msg_id',
+        's.ended_at as s_ended_at',
+        's.auth as s_auth',
+        's.max_msg_size as s_max_msg_size',
+        's.max_obj_size as s_max_obj_size',
+        eb.exists(eb.selectFrom('sessions as open').select(sql.lit(1).as('one')).whereRef('open.enrollment_id', '=', 'e.id').where('open.ended_at', 'is', null)).as('any_open'),
+      ])
+      .where('e.id', '=', v('id'));
+    return forUpdate ? query.forUpdate('e') : query;
+  });
+}
+
+export const enrollmentForMessage = enrollmentForMessageQuery(false);
+/** PostgreSQL only, as `enrollmentByIdForUpdate`. */
+export const enrollmentForMessageForUpdate = enrollmentForMessageQuery(true);
+
 export const latestSessionWithId = preparedQuery<
   { enrollmentId: string; sessionId: string },
   Pick<Selectable<SessionsTable>, 'last_msg_id' | 'ended_at' | 'auth' | 'max_msg_size' | 'max_obj_size'>

@@ -157,6 +157,15 @@ export interface SessionState {
   limits: SessionLimits;
 }
 
+/** The enrollment a message is for, with what its session rules read. */
+export interface MessageSubject {
+  enrollment: Enrollment;
+  /** The most recent session with the message's SessionID, if any. */
+  session?: SessionState;
+  /** Some session of the device has not ended (this one or another). */
+  anyOpen: boolean;
+}
+
 /** One message of a session, as the session's row records it. */
 export interface SessionMessage {
   enrollmentId: string;
@@ -170,6 +179,11 @@ export interface SessionMessage {
   auth?: SessionAuth;
   /** Limits the message stated; those it did not state stay as stored. */
   limits?: SessionLimits;
+  /**
+   * For a message that opens a session: false when the caller read, under the enrollment's
+   * lock, that no session of the device is open, so there is none to end.
+   */
+  endsOpenSessions?: boolean;
 }
 
 /** MaxMsgSize / MaxObjSize from the device's SyncHdr Meta. */
@@ -253,7 +267,15 @@ export interface ManagementStore {
    * messages of one device processed at once cannot hand out the same command twice.
    */
   lockEnrollment(id: string): Promise<Enrollment | undefined>;
+  /**
+   * What an OMA-DM message needs before it is acted on, read in one statement and, inside a
+   * transaction, held as `lockEnrollment` holds it: the enrollment, its most recent session
+   * with this SessionID, and whether any session of the device is still open.
+   */
+  lockEnrollmentForMessage(id: string, sessionId: string): Promise<MessageSubject | undefined>;
   getEnrollmentByThumbprint(thumbprint: string): Promise<Enrollment | undefined>;
+  /** The enrollment holding this certificate, with what a session of it has to do (`sessionDue`), in one read. */
+  enrollmentOfCertificate(thumbprint: string): Promise<{ enrollment: Enrollment; due: SessionDue } | undefined>;
   /** The tenant's enrollment of this device (same Entra device id, MDM device id or hardware id), if any. */
   findEnrollmentOfDevice(tenantId: string, device: Pick<Enrollment, 'azureAdDeviceId' | 'mdmDeviceId' | 'hwDevId'>): Promise<Enrollment | undefined>;
   /**
