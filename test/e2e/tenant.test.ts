@@ -1,5 +1,6 @@
 // `baton tenant create` for installations whose services run apart: the new tenant's admin
-// application gets tokens from identity and its authority publishes OpenID metadata.
+// application gets tokens from identity and its authority publishes OpenID metadata; with
+// --console-url the web console is registered in the tenant and its sign-in link printed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -18,12 +19,16 @@ test('baton tenant create makes a tenant that a separately served identity answe
   const identityUrl = `https://localhost:${port}`;
   const created = await run(
     process.execPath,
-    [bin, 'tenant', 'create', '--domain', 'fabrikam.example', '--name', 'Fabrikam', '--identity-url', identityUrl, '--management-url', 'https://mdm.fabrikam.example', '--data', dataDir, '--json'],
+    [bin, 'tenant', 'create', '--domain', 'fabrikam.example', '--name', 'Fabrikam', '--identity-url', identityUrl, '--management-url', 'https://mdm.fabrikam.example', '--console-url', identityUrl, '--data', dataDir, '--json'],
     { env: { ...process.env, BATON_DATABASE_URL: '' }, timeout: 60_000 },
   );
   const tenant = JSON.parse(created.stdout);
   assert.equal(tenant.domain, 'fabrikam.example');
   assert.equal(tenant.authority, `${identityUrl}/${tenant.tenantId}`);
+  const consoleLink = new URL(tenant.console.url);
+  assert.equal(`${consoleLink.origin}${consoleLink.pathname}`, `${identityUrl}/console/`);
+  assert.equal(consoleLink.searchParams.get('tenant'), 'fabrikam.example');
+  assert.equal(consoleLink.searchParams.get('client'), tenant.console.clientId);
 
   const again = await run(process.execPath, [bin, 'tenant', 'create', '--domain', 'fabrikam.example', '--identity-url', identityUrl, '--management-url', 'https://mdm.fabrikam.example', '--data', dataDir], {
     env: { ...process.env, BATON_DATABASE_URL: '' },
@@ -43,4 +48,25 @@ test('baton tenant create makes a tenant that a separately served identity answe
     body: new URLSearchParams({ grant_type: 'client_credentials', client_id: tenant.adminApp.clientId, client_secret: tenant.adminApp.clientSecret, scope: `${GRAPH_RESOURCE}/.default` }).toString(),
   });
   assert.equal(token.status, 200);
+
+  // The console's registration: identity's authorization endpoint accepts its redirect URI and
+  // shows the sign-in page, and refuses the same request with any other redirect URI.
+  const authorize = (redirectUri: string) =>
+    fetch(
+      `${tenant.authority}/oauth2/v2.0/authorize?${new URLSearchParams({
+        client_id: tenant.console.clientId,
+        redirect_uri: redirectUri,
+        response_type: 'code',
+        response_mode: 'query',
+        scope: 'openid',
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGWSstw-cM',
+        code_challenge_method: 'S256',
+      })}`,
+    );
+  const page = await authorize(`${identityUrl}/console/`);
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /<form/);
+  const elsewhere = await authorize('https://elsewhere.example/console/');
+  await elsewhere.arrayBuffer();
+  assert.equal(elsewhere.status, 400);
 });

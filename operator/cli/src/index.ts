@@ -10,3 +10,4 @@ export { readDiagnosis, readFleetSummary, type DiagnoseOptions } from './command
 export type { Diagnosis, Finding } from '@baton/diagnosis';
 export { mermaidDiagrams } from './diagnose/format.js';
 export { mountConsole, consoleConfigOf, type MountedConsole } from './host/console.js';
+export { registerConsoleApp, consoleSignInLink, CONSOLE_SCOPES } from './host/console-app.js';

@@ -112,6 +112,7 @@ tenant
   .requiredOption('--domain <domain>', "the tenant's verified domain, e.g. contoso.example")
   .requiredOption('--identity-url <url>', "identity's public URL (the authority's base)")
   .requiredOption('--management-url <url>', "management's public URL (named in join answers)")
+  .option('--console-url <url>', "the URL of the baton up that serves the web console: registers the console in the tenant and prints its sign-in link")
   .option('--name <name>', 'display name')
   .option('--admin <upn>', 'admin user principal name (default admin@<domain>)')
   .option('--password <password>', 'admin password (default: generated)')

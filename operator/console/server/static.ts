@@ -18,6 +18,8 @@ export interface ConsoleConfig {
   /** `https://<host>/<tenantId>`: identity's authority for the demo tenant. */
   authority: string;
   clientId: string;
+  /** Identity's base URL: another tenant's authority is `<identity>/<tenant id or domain>`. */
+  identity: string;
   /** Delegated Graph permissions to ask for, in resource form. */
   scopes: string[];
 }

@@ -4,6 +4,7 @@ import { createRoot } from 'react-dom/client';
 import { FluentProvider, webLightTheme } from '@fluentui/react-components';
 import { loadConfig } from './auth/config.js';
 import { startSession } from './auth/session.js';
+import { chooseTarget, forgetTarget } from './auth/target.js';
 import { App } from './App.js';
 import { SignIn } from './SignIn.js';
 import { BASE } from './routes.js';
@@ -20,8 +21,11 @@ const render = (node: React.ReactNode) =>
 
 async function start() {
   const config = await loadConfig(BASE);
-  const session = await startSession(config, `${window.location.origin}${BASE}`);
-  render(session.account ? <App session={session} /> : <SignIn session={session} />);
+  const chosen = chooseTarget(config, window.location, window.sessionStorage, () => window.history.replaceState(null, '', window.location.pathname));
+  const started = await startSession(chosen.config, `${window.location.origin}${BASE}`);
+  // Signing out of another tenant brings the console back to the host's own.
+  const session = { ...started, signOut: () => (forgetTarget(window.sessionStorage), started.signOut()) };
+  render(session.account ? <App session={session} /> : <SignIn session={session} tenant={chosen.tenant} />);
 }
 
 start().catch((error: unknown) => {

@@ -12,9 +12,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { SERVICE_NAMES } from '@baton/contracts';
+import { ADMIN_APP_ROLES, MANAGEMENT_PATHS, SERVICE_NAMES } from '@baton/contracts';
 import { createHttpsFetch, loadConfig } from '@baton/kit';
-import { adminToken, consoleConfigOf, graphJson, runFleet, seedDemo, startBaton, type DemoInfo, type RunningBaton } from '@baton/cli';
+import { adminToken, consoleConfigOf, consoleSignInLink, graphJson, registerConsoleApp, runFleet, seedDemo, startBaton, type DemoInfo, type RunningBaton } from '@baton/cli';
 import { ensureConsoleBuilt, registerConsoleRoutes, type ConsoleConfig } from '@baton/console/server';
 import { hardwareHash, randomInventory } from '@baton/device';
 import type { IdentityRuntime } from '@baton/identity';
@@ -239,6 +239,52 @@ describe('the web console in a browser', { skip }, () => {
     // Identity returns the browser to the registered URI, with MSAL's state in the query.
     await page.waitForURL((url) => url.origin === baton.url && url.pathname === '/console/');
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  });
+
+  test("an administrator of another tenant signs in through the link `baton tenant create --console-url` prints, and signing out comes back to this server's tenant", async () => {
+    const identity = baton.runtimes.identity as IdentityRuntime;
+    const password = 'Contoso-console-1';
+    const contoso = await identity.bootstrapTenant({
+      domain: 'contoso-console.example',
+      displayName: 'Contoso',
+      branding: { companyName: 'Contoso' },
+      admin: { upn: 'admin@contoso-console.example', password, displayName: 'Administrator' },
+      adminApp: { secret: 'a-secret-of-enough-length', roles: ADMIN_APP_ROLES },
+      mdmApp: { discoveryUrl: `${baton.urls.management}${MANAGEMENT_PATHS.discovery}` },
+    });
+    const app = await registerConsoleApp(identity, contoso.tenantId, baton.url);
+    await page.goto(consoleSignInLink(app.redirectUri, contoso.domain, app.clientId));
+    await page.getByText('Sign in with an administrator account of contoso-console.example.').waitFor();
+    assert.equal(new URL(page.url()).search, '', 'the link is taken off the address');
+    const authorize = page.waitForRequest((r) => r.url().includes('/oauth2/v2.0/authorize'));
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    const authorizeUrl = new URL((await authorize).url());
+    assert.equal(authorizeUrl.pathname, `/${contoso.domain}/oauth2/v2.0/authorize`);
+    assert.equal(authorizeUrl.searchParams.get('client_id'), app.clientId);
+    await page.getByLabel('Email or username').fill('admin@contoso-console.example');
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${baton.url}/console/`);
+    await page.getByText('admin@contoso-console.example').waitFor();
+    // Graph is called with a token of the other tenant, which sees none of the demo's profiles.
+    const graphCall = page.waitForRequest((r) => r.url().includes('/deviceManagement/windowsAutopilotDeploymentProfiles'));
+    await page.getByRole('tab', { name: 'Deployment profiles' }).click();
+    const token = (await graphCall).headers()['authorization']!.replace(/^Bearer /, '');
+    assert.equal(JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).tid, contoso.tenantId);
+    await page.getByRole('table', { name: 'Deployment profiles' }).waitFor();
+    assert.equal(await page.getByText('Baton demo: user-driven').count(), 0);
+
+    const logout = page.waitForRequest((r) => r.url().includes('/oauth2/v2.0/logout'));
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    assert.equal(new URL((await logout).url()).pathname, `/${contoso.domain}/oauth2/v2.0/logout`);
+    await page.waitForURL((url) => url.origin === baton.url && url.pathname === '/console/');
+    await page.getByText('Sign in with an administrator account of your tenant.').waitFor();
+    // A typed-in tenant is checked before anything is sent to identity.
+    const other = page.getByRole('form', { name: 'Another tenant' });
+    await other.getByLabel('Tenant domain or ID').fill('not a tenant');
+    await other.getByLabel('Console application (client) ID').fill(app.clientId);
+    await other.getByRole('button', { name: 'Use this tenant' }).click();
+    await other.getByText(/neither a tenant id nor a domain/).waitFor();
   });
 
   test('seeding the demo tenant again keeps its one console registration', async () => {

@@ -80,7 +80,7 @@ test('hostile paths under /console/ get a 4xx or a page of the bundle, never a 5
 
 test('config.json is 503 until the tenant is seeded, then names the authority and client', async () => {
   assert.equal((await app.inject('/console/config.json')).statusCode, 503);
-  config = { authority: 'https://localhost:8443/t', clientId: 'c', scopes: ['https://graph.baton.local/User.Read'] };
+  config = { authority: 'https://localhost:8443/t', clientId: 'c', identity: 'https://localhost:8443', scopes: ['https://graph.baton.local/User.Read'] };
   const res = await app.inject('/console/config.json');
   assert.equal(res.statusCode, 200);
   assert.equal(res.headers['cache-control'], 'no-store');

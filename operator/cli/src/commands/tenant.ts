@@ -6,6 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ADMIN_APP_ROLES, MANAGEMENT_PATHS } from '@baton/contracts';
 import { createHttpsFetch, createLogger, loadConfig, loadSecretKey } from '@baton/kit';
+import { consoleSignInLink, registerConsoleApp } from '../host/console-app.js';
 import { loadServiceCredentials } from '../host/credentials.js';
 import { SERVICE_FACTORIES, type IdentityRuntime } from '../host/services.js';
 
@@ -16,13 +17,16 @@ export interface TenantCreateOptions {
   password?: string;
   managementUrl: string;
   identityUrl: string;
+  /** The origin that serves the web console (`baton up`'s URL): the console is registered in the tenant. */
+  consoleUrl?: string;
   data?: string;
   json?: boolean;
 }
 
 export async function tenantCreate(options: TenantCreateOptions): Promise<void> {
   const config = loadConfig(process.env, { ...(options.data ? { dataDir: options.data } : {}), logLevel: 'silent' });
-  for (const [flag, url] of [['--management-url', options.managementUrl], ['--identity-url', options.identityUrl]] as const) {
+  const urls = [['--management-url', options.managementUrl], ['--identity-url', options.identityUrl], ...(options.consoleUrl !== undefined ? [['--console-url', options.consoleUrl] as const] : [])] as const;
+  for (const [flag, url] of urls) {
     if (!URL.canParse(url) || new URL(url).protocol !== 'https:') throw new Error(`${flag} must be an https URL, got "${url}"`);
   }
   const management = options.managementUrl.replace(/\/+$/, '');
@@ -53,12 +57,14 @@ export async function tenantCreate(options: TenantCreateOptions): Promise<void> 
       adminApp: { clientId: randomUUID(), secret: clientSecret, roles: ADMIN_APP_ROLES },
       mdmApp: { discoveryUrl: `${management}${MANAGEMENT_PATHS.discovery}` },
     });
+    const consoleApp = options.consoleUrl ? await registerConsoleApp(identity, result.tenantId, options.consoleUrl) : undefined;
     const out = {
       tenantId: result.tenantId,
       domain: result.domain,
       authority: `${identityUrl}/${result.tenantId}`,
       admin: { upn, password },
       adminApp: { clientId: result.adminClientId, clientSecret },
+      ...(consoleApp ? { console: { clientId: consoleApp.clientId, url: consoleSignInLink(consoleApp.redirectUri, result.domain, consoleApp.clientId) } } : {}),
     };
     if (options.json) {
       process.stdout.write(JSON.stringify(out, null, 2) + '\n');
@@ -70,6 +76,7 @@ export async function tenantCreate(options: TenantCreateOptions): Promise<void> 
           `  admin          ${upn} / ${password}`,
           `  admin app      client id ${out.adminApp.clientId}`,
           `                 secret    ${clientSecret}  (shown once)`,
+          ...(out.console ? [`  console        ${out.console.url}`] : []),
           '',
         ].join('\n'),
       );

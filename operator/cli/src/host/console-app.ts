@@ -1,11 +1,14 @@
 /**
- * The web console's app registration in the demo tenant: a public SPA client (no secret)
- * whose one redirect URI is `<origin>/console/`. It is registered through identity's Graph
- * API with the admin application's token, as an administrator would register it, and found
- * again by its appId on the next start, so `baton up` keeps one registration per tenant.
+ * The web console's app registration in a tenant: a public SPA client (no secret) whose one
+ * redirect URI is `<origin>/console/`. In the demo tenant it is registered through identity's
+ * Graph API with the admin application's token, as an administrator would register it, and
+ * found again by its appId on the next start, so `baton up` keeps one registration per tenant.
+ * `baton tenant create --console-url` registers one in the tenant it creates, and the sign-in
+ * link it prints names both (`consoleSignInLink`).
  */
 import { GRAPH_RESOURCE } from '@baton/contracts';
 import type { Fetch } from '@baton/kit';
+import type { IdentityRuntime } from '@baton/identity';
 import type { DemoInfo } from './demo.js';
 import { adminToken, graphJson } from './demo.js';
 
@@ -45,6 +48,18 @@ export async function ensureConsoleApp(
     }),
   });
   return { clientId: created.appId as string, redirectUri };
+}
+
+/** Registers the console in a tenant through identity's runtime (the host CLI's own identity, as `tenant create` opens it). */
+export async function registerConsoleApp(identity: Pick<IdentityRuntime, 'registerApplication'>, tenantId: string, url: string): Promise<{ clientId: string; redirectUri: string }> {
+  const redirectUri = consoleRedirectUri(url);
+  const { appId } = await identity.registerApplication(tenantId, { displayName: CONSOLE_APP_NAME, redirectUris: [redirectUri] });
+  return { clientId: appId, redirectUri };
+}
+
+/** The link that opens the console signed in to this tenant (the console reads `tenant` and `client`). */
+export function consoleSignInLink(redirectUri: string, tenant: string, clientId: string): string {
+  return `${redirectUri}?${new URLSearchParams({ tenant, client: clientId }).toString()}`;
 }
 
 async function findApplication(fetch: Fetch, base: string, appId: string, headers: Record<string, string>): Promise<any | undefined> {

@@ -17,7 +17,9 @@ export interface MountedConsole {
 
 export function consoleConfigOf(demo: DemoInfo): ConsoleConfig | undefined {
   if (!demo.consoleApp) return undefined;
-  return { authority: demo.authority, clientId: demo.consoleApp.clientId, scopes: CONSOLE_SCOPES };
+  // The authority is `<identity>/<tenant id>`: identity's base is what precedes the tenant.
+  const identity = demo.authority.slice(0, demo.authority.lastIndexOf('/'));
+  return { authority: demo.authority, clientId: demo.consoleApp.clientId, identity, scopes: CONSOLE_SCOPES };
 }
 
 /**

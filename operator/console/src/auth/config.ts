@@ -2,6 +2,8 @@
 export interface ConsoleConfig {
   authority: string;
   clientId: string;
+  /** Identity's base URL: another tenant's authority is `<identity>/<tenant id or domain>`. */
+  identity: string;
   scopes: string[];
 }
 
