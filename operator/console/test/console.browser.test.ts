@@ -137,6 +137,54 @@ describe('the web console in a browser', { skip }, () => {
     await page.getByRole('table', { name: 'Deployment profiles' }).getByText('Baton demo: user-driven').waitFor();
   });
 
+  test('creates a self-deploying profile, assigns it to a group found by name, and removes the assignment', async () => {
+    const fetch = createHttpsFetch({ caPem: baton.caPem });
+    const headers = { authorization: `Bearer ${await adminToken(demo, fetch)}`, 'content-type': 'application/json' };
+    try {
+      const group = await graphJson(fetch, `${baton.url}/graph/v1.0/groups`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ displayName: 'Console test kiosks', mailEnabled: false, mailNickname: 'consoletestkiosks', securityEnabled: true }),
+      });
+      const form = page.getByRole('form', { name: 'New deployment profile' });
+      await form.getByRole('textbox', { name: 'Name', exact: true }).fill('Console test: kiosks');
+      await form.getByRole('radio', { name: 'Self-deploying' }).check();
+      // Discovery checks the name template and says why it refuses one.
+      await form.getByLabel('Device name template').fill('A-TEMPLATE-FAR-TOO-LONG');
+      await form.getByRole('button', { name: 'Create profile' }).click();
+      await page.getByRole('alert').filter({ hasText: /15/ }).waitFor();
+      await form.getByLabel('Device name template').fill('KIOSK-%RAND:4%');
+      await form.getByRole('button', { name: 'Create profile' }).click();
+      const profiles = page.getByRole('table', { name: 'Deployment profiles' });
+      await profiles.getByRole('row', { name: /Console test: kiosks.*Self-deploying.*KIOSK-%RAND:4%/ }).waitFor();
+
+      const assignments = page.getByRole('table', { name: 'Assignments of Console test: kiosks' });
+      await page.getByText('Not assigned.').waitFor();
+      const assign = page.getByRole('form', { name: 'Assign Console test: kiosks' });
+      await assign.getByRole('radio', { name: 'A group' }).check();
+      await assign.getByLabel('Group name starts with').fill('Console test k');
+      await assign.getByRole('button', { name: 'Find groups' }).click();
+      await assign.getByRole('radio', { name: 'Console test kiosks' }).waitFor();
+      await assign.getByRole('button', { name: 'Assign' }).click();
+      await assignments.getByText('Group Console test kiosks').waitFor();
+
+      // What discovery now holds, read as a script would.
+      const base = `${baton.url}/graph/beta/deviceManagement/windowsAutopilotDeploymentProfiles`;
+      const listed = await graphJson(fetch, `${base}?$filter=${encodeURIComponent("displayName eq 'Console test: kiosks'")}`, { headers });
+      const [profile] = listed.value;
+      assert.equal(profile.outOfBoxExperienceSetting.deviceUsageType, 'shared');
+      const held = await graphJson(fetch, `${base}/${profile.id}/assignments`, { headers });
+      assert.deepEqual(held.value.map((a: { target: { groupId?: string } }) => a.target.groupId), [group.id]);
+
+      await assignments.getByRole('button', { name: 'Remove Group Console test kiosks' }).click();
+      await page.getByRole('alertdialog').getByRole('button', { name: 'Remove' }).click();
+      await page.getByText('Not assigned.').waitFor();
+      assert.deepEqual((await graphJson(fetch, `${base}/${profile.id}/assignments`, { headers })).value, []);
+    } finally {
+      await fetch.close();
+    }
+  });
+
   test('imports an Autopilot CSV file and lists the device', async () => {
     const inventory = randomInventory('console-csv', 1);
     const csv = autopilotCsvText([{ serialNumber: inventory.serialNumber, hardwareHash: hardwareHash(inventory) }]);

@@ -10,7 +10,8 @@ import { hasEntraDeviceId, newestFirst, volumeLabel } from '../src/views/recover
 import { actionPath, REMOTE_ACTIONS, RENAME_ACTION, resultLabel } from '../src/views/actions.js';
 import { deviceNameProblem } from '../src/views/device-name.js';
 import { protectionRows } from '../src/views/protection-state.js';
-import { describeTarget, profileKind } from '../src/views/profile-text.js';
+import { deploymentMode, describeTarget, profileKind } from '../src/views/profile-text.js';
+import { NEW_PROFILE, profileAssignmentBody, profileBody, profileFormProblem } from '../src/views/profile-body.js';
 import { groupIdsOf, intentLabel, targetMode, targetName } from '../src/views/assignment-text.js';
 import { installRows, overviewRows } from '../src/views/status-counts.js';
 import { espRows, isEsp, ESP_TYPE } from '../src/views/esp-text.js';
@@ -235,4 +236,31 @@ test("a device's recovery keys: the filter by Entra device id, the audited key r
   assert.equal(hasEntraDeviceId(id), true);
   assert.equal(hasEntraDeviceId('00000000-0000-0000-0000-000000000000'), false);
   assert.equal(hasEntraDeviceId(''), false);
+});
+
+test('a new profile from the form is the body discovery takes, and a self-deploying one has no administrator user', () => {
+  assert.equal(profileFormProblem(NEW_PROFILE), 'A profile needs a name.');
+  assert.equal(profileFormProblem({ ...NEW_PROFILE, displayName: '  ' }), 'A profile needs a name.');
+  const userDriven = profileBody({ ...NEW_PROFILE, displayName: ' Sales laptops ', userType: 'administrator', deviceNameTemplate: ' SALES-%RAND:4% ' });
+  assert.equal(userDriven['@odata.type'], '#microsoft.graph.azureADWindowsAutopilotDeploymentProfile');
+  assert.equal(userDriven.displayName, 'Sales laptops');
+  assert.equal(userDriven.deviceNameTemplate, 'SALES-%RAND:4%');
+  assert.deepEqual(userDriven.outOfBoxExperienceSetting, {
+    deviceUsageType: 'singleUser',
+    userType: 'administrator',
+    eulaHidden: true,
+    privacySettingsHidden: true,
+    escapeLinkHidden: true,
+    keyboardSelectionPageSkipped: true,
+  });
+  const kiosk = profileBody({ ...NEW_PROFILE, displayName: 'Kiosk', mode: 'selfDeploying', userType: 'administrator', eulaHidden: false });
+  assert.equal('deviceNameTemplate' in kiosk, false, 'an empty template is left out');
+  assert.equal((kiosk.outOfBoxExperienceSetting as Record<string, unknown>).deviceUsageType, 'shared');
+  assert.equal((kiosk.outOfBoxExperienceSetting as Record<string, unknown>).userType, 'standard');
+  assert.equal((kiosk.outOfBoxExperienceSetting as Record<string, unknown>).eulaHidden, false);
+  assert.equal(deploymentMode('shared'), 'Self-deploying');
+  assert.equal(deploymentMode('singleUser'), 'User-driven');
+  assert.equal(deploymentMode(undefined), '—');
+  assert.deepEqual(profileAssignmentBody('allDevices'), { target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' } });
+  assert.deepEqual(profileAssignmentBody({ groupId: 'g1' }), { target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: 'g1' } });
 });

@@ -20,6 +20,7 @@ export interface Graph {
   /** A `$count` segment's number. */
   count(path: string): Promise<number>;
   post<T = unknown>(path: string, body?: unknown, contentType?: string): Promise<T | undefined>;
+  delete(path: string): Promise<void>;
 }
 
 export function createGraph(token: () => Promise<string>, origin: string): Graph {
@@ -59,6 +60,9 @@ export function createGraph(token: () => Promise<string>, origin: string): Graph
       const response = await send(path, { method: 'POST', body: payload, headers: payload === undefined ? {} : { 'content-type': contentType } });
       const text = await response.text();
       return text ? (JSON.parse(text) as T) : undefined;
+    },
+    async delete(path: string) {
+      await (await send(path, { method: 'DELETE' })).arrayBuffer();
     },
   };
   return graph;

@@ -1,12 +1,12 @@
-/** Discovery's deployment profiles and, for the one selected, the groups (or all devices) it is assigned to. */
+/** Discovery's deployment profiles, the assignments of the one selected (to change them), and a new profile's form. */
 import { useState } from 'react';
 import { Button, Title3 } from '@fluentui/react-components';
 import { DataTable, when, type Column } from '../components/DataTable.js';
 import { usePaged } from '../components/usePaged.js';
-import { useGroupNames } from '../components/useGroupNames.js';
 import { PATHS } from '../graph/client.js';
-import { groupIdsOf } from './assignment-text.js';
-import { describeTarget, profileKind, type AssignmentTarget } from './profile-text.js';
+import { NewProfile } from './NewProfile.js';
+import { ProfileAssignments } from './ProfileAssignments.js';
+import { deploymentMode, profileKind } from './profile-text.js';
 
 interface Profile {
   id: string;
@@ -15,21 +15,16 @@ interface Profile {
   description?: string;
   deviceNameTemplate?: string;
   lastModifiedDateTime?: string;
-}
-
-interface Assignment {
-  id: string;
-  target: AssignmentTarget;
+  outOfBoxExperienceSetting?: { deviceUsageType?: string };
 }
 
 export function Profiles() {
   const profiles = usePaged<Profile>(PATHS.profiles);
   const [selected, setSelected] = useState<Profile | null>(null);
-  const assignments = usePaged<Assignment>(selected ? `${PATHS.profiles}/${encodeURIComponent(selected.id)}/assignments` : null);
-  const groupNames = useGroupNames(groupIdsOf(assignments.items.map((a) => a.target)));
   const columns: Column<Profile>[] = [
     { key: 'name', header: 'Name', render: (p) => p.displayName },
     { key: 'kind', header: 'Join type', render: (p) => profileKind(p['@odata.type']) },
+    { key: 'mode', header: 'Deployment mode', render: (p) => deploymentMode(p.outOfBoxExperienceSetting?.deviceUsageType) },
     { key: 'template', header: 'Device name template', render: (p) => p.deviceNameTemplate || '—' },
     { key: 'modified', header: 'Last modified', render: (p) => when(p.lastModifiedDateTime) },
     {
@@ -48,20 +43,13 @@ export function Profiles() {
         Deployment profiles
       </Title3>
       <DataTable label="Deployment profiles" columns={columns} paged={profiles} rowKey={(p) => p.id} empty="No deployment profiles." />
-      {selected ? (
-        <section aria-labelledby="assignments-title" className="stack">
-          <Title3 as="h2" id="assignments-title">
-            Assignments of {selected.displayName}
-          </Title3>
-          <DataTable
-            label={`Assignments of ${selected.displayName}`}
-            columns={[{ key: 'target', header: 'Target', render: (a) => describeTarget(a.target, a.target.groupId ? groupNames.get(a.target.groupId) : undefined) }]}
-            paged={assignments}
-            rowKey={(a) => a.id}
-            empty="Not assigned."
-          />
-        </section>
-      ) : null}
+      {selected ? <ProfileAssignments key={selected.id} profile={selected} /> : null}
+      <NewProfile
+        onCreated={(created) => {
+          profiles.reload();
+          setSelected({ ...created });
+        }}
+      />
     </section>
   );
 }

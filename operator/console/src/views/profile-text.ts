@@ -10,6 +10,13 @@ export function profileKind(type: string | undefined): string {
   return type?.replace('#microsoft.graph.', '') ?? '—';
 }
 
+/** A profile's deployment mode as the portal names it, from its `deviceUsageType`. */
+export function deploymentMode(deviceUsageType: string | undefined): string {
+  if (deviceUsageType === 'shared') return 'Self-deploying';
+  if (deviceUsageType === 'singleUser') return 'User-driven';
+  return '—';
+}
+
 /** One string for a target, for places without an "included or excluded" column of their own. */
 export function describeTarget(target: AssignmentTarget, groupName?: string): string {
   const name = targetName(target, groupName);
