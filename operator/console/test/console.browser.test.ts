@@ -269,6 +269,45 @@ describe('the web console in a browser', { skip }, () => {
     assert.equal(await page.getByRole('alert').count(), 0, 'no Graph error on the page');
   });
 
+  test('creates a compliance policy from the form, assigns it to all devices, and removes the assignment', async () => {
+    await page.getByRole('tab', { name: 'Compliance policies' }).click();
+    const form = page.getByRole('form', { name: /New compliance policy/ });
+    await form.getByRole('textbox', { name: 'Name', exact: true }).fill('Console test: Secure Boot');
+    await form.getByRole('checkbox', { name: 'Require BitLocker' }).uncheck();
+    // Management checks the version's shape and says why it refuses it.
+    await form.getByLabel('Minimum OS version').fill('ten');
+    await form.getByRole('button', { name: 'Create policy' }).click();
+    await page.getByRole('alert').filter({ hasText: /osMinimumVersion/ }).waitFor();
+    await form.getByLabel('Minimum OS version').fill('10.0.19045.0');
+    await form.getByRole('button', { name: 'Create policy' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Console test: Secure Boot' }).waitFor();
+    const assignments = page.getByRole('table', { name: 'Assignments of Console test: Secure Boot' });
+    await page.getByText('Not assigned.').waitFor();
+    await page.getByRole('form', { name: 'Assign Console test: Secure Boot' }).getByRole('button', { name: 'Assign' }).click();
+    await assignments.getByText('All devices').waitFor();
+
+    const fetch = createHttpsFetch({ caPem: baton.caPem });
+    try {
+      const headers = { authorization: `Bearer ${await adminToken(demo, fetch)}` };
+      const base = `${baton.url}/graph/v1.0/deviceManagement/deviceCompliancePolicies`;
+      // Management lists its policies whole ($filter is refused there, as the service says).
+      const listed = await graphJson(fetch, base, { headers });
+      const policy = listed.value.find((p: { displayName: string }) => p.displayName === 'Console test: Secure Boot');
+      assert.equal(policy.secureBootEnabled, true);
+      assert.equal(policy.bitLockerEnabled, false);
+      assert.equal(policy.osMinimumVersion, '10.0.19045.0');
+      const held = await graphJson(fetch, `${base}/${policy.id}/assignments`, { headers });
+      assert.deepEqual(held.value.map((a: { target: Record<string, string> }) => a.target['@odata.type']), ['#microsoft.graph.allDevicesAssignmentTarget']);
+
+      await assignments.getByRole('button', { name: 'Remove All devices' }).click();
+      await page.getByRole('alertdialog').getByRole('button', { name: 'Remove' }).click();
+      await page.getByText('Not assigned.').waitFor();
+      assert.deepEqual((await graphJson(fetch, `${base}/${policy.id}/assignments`, { headers })).value, []);
+    } finally {
+      await fetch.close();
+    }
+  });
+
   test('a deep link loads signed in, and a Graph error shows its code and message', async () => {
     await page.goto(`${baton.url}/console/managed-devices/00000000-0000-4000-8000-000000000000`);
     const alert = page.getByRole('alert');

@@ -11,7 +11,9 @@ import { actionPath, REMOTE_ACTIONS, RENAME_ACTION, resultLabel } from '../src/v
 import { deviceNameProblem } from '../src/views/device-name.js';
 import { protectionRows } from '../src/views/protection-state.js';
 import { deploymentMode, describeTarget, profileKind } from '../src/views/profile-text.js';
-import { NEW_PROFILE, profileAssignmentBody, profileBody, profileFormProblem } from '../src/views/profile-body.js';
+import { NEW_PROFILE, profileBody, profileFormProblem } from '../src/views/profile-body.js';
+import { assignmentTarget, assignWith, assignWithout } from '../src/views/assignment-body.js';
+import { complianceBody, complianceFormProblem, NEW_COMPLIANCE_POLICY } from '../src/views/compliance-body.js';
 import { groupIdsOf, intentLabel, targetMode, targetName } from '../src/views/assignment-text.js';
 import { installRows, overviewRows } from '../src/views/status-counts.js';
 import { espRows, isEsp, ESP_TYPE } from '../src/views/esp-text.js';
@@ -261,6 +263,41 @@ test('a new profile from the form is the body discovery takes, and a self-deploy
   assert.equal(deploymentMode('shared'), 'Self-deploying');
   assert.equal(deploymentMode('singleUser'), 'User-driven');
   assert.equal(deploymentMode(undefined), '—');
-  assert.deepEqual(profileAssignmentBody('allDevices'), { target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' } });
-  assert.deepEqual(profileAssignmentBody({ groupId: 'g1' }), { target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: 'g1' } });
+});
+
+test('a policy\'s assign body is its current set with one target added once, or one assignment left out', () => {
+  assert.deepEqual(assignmentTarget('allDevices'), { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' });
+  assert.deepEqual(assignmentTarget({ groupId: 'g1' }), { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: 'g1' });
+  const TYPE = '#microsoft.graph.deviceCompliancePolicyAssignment';
+  const current = [
+    { id: 'a1', target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: 'g1' } },
+    { id: 'a2', target: { '@odata.type': '#microsoft.graph.exclusionGroupAssignmentTarget', groupId: 'g2' } },
+  ];
+  const added = assignWith(current, 'allDevices', TYPE);
+  assert.deepEqual(added.assignments, [
+    { '@odata.type': TYPE, target: current[0]!.target },
+    { '@odata.type': TYPE, target: current[1]!.target },
+    { '@odata.type': TYPE, target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' } },
+  ]);
+  assert.equal(assignWith(current, { groupId: 'g1' }, TYPE).assignments.length, 2, 'a group already included is not added twice');
+  assert.equal(assignWith(current, { groupId: 'g2' }, TYPE).assignments.length, 3, 'including an excluded group is another target');
+  assert.deepEqual(assignWithout(current, 'a1', TYPE).assignments, [{ '@odata.type': TYPE, target: current[1]!.target }]);
+  assert.deepEqual(assignWithout(current, 'nope', TYPE).assignments.length, 2);
+});
+
+test('a new compliance policy from the form is the Windows body management takes, with its block action after the grace days', () => {
+  assert.equal(complianceFormProblem(NEW_COMPLIANCE_POLICY), 'A policy needs a name.');
+  const named = { ...NEW_COMPLIANCE_POLICY, displayName: ' Baseline ' };
+  assert.equal(complianceFormProblem(named), undefined);
+  for (const graceDays of ['', '-1', '1.5', 'ten', '366']) assert.match(complianceFormProblem({ ...named, graceDays }) ?? '', /whole number/, graceDays);
+  const body = complianceBody({ ...named, osMinimumVersion: ' 10.0.22631.0 ', graceDays: '3', passwordRequired: true });
+  assert.equal(body['@odata.type'], '#microsoft.graph.windows10CompliancePolicy');
+  assert.equal(body.displayName, 'Baseline');
+  assert.equal(body.osMinimumVersion, '10.0.22631.0');
+  assert.equal(body.bitLockerEnabled, true);
+  assert.equal(body.passwordRequired, true);
+  assert.deepEqual(body.scheduledActionsForRule, [{ ruleName: 'PasswordRequired', scheduledActionConfigurations: [{ actionType: 'block', gracePeriodHours: 72 }] }]);
+  assert.equal('osMinimumVersion' in complianceBody(named), false, 'no minimum when the field is empty');
+  assert.equal('description' in complianceBody(named), false, 'no description when the field is empty');
+  assert.equal(complianceBody({ ...named, description: ' Why ' }).description, 'Why');
 });

@@ -1,8 +1,9 @@
-/** Management's compliance policies or configuration profiles: name (to the policy's page), type, created and modified. */
+/** Management's compliance policies or configuration profiles: name (to the policy's page), type, created and modified; a new compliance policy's form. */
 import { Title3 } from '@fluentui/react-components';
 import { DataTable, when, type Column } from '../components/DataTable.js';
 import { RouteLink } from '../components/RouteLink.js';
 import { usePaged } from '../components/usePaged.js';
+import { NewCompliancePolicy } from './NewCompliancePolicy.js';
 import { typeName } from './type-names.js';
 import type { PolicyKind } from './policy-kinds.js';
 
@@ -31,6 +32,7 @@ export function Policies({ kind }: { kind: PolicyKind }) {
         {kind.title}
       </Title3>
       <DataTable label={kind.title} columns={columns} paged={paged} rowKey={(p) => p.id} empty={`No ${kind.title.toLowerCase()}.`} />
+      {kind.kind === 'compliance' ? <NewCompliancePolicy /> : null}
     </section>
   );
 }

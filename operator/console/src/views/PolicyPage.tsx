@@ -54,7 +54,11 @@ export function PolicyPage({ kind, id }: { kind: PolicyKind; id: string }) {
           ['Version', p.version ?? '—'],
         ]}
       />
-      <AssignmentsSection path={policyPath(kind, id, 'assignments')} owner={p.displayName} />
+      <AssignmentsSection
+        path={policyPath(kind, id, 'assignments')}
+        owner={p.displayName}
+        editing={{ assignPath: policyPath(kind, id, 'assign'), assignmentType: kind.assignmentType }}
+      />
       <CountSection id="overview-title" title="Device status overview" read={overview} rows={(o) => overviewRows(o, kind.kind)} />
       <section aria-labelledby="statuses-title" className="stack">
         <Title3 as="h2" id="statuses-title">

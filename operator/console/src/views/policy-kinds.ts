@@ -12,6 +12,8 @@ export interface PolicyKind {
   /** One of them, lower case, for sentences. */
   noun: string;
   path: string;
+  /** The assignments' type in the policy's `assign` body. */
+  assignmentType: string;
   list: Route;
   page(id: string): Route;
 }
@@ -21,6 +23,7 @@ export const COMPLIANCE: PolicyKind = {
   title: 'Compliance policies',
   noun: 'compliance policy',
   path: PATHS.compliancePolicies,
+  assignmentType: '#microsoft.graph.deviceCompliancePolicyAssignment',
   list: { page: 'compliance' },
   page: (id) => ({ page: 'compliancePolicy', id }),
 };
@@ -30,11 +33,12 @@ export const CONFIGURATION: PolicyKind = {
   title: 'Configuration profiles',
   noun: 'configuration profile',
   path: PATHS.deviceConfigurations,
+  assignmentType: '#microsoft.graph.deviceConfigurationAssignment',
   list: { page: 'configurations' },
   page: (id) => ({ page: 'configurationProfile', id }),
 };
 
-export function policyPath(kind: PolicyKind, id: string, part?: 'assignments' | 'deviceStatuses' | 'deviceStatusOverview'): string {
+export function policyPath(kind: PolicyKind, id: string, part?: 'assignments' | 'assign' | 'deviceStatuses' | 'deviceStatusOverview'): string {
   const base = `${kind.path}/${encodeURIComponent(id)}`;
   return part ? `${base}/${part}` : base;
 }

@@ -41,7 +41,7 @@ export function profileBody(form: ProfileForm): Record<string, unknown> {
     // Self-deploying devices join Entra alone: no hybrid join without a user.
     '@odata.type': '#microsoft.graph.azureADWindowsAutopilotDeploymentProfile',
     displayName: form.displayName.trim(),
-    description: form.description.trim(),
+    ...(form.description.trim() ? { description: form.description.trim() } : {}),
     ...(template ? { deviceNameTemplate: template } : {}),
     locale: 'os-default',
     hardwareHashExtractionEnabled: true,
@@ -55,10 +55,4 @@ export function profileBody(form: ProfileForm): Record<string, unknown> {
       keyboardSelectionPageSkipped: form.keyboardSelectionPageSkipped,
     },
   };
-}
-
-/** The assignment body for all devices or one group. */
-export function profileAssignmentBody(target: { groupId: string } | 'allDevices'): Record<string, unknown> {
-  if (target === 'allDevices') return { target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' } };
-  return { target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: target.groupId } };
 }
