@@ -12,6 +12,7 @@ import { ConfirmDialog } from './ConfirmDialog.js';
 import { DataTable, type Column } from './DataTable.js';
 import { ErrorBar } from './ErrorBar.js';
 import { TargetPicker } from './TargetPicker.js';
+import { useAction } from './useAction.js';
 import { usePaged } from './usePaged.js';
 import { useGroupNames } from './useGroupNames.js';
 import { groupIdsOf, intentLabel, targetMode, targetName, type AssignmentTarget } from '../views/assignment-text.js';
@@ -34,23 +35,15 @@ export function AssignmentsSection({ path, owner, withIntent = false, editing }:
   const { graph } = useConsole();
   const assignments = usePaged<Assignment>(path);
   const names = useGroupNames(groupIdsOf(assignments.items.map((a) => a.target)));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { busy, error, run } = useAction();
   const [removing, setRemoving] = useState<Assignment | null>(null);
 
-  const assign = async (body: unknown) => {
-    if (!editing) return;
-    setBusy(true);
-    setError(undefined);
-    try {
+  const assign = (body: unknown) =>
+    run(async () => {
+      if (!editing) return;
       await graph.post(editing.assignPath, body);
       assignments.reload();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   const nameOf = (a: Assignment) => targetName(a.target, a.target.groupId ? names.get(a.target.groupId) : undefined);
   const columns: Column<Assignment>[] = [
     ...(withIntent ? [{ key: 'intent', header: 'Intent', render: (a: Assignment) => intentLabel(a.intent ?? '') }] : []),

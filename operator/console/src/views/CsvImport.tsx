@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { Badge, Button, Field, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Title3 } from '@fluentui/react-components';
 import { useConsole } from '../context.js';
 import { ErrorBar } from '../components/ErrorBar.js';
+import { useAction } from '../components/useAction.js';
 import { PATHS } from '../graph/client.js';
 
 export interface ImportRow {
@@ -21,23 +22,15 @@ interface ImportAnswer {
 export function CsvImport({ onImported }: { onImported(): void }) {
   const { graph } = useConsole();
   const [file, setFile] = useState<File | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { busy, error, run } = useAction();
   const [answer, setAnswer] = useState<ImportAnswer>();
 
-  const submit = async () => {
-    if (!file) return;
-    setBusy(true);
-    setError(undefined);
-    try {
+  const submit = () =>
+    run(async () => {
+      if (!file) return;
       setAnswer(await graph.post<ImportAnswer>(PATHS.importCsv, new Uint8Array(await file.arrayBuffer()), 'text/csv'));
       onImported();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <section aria-labelledby="import-title" className="stack">

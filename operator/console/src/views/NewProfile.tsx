@@ -1,8 +1,9 @@
 /** Creates a deployment profile from the portal's own fields; discovery checks them and says what it refuses. */
 import { useState } from 'react';
-import { Button, Checkbox, Field, Input, Radio, RadioGroup, Title3 } from '@fluentui/react-components';
+import { Checkbox, Field, Input, Radio, RadioGroup } from '@fluentui/react-components';
 import { useConsole } from '../context.js';
-import { ErrorBar } from '../components/ErrorBar.js';
+import { CreateForm, NameFields } from '../components/CreateForm.js';
+import { useAction } from '../components/useAction.js';
 import { PATHS } from '../graph/client.js';
 import { NEW_PROFILE, profileBody, profileFormProblem, type ProfileForm } from './profile-body.js';
 
@@ -15,68 +16,37 @@ const SWITCHES: Array<{ key: 'eulaHidden' | 'privacySettingsHidden' | 'escapeLin
 
 export function NewProfile({ onCreated }: { onCreated(profile: { id: string; displayName: string }): void }) {
   const { graph } = useConsole();
+  const action = useAction();
   const [form, setForm] = useState<ProfileForm>(NEW_PROFILE);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const problem = profileFormProblem(form);
   const set = <K extends keyof ProfileForm>(key: K, value: ProfileForm[K]) => setForm((old) => ({ ...old, [key]: value }));
-
-  const submit = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const create = () =>
+    action.run(async () => {
       const created = await graph.post<{ id: string; displayName: string }>(PATHS.profiles, profileBody(form));
       setForm(NEW_PROFILE);
       if (created) onCreated(created);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
-    <section aria-labelledby="new-profile-title" className="stack">
-      <Title3 as="h2" id="new-profile-title">
-        New deployment profile
-      </Title3>
-      <form
-        aria-labelledby="new-profile-title"
-        className="form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
-      >
-        <Field label="Name" required>
-          <Input value={form.displayName} onChange={(_e, d) => set('displayName', d.value)} />
-        </Field>
-        <Field label="Description">
-          <Input value={form.description} onChange={(_e, d) => set('description', d.value)} />
-        </Field>
-        <Field label="Deployment mode">
-          <RadioGroup layout="horizontal" value={form.mode} onChange={(_e, d) => set('mode', d.value as ProfileForm['mode'])}>
-            <Radio value="userDriven" label="User-driven" />
-            <Radio value="selfDeploying" label="Self-deploying" />
-          </RadioGroup>
-        </Field>
-        <Field label="User account type" hint={form.mode === 'selfDeploying' ? 'A self-deploying device has no user.' : undefined}>
-          <RadioGroup layout="horizontal" value={form.userType} disabled={form.mode === 'selfDeploying'} onChange={(_e, d) => set('userType', d.value as ProfileForm['userType'])}>
-            <Radio value="standard" label="Standard" />
-            <Radio value="administrator" label="Administrator" />
-          </RadioGroup>
-        </Field>
-        <Field label="Device name template" hint="Up to 15 characters; %SERIAL% and %RAND:x% are replaced. Empty keeps the name Windows picks.">
-          <Input value={form.deviceNameTemplate} onChange={(_e, d) => set('deviceNameTemplate', d.value)} />
-        </Field>
-        {SWITCHES.map((s) => (
-          <Checkbox key={s.key} label={s.label} checked={form[s.key]} onChange={(_e, d) => set(s.key, d.checked === true)} />
-        ))}
-        <Button type="submit" appearance="primary" disabled={busy || problem !== undefined}>
-          {busy ? 'Creating…' : 'Create profile'}
-        </Button>
-      </form>
-      <ErrorBar error={error} />
-    </section>
+    <CreateForm id="new-profile-title" title="New deployment profile" submit="Create profile" action={action} problem={profileFormProblem(form)} onSubmit={() => void create()}>
+      <NameFields name={form.displayName} description={form.description} onChange={set} />
+      <Field label="Deployment mode">
+        <RadioGroup layout="horizontal" value={form.mode} onChange={(_e, d) => set('mode', d.value as ProfileForm['mode'])}>
+          <Radio value="userDriven" label="User-driven" />
+          <Radio value="selfDeploying" label="Self-deploying" />
+        </RadioGroup>
+      </Field>
+      <Field label="User account type" hint={form.mode === 'selfDeploying' ? 'A self-deploying device has no user.' : undefined}>
+        <RadioGroup layout="horizontal" value={form.userType} disabled={form.mode === 'selfDeploying'} onChange={(_e, d) => set('userType', d.value as ProfileForm['userType'])}>
+          <Radio value="standard" label="Standard" />
+          <Radio value="administrator" label="Administrator" />
+        </RadioGroup>
+      </Field>
+      <Field label="Device name template" hint="Up to 15 characters; %SERIAL% and %RAND:x% are replaced. Empty keeps the name Windows picks.">
+        <Input value={form.deviceNameTemplate} onChange={(_e, d) => set('deviceNameTemplate', d.value)} />
+      </Field>
+      {SWITCHES.map((s) => (
+        <Checkbox key={s.key} label={s.label} checked={form[s.key]} onChange={(_e, d) => set(s.key, d.checked === true)} />
+      ))}
+    </CreateForm>
   );
 }

@@ -10,6 +10,7 @@ import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { DataTable } from '../components/DataTable.js';
 import { ErrorBar } from '../components/ErrorBar.js';
 import { TargetPicker } from '../components/TargetPicker.js';
+import { useAction } from '../components/useAction.js';
 import { usePaged } from '../components/usePaged.js';
 import { useGroupNames } from '../components/useGroupNames.js';
 import { PATHS } from '../graph/client.js';
@@ -27,22 +28,13 @@ export function ProfileAssignments({ profile }: { profile: { id: string; display
   const path = `${PATHS.profiles}/${encodeURIComponent(profile.id)}/assignments`;
   const assignments = usePaged<Assignment>(path);
   const groupNames = useGroupNames(groupIdsOf(assignments.items.map((a) => a.target)));
-  const [error, setError] = useState<unknown>();
+  const { busy, error, run } = useAction();
   const [removing, setRemoving] = useState<Assignment | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  const change = async (work: () => Promise<unknown>) => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const change = (work: () => Promise<unknown>) =>
+    run(async () => {
       await work();
       assignments.reload();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   const nameOf = (a: Assignment) => describeTarget(a.target, a.target.groupId ? groupNames.get(a.target.groupId) : undefined);
   return (
